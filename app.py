@@ -1,0 +1,110 @@
+"""wacast's cloud functions. Thin: parse, call a service in chalicelib, map errors."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from chalice import Chalice, Rate, Response
+
+from chalicelib import push, scheduler
+from chalicelib.api import auth_blueprint, chalice_error_to_shape
+from chalicelib.logs import logger
+from chalicelib.queues import EMAIL
+from chalicelib.routes import admin, auth, system
+
+app = Chalice(app_name="wacast")
+app.experimental_feature_flags.update(["WEBSOCKETS"])
+app.api.cors = False
+
+app.register_blueprint(auth_blueprint)
+for area in (auth, system, admin):
+    app.register_blueprint(area.api.blueprint)
+
+
+@app.middleware("http")
+def request_envelope(event: Any, get_response: Any) -> Response:
+    """One structured log line per request; Chalice's own errors reshaped to ours."""
+    context = event.context or {}
+    request_id = str(context.get("requestId") or "")
+    logger.append_keys(request_id=request_id)
+    started = time.perf_counter()
+    try:
+        response = get_response(event)
+    except Exception:
+        logger.exception("unhandled error")
+        response = Response(body="", status_code=500)
+    if response.status_code >= 400 and not _has_error_shape(response.body):
+        response.body = chalice_error_to_shape(response.status_code, _json(response.body))
+        response.headers = {**(response.headers or {}), "Content-Type": "application/json"}
+    response.headers = {**(response.headers or {}), "X-Request-Id": request_id}
+    logger.info(
+        "request",
+        extra={
+            "method": event.method,
+            "path": event.path,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "user_id": (context.get("authorizer") or {}).get("principalId"),
+        },
+    )
+    logger.remove_keys(["request_id"])
+    return response
+
+
+def _json(body: Any) -> Any:
+    if isinstance(body, (dict, list)):
+        return body
+    try:
+        return json.loads(body) if body else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _has_error_shape(body: Any) -> bool:
+    parsed = _json(body)
+    return isinstance(parsed, dict) and isinstance(parsed.get("error"), dict)
+
+
+# --- WebSocket API: the agents' link -------------------------------------------------
+
+
+@app.on_ws_connect()
+def ws_connect(event: Any) -> Response:
+    from chalicelib.agents import link
+
+    return link.on_connect(app, event)
+
+
+@app.on_ws_message()
+def ws_message(event: Any) -> None:
+    from chalicelib.agents import link
+
+    link.on_message(app, event)
+
+
+@app.on_ws_disconnect()
+def ws_disconnect(event: Any) -> None:
+    from chalicelib.agents import link
+
+    link.on_disconnect(app, event)
+
+
+# --- Queues and schedules ----------------------------------------------------------
+
+
+@app.on_sqs_message(queue=EMAIL.name, batch_size=EMAIL.batch_size)
+def email_worker(event: Any) -> dict[str, Any]:
+    from chalicelib.workers import email_batch
+
+    return email_batch(event.to_dict())
+
+
+scheduler.register("housekeeping")
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def housekeeping(event: Any) -> None:
+    push.configure(app)
+    scheduler.record_run("housekeeping")

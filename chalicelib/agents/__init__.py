@@ -1,0 +1,1 @@
+"""Edge agents: registration, tokens, WebSocket connections."""

@@ -1,0 +1,256 @@
+"""The HTTP API layer: declarative routes with pydantic models.
+
+``Api.route`` registers a Chalice route and records its request/response models,
+so the handler body only sees validated input and the OpenAPI document is built
+from the same records (it cannot drift). Every failure leaves as
+``{"error": {"code", "message", "details"}}``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice import AuthResponse, Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib import ratelimit
+from chalicelib.config import settings
+from chalicelib.errors import (
+    BadRequest,
+    DomainError,
+    Forbidden,
+    PayloadTooLarge,
+    RateLimited,
+    ValidationFailed,
+    error_body,
+)
+from chalicelib.logs import logger
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+auth_blueprint = Blueprint(__name__)
+
+
+@auth_blueprint.authorizer(ttl_seconds=0)
+def token_authorizer(auth_request: Any) -> AuthResponse:
+    """Bearer-token authorizer. No caching (ttl 0) so a revoked token stops at once."""
+    from chalicelib.auth import service
+
+    principal = service.authenticate(auth_request.token or "")
+    if principal is None:
+        return AuthResponse(routes=[], principal_id="anonymous")
+    return AuthResponse(
+        routes=["*"],
+        principal_id=principal.user_id,
+        context={"role": principal.role, "token_hash": principal.token_hash},
+    )
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: str
+    user_id: str | None
+    role: str | None
+    token_hash: str | None
+    source_ip: str
+    headers: dict[str, str]
+    raw_body: bytes
+
+
+@dataclass
+class RouteSpec:
+    path: str
+    method: str
+    summary: str
+    tags: tuple[str, ...]
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: Any
+    status: int
+    auth: bool
+    admin: bool
+    rate: str | None
+    errors: tuple[int, ...] = field(default_factory=tuple)
+    content_type: str = "application/json"
+
+    @property
+    def path_params(self) -> list[str]:
+        return re.findall(r"{(\w+)}", self.path)
+
+
+ROUTES: list[RouteSpec] = []
+
+
+def error_response(error: DomainError, request_id: str | None = None) -> Response:
+    headers = dict(JSON_HEADERS)
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+    if request_id:
+        headers["X-Request-Id"] = request_id
+    return Response(body=json.dumps(error.body()), status_code=error.status, headers=headers)
+
+
+def validation_details(error: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(item["loc"]), "msg": item["msg"], "type": item["type"]}
+        for item in error.errors(include_url=False, include_input=False, include_context=False)
+    ]
+
+
+def _validate(model: type[BaseModel], raw: bytes | dict[str, Any], where: str) -> BaseModel:
+    try:
+        if isinstance(raw, bytes):
+            return model.model_validate_json(raw)
+        return model.model_validate(raw)
+    except ValidationError as error:
+        details = validation_details(error)
+        if any(item["type"] == "json_invalid" for item in details):
+            raise BadRequest("The request body is not valid JSON.", details, code="invalid_json")
+        raise ValidationFailed(f"The {where} is not valid.", details) from None
+
+
+class Api:
+    """Routes of one area of the API, registered as a Chalice blueprint."""
+
+    def __init__(self, import_name: str, tag: str) -> None:
+        self.blueprint = Blueprint(import_name)
+        self.tag = tag
+
+    def route(
+        self,
+        path: str,
+        method: str = "GET",
+        *,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: Any = None,
+        status: int = 200,
+        auth: bool = True,
+        admin: bool = False,
+        rate: str | None = "auto",
+        summary: str = "",
+        errors: tuple[int, ...] = (),
+        content_type: str = "application/json",
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        if rate == "auto":
+            rate = ("read" if method == "GET" else "write") if auth else None
+        spec = RouteSpec(
+            path=path,
+            method=method,
+            summary=summary,
+            tags=(self.tag,),
+            body=body,
+            query=query,
+            response=response,
+            status=status,
+            auth=auth,
+            admin=admin,
+            rate=rate,
+            errors=errors,
+            content_type=content_type,
+        )
+        ROUTES.append(spec)
+
+        def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
+            def view(**path_params: str) -> Response:
+                return self._dispatch(spec, handler, path_params)
+
+            view.__name__ = handler.__name__
+            view.__doc__ = handler.__doc__
+            self.blueprint.route(
+                path,
+                methods=[method],
+                authorizer=token_authorizer if auth else None,
+                content_types=["*/*"],
+            )(view)
+            return handler
+
+        return decorate
+
+    def _context(self) -> RequestContext:
+        request = self.blueprint.current_request
+        context = request.context or {}
+        authorizer = context.get("authorizer") or {}
+        identity = context.get("identity") or {}
+        return RequestContext(
+            request_id=str(context.get("requestId") or ""),
+            user_id=authorizer.get("principalId"),
+            role=authorizer.get("role"),
+            token_hash=authorizer.get("token_hash"),
+            source_ip=str(identity.get("sourceIp") or "unknown"),
+            headers={k.lower(): v for k, v in (request.headers or {}).items()},
+            raw_body=request.raw_body or b"",
+        )
+
+    def _dispatch(
+        self, spec: RouteSpec, handler: Callable[..., Any], path_params: dict[str, str]
+    ) -> Response:
+        ctx = self._context()
+        try:
+            if spec.admin and ctx.role != "admin":
+                raise Forbidden("This needs an administrator.")
+            if spec.rate and ctx.user_id:
+                self._limit(spec.rate, ctx.user_id)
+            kwargs: dict[str, Any] = dict(path_params)
+            if spec.body is not None:
+                if len(ctx.raw_body) > settings().max_body_bytes:
+                    raise PayloadTooLarge(
+                        "The request body is too large.",
+                        {"max_bytes": settings().max_body_bytes},
+                    )
+                kwargs["body"] = _validate(spec.body, ctx.raw_body or b"{}", "request body")
+            if spec.query is not None:
+                params = dict(self.blueprint.current_request.query_params or {})
+                kwargs["query"] = _validate(spec.query, params, "query string")
+            result = handler(ctx, **kwargs)
+        except DomainError as error:
+            if error.status >= 500:
+                logger.error("domain error", extra={"code": error.code})
+            return error_response(error, ctx.request_id)
+        return self._render(spec, result, ctx.request_id)
+
+    @staticmethod
+    def _limit(kind: str, user_id: str) -> None:
+        s = settings()
+        per_minute = s.write_rate_per_minute if kind == "write" else s.read_rate_per_minute
+        burst = max(5, math.ceil(per_minute * s.rate_burst_seconds / 60))
+        ratelimit.consume(f"{kind}:{user_id}", ratelimit.Rate(per_minute, 60, burst))
+
+    @staticmethod
+    def _render(spec: RouteSpec, result: Any, request_id: str) -> Response:
+        if isinstance(result, Response):
+            result.headers = {**(result.headers or {}), "X-Request-Id": request_id}
+            return result
+        headers = {**JSON_HEADERS, "X-Request-Id": request_id}
+        if result is None:
+            status = 204 if spec.status == 200 else spec.status
+            return Response(body="", status_code=status, headers={"X-Request-Id": request_id})
+        if isinstance(result, BaseModel):
+            payload = result.model_dump_json()
+        else:
+            payload = json.dumps(result)
+        return Response(body=payload, status_code=spec.status, headers=headers)
+
+
+def chalice_error_to_shape(status: int, body: Any) -> str:
+    """Rewrite Chalice's own error bodies ({"Code","Message"}) into ours."""
+    codes = {
+        400: "bad_request",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
+        500: "internal_error",
+    }
+    message = "The request failed."
+    if isinstance(body, dict):
+        message = str(body.get("Message") or body.get("message") or message)
+    if status >= 500:
+        message = "Something went wrong on our side; it has been logged."
+    return json.dumps(error_body(codes.get(status, "error"), message))

@@ -1,0 +1,1 @@
+"""Accounts: registration, login, bearer tokens, password reset."""

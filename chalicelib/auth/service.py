@@ -1,0 +1,274 @@
+"""Registration, login, bearer tokens and password reset."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import mail, ratelimit
+from chalicelib.auth import passwords
+from chalicelib.auth.secrets_ import hash_secret, new_secret
+from chalicelib.config import settings
+from chalicelib.errors import BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
+from chalicelib.logs import logger
+from chalicelib.models.base import expiry, now_ms, now_s
+from chalicelib.models.tokens import ApiTokenModel, PasswordResetModel
+from chalicelib.models.users import UserModel, email_guard_key
+from chalicelib.pagination import decode_cursor, encode_cursor
+
+TOKEN_PREFIX = "wct"
+RESET_PREFIX = "wcr"
+LAST_USED_RESOLUTION_MS = 3_600_000  # refresh last_used_at at most hourly: one write, not one per call
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    role: str
+    token_hash: str
+
+
+def normalise_email(raw: str) -> str:
+    try:
+        result = validate_email(raw.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValidationFailed(
+            "The email address is not valid.", [{"loc": ["email"], "msg": str(error)}]
+        ) from None
+    # Addresses are case-insensitive in practice; one account per address.
+    return result.normalized.lower()
+
+
+def _check_password(password: str, email: str | None) -> None:
+    problem = passwords.policy_problem(password, email)
+    if problem:
+        raise ValidationFailed(problem, [{"loc": ["password"], "msg": problem}])
+
+
+def new_user_id() -> str:
+    return f"usr_{secrets.token_hex(8)}"
+
+
+def register(email: str, password: str, name: str, role: str = "user") -> UserModel:
+    email = normalise_email(email)
+    _check_password(password, email)
+    user = UserModel(
+        new_user_id(),
+        email=email,
+        name=name.strip(),
+        password_hash=passwords.hash_password(password),
+        role=role,
+        default_region="US",
+        timezone="UTC",
+        created_at=now_ms(),
+        password_changed_at=now_ms(),
+    )
+    guard = UserModel(email_guard_key(email), owner_id=user.user_id, created_at=now_ms())
+    try:
+        with TransactWrite(connection=Connection(region=UserModel.Meta.region)) as transaction:
+            transaction.save(guard, condition=UserModel.user_id.does_not_exist())
+            transaction.save(user, condition=UserModel.user_id.does_not_exist())
+    except TransactWriteError:
+        raise Conflict(
+            "An account with this email already exists.", code="email_taken"
+        ) from None
+    logger.info("user registered", extra={"user_id": user.user_id})
+    return user
+
+
+def find_user_by_email(email: str) -> UserModel | None:
+    try:
+        guard = UserModel.get(email_guard_key(email), consistent_read=True)
+        return UserModel.get(guard.owner_id, consistent_read=True)
+    except UserModel.DoesNotExist:
+        return None
+
+
+def get_user(user_id: str) -> UserModel:
+    try:
+        return UserModel.get(user_id)
+    except UserModel.DoesNotExist:
+        raise NotFound("No such user.") from None
+
+
+def _throttle_login(email: str, source_ip: str) -> None:
+    s = settings()
+    per_email = s.login_attempts_per_15min_email
+    per_source = s.login_attempts_per_15min_source
+    ratelimit.consume(f"login-email:{email}", ratelimit.Rate(per_email, 900, per_email))
+    ratelimit.consume(f"login-ip:{source_ip}", ratelimit.Rate(per_source, 900, per_source))
+
+
+def login(email: str, password: str, source_ip: str, label: str | None) -> tuple[str, ApiTokenModel]:
+    failure = Unauthorized("Email or password is incorrect.", code="invalid_credentials")
+    try:
+        email = normalise_email(email)
+    except ValidationFailed:
+        raise failure from None
+    _throttle_login(email, source_ip)
+    user = find_user_by_email(email)
+    if user is None or not user.password_hash:
+        passwords.verify_password(passwords.dummy_hash(), password)  # same cost either way
+        raise failure
+    if not passwords.verify_password(user.password_hash, password):
+        raise failure
+    if passwords.needs_rehash(user.password_hash):
+        user.update(actions=[UserModel.password_hash.set(passwords.hash_password(password))])
+    return issue_token(user, label or "login")
+
+
+def issue_token(user: UserModel, label: str) -> tuple[str, ApiTokenModel]:
+    secret = new_secret(TOKEN_PREFIX)
+    token_hash = hash_secret(secret)
+    created = now_ms()
+    record = ApiTokenModel(
+        token_hash,
+        token_id=f"tok_{token_hash[:16]}",
+        user_id=user.user_id,
+        role=user.role or "user",
+        label=label[:100],
+        created_at=created,
+        expires_at=expiry(now_s() + settings().token_ttl_days * 86_400),
+    )
+    record.save(condition=ApiTokenModel.token_hash.does_not_exist())
+    return secret, record
+
+
+def authenticate(authorization: str) -> Principal | None:
+    """The principal behind an ``Authorization: Bearer …`` value, or None."""
+    scheme, _, secret = authorization.strip().partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret.startswith(f"{TOKEN_PREFIX}_") or len(secret) > 200:
+        return None
+    token_hash = hash_secret(secret)
+    try:
+        record = ApiTokenModel.get(token_hash)
+    except ApiTokenModel.DoesNotExist:
+        return None
+    # TTL deletion is lazy (up to days late), so check expiry ourselves.
+    if record.expires_at is None or record.expires_at.timestamp() <= now_s():
+        return None
+    now = now_ms()
+    if not record.last_used_at or now - record.last_used_at > LAST_USED_RESOLUTION_MS:
+        try:
+            record.update(
+                actions=[ApiTokenModel.last_used_at.set(now)],
+                condition=ApiTokenModel.token_hash.exists(),
+            )
+        except UpdateError:
+            return None  # revoked between the read and now
+    return Principal(user_id=record.user_id, role=record.role, token_hash=token_hash)
+
+
+def revoke_by_hash(token_hash: str) -> None:
+    try:
+        ApiTokenModel(token_hash).delete(condition=ApiTokenModel.token_hash.exists())
+    except DeleteError:
+        pass  # already gone: logout is idempotent
+
+
+def list_tokens(
+    user_id: str, limit: int, cursor: str | None
+) -> tuple[list[ApiTokenModel], str | None]:
+    start = decode_cursor(
+        cursor, {"token_hash", "user_id", "created_at"}, owner=("user_id", user_id)
+    )
+    result = ApiTokenModel.by_user.query(
+        user_id, limit=limit, last_evaluated_key=start, scan_index_forward=False
+    )
+    items = list(result)
+    return items, encode_cursor(result.last_evaluated_key)
+
+
+def revoke_token(user_id: str, token_id: str) -> None:
+    for record in ApiTokenModel.by_user.query(
+        user_id, filter_condition=ApiTokenModel.token_id == token_id
+    ):
+        revoke_by_hash(record.token_hash)
+        return
+    raise NotFound("No such token.")
+
+
+def revoke_all(user_id: str) -> int:
+    count = 0
+    for record in ApiTokenModel.by_user.query(user_id):
+        revoke_by_hash(record.token_hash)
+        count += 1
+    return count
+
+
+def request_password_reset(email: str, source_ip: str) -> None:
+    """Email a single-use reset link. Silent when the address is unknown."""
+    try:
+        email = normalise_email(email)
+    except ValidationFailed:
+        return
+    s = settings()
+    ratelimit.consume(f"reset-email:{email}", ratelimit.Rate(5, 3600, 3))
+    ratelimit.consume(f"reset-ip:{source_ip}", ratelimit.Rate(30, 3600, 10))
+    user = find_user_by_email(email)
+    if user is None:
+        logger.info("password reset for unknown email")
+        return
+    secret = new_secret(RESET_PREFIX)
+    PasswordResetModel(
+        hash_secret(secret),
+        user_id=user.user_id,
+        created_at=now_ms(),
+        expires_at=expiry(now_s() + s.password_reset_ttl_minutes * 60),
+    ).save()
+    link = f"{s.app_url}/auth/reset?token={secret}"
+    mail.enqueue(
+        to=email,
+        subject="Reset your wacast password",
+        text=(
+            f"Hello {user.name or ''},\n\n"
+            f"Someone (hopefully you) asked to reset the password of your wacast account.\n"
+            f"Open this link within {s.password_reset_ttl_minutes} minutes to choose a new one:\n\n"
+            f"{link}\n\nIf it was not you, ignore this email: your password stays as it is.\n"
+        ),
+        kind="password_reset",
+    )
+
+
+def confirm_password_reset(token: str, new_password: str) -> None:
+    invalid = BadRequest("This reset link is invalid, used or expired.", code="invalid_reset_token")
+    if not token.startswith(f"{RESET_PREFIX}_") or len(token) > 200:
+        raise invalid
+    try:
+        reset = PasswordResetModel.get(hash_secret(token), consistent_read=True)
+    except PasswordResetModel.DoesNotExist:
+        raise invalid from None
+    if reset.used_at or reset.expires_at is None or reset.expires_at.timestamp() <= now_s():
+        raise invalid
+    user = get_user(reset.user_id)
+    _check_password(new_password, user.email)
+    try:
+        reset.update(
+            actions=[PasswordResetModel.used_at.set(now_ms())],
+            condition=PasswordResetModel.used_at.does_not_exist(),
+        )
+    except UpdateError:
+        raise invalid from None
+    user.update(
+        actions=[
+            UserModel.password_hash.set(passwords.hash_password(new_password)),
+            UserModel.password_changed_at.set(now_ms()),
+        ]
+    )
+    # A reset means the old password may be known to someone else: end every session.
+    revoke_all(user.user_id)
+
+
+def update_profile(user_id: str, changes: dict[str, Any]) -> UserModel:
+    user = get_user(user_id)
+    actions = [getattr(UserModel, key).set(value) for key, value in changes.items()]
+    if actions:
+        user.update(actions=actions, condition=UserModel.user_id.exists())
+    return user

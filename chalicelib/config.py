@@ -1,0 +1,65 @@
+"""Settings from the environment (12-factor). Read lazily so tests can set them first."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+def stage() -> str:
+    return os.environ.get("WACAST_STAGE", "dev")
+
+
+def resource_name(name: str) -> str:
+    """Physical name of a table, queue or bucket: wacast-<stage>-<name>."""
+    return f"wacast-{stage()}-{name}"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    app_url: str
+    mail_from: str
+    write_rate_per_minute: int
+    read_rate_per_minute: int
+    rate_burst_seconds: int
+    login_attempts_per_15min_email: int
+    login_attempts_per_15min_source: int
+    max_body_bytes: int
+    token_ttl_days: int
+    password_reset_ttl_minutes: int
+    uploads_bucket: str
+    media_bucket: str
+    ws_domain: str
+    ws_stage: str
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings(
+        stage=stage(),
+        app_url=os.environ.get("WACAST_APP_URL", "http://127.0.0.1:8000"),
+        mail_from=os.environ.get("WACAST_MAIL_FROM", "wacast <no-reply@wacast.local>"),
+        write_rate_per_minute=_int("WACAST_RATE_WRITES_PER_MINUTE", 60),
+        read_rate_per_minute=_int("WACAST_RATE_READS_PER_MINUTE", 600),
+        rate_burst_seconds=_int("WACAST_RATE_BURST_SECONDS", 10),
+        login_attempts_per_15min_email=_int("WACAST_LOGIN_ATTEMPTS_PER_EMAIL", 10),
+        login_attempts_per_15min_source=_int("WACAST_LOGIN_ATTEMPTS_PER_SOURCE", 50),
+        max_body_bytes=_int("WACAST_MAX_BODY_BYTES", 1_048_576),
+        token_ttl_days=_int("WACAST_TOKEN_TTL_DAYS", 365),
+        password_reset_ttl_minutes=_int("WACAST_PASSWORD_RESET_TTL_MINUTES", 60),
+        uploads_bucket=os.environ.get("WACAST_UPLOADS_BUCKET", resource_name("uploads")),
+        media_bucket=os.environ.get("WACAST_MEDIA_BUCKET", resource_name("media")),
+        ws_domain=os.environ.get("WACAST_WS_DOMAIN", ""),
+        ws_stage=os.environ.get("WACAST_WS_STAGE", stage()),
+    )
+
+
+def reset_settings_cache() -> None:
+    settings.cache_clear()

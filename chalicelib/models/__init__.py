@@ -1,0 +1,31 @@
+"""All pynamodb models. ``TABLE_MODELS`` is the single list of tables to create
+(local stack, tests and infra/aws all read it)."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import TTLAttribute
+from pynamodb.models import Model
+
+from chalicelib.models.agents import AgentModel, ConnectionModel
+from chalicelib.models.system import RateLimitModel, SystemModel
+from chalicelib.models.tokens import ApiTokenModel, PasswordResetModel
+from chalicelib.models.users import UserModel
+
+TABLE_MODELS: list[type[Model]] = [
+    UserModel,
+    ApiTokenModel,
+    PasswordResetModel,
+    RateLimitModel,
+    SystemModel,
+    AgentModel,
+    ConnectionModel,
+]
+
+
+
+def ttl_attribute(model: type[Model]) -> str | None:
+    """Name of the model's TTL attribute, if it has one."""
+    for name, attribute in model.get_attributes().items():
+        if isinstance(attribute, TTLAttribute):
+            return name
+    return None

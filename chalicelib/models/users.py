@@ -1,0 +1,33 @@
+"""Users, and the guard items that make email uniqueness atomic."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from chalicelib.models.base import region, table_name
+
+
+class UserModel(Model):
+    """One user. Email guard items share the table (user_id = ``email#<email>``)."""
+
+    class Meta:
+        table_name = table_name("users")
+        region = region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    password_hash = UnicodeAttribute(null=True)
+    role = UnicodeAttribute(null=True)
+    default_region = UnicodeAttribute(null=True)
+    timezone = UnicodeAttribute(null=True)
+    created_at = NumberAttribute(null=True)
+    password_changed_at = NumberAttribute(null=True)
+    # Only on guard items: the user that owns the email.
+    owner_id = UnicodeAttribute(null=True)
+
+
+def email_guard_key(email: str) -> str:
+    return f"email#{email}"

@@ -1,0 +1,130 @@
+"""OpenAPI 3.1 document built from the registered routes and their pydantic models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import models_json_schema
+
+from chalicelib.api import ROUTES, RouteSpec
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {},
+            },
+        }
+    },
+}
+
+ERROR_TEXT = {
+    400: "Malformed request",
+    401: "Missing, invalid or revoked bearer token",
+    403: "Not allowed",
+    404: "Not found (also for another tenant's ids)",
+    409: "Conflicts with the current state",
+    413: "Body too large",
+    422: "Validation failed",
+    429: "Rate limited; see Retry-After",
+}
+
+
+def _models(routes: list[RouteSpec]) -> list[type[BaseModel]]:
+    found: list[type[BaseModel]] = []
+    for route in routes:
+        for model in (route.body, route.response):
+            if isinstance(model, type) and issubclass(model, BaseModel) and model not in found:
+                found.append(model)
+    return found
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema()
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        for name, prop in schema.get("properties", {}).items()
+    ]
+
+
+def build_document(title: str = "wacast API", version: str = "1") -> dict[str, Any]:
+    routes = sorted(ROUTES, key=lambda r: (r.path, r.method))
+    models = _models(routes)
+    keys = [(model, mode) for model in models for mode in ("validation", "serialization")]
+    mapping, definitions = models_json_schema(
+        keys, ref_template="#/components/schemas/{model}"
+    )
+    schemas: dict[str, Any] = dict(definitions.get("$defs", {}))
+    schemas["Error"] = ERROR_SCHEMA
+    paths: dict[str, Any] = {}
+    for route in routes:
+        operation: dict[str, Any] = {
+            "operationId": f"{route.method.lower()}_{route.path.strip('/').replace('/', '_')}"
+            .replace("{", "").replace("}", "").replace("-", "_"),
+            "summary": route.summary,
+            "tags": list(route.tags),
+            "parameters": [
+                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                for name in route.path_params
+            ],
+            "responses": {},
+        }
+        if route.query is not None:
+            operation["parameters"] += _query_parameters(route.query)
+        if route.auth:
+            operation["security"] = [{"bearer": []}]
+        if route.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": mapping[(route.body, "validation")]}},
+            }
+        if route.response is None:
+            operation["responses"][str(204 if route.status == 200 else route.status)] = {
+                "description": "Done"
+            }
+        elif isinstance(route.response, type) and issubclass(route.response, BaseModel):
+            operation["responses"][str(route.status)] = {
+                "description": "OK",
+                "content": {
+                    "application/json": {
+                        "schema": mapping[(route.response, "serialization")]
+                    }
+                },
+            }
+        else:
+            schema = TypeAdapter(route.response).json_schema() if route.response != "csv" else {
+                "type": "string"
+            }
+            operation["responses"][str(route.status)] = {
+                "description": "OK",
+                "content": {route.content_type: {"schema": schema}},
+            }
+        codes = set(route.errors) | {422} if route.body or route.query else set(route.errors)
+        if route.auth:
+            codes |= {401, 429}
+        if route.admin:
+            codes.add(403)
+        for code in sorted(codes):
+            operation["responses"][str(code)] = {
+                "description": ERROR_TEXT.get(code, "Error"),
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
+        paths.setdefault(route.path, {})[route.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }

@@ -1,0 +1,80 @@
+"""Token-bucket rate limits kept in DynamoDB so they hold across Lambda instances.
+
+Implemented as GCRA (generic cell rate algorithm): one number per bucket, the
+theoretical arrival time (TAT) of the next request. A request is allowed when
+TAT - now <= burst; it then moves TAT forward by one emission interval. Each
+step is a single conditional UpdateItem, so concurrent callers cannot overspend.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.errors import RateLimited
+from chalicelib.models.base import expiry, now_ms
+from chalicelib.models.system import RateLimitModel
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``count`` requests per ``period_s`` seconds, with bursts of up to ``burst``."""
+
+    count: int
+    period_s: int
+    burst: int
+
+    @property
+    def interval_ms(self) -> float:
+        return self.period_s * 1000 / self.count
+
+
+def _condition_failed(error: UpdateError) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def consume(bucket: str, rate: Rate, clock: Callable[[], int] = now_ms) -> None:
+    """Take one token from ``bucket`` or raise RateLimited with a Retry-After."""
+    now = clock()
+    interval = int(math.ceil(rate.interval_ms))
+    # Largest TAT that still admits a request: a full burst ahead of now.
+    ceiling = now + interval * (rate.burst - 1)
+    expires = (now + interval * rate.burst) // 1000 + 60
+    item = RateLimitModel(bucket)
+    try:
+        # Busy bucket (TAT in the future, room left): push TAT on by one interval.
+        item.update(
+            actions=[RateLimitModel.tat.add(interval), RateLimitModel.expires_at.set(expiry(expires))],
+            condition=RateLimitModel.tat.between(now, ceiling),
+        )
+        return
+    except UpdateError as error:
+        if not _condition_failed(error):
+            raise
+    try:
+        # Idle or new bucket (TAT in the past): restart from now.
+        item.update(
+            actions=[
+                RateLimitModel.tat.set(now + interval),
+                RateLimitModel.expires_at.set(expiry(expires)),
+            ],
+            condition=RateLimitModel.tat.does_not_exist() | (RateLimitModel.tat < now),
+        )
+        return
+    except UpdateError as error:
+        if not _condition_failed(error):
+            raise
+    # TAT is beyond the ceiling: the bucket is empty.
+    try:
+        current = RateLimitModel.get(bucket, consistent_read=True).tat
+    except RateLimitModel.DoesNotExist:
+        current = ceiling + interval
+    wait_ms = max(0, int(current) - ceiling)
+    raise RateLimited(
+        "Too many requests; slow down and retry later.",
+        retry_after=int(math.ceil(wait_ms / 1000)),
+        details={"bucket": bucket.split(":", 1)[0], "limit": rate.count, "period_s": rate.period_s},
+    )

@@ -1,0 +1,77 @@
+"""Administration: edge agents."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.agents import registry
+from chalicelib.api import Api, RequestContext
+from chalicelib.models.agents import AgentModel
+from chalicelib.models.base import now_ms
+from chalicelib.pagination import Page, PageQuery
+
+api = Api(__name__, "admin")
+
+HEARTBEAT_OFFLINE_AFTER_MS = 60_000
+
+
+class CreateAgentBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    capacity: int = Field(10, ge=1, le=500, description="Most WhatsApp sessions it may run")
+
+
+class Agent(BaseModel):
+    agent_id: str
+    name: str
+    capacity: int
+    online: bool
+    last_heartbeat_at: int | None
+    version: str | None
+    created_at: int
+
+    @classmethod
+    def of(cls, agent: AgentModel) -> Agent:
+        heartbeat = agent.last_heartbeat_at
+        online = bool(
+            agent.connection_id and heartbeat and now_ms() - heartbeat < HEARTBEAT_OFFLINE_AFTER_MS
+        )
+        return cls(
+            agent_id=agent.agent_id,
+            name=agent.name,
+            capacity=int(agent.capacity),
+            online=online,
+            last_heartbeat_at=int(heartbeat) if heartbeat else None,
+            version=agent.version,
+            created_at=int(agent.created_at),
+        )
+
+
+class AgentWithToken(Agent):
+    token: str = Field(description="The agent's secret; shown once")
+
+
+@api.route("/api/admin/agents", "POST", body=CreateAgentBody, response=AgentWithToken,
+           status=201, admin=True, summary="Register an edge agent and get its token once")
+def create_agent(ctx: RequestContext, body: CreateAgentBody) -> AgentWithToken:
+    agent, token = registry.create_agent(body.name, body.capacity)
+    return AgentWithToken(**Agent.of(agent).model_dump(), token=token)
+
+
+@api.route("/api/admin/agents", "GET", query=PageQuery, response=Page[Agent], admin=True,
+           summary="Every agent with its online state")
+def list_agents(ctx: RequestContext, query: PageQuery) -> Page[Agent]:
+    from chalicelib.pagination import decode_cursor, encode_cursor
+
+    start = decode_cursor(query.cursor, {"agent_id"})
+    result = AgentModel.scan(limit=query.limit, last_evaluated_key=start)
+    items = [Agent.of(agent) for agent in result]
+    return Page[Agent](items=items, next_cursor=encode_cursor(result.last_evaluated_key))
+
+
+@api.route("/api/admin/agents/{agent_id}/rotate-token", "POST", response=AgentWithToken,
+           admin=True, errors=(404,), summary="Issue a new token; the old one stops working")
+def rotate_agent_token(ctx: RequestContext, agent_id: str) -> AgentWithToken:
+    agent, token = registry.rotate_token(agent_id)
+    return AgentWithToken(**Agent.of(agent).model_dump(), token=token)

@@ -1,0 +1,29 @@
+"""Bookkeeping for scheduled handlers, so health can show they run."""
+
+from __future__ import annotations
+
+from chalicelib.models.base import now_ms
+from chalicelib.models.system import SystemModel
+
+PREFIX = "schedule#"
+
+
+def record_run(name: str) -> None:
+    SystemModel(f"{PREFIX}{name}", updated_at=now_ms()).save()
+
+
+def last_runs() -> dict[str, int]:
+    keys = [f"{PREFIX}{name}" for name in KNOWN]
+    if not keys:
+        SystemModel.describe_table()
+        return {}
+    found = {item.key[len(PREFIX):]: item.updated_at for item in SystemModel.batch_get(keys)}
+    return {name: found.get(name, 0) for name in KNOWN}
+
+
+KNOWN: list[str] = []
+
+
+def register(name: str) -> None:
+    if name not in KNOWN:
+        KNOWN.append(name)

@@ -11,6 +11,7 @@ from chalice import Chalice, Rate, Response
 from chalicelib import push, scheduler
 from chalicelib.api import auth_blueprint, chalice_error_to_shape
 from chalicelib.logs import logger
+from chalicelib.logs import request_id as current_request_id
 from chalicelib.queues import EMAIL
 from chalicelib.routes import admin, auth, system
 
@@ -27,7 +28,11 @@ for area in (auth, system, admin):
 def request_envelope(event: Any, get_response: Any) -> Response:
     """One structured log line per request; Chalice's own errors reshaped to ours."""
     context = event.context or {}
-    request_id = str(context.get("requestId") or "")
+    lambda_context = getattr(event, "lambda_context", None)
+    request_id = str(
+        context.get("requestId") or getattr(lambda_context, "aws_request_id", "") or ""
+    )
+    token = current_request_id.set(request_id)
     logger.append_keys(request_id=request_id)
     started = time.perf_counter()
     try:
@@ -50,6 +55,7 @@ def request_envelope(event: Any, get_response: Any) -> Response:
         },
     )
     logger.remove_keys(["request_id"])
+    current_request_id.reset(token)
     return response
 
 

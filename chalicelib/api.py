@@ -30,8 +30,9 @@ from chalicelib.errors import (
     error_body,
 )
 from chalicelib.logs import logger
+from chalicelib.logs import request_id as current_request_id
 
-JSON_HEADERS = {"Content-Type": "application/json"}
+JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 
 auth_blueprint = Blueprint(__name__)
 
@@ -87,12 +88,18 @@ ROUTES: list[RouteSpec] = []
 
 
 def error_response(error: DomainError, request_id: str | None = None) -> Response:
-    headers = dict(JSON_HEADERS)
+    headers: dict[str, str | list[str]] = dict(JSON_HEADERS)
     if isinstance(error, RateLimited):
         headers["Retry-After"] = str(error.retry_after)
     if request_id:
         headers["X-Request-Id"] = request_id
     return Response(body=json.dumps(error.body()), status_code=error.status, headers=headers)
+
+
+def _as_bytes(raw: str | bytes | None) -> bytes:
+    if raw is None:
+        return b""
+    return raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
 
 
 def validation_details(error: ValidationError) -> list[dict[str, Any]]:
@@ -110,7 +117,9 @@ def _validate(model: type[BaseModel], raw: bytes | dict[str, Any], where: str) -
     except ValidationError as error:
         details = validation_details(error)
         if any(item["type"] == "json_invalid" for item in details):
-            raise BadRequest("The request body is not valid JSON.", details, code="invalid_json")
+            raise BadRequest(
+                "The request body is not valid JSON.", details, code="invalid_json"
+            ) from None
         raise ValidationFailed(f"The {where} is not valid.", details) from None
 
 
@@ -178,13 +187,13 @@ class Api:
         authorizer = context.get("authorizer") or {}
         identity = context.get("identity") or {}
         return RequestContext(
-            request_id=str(context.get("requestId") or ""),
+            request_id=current_request_id.get(),
             user_id=authorizer.get("principalId"),
             role=authorizer.get("role"),
             token_hash=authorizer.get("token_hash"),
             source_ip=str(identity.get("sourceIp") or "unknown"),
             headers={k.lower(): v for k, v in (request.headers or {}).items()},
-            raw_body=request.raw_body or b"",
+            raw_body=_as_bytes(request.raw_body),
         )
 
     def _dispatch(
@@ -226,14 +235,11 @@ class Api:
         if isinstance(result, Response):
             result.headers = {**(result.headers or {}), "X-Request-Id": request_id}
             return result
-        headers = {**JSON_HEADERS, "X-Request-Id": request_id}
+        headers: dict[str, str | list[str]] = {**JSON_HEADERS, "X-Request-Id": request_id}
         if result is None:
             status = 204 if spec.status == 200 else spec.status
             return Response(body="", status_code=status, headers={"X-Request-Id": request_id})
-        if isinstance(result, BaseModel):
-            payload = result.model_dump_json()
-        else:
-            payload = json.dumps(result)
+        payload = result.model_dump_json() if isinstance(result, BaseModel) else json.dumps(result)
         return Response(body=payload, status_code=spec.status, headers=headers)
 
 

@@ -20,7 +20,7 @@ def client(service: str) -> Any:
     with _lock:
         found = _clients.get(service)
         if found is None:
-            found = boto3.client(service)  # type: ignore[call-overload]
+            found = boto3.client(service)
             _clients[service] = found
         return found
 

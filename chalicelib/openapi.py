@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
@@ -55,20 +56,23 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     ]
 
 
+def operation_id(route: RouteSpec) -> str:
+    words = re.sub(r"[^a-z0-9]+", "_", f"{route.method} {route.path}".lower())
+    return words.strip("_")
+
+
 def build_document(title: str = "wacast API", version: str = "1") -> dict[str, Any]:
     routes = sorted(ROUTES, key=lambda r: (r.path, r.method))
     models = _models(routes)
-    keys = [(model, mode) for model in models for mode in ("validation", "serialization")]
-    mapping, definitions = models_json_schema(
-        keys, ref_template="#/components/schemas/{model}"
-    )
+    modes: tuple[Literal["validation"], Literal["serialization"]] = ("validation", "serialization")
+    keys = [(model, mode) for model in models for mode in modes]
+    mapping, definitions = models_json_schema(keys, ref_template="#/components/schemas/{model}")
     schemas: dict[str, Any] = dict(definitions.get("$defs", {}))
     schemas["Error"] = ERROR_SCHEMA
     paths: dict[str, Any] = {}
     for route in routes:
         operation: dict[str, Any] = {
-            "operationId": f"{route.method.lower()}_{route.path.strip('/').replace('/', '_')}"
-            .replace("{", "").replace("}", "").replace("-", "_"),
+            "operationId": operation_id(route),
             "summary": route.summary,
             "tags": list(route.tags),
             "parameters": [
@@ -94,15 +98,15 @@ def build_document(title: str = "wacast API", version: str = "1") -> dict[str, A
             operation["responses"][str(route.status)] = {
                 "description": "OK",
                 "content": {
-                    "application/json": {
-                        "schema": mapping[(route.response, "serialization")]
-                    }
+                    "application/json": {"schema": mapping[(route.response, "serialization")]}
                 },
             }
         else:
-            schema = TypeAdapter(route.response).json_schema() if route.response != "csv" else {
-                "type": "string"
-            }
+            schema = (
+                TypeAdapter(route.response).json_schema()
+                if route.response != "csv"
+                else {"type": "string"}
+            )
             operation["responses"][str(route.status)] = {
                 "description": "OK",
                 "content": {route.content_type: {"schema": schema}},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from chalice import Chalice, WebsocketDisconnectedError
@@ -34,10 +35,8 @@ def send(app: Chalice, connection_id: str, payload: str) -> bool:
 
 def close(app: Chalice, connection_id: str) -> None:
     assert app.websocket_api is not None
-    try:
+    with contextlib.suppress(WebsocketDisconnectedError):
         app.websocket_api.close(connection_id)
-    except WebsocketDisconnectedError:
-        pass
 
 
 def frame(kind: str, **fields: Any) -> dict[str, Any]:

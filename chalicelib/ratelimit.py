@@ -39,7 +39,7 @@ def _condition_failed(error: UpdateError) -> bool:
 def consume(bucket: str, rate: Rate, clock: Callable[[], int] = now_ms) -> None:
     """Take one token from ``bucket`` or raise RateLimited with a Retry-After."""
     now = clock()
-    interval = int(math.ceil(rate.interval_ms))
+    interval = math.ceil(rate.interval_ms)
     # Largest TAT that still admits a request: a full burst ahead of now.
     ceiling = now + interval * (rate.burst - 1)
     expires = (now + interval * rate.burst) // 1000 + 60
@@ -47,7 +47,10 @@ def consume(bucket: str, rate: Rate, clock: Callable[[], int] = now_ms) -> None:
     try:
         # Busy bucket (TAT in the future, room left): push TAT on by one interval.
         item.update(
-            actions=[RateLimitModel.tat.add(interval), RateLimitModel.expires_at.set(expiry(expires))],
+            actions=[
+                RateLimitModel.tat.add(interval),
+                RateLimitModel.expires_at.set(expiry(expires)),
+            ],
             condition=RateLimitModel.tat.between(now, ceiling),
         )
         return
@@ -75,6 +78,6 @@ def consume(bucket: str, rate: Rate, clock: Callable[[], int] = now_ms) -> None:
     wait_ms = max(0, int(current) - ceiling)
     raise RateLimited(
         "Too many requests; slow down and retry later.",
-        retry_after=int(math.ceil(wait_ms / 1000)),
+        retry_after=math.ceil(wait_ms / 1000),
         details={"bucket": bucket.split(":", 1)[0], "limit": rate.count, "period_s": rate.period_s},
     )

@@ -17,7 +17,7 @@ def last_runs() -> dict[str, int]:
     if not keys:
         SystemModel.describe_table()
         return {}
-    found = {item.key[len(PREFIX):]: item.updated_at for item in SystemModel.batch_get(keys)}
+    found = {item.key[len(PREFIX) :]: int(item.updated_at) for item in SystemModel.batch_get(keys)}
     return {name: found.get(name, 0) for name in KNOWN}
 
 

@@ -47,7 +47,9 @@ def on_disconnect(app: Chalice, event: Any) -> None:
     )
 
 
-def send_error(app: Chalice, connection_id: str, code: str, message: str, details: Any = None) -> None:
+def send_error(
+    app: Chalice, connection_id: str, code: str, message: str, details: Any = None
+) -> None:
     frame = push.frame("error", code=code, message=message, details=details)
     push.send(app, connection_id, json.dumps(frame))
 

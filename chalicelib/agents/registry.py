@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
+from pynamodb.exceptions import DeleteError, UpdateError
+
 from chalicelib.auth.secrets_ import hash_secret, new_id, new_secret
 from chalicelib.errors import NotFound
 from chalicelib.models.agents import AgentModel, ConnectionModel
@@ -86,14 +90,10 @@ def agent_for_connection(connection_id: str) -> AgentModel | None:
 def detach_connection(connection_id: str) -> AgentModel | None:
     """Forget a closed connection; returns the agent if it was its live one."""
     agent = agent_for_connection(connection_id)
-    try:
+    with contextlib.suppress(DeleteError):  # already gone
         ConnectionModel(connection_id).delete()
-    except Exception:  # already gone
-        pass
     if agent is None:
         return None
-    from pynamodb.exceptions import UpdateError
-
     try:
         agent.update(
             actions=[AgentModel.connection_id.remove()],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,9 @@ from chalicelib.pagination import decode_cursor, encode_cursor
 
 TOKEN_PREFIX = "wct"
 RESET_PREFIX = "wcr"
-LAST_USED_RESOLUTION_MS = 3_600_000  # refresh last_used_at at most hourly: one write, not one per call
+LAST_USED_RESOLUTION_MS = (
+    3_600_000  # refresh last_used_at at most hourly: one write, not one per call
+)
 
 
 @dataclass(frozen=True)
@@ -75,9 +78,7 @@ def register(email: str, password: str, name: str, role: str = "user") -> UserMo
             transaction.save(guard, condition=UserModel.user_id.does_not_exist())
             transaction.save(user, condition=UserModel.user_id.does_not_exist())
     except TransactWriteError:
-        raise Conflict(
-            "An account with this email already exists.", code="email_taken"
-        ) from None
+        raise Conflict("An account with this email already exists.", code="email_taken") from None
     logger.info("user registered", extra={"user_id": user.user_id})
     return user
 
@@ -105,7 +106,9 @@ def _throttle_login(email: str, source_ip: str) -> None:
     ratelimit.consume(f"login-ip:{source_ip}", ratelimit.Rate(per_source, 900, per_source))
 
 
-def login(email: str, password: str, source_ip: str, label: str | None) -> tuple[str, ApiTokenModel]:
+def login(
+    email: str, password: str, source_ip: str, label: str | None
+) -> tuple[str, ApiTokenModel]:
     failure = Unauthorized("Email or password is incorrect.", code="invalid_credentials")
     try:
         email = normalise_email(email)
@@ -167,10 +170,8 @@ def authenticate(authorization: str) -> Principal | None:
 
 
 def revoke_by_hash(token_hash: str) -> None:
-    try:
+    with contextlib.suppress(DeleteError):  # already gone: logout is idempotent
         ApiTokenModel(token_hash).delete(condition=ApiTokenModel.token_hash.exists())
-    except DeleteError:
-        pass  # already gone: logout is idempotent
 
 
 def list_tokens(

@@ -22,7 +22,6 @@ TABLE_MODELS: list[type[Model]] = [
 ]
 
 
-
 def ttl_attribute(model: type[Model]) -> str | None:
     """Name of the model's TTL attribute, if it has one."""
     for name, attribute in model.get_attributes().items():

@@ -52,15 +52,28 @@ class AgentWithToken(Agent):
     token: str = Field(description="The agent's secret; shown once")
 
 
-@api.route("/api/admin/agents", "POST", body=CreateAgentBody, response=AgentWithToken,
-           status=201, admin=True, summary="Register an edge agent and get its token once")
+@api.route(
+    "/api/admin/agents",
+    "POST",
+    body=CreateAgentBody,
+    response=AgentWithToken,
+    status=201,
+    admin=True,
+    summary="Register an edge agent and get its token once",
+)
 def create_agent(ctx: RequestContext, body: CreateAgentBody) -> AgentWithToken:
     agent, token = registry.create_agent(body.name, body.capacity)
     return AgentWithToken(**Agent.of(agent).model_dump(), token=token)
 
 
-@api.route("/api/admin/agents", "GET", query=PageQuery, response=Page[Agent], admin=True,
-           summary="Every agent with its online state")
+@api.route(
+    "/api/admin/agents",
+    "GET",
+    query=PageQuery,
+    response=Page[Agent],
+    admin=True,
+    summary="Every agent with its online state",
+)
 def list_agents(ctx: RequestContext, query: PageQuery) -> Page[Agent]:
     from chalicelib.pagination import decode_cursor, encode_cursor
 
@@ -70,8 +83,14 @@ def list_agents(ctx: RequestContext, query: PageQuery) -> Page[Agent]:
     return Page[Agent](items=items, next_cursor=encode_cursor(result.last_evaluated_key))
 
 
-@api.route("/api/admin/agents/{agent_id}/rotate-token", "POST", response=AgentWithToken,
-           admin=True, errors=(404,), summary="Issue a new token; the old one stops working")
+@api.route(
+    "/api/admin/agents/{agent_id}/rotate-token",
+    "POST",
+    response=AgentWithToken,
+    admin=True,
+    errors=(404,),
+    summary="Issue a new token; the old one stops working",
+)
 def rotate_agent_token(ctx: RequestContext, agent_id: str) -> AgentWithToken:
     agent, token = registry.rotate_token(agent_id)
     return AgentWithToken(**Agent.of(agent).model_dump(), token=token)

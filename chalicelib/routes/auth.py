@@ -121,14 +121,29 @@ class Accepted(BaseModel):
     message: str
 
 
-@api.route("/api/auth/register", "POST", body=RegisterBody, response=User, status=201,
-           auth=False, summary="Create an account", errors=(409, 422))
+@api.route(
+    "/api/auth/register",
+    "POST",
+    body=RegisterBody,
+    response=User,
+    status=201,
+    auth=False,
+    summary="Create an account",
+    errors=(409, 422),
+)
 def register(ctx: RequestContext, body: RegisterBody) -> User:
     return User.of(service.register(body.email, body.password, body.name))
 
 
-@api.route("/api/auth/login", "POST", body=LoginBody, response=LoginResult, auth=False,
-           summary="Exchange email and password for a bearer token", errors=(401, 429))
+@api.route(
+    "/api/auth/login",
+    "POST",
+    body=LoginBody,
+    response=LoginResult,
+    auth=False,
+    summary="Exchange email and password for a bearer token",
+    errors=(401, 429),
+)
 def login(ctx: RequestContext, body: LoginBody) -> LoginResult:
     secret, record = service.login(body.email, body.password, ctx.source_ip, body.label)
     return LoginResult(
@@ -158,31 +173,55 @@ def update_me(ctx: RequestContext, body: ProfilePatch) -> User:
     return User.of(service.update_profile(ctx.user_id, changes))
 
 
-@api.route("/api/auth/tokens", "GET", query=PageQuery, response=Page[Token],
-           summary="Your bearer tokens, newest first")
+@api.route(
+    "/api/auth/tokens",
+    "GET",
+    query=PageQuery,
+    response=Page[Token],
+    summary="Your bearer tokens, newest first",
+)
 def list_tokens(ctx: RequestContext, query: PageQuery) -> Page[Token]:
     assert ctx.user_id
     items, cursor = service.list_tokens(ctx.user_id, query.limit, query.cursor)
     return Page[Token](items=[Token.of(item) for item in items], next_cursor=cursor)
 
 
-@api.route("/api/auth/tokens/{token_id}", "DELETE", status=204, errors=(404,),
-           summary="Revoke one of your tokens")
+@api.route(
+    "/api/auth/tokens/{token_id}",
+    "DELETE",
+    status=204,
+    errors=(404,),
+    summary="Revoke one of your tokens",
+)
 def revoke_token(ctx: RequestContext, token_id: str) -> None:
     assert ctx.user_id
     service.revoke_token(ctx.user_id, token_id)
 
 
-@api.route("/api/auth/password-reset", "POST", body=ResetRequestBody, response=Accepted,
-           status=202, auth=False, errors=(429,),
-           summary="Email a single-use reset link (answers the same for unknown emails)")
+@api.route(
+    "/api/auth/password-reset",
+    "POST",
+    body=ResetRequestBody,
+    response=Accepted,
+    status=202,
+    auth=False,
+    errors=(429,),
+    summary="Email a single-use reset link (answers the same for unknown emails)",
+)
 def password_reset(ctx: RequestContext, body: ResetRequestBody) -> Accepted:
     service.request_password_reset(body.email, ctx.source_ip)
     return Accepted(message="If an account uses this address, a reset link is on its way.")
 
 
-@api.route("/api/auth/password-reset/confirm", "POST", body=ResetConfirmBody, response=Accepted,
-           auth=False, errors=(400, 422), summary="Set a new password with a reset token")
+@api.route(
+    "/api/auth/password-reset/confirm",
+    "POST",
+    body=ResetConfirmBody,
+    response=Accepted,
+    auth=False,
+    errors=(400, 422),
+    summary="Set a new password with a reset token",
+)
 def password_reset_confirm(ctx: RequestContext, body: ResetConfirmBody) -> Accepted:
     service.confirm_password_reset(body.token, body.password)
     return Accepted(message="Your password has been changed. Sign in again on every device.")

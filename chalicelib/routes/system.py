@@ -20,8 +20,14 @@ class Health(BaseModel):
     schedules: dict[str, int]
 
 
-@api.route("/api/health", "GET", response=Health, auth=False, errors=(503,),
-           summary="Checks that DynamoDB answers; shows when each schedule last ran")
+@api.route(
+    "/api/health",
+    "GET",
+    response=Health,
+    auth=False,
+    errors=(503,),
+    summary="Checks that DynamoDB answers; shows when each schedule last ran",
+)
 def health(ctx: RequestContext) -> Health:
     try:
         runs = scheduler.last_runs()
@@ -31,8 +37,7 @@ def health(ctx: RequestContext) -> Health:
     return Health(status="ok", dynamodb="ok", schedules=runs)
 
 
-@api.route("/api/openapi.json", "GET", response=dict[str, Any], auth=False,
-           summary="This document")
+@api.route("/api/openapi.json", "GET", response=dict[str, Any], auth=False, summary="This document")
 def openapi(ctx: RequestContext) -> dict[str, Any]:
     from chalicelib.openapi import build_document
 

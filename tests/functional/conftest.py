@@ -110,8 +110,9 @@ _counter = iter(range(1_000_000))
 def register_and_login(api: Api, email: str | None = None, name: str = "Ana") -> dict[str, Any]:
     email = email or f"user{next(_counter)}@example.com"
     password = "correct horse battery"
-    reply = api.post("/api/auth/register", {"email": email, "password": password, "name": name},
-                     token=None)
+    reply = api.post(
+        "/api/auth/register", {"email": email, "password": password, "name": name}, token=None
+    )
     assert reply.status == 201, reply.json
     login = api.post("/api/auth/login", {"email": email, "password": password}, token=None)
     assert login.status == 200, login.json

@@ -22,32 +22,49 @@ def test_register_normalises_email_and_hides_password(api: Api) -> None:
 
 
 def test_register_rejects_weak_and_common_passwords(api: Api) -> None:
-    short = api.post("/api/auth/register", {"email": "a@example.com", "password": "short1", "name": "A"},
-                     token=None)
+    short = api.post(
+        "/api/auth/register",
+        {"email": "a@example.com", "password": "short1", "name": "A"},
+        token=None,
+    )
     assert short.status == 422 and short.error_code == "validation_error"
-    common = api.post("/api/auth/register",
-                      {"email": "a@example.com", "password": "1234567890", "name": "A"}, token=None)
+    common = api.post(
+        "/api/auth/register",
+        {"email": "a@example.com", "password": "1234567890", "name": "A"},
+        token=None,
+    )
     assert common.status == 422
     assert "common" in common.json["error"]["message"]
 
 
 def test_register_rejects_bad_email_and_unknown_fields(api: Api) -> None:
-    bad = api.post("/api/auth/register",
-                   {"email": "not-an-email", "password": "correct horse battery", "name": "A"},
-                   token=None)
+    bad = api.post(
+        "/api/auth/register",
+        {"email": "not-an-email", "password": "correct horse battery", "name": "A"},
+        token=None,
+    )
     assert bad.status == 422
-    extra = api.post("/api/auth/register",
-                     {"email": "x@example.com", "password": "correct horse battery", "name": "A",
-                      "role": "admin"}, token=None)
+    extra = api.post(
+        "/api/auth/register",
+        {
+            "email": "x@example.com",
+            "password": "correct horse battery",
+            "name": "A",
+            "role": "admin",
+        },
+        token=None,
+    )
     assert extra.status == 422
     assert extra.json["error"]["details"][0]["loc"] == ["role"]
 
 
 def test_duplicate_email_is_409_case_insensitively(api: Api) -> None:
     register_and_login(api, email="dup@example.com")
-    again = api.post("/api/auth/register",
-                     {"email": "DUP@example.com", "password": "another good phrase", "name": "B"},
-                     token=None)
+    again = api.post(
+        "/api/auth/register",
+        {"email": "DUP@example.com", "password": "another good phrase", "name": "B"},
+        token=None,
+    )
     assert again.status == 409 and again.error_code == "email_taken"
 
 
@@ -93,10 +110,14 @@ def test_token_is_stored_only_as_hash(api: Api) -> None:
 
 def test_login_answers_the_same_for_unknown_email_and_wrong_password(api: Api) -> None:
     account = register_and_login(api)
-    wrong = api.post("/api/auth/login", {"email": account["email"], "password": "wrong password!"},
-                     token=None)
-    unknown = api.post("/api/auth/login",
-                       {"email": "nobody@example.com", "password": "wrong password!"}, token=None)
+    wrong = api.post(
+        "/api/auth/login", {"email": account["email"], "password": "wrong password!"}, token=None
+    )
+    unknown = api.post(
+        "/api/auth/login",
+        {"email": "nobody@example.com", "password": "wrong password!"},
+        token=None,
+    )
     assert wrong.status == unknown.status == 401
     assert wrong.json == unknown.json
 
@@ -108,13 +129,15 @@ def test_repeated_failed_logins_are_throttled(api: Api, monkeypatch: Any) -> Non
     reset_settings_cache()
     account = register_and_login(api)
     statuses = [
-        api.post("/api/auth/login", {"email": account["email"], "password": "bad password 1"},
-                 token=None).status
+        api.post(
+            "/api/auth/login", {"email": account["email"], "password": "bad password 1"}, token=None
+        ).status
         for _ in range(5)
     ]
     assert statuses[-1] == 429
-    limited = api.post("/api/auth/login", {"email": account["email"], "password": "x" * 12},
-                       token=None)
+    limited = api.post(
+        "/api/auth/login", {"email": account["email"], "password": "x" * 12}, token=None
+    )
     assert limited.status == 429 and int(limited.headers["Retry-After"]) >= 1
     reset_settings_cache()
 
@@ -128,8 +151,9 @@ def test_protected_routes_need_a_valid_token(api: Api) -> None:
 
 def test_logout_revokes_only_the_token_used(api: Api) -> None:
     account = register_and_login(api)
-    second = api.post("/api/auth/login", {"email": account["email"], "password": account["password"]},
-                      token=None).json["token"]
+    second = api.post(
+        "/api/auth/login", {"email": account["email"], "password": account["password"]}, token=None
+    ).json["token"]
     assert api.post("/api/auth/logout", token=account["token"]).status == 204
     assert api.get("/api/me", token=account["token"]).status == 401
     assert api.get("/api/me", token=second).status == 200
@@ -138,8 +162,11 @@ def test_logout_revokes_only_the_token_used(api: Api) -> None:
 def test_list_and_revoke_tokens_with_pagination(api: Api) -> None:
     account = register_and_login(api)
     for _ in range(3):
-        api.post("/api/auth/login", {"email": account["email"], "password": account["password"],
-                                     "label": "phone"}, token=None)
+        api.post(
+            "/api/auth/login",
+            {"email": account["email"], "password": account["password"], "label": "phone"},
+            token=None,
+        )
     api.token = account["token"]
     page = api.get("/api/auth/tokens?limit=2")
     assert page.status == 200 and len(page.json["items"]) == 2 and page.json["next_cursor"]
@@ -163,9 +190,11 @@ def test_forged_cursor_is_400_not_another_page(api: Api, user: dict[str, Any]) -
     import base64
     import json
 
-    other = base64.urlsafe_b64encode(json.dumps(
-        {"token_hash": {"S": "x"}, "user_id": {"S": "usr_other"}, "created_at": {"N": "1"}}
-    ).encode()).decode()
+    other = base64.urlsafe_b64encode(
+        json.dumps(
+            {"token_hash": {"S": "x"}, "user_id": {"S": "usr_other"}, "created_at": {"N": "1"}}
+        ).encode()
+    ).decode()
     for cursor in (other, "!!!", "e30"):
         reply = api.get(f"/api/auth/tokens?cursor={cursor}")
         assert reply.status == 400 and reply.error_code == "invalid_cursor"
@@ -183,12 +212,21 @@ def _mail_links(chalice_app: Any) -> list[str]:
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
     from chalicelib.workers import email_batch
 
-    event = {"Records": [
-        {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-         "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs",
-         "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q", "awsRegion": "us-east-1"}
-        for m in messages
-    ]}
+    event = {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": {},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
+                "awsRegion": "us-east-1",
+            }
+            for m in messages
+        ]
+    }
     assert email_batch(event) == {"batchItemFailures": []}
     sent = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
     return [re.search(r"token=(\S+)", m.body).group(1) for m in sent if "token=" in m.body]
@@ -202,15 +240,22 @@ def test_password_reset_flow_is_single_use_and_revokes_sessions(api: Api, chalic
     links = _mail_links(chalice_app)
     assert len(links) == 1
     new_password = "a brand new passphrase"
-    ok = api.post("/api/auth/password-reset/confirm", {"token": links[0], "password": new_password},
-                  token=None)
+    ok = api.post(
+        "/api/auth/password-reset/confirm",
+        {"token": links[0], "password": new_password},
+        token=None,
+    )
     assert ok.status == 200
-    again = api.post("/api/auth/password-reset/confirm",
-                     {"token": links[0], "password": "yet another phrase"}, token=None)
+    again = api.post(
+        "/api/auth/password-reset/confirm",
+        {"token": links[0], "password": "yet another phrase"},
+        token=None,
+    )
     assert again.status == 400 and again.error_code == "invalid_reset_token"
     assert api.get("/api/me", token=account["token"]).status == 401
-    login = api.post("/api/auth/login", {"email": account["email"], "password": new_password},
-                     token=None)
+    login = api.post(
+        "/api/auth/login", {"email": account["email"], "password": new_password}, token=None
+    )
     assert login.status == 200
 
 
@@ -224,8 +269,11 @@ def test_expired_reset_token_is_refused(api: Api, chalice_app: Any) -> None:
     link = _mail_links(chalice_app)[0]
     record = PasswordResetModel.get(hash_secret(link))
     record.update(actions=[PasswordResetModel.expires_at.set(expiry(1))])
-    reply = api.post("/api/auth/password-reset/confirm",
-                     {"token": link, "password": "a brand new passphrase"}, token=None)
+    reply = api.post(
+        "/api/auth/password-reset/confirm",
+        {"token": link, "password": "a brand new passphrase"},
+        token=None,
+    )
     assert reply.status == 400
 
 

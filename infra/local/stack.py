@@ -1,0 +1,227 @@
+"""``make run``: the whole of wacast on one machine, with no AWS account and no Docker.
+
+moto's server stands in for DynamoDB, SQS, S3 and SES; the Chalice app serves
+REST under /api; a local gateway plays API Gateway's WebSocket API; an SQS pump
+and a ticker play Lambda's event sources; one agent with the OpenWA simulator
+plays a Mac mini. Everything lives in memory and is gone when it stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("localstack")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Ports:
+    http: int = int(os.environ.get("WACAST_HTTP_PORT", "8000"))
+    ws: int = int(os.environ.get("WACAST_WS_PORT", "8001"))
+    aws: int = int(os.environ.get("WACAST_AWS_PORT", "8002"))
+    host: str = os.environ.get("WACAST_HOST", "127.0.0.1")
+
+    def taken(self) -> list[str]:
+        problems = []
+        for label, port in (
+            ("HTTP (WACAST_HTTP_PORT)", self.http),
+            ("WebSocket (WACAST_WS_PORT)", self.ws),
+            ("AWS emulator (WACAST_AWS_PORT)", self.aws),
+        ):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind((self.host, port))
+                except OSError:
+                    problems.append(f"port {port} for {label} is already in use")
+        return problems
+
+
+@dataclass
+class Stack:
+    ports: Ports = field(default_factory=Ports)
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    parts: list[Any] = field(default_factory=list)
+    demo: dict[str, str] = field(default_factory=dict)
+
+    def prepare_environment(self) -> None:
+        env = os.environ
+        env.setdefault("AWS_ACCESS_KEY_ID", "local")
+        env.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        env.setdefault("AWS_REGION", "us-east-1")
+        env.setdefault("AWS_DEFAULT_REGION", env["AWS_REGION"])
+        env["AWS_ENDPOINT_URL"] = f"http://{self.ports.host}:{self.ports.aws}"
+        env.setdefault("WACAST_STAGE", "dev")
+        env.setdefault("WACAST_APP_URL", f"http://{self.ports.host}:{self.ports.http}")
+        env["WACAST_WS_DOMAIN"] = f"{self.ports.host}:{self.ports.ws}"
+
+    def start(self) -> None:
+        started = time.perf_counter()
+        problems = self.ports.taken()
+        if problems:
+            raise SystemExit(
+                "wacast cannot start: "
+                + "; ".join(problems)
+                + ". Stop what uses it, or choose another port through the variable named."
+            )
+        self.prepare_environment()
+        self._start_aws()
+        import app as app_module
+        from chalicelib import push
+
+        app = app_module.app
+        self._start_ws_gateway(app)
+        push.configure(app)
+        self._start_http(app)
+        self._start_event_sources(app)
+        self._seed_demo()
+        log.info("ready in %.1f s; stop with Ctrl-C", time.perf_counter() - started)
+
+    def _start_aws(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        server = ThreadedMotoServer(ip_address=self.ports.host, port=self.ports.aws, verbose=False)
+        server.start()
+        self.parts.append(server)
+        from infra.local.provision import provision_all
+
+        provision_all()
+        log.info(
+            "aws       %s  (moto: DynamoDB, SQS, S3, SES; in memory)",
+            os.environ["AWS_ENDPOINT_URL"],
+        )
+
+    def _start_ws_gateway(self, app: Any) -> None:
+        from infra.local.lambda_runtime import invoke
+        from infra.local.ws_gateway import ManagementSession, WsGateway
+
+        def call(route: str, event: dict[str, Any]) -> Any:
+            return invoke(app, app.websocket_handlers[route].name, event)
+
+        gateway = WsGateway(call, self.ports.host, self.ports.ws, os.environ["WACAST_STAGE"])
+        gateway.start()
+        self.parts.append(gateway)
+        app.websocket_api.session = ManagementSession(
+            f"http://{self.ports.host}:{self.ports.ws}", os.environ["AWS_REGION"]
+        )
+        log.info("websocket %s  (agents connect here)", gateway.url)
+
+    def _start_http(self, app: Any) -> None:
+        from infra.local.http_server import create_server
+
+        static = Path(os.environ.get("WACAST_WEB_DIST", ROOT / "web" / "dist"))
+        server = create_server(app, self.ports.host, self.ports.http, static, mailbox)
+        thread = threading.Thread(target=server.server.serve_forever, name="http", daemon=True)
+        thread.start()
+        self.parts.append(server)
+        base = f"http://{self.ports.host}:{self.ports.http}"
+        log.info("api       %s/api  (OpenAPI at /api/openapi.json)", base)
+        log.info("web       %s/", base)
+        log.info("mailbox   %s/dev/mail", base)
+
+    def _start_event_sources(self, app: Any) -> None:
+        from infra.local.events import SqsPump, Ticker, event_sources
+        from infra.local.lambda_runtime import invoke
+
+        sqs_sources, schedules = event_sources(app)
+        region = os.environ["AWS_REGION"]
+        for source in sqs_sources:
+            pump = SqsPump(
+                source, lambda name, event: invoke(app, name, event), region, self.stop_event
+            )
+            pump.start()
+            self.parts.append(pump)
+        ticker = Ticker(
+            schedules, lambda name, event: invoke(app, name, event), region, self.stop_event
+        )
+        ticker.start()
+        self.parts.append(ticker)
+        log.info(
+            "events    %d SQS handler(s) pumped, %d schedule(s) ticking",
+            len(sqs_sources),
+            len(schedules),
+        )
+
+    def _seed_demo(self) -> None:
+        from chalicelib.auth import service
+
+        email = os.environ.get("WACAST_DEMO_EMAIL", "demo@example.com")
+        password = os.environ.get("WACAST_DEMO_PASSWORD", "wacast-demo-password")
+        if service.find_user_by_email(email) is None:
+            service.register(email, password, "Demo Admin", role="admin")
+        self.demo = {"email": email, "password": password}
+        log.info("demo      sign in as %s / %s (an admin)", email, password)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        for part in reversed(self.parts):
+            try:
+                if hasattr(part, "server") and hasattr(part, "shutdown"):
+                    part.shutdown()
+                    part.server.server_close()
+                elif hasattr(part, "stop"):
+                    part.stop()
+                elif isinstance(part, threading.Thread):
+                    part.join(3)
+            except Exception:
+                log.exception("stopping %r failed", part)
+
+
+def mailbox() -> list[dict[str, Any]]:
+    """Emails moto's SES has accepted, oldest first."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    region = os.environ.get("AWS_REGION", "us-east-1")
+    sent = ses_backends[DEFAULT_ACCOUNT_ID][region].sent_messages
+    return [
+        {
+            "id": getattr(m, "id", ""),
+            "source": m.source,
+            "to": ", ".join(m.destinations.get("ToAddresses", [])),
+            "subject": m.subject,
+            "body": m.body,
+        }
+        for m in sent
+    ]
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S"
+    )
+    # The app logs JSON lines on stdout (Powertools); the stack's own lines stay plain.
+    logging.getLogger("wacast").propagate = False
+    for noisy in ("werkzeug", "botocore", "urllib3", "aiohttp.access", "pynamodb"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    stack = Stack()
+    finished = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        log.info("stopping (%s)", signal.Signals(signum).name)
+        finished.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        stack.start()
+    except SystemExit as error:
+        log.error("%s", error)
+        stack.stop()
+        sys.exit(2)
+    finished.wait()
+    stack.stop()
+    log.info("stopped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""The agents' WebSocket handlers through chalice.test's lambda client."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+
+class FakeManagement:
+    """Collects what the app sends through app.websocket_api."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.closed: list[str] = []
+
+        class Gone(Exception):
+            pass
+
+        self.exceptions = type("E", (), {"GoneException": Gone})
+
+    def client(self, name: str, endpoint_url: str | None = None) -> FakeManagement:
+        return self
+
+    def post_to_connection(self, ConnectionId: str, Data: str) -> None:  # noqa: N803
+        self.sent.append((ConnectionId, json.loads(Data)))
+
+    def delete_connection(self, ConnectionId: str) -> None:  # noqa: N803
+        self.closed.append(ConnectionId)
+
+
+def ws_event(
+    route: str,
+    connection_id: str,
+    *,
+    body: str | None = None,
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+) -> dict:
+    kind = {"$connect": "CONNECT", "$default": "MESSAGE", "$disconnect": "DISCONNECT"}[route]
+    return {
+        "headers": headers or {},
+        "queryStringParameters": query,
+        "requestContext": {
+            "routeKey": route,
+            "eventType": kind,
+            "connectionId": connection_id,
+            "domainName": "localhost",
+            "stage": "test",
+            "apiId": "abc123",
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+@pytest.fixture
+def link(chalice_app: Any) -> tuple[Client, FakeManagement]:
+    fake = FakeManagement()
+    chalice_app.websocket_api.session = fake
+    chalice_app.websocket_api._client = None
+    return Client(chalice_app), fake
+
+
+def test_connect_needs_a_valid_agent_token(link: tuple[Client, FakeManagement]) -> None:
+    from chalicelib.agents import registry
+
+    client, _ = link
+    agent, token = registry.create_agent("mini-1", 10)
+    refused = client.lambda_.invoke(
+        "ws_connect", ws_event("$connect", "c1", headers={"Authorization": "Bearer wca_forged"})
+    ).payload
+    assert refused["statusCode"] == 403
+    accepted = client.lambda_.invoke(
+        "ws_connect", ws_event("$connect", "c2", headers={"Authorization": f"Bearer {token}"})
+    ).payload
+    assert accepted["statusCode"] == 200
+    by_query = client.lambda_.invoke(
+        "ws_connect", ws_event("$connect", "c3", query={"token": token})
+    ).payload
+    assert by_query["statusCode"] == 200
+    assert registry.get_agent(agent.agent_id).connection_id == "c3"
+
+
+def test_new_connection_replaces_the_old_one(link: tuple[Client, FakeManagement]) -> None:
+    from chalicelib.agents import registry
+
+    client, fake = link
+    _, token = registry.create_agent("mini-2", 10)
+    for cid in ("old", "new"):
+        client.lambda_.invoke(
+            "ws_connect", ws_event("$connect", cid, headers={"authorization": f"Bearer {token}"})
+        )
+    assert fake.closed == ["old"]
+    client.lambda_.invoke("ws_message", ws_event("$default", "old", body='{"type":"heartbeat"}'))
+    assert fake.sent[-1][0] == "old" and fake.sent[-1][1]["code"] == "not_connected"
+
+
+@pytest.mark.parametrize(
+    "body,code",
+    [
+        ("{not json", "invalid_json"),
+        ("[1,2]", "invalid_frame"),
+        ('{"type":"explode"}', "unknown_type"),
+        ("x" * 200_000, "frame_too_large"),
+    ],
+)
+def test_malformed_frames_get_an_error_and_change_nothing(
+    link: tuple[Client, FakeManagement], body: str, code: str
+) -> None:
+    from chalicelib.agents import registry
+
+    client, fake = link
+    agent, token = registry.create_agent("mini-3", 10)
+    client.lambda_.invoke(
+        "ws_connect", ws_event("$connect", "c9", headers={"Authorization": f"Bearer {token}"})
+    )
+    before = registry.get_agent(agent.agent_id).attribute_values
+    client.lambda_.invoke("ws_message", ws_event("$default", "c9", body=body))
+    assert fake.sent[-1] == (
+        "c9",
+        {
+            "type": "error",
+            "v": 1,
+            "code": code,
+            "message": fake.sent[-1][1]["message"],
+            "details": None,
+        },
+    )
+    assert registry.get_agent(agent.agent_id).attribute_values == before
+
+
+def test_disconnect_forgets_the_connection(link: tuple[Client, FakeManagement]) -> None:
+    from chalicelib.agents import registry
+
+    client, _ = link
+    agent, token = registry.create_agent("mini-4", 10)
+    client.lambda_.invoke(
+        "ws_connect", ws_event("$connect", "c5", headers={"Authorization": f"Bearer {token}"})
+    )
+    client.lambda_.invoke("ws_disconnect", ws_event("$disconnect", "c5"))
+    assert registry.get_agent(agent.agent_id).connection_id is None
+    assert registry.agent_for_connection("c5") is None

@@ -1,0 +1,33 @@
+"""The email queue's worker reports partial batch failures."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def record(message_id: str, body: Any) -> dict[str, Any]:
+    return {
+        "messageId": message_id,
+        "receiptHandle": f"rh-{message_id}",
+        "body": body if isinstance(body, str) else json.dumps(body),
+        "attributes": {},
+        "messageAttributes": {},
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
+        "awsRegion": "us-east-1",
+    }
+
+
+def test_bad_record_fails_alone(chalice_app: Any) -> None:
+    from chalice.test import Client
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    good = {"to": "a@example.com", "subject": "Hi", "text": "Hello", "kind": "test"}
+    event = {"Records": [record("1", good), record("2", "{broken"), record("3", good)]}
+    with Client(chalice_app) as client:
+        result = client.lambda_.invoke("email_worker", event).payload
+    assert result == {"batchItemFailures": [{"itemIdentifier": "2"}]}
+    sent = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    assert [m.subject for m in sent] == ["Hi", "Hi"]

@@ -1,0 +1,71 @@
+"""GCRA token buckets in DynamoDB: bursts, steady rate, concurrency."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from moto import mock_aws
+
+from chalicelib.errors import RateLimited
+from chalicelib.ratelimit import Rate, consume
+
+
+@pytest.fixture
+def table() -> Iterator[None]:
+    from chalicelib.models.system import RateLimitModel
+
+    with mock_aws():
+        RateLimitModel.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+        yield
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000
+
+    def __call__(self) -> int:
+        return self.now
+
+
+def test_burst_then_steady_rate(table: None) -> None:
+    clock = Clock()
+    rate = Rate(count=60, period_s=60, burst=5)  # one a second, bursts of five
+    for _ in range(5):
+        consume("b", rate, clock)
+    with pytest.raises(RateLimited) as limited:
+        consume("b", rate, clock)
+    assert limited.value.retry_after == 1
+    clock.now += 1000
+    consume("b", rate, clock)
+    with pytest.raises(RateLimited):
+        consume("b", rate, clock)
+    clock.now += 60_000  # a long idle refills the whole burst, not more
+    for _ in range(5):
+        consume("b", rate, clock)
+    with pytest.raises(RateLimited):
+        consume("b", rate, clock)
+
+
+def test_concurrent_callers_never_overspend(table: None) -> None:
+    clock = Clock()
+    rate = Rate(count=10, period_s=60, burst=10)
+    allowed: list[int] = []
+    barrier = threading.Barrier(16)
+
+    def worker() -> None:
+        barrier.wait()
+        for _ in range(3):
+            try:
+                consume("shared", rate, clock)
+                allowed.append(1)
+            except RateLimited:
+                pass
+
+    threads = [threading.Thread(target=worker) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(allowed) == 10

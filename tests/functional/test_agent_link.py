@@ -24,10 +24,10 @@ class FakeManagement:
     def client(self, name: str, endpoint_url: str | None = None) -> FakeManagement:
         return self
 
-    def post_to_connection(self, ConnectionId: str, Data: str) -> None:  # noqa: N803
+    def post_to_connection(self, ConnectionId: str, Data: str) -> None:
         self.sent.append((ConnectionId, json.loads(Data)))
 
-    def delete_connection(self, ConnectionId: str) -> None:  # noqa: N803
+    def delete_connection(self, ConnectionId: str) -> None:
         self.closed.append(ConnectionId)
 
 

@@ -104,7 +104,7 @@ def test_new_connection_replaces_the_old_one(link: tuple[Client, FakeManagement]
         ("{not json", "invalid_json"),
         ("[1,2]", "invalid_frame"),
         ('{"type":"explode"}', "unknown_type"),
-        ("x" * 200_000, "frame_too_large"),
+        ("x" * 1_100_000, "frame_too_large"), ('{"type":"heartbeat"}', "invalid_frame"),
     ],
 )
 def test_malformed_frames_get_an_error_and_change_nothing(
@@ -119,16 +119,8 @@ def test_malformed_frames_get_an_error_and_change_nothing(
     )
     before = registry.get_agent(agent.agent_id).attribute_values
     client.lambda_.invoke("ws_message", ws_event("$default", "c9", body=body))
-    assert fake.sent[-1] == (
-        "c9",
-        {
-            "type": "error",
-            "v": 1,
-            "code": code,
-            "message": fake.sent[-1][1]["message"],
-            "details": None,
-        },
-    )
+    connection, frame = fake.sent[-1]
+    assert connection == "c9" and frame["type"] == "error" and frame["code"] == code
     assert registry.get_agent(agent.agent_id).attribute_values == before
 
 

@@ -54,6 +54,7 @@ class LocalStack:
             "WACAST_WS_PORT": str(self.ws_port),
             "WACAST_AWS_PORT": str(self.aws_port),
             "PYTHONUNBUFFERED": "1",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
             **(extra_env or {}),
         }
         self.process: subprocess.Popen[str] | None = None

@@ -46,7 +46,7 @@ def test_sqs_handler_delivers_password_reset_mail(stack: LocalStack) -> None:
         _, mails = stack.request("GET", "/dev/mail.json")
         return next((m for m in mails if "token=wcr_" in m["body"]), None)
 
-    mail = wait_for(reset_mail, 20, "the reset email")
+    mail = wait_for(reset_mail, 60, "the reset email")
     assert mail["to"] == "demo@example.com"
     _, page = stack.request("GET", "/dev/mail")
     assert "Reset your wacast password" in page
@@ -78,7 +78,8 @@ def test_websocket_refuses_bad_token_and_pushes_through_connections(stack: Local
         ws.send("this is not json")
         reply = json.loads(ws.recv(timeout=10))
         assert reply["type"] == "error" and reply["code"] == "invalid_json"
-        ws.send(json.dumps({"type": "heartbeat"}))
+        ws.send(json.dumps({"type": "heartbeat", "sessions_running": 0, "rss_bytes": 1,
+                            "cpu_percent": 0.0, "uptime_s": 1.0}))
         listed = wait_for(
             lambda: [
                 a

@@ -78,8 +78,17 @@ def test_websocket_refuses_bad_token_and_pushes_through_connections(stack: Local
         ws.send("this is not json")
         reply = json.loads(ws.recv(timeout=10))
         assert reply["type"] == "error" and reply["code"] == "invalid_json"
-        ws.send(json.dumps({"type": "heartbeat", "sessions_running": 0, "rss_bytes": 1,
-                            "cpu_percent": 0.0, "uptime_s": 1.0}))
+        ws.send(
+            json.dumps(
+                {
+                    "type": "heartbeat",
+                    "sessions_running": 0,
+                    "rss_bytes": 1,
+                    "cpu_percent": 0.0,
+                    "uptime_s": 1.0,
+                }
+            )
+        )
         listed = wait_for(
             lambda: [
                 a

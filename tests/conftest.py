@@ -23,3 +23,8 @@ os.environ.update(
         "WACAST_LOG_LEVEL": "WARNING",
     }
 )
+
+
+from infra.local.moto_atomic import serialise_dynamodb_writes
+
+serialise_dynamodb_writes()

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import os
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+REPO = Path(__file__).resolve().parents[2]
+PY = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+async def wait_for(cond: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
+    """Poll ``cond`` (sync or async) until truthy or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def decode_qr(data_url: str) -> str:
+    """Decode the QR in a data:image/png;base64 URL with zxing-cpp (a real decoder)."""
+    import zxingcpp
+    from PIL import Image
+
+    assert data_url.startswith("data:image/png;base64,")
+    img = Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1])))
+    results = zxingcpp.read_barcodes(img)
+    assert results, "no QR code found in the PNG"
+    return str(results[0].text)
+
+
+class Collector:
+    """An in-test HTTP receiver that records every JSON POST per path."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, dict[str, Any]]] = []
+        self.base = ""
+
+    def bodies(self, path: str) -> list[dict[str, Any]]:
+        return [b for p, b in self.posts if p == path]
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.posts.append((request.path, json.loads(await request.read())))
+        return web.json_response({"ok": True})
+
+
+@pytest.fixture
+async def collector() -> AsyncIterator[Collector]:
+    col = Collector()
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", col.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    col.base = f"http://127.0.0.1:{port}"
+    yield col
+    await runner.cleanup()
+
+
+SpawnSim = Callable[..., Awaitable[asyncio.subprocess.Process]]
+
+
+@pytest.fixture
+async def spawn_sim(tmp_path: Path) -> AsyncIterator[SpawnSim]:
+    procs: list[asyncio.subprocess.Process] = []
+
+    async def spawn(*args: str) -> asyncio.subprocess.Process:
+        log = open(tmp_path / f"sim-{len(procs)}.log", "wb")  # noqa: SIM115
+        proc = await asyncio.create_subprocess_exec(
+            PY, "-m", "agent.openwa_sim", *args, env=child_env(), stdout=log, stderr=log,
+            cwd=tmp_path)
+        log.close()
+        procs.append(proc)
+        return proc
+
+    yield spawn
+    for proc in procs:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()

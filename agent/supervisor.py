@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("agent.supervisor")
 
@@ -211,6 +212,7 @@ class Program:
         wait_exit = asyncio.ensure_future(proc.wait())
         self._wake.clear()
         wait_stop = asyncio.ensure_future(self._wake.wait())
+        wait_started = asyncio.ensure_future(self._started_evt.wait())
         running = False
         try:
             while True:
@@ -222,7 +224,10 @@ class Program:
                     timeout = max(0.0, cfg.startsecs - elapsed)
                     if cfg.startup_deadline_s is not None and not self._started_evt.is_set():
                         timeout = max(0.0, cfg.startup_deadline_s - elapsed)
-                done, _ = await asyncio.wait({wait_exit, wait_stop}, timeout=timeout,
+                waits: set[asyncio.Future[Any]] = {wait_exit, wait_stop}
+                if not running and not self._started_evt.is_set():
+                    waits.add(wait_started)
+                done, _ = await asyncio.wait(waits, timeout=timeout,
                                              return_when=asyncio.FIRST_COMPLETED)
                 if wait_exit in done:
                     return proc.returncode, running
@@ -245,6 +250,7 @@ class Program:
                     return proc.returncode, False
         finally:
             wait_stop.cancel()
+            wait_started.cancel()
 
     async def _terminate(self) -> None:
         proc = self.proc

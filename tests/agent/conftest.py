@@ -107,3 +107,63 @@ async def spawn_sim(tmp_path: Path) -> AsyncIterator[SpawnSim]:
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+def make_config(tmp_path: Path, **kw: Any) -> Any:
+    from agent.config import AgentConfig
+
+    base: dict[str, Any] = dict(
+        server_url="ws://127.0.0.1:1/ws", token="t", data_dir=tmp_path / "agent",
+        openwa_command=[PY, "-m", "agent.openwa_sim", "--sim-qr-refresh", "30"],
+        startsecs=0.5, startretries=3, stop_grace_s=3.0, startup_deadline_s=30.0,
+        qr_timeout_s=60.0)
+    base.update(kw)
+    return AgentConfig(**base)
+
+
+class SessionHarness:
+    """A driver session wired to a real webhook receiver and a real simulator process."""
+
+    def __init__(self, session: Any, frames: list[Any], acks: list[tuple[str, str, int, int]],
+                 inbound: list[tuple[str, str, str, str, int]]) -> None:
+        self.session = session
+        self.frames = frames
+        self.acks = acks
+        self.inbound = inbound
+
+    def states(self) -> list[str]:
+        return [str(f.state) for f in self.frames]
+
+    def control_url(self) -> str:
+        return str(json.loads((self.session.dir / "sim-control.json").read_text())["control_url"])
+
+
+@pytest.fixture
+async def make_session(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[SessionHarness]]]:
+    import aiohttp
+
+    from agent.driver import OpenWASession
+    from agent.webhooks import WebhookReceiver
+
+    receiver = WebhookReceiver()
+    await receiver.start()
+    http = aiohttp.ClientSession()
+    made: list[Any] = []
+
+    async def make(session_id: str = "s1", extra: list[str] | None = None,
+                   **cfg: Any) -> SessionHarness:
+        frames: list[Any] = []
+        acks: list[tuple[str, str, int, int]] = []
+        inbound: list[tuple[str, str, str, str, int]] = []
+        session = OpenWASession(session_id, make_config(tmp_path, **cfg), receiver, http,
+                                frames.append, lambda *a: acks.append(a),
+                                lambda *a: inbound.append(a), extra_args=extra)
+        made.append(session)
+        await session.start()
+        return SessionHarness(session, frames, acks, inbound)
+
+    yield make
+    for s in made:
+        await s.stop()
+    await http.close()
+    await receiver.stop()

@@ -167,3 +167,80 @@ async def make_session(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[
         await s.stop()
     await http.close()
     await receiver.stop()
+
+
+class FakeCloud:
+    """A real in-test ``websockets`` server that plays the cloud side of the protocol."""
+
+    def __init__(self) -> None:
+        self.frames: list[dict[str, Any]] = []  # every frame received, all connections
+        self.connections: list[Any] = []
+        self.headers: list[dict[str, str]] = []
+        self.paths: list[str] = []
+        self.receipts = True
+        self.drop_every: int | None = None  # close the connection after every N-th frame
+        self.require_query_token = False
+        self.on_frame: Callable[[FakeCloud, Any, dict[str, Any]], Awaitable[None]] | None = None
+        self.url = ""
+        self._server: Any = None
+        self._count = 0
+
+    def seqs(self) -> list[int]:
+        return [f["seq"] for f in self.frames if "seq" in f]
+
+    def of_type(self, t: str) -> list[dict[str, Any]]:
+        return [f for f in self.frames if f["type"] == t]
+
+    async def send(self, frame: Any) -> None:
+        from chalicelib.protocol import dump_frame
+
+        ws = self.connections[-1]
+        await ws.send(dump_frame(frame))
+
+    async def start(self) -> None:
+        from websockets.asyncio.server import serve
+        from websockets.http11 import Response
+
+        def process_request(conn: Any, request: Any) -> Response | None:
+            self.headers.append(dict(request.headers))
+            self.paths.append(request.path)
+            if self.require_query_token and "token=tok" not in request.path:
+                return conn.respond(401, "unauthorised\n")  # type: ignore[no-any-return]
+            return None
+
+        async def handler(ws: Any) -> None:
+            from websockets.exceptions import ConnectionClosed
+
+            self.connections.append(ws)
+            try:
+                async for raw in ws:
+                    frame = json.loads(raw)
+                    self.frames.append(frame)
+                    self._count += 1
+                    if self.drop_every and self._count % self.drop_every == 0:
+                        ws.transport.abort()  # the network drops, before the receipt
+                        return
+                    if self.receipts and "seq" in frame:
+                        await ws.send(json.dumps({"type": "receipt", "v": 1,
+                                                  "seqs": [frame["seq"]]}))
+                    if self.on_frame is not None:
+                        await self.on_frame(self, ws, frame)
+            except ConnectionClosed:
+                pass
+
+        port = free_port()
+        self._server = await serve(handler, "127.0.0.1", port, process_request=process_request)
+        self.url = f"ws://127.0.0.1:{port}/ws"
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+
+@pytest.fixture
+async def cloud() -> AsyncIterator[FakeCloud]:
+    c = FakeCloud()
+    await c.start()
+    yield c
+    await c.stop()

@@ -190,6 +190,8 @@ def rest_app(sim: SimSession, key: str | None, allow_ips: set[str] | None,
         except SimError as exc:
             return web.json_response({"success": False,
                                       "error": {"name": exc.name, "message": exc.message}})
+        if sim.stall_s > 0 and name in ("sendText", "sendImage", "sendFile"):
+            await asyncio.sleep(sim.stall_s)
         return web.json_response({"success": True, "response": response})
 
     async def process_exit(request: web.Request) -> web.Response:

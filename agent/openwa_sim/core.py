@@ -113,6 +113,7 @@ class SimSession:
         self.nonce: str | None = None
         self.not_on_whatsapp: set[str] = set()
         self.rate_limited_until = 0.0
+        self.stall_s = 0.0  # hold send replies this long after sending (crash-mid-send tests)
         self.sent_count = 0
         self._timers: list[asyncio.TimerHandle] = []
         self._qr_deadline: float | None = None
@@ -379,6 +380,8 @@ class SimSession:
                 self.not_on_whatsapp.add(f"{digits}@c.us")
         elif kind == "rate_limit":
             self.rate_limited_until = time.monotonic() + float(params.get("duration_s", 30))
+        elif kind == "stall":
+            self.stall_s = float(params.get("seconds", 30))
         elif kind == "ack_timing":
             delays = params.get("delays", "")
             self.config.ack_delays = (

@@ -97,10 +97,17 @@ def load_config(env: Mapping[str, str] | None = None) -> AgentConfig:
         raise ConfigError("WACAST_OPENWA_COMMAND is empty")
     values["data_dir"] = Path(values["data_dir"]).expanduser()
     try:
-        for key, conv in (("max_sessions", int), ("startup_deadline_s", float),
-                          ("heartbeat_interval_s", float), ("qr_timeout_s", float),
-                          ("startsecs", float), ("startretries", int), ("stop_grace_s", float),
-                          ("idle_poll_s", float), ("pull_max", int)):
+        for key, conv in (
+            ("max_sessions", int),
+            ("startup_deadline_s", float),
+            ("heartbeat_interval_s", float),
+            ("qr_timeout_s", float),
+            ("startsecs", float),
+            ("startretries", int),
+            ("stop_grace_s", float),
+            ("idle_poll_s", float),
+            ("pull_max", int),
+        ):
             if key in values:
                 values[key] = conv(values[key])
     except ValueError as exc:

@@ -26,10 +26,25 @@ log = logging.getLogger("agent.driver")
 
 EVENT_FILTER = "qr,STARTUP,MD_DETECT,critical_internal_message"
 BAN_MARKERS = ("TEMP_BAN", "TOS_BLOCK", "SMB_TOS_BLOCK")
-DISCONNECTED_STATES = {"CONFLICT", "UNPAIRED", "UNPAIRED_IDLE", "TIMEOUT", "DISCONNECTED",
-                       "OPENING", "PAIRING", "UNLAUNCHED", "PROXYBLOCK", "DEPRECATED_VERSION"}
-TERMINAL = {SessionState.logged_out, SessionState.banned, SessionState.qr_expired,
-            SessionState.failed, SessionState.stopped}
+DISCONNECTED_STATES = {
+    "CONFLICT",
+    "UNPAIRED",
+    "UNPAIRED_IDLE",
+    "TIMEOUT",
+    "DISCONNECTED",
+    "OPENING",
+    "PAIRING",
+    "UNLAUNCHED",
+    "PROXYBLOCK",
+    "DEPRECATED_VERSION",
+}
+TERMINAL = {
+    SessionState.logged_out,
+    SessionState.banned,
+    SessionState.qr_expired,
+    SessionState.failed,
+    SessionState.stopped,
+}
 
 
 def now_ms() -> int:
@@ -70,8 +85,12 @@ def classify_error(err: OpenWAError) -> FailReason:
     text = f"{err.name} {err.message}".lower()
     if "rate" in text or "too many" in text:
         return FailReason.rate_limited
-    if "not registered" in text or "notonwhatsapp" in text or "not on whatsapp" in text \
-            or "404" in text:
+    if (
+        "not registered" in text
+        or "notonwhatsapp" in text
+        or "not on whatsapp" in text
+        or "404" in text
+    ):
         return FailReason.not_on_whatsapp
     if "invalidchatid" in text or ("invalid" in text and "id" in text):
         return FailReason.invalid_number
@@ -88,10 +107,17 @@ InboundListener = Callable[[str, str, str, str, int], None]  # sid, from_phone, 
 
 
 class OpenWASession:
-    def __init__(self, session_id: str, config: AgentConfig, receiver: WebhookReceiver,
-                 http: aiohttp.ClientSession, on_state: StateListener,
-                 on_ack: AckListener | None = None, on_inbound: InboundListener | None = None,
-                 extra_args: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        session_id: str,
+        config: AgentConfig,
+        receiver: WebhookReceiver,
+        http: aiohttp.ClientSession,
+        on_state: StateListener,
+        on_ack: AckListener | None = None,
+        on_inbound: InboundListener | None = None,
+        extra_args: list[str] | None = None,
+    ) -> None:
         self.session_id = session_id
         self.config = config
         self.receiver = receiver
@@ -111,11 +137,19 @@ class OpenWASession:
         self.state_changed = asyncio.Event()
         self.program = Program(
             ProgramConfig(
-                name=session_id, cwd=self.dir, log_path=self.dir / "openwa.log",
-                pidfile=self.dir / "openwa.pid", env=self._env(),
-                startsecs=config.startsecs, startretries=config.startretries,
-                stop_grace_s=config.stop_grace_s, startup_deadline_s=config.startup_deadline_s),
-            self.argv, self._on_proc_state)
+                name=session_id,
+                cwd=self.dir,
+                log_path=self.dir / "openwa.log",
+                pidfile=self.dir / "openwa.pid",
+                env=self._env(),
+                startsecs=config.startsecs,
+                startretries=config.startretries,
+                stop_grace_s=config.stop_grace_s,
+                startup_deadline_s=config.startup_deadline_s,
+            ),
+            self.argv,
+            self._on_proc_state,
+        )
 
     # ------------------------------------------------------------------ process
     def _env(self) -> dict[str, str]:
@@ -131,19 +165,34 @@ class OpenWASession:
         """The full command line of a (re)start: a fresh port and API key every time."""
         self.port = free_port()
         self.api_key = secrets.token_urlsafe(24)
-        args = [*self.config.openwa_command,
-                "--session-id", self.session_id,
-                "--port", str(self.port),
-                "--session-data-path", str(self.dir),
-                "--key", self.api_key,
-                "--allow-ips", "127.0.0.1",
-                "--ev", self.hooks["ev"],
-                "--ef", EVENT_FILTER,
-                "--ready-webhook", self.hooks["ready"],
-                "--webhook", self.hooks["wh"],
-                "--qr-timeout", str(int(self.config.qr_timeout_s)),
-                "--multi-device", "--use-chrome", "--skip-save-postman-collection",
-                "--disable-spins", "--kill-process-on-ban"]
+        args = [
+            *self.config.openwa_command,
+            "--session-id",
+            self.session_id,
+            "--port",
+            str(self.port),
+            "--session-data-path",
+            str(self.dir),
+            "--key",
+            self.api_key,
+            "--allow-ips",
+            "127.0.0.1",
+            "--ev",
+            self.hooks["ev"],
+            "--ef",
+            EVENT_FILTER,
+            "--ready-webhook",
+            self.hooks["ready"],
+            "--webhook",
+            self.hooks["wh"],
+            "--qr-timeout",
+            str(int(self.config.qr_timeout_s)),
+            "--multi-device",
+            "--use-chrome",
+            "--skip-save-postman-collection",
+            "--disable-spins",
+            "--kill-process-on-ban",
+        ]
         if self.config.license_key:
             args += ["--license-key", self.config.license_key]
         return args + self.extra_args
@@ -166,36 +215,62 @@ class OpenWASession:
         if state == ProcState.STARTING and self.state not in TERMINAL:
             self._set(SessionState.starting, force=True)
         elif state == ProcState.FATAL:
-            self._set(SessionState.failed, reason="start_failed",
-                      detail=f"OpenWA did not start after {prog.starts} attempts "
-                             f"(last exit {code})", force=True)
-        elif (state in (ProcState.EXITED, ProcState.BACKOFF)
-              and self.state == SessionState.connected):
-            self._set(SessionState.disconnected, reason="process_exit",
-                      detail=f"OpenWA exited with {code}", force=True)
+            self._set(
+                SessionState.failed,
+                reason="start_failed",
+                detail=f"OpenWA did not start after {prog.starts} attempts (last exit {code})",
+                force=True,
+            )
+        elif (
+            state in (ProcState.EXITED, ProcState.BACKOFF) and self.state == SessionState.connected
+        ):
+            self._set(
+                SessionState.disconnected,
+                reason="process_exit",
+                detail=f"OpenWA exited with {code}",
+                force=True,
+            )
 
     # ------------------------------------------------------------------ states
-    def _set(self, state: SessionState, *, ts: int | None = None, force: bool = False,
-             reason: str | None = None, detail: str | None = None, qr: str | None = None,
-             qr_expires_at: int | None = None) -> None:
+    def _set(
+        self,
+        state: SessionState,
+        *,
+        ts: int | None = None,
+        force: bool = False,
+        reason: str | None = None,
+        detail: str | None = None,
+        qr: str | None = None,
+        qr_expires_at: int | None = None,
+    ) -> None:
         ts = ts or now_ms()
         if not force and ts < self._last_ts:
-            log.info("stale event ignored", extra={"session_id": self.session_id,
-                                                    "state": str(state)})
+            log.info(
+                "stale event ignored", extra={"session_id": self.session_id, "state": str(state)}
+            )
             return
         self._last_ts = max(self._last_ts, ts)
         if state == self.state and qr is None:
             return
         self.state = state
-        log.info("session state", extra={"session_id": self.session_id, "state": str(state),
-                                          "reason": reason})
+        log.info(
+            "session state",
+            extra={"session_id": self.session_id, "state": str(state), "reason": reason},
+        )
         self.state_changed.set()
         self.state_changed = asyncio.Event()
-        self.on_state(SessionStateFrame(
-            session_id=self.session_id, state=state, ts=ts,
-            phone=self.phone if state == SessionState.connected else None,
-            qr=qr, qr_expires_at=qr_expires_at, reason=reason,
-            detail=detail[:500] if detail else None))
+        self.on_state(
+            SessionStateFrame(
+                session_id=self.session_id,
+                state=state,
+                ts=ts,
+                phone=self.phone if state == SessionState.connected else None,
+                qr=qr,
+                qr_expires_at=qr_expires_at,
+                reason=reason,
+                detail=detail[:500] if detail else None,
+            )
+        )
 
     async def _on_hook(self, kind: str, body: dict[str, Any]) -> None:
         ts = body.get("ts")
@@ -231,8 +306,13 @@ class OpenWASession:
 
     async def _banned(self, ts: int, detail: str) -> None:
         self.program.autorestart = False
-        self._set(SessionState.banned, ts=ts, reason="TEMP_BAN" if "TEMP_BAN" in detail
-                  else "TOS_BLOCK", detail=detail, force=True)
+        self._set(
+            SessionState.banned,
+            ts=ts,
+            reason="TEMP_BAN" if "TEMP_BAN" in detail else "TOS_BLOCK",
+            detail=detail,
+            force=True,
+        )
 
     async def _on_ready(self, body: dict[str, Any], ts: int) -> None:
         self.program.mark_started()
@@ -243,8 +323,9 @@ class OpenWASession:
             try:
                 host = await self.call("getHostNumber", {}, timeout=10)
             except (OpenWAError, OpenWAUnavailable, OpenWAIndeterminate) as exc:
-                log.warning("getHostNumber failed", extra={"session_id": self.session_id,
-                                                           "error": str(exc)})
+                log.warning(
+                    "getHostNumber failed", extra={"session_id": self.session_id, "error": str(exc)}
+                )
                 host = None
         if isinstance(host, str) and host.isdigit():
             self.phone = "+" + host
@@ -257,12 +338,20 @@ class OpenWASession:
                 self.on_ack(self.session_id, msg_id, max(-1, min(4, ack)), ts)
         elif event == "onMessage" and isinstance(data, dict):
             sender = data.get("from")
-            if (self.on_inbound is not None and not data.get("fromMe")
-                    and isinstance(sender, str) and sender.endswith("@c.us")):
+            if (
+                self.on_inbound is not None
+                and not data.get("fromMe")
+                and isinstance(sender, str)
+                and sender.endswith("@c.us")
+            ):
                 body = data.get("body")
-                self.on_inbound(self.session_id, "+" + sender.split("@")[0],
-                                body if isinstance(body, str) else "",
-                                str(data.get("id", "")), ts)
+                self.on_inbound(
+                    self.session_id,
+                    "+" + sender.split("@")[0],
+                    body if isinstance(body, str) else "",
+                    str(data.get("id", "")),
+                    ts,
+                )
         elif event == "onStateChanged" and isinstance(data, str):
             if data in BAN_MARKERS:
                 await self._banned(ts, data)
@@ -279,13 +368,20 @@ class OpenWASession:
 
     # ------------------------------------------------------------------ REST
     async def call(self, method: str, args: dict[str, Any], timeout: float = 60.0) -> Any:
-        if self.port is None or self.api_key is None or self.program.state not in (
-                ProcState.RUNNING, ProcState.STARTING):
+        if (
+            self.port is None
+            or self.api_key is None
+            or self.program.state not in (ProcState.RUNNING, ProcState.STARTING)
+        ):
             raise OpenWAUnavailable("OpenWA is not running")
         url = f"http://127.0.0.1:{self.port}/{method}"
         try:
-            async with self.http.post(url, json={"args": args}, headers={"api_key": self.api_key},
-                                      timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
+            async with self.http.post(
+                url,
+                json={"args": args},
+                headers={"api_key": self.api_key},
+                timeout=aiohttp.ClientTimeout(total=timeout),
+            ) as resp:
                 if resp.status == 401:
                     raise OpenWAError("unauthorised", "bad API key")
                 if resp.status == 404:
@@ -321,8 +417,9 @@ class OpenWASession:
         return await self._send("sendText", {"to": to, "content": content})
 
     async def send_image(self, to: str, file: str, filename: str, caption: str) -> SendOutcome:
-        return await self._send("sendImage", {"to": to, "file": file, "filename": filename,
-                                              "caption": caption})
+        return await self._send(
+            "sendImage", {"to": to, "file": file, "filename": filename, "caption": caption}
+        )
 
     async def check_number(self, to: str) -> bool | None:
         """True/False when OpenWA knows; None when it could not tell."""

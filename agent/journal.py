@@ -70,8 +70,10 @@ class Journal:
     def _add_frame(self, frame: dict[str, Any]) -> int:
         seq = self._next_seq()
         body = dict(frame, seq=seq)
-        self._db.execute("INSERT INTO outbox VALUES (?, ?, ?)",
-                         (seq, json.dumps(body, separators=(",", ":")), now_ms()))
+        self._db.execute(
+            "INSERT INTO outbox VALUES (?, ?, ?)",
+            (seq, json.dumps(body, separators=(",", ":")), now_ms()),
+        )
         return seq
 
     def add_frame(self, frame: dict[str, Any]) -> int:
@@ -89,7 +91,8 @@ class Journal:
     def outbox_after(self, seq: int, limit: int = 100) -> list[tuple[int, str]]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT seq, frame FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
+                "SELECT seq, frame FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+            )
             return [(int(s), str(f)) for s, f in rows]
 
     def receipt(self, seqs: list[int]) -> int:
@@ -110,50 +113,72 @@ class Journal:
             cur = self._db.execute(
                 "INSERT OR IGNORE INTO sends (campaign_id, phone, session_id, to_id, status,"
                 " created_ms, updated_ms) VALUES (?, ?, ?, ?, 'journalled', ?, ?)",
-                (campaign_id, phone, session_id, to_id, ts, ts))
+                (campaign_id, phone, session_id, to_id, ts, ts),
+            )
             return cur.rowcount == 1
 
-    def finish_send(self, campaign_id: str, phone: str, status: str,
-                    wa_message_id: str | None = None, reason: str | None = None) -> None:
+    def finish_send(
+        self,
+        campaign_id: str,
+        phone: str,
+        status: str,
+        wa_message_id: str | None = None,
+        reason: str | None = None,
+    ) -> None:
         if status not in ("sent", "failed", "unknown"):
             raise ValueError(status)
         with self._lock:
             self._db.execute(
                 "UPDATE sends SET status=?, wa_message_id=?, reason=?, updated_ms=?"
                 " WHERE campaign_id=? AND phone=? AND status='journalled'",
-                (status, wa_message_id, reason, now_ms(), campaign_id, phone))
+                (status, wa_message_id, reason, now_ms(), campaign_id, phone),
+            )
 
     def recover_unconfirmed(self) -> int:
         """At startup: every send still 'journalled' may or may not have gone out."""
         with self._lock:
             cur = self._db.execute(
                 "UPDATE sends SET status='unknown', reason=NULL, updated_ms=?"
-                " WHERE status='journalled'", (now_ms(),))
+                " WHERE status='journalled'",
+                (now_ms(),),
+            )
             return cur.rowcount
 
     def get_send(self, campaign_id: str, phone: str) -> SendRow | None:
         with self._lock:
             row = self._db.execute(
                 "SELECT campaign_id, phone, session_id, status, wa_message_id, reason, updated_ms"
-                " FROM sends WHERE campaign_id=? AND phone=?", (campaign_id, phone)).fetchone()
+                " FROM sends WHERE campaign_id=? AND phone=?",
+                (campaign_id, phone),
+            ).fetchone()
         return SendRow(*row) if row else None
 
     def is_our_message(self, wa_message_id: str) -> bool:
         with self._lock:
-            return self._db.execute("SELECT 1 FROM sends WHERE wa_message_id=?",
-                                    (wa_message_id,)).fetchone() is not None
+            return (
+                self._db.execute(
+                    "SELECT 1 FROM sends WHERE wa_message_id=?", (wa_message_id,)
+                ).fetchone()
+                is not None
+            )
 
     def sent_since(self, session_id: str, since_ms: int) -> int:
         with self._lock:
-            return int(self._db.execute(
-                "SELECT COUNT(*) FROM sends WHERE session_id=? AND status IN ('sent','unknown')"
-                " AND updated_ms >= ?", (session_id, since_ms)).fetchone()[0])
+            return int(
+                self._db.execute(
+                    "SELECT COUNT(*) FROM sends WHERE session_id=? AND status IN ('sent','unknown')"
+                    " AND updated_ms >= ?",
+                    (session_id, since_ms),
+                ).fetchone()[0]
+            )
 
     def unreported_count(self) -> int:
         with self._lock:
-            return int(self._db.execute(
-                "SELECT COUNT(*) FROM sends WHERE reported=0 AND status != 'journalled'"
-            ).fetchone()[0])
+            return int(
+                self._db.execute(
+                    "SELECT COUNT(*) FROM sends WHERE reported=0 AND status != 'journalled'"
+                ).fetchone()[0]
+            )
 
     def pack_results(self, limit: int = 50) -> int | None:
         """Move up to ``limit`` finished, unreported sends into one outbox ``results`` frame
@@ -164,22 +189,31 @@ class Journal:
                 rows = self._db.execute(
                     "SELECT campaign_id, phone, session_id, status, wa_message_id, reason,"
                     " updated_ms FROM sends WHERE reported=0 AND status != 'journalled'"
-                    " ORDER BY updated_ms LIMIT ?", (limit,)).fetchall()
+                    " ORDER BY updated_ms LIMIT ?",
+                    (limit,),
+                ).fetchall()
                 if not rows:
                     self._db.execute("ROLLBACK")
                     return None
                 items = []
                 for cid, phone, sid, status, wa_id, reason, ts in rows:
-                    item: dict[str, Any] = {"campaign_id": cid, "phone": phone,
-                                            "session_id": sid, "outcome": status, "ts": ts}
+                    item: dict[str, Any] = {
+                        "campaign_id": cid,
+                        "phone": phone,
+                        "session_id": sid,
+                        "outcome": status,
+                        "ts": ts,
+                    }
                     if wa_id:
                         item["wa_message_id"] = wa_id
                     if reason:
                         item["reason"] = reason
                     items.append(item)
                 seq = self._add_frame({"type": "results", "v": 1, "items": items})
-                self._db.executemany("UPDATE sends SET reported=1 WHERE campaign_id=? AND phone=?",
-                                     [(r[0], r[1]) for r in rows])
+                self._db.executemany(
+                    "UPDATE sends SET reported=1 WHERE campaign_id=? AND phone=?",
+                    [(r[0], r[1]) for r in rows],
+                )
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise

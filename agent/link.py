@@ -46,12 +46,22 @@ def jittered_backoff(base: float, cap: float) -> Callable[[], Generator[float]]:
 
 
 class Link:
-    def __init__(self, url: str, token: str, journal: Journal, *,
-                 hello: Callable[[], BaseModel], heartbeat: Callable[[], BaseModel],
-                 on_frame: Callable[[CloudFrame], None], heartbeat_interval_s: float = 15.0,
-                 ping_interval_s: float = 20.0, ping_timeout_s: float = 20.0,
-                 open_timeout_s: float = 10.0, backoff_base_s: float = 0.5,
-                 backoff_cap_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        journal: Journal,
+        *,
+        hello: Callable[[], BaseModel],
+        heartbeat: Callable[[], BaseModel],
+        on_frame: Callable[[CloudFrame], None],
+        heartbeat_interval_s: float = 15.0,
+        ping_interval_s: float = 20.0,
+        ping_timeout_s: float = 20.0,
+        open_timeout_s: float = 10.0,
+        backoff_base_s: float = 0.5,
+        backoff_cap_s: float = 30.0,
+    ) -> None:
         self.url = url
         self.token = token
         self.journal = journal
@@ -132,22 +142,26 @@ class Link:
             host = urllib.parse.urlsplit(self.url).hostname or ""
             try:
                 async for ws in connect(
-                        self._uri(token_in_query),
-                        additional_headers={"Authorization": f"Bearer {self.token}"},
-                        user_agent_header=f"wacast-agent/{__version__}",
-                        open_timeout=self.open_timeout_s, ping_interval=self.ping_interval_s,
-                        ping_timeout=self.ping_timeout_s, close_timeout=5,
-                        max_size=2**20, proxy=None if host in ("127.0.0.1", "localhost") else True,
-                        reconnect_delays=jittered_backoff(self.backoff_base_s,
-                                                          self.backoff_cap_s),
-                        process_exception=self._process_exception):
+                    self._uri(token_in_query),
+                    additional_headers={"Authorization": f"Bearer {self.token}"},
+                    user_agent_header=f"wacast-agent/{__version__}",
+                    open_timeout=self.open_timeout_s,
+                    ping_interval=self.ping_interval_s,
+                    ping_timeout=self.ping_timeout_s,
+                    close_timeout=5,
+                    max_size=2**20,
+                    proxy=None if host in ("127.0.0.1", "localhost") else True,
+                    reconnect_delays=jittered_backoff(self.backoff_base_s, self.backoff_cap_s),
+                    process_exception=self._process_exception,
+                ):
                     auth_failures = 0
                     started = time.monotonic()
                     try:
                         await self._session(ws)
                     except ConnectionClosed as exc:
-                        log.warning("link closed", extra={"code": exc.rcvd.code if exc.rcvd
-                                                          else None})
+                        log.warning(
+                            "link closed", extra={"code": exc.rcvd.code if exc.rcvd else None}
+                        )
                     finally:
                         self.connected.clear()
                         self._ws = None
@@ -159,8 +173,9 @@ class Link:
                 auth_failures += 1
                 token_in_query = not token_in_query
                 delay = min(self.backoff_cap_s, self.backoff_base_s * 2**auth_failures)
-                log.error("server refused the agent token",
-                          extra={"error": str(exc), "retry_in_s": delay})
+                log.error(
+                    "server refused the agent token", extra={"error": str(exc), "retry_in_s": delay}
+                )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), delay * random.uniform(0.5, 1))
 
@@ -170,11 +185,16 @@ class Link:
         while not self._ephemeral.empty():  # stale ephemeral frames are not worth sending
             self._ephemeral.get_nowait()
         await ws.send(dump_frame(self.hello()))
-        log.info("link connected", extra={"connections": self.connections,
-                                          "outbox": self.journal.outbox_size()})
+        log.info(
+            "link connected",
+            extra={"connections": self.connections, "outbox": self.journal.outbox_size()},
+        )
         self.connected.set()
-        tasks = [asyncio.create_task(self._reader(ws)), asyncio.create_task(self._writer(ws)),
-                 asyncio.create_task(self._heartbeats())]
+        tasks = [
+            asyncio.create_task(self._reader(ws)),
+            asyncio.create_task(self._writer(ws)),
+            asyncio.create_task(self._heartbeats()),
+        ]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for t in done:
@@ -189,8 +209,9 @@ class Link:
             try:
                 frame = parse_cloud_frame(raw)
             except ProtocolError as exc:
-                log.warning("bad frame from cloud",
-                            extra={"code": exc.code, "details": exc.details})
+                log.warning(
+                    "bad frame from cloud", extra={"code": exc.code, "details": exc.details}
+                )
                 continue
             if isinstance(frame, Receipt):
                 self.journal.receipt(frame.seqs)

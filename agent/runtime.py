@@ -105,13 +105,21 @@ class Agent:
         self.journal = Journal(cfg.journal_path)
         unknown = self.journal.recover_unconfirmed()
         if unknown:
-            log.warning("journalled sends without confirmation reported as unknown",
-                        extra={"count": unknown})
+            log.warning(
+                "journalled sends without confirmation reported as unknown",
+                extra={"count": unknown},
+            )
         await self.receiver.start()
         self.http = aiohttp.ClientSession()
-        self.link = Link(cfg.server_url, cfg.token, self.journal, hello=self.hello,
-                         heartbeat=self.heartbeat, on_frame=self.on_frame,
-                         heartbeat_interval_s=cfg.heartbeat_interval_s)
+        self.link = Link(
+            cfg.server_url,
+            cfg.token,
+            self.journal,
+            hello=self.hello,
+            heartbeat=self.heartbeat,
+            on_frame=self.on_frame,
+            heartbeat_interval_s=cfg.heartbeat_interval_s,
+        )
         self._pack_results()
         self.link.start()
         loop = asyncio.get_running_loop()
@@ -129,8 +137,11 @@ class Agent:
         # give the link a moment to deliver the last frames; anything left is re-sent next time
         if self.link is not None and self.journal is not None:
             deadline = time.monotonic() + 2.0
-            while (self.journal.outbox_size() and self.link.connected.is_set()
-                   and time.monotonic() < deadline):
+            while (
+                self.journal.outbox_size()
+                and self.link.connected.is_set()
+                and time.monotonic() < deadline
+            ):
                 await asyncio.sleep(0.05)
             await self.link.stop()
         for t in self._tasks:
@@ -144,16 +155,27 @@ class Agent:
 
     # ------------------------------------------------------------------ frames out
     def hello(self) -> Hello:
-        return Hello(agent_version=__version__, max_sessions=self.config.max_sessions,
-                     sessions=[SessionSummary(session_id=sid, state=s.state,
-                                              phone=s.phone if s.state == SessionState.connected
-                                              else None)
-                               for sid, s in self.sessions.items()])
+        return Hello(
+            agent_version=__version__,
+            max_sessions=self.config.max_sessions,
+            sessions=[
+                SessionSummary(
+                    session_id=sid,
+                    state=s.state,
+                    phone=s.phone if s.state == SessionState.connected else None,
+                )
+                for sid, s in self.sessions.items()
+            ],
+        )
 
     def heartbeat(self) -> Heartbeat:
         running = sum(1 for s in self.sessions.values() if s.state != SessionState.stopped)
-        return Heartbeat(sessions_running=running, rss_bytes=self.metrics.rss_bytes(),
-                         cpu_percent=self.metrics.cpu_percent(), uptime_s=self.metrics.uptime_s())
+        return Heartbeat(
+            sessions_running=running,
+            rss_bytes=self.metrics.rss_bytes(),
+            cpu_percent=self.metrics.cpu_percent(),
+            uptime_s=self.metrics.uptime_s(),
+        )
 
     def _on_state(self, frame: SessionStateFrame) -> None:
         assert self.link is not None
@@ -165,17 +187,24 @@ class Agent:
         assert self.journal is not None
         if not self.journal.is_our_message(wa_message_id):
             return
-        self._acks.append(AckItem(session_id=session_id, wa_message_id=wa_message_id[:200],
-                                  ack=ack, ts=ts))
+        self._acks.append(
+            AckItem(session_id=session_id, wa_message_id=wa_message_id[:200], ack=ack, ts=ts)
+        )
         if len(self._acks) >= self.config.results_flush_items:
             self._flush.set()
 
-    def _on_inbound(self, session_id: str, from_phone: str, body: str, msg_id: str,
-                    ts: int) -> None:
+    def _on_inbound(
+        self, session_id: str, from_phone: str, body: str, msg_id: str, ts: int
+    ) -> None:
         assert self.link is not None
         try:
-            frame = Inbound(session_id=session_id, from_phone=from_phone, body=body[:4096],
-                            wa_message_id=msg_id[:200] or f"in-{ts}", ts=ts)
+            frame = Inbound(
+                session_id=session_id,
+                from_phone=from_phone,
+                body=body[:4096],
+                wa_message_id=msg_id[:200] or f"in-{ts}",
+                ts=ts,
+            )
         except ValidationError:
             log.warning("inbound message dropped (invalid)", extra={"session_id": session_id})
             return
@@ -240,8 +269,9 @@ class Agent:
         elif isinstance(frame, Batch):
             sender = self.senders.get(frame.session_id)
             if sender is None:
-                log.warning("batch for a session not running", extra={
-                    "session_id": frame.session_id})
+                log.warning(
+                    "batch for a session not running", extra={"session_id": frame.session_id}
+                )
             else:
                 sender.on_batch(frame)
         elif isinstance(frame, Wake):
@@ -252,8 +282,9 @@ class Agent:
             if frame.session_id in self.senders:
                 self.senders[frame.session_id].cancel(frame.campaign_id, frame.phones)
         elif isinstance(frame, ErrorFrame):
-            log.warning("cloud reported an error", extra={"code": frame.code,
-                                                          "error": frame.message})
+            log.warning(
+                "cloud reported an error", extra={"code": frame.code, "error": frame.message}
+            )
 
     def _spawn_op(self, coro: object) -> None:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)  # type: ignore[arg-type]
@@ -276,25 +307,51 @@ class Agent:
             assert self.link is not None and self.journal is not None and self.http is not None
             if sid in self.sessions:
                 existing = self.sessions[sid]
-                if existing.state in (SessionState.stopped, SessionState.failed,
-                                      SessionState.qr_expired, SessionState.logged_out):
+                if existing.state in (
+                    SessionState.stopped,
+                    SessionState.failed,
+                    SessionState.qr_expired,
+                    SessionState.logged_out,
+                ):
                     await existing.start()
                     return
-                self.link.send(SessionStateFrame(session_id=sid, state=existing.state,
-                                                 ts=now_ms(), phone=existing.phone
-                                                 if existing.state == SessionState.connected
-                                                 else None))
+                self.link.send(
+                    SessionStateFrame(
+                        session_id=sid,
+                        state=existing.state,
+                        ts=now_ms(),
+                        phone=existing.phone if existing.state == SessionState.connected else None,
+                    )
+                )
                 return
             if len(self.sessions) >= self.config.max_sessions:
-                self.link.send(SessionStateFrame(session_id=sid, state=SessionState.failed,
-                                                 ts=now_ms(), reason="capacity",
-                                                 detail="agent is at max_sessions"))
+                self.link.send(
+                    SessionStateFrame(
+                        session_id=sid,
+                        state=SessionState.failed,
+                        ts=now_ms(),
+                        reason="capacity",
+                        detail="agent is at max_sessions",
+                    )
+                )
                 return
-            session = OpenWASession(sid, self.config, self.receiver, self.http, self._on_state,
-                                    self._on_ack, self._on_inbound)
-            sender = SessionSender(session, self.link, self.journal, on_result=self._on_result,
-                                   pull_max=self.config.pull_max,
-                                   idle_poll_s=self.config.idle_poll_s)
+            session = OpenWASession(
+                sid,
+                self.config,
+                self.receiver,
+                self.http,
+                self._on_state,
+                self._on_ack,
+                self._on_inbound,
+            )
+            sender = SessionSender(
+                session,
+                self.link,
+                self.journal,
+                on_result=self._on_result,
+                pull_max=self.config.pull_max,
+                idle_poll_s=self.config.idle_poll_s,
+            )
             self.sessions[sid] = session
             self.senders[sid] = sender
             await session.start()
@@ -319,8 +376,9 @@ class Agent:
                 if path.is_dir():
                     (path / "purge_after").write_text(str(purge_after))
             elif session is None and self.link is not None:
-                self.link.send(SessionStateFrame(session_id=sid, state=SessionState.stopped,
-                                                 ts=now_ms()))
+                self.link.send(
+                    SessionStateFrame(session_id=sid, state=SessionState.stopped, ts=now_ms())
+                )
 
     def session_dir(self, sid: str) -> Path:
         return self.config.sessions_dir / sid

@@ -48,8 +48,7 @@ class SessionDriver(Protocol):
     @property
     def state_changed(self) -> asyncio.Event: ...
     async def send_text(self, to: str, content: str) -> SendOutcome: ...
-    async def send_image(self, to: str, file: str, filename: str, caption: str
-                         ) -> SendOutcome: ...
+    async def send_image(self, to: str, file: str, filename: str, caption: str) -> SendOutcome: ...
     async def check_number(self, to: str) -> bool | None: ...
 
 
@@ -101,9 +100,17 @@ class Pacer:
 
 
 class SessionSender:
-    def __init__(self, session: SessionDriver, link: LinkLike, journal: Journal, *,
-                 on_result: Callable[[], None], pull_max: int = 20, idle_poll_s: float = 30.0,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        session: SessionDriver,
+        link: LinkLike,
+        journal: Journal,
+        *,
+        on_result: Callable[[], None],
+        pull_max: int = 20,
+        idle_poll_s: float = 30.0,
+        rng: random.Random | None = None,
+    ) -> None:
         self.session = session
         self.link = link
         self.journal = journal
@@ -137,16 +144,27 @@ class SessionSender:
                 self.queue.append(msg)
                 queued.add((msg.campaign_id, msg.phone))
         self._batch.set()
-        log.info("batch", extra={"session_id": self.sid, "messages": len(batch.messages),
-                                 "queued": len(self.queue)})
+        log.info(
+            "batch",
+            extra={
+                "session_id": self.sid,
+                "messages": len(batch.messages),
+                "queued": len(self.queue),
+            },
+        )
 
     def cancel(self, campaign_id: str, phones: list[str] | None) -> int:
-        keep = deque(m for m in self.queue if not (
-            m.campaign_id == campaign_id and (phones is None or m.phone in phones)))
+        keep = deque(
+            m
+            for m in self.queue
+            if not (m.campaign_id == campaign_id and (phones is None or m.phone in phones))
+        )
         dropped = len(self.queue) - len(keep)
         self.queue = keep
-        log.info("leases cancelled", extra={"session_id": self.sid, "campaign_id": campaign_id,
-                                             "dropped": dropped})
+        log.info(
+            "leases cancelled",
+            extra={"session_id": self.sid, "campaign_id": campaign_id, "dropped": dropped},
+        )
         return dropped
 
     # ------------------------------------------------------------------ lifecycle
@@ -211,13 +229,18 @@ class SessionSender:
         now = now_ms()
         if msg.lease_until <= now + LEASE_MARGIN_MS:
             self.queue.popleft()
-            log.info("lease expired, skipped", extra={"session_id": self.sid,
-                                                      "campaign_id": msg.campaign_id})
+            log.info(
+                "lease expired, skipped",
+                extra={"session_id": self.sid, "campaign_id": msg.campaign_id},
+            )
             return
-        if pacer.pacing.daily_cap and self.journal.sent_since(
-                self.sid, pacer.day_start_ms(now)) >= pacer.pacing.daily_cap:
-            log.info("daily cap reached", extra={"session_id": self.sid,
-                                                 "cap": pacer.pacing.daily_cap})
+        if (
+            pacer.pacing.daily_cap
+            and self.journal.sent_since(self.sid, pacer.day_start_ms(now)) >= pacer.pacing.daily_cap
+        ):
+            log.info(
+                "daily cap reached", extra={"session_id": self.sid, "cap": pacer.pacing.daily_cap}
+            )
             self.queue.clear()  # leases lapse and return to pending in the cloud
             await self._sleep((pacer.next_day_ms(now) - now) / 1000 + 1, self._wake)
             return
@@ -229,8 +252,10 @@ class SessionSender:
             return
         self.queue.popleft()
         if self.journal.get_send(msg.campaign_id, msg.phone) is not None:
-            log.warning("already journalled, never re-sent", extra={
-                "session_id": self.sid, "campaign_id": msg.campaign_id})
+            log.warning(
+                "already journalled, never re-sent",
+                extra={"session_id": self.sid, "campaign_id": msg.campaign_id},
+            )
             return
         outcome = await self._send(msg)
         self.on_result()
@@ -240,8 +265,9 @@ class SessionSender:
             self.rate_limit_hits += 1
             lo, hi = RATE_LIMIT_BACKOFF_S
             delay = min(hi, lo * 2 ** (self.rate_limit_hits - 1)) * self.rng.uniform(0.8, 1.2)
-            log.warning("rate limited, backing off", extra={"session_id": self.sid,
-                                                            "delay_s": delay})
+            log.warning(
+                "rate limited, backing off", extra={"session_id": self.sid, "delay_s": delay}
+            )
             await self._sleep(delay)
             return
         if outcome.outcome == Outcome.sent:
@@ -259,17 +285,28 @@ class SessionSender:
             try:
                 if msg.media_url:
                     outcome = await self.session.send_image(
-                        msg.to, msg.media_url, msg.media_filename or "image", msg.text)
+                        msg.to, msg.media_url, msg.media_filename or "image", msg.text
+                    )
                 else:
                     outcome = await self.session.send_text(msg.to, msg.text)
             finally:
                 self._in_send = False
-        self.journal.finish_send(msg.campaign_id, msg.phone, outcome.outcome.value,
-                                 outcome.wa_message_id,
-                                 outcome.reason.value if outcome.reason else None)
+        self.journal.finish_send(
+            msg.campaign_id,
+            msg.phone,
+            outcome.outcome.value,
+            outcome.wa_message_id,
+            outcome.reason.value if outcome.reason else None,
+        )
         if outcome.outcome == Outcome.sent:
             self.sent += 1
-        log.info("send", extra={"session_id": self.sid, "campaign_id": msg.campaign_id,
-                                "outcome": outcome.outcome.value,
-                                "reason": outcome.reason.value if outcome.reason else None})
+        log.info(
+            "send",
+            extra={
+                "session_id": self.sid,
+                "campaign_id": msg.campaign_id,
+                "outcome": outcome.outcome.value,
+                "reason": outcome.reason.value if outcome.reason else None,
+            },
+        )
         return outcome

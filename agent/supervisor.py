@@ -91,8 +91,12 @@ def reap_orphan(pidfile: Path) -> bool:
 class Program:
     """One supervised child process. ``argv_factory`` is called for every (re)start."""
 
-    def __init__(self, config: ProgramConfig, argv_factory: Callable[[], Sequence[str]],
-                 on_state: StateCallback | None = None) -> None:
+    def __init__(
+        self,
+        config: ProgramConfig,
+        argv_factory: Callable[[], Sequence[str]],
+        on_state: StateCallback | None = None,
+    ) -> None:
         self.config = config
         self.argv_factory = argv_factory
         self.on_state = on_state
@@ -113,8 +117,15 @@ class Program:
 
     def _set(self, state: ProcState, code: int | None = None) -> None:
         self.state = state
-        log.info("process state", extra={"session_id": self.config.name, "state": str(state),
-                                          "exit_code": code, "pid": self.pid})
+        log.info(
+            "process state",
+            extra={
+                "session_id": self.config.name,
+                "state": str(state),
+                "exit_code": code,
+                "pid": self.pid,
+            },
+        )
         if self.on_state is not None:
             try:
                 self.on_state(self, state, code)
@@ -153,8 +164,14 @@ class Program:
         argv = list(self.argv_factory())
         with open(cfg.log_path, "ab") as logf:
             proc = await asyncio.create_subprocess_exec(
-                *argv, cwd=cfg.cwd, env=cfg.env, stdin=asyncio.subprocess.DEVNULL,
-                stdout=logf, stderr=logf, start_new_session=True)
+                *argv,
+                cwd=cfg.cwd,
+                env=cfg.env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=logf,
+                stderr=logf,
+                start_new_session=True,
+            )
         if cfg.pidfile is not None:
             cfg.pidfile.write_text(str(proc.pid))
         self.starts += 1
@@ -227,8 +244,9 @@ class Program:
                 waits: set[asyncio.Future[Any]] = {wait_exit, wait_stop}
                 if not running and not self._started_evt.is_set():
                     waits.add(wait_started)
-                done, _ = await asyncio.wait(waits, timeout=timeout,
-                                             return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(
+                    waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
                 if wait_exit in done:
                     return proc.returncode, running
                 if wait_stop in done:
@@ -238,12 +256,15 @@ class Program:
                     wait_stop = asyncio.ensure_future(self._wake.wait())
                     continue
                 elapsed = time.monotonic() - t0
-                deadline_ok = (cfg.startup_deadline_s is None or self._started_evt.is_set())
+                deadline_ok = cfg.startup_deadline_s is None or self._started_evt.is_set()
                 if not running and elapsed >= cfg.startsecs and deadline_ok:
                     running = True
                     self._set(ProcState.RUNNING)
-                elif (cfg.startup_deadline_s is not None and not self._started_evt.is_set()
-                      and elapsed >= cfg.startup_deadline_s):
+                elif (
+                    cfg.startup_deadline_s is not None
+                    and not self._started_evt.is_set()
+                    and elapsed >= cfg.startup_deadline_s
+                ):
                     log.warning("startup deadline passed", extra={"session_id": cfg.name})
                     kill_group(proc.pid, signal.SIGKILL)
                     await wait_exit

@@ -58,9 +58,14 @@ async def main() -> None:
     sink = CountingSink()
 
     def make(i: int) -> SimSession:
-        cfg = SimConfig(session_id=f"s{i}", data_path=tmp, qr_timeout_s=0,
-                        auto_scan_s=0 if args.phase == "connected" else None,
-                        phone=f"+4477009{i:05d}", ack_delays={1: 0.2, 2: 0.5, 3: 1.0})
+        cfg = SimConfig(
+            session_id=f"s{i}",
+            data_path=tmp,
+            qr_timeout_s=0,
+            auto_scan_s=0 if args.phase == "connected" else None,
+            phone=f"+4477009{i:05d}",
+            ack_delays={1: 0.2, 2: 0.5, 3: 1.0},
+        )
         return SimSession(cfg, sink)
 
     warm = make(-1)  # import/JIT-free warm-up so the baseline includes segno, PNG, etc.
@@ -91,8 +96,10 @@ async def main() -> None:
     if args.phase == "connected":
         print(f"send 1 msg/session:  {send_s * 1000:.0f} ms ({args.sessions / send_s:.0f} sends/s)")
     print(f"RSS per session:     {per_session / 1024:.1f} KiB (goal < 2048 KiB)")
-    print(f"idle CPU:            {idle_cpu:.2f} % of one core over {args.idle_seconds:.0f} s "
-          "(goal < 5 %)")
+    print(
+        f"idle CPU:            {idle_cpu:.2f} % of one core over {args.idle_seconds:.0f} s "
+        "(goal < 5 %)"
+    )
     print(f"events emitted:      {sink.events}")
     for s in sessions:
         s.close()

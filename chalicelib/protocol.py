@@ -238,8 +238,21 @@ CloudFrame = Annotated[
     Field(discriminator="type"),
 ]
 AnyFrame = (
-    Hello | Heartbeat | SessionStateFrame | Pull | Results | Acks | Inbound
-    | Sync | StartSession | StopSession | Batch | Wake | CancelLeases | Receipt | ErrorFrame
+    Hello
+    | Heartbeat
+    | SessionStateFrame
+    | Pull
+    | Results
+    | Acks
+    | Inbound
+    | Sync
+    | StartSession
+    | StopSession
+    | Batch
+    | Wake
+    | CancelLeases
+    | Receipt
+    | ErrorFrame
 )
 
 _agent_adapter: TypeAdapter[AgentFrame] = TypeAdapter(AgentFrame)

@@ -31,11 +31,35 @@ log = logging.getLogger("openwa_sim.cli")
 
 SHORT = {"-k": "key", "-w": "webhook", "-p": "port", "-c": "config"}
 BOOLEAN = {
-    "multi-device", "use-chrome", "skip-save-postman-collection", "disable-spins", "headful",
-    "headless", "debug", "verbose", "legacy", "keep-alive", "kill-process-on-ban",
-    "kill-process-on-timeout", "no-kill-on-logout", "skip-update-check", "block-crash-logs",
-    "block-assets", "log-console", "log-console-errors", "help", "no-api", "stats", "cors",
-    "helmet", "generate-api-docs", "ezqr", "popup", "safe-mode", "raspi", "cache-enabled",
+    "multi-device",
+    "use-chrome",
+    "skip-save-postman-collection",
+    "disable-spins",
+    "headful",
+    "headless",
+    "debug",
+    "verbose",
+    "legacy",
+    "keep-alive",
+    "kill-process-on-ban",
+    "kill-process-on-timeout",
+    "no-kill-on-logout",
+    "skip-update-check",
+    "block-crash-logs",
+    "block-assets",
+    "log-console",
+    "log-console-errors",
+    "help",
+    "no-api",
+    "stats",
+    "cors",
+    "helmet",
+    "generate-api-docs",
+    "ezqr",
+    "popup",
+    "safe-mode",
+    "raspi",
+    "cache-enabled",
 }
 
 
@@ -57,8 +81,9 @@ def parse_flags(argv: list[str]) -> dict[str, str | bool]:
             continue  # stray positional: ignored
         if name in BOOLEAN:
             out[name] = True
-        elif i < len(argv) and not (argv[i].startswith("-") and len(argv[i]) > 1
-                                    and not argv[i][1].isdigit()):
+        elif i < len(argv) and not (
+            argv[i].startswith("-") and len(argv[i]) > 1 and not argv[i][1].isdigit()
+        ):
             out[name] = argv[i]
             i += 1
         else:
@@ -91,21 +116,33 @@ class ProcessSink:
             async with self.http.post(url, json=body) as resp:
                 await resp.read()
         except Exception as exc:
-            log.warning("delivery failed", extra={"session_id": self.session_id, "url": url,
-                                                  "error": repr(exc)})
+            log.warning(
+                "delivery failed",
+                extra={"session_id": self.session_id, "url": url, "error": repr(exc)},
+            )
 
     def ev(self, namespace: str, data: Any) -> None:
         if self.ev_filter is not None and namespace not in self.ev_filter:
             return
-        self._post(self.ev_url, {"ts": _ms(), "data": data, "sessionId": self.session_id,
-                                 "namespace": namespace})
+        self._post(
+            self.ev_url,
+            {"ts": _ms(), "data": data, "sessionId": self.session_id, "namespace": namespace},
+        )
 
     def ready(self, payload: dict[str, Any]) -> None:
         self._post(self.ready_url, payload)
 
     def webhook(self, event: str, data: Any) -> None:
-        self._post(self.webhook_url, {"ts": _ms(), "sessionId": self.session_id,
-                                      "id": str(uuid.uuid4()), "event": event, "data": data})
+        self._post(
+            self.webhook_url,
+            {
+                "ts": _ms(),
+                "sessionId": self.session_id,
+                "id": str(uuid.uuid4()),
+                "event": event,
+                "data": data,
+            },
+        )
 
     def exit(self, code: int, abrupt: bool) -> None:
         if abrupt:
@@ -142,7 +179,7 @@ def control_app(sim: SimSession) -> web.Application:
         return web.json_response({"linked": ok}, status=200 if ok else 409)
 
     async def scan_page(request: web.Request) -> web.Response:
-        return web.Response(text="wacast OpenWA simulator: POST {\"phone\": \"+...\"} here to scan")
+        return web.Response(text='wacast OpenWA simulator: POST {"phone": "+..."} here to scan')
 
     async def fault(request: web.Request) -> web.Response:
         body = await _json(request)
@@ -154,12 +191,19 @@ def control_app(sim: SimSession) -> web.Application:
 
     async def inbound(request: web.Request) -> web.Response:
         body = await _json(request)
-        return web.json_response({"id": sim.inbound(str(body.get("from", "")),
-                                                     str(body.get("body", "")))})
+        return web.json_response(
+            {"id": sim.inbound(str(body.get("from", "")), str(body.get("body", "")))}
+        )
 
     async def status(request: web.Request) -> web.Response:
-        return web.json_response({"state": sim.state, "connection": sim.connection_state,
-                                  "phone": sim.host_phone, "sent": sim.sent_count})
+        return web.json_response(
+            {
+                "state": sim.state,
+                "connection": sim.connection_state,
+                "phone": sim.host_phone,
+                "sent": sim.sent_count,
+            }
+        )
 
     app.router.add_post("/sim/scan/{nonce}", scan)
     app.router.add_get("/sim/scan/{nonce}", scan_page)
@@ -169,8 +213,9 @@ def control_app(sim: SimSession) -> web.Application:
     return app
 
 
-def rest_app(sim: SimSession, key: str | None, allow_ips: set[str] | None,
-             sink: ProcessSink) -> web.Application:
+def rest_app(
+    sim: SimSession, key: str | None, allow_ips: set[str] | None, sink: ProcessSink
+) -> web.Application:
     app = web.Application(client_max_size=16 << 20)
 
     async def method(request: web.Request) -> web.Response:
@@ -188,8 +233,9 @@ def rest_app(sim: SimSession, key: str | None, allow_ips: set[str] | None,
         except UnknownMethod:
             return web.Response(status=404, text=f"Cannot POST /{name}")
         except SimError as exc:
-            return web.json_response({"success": False,
-                                      "error": {"name": exc.name, "message": exc.message}})
+            return web.json_response(
+                {"success": False, "error": {"name": exc.name, "message": exc.message}}
+            )
         if sim.stall_s > 0 and name in ("sendText", "sendImage", "sendFile"):
             await asyncio.sleep(sim.stall_s)
         return web.json_response({"success": True, "response": response})
@@ -211,8 +257,9 @@ async def run(argv: list[str]) -> int:
     data_path = Path(_str(flags.get("session-data-path")) or ".").resolve()
     data_path.mkdir(parents=True, exist_ok=True)
     log_file = _str(flags.get("log-file"))
-    setup_logging(log_file=data_path / log_file if log_file and not os.path.isabs(log_file)
-                  else log_file)
+    setup_logging(
+        log_file=data_path / log_file if log_file and not os.path.isabs(log_file) else log_file
+    )
     port = int(_str(flags.get("port")) or 8002)
     key = _str(flags.get("key"))
     allow = _str(flags.get("allow-ips"))
@@ -221,7 +268,8 @@ async def run(argv: list[str]) -> int:
     state_file = _str(flags.get("sim-state-file"))
     record = _str(flags.get("sim-record"))
     config = SimConfig(
-        session_id=session_id, data_path=data_path,
+        session_id=session_id,
+        data_path=data_path,
         state_file=Path(state_file) if state_file else None,
         qr_timeout_s=float(_str(flags.get("qr-timeout")) or 60),
         qr_refresh_s=float(_str(flags.get("sim-qr-refresh")) or 20),
@@ -248,7 +296,8 @@ async def run(argv: list[str]) -> int:
         await web.SockSite(control, sock).start()
         config.scan_base_url = f"http://127.0.0.1:{control_port}"
         (data_path / "sim-control.json").write_text(
-            json.dumps({"control_url": config.scan_base_url, "pid": os.getpid()}))
+            json.dumps({"control_url": config.scan_base_url, "pid": os.getpid()})
+        )
         sink.ev("STARTUP", f"Simulator control listening on {config.scan_base_url}")
 
         async def start_rest() -> None:

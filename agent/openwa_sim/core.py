@@ -126,8 +126,13 @@ class SimSession:
 
     def start(self) -> None:
         """Begin the startup sequence. Must be called with a running event loop."""
-        for text in ("Starting", f"Version: {OPENWA_VERSION}", "Initializing WA",
-                     "Launching Browser", "Loading session data"):
+        for text in (
+            "Starting",
+            f"Version: {OPENWA_VERSION}",
+            "Initializing WA",
+            "Launching Browser",
+            "Loading session data",
+        ):
             self.sink.ev("STARTUP", text)
         linked = self._load_state()
         if linked:
@@ -200,11 +205,18 @@ class SimSession:
         self.sink.ev("STARTUP", "Client is ready")
         for cb in self._on_login:
             cb()
-        self.sink.ready({
-            "ts": now_ms(), "sessionId": self.config.session_id, "namespace": "READY",
-            "data": {"key": self.config.api_key, "hostNumber": phone.lstrip("+"),
-                     "sessionId": self.config.session_id},
-        })
+        self.sink.ready(
+            {
+                "ts": now_ms(),
+                "sessionId": self.config.session_id,
+                "namespace": "READY",
+                "data": {
+                    "key": self.config.api_key,
+                    "hostNumber": phone.lstrip("+"),
+                    "sessionId": self.config.session_id,
+                },
+            }
+        )
         self.sink.webhook("onStateChanged", "CONNECTED")
 
     def _die(self, code: int, abrupt: bool = False) -> None:
@@ -286,11 +298,17 @@ class SimSession:
                 raise SimError("InvalidArgument", "file must be a URL or data URL")
         self.sent_count += 1
         msg_id = f"true_{to}_3EB0{secrets.token_hex(8).upper()}"
-        self._record({
-            "ts": now_ms(), "session_id": self.config.session_id, "id": msg_id, "to": to,
-            "kind": kind, "content": args.get("content") if kind == "text" else args.get("caption"),
-            "file": args.get("filename") if kind != "text" else None,
-        })
+        self._record(
+            {
+                "ts": now_ms(),
+                "session_id": self.config.session_id,
+                "id": msg_id,
+                "to": to,
+                "kind": kind,
+                "content": args.get("content") if kind == "text" else args.get("caption"),
+                "file": args.get("filename") if kind != "text" else None,
+            }
+        )
         for ack, delay in sorted(self.config.ack_delays.items(), key=lambda kv: kv[1]):
             self._later(delay, lambda a=ack: self._emit_ack(msg_id, to, a))  # type: ignore[misc]
         return msg_id
@@ -298,10 +316,17 @@ class SimSession:
     def _emit_ack(self, msg_id: str, to: str, ack: int) -> None:
         if self.state in ("DEAD", "LOGGED_OUT"):
             return
-        self.sink.webhook("onAck", {
-            "id": msg_id, "ack": ack, "to": to, "from": self._host_wid(),
-            "fromMe": True, "t": now_ms() // 1000,
-        })
+        self.sink.webhook(
+            "onAck",
+            {
+                "id": msg_id,
+                "ack": ack,
+                "to": to,
+                "from": self._host_wid(),
+                "fromMe": True,
+                "t": now_ms() // 1000,
+            },
+        )
 
     def _check_number(self, args: dict[str, Any]) -> dict[str, Any]:
         self._require_connected()
@@ -310,8 +335,10 @@ class SimSession:
         user = cid.split("@")[0]
         return {
             "id": {"server": "c.us", "user": user, "_serialized": cid},
-            "status": 200 if exists else 404, "isBusiness": False,
-            "canReceiveMessage": exists, "numberExists": exists,
+            "status": 200 if exists else 404,
+            "isBusiness": False,
+            "canReceiveMessage": exists,
+            "numberExists": exists,
         }
 
     def _logout(self, _args: dict[str, Any]) -> bool:
@@ -342,8 +369,11 @@ class SimSession:
     def _get_me(self, _args: dict[str, Any]) -> dict[str, Any]:
         self._require_connected()
         digits = (self.host_phone or "").lstrip("+")
-        return {"wid": f"{digits}@c.us", "me": {"user": digits, "_serialized": f"{digits}@c.us"},
-                "pushname": "wacast sim"}
+        return {
+            "wid": f"{digits}@c.us",
+            "me": {"user": digits, "_serialized": f"{digits}@c.us"},
+            "pushname": "wacast sim",
+        }
 
     def _simulate_typing(self, args: dict[str, Any]) -> bool:
         self._require_connected()
@@ -385,7 +415,8 @@ class SimSession:
         elif kind == "ack_timing":
             delays = params.get("delays", "")
             self.config.ack_delays = (
-                parse_ack_delays(delays) if isinstance(delays, str)
+                parse_ack_delays(delays)
+                if isinstance(delays, str)
                 else {int(k): float(v) for k, v in dict(delays).items()}
             )
         else:
@@ -404,10 +435,18 @@ class SimSession:
     def inbound(self, from_phone: str, body: str) -> str:
         digits = from_phone.lstrip("+")
         msg_id = f"false_{digits}@c.us_3EB0{secrets.token_hex(8).upper()}"
-        self.sink.webhook("onMessage", {
-            "id": msg_id, "from": f"{digits}@c.us", "to": self._host_wid(),
-            "body": body, "type": "chat", "fromMe": False, "t": now_ms() // 1000,
-        })
+        self.sink.webhook(
+            "onMessage",
+            {
+                "id": msg_id,
+                "from": f"{digits}@c.us",
+                "to": self._host_wid(),
+                "body": body,
+                "type": "chat",
+                "fromMe": False,
+                "t": now_ms() // 1000,
+            },
+        )
         return msg_id
 
 

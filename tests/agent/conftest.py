@@ -96,8 +96,15 @@ async def spawn_sim(tmp_path: Path) -> AsyncIterator[SpawnSim]:
     async def spawn(*args: str) -> asyncio.subprocess.Process:
         log = open(tmp_path / f"sim-{len(procs)}.log", "wb")  # noqa: SIM115
         proc = await asyncio.create_subprocess_exec(
-            PY, "-m", "agent.openwa_sim", *args, env=child_env(), stdout=log, stderr=log,
-            cwd=tmp_path)
+            PY,
+            "-m",
+            "agent.openwa_sim",
+            *args,
+            env=child_env(),
+            stdout=log,
+            stderr=log,
+            cwd=tmp_path,
+        )
         log.close()
         procs.append(proc)
         return proc
@@ -113,10 +120,16 @@ def make_config(tmp_path: Path, **kw: Any) -> Any:
     from agent.config import AgentConfig
 
     base: dict[str, Any] = dict(
-        server_url="ws://127.0.0.1:1/ws", token="t", data_dir=tmp_path / "agent",
+        server_url="ws://127.0.0.1:1/ws",
+        token="t",
+        data_dir=tmp_path / "agent",
         openwa_command=[PY, "-m", "agent.openwa_sim", "--sim-qr-refresh", "30"],
-        startsecs=0.5, startretries=3, stop_grace_s=3.0, startup_deadline_s=30.0,
-        qr_timeout_s=60.0)
+        startsecs=0.5,
+        startretries=3,
+        stop_grace_s=3.0,
+        startup_deadline_s=30.0,
+        qr_timeout_s=60.0,
+    )
     base.update(kw)
     return AgentConfig(**base)
 
@@ -124,8 +137,13 @@ def make_config(tmp_path: Path, **kw: Any) -> Any:
 class SessionHarness:
     """A driver session wired to a real webhook receiver and a real simulator process."""
 
-    def __init__(self, session: Any, frames: list[Any], acks: list[tuple[str, str, int, int]],
-                 inbound: list[tuple[str, str, str, str, int]]) -> None:
+    def __init__(
+        self,
+        session: Any,
+        frames: list[Any],
+        acks: list[tuple[str, str, int, int]],
+        inbound: list[tuple[str, str, str, str, int]],
+    ) -> None:
         self.session = session
         self.frames = frames
         self.acks = acks
@@ -150,14 +168,22 @@ async def make_session(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[
     http = aiohttp.ClientSession()
     made: list[Any] = []
 
-    async def make(session_id: str = "s1", extra: list[str] | None = None,
-                   **cfg: Any) -> SessionHarness:
+    async def make(
+        session_id: str = "s1", extra: list[str] | None = None, **cfg: Any
+    ) -> SessionHarness:
         frames: list[Any] = []
         acks: list[tuple[str, str, int, int]] = []
         inbound: list[tuple[str, str, str, str, int]] = []
-        session = OpenWASession(session_id, make_config(tmp_path, **cfg), receiver, http,
-                                frames.append, lambda *a: acks.append(a),
-                                lambda *a: inbound.append(a), extra_args=extra)
+        session = OpenWASession(
+            session_id,
+            make_config(tmp_path, **cfg),
+            receiver,
+            http,
+            frames.append,
+            lambda *a: acks.append(a),
+            lambda *a: inbound.append(a),
+            extra_args=extra,
+        )
         made.append(session)
         await session.start()
         return SessionHarness(session, frames, acks, inbound)
@@ -221,8 +247,9 @@ class FakeCloud:
                         ws.transport.abort()  # the network drops, before the receipt
                         return
                     if self.receipts and "seq" in frame:
-                        await ws.send(json.dumps({"type": "receipt", "v": 1,
-                                                  "seqs": [frame["seq"]]}))
+                        await ws.send(
+                            json.dumps({"type": "receipt", "v": 1, "seqs": [frame["seq"]]})
+                        )
                     if self.on_frame is not None:
                         await self.on_frame(self, ws, frame)
             except ConnectionClosed:

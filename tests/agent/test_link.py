@@ -10,19 +10,30 @@ from chalicelib.protocol import Heartbeat, Hello, Inbound, Pull
 from tests.agent.conftest import FakeCloud, wait_for
 
 
-def _link(cloud: FakeCloud, journal: Journal, received: list[object] | None = None,
-          token: str = "tok", **kw: float) -> Link:
-    return Link(cloud.url, token, journal,
-                hello=lambda: Hello(agent_version="test", max_sessions=2),
-                heartbeat=lambda: Heartbeat(sessions_running=0, rss_bytes=1, cpu_percent=0,
-                                            uptime_s=1),
-                on_frame=(received.append if received is not None else lambda f: None),
-                backoff_base_s=0.02, backoff_cap_s=0.2, **kw)
+def _link(
+    cloud: FakeCloud,
+    journal: Journal,
+    received: list[object] | None = None,
+    token: str = "tok",
+    **kw: float,
+) -> Link:
+    return Link(
+        cloud.url,
+        token,
+        journal,
+        hello=lambda: Hello(agent_version="test", max_sessions=2),
+        heartbeat=lambda: Heartbeat(sessions_running=0, rss_bytes=1, cpu_percent=0, uptime_s=1),
+        on_frame=(received.append if received is not None else lambda f: None),
+        backoff_base_s=0.02,
+        backoff_cap_s=0.2,
+        **kw,
+    )
 
 
 def _frame(i: int) -> Inbound:
-    return Inbound(session_id="s1", from_phone="+447700900001", body=f"m{i}",
-                   wa_message_id=f"id{i}", ts=i)
+    return Inbound(
+        session_id="s1", from_phone="+447700900001", body=f"m{i}", wa_message_id=f"id{i}", ts=i
+    )
 
 
 async def test_reconnect_nothing_lost_order_kept(cloud: FakeCloud, tmp_path: Path) -> None:
@@ -98,9 +109,14 @@ async def test_query_token_fallback_and_heartbeats(cloud: FakeCloud, tmp_path: P
 
 async def test_ephemeral_dropped_when_offline(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.sqlite3")
-    link = Link("ws://127.0.0.1:9/ws", "t", journal, hello=lambda: Hello(agent_version="x",
-                max_sessions=1), heartbeat=lambda: Hello(agent_version="x", max_sessions=1),
-                on_frame=lambda f: None)
+    link = Link(
+        "ws://127.0.0.1:9/ws",
+        "t",
+        journal,
+        hello=lambda: Hello(agent_version="x", max_sessions=1),
+        heartbeat=lambda: Hello(agent_version="x", max_sessions=1),
+        on_frame=lambda f: None,
+    )
     assert link.send_ephemeral(Pull(session_id="s1", max=1)) is False
     assert link.send(_frame(1)) == 1 and journal.outbox_size() == 1
     journal.close()

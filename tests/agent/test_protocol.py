@@ -22,30 +22,70 @@ def _roundtrip_cloud(frame: p.AnyFrame) -> None:
 
 
 AGENT_FRAMES: list[p.AnyFrame] = [
-    p.Hello(agent_version="0.1.0", max_sessions=4, seq=1,
-            sessions=[p.SessionSummary(session_id="s1", state=p.SessionState.connected,
-                                       phone="+447700900001")]),
+    p.Hello(
+        agent_version="0.1.0",
+        max_sessions=4,
+        seq=1,
+        sessions=[
+            p.SessionSummary(session_id="s1", state=p.SessionState.connected, phone="+447700900001")
+        ],
+    ),
     p.Heartbeat(sessions_running=2, rss_bytes=10_000_000, cpu_percent=1.5, uptime_s=12.0, seq=2),
-    p.SessionStateFrame(session_id="s1", state=p.SessionState.qr_ready, ts=1_700_000_000_000,
-                        qr="data:image/png;base64,iVBORw0KGgo=", qr_expires_at=1_700_000_060_000),
+    p.SessionStateFrame(
+        session_id="s1",
+        state=p.SessionState.qr_ready,
+        ts=1_700_000_000_000,
+        qr="data:image/png;base64,iVBORw0KGgo=",
+        qr_expires_at=1_700_000_060_000,
+    ),
     p.SessionStateFrame(session_id="s1", state=p.SessionState.banned, ts=1, reason="TEMP_BAN"),
     p.Pull(session_id="s1", max=50, seq=9),
-    p.Results(items=[p.ResultItem(campaign_id="c1", phone="+447700900002", session_id="s1",
-                                  outcome=p.Outcome.failed, reason=p.FailReason.not_on_whatsapp,
-                                  ts=5)]),
+    p.Results(
+        items=[
+            p.ResultItem(
+                campaign_id="c1",
+                phone="+447700900002",
+                session_id="s1",
+                outcome=p.Outcome.failed,
+                reason=p.FailReason.not_on_whatsapp,
+                ts=5,
+            )
+        ]
+    ),
     p.Acks(items=[p.AckItem(session_id="s1", wa_message_id="true_1@c.us_ABC", ack=3, ts=6)]),
     p.Inbound(session_id="s1", from_phone="+447700900003", body="STOP", wa_message_id="m1", ts=7),
 ]
 CLOUD_FRAMES: list[p.AnyFrame] = [
-    p.Sync(sessions=[p.DesiredSession(session_id="s1", desired="running"),
-                     p.DesiredSession(session_id="s2", desired="stopped", purge_after=99)]),
+    p.Sync(
+        sessions=[
+            p.DesiredSession(session_id="s1", desired="running"),
+            p.DesiredSession(session_id="s2", desired="stopped", purge_after=99),
+        ]
+    ),
     p.StartSession(session_id="s1"),
     p.StopSession(session_id="s1", purge_after=10),
-    p.Batch(session_id="s1", messages=[p.BatchMessage(
-        campaign_id="c1", phone="+447700900002", to="447700900002@c.us", text="Hi Ann",
-        media_url="https://example.com/x.png", media_filename="x.png", lease_until=100)],
-        pacing=p.Pacing(min_gap_s=1, max_gap_s=3, daily_cap=200, quiet_start="21:00",
-                        quiet_end="08:00", timezone="Europe/London")),
+    p.Batch(
+        session_id="s1",
+        messages=[
+            p.BatchMessage(
+                campaign_id="c1",
+                phone="+447700900002",
+                to="447700900002@c.us",
+                text="Hi Ann",
+                media_url="https://example.com/x.png",
+                media_filename="x.png",
+                lease_until=100,
+            )
+        ],
+        pacing=p.Pacing(
+            min_gap_s=1,
+            max_gap_s=3,
+            daily_cap=200,
+            quiet_start="21:00",
+            quiet_end="08:00",
+            timezone="Europe/London",
+        ),
+    ),
     p.Wake(session_ids=["s1", "s2"]),
     p.CancelLeases(session_id="s1", campaign_id="c1", phones=["+447700900002"]),
     p.Receipt(seqs=[1, 2, 3]),
@@ -76,8 +116,12 @@ def test_cloud_roundtrip(frame: p.AnyFrame) -> None:
         ('{"type": "pull", "session_id": "s1", "max": 5, "v": 2}', "unsupported_version"),
         ('{"type": "pull", "session_id": "' + "x" * 65 + '", "max": 5}', "invalid_frame"),
         ("[" * 100_000 + "]" * 100_000, "invalid_json"),
-        ('{"type":"inbound","session_id":"s","from_phone":"+447700900003","body":"'
-         + "a" * 5000 + '","wa_message_id":"m","ts":1}', "invalid_frame"),
+        (
+            '{"type":"inbound","session_id":"s","from_phone":"+447700900003","body":"'
+            + "a" * 5000
+            + '","wa_message_id":"m","ts":1}',
+            "invalid_frame",
+        ),
         ("x" * (p.MAX_FRAME_BYTES + 1), "frame_too_large"),
     ],
 )
@@ -114,8 +158,12 @@ def test_parse_never_raises_anything_else(raw: str | bytes) -> None:
             parse(raw)
 
 
-@given(st.dictionaries(st.sampled_from(["type", "v", "seq", "session_id", "max", "items"]),
-                       st.none() | st.integers() | st.text(max_size=20) | st.lists(st.integers())))
+@given(
+    st.dictionaries(
+        st.sampled_from(["type", "v", "seq", "session_id", "max", "items"]),
+        st.none() | st.integers() | st.text(max_size=20) | st.lists(st.integers()),
+    )
+)
 def test_parse_random_objects(obj: dict[str, object]) -> None:
     with contextlib.suppress(p.ProtocolError):
         p.parse_agent_frame(json.dumps(obj))

@@ -22,9 +22,13 @@ PACING = Pacing(min_gap_s=0.01, max_gap_s=0.03, daily_cap=100, timezone="Europe/
 def _msg(i: int, lease_s: float = 300) -> BatchMessage:
     import time
 
-    return BatchMessage(campaign_id="c1", phone=f"+4477009000{i:02d}",
-                        to=f"4477009000{i:02d}@c.us", text=f"Hello {i}",
-                        lease_until=int((time.time() + lease_s) * 1000))
+    return BatchMessage(
+        campaign_id="c1",
+        phone=f"+4477009000{i:02d}",
+        to=f"4477009000{i:02d}@c.us",
+        text=f"Hello {i}",
+        lease_until=int((time.time() + lease_s) * 1000),
+    )
 
 
 def _results(cloud: FakeCloud) -> dict[str, dict[str, Any]]:
@@ -44,8 +48,9 @@ def _acks(cloud: FakeCloud) -> dict[str, int]:
 
 
 def _control(data_dir: Path, sid: str) -> str:
-    return str(json.loads((data_dir / "sessions" / sid / "sim-control.json").read_text())
-               ["control_url"])
+    return str(
+        json.loads((data_dir / "sessions" / sid / "sim-control.json").read_text())["control_url"]
+    )
 
 
 async def _post(url: str, body: dict[str, Any]) -> None:
@@ -81,8 +86,10 @@ async def test_batch_sent_acks_and_not_on_whatsapp(cloud: FakeCloud, tmp_path: P
         if frame["type"] == "hello":
             await c.send(StartSession(session_id="s1"))
         elif frame["type"] == "session_state" and frame["state"] == "connected":
-            await _post(_control(data_dir, "s1") + "/sim/fault",
-                        {"kind": "not_on_whatsapp", "numbers": [messages[2].phone]})
+            await _post(
+                _control(data_dir, "s1") + "/sim/fault",
+                {"kind": "not_on_whatsapp", "numbers": [messages[2].phone]},
+            )
             state["fault_set"] = True
             await c.send(Wake(session_ids=["s1"]))
         elif frame["type"] == "pull":
@@ -91,10 +98,22 @@ async def test_batch_sent_acks_and_not_on_whatsapp(cloud: FakeCloud, tmp_path: P
             await c.send(Batch(session_id="s1", messages=batch[: frame["max"]], pacing=PACING))
 
     cloud.on_frame = play
-    cfg = make_config(tmp_path, server_url=cloud.url, results_flush_s=0.2,
-                      openwa_command=[PY, "-m", "agent.openwa_sim", "--sim-auto-scan", "0",
-                                      "--sim-record", str(record),
-                                      "--sim-ack-delays", "1:0.05,2:0.1,3:0.2"])
+    cfg = make_config(
+        tmp_path,
+        server_url=cloud.url,
+        results_flush_s=0.2,
+        openwa_command=[
+            PY,
+            "-m",
+            "agent.openwa_sim",
+            "--sim-auto-scan",
+            "0",
+            "--sim-record",
+            str(record),
+            "--sim-ack-delays",
+            "1:0.05,2:0.1,3:0.2",
+        ],
+    )
     agent = Agent(cfg)
     await agent.start()
     try:
@@ -110,16 +129,19 @@ async def test_batch_sent_acks_and_not_on_whatsapp(cloud: FakeCloud, tmp_path: P
         states = [f["state"] for f in cloud.of_type("session_state")]
         assert states[0] == "starting" and "connected" in states
         assert all("seq" in f for f in cloud.of_type("results") + cloud.of_type("acks"))
-        await wait_for(lambda: agent.journal is not None and agent.journal.outbox_size() == 0,
-                       what="outbox drained by receipts")
+        await wait_for(
+            lambda: agent.journal is not None and agent.journal.outbox_size() == 0,
+            what="outbox drained by receipts",
+        )
         sim_pid = int((data_dir / "sessions" / "s1" / "openwa.pid").read_text())
     finally:
         await agent.stop()
     assert not _pid_alive(sim_pid)
 
 
-async def test_crash_mid_batch_reports_unknown_never_resends(cloud: FakeCloud,
-                                                            tmp_path: Path) -> None:
+async def test_crash_mid_batch_reports_unknown_never_resends(
+    cloud: FakeCloud, tmp_path: Path
+) -> None:
     record = tmp_path / "sent.jsonl"
     data_dir = tmp_path / "agent"
     m1, m2 = _msg(1), _msg(2)
@@ -130,30 +152,34 @@ async def test_crash_mid_batch_reports_unknown_never_resends(cloud: FakeCloud,
             await c.send(StartSession(session_id="s1"))
         elif frame["type"] == "session_state" and frame["state"] == "connected":
             if phase["n"] == 1 and not phase["stalled"]:
-                await _post(_control(data_dir, "s1") + "/sim/fault",
-                            {"kind": "stall", "seconds": 120})
+                await _post(
+                    _control(data_dir, "s1") + "/sim/fault", {"kind": "stall", "seconds": 120}
+                )
                 phase["stalled"] = True
             await c.send(Wake(session_ids=["s1"]))
         elif frame["type"] == "pull":
             # phase 2 re-offers m1 as if its lease had been handed out again
             ready = phase["stalled"]
-            await c.send(Batch(session_id="s1", messages=[m1, m2] if ready else [],
-                               pacing=PACING))
+            await c.send(Batch(session_id="s1", messages=[m1, m2] if ready else [], pacing=PACING))
 
     cloud.on_frame = play
     conf = tmp_path / "agent.json"
     conf.write_text(json.dumps({"startsecs": 0.5, "results_flush_s": 0.2, "idle_poll_s": 5}))
     env = child_env() | {
-        "WACAST_SERVER_URL": cloud.url, "WACAST_AGENT_TOKEN": "tok",
-        "WACAST_AGENT_DATA_DIR": str(data_dir), "WACAST_AGENT_CONFIG": str(conf),
-        "WACAST_OPENWA_COMMAND": shlex.join([PY, "-m", "agent.openwa_sim", "--sim-auto-scan",
-                                             "0", "--sim-record", str(record)]),
+        "WACAST_SERVER_URL": cloud.url,
+        "WACAST_AGENT_TOKEN": "tok",
+        "WACAST_AGENT_DATA_DIR": str(data_dir),
+        "WACAST_AGENT_CONFIG": str(conf),
+        "WACAST_OPENWA_COMMAND": shlex.join(
+            [PY, "-m", "agent.openwa_sim", "--sim-auto-scan", "0", "--sim-record", str(record)]
+        ),
     }
 
     async def run_agent(n: int) -> asyncio.subprocess.Process:
         log = open(tmp_path / f"agent-{n}.log", "wb")  # noqa: SIM115
-        proc = await asyncio.create_subprocess_exec(PY, "-m", "agent", env=env, stdout=log,
-                                                    stderr=log, cwd=tmp_path)
+        proc = await asyncio.create_subprocess_exec(
+            PY, "-m", "agent", env=env, stdout=log, stderr=log, cwd=tmp_path
+        )
         log.close()
         return proc
 
@@ -167,8 +193,11 @@ async def test_crash_mid_batch_reports_unknown_never_resends(cloud: FakeCloud,
         phase["n"] = 2
         agent2 = await run_agent(2)
         try:
-            await wait_for(lambda: {m1.phone, m2.phone} <= set(_results(cloud)), timeout=40,
-                           what="results after restart")
+            await wait_for(
+                lambda: {m1.phone, m2.phone} <= set(_results(cloud)),
+                timeout=40,
+                what="results after restart",
+            )
             results = _results(cloud)
             assert results[m1.phone]["outcome"] == "unknown"
             assert results[m2.phone]["outcome"] == "sent"

@@ -29,9 +29,17 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _cfg(tmp_path: Path, **kw: object) -> ProgramConfig:
-    base: dict[str, object] = dict(name="t", cwd=tmp_path / "cwd", log_path=tmp_path / "t.log",
-                                   pidfile=tmp_path / "t.pid", startsecs=0.3, startretries=2,
-                                   backoff_base_s=0.05, backoff_cap_s=0.2, stop_grace_s=0.5)
+    base: dict[str, object] = dict(
+        name="t",
+        cwd=tmp_path / "cwd",
+        log_path=tmp_path / "t.log",
+        pidfile=tmp_path / "t.pid",
+        startsecs=0.3,
+        startretries=2,
+        backoff_base_s=0.05,
+        backoff_cap_s=0.2,
+        stop_grace_s=0.5,
+    )
     base.update(kw)
     return ProgramConfig(**base)  # type: ignore[arg-type]
 
@@ -49,9 +57,11 @@ class Recorder:
 
 async def test_crash_backoff_restart(tmp_path: Path) -> None:
     counter = tmp_path / "count"
-    code = (f"import time,pathlib; p=pathlib.Path({str(counter)!r});"
-            "p.write_text(str(int(p.read_text() or 0)+1) if p.exists() else '1');"
-            "time.sleep(0.5); raise SystemExit(1)")
+    code = (
+        f"import time,pathlib; p=pathlib.Path({str(counter)!r});"
+        "p.write_text(str(int(p.read_text() or 0)+1) if p.exists() else '1');"
+        "time.sleep(0.5); raise SystemExit(1)"
+    )
     rec = Recorder()
     prog = Program(_cfg(tmp_path), lambda: [PY, "-c", code], rec)
     prog.start()
@@ -90,19 +100,28 @@ def _live_group_members(pgid: int) -> list[int]:
     return out
 
 
-async def test_sigterm_then_sigkill_no_orphans(tmp_path: Path,
-                                               caplog: pytest.LogCaptureFixture) -> None:
+async def test_sigterm_then_sigkill_no_orphans(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     grandchild_pidfile = tmp_path / "gc.pid"
-    code = ("import signal,subprocess,time,sys;"
-            "signal.signal(signal.SIGTERM, signal.SIG_IGN);"
-            f"g=subprocess.Popen([sys.executable,'-c','import signal,time;"
-            f"signal.signal(signal.SIGTERM, signal.SIG_IGN);time.sleep(60)']);"
-            f"open({str(grandchild_pidfile)!r},'w').write(str(g.pid));time.sleep(60)")
+    code = (
+        "import signal,subprocess,time,sys;"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN);"
+        f"g=subprocess.Popen([sys.executable,'-c','import signal,time;"
+        f"signal.signal(signal.SIGTERM, signal.SIG_IGN);time.sleep(60)']);"
+        f"open({str(grandchild_pidfile)!r},'w').write(str(g.pid));time.sleep(60)"
+    )
     rec = Recorder()
     prog = Program(_cfg(tmp_path), lambda: [PY, "-c", code], rec)
     prog.start()
-    await wait_for(lambda: prog.state == ProcState.RUNNING and grandchild_pidfile.exists()
-                   and grandchild_pidfile.read_text(), what="running with grandchild")
+    await wait_for(
+        lambda: (
+            prog.state == ProcState.RUNNING
+            and grandchild_pidfile.exists()
+            and grandchild_pidfile.read_text()
+        ),
+        what="running with grandchild",
+    )
     pid = prog.pid
     assert pid is not None
     gc = int(grandchild_pidfile.read_text())
@@ -116,16 +135,21 @@ async def test_sigterm_then_sigkill_no_orphans(tmp_path: Path,
 
 async def test_startup_deadline_counts_as_failed_start(tmp_path: Path) -> None:
     rec = Recorder()
-    prog = Program(_cfg(tmp_path, startup_deadline_s=0.4, startretries=1, startsecs=0.1),
-                   lambda: [PY, "-c", "import time; time.sleep(60)"], rec)
+    prog = Program(
+        _cfg(tmp_path, startup_deadline_s=0.4, startretries=1, startsecs=0.1),
+        lambda: [PY, "-c", "import time; time.sleep(60)"],
+        rec,
+    )
     prog.start()
     await wait_for(lambda: prog.state == ProcState.FATAL, what="FATAL by deadline")
     assert prog.starts == 2 and ProcState.RUNNING not in rec.names()
 
 
 async def test_mark_started_within_deadline_runs(tmp_path: Path) -> None:
-    prog = Program(_cfg(tmp_path, startup_deadline_s=1.0, startsecs=0.1),
-                   lambda: [PY, "-c", "import time; time.sleep(60)"])
+    prog = Program(
+        _cfg(tmp_path, startup_deadline_s=1.0, startsecs=0.1),
+        lambda: [PY, "-c", "import time; time.sleep(60)"],
+    )
     prog.start()
     await wait_for(lambda: prog.state == ProcState.STARTING and prog.pid)
     prog.mark_started()
@@ -134,8 +158,9 @@ async def test_mark_started_within_deadline_runs(tmp_path: Path) -> None:
 
 
 async def test_no_restart_when_autorestart_off(tmp_path: Path) -> None:
-    prog = Program(_cfg(tmp_path, startsecs=0.1),
-                   lambda: [PY, "-c", "import time; time.sleep(0.4)"])
+    prog = Program(
+        _cfg(tmp_path, startsecs=0.1), lambda: [PY, "-c", "import time; time.sleep(0.4)"]
+    )
     prog.start()
     await wait_for(lambda: prog.state == ProcState.RUNNING)
     prog.autorestart = False

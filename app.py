@@ -12,8 +12,8 @@ from chalicelib import push, scheduler
 from chalicelib.api import auth_blueprint, chalice_error_to_shape
 from chalicelib.logs import logger
 from chalicelib.logs import request_id as current_request_id
-from chalicelib.queues import EMAIL, JOBS
-from chalicelib.routes import admin, auth, notifications, sessions, system
+from chalicelib.queues import EMAIL, JOBS, LAUNCH
+from chalicelib.routes import admin, auth, campaigns, notifications, sessions, system
 
 app = Chalice(app_name="wacast")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
@@ -21,7 +21,7 @@ app.api.cors = False
 push.bind(app)
 
 app.register_blueprint(auth_blueprint)
-for area in (auth, system, admin, sessions, notifications):
+for area in (auth, system, admin, sessions, notifications, campaigns):
     app.register_blueprint(area.api.blueprint)
 
 
@@ -116,15 +116,28 @@ def jobs_worker(event: Any) -> dict[str, Any]:
     return jobs_batch(event.to_dict())
 
 
+@app.on_sqs_message(queue=LAUNCH.name, batch_size=LAUNCH.batch_size)
+def launch_worker(event: Any) -> dict[str, Any]:
+    from chalicelib.workers import launch_batch
+
+    push.configure(app)
+    return launch_batch(event.to_dict())
+
+
 scheduler.register("housekeeping")
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def housekeeping(event: Any) -> None:
+    from chalicelib.campaigns import pipeline
     from chalicelib.sessions import service as sessions
 
     push.configure(app)
     offline = sessions.sweep_agents()
     purged = sessions.purge_due()
+    returned = pipeline.sweep_leases()
     scheduler.record_run("housekeeping")
-    logger.info("housekeeping", extra={"sessions_offline": offline, "sessions_purged": purged})
+    logger.info(
+        "housekeeping",
+        extra={"sessions_offline": offline, "sessions_purged": purged, "leases_back": returned},
+    )

@@ -31,7 +31,14 @@ class QueueSpec:
 EMAIL = QueueSpec("email", "outgoing email, sent through SES", visibility_timeout=30)
 JOBS = QueueSpec("jobs", "small background jobs (agent pushes, fan-outs)", visibility_timeout=60)
 
-QUEUES: list[QueueSpec] = [EMAIL, JOBS]
+LAUNCH = QueueSpec(
+    "launch",
+    "campaign launches and their materialisation in chunks",
+    visibility_timeout=120,
+    batch_size=1,
+)
+
+QUEUES: list[QueueSpec] = [EMAIL, JOBS, LAUNCH]
 
 _urls: dict[str, str] = {}
 _lock = threading.Lock()

@@ -48,9 +48,41 @@ def jobs_batch(event: dict[str, Any]) -> dict[str, Any]:
             from chalicelib.agents.link import offline_check
 
             offline_check(str(job["agent_id"]))
+        elif kind == "cancel_pending":
+            from chalicelib.campaigns.service import cancel_pending
+
+            cancel_pending(str(job["user_id"]), str(job["campaign_id"]))
         else:
             # Unknown jobs are dropped, not retried: retrying cannot make them known.
             logger.error("unknown job", extra={"kind": kind})
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+    result = process_partial_response(
+        event=event, record_handler=handle, processor=processor, context=None
+    )
+    return dict(result)
+
+
+def launch_batch(event: dict[str, Any]) -> dict[str, Any]:
+    """Campaign launches and materialisation chunks (batch size 1: each is a unit)."""
+    import json
+
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        EventType,
+        process_partial_response,
+    )
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    from chalicelib.campaigns import launch
+
+    def handle(record: SQSRecord) -> None:
+        job = json.loads(record.body)
+        logger.append_keys(campaign_id=job.get("campaign_id"))
+        try:
+            launch.handle(job)
+        finally:
+            logger.remove_keys(["campaign_id"])
 
     processor = BatchProcessor(event_type=EventType.SQS)
     result = process_partial_response(

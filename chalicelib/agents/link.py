@@ -11,14 +11,15 @@ from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import now_ms
 from chalicelib.protocol import (
-    Batch,
+    Acks,
     ErrorFrame,
     Heartbeat,
     Hello,
-    Pacing,
+    Inbound,
     ProtocolError,
     Pull,
     Receipt,
+    Results,
     SessionStateFrame,
     parse_agent_frame,
 )
@@ -139,16 +140,27 @@ def _session_state(agent: AgentModel, connection_id: str, frame: SessionStateFra
 
 
 def _pull(agent: AgentModel, connection_id: str, frame: Pull) -> None:
-    sessions.session_of_agent(agent, frame.session_id)
-    # Nothing is queued for sending until campaigns exist: an empty batch says so.
-    push.send_frame(
-        connection_id,
-        Batch(
-            session_id=frame.session_id,
-            messages=[],
-            pacing=Pacing(min_gap_s=20, max_gap_s=60, daily_cap=0),
-        ),
-    )
+    from chalicelib.campaigns import pipeline
+
+    push.send_frame(connection_id, pipeline.lease(agent, frame.session_id, frame.max))
+
+
+def _results(agent: AgentModel, connection_id: str, frame: Results) -> None:
+    from chalicelib.campaigns import pipeline
+
+    pipeline.apply_results(agent, frame)
+
+
+def _acks(agent: AgentModel, connection_id: str, frame: Acks) -> None:
+    from chalicelib.campaigns import pipeline
+
+    pipeline.apply_acks(agent, frame)
+
+
+def _inbound(agent: AgentModel, connection_id: str, frame: Inbound) -> None:
+    from chalicelib.campaigns import pipeline
+
+    pipeline.apply_inbound(agent, frame)
 
 
 HANDLERS: dict[str, Callable[[AgentModel, str, Any], None]] = {
@@ -156,6 +168,9 @@ HANDLERS: dict[str, Callable[[AgentModel, str, Any], None]] = {
     "heartbeat": _heartbeat,
     "session_state": _session_state,
     "pull": _pull,
+    "results": _results,
+    "acks": _acks,
+    "inbound": _inbound,
 }
 
 

@@ -7,6 +7,7 @@ from pynamodb.attributes import TTLAttribute
 from pynamodb.models import Model
 
 from chalicelib.models.agents import AgentModel, ConnectionModel
+from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel, MessageLogModel
 from chalicelib.models.sessions import NotificationModel, WaSessionModel
 from chalicelib.models.system import RateLimitModel, SystemModel
 from chalicelib.models.tokens import ApiTokenModel, PasswordResetModel
@@ -22,6 +23,9 @@ TABLE_MODELS: list[type[Model]] = [
     ConnectionModel,
     WaSessionModel,
     NotificationModel,
+    CampaignModel,
+    CampaignMessageModel,
+    MessageLogModel,
 ]
 
 

@@ -50,6 +50,13 @@ class WaSessionModel(Model):
     # The agent's timestamp of the newest state applied: older reports are stale.
     state_ts = NumberAttribute(default=0)
     connected_at = NumberAttribute(null=True)
+    first_connected_at = NumberAttribute(null=True)  # age of the number, for warm-up
+    # Sends today (UTC day), for the daily cap; reset when the day changes.
+    sent_day = UnicodeAttribute(null=True)
+    sent_today = NumberAttribute(default=0)
+    # After WhatsApp rate-limits the number: no sends until then; doubles each time.
+    backoff_until = NumberAttribute(null=True)
+    backoff_s = NumberAttribute(null=True)
     stopped_at = NumberAttribute(null=True)
     purge_after = NumberAttribute(null=True)
     history = ListAttribute(of=StateChange, default=list)

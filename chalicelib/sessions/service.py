@@ -257,7 +257,13 @@ def _transition(
     else:
         actions.append(WaSessionModel.qr.remove())
     if state == SessionState.connected.value:
-        actions += [WaSessionModel.connected_at.set(now), WaSessionModel.last_error.remove()]
+        actions += [
+            WaSessionModel.connected_at.set(now),
+            WaSessionModel.first_connected_at.set(
+                WaSessionModel.first_connected_at | now
+            ),
+            WaSessionModel.last_error.remove(),
+        ]
         if phone:
             actions.append(WaSessionModel.phone.set(phone))
     elif reason and state not in (SessionState.starting.value, SessionState.qr_ready.value):
@@ -275,6 +281,10 @@ def _transition(
         return False  # stale report, or the session was stopped meanwhile
     if changed and len(session.history or []) > 2 * HISTORY_KEPT:
         session.update(actions=[WaSessionModel.history.set(session.history[-HISTORY_KEPT:])])
+    if changed and state in ("banned", "logged_out", "agent_offline"):
+        from chalicelib.campaigns.pipeline import pause_for_session
+
+        pause_for_session(session, state)
     if changed and state in NOTICES:
         title, body = NOTICES[state]
         notifications.notify(

@@ -1,0 +1,1 @@
+"""Campaigns: compose, schedule, launch, and the send pipeline."""

@@ -1,0 +1,38 @@
+"""Campaign counters: one atomic UpdateItem of ADDs per batch of changes."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from chalicelib.models.campaigns import CampaignModel
+
+STATUSES = (
+    "pending",
+    "leased",
+    "sent",
+    "delivered",
+    "read",
+    "failed",
+    "skipped",
+    "unknown",
+    "cancelled",
+)
+COUNTERS = (*STATUSES, "total", "replies", "reserved")
+
+
+def bump(user_id: str, campaign_id: str, deltas: Counter[str] | dict[str, int]) -> None:
+    actions = [
+        getattr(CampaignModel, name).add(amount)
+        for name, amount in deltas.items()
+        if amount and name in COUNTERS
+    ]
+    if actions:
+        CampaignModel(user_id, campaign_id).update(actions=actions)
+
+
+def moved(old: str, new: str) -> Counter[str]:
+    """The counter deltas of one message moving from ``old`` to ``new``."""
+    deltas: Counter[str] = Counter()
+    deltas[old] -= 1
+    deltas[new] += 1
+    return deltas

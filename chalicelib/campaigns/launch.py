@@ -1,0 +1,185 @@
+"""Launch: wait for send_at, then materialise one message per recipient in chunks.
+
+One SQS message per chunk of contacts, never per recipient. A chunk's messages
+only become leasable once the chunk is committed (the campaign's
+``materialise_chunks`` moves past it in one conditional update), so a redelivered
+chunk rewrites messages nobody has touched yet, and a committed chunk is never
+written twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib import queues
+from chalicelib.campaigns import quota, service, templates
+from chalicelib.campaigns.counters import bump
+from chalicelib.errors import DomainError
+from chalicelib.logs import logger
+from chalicelib.models.base import now_ms
+from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
+
+CHUNK_CONTACTS = 500
+MAX_DELAY_S = 900  # SQS's longest delay; longer waits are chained
+
+
+def enqueue(user_id: str, campaign_id: str, send_at: int, chunk: int = 0) -> None:
+    delay = max(0, min(MAX_DELAY_S, (send_at - now_ms()) // 1000))
+    queues.send(
+        queues.LAUNCH,
+        {"kind": "launch", "user_id": user_id, "campaign_id": campaign_id, "chunk": chunk},
+        delay_seconds=int(delay),
+    )
+
+
+def outbox_order(campaign_id: str, chunk: int, index: int) -> str:
+    return f"1#{campaign_id}#{chunk:06d}#{index:06d}"
+
+
+def committed_upper_bound(campaign_id: str, chunks: int) -> str:
+    """The largest outbox key of the committed chunks (chunks 0..chunks-1)."""
+    return f"1#{campaign_id}#{chunks - 1:06d}#~"
+
+
+def handle(job: dict[str, Any]) -> None:
+    user_id, campaign_id, chunk = job["user_id"], job["campaign_id"], int(job.get("chunk", 0))
+    try:
+        campaign = service.get(user_id, campaign_id, consistent=True)
+    except service.NotFound:
+        return
+    if campaign.status == service.SCHEDULED:
+        send_at = int(campaign.send_at or 0)
+        if send_at - now_ms() > 1000:
+            enqueue(user_id, campaign_id, send_at)  # not yet due: chain another delay
+            return
+        if service._transition(
+            campaign, {service.SCHEDULED}, service.RUNNING, launched_at=now_ms()
+        ):
+            from chalicelib import notifications
+
+            notifications.notify(
+                user_id,
+                "campaign_started",
+                f"Campaign “{campaign.name}” started",
+                "Sending has begun. Follow each recipient on the campaign's page.",
+                campaign_id=campaign_id,
+                email=False,
+                link_path=f"/campaigns/{campaign_id}",
+            )
+        campaign = service.get(user_id, campaign_id, consistent=True)
+    if campaign.status not in (service.RUNNING, service.PAUSED) or campaign.materialised:
+        return
+    committed = int(campaign.materialise_chunks or 0)
+    if chunk < committed:
+        # A redelivery of a committed chunk: make sure the next one is on its way.
+        if chunk == committed - 1:
+            enqueue(user_id, campaign_id, 0, committed)
+        return
+    if chunk > committed:
+        return  # out of order duplicate; the right job will come
+    materialise_chunk(campaign, chunk)
+
+
+def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:
+    from chalicelib.contacts import service as contacts
+    from chalicelib.models.contacts import ContactModel
+
+    start = json.loads(campaign.materialise_cursor) if campaign.materialise_cursor else None
+    page = ContactModel.query(campaign.user_id, limit=CHUNK_CONTACTS, last_evaluated_key=start)
+    audience = dict(campaign.audience or {})
+    tags = set(audience.get("tags") or [])
+    everyone = bool(audience.get("all")) or not tags
+    required = templates.required_variables(campaign.template)
+    sessions = list(campaign.session_ids)
+    position = int(campaign.total or 0)
+    now = now_ms()
+    deltas: Counter[str] = Counter()
+    created = 0
+    with CampaignMessageModel.batch_write() as batch:
+        for index, contact in enumerate(page):
+            if not everyone and not (set(contact.tags or ()) & tags):
+                continue
+            values = service.contact_values_of(contact)
+            status, reason = "pending", None
+            if contact.opted_out:
+                status, reason = "skipped", "opted_out"
+            elif campaign.on_missing_variable == "skip" and any(
+                not (values.get(name) or "").strip() for name in required
+            ):
+                status, reason = "skipped", "missing_variable"
+            session_id = sessions[position % len(sessions)]
+            position += 1
+            message = CampaignMessageModel(
+                campaign.campaign_id,
+                contact.phone,
+                user_id=campaign.user_id,
+                session_id=session_id,
+                status=status,
+                reason=reason,
+                name=contact.name or contacts.search_text(contact)[:100] or None,
+                values={k: v for k, v in values.items() if v},
+                queued_at=now,
+            )
+            if status == "pending":
+                message.outbox_session = session_id
+                message.outbox_order = outbox_order(campaign.campaign_id, chunk, index)
+            batch.save(message)
+            deltas["total"] += 1
+            deltas[status] += 1
+            created += 1
+    next_cursor = page.last_evaluated_key
+    done = next_cursor is None
+    actions = [
+        CampaignModel.materialise_chunks.set(chunk + 1),
+        CampaignModel.materialised.set(done),
+    ] + [getattr(CampaignModel, name).add(amount) for name, amount in deltas.items() if amount]
+    actions.append(
+        CampaignModel.materialise_cursor.set(json.dumps(next_cursor))
+        if next_cursor
+        else CampaignModel.materialise_cursor.remove()
+    )
+    try:
+        campaign.update(actions=actions, condition=CampaignModel.materialise_chunks == chunk)
+    except UpdateError:
+        return  # another delivery committed this chunk first
+    logger.info(
+        "chunk materialised",
+        extra={
+            "campaign_id": campaign.campaign_id,
+            "chunk": chunk,
+            "messages": created,
+            "done": done,
+        },
+    )
+    if chunk == 0 or deltas["pending"]:
+        service.wake(campaign.user_id, sessions)
+    if done:
+        settle_reservation(campaign.user_id, campaign.campaign_id)
+        from chalicelib.campaigns.pipeline import maybe_complete
+
+        maybe_complete(campaign.user_id, campaign.campaign_id)
+    else:
+        enqueue(campaign.user_id, campaign.campaign_id, 0, chunk + 1)
+
+
+def settle_reservation(user_id: str, campaign_id: str) -> None:
+    """Once every recipient exists, hold exactly as much quota as there is to send."""
+    campaign = service.get(user_id, campaign_id, consistent=True)
+    # `reserved` drops by one as each message settles, so what it should hold now is
+    # exactly what is still to send.
+    outstanding = int(campaign.pending or 0) + int(campaign.leased or 0)
+    difference = int(campaign.reserved or 0) - outstanding
+    if difference > 0:
+        quota.release(user_id, difference)
+    elif difference < 0:
+        try:
+            quota.reserve(user_id, -difference, f"{campaign_id}:settle")
+        except DomainError as error:
+            service.auto_pause(campaign, "quota_exhausted", error.message)
+            return
+    if difference:
+        bump(user_id, campaign_id, {"reserved": -difference})

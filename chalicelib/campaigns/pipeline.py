@@ -1,0 +1,667 @@
+"""The send pipeline's cloud half: leases, results, acks, replies, sweeps.
+
+Every message update is conditional on its current status, so a frame applied
+twice (re-sent after a reconnect, or redelivered) changes nothing the second
+time. Counters move with one ADD per campaign per frame, not per message.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib import notifications
+from chalicelib.campaigns import launch, media, quota, service, templates, trial
+from chalicelib.campaigns.counters import bump
+from chalicelib.logs import logger
+from chalicelib.models.agents import AgentModel
+from chalicelib.models.base import expiry, now_ms, now_s
+from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel, MessageLogModel
+from chalicelib.models.sessions import WaSessionModel
+from chalicelib.protocol import Acks, Batch, BatchMessage, CancelLeases, Inbound, Pacing, Results
+from chalicelib.sessions import service as sessions
+
+LEASE_SLACK_MS = 120_000
+RECENT_WINDOW = 20
+BACKOFF_START_S = 900
+BACKOFF_MAX_S = 4 * 3600
+WARMUP_FIRST_DAY = 20
+LOG_KEEP_DAYS = 400
+DEFAULT_STOP_WORDS = ("STOP", "UNSUBSCRIBE", "PARAR", "CANCELAR")
+DEFAULT_PACING = {"min_gap_s": 20, "max_gap_s": 60, "daily_cap": 200, "warmup": True}
+
+
+def stop_words() -> set[str]:
+    extra = os.environ.get("WACAST_STOP_KEYWORDS", "")
+    return {w.strip().upper() for w in (*DEFAULT_STOP_WORDS, *extra.split(",")) if w.strip()}
+
+
+def pacing_of(campaign: CampaignModel) -> dict:
+    return {**DEFAULT_PACING, **dict(campaign.pacing or {})}
+
+
+def _in_quiet_hours(pacing: dict, timezone: str, now: datetime | None = None) -> bool:
+    start, end = pacing.get("quiet_start"), pacing.get("quiet_end")
+    if not start or not end:
+        return False
+    local = (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone))
+    current = local.strftime("%H:%M")
+    if start <= end:
+        return bool(start <= current < end)
+    return bool(current >= start or current < end)  # spans midnight
+
+
+def _today() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d")
+
+
+def daily_room(session: WaSessionModel, pacing: dict) -> int:
+    cap = int(pacing.get("daily_cap") or 0) or 1_000_000
+    if pacing.get("warmup", True) and session.first_connected_at:
+        age_days = max(0, (now_ms() - int(session.first_connected_at)) // 86_400_000)
+        cap = min(cap, WARMUP_FIRST_DAY * 2 ** min(age_days, 20))
+    used = int(session.sent_today or 0) if session.sent_day == _today() else 0
+    return max(0, cap - used)
+
+
+def _running_campaigns_of(session: WaSessionModel) -> list[CampaignModel]:
+    found = [
+        c
+        for c in CampaignModel.query(
+            session.user_id, filter_condition=CampaignModel.status == service.RUNNING
+        )
+        if session.session_id in (c.session_ids or []) and (c.materialise_chunks or 0) > 0
+    ]
+    return sorted(found, key=lambda c: int(c.launched_at or 0))
+
+
+def _to(phone: str) -> str:
+    return f"{phone.lstrip('+')}@c.us"
+
+
+def lease(agent: AgentModel, session_id: str, wanted: int) -> Batch:
+    """Answer a pull: lease up to ``wanted`` due messages of one running campaign."""
+    session = sessions.session_of_agent(agent, session_id)
+    idle = Batch(
+        session_id=session_id, messages=[], pacing=Pacing(min_gap_s=20, max_gap_s=60, daily_cap=0)
+    )
+    now = now_ms()
+    if session.status != "connected" or (session.backoff_until or 0) > now:
+        return idle
+    tests = _lease_tests(session, now)
+    if tests:
+        return Batch(
+            session_id=session_id,
+            messages=tests,
+            pacing=Pacing(min_gap_s=0, max_gap_s=1, daily_cap=0),
+        )
+    campaigns = _running_campaigns_of(session)
+    if not campaigns:
+        return idle
+    allowed, why = quota.sending_allowed(session.user_id)
+    if not allowed:
+        for campaign in campaigns:
+            service.auto_pause(
+                campaign,
+                why or "sending_on_hold",
+                f"Sending is on hold: {why}. It resumes when you resume the "
+                "campaign after the account is back in good standing.",
+            )
+        return idle
+    for campaign in campaigns:
+        pacing = pacing_of(campaign)
+        if _in_quiet_hours(pacing, campaign.timezone or "UTC"):
+            continue
+        room = min(wanted, daily_room(session, pacing))
+        if room <= 0:
+            continue
+        messages = _lease_from(campaign, session, room, pacing, now)
+        if messages:
+            return Batch(
+                session_id=session_id,
+                messages=messages,
+                pacing=Pacing(
+                    min_gap_s=float(pacing["min_gap_s"]),
+                    max_gap_s=float(pacing["max_gap_s"]),
+                    daily_cap=int(pacing.get("daily_cap") or 0),
+                    quiet_start=pacing.get("quiet_start"),
+                    quiet_end=pacing.get("quiet_end"),
+                    timezone=campaign.timezone or "UTC",
+                ),
+            )
+    return idle
+
+
+def _lease_one(message: CampaignMessageModel, session_id: str, lease_until: int, now: int) -> bool:
+    try:
+        message.update(
+            actions=[
+                CampaignMessageModel.status.set("leased"),
+                CampaignMessageModel.outbox_session.remove(),
+                CampaignMessageModel.lease_session.set(session_id),
+                CampaignMessageModel.lease_until.set(lease_until),
+                CampaignMessageModel.leased_at.set(now),
+                CampaignMessageModel.attempts.add(1),
+            ],
+            condition=(CampaignMessageModel.status == "pending")
+            & CampaignMessageModel.outbox_session.exists(),
+        )
+        return True
+    except UpdateError:
+        return False  # leased by a concurrent pull
+
+
+def _lease_tests(session: WaSessionModel, now: int) -> list[BatchMessage]:
+    leased = []
+    for message in CampaignMessageModel.outbox.query(
+        session.session_id, CampaignMessageModel.outbox_order.startswith("0#"), limit=5
+    ):
+        lease_until = now + LEASE_SLACK_MS
+        if not _lease_one(message, session.session_id, lease_until, now):
+            continue
+        media_url = None
+        try:
+            origin = CampaignModel.get(session.user_id, message.campaign_id[len(trial.PREFIX) :])
+            media_url = media.download_url(origin.media_key) if origin.media_key else None
+        except CampaignModel.DoesNotExist:
+            pass
+        leased.append(
+            BatchMessage(
+                campaign_id=message.campaign_id,
+                phone=message.phone,
+                to=_to(message.phone),
+                text=message.text or "",
+                media_url=media_url,
+                media_filename="image.jpg" if media_url else None,
+                lease_until=lease_until,
+            )
+        )
+    return leased
+
+
+def _lease_from(
+    campaign: CampaignModel, session: WaSessionModel, room: int, pacing: dict, now: int
+) -> list[BatchMessage]:
+    upper = launch.committed_upper_bound(campaign.campaign_id, int(campaign.materialise_chunks))
+    candidates = CampaignMessageModel.outbox.query(
+        session.session_id,
+        CampaignMessageModel.outbox_order.between(f"1#{campaign.campaign_id}#", upper),
+        limit=room,
+    )
+    media_url = media.download_url(campaign.media_key) if campaign.media_key else None
+    gap_ms = int(float(pacing["max_gap_s"]) * 1000)
+    leased: list[BatchMessage] = []
+    for message in candidates:
+        lease_until = now + (len(leased) + 1) * gap_ms + LEASE_SLACK_MS
+        if not _lease_one(message, session.session_id, lease_until, now):
+            continue
+        rendered = templates.render(
+            campaign.template,
+            dict(message.values or {}),
+            seed=f"{campaign.campaign_id}:{message.phone}",
+        )
+        leased.append(
+            BatchMessage(
+                campaign_id=campaign.campaign_id,
+                phone=message.phone,
+                to=_to(message.phone),
+                text=rendered.text,
+                media_url=media_url,
+                media_filename="image.jpg" if media_url else None,
+                lease_until=lease_until,
+            )
+        )
+    if leased:
+        bump(
+            campaign.user_id, campaign.campaign_id, {"pending": -len(leased), "leased": len(leased)}
+        )
+    return leased
+
+
+# --- results --------------------------------------------------------------------------
+
+
+def _move_message(
+    campaign_id: str,
+    phone: str,
+    session_id: str,
+    old: str,
+    actions: list,
+    extra_condition: object = None,
+) -> bool:
+    condition = (CampaignMessageModel.status == old) & (
+        CampaignMessageModel.session_id == session_id
+    )
+    if extra_condition is not None:
+        condition = condition & extra_condition
+    try:
+        CampaignMessageModel(campaign_id, phone).update(actions=actions, condition=condition)
+        return True
+    except UpdateError:
+        return False
+
+
+def apply_results(agent: AgentModel, frame: Results) -> None:
+    owned: dict[str, WaSessionModel] = {}
+    deltas: dict[str, Counter[str]] = defaultdict(Counter)
+    owners: dict[str, str] = {}
+    outcomes: dict[str, list[str]] = defaultdict(list)
+    sent_by_session: Counter[str] = Counter()
+    rate_limited: set[str] = set()
+    logs: list[MessageLogModel] = []
+    for item in frame.items:
+        session = owned.get(item.session_id) or sessions.session_of_agent(agent, item.session_id)
+        owned[item.session_id] = session
+        owners[item.campaign_id] = session.user_id
+        now = now_ms()
+        requeue = (
+            item.outcome.value == "failed"
+            and item.reason is not None
+            and (item.reason.value == "rate_limited")
+        )
+        if item.outcome.value == "sent":
+            new = "sent"
+            actions = [
+                CampaignMessageModel.status.set("sent"),
+                CampaignMessageModel.sent_at.set(item.ts),
+                CampaignMessageModel.lease_session.remove(),
+                CampaignMessageModel.lease_until.remove(),
+                CampaignMessageModel.outbox_session.remove(),
+            ]
+            if item.wa_message_id:
+                actions.append(CampaignMessageModel.wa_message_id.set(item.wa_message_id))
+        elif requeue:
+            new = "pending"
+            actions = [
+                CampaignMessageModel.status.set("pending"),
+                CampaignMessageModel.lease_session.remove(),
+                CampaignMessageModel.lease_until.remove(),
+                CampaignMessageModel.outbox_session.set(item.session_id),
+            ]
+            rate_limited.add(item.session_id)
+        else:
+            new = item.outcome.value  # failed or unknown
+            actions = [
+                CampaignMessageModel.status.set(new),
+                CampaignMessageModel.reason.set(
+                    item.reason.value
+                    if item.reason
+                    else ("in_flight" if new == "unknown" else "unknown")
+                ),
+                CampaignMessageModel.failed_at.set(item.ts),
+                CampaignMessageModel.lease_session.remove(),
+                CampaignMessageModel.lease_until.remove(),
+                CampaignMessageModel.outbox_session.remove(),
+            ]
+        applied_from = None
+        for old in ("leased", "pending"):
+            if old == new:
+                continue
+            if _move_message(item.campaign_id, item.phone, item.session_id, old, actions):
+                applied_from = old
+                break
+        if applied_from is None:
+            continue  # already applied (a re-sent frame) or not this session's message
+        if trial.is_test(item.campaign_id):
+            continue  # test sends move no counters and no quota
+        deltas[item.campaign_id][applied_from] -= 1
+        deltas[item.campaign_id][new] += 1
+        if new in ("sent", "unknown", "failed"):
+            deltas[item.campaign_id]["reserved"] -= 1
+            deltas[item.campaign_id]["_consume" if new != "failed" else "_release"] += 1
+            outcomes[item.campaign_id].append("1" if new == "failed" else "0")
+        if new == "sent":
+            sent_by_session[item.session_id] += 1
+        logs.append(
+            MessageLogModel(
+                item.campaign_id,
+                f"{now:013d}#{item.phone}#{new}",
+                user_id=session.user_id,
+                phone=item.phone,
+                event=new if not requeue else "rate_limited",
+                reason=item.reason.value if item.reason else None,
+                session_id=item.session_id,
+                wa_message_id=item.wa_message_id,
+                at=item.ts,
+                expires_at=expiry(now_s() + LOG_KEEP_DAYS * 86_400),
+            )
+        )
+    _write_logs(logs)
+    for campaign_id, counter in deltas.items():
+        user_id = owners[campaign_id]
+        consume, release = counter.pop("_consume", 0), counter.pop("_release", 0)
+        if consume:
+            quota.consume(user_id, consume)
+        if release:
+            quota.release(user_id, release)
+        bump(user_id, campaign_id, counter)
+        _note_outcomes(user_id, campaign_id, outcomes.get(campaign_id, []))
+        maybe_complete(user_id, campaign_id)
+    for session_id, count in sent_by_session.items():
+        _count_sent(owned[session_id], count)
+    for session_id in rate_limited:
+        _back_off(owned[session_id])
+
+
+def _write_logs(logs: Iterable[MessageLogModel]) -> None:
+    with MessageLogModel.batch_write() as batch:
+        for log in logs:
+            batch.save(log)
+
+
+def _count_sent(session: WaSessionModel, count: int) -> None:
+    today = _today()
+    try:
+        session.update(
+            actions=[WaSessionModel.sent_today.add(count), WaSessionModel.backoff_s.remove()],
+            condition=WaSessionModel.sent_day == today,
+        )
+    except UpdateError:
+        session.update(
+            actions=[
+                WaSessionModel.sent_day.set(today),
+                WaSessionModel.sent_today.set(count),
+                WaSessionModel.backoff_s.remove(),
+            ]
+        )
+
+
+def _back_off(session: WaSessionModel) -> None:
+    now = now_ms()
+    if (session.backoff_until or 0) > now:
+        return  # already backing off
+    seconds = min(BACKOFF_MAX_S, int(session.backoff_s or 0) * 2 or BACKOFF_START_S)
+    session.update(
+        actions=[
+            WaSessionModel.backoff_s.set(seconds),
+            WaSessionModel.backoff_until.set(now + seconds * 1000),
+        ]
+    )
+    notifications.notify(
+        session.user_id,
+        "session_rate_limited",
+        f"{session.label} is sending too fast",
+        f"WhatsApp asked this number to slow down. wacast pauses it for {seconds // 60} "
+        "minutes and keeps its messages queued. Consider a longer gap between messages.",
+        session_id=session.session_id,
+        link_path="/campaigns",
+    )
+
+
+def _note_outcomes(user_id: str, campaign_id: str, recent: list[str]) -> None:
+    """Auto-pause when more than half of the last 20 sends failed."""
+    if not recent:
+        return
+    for _ in range(3):
+        campaign = service.get(user_id, campaign_id, consistent=True)
+        old = campaign.recent_outcomes or ""
+        new = (old + "".join(recent))[-RECENT_WINDOW:]
+        try:
+            campaign.update(
+                actions=[CampaignModel.recent_outcomes.set(new)],
+                condition=CampaignModel.recent_outcomes == old,
+            )
+        except UpdateError:
+            continue
+        if len(new) >= RECENT_WINDOW and new.count("1") > RECENT_WINDOW // 2:
+            service.auto_pause(
+                campaign,
+                "too_many_failures",
+                f"More than half of the last {RECENT_WINDOW} messages failed. Check the "
+                "failures on the campaign's page before resuming.",
+            )
+        return
+
+
+def maybe_complete(user_id: str, campaign_id: str) -> bool:
+    campaign = service.get(user_id, campaign_id, consistent=True)
+    if campaign.status != service.RUNNING or not campaign.materialised:
+        return False
+    if int(campaign.pending or 0) or int(campaign.leased or 0):
+        return False
+    if not service._transition(
+        campaign, {service.RUNNING}, service.COMPLETED, completed_at=now_ms()
+    ):
+        return False
+    leftover = int(campaign.reserved or 0)
+    if leftover > 0:
+        quota.release(user_id, leftover)
+        bump(user_id, campaign_id, {"reserved": -leftover})
+    notifications.notify(
+        user_id,
+        "campaign_completed",
+        f"Campaign “{campaign.name}” completed",
+        f"{int(campaign.sent or 0) + int(campaign.delivered or 0) + int(campaign.read or 0)} "
+        f"sent, {int(campaign.failed or 0)} failed, {int(campaign.skipped or 0)} skipped.",
+        campaign_id=campaign_id,
+        email=False,
+        link_path=f"/campaigns/{campaign_id}",
+    )
+    return True
+
+
+# --- acks and replies -------------------------------------------------------------------
+
+
+ACK_STATE = {2: "delivered", 3: "read", 4: "read"}
+ACK_ORDER = {"sent": 0, "delivered": 1, "read": 2}
+
+
+def apply_acks(agent: AgentModel, frame: Acks) -> None:
+    best: dict[tuple[str, str], tuple[int, int]] = {}
+    for item in frame.items:
+        key = (item.session_id, item.wa_message_id)
+        if key not in best or item.ack > best[key][0]:
+            best[key] = (item.ack, item.ts)
+    checked: set[str] = set()
+    deltas: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for (session_id, wa_message_id), (ack, ts) in best.items():
+        if session_id not in checked:
+            sessions.session_of_agent(agent, session_id)
+            checked.add(session_id)
+        if ack == -1:
+            target = "failed"
+        elif ack in ACK_STATE:
+            target = ACK_STATE[ack]
+        else:
+            continue  # 0 pending, 1 server: nothing beyond "sent"
+        for hit in CampaignMessageModel.by_wa_message.query(wa_message_id, limit=1):
+            message = CampaignMessageModel.get(hit.campaign_id, hit.phone)
+            if message.session_id != session_id:
+                break
+            previous = message.status
+            if target == "failed":
+                allowed = previous == "sent"
+            else:
+                allowed = previous in ACK_ORDER and ACK_ORDER[previous] < ACK_ORDER[target]
+            if not allowed:
+                break
+            actions = [CampaignMessageModel.status.set(target)]
+            if target == "delivered":
+                actions.append(CampaignMessageModel.delivered_at.set(ts))
+            elif target == "read":
+                actions.append(CampaignMessageModel.read_at.set(ts))
+                if not message.delivered_at:
+                    actions.append(CampaignMessageModel.delivered_at.set(ts))
+            else:
+                actions += [
+                    CampaignMessageModel.reason.set("rejected"),
+                    CampaignMessageModel.failed_at.set(ts),
+                ]
+            moved = _move_message(message.campaign_id, message.phone, session_id, previous, actions)
+            if moved and not trial.is_test(message.campaign_id):
+                counter = deltas[(message.user_id, message.campaign_id)]
+                counter[previous] -= 1
+                counter[target] += 1
+    for (user_id, campaign_id), counter in deltas.items():
+        bump(user_id, campaign_id, counter)
+
+
+def apply_inbound(agent: AgentModel, frame: Inbound) -> None:
+    from chalicelib.contacts import service as contacts
+
+    session = sessions.session_of_agent(agent, frame.session_id)
+    user_id = session.user_id
+    campaigns = sorted(
+        (
+            c
+            for c in CampaignModel.query(user_id)
+            if frame.session_id in (c.session_ids or []) and c.status != service.DRAFT
+        ),
+        key=lambda c: int(c.launched_at or 0),
+        reverse=True,
+    )
+    for campaign in campaigns:
+        try:
+            CampaignMessageModel(campaign.campaign_id, frame.from_phone).update(
+                actions=[CampaignMessageModel.replied_at.set(frame.ts)],
+                condition=CampaignMessageModel.replied_at.does_not_exist()
+                & CampaignMessageModel.phone.exists(),
+            )
+            bump(user_id, campaign.campaign_id, {"replies": 1})
+            break
+        except UpdateError:
+            continue  # not a recipient of this campaign, or already counted
+    word = frame.body.strip().strip(".!").upper()
+    if word in stop_words():
+        contacts.opt_out(user_id, frame.from_phone, "reply")
+        stop_pending_for(user_id, frame.from_phone, campaigns)
+        logger.info("opted out by reply", extra={"user_id": user_id})
+
+
+def stop_pending_for(user_id: str, phone: str, campaigns: list[CampaignModel]) -> None:
+    """An opted-out person gets nothing more: pending messages skip, leases are cancelled."""
+    from chalicelib import push
+
+    for campaign in campaigns:
+        try:
+            message = CampaignMessageModel.get(campaign.campaign_id, phone)
+        except CampaignMessageModel.DoesNotExist:
+            continue
+        skip = [
+            CampaignMessageModel.status.set("skipped"),
+            CampaignMessageModel.reason.set("opted_out"),
+            CampaignMessageModel.outbox_session.remove(),
+            CampaignMessageModel.lease_session.remove(),
+            CampaignMessageModel.lease_until.remove(),
+        ]
+        for old in ("pending", "leased"):
+            if _move_message(campaign.campaign_id, phone, message.session_id, old, skip):
+                bump(user_id, campaign.campaign_id, {old: -1, "skipped": 1, "reserved": -1})
+                quota.release(user_id, 1)
+                if old == "leased":
+                    agent = service._agent_of(user_id, message.session_id)
+                    if agent is not None:
+                        push.send_frame(
+                            agent.connection_id,
+                            CancelLeases(
+                                session_id=message.session_id,
+                                campaign_id=campaign.campaign_id,
+                                phones=[phone],
+                            ),
+                        )
+                maybe_complete(user_id, campaign.campaign_id)
+                break
+
+
+# --- background -------------------------------------------------------------------------
+
+
+def settle_pending(user_id: str, campaign_id: str, status: str, reason: str | None) -> int:
+    moved = 0
+    for message in CampaignMessageModel.query(
+        campaign_id, filter_condition=CampaignMessageModel.status == "pending"
+    ):
+        actions = [
+            CampaignMessageModel.status.set(status),
+            CampaignMessageModel.outbox_session.remove(),
+        ]
+        if reason:
+            actions.append(CampaignMessageModel.reason.set(reason))
+        if _move_message(campaign_id, message.phone, message.session_id, "pending", actions):
+            moved += 1
+    if moved:
+        bump(user_id, campaign_id, {"pending": -moved, status: moved, "reserved": -moved})
+        quota.release(user_id, moved)
+    return moved
+
+
+def requeue(campaign: CampaignModel, messages: list[CampaignMessageModel]) -> int:
+    moved = 0
+    for message in messages:
+        actions = [
+            CampaignMessageModel.status.set("pending"),
+            CampaignMessageModel.reason.remove(),
+            CampaignMessageModel.outbox_session.set(message.session_id),
+        ]
+        if not message.outbox_order:
+            actions.append(
+                CampaignMessageModel.outbox_order.set(
+                    launch.outbox_order(campaign.campaign_id, 0, random.randrange(10**6))
+                )
+            )
+        if _move_message(
+            campaign.campaign_id, message.phone, message.session_id, "failed", actions
+        ):
+            moved += 1
+    if moved:
+        bump(campaign.user_id, campaign.campaign_id, {"failed": -moved, "pending": moved})
+    return moved
+
+
+def sweep_leases() -> int:
+    """Expired leases of live agents return to pending (their agent never started them)."""
+    now = now_ms()
+    returned = 0
+    for agent in AgentModel.scan():
+        if not sessions.agent_online(agent, now):
+            continue  # a dead agent may have sent them: wait for its journal to report
+        for session in sessions.sessions_of_agent(agent.agent_id):
+            for hit in CampaignMessageModel.leases.query(
+                session.session_id, CampaignMessageModel.lease_until < now
+            ):
+                if _move_message(
+                    hit.campaign_id,
+                    hit.phone,
+                    session.session_id,
+                    "leased",
+                    [
+                        CampaignMessageModel.status.set("pending"),
+                        CampaignMessageModel.lease_session.remove(),
+                        CampaignMessageModel.lease_until.remove(),
+                        CampaignMessageModel.outbox_session.set(session.session_id),
+                    ],
+                    extra_condition=CampaignMessageModel.lease_until < now,
+                ):
+                    bump(session.user_id, hit.campaign_id, {"leased": -1, "pending": 1})
+                    returned += 1
+    return returned
+
+
+PAUSING_STATES = {
+    "banned": "The number {label} was banned by WhatsApp.",
+    "logged_out": "The number {label} was logged out.",
+    "agent_offline": "The machine running {label} went offline.",
+}
+
+
+def pause_for_session(session: WaSessionModel, state: str) -> int:
+    """A sending number became unusable: its running campaigns pause, with the reason."""
+    if state not in PAUSING_STATES:
+        return 0
+    paused = 0
+    for campaign in _running_campaigns_of(session):
+        detail = PAUSING_STATES[state].format(label=session.label)
+        if service.auto_pause(
+            campaign,
+            f"session_{state}",
+            detail + " Resume the campaign once the number is connected again.",
+        ):
+            paused += 1
+    return paused

@@ -1,0 +1,41 @@
+"""Message quota hooks. Billing installs the real rules; until then nothing is limited.
+
+reserve(user_id, n, token) holds n messages at launch (raises a DomainError when the
+plan has not enough left; idempotent per token); consume(user_id, n) turns held
+messages into used ones as they are sent; release(user_id, n) gives back what will
+not be sent (skipped, failed, cancelled). sending_allowed(user_id) → (bool, reason)
+lets billing pause sending (e.g. payment failed past its grace).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def _reserve(user_id: str, n: int, token: str) -> None:
+    return None
+
+
+def _move(user_id: str, n: int) -> None:
+    return None
+
+
+def _allowed(user_id: str) -> tuple[bool, str | None]:
+    return True, None
+
+
+reserve: Callable[[str, int, str], None] = _reserve
+consume: Callable[[str, int], None] = _move
+release: Callable[[str, int], None] = _move
+sending_allowed: Callable[[str], tuple[bool, str | None]] = _allowed
+
+
+def install(
+    *,
+    reserve_fn: Callable[[str, int, str], None],
+    consume_fn: Callable[[str, int], None],
+    release_fn: Callable[[str, int], None],
+    allowed_fn: Callable[[str], tuple[bool, str | None]],
+) -> None:
+    global reserve, consume, release, sending_allowed
+    reserve, consume, release, sending_allowed = reserve_fn, consume_fn, release_fn, allowed_fn

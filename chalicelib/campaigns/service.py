@@ -1,0 +1,385 @@
+"""Compose campaigns and move them through their lifecycle.
+
+draft → scheduled → running ⇄ paused → completed; cancelled from scheduled,
+running or paused. Only draft, scheduled and paused campaigns are editable.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
+
+from chalicelib import push, queues
+from chalicelib.campaigns import quota, templates
+from chalicelib.campaigns.counters import bump
+from chalicelib.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.logs import logger
+from chalicelib.models.agents import AgentModel
+from chalicelib.models.base import now_ms
+from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
+from chalicelib.models.sessions import WaSessionModel
+from chalicelib.pagination import decode_cursor, encode_cursor
+from chalicelib.protocol import SessionState, Wake
+
+DRAFT, SCHEDULED, RUNNING, PAUSED, COMPLETED, CANCELLED = (
+    "draft",
+    "scheduled",
+    "running",
+    "paused",
+    "completed",
+    "cancelled",
+)
+EDITABLE = {DRAFT, SCHEDULED, PAUSED}
+MISSING_LIST_LIMIT = 100
+RETRYABLE_REASONS = {"session_error", "rate_limited", "timeout", "media_error"}
+
+
+def new_campaign_id() -> str:
+    return f"cmp_{secrets.token_hex(8)}"
+
+
+def get(user_id: str, campaign_id: str, consistent: bool = False) -> CampaignModel:
+    try:
+        return CampaignModel.get(user_id, campaign_id, consistent_read=consistent)
+    except CampaignModel.DoesNotExist:
+        raise NotFound("No such campaign.") from None
+
+
+def list_for(
+    user_id: str, limit: int, cursor: str | None, status: str | None = None
+) -> tuple[list[CampaignModel], str | None]:
+    start = decode_cursor(cursor, {"user_id", "campaign_id"}, owner=("user_id", user_id))
+    condition = CampaignModel.status == status if status else None
+    result = CampaignModel.query(
+        user_id,
+        limit=limit,
+        last_evaluated_key=start,
+        filter_condition=condition,
+        scan_index_forward=False,
+    )
+    items = list(result)
+    return items, encode_cursor(result.last_evaluated_key)
+
+
+def _check_template(template: str) -> None:
+    try:
+        templates.validate(template)
+    except templates.TemplateError as error:
+        raise ValidationFailed(str(error), [{"loc": ["template"], "msg": str(error)}]) from None
+
+
+def _check_sessions(user_id: str, session_ids: list[str], need_connected: bool) -> None:
+    problems = []
+    for session_id in session_ids:
+        try:
+            session = WaSessionModel.get(user_id, session_id)
+        except WaSessionModel.DoesNotExist:
+            problems.append({"session_id": session_id, "problem": "not found"})
+            continue
+        if session.status in (SessionState.stopped.value, SessionState.deleted.value):
+            problems.append({"session_id": session_id, "problem": "removed"})
+        elif need_connected and session.status != SessionState.connected.value:
+            problems.append({"session_id": session_id, "problem": session.status})
+    if problems:
+        raise Conflict(
+            "Every sending number must be connected."
+            if need_connected
+            else "Some sending numbers do not exist.",
+            problems,
+            code="sessions_not_ready",
+        )
+
+
+def create(user_id: str, data: dict[str, Any]) -> CampaignModel:
+    _check_template(data["template"])
+    _check_sessions(user_id, data["session_ids"], need_connected=False)
+    now = now_ms()
+    campaign = CampaignModel(
+        user_id,
+        new_campaign_id(),
+        status=DRAFT,
+        created_at=now,
+        updated_at=now,
+        **data,
+    )
+    campaign.save(condition=CampaignModel.campaign_id.does_not_exist())
+    return campaign
+
+
+def update(user_id: str, campaign_id: str, changes: dict[str, Any]) -> CampaignModel:
+    campaign = get(user_id, campaign_id)
+    if campaign.status not in EDITABLE:
+        raise Conflict(
+            f"A {campaign.status} campaign cannot be edited; pause it first.",
+            {"status": campaign.status},
+            code="not_editable",
+        )
+    if "template" in changes:
+        _check_template(changes["template"])
+    if "session_ids" in changes:
+        _check_sessions(user_id, changes["session_ids"], need_connected=False)
+    started = campaign.status != DRAFT and (campaign.materialised or campaign.materialise_chunks)
+    if started and ("audience" in changes or "session_ids" in changes):
+        raise Conflict(
+            "Recipients and numbers are fixed once a campaign has started.",
+            code="not_editable",
+        )
+    actions = [getattr(CampaignModel, key).set(value) for key, value in changes.items()]
+    actions.append(CampaignModel.updated_at.set(now_ms()))
+    try:
+        campaign.update(actions=actions, condition=CampaignModel.status.is_in(*EDITABLE))
+    except UpdateError:
+        raise Conflict(
+            "The campaign changed state meanwhile; reload it.", code="conflict"
+        ) from None
+    return campaign
+
+
+def delete_draft(user_id: str, campaign_id: str) -> None:
+    campaign = get(user_id, campaign_id)
+    if campaign.status != DRAFT:
+        raise Conflict("Only drafts can be deleted; cancel it instead.", code="not_a_draft")
+    campaign.delete(condition=CampaignModel.status == DRAFT)
+
+
+# --- audience ---------------------------------------------------------------------------
+
+
+@dataclass
+class AudienceReport:
+    recipients: int = 0
+    opted_out: int = 0
+    missing_variables: int = 0
+    affected: list[dict[str, Any]] = field(default_factory=list)
+
+
+def iter_audience(user_id: str, audience: dict[str, Any]) -> Any:
+    """Contacts the audience selects (opted-out ones included: callers decide)."""
+    from chalicelib.contacts import service as contacts
+
+    tags = list(audience.get("tags") or [])
+    if audience.get("all") or not tags:
+        yield from contacts.iter_contacts(user_id)
+        return
+    seen: set[str] = set()
+    for tag in tags:
+        for contact in contacts.iter_contacts(user_id, tag):
+            if contact.phone not in seen:
+                seen.add(contact.phone)
+                yield contact
+
+
+def contact_values_of(contact: Any) -> dict[str, str | None]:
+    from chalicelib.contacts import service as contacts
+
+    return templates.contact_values(
+        phone=contact.phone,
+        name=contact.name,
+        first_name=contact.first_name,
+        last_name=contact.last_name,
+        email=contact.email,
+        fields=contacts.fields_of(contact),
+    )
+
+
+def check_audience(user_id: str, campaign: CampaignModel) -> AudienceReport:
+    report = AudienceReport()
+    required = templates.required_variables(campaign.template)
+    for contact in iter_audience(user_id, dict(campaign.audience or {})):
+        if contact.opted_out:
+            report.opted_out += 1
+            continue
+        values = contact_values_of(contact)
+        missing = [name for name in required if not (values.get(name) or "").strip()]
+        if missing:
+            report.missing_variables += 1
+            if len(report.affected) < MISSING_LIST_LIMIT:
+                report.affected.append(
+                    {"phone": contact.phone, "name": contact.name, "missing": missing}
+                )
+            if campaign.on_missing_variable == "skip":
+                continue
+        report.recipients += 1
+    return report
+
+
+# --- lifecycle --------------------------------------------------------------------------
+
+
+def schedule(user_id: str, campaign_id: str) -> CampaignModel:
+    """draft → scheduled: checks, reserves quota, queues the launch."""
+    campaign = get(user_id, campaign_id, consistent=True)
+    if campaign.status != DRAFT:
+        raise Conflict(f"A {campaign.status} campaign cannot be scheduled.", code="bad_transition")
+    _check_sessions(user_id, list(campaign.session_ids), need_connected=True)
+    report = check_audience(user_id, campaign)
+    if report.missing_variables and campaign.on_missing_variable == "block":
+        raise ValidationFailed(
+            f"{report.missing_variables} recipient(s) have no value for a variable without "
+            "a fallback. Add a fallback like {{first_name|there}}, fill the contacts in, or "
+            "choose to skip them.",
+            {"affected": report.affected, "count": report.missing_variables},
+            code="missing_variables",
+        )
+    if report.recipients == 0:
+        raise ValidationFailed("The audience has no one to message.", code="empty_audience")
+    token = campaign.launch_token or secrets.token_hex(12)
+    quota.reserve(user_id, report.recipients, f"{campaign_id}:{token}")
+    send_at = campaign.send_at or now_ms()
+    try:
+        campaign.update(
+            actions=[
+                CampaignModel.status.set(SCHEDULED),
+                CampaignModel.launch_token.set(token),
+                CampaignModel.reserved.set(report.recipients),
+                CampaignModel.send_at.set(send_at),
+                CampaignModel.updated_at.set(now_ms()),
+            ],
+            condition=CampaignModel.status == DRAFT,
+        )
+    except UpdateError:
+        quota.release(user_id, report.recipients)
+        raise Conflict("The campaign changed state meanwhile.", code="bad_transition") from None
+    from chalicelib.campaigns import launch
+
+    launch.enqueue(user_id, campaign_id, int(send_at))
+    logger.info("campaign scheduled", extra={"campaign_id": campaign_id, "send_at": send_at})
+    return campaign
+
+
+def _transition(campaign: CampaignModel, allowed: set[str], new: str, **sets: Any) -> bool:
+    actions: list[Action] = [CampaignModel.status.set(new), CampaignModel.updated_at.set(now_ms())]
+    for name, value in sets.items():
+        attribute = getattr(CampaignModel, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    try:
+        campaign.update(actions=actions, condition=CampaignModel.status.is_in(*allowed))
+        return True
+    except UpdateError:
+        return False
+
+
+def pause(user_id: str, campaign_id: str, reason: str = "paused_by_user") -> CampaignModel:
+    campaign = get(user_id, campaign_id, consistent=True)
+    if not _transition(campaign, {RUNNING}, PAUSED, pause_reason=reason):
+        raise Conflict(f"A {campaign.status} campaign cannot be paused.", code="bad_transition")
+    cancel_leases(campaign)
+    return get(user_id, campaign_id, consistent=True)
+
+
+def auto_pause(campaign: CampaignModel, reason: str, detail: str) -> bool:
+    """Pause a running campaign for a reason the user must see (and is told about)."""
+    from chalicelib import notifications
+
+    if not _transition(campaign, {RUNNING}, PAUSED, pause_reason=reason):
+        return False
+    cancel_leases(campaign)
+    notifications.notify(
+        campaign.user_id,
+        "campaign_paused",
+        f"Campaign “{campaign.name}” paused",
+        detail,
+        campaign_id=campaign.campaign_id,
+        link_path=f"/campaigns/{campaign.campaign_id}",
+    )
+    logger.warning(
+        "campaign auto-paused", extra={"campaign_id": campaign.campaign_id, "reason": reason}
+    )
+    return True
+
+
+def resume(user_id: str, campaign_id: str) -> CampaignModel:
+    campaign = get(user_id, campaign_id, consistent=True)
+    if campaign.status != PAUSED:
+        raise Conflict(f"A {campaign.status} campaign cannot be resumed.", code="bad_transition")
+    _check_sessions(user_id, list(campaign.session_ids), need_connected=True)
+    allowed, why = quota.sending_allowed(user_id)
+    if not allowed:
+        raise Conflict(f"Sending is on hold: {why}.", {"reason": why}, code="sending_on_hold")
+    if not _transition(campaign, {PAUSED}, RUNNING, pause_reason=None):
+        raise Conflict("The campaign changed state meanwhile.", code="bad_transition")
+    wake(user_id, list(campaign.session_ids))
+    return get(user_id, campaign_id, consistent=True)
+
+
+def cancel(user_id: str, campaign_id: str) -> CampaignModel:
+    campaign = get(user_id, campaign_id, consistent=True)
+    if not _transition(campaign, {SCHEDULED, RUNNING, PAUSED}, CANCELLED):
+        raise Conflict(f"A {campaign.status} campaign cannot be cancelled.", code="bad_transition")
+    cancel_leases(campaign)
+    # Pending messages are marked cancelled (and their quota released) in the background.
+    queues.send(
+        queues.JOBS, {"kind": "cancel_pending", "user_id": user_id, "campaign_id": campaign_id}
+    )
+    return get(user_id, campaign_id, consistent=True)
+
+
+def cancel_leases(campaign: CampaignModel) -> None:
+    """Tell the agents to drop unsent messages of this campaign (takes effect in a batch)."""
+    from chalicelib.protocol import CancelLeases
+
+    for session_id in campaign.session_ids:
+        agent = _agent_of(campaign.user_id, session_id)
+        if agent is not None:
+            push.send_frame(
+                agent.connection_id,
+                CancelLeases(session_id=session_id, campaign_id=campaign.campaign_id),
+            )
+
+
+def _agent_of(user_id: str, session_id: str) -> AgentModel | None:
+    try:
+        session = WaSessionModel.get(user_id, session_id)
+        return AgentModel.get(session.agent_id)
+    except (WaSessionModel.DoesNotExist, AgentModel.DoesNotExist):
+        return None
+
+
+def wake(user_id: str, session_ids: list[str]) -> None:
+    by_agent: dict[str, list[str]] = {}
+    connections: dict[str, str | None] = {}
+    for session_id in session_ids:
+        agent = _agent_of(user_id, session_id)
+        if agent is not None:
+            by_agent.setdefault(agent.agent_id, []).append(session_id)
+            connections[agent.agent_id] = agent.connection_id
+    for agent_id, ids in by_agent.items():
+        push.send_frame(connections[agent_id], Wake(session_ids=ids))
+
+
+def cancel_pending(user_id: str, campaign_id: str) -> int:
+    """Background: pending messages of a cancelled campaign become cancelled."""
+    from chalicelib.campaigns.pipeline import settle_pending
+
+    return settle_pending(user_id, campaign_id, "cancelled", None)
+
+
+def retry_failed(user_id: str, campaign_id: str) -> int:
+    """Failures with a retryable reason go back to pending; never `unknown` ones."""
+    from chalicelib.campaigns.pipeline import requeue
+
+    campaign = get(user_id, campaign_id, consistent=True)
+    if campaign.status not in (RUNNING, PAUSED, COMPLETED):
+        raise Conflict(f"A {campaign.status} campaign has nothing to retry.", code="bad_transition")
+    failed = [
+        m
+        for m in CampaignMessageModel.query(
+            campaign_id,
+            filter_condition=(CampaignMessageModel.status == "failed")
+            & CampaignMessageModel.reason.is_in(*RETRYABLE_REASONS),
+        )
+    ]
+    if not failed:
+        return 0
+    quota.reserve(user_id, len(failed), f"{campaign_id}:retry:{secrets.token_hex(6)}")
+    moved = requeue(campaign, failed)
+    bump(user_id, campaign_id, {"reserved": moved})
+    if campaign.status == COMPLETED:
+        _transition(campaign, {COMPLETED}, RUNNING, completed_at=None)
+    if campaign.status != PAUSED:
+        wake(user_id, list(campaign.session_ids))
+    return moved

@@ -12,15 +12,15 @@ from chalicelib import push, scheduler
 from chalicelib.api import auth_blueprint, chalice_error_to_shape
 from chalicelib.logs import logger
 from chalicelib.logs import request_id as current_request_id
-from chalicelib.queues import EMAIL
-from chalicelib.routes import admin, auth, system
+from chalicelib.queues import CONTACTS, EMAIL
+from chalicelib.routes import admin, auth, contacts, system
 
 app = Chalice(app_name="wacast")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.api.cors = False
 
 app.register_blueprint(auth_blueprint)
-for area in (auth, system, admin):
+for area in (auth, system, admin, contacts):
     app.register_blueprint(area.api.blueprint)
 
 
@@ -105,6 +105,13 @@ def email_worker(event: Any) -> dict[str, Any]:
     from chalicelib.workers import email_batch
 
     return email_batch(event.to_dict())
+
+
+@app.on_sqs_message(queue=CONTACTS.name, batch_size=CONTACTS.batch_size)
+def contacts_worker(event: Any) -> dict[str, Any]:
+    from chalicelib.contacts.worker import contacts_batch
+
+    return contacts_batch(event.to_dict())
 
 
 scheduler.register("housekeeping")

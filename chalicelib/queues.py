@@ -31,7 +31,10 @@ class QueueSpec:
 EMAIL = QueueSpec("email", "outgoing email, sent through SES", visibility_timeout=30)
 JOBS = QueueSpec("jobs", "small background jobs (agent pushes, fan-outs)", visibility_timeout=60)
 
-QUEUES: list[QueueSpec] = [EMAIL, JOBS]
+# One message per import chunk (≤ 2,000 rows) or bulk-delete page, never per row.
+CONTACTS = QueueSpec("contacts", "contact import chunks and bulk deletes", 300, 5, 1)
+
+QUEUES: list[QueueSpec] = [EMAIL, JOBS, CONTACTS]
 
 _urls: dict[str, str] = {}
 _lock = threading.Lock()

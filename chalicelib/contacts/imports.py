@@ -626,11 +626,7 @@ def _copy(contact: ContactModel) -> ContactModel:
     return ContactModel.from_raw_data(contact.serialize())
 
 
-def _fields(contact: ContactModel) -> dict[str, str]:
-    raw = contact.fields
-    if raw is None:
-        return {}
-    return dict(raw.as_dict() if hasattr(raw, "as_dict") else raw)
+_fields = service.fields_of
 
 
 def _apply(contact: ContactModel, data: RowData, overwrite: bool) -> None:

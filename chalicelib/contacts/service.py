@@ -27,6 +27,7 @@ from chalicelib.pagination import decode_cursor, encode_cursor
 MAX_TAG_ITEMS_PER_TRANSACTION = 90
 PAGE_SCAN = 400  # items DynamoDB evaluates per request when listing with filters
 MAX_SCAN_PAGES = 10  # a filtered page stops after this many requests (cursor continues)
+BULK_DELETE_PAGE = 1000  # contacts evaluated per bulk-delete message
 EXPORT_COLUMNS = ("phone", "name", "first_name", "last_name", "email", "tags", "opted_out")
 
 
@@ -36,6 +37,14 @@ def user_region(user_id: str) -> str:
     except DoesNotExist:
         return "US"
     return user.default_region or "US"
+
+
+def fields_of(contact: ContactModel) -> dict[str, str]:
+    """The custom fields as a plain dict (a raw MapAttribute may load as either)."""
+    raw: Any = contact.fields
+    if not raw:
+        return {}
+    return {str(k): str(v) for k, v in (raw.as_dict() if hasattr(raw, "as_dict") else raw).items()}
 
 
 def search_text(contact: ContactModel) -> str:
@@ -234,7 +243,7 @@ def delete_tag_page(
         user_id,
         filter_condition=ContactModel.tags.contains(tag),
         exclusive_start_key=start,
-        limit=1000,
+        limit=BULK_DELETE_PAGE,
     )
     doomed = [ContactModel.from_raw_data(raw) for raw in page.get("Items", [])]
     deltas: Counter[str] = Counter()
@@ -335,10 +344,10 @@ def export_rows(user_id: str, tag: str | None = None) -> Iterator[list[str]]:
     phone column of ``+`` and digits only cannot be a formula; every other cell,
     including custom fields, goes through ``safe_cell``."""
     contacts = list(iter_contacts(user_id, tag))
-    field_keys = sorted({key for c in contacts for key in (c.fields or {}).as_dict()})
+    field_keys = sorted({key for c in contacts for key in fields_of(c)})
     yield [*EXPORT_COLUMNS, *field_keys]
     for c in contacts:
-        fields = c.fields.as_dict() if c.fields else {}
+        fields = fields_of(c)
         cells = [
             c.name or "",
             c.first_name or "",

@@ -105,15 +105,14 @@ class Contact(BaseModel):
 
     @classmethod
     def of(cls, c: ContactModel) -> Contact:
-        raw: Any = c.fields
-        fields = dict(raw.as_dict() if hasattr(raw, "as_dict") else raw) if raw else {}
+        fields = service.fields_of(c)
         return cls(
             phone=c.phone,
             name=c.name,
             first_name=c.first_name,
             last_name=c.last_name,
             email=c.email,
-            fields={str(k): str(v) for k, v in fields.items()},
+            fields=fields,
             tags=sorted(c.tags or ()),
             opted_out=bool(c.opted_out),
             opted_out_at=int(c.opted_out_at) if c.opted_out_at else None,

@@ -183,3 +183,11 @@ def test_google_and_outlook_headers() -> None:
 
 def test_utf16_codec_names() -> None:
     assert codecs.lookup(csvfile.CODECS["windows-1252"]).name == "cp1252"
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@x", "\tx", "\rx"])
+def test_safe_cell_escapes_formula_starts(value: str) -> None:
+    from chalicelib.contacts.service import safe_cell
+
+    assert safe_cell(value) == "'" + value
+    assert safe_cell("plain =") == "plain ="

@@ -98,8 +98,9 @@ def _checked(sample: bytes, encoding: Encoding) -> Encoding:
     text = sample[encoding.bom :].decode(encoding.codec, "replace")
     if not text:
         raise NotText("The file is empty.")
+    # A stray NUL or control character is a bad row, not a binary file.
     control = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\r\n") or ch == "\x7f")
-    if "\x00" in text or control > max(2, len(text) // 100):
+    if control > max(2, len(text) // 100):
         raise NotText("This looks like a binary file, not a CSV file.")
     return encoding
 

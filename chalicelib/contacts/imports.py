@@ -247,6 +247,7 @@ def preview(user_id: str, import_id: str) -> dict[str, Any]:
                 ImportModel.delimiter.set(found.delimiter),
                 ImportModel.has_header.set(has_header),
                 ImportModel.header.set(header[: csvfile.MAX_COLUMNS]),
+                ImportModel.suggested_mapping.set(suggested),
                 ImportModel.updated_at.set(now_ms()),
             ],
             condition=ImportModel.status.is_in("awaiting_upload", "uploaded", "ready"),
@@ -319,7 +320,7 @@ def start(
         item = get_import(user_id, import_id)
     header = list(item.header or [])
     if raw_mapping is None:
-        raw_mapping = mapping.suggest(header) if header else {}
+        raw_mapping = dict(item.suggested_mapping.as_dict()) if item.suggested_mapping else {}
     resolved = resolve_mapping(raw_mapping, header)
     clean_tags = []
     for tag in tags[:MAX_IMPORT_TAGS]:
@@ -636,7 +637,7 @@ def _apply(contact: ContactModel, data: RowData, overwrite: bool) -> None:
             setattr(contact, name, value)
     fields = _fields(contact)
     fields.update(data.fields)
-    contact.fields = dict(list(fields.items())[: mapping.MAX_FIELDS]) or None  # type: ignore[assignment]
+    contact.fields = dict(list(fields.items())[: mapping.MAX_FIELDS]) or None
     contact.tags = (set(contact.tags or ()) | data.tags) or None
 
 

@@ -13,7 +13,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
 MAX_CELL = 200  # longer cells are cut before parsing: nobody writes a 200-char number
-_SPLIT = re.compile(r"\s*(?:[;,/|\n\r]|\s(?:or|ou|o)\s)\s*", re.IGNORECASE)
+_SPLIT = re.compile(r"\s*(?:[;,/|\n\r]|:::|\s(?:or|ou|o)\s)\s*", re.IGNORECASE)
 _NOT_DIALABLE = re.compile(r"[^\d+]")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 

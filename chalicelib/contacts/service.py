@@ -72,7 +72,7 @@ def add_tag_updates(transaction: TransactWrite, user_id: str, deltas: Counter[st
         if delta:
             transaction.update(
                 ContactTagModel(user_id, tag),
-                actions=[ContactTagModel.count.add(delta), ContactTagModel.updated_at.set(now)],
+                actions=[ContactTagModel.total.add(delta), ContactTagModel.updated_at.set(now)],
             )
 
 
@@ -82,7 +82,7 @@ def apply_tag_deltas(user_id: str, deltas: Counter[str]) -> None:
     for tag, delta in deltas.items():
         if delta:
             ContactTagModel(user_id, tag).update(
-                actions=[ContactTagModel.count.add(delta), ContactTagModel.updated_at.set(now)]
+                actions=[ContactTagModel.total.add(delta), ContactTagModel.updated_at.set(now)]
             )
 
 
@@ -111,7 +111,7 @@ def list_contacts(
     contacts and may come back short with a cursor to continue."""
     start = decode_cursor(cursor, {"user_id", "phone"}, owner=("user_id", user_id))
     range_condition = ContactModel.phone.startswith(phone_prefix) if phone_prefix else None
-    conditions = []
+    conditions: list[Any] = []
     if name:
         conditions.append(ContactModel.search.contains(name.casefold()))
     if tag:
@@ -145,9 +145,9 @@ def list_contacts(
 
 def tag_counts(user_id: str) -> list[tuple[str, int]]:
     return [
-        (item.tag, int(item.count))
+        (item.tag, int(item.total))
         for item in ContactTagModel.query(user_id)
-        if item.count and item.count > 0
+        if item.total and item.total > 0
     ]
 
 

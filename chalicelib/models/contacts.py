@@ -67,7 +67,7 @@ class ContactTagModel(Model):
 
     user_id = UnicodeAttribute(hash_key=True)
     tag = UnicodeAttribute(range_key=True)
-    count = NumberAttribute(default=0)
+    total = NumberAttribute(default=0)
     updated_at = NumberAttribute(null=True)
 
 
@@ -90,6 +90,7 @@ class ImportModel(Model):
     delimiter = UnicodeAttribute(null=True)
     has_header = BooleanAttribute(null=True)
     header = ListAttribute(null=True)  # type: ignore[var-annotated]
+    suggested_mapping = MapAttribute(null=True)  # type: ignore[var-annotated]
     # The job.
     mapping = MapAttribute(null=True)  # type: ignore[var-annotated]  # column index -> target
     default_region = UnicodeAttribute(null=True)

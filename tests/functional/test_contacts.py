@@ -132,9 +132,7 @@ def test_tag_counts_follow_every_change(api: Api, br: dict[str, Any]) -> None:
     assert counts() == {"b": 1, "c": 1}
 
 
-def test_bulk_delete_by_tag(
-    api: Api, br: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_bulk_delete_by_tag(api: Api, br: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     from chalicelib.contacts import service
     from chalicelib.contacts.mapping import RowData
 
@@ -205,7 +203,7 @@ def test_export_escapes_formulas_but_keeps_phones_readable(api: Api, br: dict[st
     _add(
         api,
         "+5511987654321",
-        name="=HYPERLINK(\"http://evil\")",
+        name='=HYPERLINK("http://evil")',
         last_name="-2+3",
         email="a@b.co",
         fields={"note": "@SUM(A1)", "tab": "+1+cmd|x", "plain": "ok"},
@@ -218,9 +216,11 @@ def test_export_escapes_formulas_but_keeps_phones_readable(api: Api, br: dict[st
     assert header[7:] == ["note", "plain", "tab"]
     by_phone = {row[0]: dict(zip(header, row, strict=True)) for row in data}
     br_row = by_phone["+5511987654321"]
-    assert br_row["name"] == "'=HYPERLINK(\"http://evil\")"
+    assert br_row["name"] == '\'=HYPERLINK("http://evil")'
     assert br_row["last_name"] == "'-2+3"
-    assert br_row["note"] == "'@SUM(A1)" and br_row["tab"] == "'+1+cmd|x" and br_row["plain"] == "ok"
+    assert (
+        br_row["note"] == "'@SUM(A1)" and br_row["tab"] == "'+1+cmd|x" and br_row["plain"] == "ok"
+    )
     assert by_phone["+447911123456"]["name"] == "'+44 lead"
     only_uk = _export(api, "?tag=uk")
     assert [row[0] for row in only_uk[1:]] == ["+447911123456"]

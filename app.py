@@ -12,8 +12,8 @@ from chalicelib import push, scheduler
 from chalicelib.api import auth_blueprint, chalice_error_to_shape
 from chalicelib.logs import logger
 from chalicelib.logs import request_id as current_request_id
-from chalicelib.queues import EMAIL, JOBS, LAUNCH
-from chalicelib.routes import admin, auth, campaigns, notifications, sessions, system
+from chalicelib.queues import CONTACTS, EMAIL, JOBS, LAUNCH
+from chalicelib.routes import admin, auth, campaigns, contacts, notifications, sessions, system
 
 app = Chalice(app_name="wacast")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
@@ -21,7 +21,7 @@ app.api.cors = False
 push.bind(app)
 
 app.register_blueprint(auth_blueprint)
-for area in (auth, system, admin, sessions, notifications, campaigns):
+for area in (auth, system, admin, sessions, notifications, contacts, campaigns):
     app.register_blueprint(area.api.blueprint)
 
 
@@ -122,6 +122,13 @@ def launch_worker(event: Any) -> dict[str, Any]:
 
     push.configure(app)
     return launch_batch(event.to_dict())
+
+
+@app.on_sqs_message(queue=CONTACTS.name, batch_size=CONTACTS.batch_size)
+def contacts_worker(event: Any) -> dict[str, Any]:
+    from chalicelib.contacts.worker import contacts_batch
+
+    return contacts_batch(event.to_dict())
 
 
 scheduler.register("housekeeping")

@@ -38,7 +38,10 @@ LAUNCH = QueueSpec(
     batch_size=1,
 )
 
-QUEUES: list[QueueSpec] = [EMAIL, JOBS, LAUNCH]
+# One message per import chunk (≤ 2,000 rows) or bulk-delete page, never per row.
+CONTACTS = QueueSpec("contacts", "contact import chunks and bulk deletes", 300, 5, 1)
+
+QUEUES: list[QueueSpec] = [EMAIL, JOBS, LAUNCH, CONTACTS]
 
 _urls: dict[str, str] = {}
 _lock = threading.Lock()

@@ -8,6 +8,7 @@ from pynamodb.models import Model
 
 from chalicelib.models.agents import AgentModel, ConnectionModel
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel, MessageLogModel
+from chalicelib.models.contacts import ContactModel, ContactTagModel, ImportModel, OptOutModel
 from chalicelib.models.sessions import NotificationModel, WaSessionModel
 from chalicelib.models.system import RateLimitModel, SystemModel
 from chalicelib.models.tokens import ApiTokenModel, PasswordResetModel
@@ -26,6 +27,10 @@ TABLE_MODELS: list[type[Model]] = [
     CampaignModel,
     CampaignMessageModel,
     MessageLogModel,
+    ContactModel,
+    OptOutModel,
+    ContactTagModel,
+    ImportModel,
 ]
 
 

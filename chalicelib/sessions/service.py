@@ -259,9 +259,7 @@ def _transition(
     if state == SessionState.connected.value:
         actions += [
             WaSessionModel.connected_at.set(now),
-            WaSessionModel.first_connected_at.set(
-                WaSessionModel.first_connected_at | now
-            ),
+            WaSessionModel.first_connected_at.set(WaSessionModel.first_connected_at | now),
             WaSessionModel.last_error.remove(),
         ]
         if phone:

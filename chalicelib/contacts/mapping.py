@@ -1,0 +1,326 @@
+"""Column mapping: suggestions from header names (incl. Google Contacts and Outlook
+exports, Portuguese and Spanish words) and turning one CSV row into contact data."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from chalicelib.contacts.phones import normalise
+
+FIELD_KEY = re.compile(r"^[a-z0-9_]{1,40}$")
+MAX_FIELDS = 50
+MAX_FIELD_VALUE = 1000
+MAX_NAME = 200
+MAX_TAGS = 20
+MAX_TAG = 40
+BASE_TARGETS = ("phone", "phone_alt", "name", "first_name", "last_name", "email", "tags", "ignore")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_TAG_SPLIT = re.compile(r"[,;|]|:::")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+# Header words, after folding (lower case, accents removed, non-alphanumerics → space).
+_PHONE_BEST = {
+    "whatsapp",
+    "whats app",
+    "whatsapp number",
+    "zap",
+    "wa",
+    "mobile",
+    "mobile phone",
+    "mobile number",
+    "cell",
+    "cell phone",
+    "cellphone",
+    "celular",
+    "movil",
+    "telefono movil",
+    "telemovel",
+    "numero celular",
+    "numero whatsapp",
+    "phone 1 value",
+    "msisdn",
+}
+_PHONE_OK = {
+    "phone",
+    "phone number",
+    "telephone",
+    "tel",
+    "telefone",
+    "telefono",
+    "fone",
+    "numero",
+    "number",
+    "contact number",
+    "primary phone",
+    "business phone",
+    "home phone",
+    "other phone",
+    "company main phone",
+    "car phone",
+    "phone 2 value",
+    "phone 3 value",
+    "business phone 2",
+    "home phone 2",
+    "numero de telefone",
+    "numero de telefono",
+}
+_NAME = {
+    "name",
+    "full name",
+    "nome",
+    "nombre",
+    "nome completo",
+    "nombre completo",
+    "contact",
+    "contact name",
+    "display name",
+    "contato",
+    "contacto",
+    "cliente",
+    "customer",
+}
+_FIRST = {
+    "first name",
+    "first",
+    "given name",
+    "firstname",
+    "primeiro nome",
+    "nome proprio",
+    "primer nombre",
+    "nombre de pila",
+    "forename",
+}
+_LAST = {
+    "last name",
+    "last",
+    "family name",
+    "surname",
+    "lastname",
+    "sobrenome",
+    "apellido",
+    "apellidos",
+    "ultimo nome",
+}
+_EMAIL_NAMES = {
+    "email",
+    "e mail",
+    "email address",
+    "e mail address",
+    "e mail 1 value",
+    "correo",
+    "correo electronico",
+    "mail",
+    "e mail 2 value",
+}
+_TAGS = {
+    "tags",
+    "tag",
+    "labels",
+    "label",
+    "categories",
+    "etiquetas",
+    "etiqueta",
+    "group membership",
+    "grupos",
+    "groups",
+}
+
+
+def fold(header: str) -> str:
+    text = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode().lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def field_key(header: str, index: int) -> str:
+    key = re.sub(r"[^a-z0-9]+", "_", fold(header)).strip("_")[:40].strip("_")
+    return key or f"column_{index + 1}"
+
+
+def _is_type_column(folded: str) -> bool:
+    # Google Contacts: "Phone 1 - Type", "E-mail 1 - Type" describe the next column.
+    return folded.endswith(" type") and any(w in folded for w in ("phone", "mail", "address"))
+
+
+def suggest(header: list[str]) -> dict[str, str]:
+    """Column index (as a string) → target, for every column."""
+    mapping: dict[str, str] = {}
+    phones: list[tuple[int, int]] = []  # (rank, index)
+    used: set[str] = set()
+    fields = 0
+    for index, raw in enumerate(header):
+        folded = fold(raw)
+        target = "ignore"
+        if not raw.strip() or _is_type_column(folded):
+            target = "ignore"
+        elif folded in _PHONE_BEST or "whatsapp" in folded or "celular" in folded:
+            phones.append((0, index))
+            continue
+        elif folded in _PHONE_OK or folded.endswith(" phone") or folded.startswith("phone "):
+            phones.append((1, index))
+            continue
+        elif folded in _FIRST and "first_name" not in used:
+            target = "first_name"
+        elif folded in _LAST and "last_name" not in used:
+            target = "last_name"
+        elif folded in _NAME and "name" not in used:
+            target = "name"
+        elif (folded in _EMAIL_NAMES or folded.startswith("e mail")) and "email" not in used:
+            target = "email"
+        elif folded in _TAGS and "tags" not in used:
+            target = "tags"
+        elif fields < MAX_FIELDS and not folded.endswith(" type"):
+            key = field_key(raw, index)
+            while f"field:{key}" in used:
+                key = f"{key[:36]}_{index + 1}"
+            target = f"field:{key}"
+            fields += 1
+        used.add(target)
+        mapping[str(index)] = target
+    for position, (_, index) in enumerate(sorted(phones)):
+        mapping[str(index)] = "phone" if position == 0 else "phone_alt"
+    return dict(sorted(mapping.items(), key=lambda kv: int(kv[0])))
+
+
+def suggest_without_header(rows: list[list[str]], region: str) -> dict[str, str]:
+    """No header: the first column whose cells read as phones is the phone."""
+    width = max((len(row) for row in rows), default=0)
+    mapping = {str(i): f"field:column_{i + 1}" for i in range(min(width, MAX_FIELDS))}
+    for index in range(width):
+        cells = [row[index] for row in rows if index < len(row) and row[index].strip()]
+        if cells and sum(1 for c in cells if normalise(c, region).e164) * 2 > len(cells):
+            mapping[str(index)] = "phone"
+            break
+    return mapping
+
+
+def check_target(target: str) -> str | None:
+    """A problem with a mapping target, or None."""
+    if target in BASE_TARGETS:
+        return None
+    if target.startswith("field:") and FIELD_KEY.match(target[6:]):
+        return None
+    return (
+        "must be phone, phone_alt, name, first_name, last_name, email, tags, ignore or field:<key>"
+    )
+
+
+def clean_text(value: str, limit: int) -> str:
+    return _CONTROL.sub("", value).strip()[:limit]
+
+
+def normalise_tag(raw: str) -> str | None:
+    tag = " ".join(clean_text(raw, 200).casefold().split())
+    if not tag or len(tag) > MAX_TAG or "," in tag:
+        return None
+    return tag
+
+
+@dataclass
+class RowData:
+    phone: str
+    name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    tags: set[str] = field(default_factory=set)
+
+    def merge(self, other: RowData) -> None:
+        """A later row for the same phone: its non-empty values win, tags add up."""
+        for name in ("name", "first_name", "last_name", "email"):
+            value = getattr(other, name)
+            if value:
+                setattr(self, name, value)
+        self.fields.update(other.fields)
+        self.tags |= other.tags
+
+
+@dataclass
+class Compiled:
+    """A mapping resolved against column indexes, ready for fast row conversion."""
+
+    phone_columns: list[int]
+    simple: list[tuple[int, str]]
+    fields: list[tuple[int, str]]
+    tag_columns: list[int]
+    width: int
+
+
+def compile_mapping(mapping: dict[str, str]) -> Compiled:
+    phone: list[int] = []
+    alt: list[int] = []
+    simple: list[tuple[int, str]] = []
+    fields: list[tuple[int, str]] = []
+    tags: list[int] = []
+    for key, target in sorted(mapping.items(), key=lambda kv: int(kv[0])):
+        index = int(key)
+        if target == "phone":
+            phone.append(index)
+        elif target == "phone_alt":
+            alt.append(index)
+        elif target in ("name", "first_name", "last_name", "email"):
+            simple.append((index, target))
+        elif target == "tags":
+            tags.append(index)
+        elif target.startswith("field:"):
+            fields.append((index, target[6:]))
+    width = max((int(k) for k in mapping), default=-1) + 1
+    return Compiled(phone + alt, simple, fields, tags, width)
+
+
+def convert(
+    cells: list[str], compiled: Compiled, region: str, tags: set[str]
+) -> tuple[RowData | None, str | None, list[str]]:
+    """One row → (data, error, warnings). ``error`` means the row is skipped; its raw
+    phone value travels in the error text's caller."""
+    warnings: list[str] = []
+    phone: str | None = None
+    reason = "no phone number"
+    for index in compiled.phone_columns:
+        if index >= len(cells):
+            continue
+        result = normalise(cells[index], region)
+        if result.e164:
+            phone = result.e164
+            if result.reason:
+                warnings.append(result.reason)
+            break
+        if cells[index].strip() or reason == "no phone number":
+            reason = result.reason or reason
+    if phone is None:
+        return None, reason, warnings
+    data = RowData(phone, tags=set(tags))
+    for index, target in compiled.simple:
+        if index < len(cells):
+            value = clean_text(cells[index], MAX_NAME if target != "email" else 254)
+            if not value:
+                continue
+            if target == "email":
+                if not _EMAIL.match(value):
+                    warnings.append(f"email ignored, not an address: {value[:60]}")
+                    continue
+                value = value.lower()
+            setattr(data, target, value)
+    for index, key in compiled.fields:
+        if index < len(cells):
+            value = clean_text(cells[index], MAX_FIELD_VALUE)
+            if value:
+                data.fields[key] = value
+    for index in compiled.tag_columns:
+        if index < len(cells):
+            for part in _TAG_SPLIT.split(cells[index]):
+                tag = normalise_tag(part.lstrip("* "))
+                if tag and len(data.tags) < MAX_TAGS:
+                    data.tags.add(tag)
+    if len(cells) > max(compiled.width, 1) and any(c.strip() for c in cells[compiled.width :]):
+        warnings.append(f"row has {len(cells)} columns; cells past column {compiled.width} ignored")
+    if not data.name and (data.first_name or data.last_name):
+        data.name = " ".join(p for p in (data.first_name, data.last_name) if p)
+    return data, None, warnings
+
+
+def header_looks_like_data(row: list[str], region: str) -> bool:
+    """A first row holding a phone number is data, not a header."""
+    return any(normalise(cell, region).e164 for cell in row if sum(c.isdigit() for c in cell) >= 6)

@@ -1,0 +1,94 @@
+"""Phone numbers in every common local form → E.164.
+
+Pure functions (no AWS), fast enough for imports: a ``+digits`` cell takes a
+shortcut through ``phonenumbers.parse`` without region guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat
+
+MAX_CELL = 200  # longer cells are cut before parsing: nobody writes a 200-char number
+_SPLIT = re.compile(r"\s*(?:[;,/|\n\r]|:::|\s(?:or|ou|o)\s)\s*", re.IGNORECASE)
+_NOT_DIALABLE = re.compile(r"[^\d+]")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+@dataclass(frozen=True)
+class PhoneResult:
+    e164: str | None
+    reason: str | None = None  # why no number, or a warning when e164 is set
+
+
+def _digits_form(candidate: str) -> str:
+    """Keep digits and a leading '+'; turn a leading international '00' into '+'."""
+    core = _NOT_DIALABLE.sub("", candidate)
+    plus = core.startswith("+")
+    digits = core.replace("+", "")
+    if not plus and digits.startswith("00") and len(digits) > 9:
+        return "+" + digits[2:]
+    return ("+" if plus else "") + digits
+
+
+def _parse_one(candidate: str, region: str) -> str | None:
+    dialable = _digits_form(candidate)
+    digits = dialable.lstrip("+")
+    if len(digits) < 5 or len(digits) > 17:
+        return None
+    attempts: list[tuple[str, str | None]] = []
+    if dialable.startswith("+"):
+        attempts.append((dialable, None))
+    else:
+        # Local form first (the user's region decides), then the same digits as if
+        # the country code were there without its '+' (common in exports).
+        attempts.append((candidate, region))
+        attempts.append(("+" + digits, None))
+    for text, reg in attempts:
+        try:
+            number = phonenumbers.parse(text, reg)
+        except NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return None
+
+
+def normalise(raw: str | None, region: str = "US") -> PhoneResult:
+    """One cell → the first valid number in it, with a reason when there is none
+    (or a warning when the cell held several numbers)."""
+    text = (raw or "").strip()
+    if not text:
+        return PhoneResult(None, "no phone number")
+    if _E164.match(text):  # shortcut: already E.164
+        found = _parse_one(text, region)
+        return PhoneResult(found) if found else PhoneResult(None, "not a valid phone number")
+    text = text[:MAX_CELL]
+    if not any(ch.isdigit() for ch in text):
+        return PhoneResult(None, "no digits in phone number")
+    candidates = [part for part in _SPLIT.split(text) if part and any(c.isdigit() for c in part)]
+    if len(candidates) <= 1:
+        found = _parse_one(text, region)
+        if found:
+            return PhoneResult(found)
+        return PhoneResult(None, f"not a valid phone number (read with region {region})")
+    for candidate in candidates:
+        found = _parse_one(candidate, region)
+        if found:
+            return PhoneResult(found, f"several numbers in the cell; used {found}")
+    return PhoneResult(None, f"none of the {len(candidates)} numbers in the cell is valid")
+
+
+def path_phone(raw: str) -> str | None:
+    """A phone from a URL path segment: '+5511…', '%2B5511…' or '5511…' → E.164."""
+    from urllib.parse import unquote
+
+    text = unquote(raw).strip().replace(" ", "")
+    if not text.startswith("+"):
+        text = "+" + text
+    if not _E164.match(text):
+        return None
+    return text

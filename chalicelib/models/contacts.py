@@ -1,0 +1,122 @@
+"""Contacts, their opt-outs, per-user tag counters and CSV imports."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.models import Model
+
+from chalicelib.models.base import region, table_name
+
+
+class ContactModel(Model):
+    """One contact per E.164 phone per user: the key dedupes."""
+
+    class Meta:
+        table_name = table_name("contacts")
+        region = region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    phone = UnicodeAttribute(range_key=True)  # E.164, "+5511987654321"
+    name = UnicodeAttribute(null=True)
+    first_name = UnicodeAttribute(null=True)
+    last_name = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    fields = MapAttribute(null=True)  # type: ignore[var-annotated]  # str -> str
+    tags = UnicodeSetAttribute(null=True)
+    # Denormalised from OptOutModel (the source of truth) for listing and filtering.
+    opted_out = BooleanAttribute(default=False)
+    opted_out_at = NumberAttribute(null=True)
+    opted_out_source = UnicodeAttribute(null=True)
+    # Lower-cased name/first/last/email, for the name search filter.
+    search = UnicodeAttribute(null=True)
+    last_import_id = UnicodeAttribute(null=True)
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+
+
+class OptOutModel(Model):
+    """A number that must never be messaged. Exists with or without a contact and
+    outlives the contact's deletion; imports never remove it."""
+
+    class Meta:
+        table_name = table_name("opt_outs")
+        region = region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    phone = UnicodeAttribute(range_key=True)
+    at = NumberAttribute()
+    source = UnicodeAttribute()
+
+
+class ContactTagModel(Model):
+    """Per-user tag counter, moved with atomic ADDs."""
+
+    class Meta:
+        table_name = table_name("contact_tags")
+        region = region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    tag = UnicodeAttribute(range_key=True)
+    total = NumberAttribute(default=0)
+    updated_at = NumberAttribute(null=True)
+
+
+class ImportModel(Model):
+    """A CSV import: upload → preview → start → chunks → completed/failed/cancelled."""
+
+    class Meta:
+        table_name = table_name("contact_imports")
+        region = region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    import_id = UnicodeAttribute(range_key=True)
+    status = UnicodeAttribute()
+    filename = UnicodeAttribute()
+    upload_key = UnicodeAttribute()
+    size = NumberAttribute(null=True)
+    # What the preview detected (start may override delimiter/has_header).
+    encoding = UnicodeAttribute(null=True)
+    delimiter = UnicodeAttribute(null=True)
+    has_header = BooleanAttribute(null=True)
+    header = ListAttribute(null=True)  # type: ignore[var-annotated]
+    suggested_mapping = MapAttribute(null=True)  # type: ignore[var-annotated]
+    # The job.
+    mapping = MapAttribute(null=True)  # type: ignore[var-annotated]  # column index -> target
+    default_region = UnicodeAttribute(null=True)
+    tags = ListAttribute(null=True)  # type: ignore[var-annotated]
+    mode = UnicodeAttribute(null=True)
+    # Worker state: the byte offset the next chunk starts at, in work_key.
+    work_key = UnicodeAttribute(null=True)
+    work_start = NumberAttribute(null=True)
+    work_size = NumberAttribute(null=True)
+    next_offset = NumberAttribute(null=True)
+    pending = MapAttribute(null=True)  # type: ignore[var-annotated]
+    # Progress.
+    rows_read = NumberAttribute(default=0)
+    created = NumberAttribute(default=0)
+    updated = NumberAttribute(default=0)
+    existing = NumberAttribute(default=0)
+    blank = NumberAttribute(default=0)
+    duplicates = NumberAttribute(default=0)
+    invalid = NumberAttribute(default=0)
+    warnings = NumberAttribute(default=0)
+    already_opted_out = NumberAttribute(default=0)
+    opted_out = NumberAttribute(default=0)
+    chunks = NumberAttribute(default=0)
+    truncated = BooleanAttribute(default=False)
+    error = UnicodeAttribute(null=True)
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    started_at = NumberAttribute(null=True)
+    finished_at = NumberAttribute(null=True)

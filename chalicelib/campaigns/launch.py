@@ -20,7 +20,7 @@ from chalicelib.campaigns import quota, service, templates
 from chalicelib.campaigns.counters import bump
 from chalicelib.errors import DomainError
 from chalicelib.logs import logger
-from chalicelib.models.base import now_ms
+from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 
 CHUNK_CONTACTS = 500
@@ -85,12 +85,12 @@ def handle(job: dict[str, Any]) -> None:
 
 
 def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:
-    from chalicelib.contacts import service as contacts
+    import chalicelib.contacts.service as contacts
     from chalicelib.models.contacts import ContactModel
 
     start = json.loads(campaign.materialise_cursor) if campaign.materialise_cursor else None
     page = ContactModel.query(campaign.user_id, limit=CHUNK_CONTACTS, last_evaluated_key=start)
-    audience = dict(campaign.audience or {})
+    audience = plain(campaign.audience)
     tags = set(audience.get("tags") or [])
     everyone = bool(audience.get("all")) or not tags
     required = templates.required_variables(campaign.template)

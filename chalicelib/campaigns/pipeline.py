@@ -21,7 +21,7 @@ from chalicelib.campaigns import launch, media, quota, service, templates, trial
 from chalicelib.campaigns.counters import bump
 from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
-from chalicelib.models.base import expiry, now_ms, now_s
+from chalicelib.models.base import expiry, now_ms, now_s, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel, MessageLogModel
 from chalicelib.models.sessions import WaSessionModel
 from chalicelib.protocol import Acks, Batch, BatchMessage, CancelLeases, Inbound, Pacing, Results
@@ -43,7 +43,7 @@ def stop_words() -> set[str]:
 
 
 def pacing_of(campaign: CampaignModel) -> dict:
-    return {**DEFAULT_PACING, **dict(campaign.pacing or {})}
+    return {**DEFAULT_PACING, **plain(campaign.pacing)}
 
 
 def _in_quiet_hours(pacing: dict, timezone: str, now: datetime | None = None) -> bool:
@@ -203,7 +203,7 @@ def _lease_from(
             continue
         rendered = templates.render(
             campaign.template,
-            dict(message.values or {}),
+            plain(message.values),
             seed=f"{campaign.campaign_id}:{message.phone}",
         )
         leased.append(
@@ -504,7 +504,7 @@ def apply_acks(agent: AgentModel, frame: Acks) -> None:
 
 
 def apply_inbound(agent: AgentModel, frame: Inbound) -> None:
-    from chalicelib.contacts import service as contacts
+    import chalicelib.contacts.service as contacts
 
     session = sessions.session_of_agent(agent, frame.session_id)
     user_id = session.user_id

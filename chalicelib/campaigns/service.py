@@ -19,7 +19,7 @@ from chalicelib.campaigns.counters import bump
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
-from chalicelib.models.base import now_ms
+from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 from chalicelib.models.sessions import WaSessionModel
 from chalicelib.pagination import decode_cursor, encode_cursor
@@ -159,7 +159,7 @@ class AudienceReport:
 
 def iter_audience(user_id: str, audience: dict[str, Any]) -> Any:
     """Contacts the audience selects (opted-out ones included: callers decide)."""
-    from chalicelib.contacts import service as contacts
+    import chalicelib.contacts.service as contacts
 
     tags = list(audience.get("tags") or [])
     if audience.get("all") or not tags:
@@ -174,7 +174,7 @@ def iter_audience(user_id: str, audience: dict[str, Any]) -> Any:
 
 
 def contact_values_of(contact: Any) -> dict[str, str | None]:
-    from chalicelib.contacts import service as contacts
+    import chalicelib.contacts.service as contacts
 
     return templates.contact_values(
         phone=contact.phone,
@@ -189,7 +189,7 @@ def contact_values_of(contact: Any) -> dict[str, str | None]:
 def check_audience(user_id: str, campaign: CampaignModel) -> AudienceReport:
     report = AudienceReport()
     required = templates.required_variables(campaign.template)
-    for contact in iter_audience(user_id, dict(campaign.audience or {})):
+    for contact in iter_audience(user_id, plain(campaign.audience)):
         if contact.opted_out:
             report.opted_out += 1
             continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from chalicelib.config import resource_name
 
@@ -32,3 +33,12 @@ def now_s() -> int:
 def expiry(epoch_s: int) -> datetime:
     """TTL attributes take datetimes."""
     return datetime.fromtimestamp(epoch_s, tz=UTC)
+
+
+def plain(value: Any) -> dict[str, Any]:
+    """A raw MapAttribute (or dict, or None) as a plain dict."""
+    if value is None:
+        return {}
+    if hasattr(value, "as_dict"):
+        return dict(value.as_dict())
+    return dict(value)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from chalicelib.api import Api, RequestContext
 from chalicelib.campaigns import media, pipeline, service, templates
 from chalicelib.errors import NotFound, ValidationFailed
-from chalicelib.models.base import now_ms
+from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 from chalicelib.pagination import Page, PageQuery, decode_cursor, encode_cursor
 
@@ -180,7 +180,7 @@ class Campaign(BaseModel):
             pause_reason=c.pause_reason,
             template=c.template,
             has_media=bool(c.media_key),
-            audience=dict(c.audience or {}),
+            audience=plain(c.audience),
             session_ids=list(c.session_ids or []),
             send_at=int(c.send_at) if c.send_at else None,
             timezone=c.timezone or "UTC",
@@ -289,7 +289,7 @@ class Preview(BaseModel):
 
 
 def _contact(user_id: str, phone: str) -> Any:
-    from chalicelib.contacts import service as contacts
+    import chalicelib.contacts.service as contacts
 
     try:
         return contacts.get_contact(user_id, phone)

@@ -27,7 +27,6 @@ from chalicelib.models.sessions import WaSessionModel
 from chalicelib.protocol import Acks, Batch, BatchMessage, CancelLeases, Inbound, Pacing, Results
 from chalicelib.sessions import service as sessions
 
-LEASE_SLACK_MS = 120_000
 RECENT_WINDOW = 20
 BACKOFF_START_S = 900
 BACKOFF_MAX_S = 4 * 3600
@@ -35,6 +34,11 @@ WARMUP_FIRST_DAY = 20
 LOG_KEEP_DAYS = 400
 DEFAULT_STOP_WORDS = ("STOP", "UNSUBSCRIBE", "PARAR", "CANCELAR")
 DEFAULT_PACING = {"min_gap_s": 20, "max_gap_s": 60, "daily_cap": 200, "warmup": True}
+
+
+def lease_slack_ms() -> int:
+    # How long past its turn a leased message may wait before it returns to the outbox.
+    return int(float(os.environ.get("WACAST_LEASE_SLACK_S", "120")) * 1000)
 
 
 def stop_words() -> set[str]:
@@ -162,7 +166,7 @@ def _lease_tests(session: WaSessionModel, now: int) -> list[BatchMessage]:
     for message in CampaignMessageModel.outbox.query(
         session.session_id, CampaignMessageModel.outbox_order.startswith("0#"), limit=5
     ):
-        lease_until = now + LEASE_SLACK_MS
+        lease_until = now + lease_slack_ms()
         if not _lease_one(message, session.session_id, lease_until, now):
             continue
         media_url = None
@@ -198,7 +202,7 @@ def _lease_from(
     gap_ms = int(float(pacing["max_gap_s"]) * 1000)
     leased: list[BatchMessage] = []
     for message in candidates:
-        lease_until = now + (len(leased) + 1) * gap_ms + LEASE_SLACK_MS
+        lease_until = now + (len(leased) + 1) * gap_ms + lease_slack_ms()
         if not _lease_one(message, session.session_id, lease_until, now):
             continue
         rendered = templates.render(
@@ -619,6 +623,7 @@ def sweep_leases() -> int:
     """Expired leases of live agents return to pending (their agent never started them)."""
     now = now_ms()
     returned = 0
+    woken: dict[str, list[str]] = {}
     for agent in AgentModel.scan():
         if not sessions.agent_online(agent, now):
             continue  # a dead agent may have sent them: wait for its journal to report
@@ -641,6 +646,9 @@ def sweep_leases() -> int:
                 ):
                     bump(session.user_id, hit.campaign_id, {"leased": -1, "pending": 1})
                     returned += 1
+                    woken.setdefault(session.user_id, []).append(session.session_id)
+    for user_id, session_ids in woken.items():
+        service.wake(user_id, sorted(set(session_ids)))  # so they go out now, not at next pull
     return returned
 
 
@@ -649,6 +657,38 @@ PAUSING_STATES = {
     "logged_out": "The number {label} was logged out.",
     "agent_offline": "The machine running {label} went offline.",
 }
+
+
+def resume_for_session(session: WaSessionModel) -> int:
+    """A number is back after its machine went offline: campaigns paused only for that go on."""
+    resumed = 0
+    for campaign in CampaignModel.query(
+        session.user_id,
+        filter_condition=(CampaignModel.status == service.PAUSED)
+        & (CampaignModel.pause_reason == "session_agent_offline"),
+    ):
+        if session.session_id not in (campaign.session_ids or []):
+            continue
+        others = [
+            WaSessionModel.get(session.user_id, s)
+            for s in campaign.session_ids
+            if s != session.session_id
+        ]
+        if any(s.status != "connected" for s in others):
+            continue
+        if service._transition(campaign, {service.PAUSED}, service.RUNNING, pause_reason=None):
+            service.wake(session.user_id, list(campaign.session_ids))
+            notifications.notify(
+                session.user_id,
+                "campaign_resumed",
+                f"Campaign “{campaign.name}” resumed",
+                f"{session.label} is connected again, so sending goes on.",
+                campaign_id=campaign.campaign_id,
+                email=False,
+                link_path=f"/campaigns/{campaign.campaign_id}",
+            )
+            resumed += 1
+    return resumed
 
 
 def pause_for_session(session: WaSessionModel, state: str) -> int:

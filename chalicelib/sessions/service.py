@@ -283,6 +283,10 @@ def _transition(
         from chalicelib.campaigns.pipeline import pause_for_session
 
         pause_for_session(session, state)
+    if changed and state == SessionState.connected.value:
+        from chalicelib.campaigns.pipeline import resume_for_session
+
+        resume_for_session(session)
     if changed and state in NOTICES:
         title, body = NOTICES[state]
         notifications.notify(
@@ -367,11 +371,16 @@ def mark_agent_offline(agent: AgentModel) -> int:
 
 
 def sweep_agents() -> int:
-    """Schedule: agents silent for longer than the heartbeat timeout go offline."""
+    """Schedule: agents silent for longer than the heartbeat timeout go offline.
+
+    Only silence counts here: a closed connection is judged by the delayed
+    offline check it queued, so an agent that reconnects within the minute never
+    looks offline.
+    """
     now = now_ms()
     moved = 0
     for agent in AgentModel.scan():
-        if not agent_online(agent, now):
+        if now - int(agent.last_heartbeat_at or 0) >= HEARTBEAT_TIMEOUT_MS:
             moved += mark_agent_offline(agent)
     return moved
 

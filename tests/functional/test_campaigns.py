@@ -328,3 +328,30 @@ def test_scheduled_in_future_waits(kit: Setup, api: Api) -> None:
     cid = kit.campaign(send_at=later, timezone="UTC")["campaign_id"]
     launched = kit.launch(cid)
     assert launched["status"] == "scheduled" and launched["counters"]["total"] == 0
+
+
+def test_offline_machine_pauses_then_resumes_by_itself(kit: Setup, api: Api) -> None:
+    from chalicelib.models.agents import AgentModel
+    from chalicelib.sessions import service as sessions
+
+    add_contacts(api, 2)
+    cid = kit.campaign()["campaign_id"]
+    kit.launch(cid)
+    for agent in AgentModel.scan():
+        agent.update(actions=[AgentModel.last_heartbeat_at.set(1)])
+    sessions.sweep_agents()
+    paused = api.get(f"/api/campaigns/{cid}").json
+    assert paused["status"] == "paused" and paused["pause_reason"] == "session_agent_offline"
+    kit.agent.send(
+        {
+            "type": "hello",
+            "agent_version": "1",
+            "max_sessions": 10,
+            "sessions": [
+                {"session_id": kit.session_id, "state": "connected", "phone": "+14155550000"}
+            ],
+        }
+    )
+    assert api.get(f"/api/campaigns/{cid}").json["status"] == "running"
+    kinds = [n["kind"] for n in api.get("/api/notifications").json["items"]]
+    assert "campaign_resumed" in kinds and "campaign_paused" in kinds

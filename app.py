@@ -12,15 +12,16 @@ from chalicelib import push, scheduler
 from chalicelib.api import auth_blueprint, chalice_error_to_shape
 from chalicelib.logs import logger
 from chalicelib.logs import request_id as current_request_id
-from chalicelib.queues import EMAIL
-from chalicelib.routes import admin, auth, system
+from chalicelib.queues import EMAIL, JOBS
+from chalicelib.routes import admin, auth, notifications, sessions, system
 
 app = Chalice(app_name="wacast")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.api.cors = False
+push.bind(app)
 
 app.register_blueprint(auth_blueprint)
-for area in (auth, system, admin):
+for area in (auth, system, admin, sessions, notifications):
     app.register_blueprint(area.api.blueprint)
 
 
@@ -80,21 +81,21 @@ def _has_error_shape(body: Any) -> bool:
 def ws_connect(event: Any) -> Response:
     from chalicelib.agents import link
 
-    return link.on_connect(app, event)
+    return link.on_connect(event)
 
 
 @app.on_ws_message()
 def ws_message(event: Any) -> None:
     from chalicelib.agents import link
 
-    link.on_message(app, event)
+    link.on_message(event)
 
 
 @app.on_ws_disconnect()
 def ws_disconnect(event: Any) -> None:
     from chalicelib.agents import link
 
-    link.on_disconnect(app, event)
+    link.on_disconnect(event)
 
 
 # --- Queues and schedules ----------------------------------------------------------
@@ -107,10 +108,23 @@ def email_worker(event: Any) -> dict[str, Any]:
     return email_batch(event.to_dict())
 
 
+@app.on_sqs_message(queue=JOBS.name, batch_size=JOBS.batch_size)
+def jobs_worker(event: Any) -> dict[str, Any]:
+    from chalicelib.workers import jobs_batch
+
+    push.configure(app)
+    return jobs_batch(event.to_dict())
+
+
 scheduler.register("housekeeping")
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def housekeeping(event: Any) -> None:
+    from chalicelib.sessions import service as sessions
+
     push.configure(app)
+    offline = sessions.sweep_agents()
+    purged = sessions.purge_due()
     scheduler.record_run("housekeeping")
+    logger.info("housekeeping", extra={"sessions_offline": offline, "sessions_purged": purged})

@@ -36,6 +36,28 @@ def _condition_failed(error: UpdateError) -> bool:
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
+def _limited(bucket: str, rate: Rate, current: int, ceiling: int, interval: int) -> RateLimited:
+    wait_ms = max(0, current - ceiling)
+    return RateLimited(
+        "Too many requests; slow down and retry later.",
+        retry_after=math.ceil(wait_ms / 1000) or 1,
+        details={"bucket": bucket.split(":", 1)[0], "limit": rate.count, "period_s": rate.period_s},
+    )
+
+
+def check(bucket: str, rate: Rate, clock: Callable[[], int] = now_ms) -> None:
+    """Raise RateLimited if ``bucket`` is empty now, without taking a token."""
+    now = clock()
+    interval = math.ceil(rate.interval_ms)
+    ceiling = now + interval * (rate.burst - 1)
+    try:
+        current = int(RateLimitModel.get(bucket, consistent_read=True).tat)
+    except RateLimitModel.DoesNotExist:
+        return
+    if current > ceiling:
+        raise _limited(bucket, rate, current, ceiling, interval)
+
+
 def consume(bucket: str, rate: Rate, clock: Callable[[], int] = now_ms) -> None:
     """Take one token from ``bucket`` or raise RateLimited with a Retry-After."""
     now = clock()
@@ -72,12 +94,7 @@ def consume(bucket: str, rate: Rate, clock: Callable[[], int] = now_ms) -> None:
             raise
     # TAT is beyond the ceiling: the bucket is empty.
     try:
-        current = RateLimitModel.get(bucket, consistent_read=True).tat
+        current = int(RateLimitModel.get(bucket, consistent_read=True).tat)
     except RateLimitModel.DoesNotExist:
         current = ceiling + interval
-    wait_ms = max(0, int(current) - ceiling)
-    raise RateLimited(
-        "Too many requests; slow down and retry later.",
-        retry_after=math.ceil(wait_ms / 1000),
-        details={"bucket": bucket.split(":", 1)[0], "limit": rate.count, "period_s": rate.period_s},
-    )
+    raise _limited(bucket, rate, current, ceiling, interval)

@@ -18,7 +18,13 @@ os.environ.update(
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
         "WACAST_STAGE": "test",
+        "WACAST_WS_DOMAIN": "ws.test.invalid",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "WACAST_LOG_LEVEL": "WARNING",
     }
 )
+
+
+from infra.local.moto_atomic import serialise_dynamodb_writes
+
+serialise_dynamodb_writes()

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from typing import Any
 
-from chalice import Chalice
-
-from chalicelib import push
+from chalicelib import push, queues
 from chalicelib.agents import registry
 from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import now_ms
+from chalicelib.protocol import (
+    Batch,
+    ErrorFrame,
+    Heartbeat,
+    Hello,
+    Pacing,
+    ProtocolError,
+    Pull,
+    Receipt,
+    SessionStateFrame,
+    parse_agent_frame,
+)
+from chalicelib.sessions import service as sessions
 
-MAX_FRAME_BYTES = 128 * 1024
+OFFLINE_CHECK_DELAY_S = 60
 
 
 def _token(raw_event: dict[str, Any]) -> str:
@@ -22,9 +33,8 @@ def _token(raw_event: dict[str, Any]) -> str:
     return str(headers.get("authorization") or query.get("token") or "")
 
 
-def on_connect(app: Chalice, event: Any) -> dict[str, Any]:
-    raw = event.to_dict()
-    agent = registry.authenticate(_token(raw))
+def on_connect(event: Any) -> dict[str, Any]:
+    agent = registry.authenticate(_token(event.to_dict()))
     if agent is None:
         logger.warning("agent connect refused", extra={"connection_id": event.connection_id})
         return {"statusCode": 403}
@@ -35,53 +45,126 @@ def on_connect(app: Chalice, event: Any) -> dict[str, Any]:
     )
     if replaced:
         # One live connection per agent: the newest wins, the old one is closed.
-        push.close(app, replaced)
+        push.close(replaced)
     return {"statusCode": 200}
 
 
-def on_disconnect(app: Chalice, event: Any) -> None:
+def on_disconnect(event: Any) -> None:
     agent = registry.detach_connection(event.connection_id)
     logger.info(
         "agent disconnected",
         extra={"agent_id": agent.agent_id if agent else None, "connection_id": event.connection_id},
     )
+    if agent is not None:
+        # If it has not come back within a minute, its sessions are offline.
+        queues.send(
+            queues.JOBS,
+            {"kind": "agent_offline_check", "agent_id": agent.agent_id},
+            delay_seconds=OFFLINE_CHECK_DELAY_S,
+        )
 
 
-def send_error(
-    app: Chalice, connection_id: str, code: str, message: str, details: Any = None
-) -> None:
-    frame = push.frame("error", code=code, message=message, details=details)
-    push.send(app, connection_id, json.dumps(frame))
+def send_error(connection_id: str, code: str, message: str, details: Any = None) -> None:
+    push.send_frame(connection_id, ErrorFrame(code=code, message=message, details=details))
 
 
-def on_message(app: Chalice, event: Any) -> None:
+def on_message(event: Any) -> None:
     connection_id = event.connection_id
     agent = registry.agent_for_connection(connection_id)
     if agent is None:
-        send_error(app, connection_id, "not_connected", "This connection is not an agent's.")
-        push.close(app, connection_id)
-        return
-    body = event.body or ""
-    if len(body.encode("utf-8", "replace")) > MAX_FRAME_BYTES:
-        send_error(app, connection_id, "frame_too_large", "Frames are limited to 128 KiB.")
+        send_error(connection_id, "not_connected", "This connection is not an agent's.")
+        push.close(connection_id)
         return
     try:
-        frame = json.loads(body)
-    except ValueError:
-        send_error(app, connection_id, "invalid_json", "The frame is not valid JSON.")
+        frame = parse_agent_frame(event.body or "")
+    except ProtocolError as error:
+        logger.warning("bad frame", extra={"agent_id": agent.agent_id, "code": error.code})
+        send_error(connection_id, error.code, error.message, error.details)
         return
-    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-        send_error(app, connection_id, "invalid_frame", "A frame is an object with a type.")
-        return
-    handler = HANDLERS.get(frame["type"])
+    handler = HANDLERS.get(frame.type)
     if handler is None:
-        send_error(app, connection_id, "unknown_type", f"Unknown frame type {frame['type']!r}.")
+        send_error(
+            connection_id,
+            "unsupported",
+            f"This server does not handle {frame.type!r} frames yet.",
+            {"type": frame.type},
+        )
         return
-    handler(app, agent, connection_id, frame)
+    try:
+        handler(agent, connection_id, frame)
+    except sessions.SessionNotOwned as error:
+        logger.warning(
+            "agent spoke about a session it does not hold",
+            extra={"agent_id": agent.agent_id, "session_id": str(error)},
+        )
+        send_error(
+            connection_id,
+            "not_your_session",
+            "That session is not assigned to you.",
+            {"session_id": str(error)},
+        )
+        return
+    if frame.seq is not None:
+        push.send_frame(connection_id, Receipt(seqs=[frame.seq]))
 
 
-def _heartbeat(app: Chalice, agent: AgentModel, connection_id: str, frame: dict[str, Any]) -> None:
-    agent.update(actions=[AgentModel.last_heartbeat_at.set(now_ms())])
+def _hello(agent: AgentModel, connection_id: str, frame: Hello) -> None:
+    agent.update(
+        actions=[
+            AgentModel.version.set(frame.agent_version),
+            AgentModel.last_heartbeat_at.set(now_ms()),
+        ]
+    )
+    push.send_frame(connection_id, sessions.reconcile(agent, frame.sessions))
 
 
-HANDLERS = {"heartbeat": _heartbeat}
+def _heartbeat(agent: AgentModel, connection_id: str, frame: Heartbeat) -> None:
+    agent.update(
+        actions=[
+            AgentModel.last_heartbeat_at.set(now_ms()),
+            AgentModel.metrics.set(
+                {
+                    "sessions_running": frame.sessions_running,
+                    "rss_bytes": frame.rss_bytes,
+                    "cpu_percent": frame.cpu_percent,
+                    "uptime_s": frame.uptime_s,
+                }
+            ),
+        ]
+    )
+
+
+def _session_state(agent: AgentModel, connection_id: str, frame: SessionStateFrame) -> None:
+    sessions.apply_report(agent, frame)
+
+
+def _pull(agent: AgentModel, connection_id: str, frame: Pull) -> None:
+    sessions.session_of_agent(agent, frame.session_id)
+    # Nothing is queued for sending until campaigns exist: an empty batch says so.
+    push.send_frame(
+        connection_id,
+        Batch(
+            session_id=frame.session_id,
+            messages=[],
+            pacing=Pacing(min_gap_s=20, max_gap_s=60, daily_cap=0),
+        ),
+    )
+
+
+HANDLERS: dict[str, Callable[[AgentModel, str, Any], None]] = {
+    "hello": _hello,
+    "heartbeat": _heartbeat,
+    "session_state": _session_state,
+    "pull": _pull,
+}
+
+
+def offline_check(agent_id: str) -> int:
+    """Delayed after a disconnect: still gone? Then its sessions are offline."""
+    try:
+        agent = registry.get_agent(agent_id)
+    except Exception:
+        return 0
+    if sessions.agent_online(agent):
+        return 0
+    return sessions.mark_agent_offline(agent)

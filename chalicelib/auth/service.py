@@ -98,12 +98,14 @@ def get_user(user_id: str) -> UserModel:
         raise NotFound("No such user.") from None
 
 
-def _throttle_login(email: str, source_ip: str) -> None:
+def _login_buckets(email: str, source_ip: str) -> list[tuple[str, ratelimit.Rate]]:
     s = settings()
     per_email = s.login_attempts_per_15min_email
     per_source = s.login_attempts_per_15min_source
-    ratelimit.consume(f"login-email:{email}", ratelimit.Rate(per_email, 900, per_email))
-    ratelimit.consume(f"login-ip:{source_ip}", ratelimit.Rate(per_source, 900, per_source))
+    return [
+        (f"login-email:{email}", ratelimit.Rate(per_email, 900, per_email)),
+        (f"login-ip:{source_ip}", ratelimit.Rate(per_source, 900, per_source)),
+    ]
 
 
 def login(
@@ -114,13 +116,21 @@ def login(
         email = normalise_email(email)
     except ValidationFailed:
         raise failure from None
-    _throttle_login(email, source_ip)
+    # Only failures spend tokens; an exhausted bucket refuses even the right password.
+    buckets = _login_buckets(email, source_ip)
+    for bucket, rate in buckets:
+        ratelimit.check(bucket, rate)
     user = find_user_by_email(email)
     if user is None or not user.password_hash:
         passwords.verify_password(passwords.dummy_hash(), password)  # same cost either way
+        ok = False
+    else:
+        ok = passwords.verify_password(user.password_hash, password)
+    if not ok or user is None:
+        for bucket, rate in buckets:
+            ratelimit.consume(bucket, rate)
         raise failure
-    if not passwords.verify_password(user.password_hash, password):
-        raise failure
+    assert user.password_hash
     if passwords.needs_rehash(user.password_hash):
         user.update(actions=[UserModel.password_hash.set(passwords.hash_password(password))])
     return issue_token(user, label or "login")

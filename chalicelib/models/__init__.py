@@ -7,6 +7,7 @@ from pynamodb.attributes import TTLAttribute
 from pynamodb.models import Model
 
 from chalicelib.models.agents import AgentModel, ConnectionModel
+from chalicelib.models.sessions import NotificationModel, WaSessionModel
 from chalicelib.models.system import RateLimitModel, SystemModel
 from chalicelib.models.tokens import ApiTokenModel, PasswordResetModel
 from chalicelib.models.users import UserModel
@@ -19,6 +20,8 @@ TABLE_MODELS: list[type[Model]] = [
     SystemModel,
     AgentModel,
     ConnectionModel,
+    WaSessionModel,
+    NotificationModel,
 ]
 
 

@@ -27,6 +27,8 @@ class AgentModel(Model):
     name = UnicodeAttribute()
     token_hash = UnicodeAttribute()
     capacity = NumberAttribute(default=10)
+    # Sessions placed on it; moved with conditional ADDs so placement never overfills.
+    session_count = NumberAttribute(default=0)
     created_at = NumberAttribute()
     connection_id = UnicodeAttribute(null=True)
     connected_at = NumberAttribute(null=True)

@@ -79,16 +79,19 @@ class Stack:
         from chalicelib import push
 
         app = app_module.app
+        self._seed_demo()
         self._start_ws_gateway(app)
         push.configure(app)
         self._start_http(app)
         self._start_event_sources(app)
-        self._seed_demo()
         log.info("ready in %.1f s; stop with Ctrl-C", time.perf_counter() - started)
 
     def _start_aws(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        from infra.local.moto_atomic import serialise_dynamodb_writes
+
+        serialise_dynamodb_writes()
         server = ThreadedMotoServer(ip_address=self.ports.host, port=self.ports.aws, verbose=False)
         server.start()
         self.parts.append(server)

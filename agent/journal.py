@@ -1,0 +1,221 @@
+"""SQLite journal (stdlib sqlite3, WAL): the outbox of frames awaiting a cloud receipt, and
+the send journal that guarantees a message is never handed to OpenWA twice.
+
+Send rows move ``journalled -> sent | failed``; a row still ``journalled`` when the agent
+starts again was maybe sent, so it becomes ``unknown`` and is reported, never retried.
+Finished rows carry ``reported = 0`` until they are packed into a ``results`` frame in the
+same transaction that puts that frame in the outbox, so a crash loses no result.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY, frame TEXT NOT NULL, created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sends (
+    campaign_id TEXT NOT NULL, phone TEXT NOT NULL, session_id TEXT NOT NULL,
+    to_id TEXT NOT NULL, status TEXT NOT NULL, wa_message_id TEXT, reason TEXT,
+    created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, reported INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (campaign_id, phone));
+CREATE INDEX IF NOT EXISTS sends_unreported ON sends (reported, status);
+CREATE INDEX IF NOT EXISTS sends_wa_id ON sends (wa_message_id);
+CREATE INDEX IF NOT EXISTS sends_session_day ON sends (session_id, status, updated_ms);
+"""
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass(frozen=True)
+class SendRow:
+    campaign_id: str
+    phone: str
+    session_id: str
+    status: str
+    wa_message_id: str | None
+    reason: str | None
+    updated_ms: int
+
+
+class Journal:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ------------------------------------------------------------------ outbox
+    def _next_seq(self) -> int:
+        row = self._db.execute("SELECT value FROM meta WHERE key='next_seq'").fetchone()
+        seq = int(row[0]) if row else 1
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('next_seq', ?)", (str(seq + 1),))
+        return seq
+
+    def _add_frame(self, frame: dict[str, Any]) -> int:
+        seq = self._next_seq()
+        body = dict(frame, seq=seq)
+        self._db.execute(
+            "INSERT INTO outbox VALUES (?, ?, ?)",
+            (seq, json.dumps(body, separators=(",", ":")), now_ms()),
+        )
+        return seq
+
+    def add_frame(self, frame: dict[str, Any]) -> int:
+        """Store a frame (a JSON-able dict without seq); returns its seq."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                seq = self._add_frame(frame)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return seq
+
+    def outbox_after(self, seq: int, limit: int = 100) -> list[tuple[int, str]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, frame FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+            )
+            return [(int(s), str(f)) for s, f in rows]
+
+    def receipt(self, seqs: list[int]) -> int:
+        with self._lock:
+            cur = self._db.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in seqs])
+            return cur.rowcount
+
+    def outbox_size(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+
+    # ------------------------------------------------------------------ send journal
+    def journal_send(self, campaign_id: str, phone: str, session_id: str, to_id: str) -> bool:
+        """Record intent to send, BEFORE calling OpenWA. False if this recipient was ever
+        journalled before (whatever happened then): it must not be sent again."""
+        with self._lock:
+            ts = now_ms()
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO sends (campaign_id, phone, session_id, to_id, status,"
+                " created_ms, updated_ms) VALUES (?, ?, ?, ?, 'journalled', ?, ?)",
+                (campaign_id, phone, session_id, to_id, ts, ts),
+            )
+            return cur.rowcount == 1
+
+    def finish_send(
+        self,
+        campaign_id: str,
+        phone: str,
+        status: str,
+        wa_message_id: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        if status not in ("sent", "failed", "unknown"):
+            raise ValueError(status)
+        with self._lock:
+            self._db.execute(
+                "UPDATE sends SET status=?, wa_message_id=?, reason=?, updated_ms=?"
+                " WHERE campaign_id=? AND phone=? AND status='journalled'",
+                (status, wa_message_id, reason, now_ms(), campaign_id, phone),
+            )
+
+    def recover_unconfirmed(self) -> int:
+        """At startup: every send still 'journalled' may or may not have gone out."""
+        with self._lock:
+            cur = self._db.execute(
+                "UPDATE sends SET status='unknown', reason=NULL, updated_ms=?"
+                " WHERE status='journalled'",
+                (now_ms(),),
+            )
+            return cur.rowcount
+
+    def get_send(self, campaign_id: str, phone: str) -> SendRow | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT campaign_id, phone, session_id, status, wa_message_id, reason, updated_ms"
+                " FROM sends WHERE campaign_id=? AND phone=?",
+                (campaign_id, phone),
+            ).fetchone()
+        return SendRow(*row) if row else None
+
+    def is_our_message(self, wa_message_id: str) -> bool:
+        with self._lock:
+            return (
+                self._db.execute(
+                    "SELECT 1 FROM sends WHERE wa_message_id=?", (wa_message_id,)
+                ).fetchone()
+                is not None
+            )
+
+    def sent_since(self, session_id: str, since_ms: int) -> int:
+        with self._lock:
+            return int(
+                self._db.execute(
+                    "SELECT COUNT(*) FROM sends WHERE session_id=? AND status IN ('sent','unknown')"
+                    " AND updated_ms >= ?",
+                    (session_id, since_ms),
+                ).fetchone()[0]
+            )
+
+    def unreported_count(self) -> int:
+        with self._lock:
+            return int(
+                self._db.execute(
+                    "SELECT COUNT(*) FROM sends WHERE reported=0 AND status != 'journalled'"
+                ).fetchone()[0]
+            )
+
+    def pack_results(self, limit: int = 50) -> int | None:
+        """Move up to ``limit`` finished, unreported sends into one outbox ``results`` frame
+        (one transaction). Returns the frame's seq, or None if nothing was pending."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                rows = self._db.execute(
+                    "SELECT campaign_id, phone, session_id, status, wa_message_id, reason,"
+                    " updated_ms FROM sends WHERE reported=0 AND status != 'journalled'"
+                    " ORDER BY updated_ms LIMIT ?",
+                    (limit,),
+                ).fetchall()
+                if not rows:
+                    self._db.execute("ROLLBACK")
+                    return None
+                items = []
+                for cid, phone, sid, status, wa_id, reason, ts in rows:
+                    item: dict[str, Any] = {
+                        "campaign_id": cid,
+                        "phone": phone,
+                        "session_id": sid,
+                        "outcome": status,
+                        "ts": ts,
+                    }
+                    if wa_id:
+                        item["wa_message_id"] = wa_id
+                    if reason:
+                        item["reason"] = reason
+                    items.append(item)
+                seq = self._add_frame({"type": "results", "v": 1, "items": items})
+                self._db.executemany(
+                    "UPDATE sends SET reported=1 WHERE campaign_id=? AND phone=?",
+                    [(r[0], r[1]) for r in rows],
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return seq

@@ -1,0 +1,464 @@
+"""Simulation core of one OpenWA session. No sockets: it talks to the outside through a
+:class:`SimSink` (events, webhooks, exit), and timers run on the running asyncio loop.
+
+A connected idle session holds no timers, so thousands fit in one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import json
+import logging
+import os
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import segno
+
+log = logging.getLogger("openwa_sim")
+
+OPENWA_VERSION = "4.76.0"
+DEFAULT_ACK_DELAYS: dict[int, float] = {1: 0.2, 2: 0.5, 3: 1.0}
+_WA_ID = re.compile(r"^([0-9]{6,15})@c\.us$")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def parse_ack_delays(text: str) -> dict[int, float]:
+    """``"1:0.2,2:0.5,3:1.0"`` -> ``{1: 0.2, 2: 0.5, 3: 1.0}``; an empty string means no acks."""
+    out: dict[int, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        level, _, delay = part.partition(":")
+        ack = int(level)
+        if not -1 <= ack <= 4:
+            raise ValueError(f"ack level out of range: {ack}")
+        out[ack] = float(delay)
+    return out
+
+
+def qr_png_data_url(payload: str) -> str:
+    buf = io.BytesIO()
+    segno.make_qr(payload, error="m").save(buf, kind="png", scale=6, border=4)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+class SimSink(Protocol):
+    def ev(self, namespace: str, data: Any) -> None: ...  # --ev startup events
+    def ready(self, payload: dict[str, Any]) -> None: ...  # --ready-webhook
+    def webhook(self, event: str, data: Any) -> None: ...  # -w listener events
+    def exit(self, code: int, abrupt: bool) -> None: ...  # process exit request
+
+
+class NullSink:
+    def ev(self, namespace: str, data: Any) -> None:
+        pass
+
+    def ready(self, payload: dict[str, Any]) -> None:
+        pass
+
+    def webhook(self, event: str, data: Any) -> None:
+        pass
+
+    def exit(self, code: int, abrupt: bool) -> None:
+        pass
+
+
+class UnknownMethod(Exception):
+    pass
+
+
+class SimError(Exception):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+@dataclass
+class SimConfig:
+    session_id: str = "session"
+    data_path: Path = field(default_factory=Path.cwd)
+    state_file: Path | None = None
+    qr_timeout_s: float = 60.0  # multi-device: the QR phase lasts 2 x this (0: forever)
+    qr_refresh_s: float = 20.0
+    auto_scan_s: float | None = None
+    phone: str = "+447700900123"
+    ack_delays: dict[int, float] = field(default_factory=lambda: dict(DEFAULT_ACK_DELAYS))
+    record_path: Path | None = None
+    scan_base_url: str = "http://127.0.0.1:0"
+    api_key: str | None = None
+
+    def resolved_state_file(self) -> Path:
+        return self.state_file or self.data_path / f"{self.session_id}.data.json"
+
+
+class SimSession:
+    """One simulated WhatsApp Web session: QR phase, login, REST methods, faults."""
+
+    def __init__(self, config: SimConfig, sink: SimSink | None = None) -> None:
+        self.config = config
+        self.sink: SimSink = sink or NullSink()
+        self.state = "STARTING"  # STARTING, QR, CONNECTED, DISCONNECTED, BANNED, LOGGED_OUT, DEAD
+        self.connection_state = "OPENING"
+        self.host_phone: str | None = None
+        self.nonce: str | None = None
+        self.not_on_whatsapp: set[str] = set()
+        self.rate_limited_until = 0.0
+        self.stall_s = 0.0  # hold send replies this long after sending (crash-mid-send tests)
+        self.sent_count = 0
+        self._timers: list[asyncio.TimerHandle] = []
+        self._qr_deadline: float | None = None
+        self._record_fh: io.TextIOWrapper | None = None
+        self._on_login: list[Callable[[], None]] = []
+
+    # ------------------------------------------------------------------ lifecycle
+    def on_login(self, callback: Callable[[], None]) -> None:
+        self._on_login.append(callback)
+
+    def start(self) -> None:
+        """Begin the startup sequence. Must be called with a running event loop."""
+        for text in (
+            "Starting",
+            f"Version: {OPENWA_VERSION}",
+            "Initializing WA",
+            "Launching Browser",
+            "Loading session data",
+        ):
+            self.sink.ev("STARTUP", text)
+        linked = self._load_state()
+        if linked:
+            self.sink.ev("STARTUP", "Existing session data detected")
+            self._login(linked, scanned=False)
+            return
+        sid = self.config.session_id
+        self.sink.ev("STARTUP", f"No session data file found for session : {sid}")
+        self.state = "QR"
+        self.connection_state = "PAIRING"
+        loop = asyncio.get_running_loop()
+        if self.config.qr_timeout_s > 0:
+            self._qr_deadline = loop.time() + 2 * self.config.qr_timeout_s
+        self._show_qr()
+        if self.config.auto_scan_s is not None:
+            self._later(self.config.auto_scan_s, self._auto_scan)
+
+    def _later(self, delay: float, fn: Callable[[], None]) -> None:
+        loop = asyncio.get_running_loop()
+        handle = loop.call_later(delay, fn)
+        if len(self._timers) >= 32:  # drop handles that have already fired
+            now = loop.time()
+            self._timers = [t for t in self._timers if not t.cancelled() and t.when() > now]
+        self._timers.append(handle)
+
+    def _cancel_timers(self) -> None:
+        for t in self._timers:
+            t.cancel()
+        self._timers.clear()
+
+    def scan_url(self, nonce: str) -> str:
+        return f"{self.config.scan_base_url}/sim/scan/{nonce}"
+
+    def _show_qr(self) -> None:
+        if self.state != "QR":
+            return
+        loop = asyncio.get_running_loop()
+        if self._qr_deadline is not None and loop.time() >= self._qr_deadline:
+            self.sink.ev("STARTUP", "qrTimeout")
+            self._die(0)
+            return
+        self.nonce = secrets.token_urlsafe(12)
+        self.sink.ev("qr", qr_png_data_url(self.scan_url(self.nonce)))
+        delay = self.config.qr_refresh_s
+        if self._qr_deadline is not None:
+            delay = max(0.0, min(delay, self._qr_deadline - loop.time()))
+        self._later(delay, self._show_qr)
+
+    def _auto_scan(self) -> None:
+        if self.state == "QR" and self.nonce is not None:
+            self.scan(self.nonce, self.config.phone)
+
+    def scan(self, nonce: str, phone: str) -> bool:
+        """A phone scanned the QR whose URL carried ``nonce``. False if stale or not in QR."""
+        if self.state != "QR" or nonce != self.nonce:
+            return False
+        if not re.fullmatch(r"\+[1-9][0-9]{6,14}", phone):
+            return False
+        self.sink.ev("STARTUP", "successfulScan")
+        self._login(phone, scanned=True)
+        return True
+
+    def _login(self, phone: str, scanned: bool) -> None:
+        self._cancel_timers()
+        self.nonce = None
+        self.host_phone = phone
+        self.state = "CONNECTED"
+        self.connection_state = "CONNECTED"
+        self._save_state()
+        self.sink.ev("STARTUP", "Client is ready")
+        for cb in self._on_login:
+            cb()
+        self.sink.ready(
+            {
+                "ts": now_ms(),
+                "sessionId": self.config.session_id,
+                "namespace": "READY",
+                "data": {
+                    "key": self.config.api_key,
+                    "hostNumber": phone.lstrip("+"),
+                    "sessionId": self.config.session_id,
+                },
+            }
+        )
+        self.sink.webhook("onStateChanged", "CONNECTED")
+
+    def _die(self, code: int, abrupt: bool = False) -> None:
+        self._cancel_timers()
+        self.state = "DEAD"
+        if self._record_fh is not None:
+            self._record_fh.close()
+            self._record_fh = None
+        self.sink.exit(code, abrupt)
+
+    def close(self) -> None:
+        self._cancel_timers()
+        if self._record_fh is not None:
+            self._record_fh.close()
+            self._record_fh = None
+
+    # ------------------------------------------------------------------ persistence
+    def _load_state(self) -> str | None:
+        path = self.config.resolved_state_file()
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        phone = data.get("phone") if isinstance(data, dict) else None
+        return phone if isinstance(phone, str) else None
+
+    def _save_state(self) -> None:
+        path = self.config.resolved_state_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"phone": self.host_phone, "linked_at": now_ms()}))
+        os.replace(tmp, path)
+
+    def _forget_state(self) -> None:
+        self.config.resolved_state_file().unlink(missing_ok=True)
+
+    def _record(self, entry: dict[str, Any]) -> None:
+        if self.config.record_path is None:
+            return
+        if self._record_fh is None:
+            self._record_fh = open(self.config.record_path, "a", encoding="utf-8")  # noqa: SIM115
+        self._record_fh.write(json.dumps(entry) + "\n")
+        self._record_fh.flush()
+
+    # ------------------------------------------------------------------ REST methods
+    def call(self, method: str, args: dict[str, Any]) -> Any:
+        """Run one REST method; returns ``response`` or raises SimError/UnknownMethod."""
+        handler = _METHODS.get(method)
+        if handler is None:
+            raise UnknownMethod(method)
+        return handler(self, args)
+
+    def _require_connected(self) -> None:
+        if self.state == "BANNED":
+            raise SimError("SessionError", "session is banned (TOS_BLOCK)")
+        if self.state != "CONNECTED":
+            raise SimError("SessionError", f"session not connected: {self.connection_state}")
+
+    @staticmethod
+    def _wa_id(value: Any, arg: str) -> str:
+        if not isinstance(value, str) or not _WA_ID.match(value):
+            raise SimError("InvalidChatId", f"{arg} must be <digits>@c.us, got {value!r}")
+        return value
+
+    def _send(self, args: dict[str, Any], kind: str) -> str:
+        self._require_connected()
+        to = self._wa_id(args.get("to"), "to")
+        if time.monotonic() < self.rate_limited_until:
+            raise SimError("RateLimited", "rate-overlimit: too many messages, slow down")
+        if to in self.not_on_whatsapp:
+            raise SimError("NotOnWhatsApp", f"{to} is not registered on WhatsApp (404)")
+        if kind == "text":
+            content = args.get("content")
+            if not isinstance(content, str) or not content:
+                raise SimError("InvalidArgument", "content must be a non-empty string")
+        else:
+            file = args.get("file")
+            if not isinstance(file, str) or not file:
+                raise SimError("InvalidArgument", "file must be a URL or data URL")
+        self.sent_count += 1
+        msg_id = f"true_{to}_3EB0{secrets.token_hex(8).upper()}"
+        self._record(
+            {
+                "ts": now_ms(),
+                "session_id": self.config.session_id,
+                "id": msg_id,
+                "to": to,
+                "kind": kind,
+                "content": args.get("content") if kind == "text" else args.get("caption"),
+                "file": args.get("filename") if kind != "text" else None,
+            }
+        )
+        for ack, delay in sorted(self.config.ack_delays.items(), key=lambda kv: kv[1]):
+            self._later(delay, lambda a=ack: self._emit_ack(msg_id, to, a))  # type: ignore[misc]
+        return msg_id
+
+    def _emit_ack(self, msg_id: str, to: str, ack: int) -> None:
+        if self.state in ("DEAD", "LOGGED_OUT"):
+            return
+        self.sink.webhook(
+            "onAck",
+            {
+                "id": msg_id,
+                "ack": ack,
+                "to": to,
+                "from": self._host_wid(),
+                "fromMe": True,
+                "t": now_ms() // 1000,
+            },
+        )
+
+    def _check_number(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._require_connected()
+        cid = self._wa_id(args.get("contactId"), "contactId")
+        exists = cid not in self.not_on_whatsapp
+        user = cid.split("@")[0]
+        return {
+            "id": {"server": "c.us", "user": user, "_serialized": cid},
+            "status": 200 if exists else 404,
+            "isBusiness": False,
+            "canReceiveMessage": exists,
+            "numberExists": exists,
+        }
+
+    def _logout(self, _args: dict[str, Any]) -> bool:
+        self._require_connected()
+        asyncio.get_running_loop().call_soon(self._do_logout)
+        return True
+
+    def _do_logout(self) -> None:
+        if self.state == "DEAD":
+            return
+        self.state = "LOGGED_OUT"
+        self.connection_state = "UNPAIRED"
+        self._forget_state()
+        self.sink.webhook("onLogout", True)
+        self._die(0)
+
+    def _kill(self, _args: dict[str, Any]) -> bool:
+        asyncio.get_running_loop().call_soon(self._die, 0)
+        return True
+
+    def _connection_state(self, _args: dict[str, Any]) -> str:
+        return self.connection_state
+
+    def _host_number(self, _args: dict[str, Any]) -> str:
+        self._require_connected()
+        return (self.host_phone or "").lstrip("+")
+
+    def _get_me(self, _args: dict[str, Any]) -> dict[str, Any]:
+        self._require_connected()
+        digits = (self.host_phone or "").lstrip("+")
+        return {
+            "wid": f"{digits}@c.us",
+            "me": {"user": digits, "_serialized": f"{digits}@c.us"},
+            "pushname": "wacast sim",
+        }
+
+    def _simulate_typing(self, args: dict[str, Any]) -> bool:
+        self._require_connected()
+        self._wa_id(args.get("to"), "to")
+        return True
+
+    # ------------------------------------------------------------------ faults & inbound
+    def fault(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+        if kind == "ban":
+            self.state = "BANNED"
+            self.connection_state = "TOS_BLOCK"
+            self.sink.ev("critical_internal_message", "TEMP_BAN")
+            self.sink.webhook("onStateChanged", "TOS_BLOCK")
+        elif kind == "logout":
+            self._do_logout()
+        elif kind == "disconnect":
+            state = str(params.get("state", "CONFLICT"))
+            self.state = "DISCONNECTED"
+            self.connection_state = state
+            self.sink.webhook("onStateChanged", state)
+            duration = params.get("duration_s")
+            if isinstance(duration, int | float) and duration > 0:
+                self._later(float(duration), self._reconnect)
+        elif kind == "reconnect":
+            self._reconnect()
+        elif kind == "crash":
+            self._die(1, abrupt=True)
+        elif kind == "not_on_whatsapp":
+            numbers = params.get("numbers", [])
+            if not isinstance(numbers, list):
+                raise ValueError("numbers must be a list")
+            for n in numbers:
+                digits = str(n).lstrip("+").removesuffix("@c.us")
+                self.not_on_whatsapp.add(f"{digits}@c.us")
+        elif kind == "rate_limit":
+            self.rate_limited_until = time.monotonic() + float(params.get("duration_s", 30))
+        elif kind == "stall":
+            self.stall_s = float(params.get("seconds", 30))
+        elif kind == "ack_timing":
+            delays = params.get("delays", "")
+            self.config.ack_delays = (
+                parse_ack_delays(delays)
+                if isinstance(delays, str)
+                else {int(k): float(v) for k, v in dict(delays).items()}
+            )
+        else:
+            raise ValueError(f"unknown fault kind: {kind}")
+        return {"ok": True, "kind": kind}
+
+    def _reconnect(self) -> None:
+        if self.state == "DISCONNECTED":
+            self.state = "CONNECTED"
+            self.connection_state = "CONNECTED"
+            self.sink.webhook("onStateChanged", "CONNECTED")
+
+    def _host_wid(self) -> str:
+        return f"{(self.host_phone or '').lstrip('+')}@c.us"
+
+    def inbound(self, from_phone: str, body: str) -> str:
+        digits = from_phone.lstrip("+")
+        msg_id = f"false_{digits}@c.us_3EB0{secrets.token_hex(8).upper()}"
+        self.sink.webhook(
+            "onMessage",
+            {
+                "id": msg_id,
+                "from": f"{digits}@c.us",
+                "to": self._host_wid(),
+                "body": body,
+                "type": "chat",
+                "fromMe": False,
+                "t": now_ms() // 1000,
+            },
+        )
+        return msg_id
+
+
+_METHODS: dict[str, Callable[[SimSession, dict[str, Any]], Any]] = {
+    "sendText": lambda s, a: s._send(a, "text"),
+    "sendImage": lambda s, a: s._send(a, "image"),
+    "sendFile": lambda s, a: s._send(a, "file"),
+    "checkNumberStatus": SimSession._check_number,
+    "getConnectionState": SimSession._connection_state,
+    "getHostNumber": SimSession._host_number,
+    "getMe": SimSession._get_me,
+    "simulateTyping": SimSession._simulate_typing,
+    "logout": SimSession._logout,
+    "kill": SimSession._kill,
+}

@@ -1,0 +1,1 @@
+"""Benchmarks: each bench_*.py prints comparable figures. `make bench` runs them all."""

@@ -1,0 +1,1 @@
+"""WhatsApp sessions: placement on agents, the state machine, health."""

@@ -33,6 +33,7 @@ from chalicelib.config import resource_name
 from chalicelib.gateway_responses import GATEWAY_RESPONSES
 from chalicelib.models import TABLE_MODELS
 from chalicelib.queues import QUEUES, QueueSpec
+from infra.aws.bundle import strip_runtime_provided
 from infra.aws.schema import table_properties
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -110,6 +111,14 @@ def chalice_stage_config(stage: str) -> dict[str, Any]:
     return merged
 
 
+class ChaliceApp(Chalice):
+    """chalice.cdk's construct, with the bundle trimmed before it becomes an asset."""
+
+    def _package_app(self) -> None:
+        super()._package_app()
+        strip_runtime_provided(Path(self._sam_package_dir) / "deployment.zip")
+
+
 class WacastStack(cdk.Stack):
     """One stage of wacast. The stack's construct id must be the Chalice stage name:
     chalice.cdk takes the stage from ``scope.to_string()``."""
@@ -130,7 +139,7 @@ class WacastStack(cdk.Stack):
         self.uploads, self.media = self._data_buckets()
         self.identity_arn = self._mail_identity()
         self.alarm_topic = self._alarm_topic()
-        self.chalice = self._chalice_app(work_dir)
+        self.chalice: ChaliceApp = self._chalice_app(work_dir)
         self.sam = self._read_sam()
         self._gateway_responses()
         self._websocket_stage()
@@ -266,7 +275,7 @@ class WacastStack(cdk.Stack):
 
     # --- the Chalice app --------------------------------------------------------
 
-    def _chalice_app(self, work_dir: Path) -> Chalice:
+    def _chalice_app(self, work_dir: Path) -> ChaliceApp:
         # autogen_policy is off: Chalice gives each function its own role with this
         # placeholder policy, which _wire_functions replaces with the real one.
         placeholder = work_dir / "placeholder-policy.json"
@@ -281,7 +290,7 @@ class WacastStack(cdk.Stack):
         previous = os.getcwd()
         os.chdir(work_dir)  # chalice.cdk writes its chalice.out/ into the cwd
         try:
-            return Chalice(
+            return ChaliceApp(
                 self,
                 "Chalice",
                 source_dir=str(PROJECT_DIR),

@@ -279,3 +279,21 @@ def test_cfn_lint_finds_no_errors(dev_path: Path, synthesised: Callable[[str], P
         )
         # cfn-lint's exit code is a bit set: 2 errors, 4 warnings, 8 informational.
         assert done.returncode in (0, 4, 8, 12), f"{done.stdout}\n{done.stderr}"
+
+
+def test_lambda_bundle_leaves_the_aws_sdk_to_the_runtime(dev_path: Path, dev: Template) -> None:
+    import zipfile
+
+    keys = {
+        f["Properties"]["CodeUri"]["Key"]
+        for f in resources(dev, "AWS::Serverless::Function").values()
+    }
+    assert len(keys) == 1  # one bundle for every function
+    bundle = dev_path.parent / f"asset.{keys.pop()}"
+    with zipfile.ZipFile(bundle) as z:
+        names = z.namelist()
+        unzipped = sum(i.file_size for i in z.infolist())
+    tops = {n.split("/", 1)[0] for n in names}
+    assert not tops & {"boto3", "botocore", "s3transfer"}
+    assert {"app.py", "chalicelib", "pynamodb", "pydantic"} <= tops
+    assert unzipped < 80 * 1024 * 1024

@@ -298,6 +298,9 @@ def session_of_agent(agent: AgentModel, session_id: str) -> WaSessionModel:
 
 def apply_report(agent: AgentModel, frame: SessionStateFrame) -> bool:
     session = session_of_agent(agent, frame.session_id)
+    if frame.state.value in CLOUD_OWNED:
+        # An agent stops sessions when it shuts down; only the user's delete stops one here.
+        return False
     return _transition(
         session,
         frame.state.value,

@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -52,6 +53,8 @@ class Stack:
     stop_event: threading.Event = field(default_factory=threading.Event)
     parts: list[Any] = field(default_factory=list)
     demo: dict[str, str] = field(default_factory=dict)
+    agent_process: subprocess.Popen[bytes] | None = None
+    agent_dir: str | None = None
 
     def prepare_environment(self) -> None:
         env = os.environ
@@ -84,6 +87,8 @@ class Stack:
         push.configure(app)
         self._start_http(app)
         self._start_event_sources(app)
+        if os.environ.get("WACAST_LOCAL_AGENT", "1") != "0":
+            self._start_agent()
         log.info("ready in %.1f s; stop with Ctrl-C", time.perf_counter() - started)
 
     def _start_aws(self) -> None:
@@ -164,7 +169,52 @@ class Stack:
         self.demo = {"email": email, "password": password}
         log.info("demo      sign in as %s / %s (an admin)", email, password)
 
+    def _start_agent(self) -> None:
+        """One agent on this host, driving the OpenWA simulator (the production code path)."""
+        import shlex
+        import tempfile
+
+        from chalicelib.agents import registry
+
+        agent, token = registry.create_agent("local-mac-mini", capacity=20)
+        self.agent_dir = tempfile.mkdtemp(prefix="wacast-agent-")
+        auto_scan = os.environ.get("WACAST_SIM_AUTO_SCAN", "3")
+        command = [sys.executable, "-m", "agent.openwa_sim"]
+        if auto_scan not in ("", "0"):
+            command += ["--sim-auto-scan", auto_scan]
+        env = {
+            **os.environ,
+            "WACAST_SERVER_URL": f"ws://{self.ports.host}:{self.ports.ws}",
+            "WACAST_AGENT_TOKEN": token,
+            "WACAST_AGENT_DATA_DIR": self.agent_dir,
+            "WACAST_OPENWA_COMMAND": os.environ.get("WACAST_LOCAL_OPENWA_COMMAND")
+            or shlex.join(command),
+        }
+        self.agent_process = subprocess.Popen([sys.executable, "-m", "agent"], cwd=ROOT, env=env)
+        log.info(
+            "agent     %s (pid %d) with the OpenWA simulator%s",
+            agent.agent_id,
+            self.agent_process.pid,
+            f", auto-scan after {auto_scan} s" if auto_scan not in ("", "0") else "",
+        )
+
+    def _stop_agent(self) -> None:
+        import shutil
+
+        process = self.agent_process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                log.warning("agent did not stop in 20 s; killing it")
+                process.kill()
+                process.wait()
+        if self.agent_dir:
+            shutil.rmtree(self.agent_dir, ignore_errors=True)
+
     def stop(self) -> None:
+        self._stop_agent()
         self.stop_event.set()
         for part in reversed(self.parts):
             try:

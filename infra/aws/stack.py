@@ -499,6 +499,17 @@ class WacastStack(cdk.Stack):
                         resource="secret",
                         resource_name=f"wacast/{self.settings.stage}/*",
                         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                    ),
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="Parameters",
+                actions=["ssm:GetParameter", "ssm:GetParameters"],
+                resources=[
+                    self.format_arn(
+                        service="ssm",
+                        resource="parameter",
+                        resource_name=f"wacast/{self.settings.stage}/*",
                     )
                 ],
             ),

@@ -92,6 +92,10 @@ class Settings:
         stage = ctx("stage", "dev")
         if stage not in STAGES:
             raise ValueError(f"stage must be one of {STAGES}, not {stage!r}")
+        if ctx("domain") and not ctx("certificate_arn"):
+            raise ValueError(
+                "context domain needs certificate_arn (an ACM certificate in us-east-1)"
+            )
         return cls(
             stage=stage,
             domain=ctx("domain"),

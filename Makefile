@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_WORKERS ?= auto
+STAGE ?= dev
+CONTEXT ?=
 
 .PHONY: install run test lint format typecheck bench synth clean
 
@@ -35,6 +37,11 @@ test: install lint typecheck
 
 bench: install
 	$(BIN)/python -m bench
+
+# CloudFormation for a stage, with no AWS credentials and no CDK CLI; checked by cfn-lint.
+synth: install
+	$(BIN)/python -m infra.aws -c stage=$(STAGE) $(addprefix -c ,$(CONTEXT)) -o cdk.out/$(STAGE)
+	$(BIN)/cfn-lint cdk.out/$(STAGE)/$(STAGE).template.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

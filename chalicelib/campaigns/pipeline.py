@@ -344,8 +344,7 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
             quota.consume(user_id, consume)
         if release:
             quota.release(user_id, release)
-        bump(user_id, campaign_id, counter)
-        _note_outcomes(user_id, campaign_id, outcomes.get(campaign_id, []))
+        _bump_and_note(user_id, campaign_id, counter, outcomes.get(campaign_id, []))
         maybe_complete(user_id, campaign_id)
     for session_id, count in sent_by_session.items():
         _count_sent(owned[session_id], count)
@@ -398,21 +397,24 @@ def _back_off(session: WaSessionModel) -> None:
     )
 
 
-def _note_outcomes(user_id: str, campaign_id: str, recent: list[str]) -> None:
-    """Auto-pause when more than half of the last 20 sends failed."""
+def _bump_and_note(user_id: str, campaign_id: str, deltas: Counter[str], recent: list[str]) -> None:
+    """Move the counters and remember the latest outcomes in one write; pause the
+    campaign when more than half of the last 20 sends failed."""
     if not recent:
+        bump(user_id, campaign_id, deltas)
         return
-    for _ in range(3):
+    adds = [getattr(CampaignModel, k).add(v) for k, v in deltas.items() if v]
+    for _ in range(5):
         campaign = service.get(user_id, campaign_id, consistent=True)
         old = campaign.recent_outcomes or ""
         new = (old + "".join(recent))[-RECENT_WINDOW:]
         try:
             campaign.update(
-                actions=[CampaignModel.recent_outcomes.set(new)],
+                actions=[*adds, CampaignModel.recent_outcomes.set(new)],
                 condition=CampaignModel.recent_outcomes == old,
             )
         except UpdateError:
-            continue
+            continue  # another frame moved them meanwhile: read again
         if len(new) >= RECENT_WINDOW and new.count("1") > RECENT_WINDOW // 2:
             service.auto_pause(
                 campaign,
@@ -421,6 +423,7 @@ def _note_outcomes(user_id: str, campaign_id: str, recent: list[str]) -> None:
                 "failures on the campaign's page before resuming.",
             )
         return
+    bump(user_id, campaign_id, deltas)  # counters must move even if the window could not
 
 
 def maybe_complete(user_id: str, campaign_id: str) -> bool:

@@ -42,6 +42,12 @@ class FrontDoor(ChaliceRequestHandler):
         try:
             if path == "/api" or path.startswith("/api/"):
                 self._api()
+            elif path == "/dev/stats.json":
+                from infra.local.stats import snapshot
+
+                self._send_http_response(
+                    200, {"Content-Type": "application/json"}, json.dumps(snapshot())
+                )
             elif path.startswith("/dev/mail"):
                 self._mail(path)
             else:

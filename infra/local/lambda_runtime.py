@@ -17,5 +17,8 @@ def context(function_name: str, timeout_s: int = 60) -> LambdaContext:
 
 def invoke(app: Chalice, name: str, event: dict[str, Any], timeout_s: int = 60) -> Any:
     """Call the handler registered under ``name`` with a Lambda-shaped event."""
+    from infra.local.stats import count
+
+    count(f"invoke.{name}")
     handler = app.handler_map[name]
     return handler(event, context(name, timeout_s))

@@ -22,6 +22,8 @@ from typing import Any
 import boto3
 from aiohttp import WSMsgType, web
 
+from infra.local.stats import count
+
 log = logging.getLogger("localstack.ws")
 
 Invoke = Callable[[str, dict[str, Any]], Any]
@@ -138,6 +140,7 @@ class WsGateway:
                 else:
                     continue
                 connection.last_active_at = time.time()
+                count("ws.frames_in")
                 event = {
                     "requestContext": {
                         **self._request_context(
@@ -188,6 +191,7 @@ class WsGateway:
             )
         try:
             await connection.ws.send_str(data.decode("utf-8", "replace"))
+            count("ws.frames_out")
         except (ConnectionError, RuntimeError):
             return self._gone(connection_id)
         return web.Response(status=200)

@@ -66,32 +66,40 @@ def consume(bucket: str, rate: Rate, clock: Callable[[], int] = now_ms) -> None:
     ceiling = now + interval * (rate.burst - 1)
     expires = (now + interval * rate.burst) // 1000 + 60
     item = RateLimitModel(bucket)
-    try:
-        # Busy bucket (TAT in the future, room left): push TAT on by one interval.
-        item.update(
-            actions=[
-                RateLimitModel.tat.add(interval),
-                RateLimitModel.expires_at.set(expiry(expires)),
-            ],
-            condition=RateLimitModel.tat.between(now, ceiling),
-        )
-        return
-    except UpdateError as error:
-        if not _condition_failed(error):
-            raise
-    try:
-        # Idle or new bucket (TAT in the past): restart from now.
-        item.update(
-            actions=[
-                RateLimitModel.tat.set(now + interval),
-                RateLimitModel.expires_at.set(expiry(expires)),
-            ],
-            condition=RateLimitModel.tat.does_not_exist() | (RateLimitModel.tat < now),
-        )
-        return
-    except UpdateError as error:
-        if not _condition_failed(error):
-            raise
+    # Concurrent first requests on an idle bucket race: the loser of the idle-path
+    # reset finds the bucket busy, so it tries the busy path again.
+    for _ in range(3):
+        try:
+            # Busy bucket (TAT in the future, room left): push TAT on by one interval.
+            item.update(
+                actions=[
+                    RateLimitModel.tat.add(interval),
+                    RateLimitModel.expires_at.set(expiry(expires)),
+                ],
+                condition=RateLimitModel.tat.between(now, ceiling),
+            )
+            return
+        except UpdateError as error:
+            if not _condition_failed(error):
+                raise
+        try:
+            # Idle or new bucket (TAT in the past): restart from now.
+            item.update(
+                actions=[
+                    RateLimitModel.tat.set(now + interval),
+                    RateLimitModel.expires_at.set(expiry(expires)),
+                ],
+                condition=RateLimitModel.tat.does_not_exist() | (RateLimitModel.tat < now),
+            )
+            return
+        except UpdateError as error:
+            if not _condition_failed(error):
+                raise
+        try:
+            if int(RateLimitModel.get(bucket, consistent_read=True).tat) > ceiling:
+                break  # really empty
+        except RateLimitModel.DoesNotExist:
+            continue
     # TAT is beyond the ceiling: the bucket is empty.
     try:
         current = int(RateLimitModel.get(bucket, consistent_read=True).tat)

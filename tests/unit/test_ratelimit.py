@@ -69,3 +69,24 @@ def test_concurrent_callers_never_overspend(table: None) -> None:
     for thread in threads:
         thread.join()
     assert len(allowed) == 10
+
+
+def test_concurrent_first_requests_on_an_idle_bucket_are_all_allowed(table: None) -> None:
+    clock = Clock()
+    rate = Rate(count=600, period_s=60, burst=50)
+    refused: list[int] = []
+    barrier = threading.Barrier(12)
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            consume("idle", rate, clock)
+        except RateLimited:
+            refused.append(1)
+
+    threads = [threading.Thread(target=worker) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert refused == []

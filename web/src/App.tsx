@@ -16,13 +16,28 @@ import { LoginPage } from "./pages/auth/Login";
 import { RegisterPage } from "./pages/auth/Register";
 import { ForgotPasswordPage, ResetPasswordPage } from "./pages/auth/Reset";
 
+/**
+ * 4xx answers will not change by asking again; network blips and 5xx might.
+ * A 429 on a read is retried after its Retry-After: a page load fires a few
+ * reads at once, and the limiter can refuse one of them briefly.
+ */
+export function shouldRetry(count: number, error: unknown): boolean {
+  if (error instanceof ApiError && error.status === 429) return count < 3;
+  return !(error instanceof ApiError && error.status < 500) && count < 2;
+}
+
+export function retryDelay(attempt: number, error: unknown): number {
+  if (error instanceof ApiError && error.status === 429) return (error.retryAfter ?? 1) * 1000;
+  return Math.min(1000 * 2 ** attempt, 8000);
+}
+
 export function makeQueryClient() {
   return new QueryClient({
     queryCache: new QueryCache(),
     defaultOptions: {
       queries: {
-        // 4xx answers will not change by asking again; network blips might.
-        retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
+        retry: shouldRetry,
+        retryDelay,
         refetchOnWindowFocus: true,
       },
       mutations: { retry: false },

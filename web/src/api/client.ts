@@ -17,7 +17,9 @@ const auth: Middleware = {
   onResponse({ request, response }) {
     // A token that stops working (revoked, expired) sends you back to sign in.
     if (response.status === 401 && request.headers.has("Authorization")) tokenStore.set(null);
-    if (response.status === 429) {
+    // Reads are retried after Retry-After by the query client (see App.tsx) and
+    // show their error in place if they still fail; an action you took gets a toast.
+    if (response.status === 429 && request.method !== "GET") {
       const seconds = Number(response.headers.get("Retry-After"));
       showToast(
         Number.isFinite(seconds) && seconds > 0

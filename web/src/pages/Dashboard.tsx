@@ -1,6 +1,7 @@
 import { Link } from "react-router";
 import { useMe, useNotifications, useSessions } from "../api/queries";
 import { SessionStatusBadge } from "../components/SessionStatus";
+import { REMOVED } from "./Sessions";
 import { Card, EmptyState, ErrorState, Loading, PageHeader } from "../components/ui";
 import { timeAgo } from "../lib/time";
 
@@ -23,7 +24,7 @@ export function DashboardPage() {
 
 function NumbersCard() {
   const sessions = useSessions();
-  const items = sessions.data?.items ?? [];
+  const items = (sessions.data?.items ?? []).filter((s) => !REMOVED.has(s.status));
   const connected = items.filter((s) => s.status === "connected").length;
   return (
     <Card title="Numbers" actions={<Link to="/sessions" className="text-sm font-medium text-brand-700 underline">Manage numbers</Link>}>

@@ -6,10 +6,12 @@ import { QrModal } from "../components/QrModal";
 import { SessionStatusBadge, stateInfo } from "../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, Loading, Modal, PageHeader, TextField } from "../components/ui";
 import { formErrors } from "../lib/forms";
-import { timeAgo } from "../lib/time";
+import { formatDateTime, timeAgo } from "../lib/time";
 import { showToast } from "../lib/toast";
 
 const NEEDS_SCAN = new Set(["starting", "qr_ready"]);
+/** Deleted numbers stay listed as stopped until their data is purged. */
+export const REMOVED = new Set(["stopped", "deleted"]);
 
 export function SessionsPage() {
   const sessions = useSessions();
@@ -67,20 +69,29 @@ export function SessionsPage() {
                     </>
                   )}
                 </p>
-                <p className="mt-1 text-xs text-slate-500">Updated {timeAgo(s.updated_at)}</p>
-                <div className="mt-3 flex flex-wrap gap-2">
-                  {NEEDS_SCAN.has(s.status) && (
-                    <Button size="sm" onClick={() => setLinking({ id: s.session_id, label: s.label })}>
-                      Show QR code<span className="sr-only"> for {s.label}</span>
-                    </Button>
-                  )}
-                  <Button size="sm" variant="secondary" busy={restart.isPending && restart.variables === s.session_id} onClick={() => onRestart(s)}>
-                    Restart<span className="sr-only"> {s.label}</span>
-                  </Button>
-                  <Button size="sm" variant="secondary" className="text-red-700" onClick={() => setDeleting(s)}>
-                    Delete<span className="sr-only"> {s.label}</span>
-                  </Button>
-                </div>
+                {REMOVED.has(s.status) ? (
+                  <p className="mt-1 text-xs text-slate-500">
+                    Removed {timeAgo(s.updated_at)}
+                    {s.purge_after ? `; its data is deleted on ${formatDateTime(s.purge_after)}` : ""}.
+                  </p>
+                ) : (
+                  <>
+                    <p className="mt-1 text-xs text-slate-500">Updated {timeAgo(s.updated_at)}</p>
+                    <div className="mt-3 flex flex-wrap gap-2">
+                      {NEEDS_SCAN.has(s.status) && (
+                        <Button size="sm" onClick={() => setLinking({ id: s.session_id, label: s.label })}>
+                          Show QR code<span className="sr-only"> for {s.label}</span>
+                        </Button>
+                      )}
+                      <Button size="sm" variant="secondary" busy={restart.isPending && restart.variables === s.session_id} onClick={() => onRestart(s)}>
+                        Restart<span className="sr-only"> {s.label}</span>
+                      </Button>
+                      <Button size="sm" variant="secondary" className="text-red-700" onClick={() => setDeleting(s)}>
+                        Delete<span className="sr-only"> {s.label}</span>
+                      </Button>
+                    </div>
+                  </>
+                )}
               </Card>
             </li>
           ))}

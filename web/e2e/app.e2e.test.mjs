@@ -161,6 +161,7 @@ describe("wacast web", { concurrency: false }, () => {
     await shot(phone, "mobile-menu");
     await phone.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Numbers" }).click();
     await phone.waitForURL("**/sessions");
+    await phone.getByText("Stopped", { exact: true }).waitFor();
     const width = await phone.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 375, `no sideways scrolling at 375 px (page is ${width} px wide)`);
     await shot(phone, "mobile-sessions");

@@ -32,8 +32,9 @@ const auth: Middleware = {
   },
 };
 
-export function makeClient(baseUrl = "", fetchImpl?: typeof fetch) {
-  const client = createClient<paths>({ baseUrl, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+export function makeClient(baseUrl = globalThis.location?.origin ?? "", fetchImpl?: typeof fetch) {
+  // fetch is looked up per call (not captured here), so tests can stub it.
+  const client = createClient<paths>({ baseUrl, fetch: fetchImpl ?? ((request: Request) => globalThis.fetch(request)) });
   client.use(auth);
   return client;
 }

@@ -369,7 +369,7 @@ export interface components {
              * @description Most WhatsApp sessions it may run
              * @default 10
              */
-            capacity: number;
+            capacity?: number;
             /** Name */
             name: string;
         };
@@ -408,7 +408,7 @@ export interface components {
              * @description Names the token, e.g. a device
              * @default null
              */
-            label: string | null;
+            label?: string | null;
             /** Password */
             password: string;
         };
@@ -453,7 +453,7 @@ export interface components {
              * @description Pass as ?cursor= for the next page
              * @default null
              */
-            next_cursor: string | null;
+            next_cursor?: string | null;
         };
         /** Page[Notification] */
         Page_Notification_: {
@@ -464,7 +464,7 @@ export interface components {
              * @description Pass as ?cursor= for the next page
              * @default null
              */
-            next_cursor: string | null;
+            next_cursor?: string | null;
         };
         /** Page[Session] */
         Page_Session_: {
@@ -475,7 +475,7 @@ export interface components {
              * @description Pass as ?cursor= for the next page
              * @default null
              */
-            next_cursor: string | null;
+            next_cursor?: string | null;
         };
         /** Page[Token] */
         Page_Token_: {
@@ -486,7 +486,7 @@ export interface components {
              * @description Pass as ?cursor= for the next page
              * @default null
              */
-            next_cursor: string | null;
+            next_cursor?: string | null;
         };
         /** ProfilePatch */
         ProfilePatch: {
@@ -495,17 +495,17 @@ export interface components {
              * @description ISO region used to read phone numbers without a country code
              * @default null
              */
-            default_region: string | null;
+            default_region?: string | null;
             /**
              * Name
              * @default null
              */
-            name: string | null;
+            name?: string | null;
             /**
              * Timezone
              * @default null
              */
-            timezone: string | null;
+            timezone?: string | null;
         };
         /** Qr */
         Qr: {
@@ -571,7 +571,7 @@ export interface components {
              * Reason
              * @default null
              */
-            reason: string | null;
+            reason?: string | null;
             /** State */
             state: string;
         };

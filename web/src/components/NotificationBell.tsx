@@ -81,13 +81,13 @@ export function NotificationBell() {
                     <p className="text-sm text-slate-700">{n.body}</p>
                     <p className="mt-1 text-xs text-slate-500">{timeAgo(n.created_at)}</p>
                   </div>
-                  <button
+                  <button aria-label={`Mark read: ${n.title}`}
                     type="button"
                     onClick={() => markRead.mutate(n.notification_id)}
                     disabled={markRead.isPending && markRead.variables === n.notification_id}
                     className={cx("self-start rounded px-2 py-1 text-xs font-medium text-brand-700 hover:bg-brand-50")}
                   >
-                    Mark read<span className="sr-only">: {n.title}</span>
+                    Mark read
                   </button>
                 </li>
               ))}

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from "react";
-import { useQr, useSession } from "../api/queries";
+import { useQueryClient } from "@tanstack/react-query";
+import { keys, useQr, useSession } from "../api/queries";
 import { messageOf } from "../api/errors";
 import { Alert, Button, Modal, Spinner } from "./ui";
 import { SessionStatusBadge, stateInfo } from "./SessionStatus";
@@ -28,6 +29,12 @@ export function QrModal({
   const status = session.data?.status;
   const qr = useQr(sessionId, status === "qr_ready");
   const done = useRef(false);
+  const qc = useQueryClient();
+
+  // Keep the list behind the modal in step with what the modal shows.
+  useEffect(() => {
+    if (status) void qc.invalidateQueries({ queryKey: keys.sessions, exact: true });
+  }, [status, qc]);
 
   useEffect(() => {
     if (status === "connected" && !done.current) {

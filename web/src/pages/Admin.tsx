@@ -53,8 +53,8 @@ export function AdminPage() {
                     <td className="py-2 pr-3">{a.version ?? "—"}</td>
                     <td className="py-2 pr-3">{a.capacity} sessions</td>
                     <td className="py-2 text-right">
-                      <Button size="sm" variant="secondary" onClick={() => setRotating({ id: a.agent_id, name: a.name })}>
-                        Rotate token<span className="sr-only"> of {a.name}</span>
+                      <Button aria-label={`Rotate token of ${a.name}`} size="sm" variant="secondary" onClick={() => setRotating({ id: a.agent_id, name: a.name })}>
+                        Rotate token
                       </Button>
                     </td>
                   </tr>

@@ -79,15 +79,15 @@ export function SessionsPage() {
                     <p className="mt-1 text-xs text-slate-500">Updated {timeAgo(s.updated_at)}</p>
                     <div className="mt-3 flex flex-wrap gap-2">
                       {NEEDS_SCAN.has(s.status) && (
-                        <Button size="sm" onClick={() => setLinking({ id: s.session_id, label: s.label })}>
-                          Show QR code<span className="sr-only"> for {s.label}</span>
+                        <Button aria-label={`Show QR code for ${s.label}`} size="sm" onClick={() => setLinking({ id: s.session_id, label: s.label })}>
+                          Show QR code
                         </Button>
                       )}
-                      <Button size="sm" variant="secondary" busy={restart.isPending && restart.variables === s.session_id} onClick={() => onRestart(s)}>
-                        Restart<span className="sr-only"> {s.label}</span>
+                      <Button aria-label={`Restart ${s.label}`} size="sm" variant="secondary" busy={restart.isPending && restart.variables === s.session_id} onClick={() => onRestart(s)}>
+                        Restart
                       </Button>
-                      <Button size="sm" variant="secondary" className="text-red-700" onClick={() => setDeleting(s)}>
-                        Delete<span className="sr-only"> {s.label}</span>
+                      <Button aria-label={`Delete ${s.label}`} size="sm" variant="secondary" className="text-red-700" onClick={() => setDeleting(s)}>
+                        Delete
                       </Button>
                     </div>
                   </>

@@ -113,8 +113,8 @@ function TokensCard() {
                   Created {formatDateTime(t.created_at)} · last used {timeAgo(t.last_used_at)} · expires {formatDateTime(t.expires_at)}
                 </p>
               </div>
-              <Button size="sm" variant="secondary" onClick={() => setTarget(t)}>
-                Revoke<span className="sr-only"> {t.label ?? t.token_id}</span>
+              <Button aria-label={`Revoke ${t.label ?? t.token_id}`} size="sm" variant="secondary" onClick={() => setTarget(t)}>
+                Revoke
               </Button>
             </li>
           ))}

@@ -80,9 +80,9 @@ export function AppRoutes() {
           <Route index element={<Navigate to="/dashboard" replace />} />
           <Route path="/dashboard" element={<DashboardPage />} />
           <Route path="/sessions" element={<SessionsPage />} />
-          <Route path="/contacts" element={<NotYetPage title="Contacts" what="Importing and managing contacts" />} />
-          <Route path="/campaigns" element={<NotYetPage title="Campaigns" what="Creating and scheduling campaigns" />} />
-          <Route path="/billing" element={<NotYetPage title="Billing" what="Plans and billing" />} />
+          <Route path="/contacts" element={<NotYetPage title="Contacts" what="Importing and managing contacts" api="/api/contacts" />} />
+          <Route path="/campaigns" element={<NotYetPage title="Campaigns" what="Creating and scheduling campaigns" api="/api/campaigns" />} />
+          <Route path="/billing" element={<NotYetPage title="Billing" what="Plans and billing" api="/api/billing" />} />
           <Route path="/settings" element={<SettingsPage />} />
           <Route path="/admin" element={<RequireAdmin><AdminPage /></RequireAdmin>} />
           <Route path="*" element={<NotFoundPage />} />

@@ -45,3 +45,11 @@ describe("toApiError", () => {
     expect(messageOf(new TypeError("Failed to fetch"))).toMatch(/Cannot reach wacast/);
   });
 });
+
+describe("hasApi", () => {
+  it("knows the paths of the OpenAPI document the build was made against", async () => {
+    const { hasApi } = await import("../lib/features");
+    expect(hasApi("/api/sessions")).toBe(true);
+    expect(hasApi("/api/no-such-thing")).toBe(false);
+  });
+});

@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryKey } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
 import { ApiError } from "./errors";
 import type { ProfilePatch } from "./types";
@@ -12,6 +12,31 @@ export const keys = {
   agents: ["admin", "agents"] as const,
   tokens: ["tokens"] as const,
 };
+
+interface CursorPage<T> {
+  items: T[];
+  next_cursor?: string | null;
+}
+
+/**
+ * A cursor-paginated list (the API's `Page[T]`): `data` is every item loaded so
+ * far; `fetchNextPage()` while `hasNextPage` (see <LoadMore>). Lists such as
+ * contacts and campaign recipients use the same shape.
+ */
+export function useCursorList<T>(
+  queryKey: QueryKey,
+  fetchPage: (cursor: string | undefined) => Promise<CursorPage<T>>,
+  refetchInterval: number | false = false,
+) {
+  return useInfiniteQuery({
+    queryKey,
+    queryFn: ({ pageParam }) => fetchPage(pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last: CursorPage<T>) => last.next_cursor ?? undefined,
+    select: (data) => data.pages.flatMap((p) => p.items),
+    refetchInterval,
+  });
+}
 
 export function useMe(enabled = true) {
   return useQuery({
@@ -32,11 +57,11 @@ export function useUpdateMe() {
 
 /** Numbers change state on their own (QR, scan, agent offline), so the list polls. */
 export function useSessions(pollMs = 5000) {
-  return useQuery({
-    queryKey: keys.sessions,
-    queryFn: () => unwrap(api.GET("/api/sessions", { params: { query: { limit: 100 } } })),
-    refetchInterval: pollMs,
-  });
+  return useCursorList(
+    keys.sessions,
+    (cursor) => unwrap(api.GET("/api/sessions", { params: { query: { limit: 100, cursor } } })),
+    pollMs,
+  );
 }
 
 export function useSession(id: string | null, pollMs: number | false = 1500) {
@@ -116,11 +141,11 @@ export function useMarkRead() {
 }
 
 export function useAgents() {
-  return useQuery({
-    queryKey: keys.agents,
-    queryFn: () => unwrap(api.GET("/api/admin/agents", { params: { query: { limit: 100 } } })),
-    refetchInterval: 10_000,
-  });
+  return useCursorList(
+    keys.agents,
+    (cursor) => unwrap(api.GET("/api/admin/agents", { params: { query: { limit: 100, cursor } } })),
+    10_000,
+  );
 }
 
 export function useCreateAgent() {
@@ -144,10 +169,9 @@ export function useRotateAgentToken() {
 }
 
 export function useTokens() {
-  return useQuery({
-    queryKey: keys.tokens,
-    queryFn: () => unwrap(api.GET("/api/auth/tokens", { params: { query: { limit: 100 } } })),
-  });
+  return useCursorList(keys.tokens, (cursor) =>
+    unwrap(api.GET("/api/auth/tokens", { params: { query: { limit: 50, cursor } } })),
+  );
 }
 
 export function useRevokeToken() {

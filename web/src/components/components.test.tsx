@@ -107,6 +107,22 @@ describe("SessionsPage", () => {
     expect(await screen.findByText("“Back office” was deleted.")).toBeInTheDocument();
   });
 
+  it("loads the next page of a long list with its cursor", async () => {
+    tokenStore.set("wct_x");
+    const { calls } = mockApi({
+      "GET /api/sessions": (_r, url) =>
+        url.searchParams.get("cursor") === "c2"
+          ? { body: page([session({ session_id: "ses_2", label: "Second", status: "connected" })]) }
+          : { body: { items: [session({ session_id: "ses_1", label: "First", status: "connected" })], next_cursor: "c2" } },
+    });
+    renderWithApp(<SessionsPage />, { path: "/sessions" });
+    await userEvent.click(await screen.findByRole("button", { name: "Load more numbers" }));
+    expect(await screen.findByText("Second")).toBeInTheDocument();
+    expect(screen.getByText("First")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Load more numbers" })).toBeNull();
+    expect(calls.some((c) => c.url.searchParams.get("cursor") === "c2")).toBe(true);
+  });
+
   it("has loading, empty and error states", async () => {
     tokenStore.set("wct_x");
     mockApi({ "GET /api/sessions": [{ status: 500, body: "oops" }, { body: page([]) }] });

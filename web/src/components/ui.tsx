@@ -362,3 +362,21 @@ export function ConfirmDialog({
     </Modal>
   );
 }
+
+/** "Load more" under a cursor-paginated list (useCursorList); nothing when all is loaded. */
+export function LoadMore({
+  query,
+  what,
+}: {
+  query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
+  what: string;
+}) {
+  if (!query.hasNextPage) return null;
+  return (
+    <div className="mt-3 text-center">
+      <Button variant="secondary" busy={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
+        Load more {what}
+      </Button>
+    </div>
+  );
+}

@@ -3,7 +3,7 @@ import { messageOf } from "../api/errors";
 import { useAgents, useCreateAgent, useRotateAgentToken } from "../api/queries";
 import type { AgentWithToken } from "../api/types";
 import { Badge } from "../components/SessionStatus";
-import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, Loading, Modal, PageHeader, TextField } from "../components/ui";
+import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, Modal, PageHeader, TextField } from "../components/ui";
 import { formErrors } from "../lib/forms";
 import { timeAgo } from "../lib/time";
 
@@ -25,7 +25,7 @@ export function AdminPage() {
           <Loading what="agents" />
         ) : agents.isError ? (
           <ErrorState error={agents.error} what="agents" onRetry={() => agents.refetch()} />
-        ) : agents.data.items.length === 0 ? (
+        ) : agents.data.length === 0 ? (
           <EmptyState title="No agents yet">Add an agent, then start it on a machine with its token.</EmptyState>
         ) : (
           <div className="-mx-4 overflow-x-auto px-4">
@@ -42,7 +42,7 @@ export function AdminPage() {
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
-                {agents.data.items.map((a) => (
+                {agents.data.map((a) => (
                   <tr key={a.agent_id}>
                     <th scope="row" className="py-2 pr-3 font-medium">
                       {a.name}
@@ -63,6 +63,7 @@ export function AdminPage() {
             </table>
           </div>
         )}
+        <LoadMore query={agents} what="agents" />
       </Card>
 
       {creating && (

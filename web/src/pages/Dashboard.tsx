@@ -14,7 +14,7 @@ export function DashboardPage() {
   return (
     <>
       <PageHeader title={me.data ? `Hello, ${me.data.name.split(" ")[0]}` : "Dashboard"} />
-      <div className="grid gap-4 lg:grid-cols-2">
+      <div className="grid items-start gap-4 lg:grid-cols-2">
         <NumbersCard />
         <RecentNotificationsCard />
       </div>
@@ -24,7 +24,7 @@ export function DashboardPage() {
 
 function NumbersCard() {
   const sessions = useSessions();
-  const items = (sessions.data?.items ?? []).filter((s) => !REMOVED.has(s.status));
+  const items = (sessions.data ?? []).filter((s) => !REMOVED.has(s.status));
   const connected = items.filter((s) => s.status === "connected").length;
   return (
     <Card title="Numbers" actions={<Link to="/sessions" className="text-sm font-medium text-brand-700 underline">Manage numbers</Link>}>

@@ -4,7 +4,7 @@ import { useCreateSession, useDeleteSession, useRestartSession, useSessions } fr
 import type { Session } from "../api/types";
 import { QrModal } from "../components/QrModal";
 import { SessionStatusBadge, stateInfo } from "../components/SessionStatus";
-import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, Loading, Modal, PageHeader, TextField } from "../components/ui";
+import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, Modal, PageHeader, TextField } from "../components/ui";
 import { formErrors } from "../lib/forms";
 import { formatDateTime, timeAgo } from "../lib/time";
 import { showToast } from "../lib/toast";
@@ -44,13 +44,13 @@ export function SessionsPage() {
         <Loading what="your numbers" />
       ) : sessions.isError ? (
         <ErrorState error={sessions.error} what="your numbers" onRetry={() => sessions.refetch()} />
-      ) : sessions.data.items.length === 0 ? (
+      ) : sessions.data.length === 0 ? (
         <EmptyState title="No numbers yet" action={<Button onClick={() => setAdding(true)}>Add your first number</Button>}>
           Link a WhatsApp number by scanning a QR code with the phone. Campaigns are sent from your linked numbers.
         </EmptyState>
       ) : (
         <ul className="flex flex-col gap-3" aria-label="Your numbers">
-          {sessions.data.items.map((s) => (
+          {sessions.data.map((s) => (
             <li key={s.session_id}>
               <Card>
                 <div className="flex flex-wrap items-start justify-between gap-3">
@@ -97,6 +97,7 @@ export function SessionsPage() {
           ))}
         </ul>
       )}
+      <LoadMore query={sessions} what="numbers" />
 
       {adding && (
         <AddNumberModal

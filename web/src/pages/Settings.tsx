@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { useMe, useRevokeToken, useTokens, useUpdateMe } from "../api/queries";
 import { tokenStore } from "../api/token";
 import type { Token, User } from "../api/types";
-import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, Loading, PageHeader, TextField } from "../components/ui";
+import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, PageHeader, TextField } from "../components/ui";
 import { formErrors } from "../lib/forms";
 import { formatDateTime, timeAgo } from "../lib/time";
 import { showToast } from "../lib/toast";
@@ -12,7 +12,7 @@ export function SettingsPage() {
   return (
     <>
       <PageHeader title="Settings" />
-      <div className="grid gap-4 lg:grid-cols-2">
+      <div className="grid items-start gap-4 lg:grid-cols-2">
         <Card title="Profile">
           {me.isPending ? <Loading what="your profile" /> : me.isError ? <ErrorState error={me.error} what="your profile" onRetry={() => me.refetch()} /> : <ProfileForm user={me.data} />}
         </Card>
@@ -98,11 +98,11 @@ function TokensCard() {
         <Loading what="your tokens" />
       ) : tokens.isError ? (
         <ErrorState error={tokens.error} what="your tokens" onRetry={() => tokens.refetch()} />
-      ) : tokens.data.items.length === 0 ? (
+      ) : tokens.data.length === 0 ? (
         <EmptyState title="No tokens" />
       ) : (
         <ul className="divide-y divide-slate-100">
-          {tokens.data.items.map((t) => (
+          {tokens.data.map((t) => (
             <li key={t.token_id} className="flex flex-wrap items-center justify-between gap-2 py-3">
               <div className="min-w-0">
                 <p className="text-sm font-medium">
@@ -120,6 +120,7 @@ function TokensCard() {
           ))}
         </ul>
       )}
+      <LoadMore query={tokens} what="tokens" />
       {target && (
         <ConfirmDialog
           title="Revoke this token?"

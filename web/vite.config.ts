@@ -22,5 +22,7 @@ export default defineConfig({
     globals: true,
     setupFiles: ["src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // Deadlines, not expectations of speed: a loaded CI machine runs jsdom slowly.
+    testTimeout: 30_000,
   },
 });

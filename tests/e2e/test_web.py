@@ -82,5 +82,7 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
     assert result.returncode == 0, f"browser test failed (stack log: {stack.log_path}):\n{report}"
     assert "✔ a new user registers, signs in, adds a number" in report, report
     assert "✔ an admin sees the agents, creates one" in report, report
+    assert "✔ a forgotten password is reset through the emailed link" in report, report
+    assert "✔ no serious accessibility problems" in report, report
     for name in ("login", "sessions-qr", "sessions-connected", "dashboard", "admin", "settings"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 1000, name

@@ -5,7 +5,10 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
+
+const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 const BASE = process.env.WACAST_E2E_BASE ?? "http://127.0.0.1:8000";
 const SHOTS = process.env.WACAST_E2E_SCREENSHOTS ?? join(process.cwd(), "..", "test-artifacts", "screenshots");
@@ -34,8 +37,19 @@ async function newPage(viewport = { width: 1280, height: 860 }) {
   return page;
 }
 
+const a11yProblems = [];
+
+/** Screenshot, and an axe-core check (WCAG 2.1 A/AA) of what is on screen. */
 async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  await page.addScriptTag({ path: axeSource });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
+  });
+  for (const v of violations) a11yProblems.push(`${name}: ${v}`);
 }
 
 async function signIn(page, email, password) {
@@ -227,5 +241,9 @@ describe("wacast web", { concurrency: false }, () => {
 
   test("no script errors in the browser", () => {
     assert.deepEqual(consoleErrors, []);
+  });
+
+  test("no serious accessibility problems on the pages seen (axe-core)", () => {
+    assert.deepEqual(a11yProblems, []);
   });
 });

@@ -206,6 +206,16 @@ describe("wacast web", { concurrency: false }, () => {
     assert.equal(await page.getByText(token).count(), 0, "the token is not shown again");
     await shot(page, "admin");
     await page.context().close();
+
+    // On a small phone the agents table scrolls inside its card, not the page.
+    const phone = await newPage({ width: 375, height: 740 });
+    await signIn(phone, ADMIN.email, ADMIN.password);
+    await phone.goto("/admin");
+    await phone.getByRole("table", { name: "Agents" }).getByRole("rowheader", { name: /local-mac-mini/ }).waitFor();
+    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 375, `no sideways page scrolling at 375 px (page is ${width} px wide)`);
+    await shot(phone, "mobile-admin");
+    await phone.context().close();
   });
 
   test("a forgotten password is reset through the emailed link", async () => {

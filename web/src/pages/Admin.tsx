@@ -28,7 +28,7 @@ export function AdminPage() {
         ) : agents.data.length === 0 ? (
           <EmptyState title="No agents yet">Add an agent, then start it on a machine with its token.</EmptyState>
         ) : (
-          <div className="-mx-4 overflow-x-auto px-4">
+          <div className="relative -mx-4 overflow-x-auto px-4">
             <table className="w-full min-w-[36rem] text-left text-sm">
               <caption className="sr-only">Agents</caption>
               <thead className="border-b border-slate-200 text-xs uppercase text-slate-600">

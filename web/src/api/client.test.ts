@@ -23,6 +23,7 @@ describe("the API client", () => {
     tokenStore.set("wct_revoked", "tok_1");
     await expect(unwrap(api.GET("/api/me"))).rejects.toMatchObject({ status: 401, code: "unauthorized" });
     expect(tokenStore.get()).toBeNull();
+    expect(currentToasts().map((t) => t.message)).toEqual(["Your session has ended. Please sign in again."]);
   });
 
   it("keeps no token on a failed sign-in and returns the error", async () => {

@@ -16,7 +16,10 @@ const auth: Middleware = {
   },
   onResponse({ request, response }) {
     // A token that stops working (revoked, expired) sends you back to sign in.
-    if (response.status === 401 && request.headers.has("Authorization")) tokenStore.set(null);
+    if (response.status === 401 && request.headers.has("Authorization") && tokenStore.get()) {
+      tokenStore.set(null);
+      showToast("Your session has ended. Please sign in again.", "info");
+    }
     // Reads are retried after Retry-After by the query client (see App.tsx) and
     // show their error in place if they still fail; an action you took gets a toast.
     if (response.status === 429 && request.method !== "GET") {

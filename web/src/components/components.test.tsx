@@ -90,16 +90,31 @@ describe("SessionsPage", () => {
       "GET /api/sessions": {
         body: page([
           session({ session_id: "ses_1", label: "Front desk", status: "connected", phone: "447700900123" }),
-          session({ session_id: "ses_2", label: "Back office", status: "logged_out", last_error: "logged out from the phone" }),
+          session({
+            session_id: "ses_2",
+            label: "Back office",
+            status: "logged_out",
+            last_error: "logged out from the phone",
+            history: [
+              { state: "connected", at: 1_700_000_000_000, reason: null },
+              { state: "logged_out", at: 1_700_000_100_000, reason: "logged out from the phone" },
+            ],
+          }),
         ]),
       },
       "DELETE /api/sessions/ses_2": { status: 204 },
     });
     renderWithApp(<SessionsPage />, { path: "/sessions" });
     const list = await screen.findByRole("list", { name: "Your numbers" });
-    expect(within(list).getByText("Connected")).toBeInTheDocument();
-    expect(within(list).getByText("Logged out")).toBeInTheDocument();
-    expect(within(list).getByText("Reason: logged out from the phone")).toBeInTheDocument();
+    const card = (label: string) => within(within(list).getByRole("heading", { name: label }).closest("li")!);
+    expect(card("Front desk").getByText("Connected")).toBeInTheDocument();
+    expect(card("Back office").getAllByText("Logged out")[0]).toHaveClass("rounded-full");
+    expect(card("Back office").getByText("Reason: logged out from the phone")).toBeInTheDocument();
+    const history = card("Back office").getByText("History").closest("details")!;
+    expect(within(history).getAllByRole("listitem").map((li) => li.textContent)).toEqual([
+      expect.stringMatching(/^Logged out .* · logged out from the phone$/),
+      expect.stringMatching(/^Connected /),
+    ]);
     await userEvent.click(screen.getByRole("button", { name: "Delete Back office" }));
     const confirm = screen.getByRole("dialog", { name: "Delete “Back office”?" });
     await userEvent.click(within(confirm).getByRole("button", { name: "Delete number" }));

@@ -1,7 +1,7 @@
 import { useCallback, useState, type FormEvent } from "react";
 import { ApiError, messageOf } from "../api/errors";
 import { useCreateSession, useDeleteSession, useRestartSession, useSessions } from "../api/queries";
-import type { Session } from "../api/types";
+import type { Session, StateChange } from "../api/types";
 import { QrModal } from "../components/QrModal";
 import { SessionStatusBadge, stateInfo } from "../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, Modal, PageHeader, TextField } from "../components/ui";
@@ -77,6 +77,7 @@ export function SessionsPage() {
                 ) : (
                   <>
                     <p className="mt-1 text-xs text-slate-500">Updated {timeAgo(s.updated_at)}</p>
+                    <SessionHistory history={s.history} />
                     <div className="mt-3 flex flex-wrap gap-2">
                       {NEEDS_SCAN.has(s.status) && (
                         <Button aria-label={`Show QR code for ${s.label}`} size="sm" onClick={() => setLinking({ id: s.session_id, label: s.label })}>
@@ -140,6 +141,25 @@ export function SessionsPage() {
         </ConfirmDialog>
       )}
     </>
+  );
+}
+
+/** The number's state changes, newest first (the list carries them). */
+function SessionHistory({ history }: { history: StateChange[] }) {
+  if (history.length === 0) return null;
+  return (
+    <details className="mt-2 text-sm">
+      <summary className="cursor-pointer text-slate-700">History</summary>
+      <ol className="mt-2 space-y-1 border-l border-slate-200 pl-3">
+        {[...history].reverse().map((h, i) => (
+          <li key={`${h.at}-${i}`}>
+            <span className="font-medium">{stateInfo(h.state).label}</span>{" "}
+            <span className="text-slate-500">{formatDateTime(h.at)}</span>
+            {h.reason && <span className="text-slate-600"> · {h.reason}</span>}
+          </li>
+        ))}
+      </ol>
+    </details>
   );
 }
 

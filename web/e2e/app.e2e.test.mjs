@@ -139,7 +139,7 @@ describe("wacast web", { concurrency: false }, () => {
     await link.waitFor({ state: "detached", timeout: 45_000 });
     await page.getByRole("status").filter({ hasText: "“Shop front desk” is connected." }).waitFor();
     const card = page.getByRole("list", { name: "Your numbers" }).getByRole("listitem").filter({ hasText: "Shop front desk" });
-    await card.getByText("Connected", { exact: true }).waitFor();
+    await card.getByTestId("session-status").filter({ hasText: "Connected" }).waitFor();
     await shot(page, "sessions-connected");
 
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).click();
@@ -161,7 +161,7 @@ describe("wacast web", { concurrency: false }, () => {
     await page.goto("/sessions");
     await page.getByRole("button", { name: "Delete Shop front desk" }).click();
     await page.getByRole("dialog", { name: /Delete “Shop front desk”/ }).getByRole("button", { name: "Delete number" }).click();
-    await card.getByText("Stopped", { exact: true }).waitFor();
+    await card.getByTestId("session-status").filter({ hasText: "Stopped" }).waitFor();
     await card.getByText(/its data is deleted on/).waitFor();
     assert.equal(await card.getByRole("button").count(), 0, "a removed number has no actions");
 
@@ -175,7 +175,7 @@ describe("wacast web", { concurrency: false }, () => {
     await shot(phone, "mobile-menu");
     await phone.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Numbers" }).click();
     await phone.waitForURL("**/sessions");
-    await phone.getByText("Stopped", { exact: true }).waitFor();
+    await phone.getByTestId("session-status").filter({ hasText: "Stopped" }).waitFor();
     const width = await phone.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 375, `no sideways scrolling at 375 px (page is ${width} px wide)`);
     await shot(phone, "mobile-sessions");

@@ -28,9 +28,9 @@ export function stateInfo(status: string) {
   return SESSION_STATES[status] ?? { label: status.replace(/_/g, " "), tone: "muted" as Tone, help: "" };
 }
 
-export function Badge({ tone, children }: { tone: Tone; children: React.ReactNode }) {
+export function Badge({ tone, children, testId }: { tone: Tone; children: React.ReactNode; testId?: string }) {
   return (
-    <span className={cx("inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset", tones[tone])}>
+    <span data-testid={testId} className={cx("inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset", tones[tone])}>
       {children}
     </span>
   );
@@ -39,7 +39,7 @@ export function Badge({ tone, children }: { tone: Tone; children: React.ReactNod
 export function SessionStatusBadge({ status }: { status: string }) {
   const info = stateInfo(status);
   return (
-    <Badge tone={info.tone}>
+    <Badge tone={info.tone} testId="session-status">
       <span aria-hidden="true" className="h-1.5 w-1.5 rounded-full bg-current" />
       {info.label}
     </Badge>

@@ -8,7 +8,12 @@ PYTEST_WORKERS ?= auto
 STAGE ?= dev
 CONTEXT ?=
 
-.PHONY: install run test lint format typecheck bench synth clean
+.PHONY: install run test lint format typecheck bench synth clean web web-deps web-test
+
+# The SPA (web/): npm ci whenever package-lock.json changes; API types come from
+# the backend's OpenAPI document, so a route or model change the SPA does not
+# follow fails `tsc` in its build.
+WEB_STAMP := web/node_modules/.installed-$(shell cat web/package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
 
 install: $(STAMP)
 
@@ -18,7 +23,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,agent]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
-run: install
+web-deps: $(WEB_STAMP)
+
+$(WEB_STAMP): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@rm -f web/node_modules/.installed-* && touch $@
+
+web: install web-deps
+	$(BIN)/python scripts/openapi_dump.py > web/src/api/openapi.json.tmp
+	mv web/src/api/openapi.json.tmp web/src/api/openapi.json
+	cd web && npm run build
+
+web-test: web-deps
+	cd web && npm test
+
+run: install web
 	PYTHONUNBUFFERED=1 $(BIN)/python -m infra.local
 
 lint: install
@@ -32,7 +51,7 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install lint typecheck
+test: install lint typecheck web-test web
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 bench: install
@@ -44,4 +63,4 @@ synth: install
 	$(BIN)/cfn-lint cdk.out/$(STAGE)/$(STAGE).template.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist

@@ -1,0 +1,98 @@
+import { useState } from "react";
+import { NavLink, Outlet, useLocation } from "react-router";
+import { useMe } from "../api/queries";
+import { useAuth } from "../lib/auth";
+import { Logo } from "../pages/auth/AuthLayout";
+import { NotificationBell } from "./NotificationBell";
+import { cx } from "./ui";
+
+const NAV = [
+  { to: "/dashboard", label: "Dashboard" },
+  { to: "/sessions", label: "Numbers" },
+  { to: "/contacts", label: "Contacts" },
+  { to: "/campaigns", label: "Campaigns" },
+  { to: "/billing", label: "Billing" },
+];
+
+export function AppShell() {
+  const me = useMe();
+  const { signOut } = useAuth();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const location = useLocation();
+  const items = me.data?.role === "admin" ? [...NAV, { to: "/admin", label: "Admin" }] : NAV;
+
+  const links = (
+    <ul className="flex flex-col gap-1 md:flex-row md:items-center">
+      {items.map((item) => (
+        <li key={item.to}>
+          <NavLink
+            to={item.to}
+            onClick={() => setMenuOpen(false)}
+            className={({ isActive }) =>
+              cx(
+                "block rounded-md px-3 py-2 text-sm font-medium",
+                isActive ? "bg-brand-50 text-brand-800" : "text-slate-700 hover:bg-slate-100",
+              )
+            }
+          >
+            {item.label}
+          </NavLink>
+        </li>
+      ))}
+    </ul>
+  );
+
+  return (
+    <div className="min-h-dvh">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
+        Skip to content
+      </a>
+      <header className="sticky top-0 z-20 border-b border-slate-200 bg-white/95 backdrop-blur">
+        <div className="mx-auto flex h-14 max-w-6xl items-center gap-2 px-3 sm:px-6">
+          <button
+            type="button"
+            className="rounded-md p-2 text-slate-700 hover:bg-slate-100 md:hidden"
+            aria-expanded={menuOpen}
+            aria-controls="main-nav"
+            aria-label={menuOpen ? "Close menu" : "Open menu"}
+            onClick={() => setMenuOpen((v) => !v)}
+          >
+            <svg aria-hidden="true" viewBox="0 0 24 24" className="h-6 w-6" fill="none" stroke="currentColor" strokeWidth="2">
+              <path d={menuOpen ? "M6 6l12 12M18 6 6 18" : "M4 7h16M4 12h16M4 17h16"} strokeLinecap="round" />
+            </svg>
+          </button>
+          <NavLink to="/dashboard" className="flex items-center gap-2 font-bold text-brand-700">
+            <Logo /> <span>wacast</span>
+          </NavLink>
+          <nav aria-label="Main" className="ml-4 hidden md:block">
+            {links}
+          </nav>
+          <div className="ml-auto flex items-center gap-1">
+            <NotificationBell />
+            <NavLink
+              to="/settings"
+              className={({ isActive }) => cx("hidden max-w-40 truncate rounded-md px-3 py-2 text-sm sm:block", isActive ? "bg-brand-50 text-brand-800" : "text-slate-700 hover:bg-slate-100")}
+              title="Settings"
+            >
+              {me.data?.name ?? "Settings"}
+            </NavLink>
+            <button type="button" onClick={() => void signOut()} className="rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100">
+              Sign out
+            </button>
+          </div>
+        </div>
+        {menuOpen && (
+          <nav id="main-nav" aria-label="Main" className="border-t border-slate-200 px-3 py-2 md:hidden">
+            {links}
+            <NavLink to="/settings" onClick={() => setMenuOpen(false)} className="mt-1 block rounded-md px-3 py-2 text-sm text-slate-700 hover:bg-slate-100">
+              Settings
+            </NavLink>
+          </nav>
+        )}
+      </header>
+      <main id="main" key={location.pathname} className="mx-auto max-w-6xl px-3 py-6 sm:px-6">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,87 @@
+import { Link } from "react-router";
+import { useMe, useNotifications, useSessions } from "../api/queries";
+import { SessionStatusBadge } from "../components/SessionStatus";
+import { REMOVED } from "./Sessions";
+import { Card, EmptyState, ErrorState, Loading, PageHeader } from "../components/ui";
+import { timeAgo } from "../lib/time";
+
+/**
+ * Only what the API can answer today: numbers and notifications. Campaign and
+ * quota sections slot in as more <Card>s when those APIs exist.
+ */
+export function DashboardPage() {
+  const me = useMe();
+  return (
+    <>
+      <PageHeader title={me.data ? `Hello, ${me.data.name.split(" ")[0]}` : "Dashboard"} />
+      <div className="grid items-start gap-4 lg:grid-cols-2">
+        <NumbersCard />
+        <RecentNotificationsCard />
+      </div>
+    </>
+  );
+}
+
+function NumbersCard() {
+  const sessions = useSessions();
+  const items = (sessions.data ?? []).filter((s) => !REMOVED.has(s.status));
+  const connected = items.filter((s) => s.status === "connected").length;
+  return (
+    <Card title="Numbers" actions={<Link to="/sessions" className="text-sm font-medium text-brand-700 underline">Manage numbers</Link>}>
+      {sessions.isPending ? (
+        <Loading what="numbers" />
+      ) : sessions.isError ? (
+        <ErrorState error={sessions.error} what="numbers" onRetry={() => sessions.refetch()} />
+      ) : items.length === 0 ? (
+        <EmptyState title="No numbers yet" action={<Link to="/sessions" className="font-medium text-brand-700 underline">Add a number</Link>}>
+          Link a WhatsApp number to start sending.
+        </EmptyState>
+      ) : (
+        <>
+          <p className="mb-2 text-sm text-slate-700">
+            {connected} of {items.length} connected
+          </p>
+          <ul className="divide-y divide-slate-100">
+            {items.map((s) => (
+              <li key={s.session_id} className="flex items-center justify-between gap-3 py-2">
+                <div className="min-w-0">
+                  <p className="truncate text-sm font-medium">{s.label}</p>
+                  {s.last_error && s.status !== "connected" && <p className="truncate text-xs text-slate-600">{s.last_error}</p>}
+                </div>
+                <SessionStatusBadge status={s.status} />
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </Card>
+  );
+}
+
+function RecentNotificationsCard() {
+  const notes = useNotifications(false, 10);
+  return (
+    <Card title="Recent notifications">
+      {notes.isPending ? (
+        <Loading what="notifications" />
+      ) : notes.isError ? (
+        <ErrorState error={notes.error} what="notifications" onRetry={() => notes.refetch()} />
+      ) : notes.data.items.length === 0 ? (
+        <EmptyState title="Nothing yet">Numbers going offline, bans and finished campaigns show up here.</EmptyState>
+      ) : (
+        <ul className="divide-y divide-slate-100">
+          {notes.data.items.map((n) => (
+            <li key={n.notification_id} className="py-2">
+              <p className="text-sm font-medium">
+                {!n.read_at && <span className="mr-1 inline-block h-2 w-2 rounded-full bg-brand-600" aria-label="Unread" role="img" />}
+                {n.title}
+              </p>
+              <p className="text-sm text-slate-700">{n.body}</p>
+              <p className="text-xs text-slate-500">{timeAgo(n.created_at)}</p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}

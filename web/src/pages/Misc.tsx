@@ -1,0 +1,30 @@
+import { Link } from "react-router";
+import { Card, PageHeader } from "../components/ui";
+import { hasApi } from "../lib/features";
+
+/** Honest pages for areas the web app does not cover yet: they say so, nothing more. */
+export function NotYetPage({ title, what, api }: { title: string; what: string; api: string }) {
+  return (
+    <>
+      <PageHeader title={title} />
+      <Card>
+        <p className="text-sm text-slate-700">
+          {hasApi(api)
+            ? `${what} is not in the web app yet; it is available through the API (${api}).`
+            : `${what} is not available in this version of wacast yet.`}
+        </p>
+      </Card>
+    </>
+  );
+}
+
+export function NotFoundPage() {
+  return (
+    <>
+      <PageHeader title="Page not found" />
+      <p className="text-sm text-slate-700">
+        There is nothing at this address. <Link className="text-brand-700 underline" to="/dashboard">Go to the dashboard</Link>.
+      </p>
+    </>
+  );
+}

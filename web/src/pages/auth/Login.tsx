@@ -1,0 +1,65 @@
+import { useMutation } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Link, useLocation, useNavigate } from "react-router";
+import { Alert, Button, TextField } from "../../components/ui";
+import { useAuth } from "../../lib/auth";
+import { formErrors } from "../../lib/forms";
+import { AuthLayout } from "./AuthLayout";
+
+export function LoginPage() {
+  const { signIn } = useAuth();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const params = new URLSearchParams(location.search);
+  const next = safeNext(params.get("next"));
+  const [email, setEmail] = useState(params.get("email") ?? "");
+  const [password, setPassword] = useState("");
+  const login = useMutation({
+    mutationFn: () => signIn(email.trim(), password),
+    onSuccess: () => navigate(next, { replace: true }),
+  });
+  const errors = formErrors(login.error, ["email", "password"]);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    login.mutate();
+  };
+
+  return (
+    <AuthLayout
+      title="Sign in"
+      footer={
+        <>
+          New to wacast? <Link className="font-medium text-brand-700 underline" to="/auth/register">Create an account</Link>
+        </>
+      }
+    >
+      {params.get("registered") && (
+        <div className="mb-4">
+          <Alert tone="success">Your account is ready. Sign in to continue.</Alert>
+        </div>
+      )}
+      {params.get("reset") && (
+        <div className="mb-4">
+          <Alert tone="success">Your password was changed. Sign in with the new one.</Alert>
+        </div>
+      )}
+      <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
+        {errors.form && <Alert>{errors.form}</Alert>}
+        <TextField label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={errors.fields.email} />
+        <TextField label="Password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} error={errors.fields.password} />
+        <Button type="submit" busy={login.isPending}>
+          Sign in
+        </Button>
+        <Link to="/auth/forgot" className="text-sm text-brand-700 underline">
+          Forgot your password?
+        </Link>
+      </form>
+    </AuthLayout>
+  );
+}
+
+/** Only paths inside the app, so ?next= cannot send you elsewhere. */
+export function safeNext(next: string | null): string {
+  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/auth/") ? next : "/dashboard";
+}

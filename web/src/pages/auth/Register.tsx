@@ -1,0 +1,67 @@
+import { useMutation } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Link, useNavigate } from "react-router";
+import { api, unwrap } from "../../api/client";
+import { Alert, Button, TextField } from "../../components/ui";
+import { useAuth } from "../../lib/auth";
+import { formErrors } from "../../lib/forms";
+import { AuthLayout } from "./AuthLayout";
+
+export function RegisterPage() {
+  const navigate = useNavigate();
+  const { signIn } = useAuth();
+  const [form, setForm] = useState({ name: "", email: "", password: "" });
+  const register = useMutation({
+    mutationFn: async () => {
+      const body = { name: form.name.trim(), email: form.email.trim(), password: form.password };
+      await unwrap(api.POST("/api/auth/register", { body }));
+      return body;
+    },
+    onSuccess: async (body) => {
+      // Straight in after registering; if that fails, the sign-in page says why.
+      try {
+        await signIn(body.email, body.password);
+        navigate("/dashboard", { replace: true });
+      } catch {
+        navigate(`/auth/login?registered=1&email=${encodeURIComponent(body.email)}`, { replace: true });
+      }
+    },
+  });
+  const errors = formErrors(register.error, ["name", "email", "password"]);
+  const set = (key: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [key]: e.target.value });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    register.mutate();
+  };
+
+  return (
+    <AuthLayout
+      title="Create your account"
+      footer={
+        <>
+          Already have an account? <Link className="font-medium text-brand-700 underline" to="/auth/login">Sign in</Link>
+        </>
+      }
+    >
+      <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
+        {errors.form && <Alert>{errors.form}</Alert>}
+        <TextField label="Your name" autoComplete="name" required maxLength={100} value={form.name} onChange={set("name")} error={errors.fields.name} />
+        <TextField label="Email" type="email" autoComplete="email" required value={form.email} onChange={set("email")} error={errors.fields.email} />
+        <TextField
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={form.password}
+          onChange={set("password")}
+          error={errors.fields.password}
+          hint="At least 10 characters; not a common password."
+        />
+        <Button type="submit" busy={register.isPending}>
+          Create account
+        </Button>
+      </form>
+    </AuthLayout>
+  );
+}

@@ -124,3 +124,35 @@ def user(api: Api) -> dict[str, Any]:
     account = register_and_login(api)
     api.token = account["token"]
     return account
+
+
+def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """Lambda's SQS event for messages as ``receive_message`` returns them (or bodies)."""
+    records = []
+    for number, message in enumerate(messages):
+        body = message["Body"] if "Body" in message else json.dumps(message)
+        records.append(
+            {
+                "messageId": message.get("MessageId", f"m{number}"),
+                "receiptHandle": message.get("ReceiptHandle", f"r{number}"),
+                "body": body,
+                "attributes": {},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
+                "awsRegion": "us-east-1",
+            }
+        )
+    return {"Records": records}
+
+
+@pytest.fixture
+def fake(chalice_app: Any) -> Iterator[Any]:
+    """Captures what the app pushes to agents through app.websocket_api."""
+    from tests.functional.agentlink import FakeManagement
+
+    fake = FakeManagement()
+    chalice_app.websocket_api.session = fake
+    chalice_app.websocket_api._client = None
+    yield fake
+    chalice_app.websocket_api._client = None

@@ -13,15 +13,6 @@ from tests.functional.conftest import Api, register_and_login
 
 
 @pytest.fixture
-def fake(chalice_app: Any) -> Iterator[FakeManagement]:
-    fake = FakeManagement()
-    chalice_app.websocket_api.session = fake
-    chalice_app.websocket_api._client = None
-    yield fake
-    chalice_app.websocket_api._client = None
-
-
-@pytest.fixture
 def kit(
     api: Api,
     user: dict[str, Any],

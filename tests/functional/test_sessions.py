@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from chalice.test import Client
 
 from tests.functional.agentlink import AgentDriver, FakeManagement, ws_event
-from tests.functional.conftest import Api, register_and_login
+from tests.functional.conftest import Api, register_and_login, sqs_event
 
 QR = "data:image/png;base64," + base64.b64encode(b"\x89PNG fake").decode()
-
-
-@pytest.fixture
-def fake(chalice_app: Any) -> Iterator[FakeManagement]:
-    fake = FakeManagement()
-    chalice_app.websocket_api.session = fake
-    chalice_app.websocket_api._client = None
-    yield fake
-    chalice_app.websocket_api._client = None
 
 
 def online_agent(
@@ -219,7 +208,6 @@ def test_silent_agent_goes_offline_and_hello_brings_sessions_back(
 def test_disconnect_schedules_an_offline_check(
     api: Api, user: dict[str, Any], chalice_app: Any, fake: FakeManagement
 ) -> None:
-    import json
 
     from chalicelib import aws, queues
     from chalicelib.models.agents import AgentModel
@@ -234,23 +222,8 @@ def test_disconnect_schedules_an_offline_check(
     assert int(attributes["ApproximateNumberOfMessagesDelayed"]) == 1
     # Run the delayed job now, as if the minute had passed with no heartbeat.
     next(iter(AgentModel.scan())).update(actions=[AgentModel.last_heartbeat_at.set(1)])
-    body = json.dumps(
-        {"kind": "agent_offline_check", "agent_id": next(iter(AgentModel.scan())).agent_id}
-    )
-    event = {
-        "Records": [
-            {
-                "messageId": "m1",
-                "receiptHandle": "r",
-                "body": body,
-                "attributes": {},
-                "messageAttributes": {},
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:1:q",
-                "awsRegion": "us-east-1",
-            }
-        ]
-    }
+    agent_id = next(iter(AgentModel.scan())).agent_id
+    event = sqs_event([{"kind": "agent_offline_check", "agent_id": agent_id}])
     assert client.lambda_.invoke("jobs_worker", event).payload == {"batchItemFailures": []}
     assert api.get(f"/api/sessions/{session_id}").json["status"] == "agent_offline"
 

@@ -13,14 +13,14 @@ from chalicelib.api import auth_blueprint, chalice_error_to_shape
 from chalicelib.logs import logger
 from chalicelib.logs import request_id as current_request_id
 from chalicelib.queues import EMAIL
-from chalicelib.routes import admin, auth, system
+from chalicelib.routes import admin, auth, billing, system
 
 app = Chalice(app_name="wacast")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.api.cors = False
 
 app.register_blueprint(auth_blueprint)
-for area in (auth, system, admin):
+for area in (auth, system, admin, billing):
     app.register_blueprint(area.api.blueprint)
 
 
@@ -114,3 +114,15 @@ scheduler.register("housekeeping")
 def housekeeping(event: Any) -> None:
     push.configure(app)
     scheduler.record_run("housekeeping")
+
+
+scheduler.register("billing_dunning")
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def billing_dunning(event: Any) -> None:
+    """Pause sending for users whose failed payment is past its grace period."""
+    from chalicelib.billing import dunning
+
+    dunning.enforce_grace()
+    scheduler.record_run("billing_dunning")

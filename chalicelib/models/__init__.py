@@ -7,6 +7,7 @@ from pynamodb.attributes import TTLAttribute
 from pynamodb.models import Model
 
 from chalicelib.models.agents import AgentModel, ConnectionModel
+from chalicelib.models.billing import BillingAccountModel, QuotaReservationModel, StripeEventModel
 from chalicelib.models.system import RateLimitModel, SystemModel
 from chalicelib.models.tokens import ApiTokenModel, PasswordResetModel
 from chalicelib.models.users import UserModel
@@ -19,6 +20,9 @@ TABLE_MODELS: list[type[Model]] = [
     SystemModel,
     AgentModel,
     ConnectionModel,
+    BillingAccountModel,
+    QuotaReservationModel,
+    StripeEventModel,
 ]
 
 

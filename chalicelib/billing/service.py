@@ -41,6 +41,7 @@ def start_checkout(user_id: str, plan_id: str) -> Redirect:
     plan = plans.PLANS.get(plan_id)
     if plan is None or not plan.paid:
         raise ValidationFailed("Choose a paid plan.", {"plan": plan_id})
+    stripe = stripe_api.client()  # 503 first when billing is not configured at all
     if not plan.price_id:
         raise ValidationFailed(f"The {plan.name} plan has no price configured.", {"plan": plan_id})
     account = get_account(user_id)
@@ -52,7 +53,7 @@ def start_checkout(user_id: str, plan_id: str) -> Redirect:
         )
     customer = ensure_customer(user_id)
     app = settings().app_url.rstrip("/")
-    session = stripe_api.client().v1.checkout.sessions.create(
+    session = stripe.v1.checkout.sessions.create(
         params={
             "mode": "subscription",
             "customer": customer,

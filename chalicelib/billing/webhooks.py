@@ -39,18 +39,23 @@ def verify(raw: bytes, signature: str | None) -> dict[str, Any]:
     import stripe
 
     try:
-        stripe.Webhook.construct_event(raw, signature, secret, tolerance=TOLERANCE_S)
         event = json.loads(raw)
-    except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError, TypeError):
-        raise InvalidSignature("The Stripe-Signature header does not verify.") from None
+    except (ValueError, UnicodeDecodeError, TypeError):
+        event = None
     data = event.get("data") if isinstance(event, dict) else None
     if (
-        not isinstance(event.get("id"), str)
+        not isinstance(event, dict)
+        or not isinstance(event.get("id"), str)
         or not isinstance(event.get("type"), str)
         or not isinstance(data, dict)
         or not isinstance(data.get("object"), dict)
     ):
-        raise InvalidSignature("The event is not a Stripe event.", code="invalid_event")
+        raise InvalidSignature("The body is not a Stripe event.", code="invalid_event")
+    try:
+        # Checks the HMAC over the raw bytes and the timestamp's age.
+        stripe.Webhook.construct_event(raw, signature, secret, tolerance=TOLERANCE_S)
+    except stripe.SignatureVerificationError:
+        raise InvalidSignature("The Stripe-Signature header does not verify.") from None
     return event
 
 

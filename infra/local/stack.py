@@ -52,6 +52,7 @@ class Stack:
     stop_event: threading.Event = field(default_factory=threading.Event)
     parts: list[Any] = field(default_factory=list)
     demo: dict[str, str] = field(default_factory=dict)
+    local_stripe: bool = False
 
     def prepare_environment(self) -> None:
         env = os.environ
@@ -63,6 +64,11 @@ class Stack:
         env.setdefault("WACAST_STAGE", "dev")
         env.setdefault("WACAST_APP_URL", f"http://{self.ports.host}:{self.ports.http}")
         env["WACAST_WS_DOMAIN"] = f"{self.ports.host}:{self.ports.ws}"
+        from infra.local.billing_provider import configure_environment
+
+        self.local_stripe = configure_environment(
+            env, f"http://{self.ports.host}:{self.ports.http}"
+        )
 
     def start(self) -> None:
         started = time.perf_counter()
@@ -119,7 +125,8 @@ class Stack:
         from infra.local.http_server import create_server
 
         static = Path(os.environ.get("WACAST_WEB_DIST", ROOT / "web" / "dist"))
-        server = create_server(app, self.ports.host, self.ports.http, static, mailbox)
+        billing = self._local_billing()
+        server = create_server(app, self.ports.host, self.ports.http, static, mailbox, billing)
         thread = threading.Thread(target=server.server.serve_forever, name="http", daemon=True)
         thread.start()
         self.parts.append(server)
@@ -127,6 +134,30 @@ class Stack:
         log.info("api       %s/api  (OpenAPI at /api/openapi.json)", base)
         log.info("web       %s/", base)
         log.info("mailbox   %s/dev/mail", base)
+        if billing is not None:
+            log.info("billing   %s/dev/billing  (local Stripe: checkout, fail, pay, cancel)", base)
+        else:
+            log.info("billing   Stripe (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set)")
+
+    def _local_billing(self) -> Any:
+        if not self.local_stripe:
+            return None
+        from infra.local.billing_provider import (
+            FakeStripe,
+            LocalBilling,
+            backdate_past_due,
+            http_deliver,
+            local_prices,
+        )
+
+        base = f"http://{self.ports.host}:{self.ports.http}"
+        fake = FakeStripe(
+            os.environ["STRIPE_WEBHOOK_SECRET"],
+            base,
+            local_prices(dict(os.environ)),
+            http_deliver(f"{base}/api/webhooks/stripe"),
+        )
+        return LocalBilling(fake, backdate_past_due)
 
     def _start_event_sources(self, app: Any) -> None:
         from infra.local.events import SqsPump, Ticker, event_sources
@@ -201,7 +232,7 @@ def main() -> None:
     )
     # The app logs JSON lines on stdout (Powertools); the stack's own lines stay plain.
     logging.getLogger("wacast").propagate = False
-    for noisy in ("werkzeug", "botocore", "urllib3", "aiohttp.access", "pynamodb"):
+    for noisy in ("werkzeug", "botocore", "urllib3", "aiohttp.access", "pynamodb", "stripe"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     stack = Stack()
     finished = threading.Event()

@@ -33,6 +33,7 @@ log = logging.getLogger("localstack.billing")
 API_VERSION = "2026-10-28.endive"
 PERIOD_S = 30 * 86400
 Deliver = Callable[[bytes, str], int]
+Reply = tuple[int, dict[str, Any]]
 
 
 def new_id(prefix: str) -> str:
@@ -60,7 +61,7 @@ def _lists(node: Any) -> Any:
     return node
 
 
-def stripe_error(status: int, message: str, kind: str = "invalid_request_error") -> tuple:
+def stripe_error(status: int, message: str, kind: str = "invalid_request_error") -> Reply:
     return status, {"error": {"type": kind, "message": message}}
 
 
@@ -107,7 +108,7 @@ class FakeStripe:
                 self._idempotent[key] = result
             return result
 
-    def _route(self, method: str, path: str, params: dict[str, Any]) -> tuple:
+    def _route(self, method: str, path: str, params: dict[str, Any]) -> Reply:
         parts = [p for p in path.split("/") if p]
         if parts[:1] != ["v1"]:
             return stripe_error(404, f"Unrecognized request URL ({method}: {path}).")
@@ -129,14 +130,14 @@ class FakeStripe:
         return stripe_error(404, f"Unrecognized request URL ({method}: {path}).")
 
     @staticmethod
-    def _get(store: dict[str, dict[str, Any]], key: str, kind: str) -> tuple:
+    def _get(store: dict[str, dict[str, Any]], key: str, kind: str) -> Reply:
         found = store.get(key)
         if found is None:
             return stripe_error(404, f"No such {kind}: '{key}'")
         return 200, found
 
     def _create_customer(self, params: dict[str, Any]) -> dict[str, Any]:
-        customer = {
+        customer: dict[str, Any] = {
             "id": new_id("cus"),
             "object": "customer",
             "email": params.get("email"),
@@ -148,7 +149,7 @@ class FakeStripe:
         self.customers[customer["id"]] = customer
         return customer
 
-    def _create_session(self, params: dict[str, Any]) -> tuple:
+    def _create_session(self, params: dict[str, Any]) -> Reply:
         customer = params.get("customer")
         if customer not in self.customers:
             return stripe_error(400, f"No such customer: '{customer}'")
@@ -179,7 +180,7 @@ class FakeStripe:
         self.sessions[session_id] = session
         return 200, self._public(session)
 
-    def _create_portal(self, params: dict[str, Any]) -> tuple:
+    def _create_portal(self, params: dict[str, Any]) -> Reply:
         customer = params.get("customer")
         if customer not in self.customers:
             return stripe_error(400, f"No such customer: '{customer}'")
@@ -395,7 +396,9 @@ def http_deliver(webhook_url: str) -> Deliver:
 # --- serving it -------------------------------------------------------------------------
 
 
-def api_reply(fake: FakeStripe, method: str, path: str, body: bytes, headers: Any) -> tuple:
+def api_reply(
+    fake: FakeStripe, method: str, path: str, body: bytes, headers: Any
+) -> tuple[int, bytes]:
     lowered = {k.lower(): v for k, v in headers.items()}
     if method == "GET":
         query = urlsplit(path).query

@@ -106,7 +106,6 @@ def get_billing(ctx: RequestContext) -> BillingState:
     account = quota.get_account(ctx.user_id)
     allowed, reason = quota.sending_allowed_for(account)
     plan = plans.get(account.plan)
-    paid = bool(account.stripe_subscription_id)
     return BillingState(
         plan=PlanOut.of(plan),
         status="past_due" if account.status == "past_due" else "active",
@@ -121,16 +120,18 @@ def get_billing(ctx: RequestContext) -> BillingState:
             remaining=max(0, int(account.available)),
         ),
         numbers=Numbers(used=hooks.sessions_of(ctx.user_id), allowed=int(account.numbers_allowed)),
-        next_renewal=(
-            None
-            if account.cancel_at_period_end
-            else int(account.renews_at or 0) or None
-            if paid
-            else int(account.period_end)
-        ),
+        next_renewal=_next_renewal(account),
         cancel_at_period_end=bool(account.cancel_at_period_end),
         has_billing_customer=bool(account.stripe_customer_id),
     )
+
+
+def _next_renewal(account: quota.Account) -> int | None:
+    if account.cancel_at_period_end:
+        return None  # it ends instead
+    if account.stripe_subscription_id:
+        return int(account.renews_at) if account.renews_at else None
+    return int(account.period_end)  # free: the next free period
 
 
 @api.route(

@@ -291,3 +291,29 @@ def test_lifecycle_free_pro_failed_grace_paused_paid_cancelled_free(
         assert api.get("/api/billing").json["plan"]["id"] == "starter"
     finally:
         hooks.clear()
+
+
+def test_dunning_schedule_pauses_accounts_past_grace(chalice_app: Any) -> None:
+    from chalice.test import Client
+
+    from chalicelib.billing import accounts, hooks, quota
+    from chalicelib.config import settings
+
+    paused: list[str] = []
+    hooks.clear()
+    hooks.on_pause(lambda uid, reason: paused.append(uid))
+    try:
+        quota.get_account("usr_late")
+        quota.get_account("usr_recent")
+        long_ago = quota.now_s() - settings().billing_grace_seconds - 10
+        accounts.mark_past_due("usr_late", now=long_ago)
+        accounts.mark_past_due("usr_recent")
+        with Client(chalice_app) as client:
+            event = client.events.generate_cw_event("aws.events", "Scheduled Event", {}, [])
+            client.lambda_.invoke("billing_dunning", event)
+            client.lambda_.invoke("billing_dunning", event)
+        assert paused == ["usr_late"]
+        assert quota.sending_allowed("usr_late")[0] is False
+        assert quota.sending_allowed("usr_recent") == (True, None)
+    finally:
+        hooks.clear()

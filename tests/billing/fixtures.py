@@ -94,3 +94,26 @@ def wait_for(predicate: Any, timeout: float = 5.0) -> Any:
         if value or time.monotonic() > deadline:
             return value
         time.sleep(0.02)
+
+
+@pytest.fixture
+def atomic_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give moto's DynamoDB the per-request atomicity real DynamoDB has.
+
+    moto evaluates a condition and applies the write without a lock, so racing
+    threads can both pass one condition (seen under load; the repo's rate-limit race
+    test shows the same). Serialising each request restores "one conditional write is
+    atomic" and nothing more: the code's own read-then-write windows stay open.
+    """
+    import threading
+
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.Lock()
+    original = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with lock:
+            return original(self)
+
+    monkeypatch.setattr(DynamoHandler, "call_action", call_action)

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.billing.fixtures import atomic_dynamodb  # noqa: F401  (fixture)
+
 
 def test_reserve_consume_release_keep_the_sums(aws: None) -> None:
     from chalicelib.billing import quota
@@ -69,6 +71,7 @@ def test_bad_arguments_are_validation_errors(aws: None) -> None:
         quota.reserve("usr_a", 1, "")
 
 
+@pytest.mark.usefixtures("atomic_dynamodb")
 def test_concurrent_reservations_never_over_reserve(aws: None) -> None:
     from chalicelib.billing import quota
     from chalicelib.billing.errors import QuotaExceeded

@@ -10,6 +10,7 @@ from chalice import Chalice, Rate, Response
 
 from chalicelib import push, scheduler
 from chalicelib.api import auth_blueprint, chalice_error_to_shape
+from chalicelib.billing import wiring as billing_wiring
 from chalicelib.logs import logger
 from chalicelib.logs import request_id as current_request_id
 from chalicelib.queues import EMAIL
@@ -22,6 +23,8 @@ app.api.cors = False
 app.register_blueprint(auth_blueprint)
 for area in (auth, system, admin, billing):
     app.register_blueprint(area.api.blueprint)
+
+billing_wiring.install()  # billing's quota and number limits into campaigns and sessions
 
 
 @app.middleware("http")

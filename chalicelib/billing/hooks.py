@@ -65,7 +65,6 @@ def fire_resume(user_id: str) -> None:
 
 
 def clear() -> None:
-    """Tests only."""
+    """Tests only: forget pause/resume listeners (the session counter stays)."""
     _pause.clear()
     _resume.clear()
-    _counter.clear()

@@ -74,6 +74,37 @@ def apply_subscription(
     raise Conflict("The billing account changed too often; retry.")
 
 
+def grant_plan(user_id: str, plan_id: str) -> Account:
+    """Give a plan without Stripe (a comped account, or another module's tests).
+
+    Refused while a Stripe subscription is live: Stripe owns that account's plan.
+    """
+    plan = plans.PLANS.get(plan_id)
+    if plan is None:
+        raise Conflict(f"No plan {plan_id!r}.")
+    for _ in range(RETRIES):
+        account = get_account(user_id)
+        if account.stripe_subscription_id:
+            raise Conflict("This account's plan comes from its Stripe subscription.")
+        try:
+            account.update(
+                actions=[
+                    Account.plan.set(plan.id),
+                    Account.quota.set(plan.messages_per_month),
+                    Account.available.add(plan.messages_per_month - int(account.quota)),
+                    Account.numbers_allowed.set(plan.numbers),
+                    Account.updated_at.set(now_s()),
+                ],
+                condition=(Account.quota == int(account.quota))
+                & Account.stripe_subscription_id.does_not_exist(),
+            )
+            return account
+        except UpdateError as error:
+            if not _condition_failed(error):
+                raise
+    raise Conflict("The billing account changed too often; retry.")
+
+
 def roll_period(user_id: str, start: int, end: int) -> bool:
     """Start a new counting period (invoice.paid): used resets, reservations carry over.
 

@@ -73,13 +73,14 @@ def get_account(user_id: str, now: int | None = None) -> Account:
             if not _condition_failed(error):
                 raise
             account = Account.get(user_id, consistent_read=True)
-    if account.plan == plans.FREE and int(account.period_end) <= now:
+    if not account.stripe_subscription_id and int(account.period_end) <= now:
         account = _roll_free_period(account, now)
     return account
 
 
 def _roll_free_period(account: Account, now: int) -> Account:
-    """Free periods are 30 days back to back; reservations in flight carry over."""
+    """Without a subscription (free, or a granted plan) periods are 30 days back to
+    back; reservations in flight carry over."""
     ended = int(account.period_end)
     start = ended + ((now - ended) // plans.PERIOD_SECONDS) * plans.PERIOD_SECONDS
     try:
@@ -91,7 +92,8 @@ def _roll_free_period(account: Account, now: int) -> Account:
                 Account.available.set(Account.quota - Account.reserved),
                 Account.updated_at.set(now),
             ],
-            condition=(Account.plan == plans.FREE) & (Account.period_end == ended),
+            condition=Account.stripe_subscription_id.does_not_exist()
+            & (Account.period_end == ended),
         )
     except UpdateError as error:
         if not _condition_failed(error):

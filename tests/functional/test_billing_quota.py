@@ -130,3 +130,16 @@ def test_unknown_user_may_send(aws: None) -> None:
     from chalicelib.billing import quota
 
     assert quota.sending_allowed("usr_never_seen") == (True, None)
+
+
+def test_granted_plan_without_stripe(aws: None) -> None:
+    from chalicelib.billing import accounts, quota
+
+    quota.reserve("usr_a", 40, "t1")
+    accounts.grant_plan("usr_a", "starter")
+    account = quota.get_account("usr_a")
+    assert (account.quota, account.reserved, account.available) == (5_000, 40, 4_960)
+    quota.check_session_allowed("usr_a", 2)
+    # Its periods roll like the free plan's.
+    rolled = quota.get_account("usr_a", now=int(account.period_end) + 1)
+    assert rolled.plan == "starter" and rolled.period_start == account.period_end

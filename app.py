@@ -10,10 +10,20 @@ from chalice import Chalice, Rate, Response
 
 from chalicelib import push, scheduler
 from chalicelib.api import auth_blueprint, chalice_error_to_shape
+from chalicelib.billing import wiring as billing_wiring
 from chalicelib.logs import logger
 from chalicelib.logs import request_id as current_request_id
 from chalicelib.queues import CONTACTS, EMAIL, JOBS, LAUNCH
-from chalicelib.routes import admin, auth, campaigns, contacts, notifications, sessions, system
+from chalicelib.routes import (
+    admin,
+    auth,
+    billing,
+    campaigns,
+    contacts,
+    notifications,
+    sessions,
+    system,
+)
 
 app = Chalice(app_name="wacast")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
@@ -21,8 +31,10 @@ app.api.cors = False
 push.bind(app)
 
 app.register_blueprint(auth_blueprint)
-for area in (auth, system, admin, sessions, notifications, contacts, campaigns):
+for area in (auth, system, admin, sessions, notifications, contacts, campaigns, billing):
     app.register_blueprint(area.api.blueprint)
+
+billing_wiring.install()  # billing's quota and number limits into campaigns and sessions
 
 
 @app.middleware("http")
@@ -148,3 +160,15 @@ def housekeeping(event: Any) -> None:
         "housekeeping",
         extra={"sessions_offline": offline, "sessions_purged": purged, "leases_back": returned},
     )
+
+
+scheduler.register("billing_dunning")
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def billing_dunning(event: Any) -> None:
+    """Pause sending for users whose failed payment is past its grace period."""
+    from chalicelib.billing import dunning
+
+    dunning.enforce_grace()
+    scheduler.record_run("billing_dunning")

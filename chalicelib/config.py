@@ -38,6 +38,12 @@ class Settings:
     media_bucket: str
     ws_domain: str
     ws_stage: str
+    stripe_secret_key: str
+    stripe_webhook_secret: str
+    stripe_api_base: str
+    stripe_price_starter: str
+    stripe_price_pro: str
+    billing_grace_seconds: int
 
 
 @lru_cache(maxsize=1)
@@ -58,6 +64,14 @@ def settings() -> Settings:
         media_bucket=os.environ.get("WACAST_MEDIA_BUCKET", resource_name("media")),
         ws_domain=os.environ.get("WACAST_WS_DOMAIN", ""),
         ws_stage=os.environ.get("WACAST_WS_STAGE", stage()),
+        # Billing: unset secret key means billing endpoints answer 503 (not configured).
+        stripe_secret_key=os.environ.get("STRIPE_SECRET_KEY", ""),
+        stripe_webhook_secret=os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        # Where the Stripe client sends API calls; empty means api.stripe.com.
+        stripe_api_base=os.environ.get("WACAST_STRIPE_API_BASE", ""),
+        stripe_price_starter=os.environ.get("WACAST_STRIPE_PRICE_STARTER", ""),
+        stripe_price_pro=os.environ.get("WACAST_STRIPE_PRICE_PRO", ""),
+        billing_grace_seconds=_int("WACAST_BILLING_GRACE_SECONDS", 3 * 86400),
     )
 
 

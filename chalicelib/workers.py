@@ -9,7 +9,7 @@ from typing import Any
 from chalicelib.logs import logger
 
 
-def run_batch(event: dict[str, Any], handle: Callable[[str], None], name: str) -> dict[str, Any]:
+def run_batch(event: dict[str, Any], handle: Callable[[str], object], name: str) -> dict[str, Any]:
     """Run ``handle(body)`` per record; failed records are reported, not the whole batch."""
     from aws_lambda_powertools.utilities.batch import (
         BatchProcessor,

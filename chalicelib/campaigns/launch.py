@@ -174,7 +174,7 @@ def settle_reservation(user_id: str, campaign_id: str) -> None:
     outstanding = int(campaign.pending or 0) + int(campaign.leased or 0)
     difference = int(campaign.reserved or 0) - outstanding
     if difference > 0:
-        quota.release(user_id, difference)
+        quota.safely("release", user_id, difference)
     elif difference < 0:
         try:
             quota.reserve(user_id, -difference, f"{campaign_id}:settle")

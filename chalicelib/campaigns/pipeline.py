@@ -341,9 +341,9 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
         user_id = owners[campaign_id]
         consume, release = counter.pop("_consume", 0), counter.pop("_release", 0)
         if consume:
-            quota.consume(user_id, consume)
+            quota.safely("consume", user_id, consume)
         if release:
-            quota.release(user_id, release)
+            quota.safely("release", user_id, release)
         _bump_and_note(user_id, campaign_id, counter, outcomes.get(campaign_id, []))
         maybe_complete(user_id, campaign_id)
     for session_id, count in sent_by_session.items():
@@ -438,7 +438,7 @@ def maybe_complete(user_id: str, campaign_id: str) -> bool:
         return False
     leftover = int(campaign.reserved or 0)
     if leftover > 0:
-        quota.release(user_id, leftover)
+        quota.safely("release", user_id, leftover)
         bump(user_id, campaign_id, {"reserved": -leftover})
     notifications.notify(
         user_id,
@@ -561,7 +561,7 @@ def stop_pending_for(user_id: str, phone: str, campaigns: list[CampaignModel]) -
         for old in ("pending", "leased"):
             if _move_message(campaign.campaign_id, phone, message.session_id, old, skip):
                 bump(user_id, campaign.campaign_id, {old: -1, "skipped": 1, "reserved": -1})
-                quota.release(user_id, 1)
+                quota.safely("release", user_id, 1)
                 if old == "leased":
                     agent = service._agent_of(user_id, message.session_id)
                     if agent is not None:
@@ -595,7 +595,7 @@ def settle_pending(user_id: str, campaign_id: str, status: str, reason: str | No
             moved += 1
     if moved:
         bump(user_id, campaign_id, {"pending": -moved, status: moved, "reserved": -moved})
-        quota.release(user_id, moved)
+        quota.safely("release", user_id, moved)
     return moved
 
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from chalicelib.errors import DomainError
+from chalicelib.logs import logger
+
 
 def _reserve(user_id: str, n: int, token: str) -> None:
     return None
@@ -39,3 +42,15 @@ def install(
 ) -> None:
     global reserve, consume, release, sending_allowed
     reserve, consume, release, sending_allowed = reserve_fn, consume_fn, release_fn, allowed_fn
+
+
+def safely(move: str, user_id: str, n: int) -> None:
+    """Consume or release; a bookkeeping mismatch is logged, never fatal to sending."""
+    fn = consume if move == "consume" else release
+    try:
+        fn(user_id, n)
+    except DomainError as error:
+        logger.error(
+            "quota bookkeeping",
+            extra={"user_id": user_id, "move": move, "n": n, "error": error.code},
+        )

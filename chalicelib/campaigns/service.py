@@ -6,6 +6,7 @@ running or paused. Only draft, scheduled and paused campaigns are editable.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -242,7 +243,7 @@ def schedule(user_id: str, campaign_id: str) -> CampaignModel:
             condition=CampaignModel.status == DRAFT,
         )
     except UpdateError:
-        quota.release(user_id, report.recipients)
+        quota.safely("release", user_id, report.recipients)
         raise Conflict("The campaign changed state meanwhile.", code="bad_transition") from None
     from chalicelib.campaigns import launch
 
@@ -375,7 +376,11 @@ def retry_failed(user_id: str, campaign_id: str) -> int:
     ]
     if not failed:
         return 0
-    quota.reserve(user_id, len(failed), f"{campaign_id}:retry:{secrets.token_hex(6)}")
+    # The same failures at the same attempt reserve once, however often the call is retried.
+    fingerprint = hashlib.sha256(
+        ",".join(sorted(f"{m.phone}:{int(m.attempts or 0)}" for m in failed)).encode()
+    ).hexdigest()[:24]
+    quota.reserve(user_id, len(failed), f"{campaign_id}:retry:{fingerprint}")
     moved = requeue(campaign, failed)
     bump(user_id, campaign_id, {"reserved": moved})
     if campaign.status == COMPLETED:

@@ -7,6 +7,7 @@ from pynamodb.attributes import TTLAttribute
 from pynamodb.models import Model
 
 from chalicelib.models.agents import AgentModel, ConnectionModel
+from chalicelib.models.billing import BillingAccountModel, QuotaReservationModel, StripeEventModel
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel, MessageLogModel
 from chalicelib.models.contacts import ContactModel, ContactTagModel, ImportModel, OptOutModel
 from chalicelib.models.sessions import NotificationModel, WaSessionModel
@@ -31,6 +32,9 @@ TABLE_MODELS: list[type[Model]] = [
     OptOutModel,
     ContactTagModel,
     ImportModel,
+    BillingAccountModel,
+    QuotaReservationModel,
+    StripeEventModel,
 ]
 
 

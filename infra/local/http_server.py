@@ -32,6 +32,7 @@ Mailbox = Callable[[], list[dict[str, Any]]]
 
 class FrontDoor(ChaliceRequestHandler):
     static_root: Path | None = None
+    billing: Any = None  # infra.local.billing_provider.LocalBilling when Stripe is local
     mailbox: Mailbox = staticmethod(lambda: [])  # type: ignore[assignment]
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the app logs requests
@@ -50,6 +51,8 @@ class FrontDoor(ChaliceRequestHandler):
                 )
             elif path.startswith("/dev/mail"):
                 self._mail(path)
+            elif self.billing is not None and self.billing.handles(path):
+                self.billing.serve(self)
             else:
                 self._static(path)
         except (BrokenPipeError, ConnectionResetError):
@@ -129,7 +132,12 @@ class FrontDoor(ChaliceRequestHandler):
 
 
 def create_server(
-    app: Chalice, host: str, port: int, static_root: Path | None, mailbox: Mailbox
+    app: Chalice,
+    host: str,
+    port: int,
+    static_root: Path | None,
+    mailbox: Mailbox,
+    billing: Any = None,
 ) -> LocalDevServer:
     # What chalice.local.create_local_server does: a thread-local current_request.
     if not isinstance(app, LocalChalice):
@@ -138,7 +146,7 @@ def create_server(
     handler = type(
         "BoundFrontDoor",
         (FrontDoor,),
-        {"static_root": static_root, "mailbox": staticmethod(mailbox)},
+        {"static_root": static_root, "mailbox": staticmethod(mailbox), "billing": billing},
     )
     config = Config.create(
         chalice_stage="dev", app_name="wacast", lambda_timeout=60, lambda_memory_size=512

@@ -55,6 +55,7 @@ class Stack:
     demo: dict[str, str] = field(default_factory=dict)
     agent_process: subprocess.Popen[bytes] | None = None
     agent_dir: str | None = None
+    local_stripe: bool = False
 
     def prepare_environment(self) -> None:
         env = os.environ
@@ -66,6 +67,11 @@ class Stack:
         env.setdefault("WACAST_STAGE", "dev")
         env.setdefault("WACAST_APP_URL", f"http://{self.ports.host}:{self.ports.http}")
         env["WACAST_WS_DOMAIN"] = f"{self.ports.host}:{self.ports.ws}"
+        from infra.local.billing_provider import configure_environment
+
+        self.local_stripe = configure_environment(
+            env, f"http://{self.ports.host}:{self.ports.http}"
+        )
 
     def start(self) -> None:
         started = time.perf_counter()
@@ -129,7 +135,8 @@ class Stack:
         from infra.local.http_server import create_server
 
         static = Path(os.environ.get("WACAST_WEB_DIST", ROOT / "web" / "dist"))
-        server = create_server(app, self.ports.host, self.ports.http, static, mailbox)
+        billing = self._local_billing()
+        server = create_server(app, self.ports.host, self.ports.http, static, mailbox, billing)
         thread = threading.Thread(target=server.server.serve_forever, name="http", daemon=True)
         thread.start()
         self.parts.append(server)
@@ -137,6 +144,30 @@ class Stack:
         log.info("api       %s/api  (OpenAPI at /api/openapi.json)", base)
         log.info("web       %s/", base)
         log.info("mailbox   %s/dev/mail", base)
+        if billing is not None:
+            log.info("billing   %s/dev/billing  (local Stripe: checkout, fail, pay, cancel)", base)
+        else:
+            log.info("billing   Stripe (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set)")
+
+    def _local_billing(self) -> Any:
+        if not self.local_stripe:
+            return None
+        from infra.local.billing_provider import (
+            FakeStripe,
+            LocalBilling,
+            backdate_past_due,
+            http_deliver,
+            local_prices,
+        )
+
+        base = f"http://{self.ports.host}:{self.ports.http}"
+        fake = FakeStripe(
+            os.environ["STRIPE_WEBHOOK_SECRET"],
+            base,
+            local_prices(dict(os.environ)),
+            http_deliver(f"{base}/api/webhooks/stripe"),
+        )
+        return LocalBilling(fake, backdate_past_due)
 
     def _start_event_sources(self, app: Any) -> None:
         from infra.local.events import SqsPump, Ticker, event_sources
@@ -167,7 +198,11 @@ class Stack:
         email = os.environ.get("WACAST_DEMO_EMAIL", "demo@example.com")
         password = os.environ.get("WACAST_DEMO_PASSWORD", "wacast-demo-password")
         if service.find_user_by_email(email) is None:
-            service.register(email, password, "Demo Admin", role="admin")
+            user = service.register(email, password, "Demo Admin", role="admin")
+            from chalicelib.billing import accounts
+
+            # The demo shows the product at work, not the free plan's 100 messages.
+            accounts.grant_plan(user.user_id, "pro")
         self.demo = {"email": email, "password": password}
         log.info("demo      sign in as %s / %s (an admin)", email, password)
 
@@ -256,7 +291,7 @@ def main() -> None:
     )
     # The app logs JSON lines on stdout (Powertools); the stack's own lines stay plain.
     logging.getLogger("wacast").propagate = False
-    for noisy in ("werkzeug", "botocore", "urllib3", "aiohttp.access", "pynamodb"):
+    for noisy in ("werkzeug", "botocore", "urllib3", "aiohttp.access", "pynamodb", "stripe"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     stack = Stack()
     finished = threading.Event()

@@ -120,7 +120,9 @@ def test_placement_spreads_and_respects_capacity(
     api: Api, user: dict[str, Any], chalice_app: Any, fake: FakeManagement
 ) -> None:
     from chalicelib.agents import registry
+    from chalicelib.billing import accounts
 
+    accounts.grant_plan(user["user"]["user_id"], "pro")  # room for several numbers
     first = online_agent(chalice_app, fake, "one", capacity=1)
     second = online_agent(chalice_app, fake, "two", capacity=1)
     ids = [api.post("/api/sessions", {"label": f"n{i}"}).json for i in range(2)]

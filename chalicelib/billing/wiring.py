@@ -1,0 +1,53 @@
+"""Plug billing's rules into the hooks campaigns and sessions expose.
+
+Campaigns call ``chalicelib.campaigns.quota`` and sessions call
+``chalicelib.sessions.limits``; both default to "no limits" until this runs
+(once, from app.py at import: cheap, no stripe, no AWS client).
+"""
+
+from __future__ import annotations
+
+from chalicelib.billing import hooks, quota
+
+
+def _reserve(user_id: str, n: int, token: str) -> None:
+    quota.reserve(user_id, n, token)
+
+
+def _count_sessions(user_id: str) -> int:
+    from chalicelib.sessions import service as sessions
+
+    return int(sessions.count_active(user_id))
+
+
+def _pause_campaigns(user_id: str, reason: str) -> None:
+    """Billing stopped this user's sending: running campaigns pause with the reason."""
+    from chalicelib.campaigns import service as campaigns
+    from chalicelib.models.campaigns import CampaignModel
+
+    for campaign in CampaignModel.query(
+        user_id, filter_condition=CampaignModel.status == campaigns.RUNNING
+    ):
+        campaigns.auto_pause(
+            campaign,
+            reason,
+            "Sending is on hold because the last payment failed and its grace period is "
+            "over. Update the payment method in Billing, then resume the campaign.",
+        )
+
+
+def install() -> list[str]:
+    """Returns the hooks installed (for logs and tests)."""
+    from chalicelib.campaigns import quota as campaigns_quota
+    from chalicelib.sessions import limits
+
+    campaigns_quota.install(
+        reserve_fn=_reserve,
+        consume_fn=quota.consume,
+        release_fn=quota.release,
+        allowed_fn=quota.sending_allowed,
+    )
+    limits.set_check(quota.check_session_allowed)
+    hooks.count_sessions(_count_sessions)
+    hooks.on_pause(_pause_campaigns)
+    return ["campaigns.quota", "sessions.limits", "count_sessions", "on_pause"]

@@ -36,7 +36,9 @@ def make_csv(rows: int) -> bytes:
     for i in range(rows):
         a, b = (i // 10000) % 10000, i % 10000
         phone = FORMS[i % len(FORMS)].format(a=a, b=b)
-        lines.append(f'Pessoa {i} Conceição,"{phone}",p{i}@example.com,São Paulo,cliente;lote{i % 7}')
+        lines.append(
+            f'Pessoa {i} Conceição,"{phone}",p{i}@example.com,São Paulo,cliente;lote{i % 7}'
+        )
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
@@ -62,8 +64,10 @@ def bench_parse(rows: int) -> None:
             valid += row is not None
         offset += end
     elapsed = time.perf_counter() - started
-    print(f"parse+normalise: {done:,} rows in {elapsed:.2f} s = {done / elapsed:,.0f} rows/s "
-          f"(one core; {valid:,} valid; goal ≥ 20,000)")
+    print(
+        f"parse+normalise: {done:,} rows in {elapsed:.2f} s = {done / elapsed:,.0f} rows/s "
+        f"(one core; {valid:,} valid; goal ≥ 20,000)"
+    )
 
 
 class CallCounter:
@@ -115,8 +119,17 @@ def bench_import(rows: int) -> None:
             if status in imports.TERMINAL:
                 break
             continue
-        event = {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"],
-                              "body": m["Body"], "attributes": {}} for m in messages]}
+        event = {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": {},
+                }
+                for m in messages
+            ]
+        }
         result = contacts_batch(event)
         assert not result["batchItemFailures"], result
         for m in messages:
@@ -125,18 +138,25 @@ def bench_import(rows: int) -> None:
     elapsed = time.perf_counter() - started
     done = imports.get_import(user.user_id, item.import_id)
     writes = sum(
-        n for op, n in counter.calls.items()
+        n
+        for op, n in counter.calls.items()
         if op in ("BatchWriteItem", "PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems")
     )
     reads = sum(n for op, n in counter.calls.items() if op in ("BatchGetItem", "GetItem", "Query"))
     imported = int(done.created or 0) + int(done.updated or 0) + int(done.existing or 0)
-    print(f"import of {rows:,} rows: {elapsed:.1f} s wall ({rows / elapsed:,.0f} rows/s), "
-          f"status {done.status}, created {done.created:,}, invalid {done.invalid}, "
-          f"{messages_handled} SQS messages")
-    print(f"DynamoDB write requests: {writes:,} = {writes / max(1, imported):.4f} per imported row "
-          f"(goal ≤ 0.05); BatchWriteItem {counter.calls['BatchWriteItem']:,}")
-    print(f"DynamoDB read requests: {reads:,} = {reads / max(1, imported):.4f} per row; "
-          f"all calls: {json.dumps(dict(sorted(counter.calls.items())))}")
+    print(
+        f"import of {rows:,} rows: {elapsed:.1f} s wall ({rows / elapsed:,.0f} rows/s), "
+        f"status {done.status}, created {done.created:,}, invalid {done.invalid}, "
+        f"{messages_handled} SQS messages"
+    )
+    print(
+        f"DynamoDB write requests: {writes:,} = {writes / max(1, imported):.4f} per imported row "
+        f"(goal ≤ 0.05); BatchWriteItem {counter.calls['BatchWriteItem']:,}"
+    )
+    print(
+        f"DynamoDB read requests: {reads:,} = {reads / max(1, imported):.4f} per row; "
+        f"all calls: {json.dumps(dict(sorted(counter.calls.items())))}"
+    )
 
 
 def main() -> None:

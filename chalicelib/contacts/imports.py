@@ -706,7 +706,19 @@ def run_chunk(user_id: str, import_id: str, offset: int) -> None:
         with OptOutModel.batch_write() as opt_batch:
             for opt in plan.opt_outs:
                 opt_batch.save(opt)
+    else:
+        _recheck_opt_outs(user_id, plan.contacts)
     _commit(item, offset, end, counts, tags, finished=eof or truncated, truncated=truncated)
+
+
+def _recheck_opt_outs(user_id: str, written: list[ContactModel]) -> None:
+    """An opt-out that landed between this chunk's read and its puts would have been
+    overwritten on the contact copy: read the opt-outs again and re-flag those."""
+    unflagged = [c.phone for c in written if not c.opted_out]
+    if not unflagged:
+        return
+    for opt in OptOutModel.batch_get([(user_id, p) for p in unflagged], consistent_read=True):
+        service.flag_contact(user_id, opt.phone, opt)
 
 
 def _commit(

@@ -497,3 +497,23 @@ def test_other_tenants_import_reads_404(api: Api, br: dict[str, Any]) -> None:
     assert api.get(f"/api/contacts/imports/{import_id}").status == 200
     assert api.get("/api/contacts/imports/imp_nope").status == 404
     assert json.loads(json.dumps(api.get("/api/contacts/imports").json))["items"]
+
+
+def test_an_opt_out_racing_a_chunk_is_kept(
+    api: Api, br: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """STOP arrives after the chunk read the opt-outs but before it wrote contacts."""
+    from chalicelib.contacts import imports, service
+
+    user_id = br["user"]["user_id"]
+    real_plan = imports.plan_chunk
+
+    def plan_then_stop(*args: Any) -> Any:
+        plan = real_plan(*args)
+        service.opt_out(user_id, "+5511987654321", "stop_reply")
+        return plan
+
+    monkeypatch.setattr(imports, "plan_chunk", plan_then_stop)
+    _, done, _ = _run(api, csv_bytes([["phone"], ["11 98765-4321"]]), {"mapping": {"0": "phone"}})
+    assert done["created"] == 1
+    assert _contacts(api)["+5511987654321"]["opted_out"] is True

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import (
     COUNTRY_CODE_TO_REGION_CODE,
     NumberParseException,
+    PhoneMetadata,
     PhoneNumber,
     PhoneNumberFormat,
 )
@@ -55,7 +57,7 @@ def _international(digits: str) -> str | None:
                 if zeros > 1:
                     number.number_of_leading_zeros = zeros
             if phonenumbers.is_valid_number(number):
-                return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+                return "+" + digits  # what format_number(E164) gives, without the work
             break
     # The full parser also strips a trunk prefix written after the country code
     # ("+44 07911…", "+55 0 11…"); only numbers the shortcut refused pay for it.
@@ -68,6 +70,19 @@ def _international(digits: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=512)
+def _country_code(region: str) -> int:
+    return int(phonenumbers.country_code_for_region(region) or 0)
+
+
+@lru_cache(maxsize=512)
+def _trunk_pattern(region: str) -> re.Pattern[str] | None:
+    """What the full parser would strip from the start of a local number."""
+    metadata = PhoneMetadata.metadata_for_region(region)
+    pattern = metadata and (metadata.national_prefix_for_parsing or metadata.national_prefix)
+    return re.compile(pattern) if pattern else None
+
+
 def _parse_one(candidate: str, region: str) -> str | None:
     dialable = _digits_form(candidate)
     digits = dialable.lstrip("+")
@@ -77,6 +92,15 @@ def _parse_one(candidate: str, region: str) -> str | None:
         return _international(digits)
     # Local form first (the user's region decides), then the same digits as if the
     # country code were there without its '+' (common in exports).
+    code = _country_code(region)
+    trunk = _trunk_pattern(region)
+    if code and digits[0] != "0" and (trunk is None or not trunk.match(digits)):
+        # Shortcut: no trunk prefix to strip, so the digits are the national number.
+        # (is_valid_number, not _for_region: a Canadian number typed by a US user is fine.)
+        local = PhoneNumber(country_code=code, national_number=int(digits))
+        if phonenumbers.is_valid_number(local):
+            return f"+{code}{digits}"
+        return _international(digits)  # the full parser would read the same number
     try:
         number = phonenumbers.parse(digits, region)
     except NumberParseException:

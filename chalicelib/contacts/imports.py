@@ -208,8 +208,10 @@ def sample(item: ImportModel, size: int) -> Sample:
     cr_only = csvfile.bare_cr(head, encoding)
     utf8 = to_utf8(head, encoding, cr_only, final=whole)
     text = utf8.decode("utf-8", "replace")
-    delimiter = csvfile.sniff_delimiter(text)
+    delimiter = csvfile.excel_sep(text) or csvfile.sniff_delimiter(text)
     found, _ = csvfile.records(utf8, "utf-8", delimiter, whole)
+    if found and found[0].fields and csvfile.is_sep_line(found[0].fields, delimiter):
+        found = found[1:]
     return Sample(encoding, delimiter, found, utf8, whole)
 
 
@@ -430,17 +432,27 @@ def prepare(user_id: str, import_id: str) -> None:
         work_size = _transcode(item.upload_key, work_key, encoding, cr_only)
         work_start = 0
     codec = "utf-8" if work_key != item.upload_key else encoding.codec
-    if item.has_header:
-        data, _ = (
-            _read_range(work_key, work_start, RANGE_BYTES) if work_size > work_start else (b"", 0)
-        )
-        reader = csvfile.RecordReader(
-            data, codec, item.delimiter or ",", work_start + len(data) >= work_size
-        )
-        for record in reader:
-            if record.fields is None or not csvfile.is_blank(record.fields):
-                work_start += record.end
-                break
+    # Skip leading blank lines, Excel's "sep=" line and the header; remember how many
+    # records that was, so report row numbers match the file.
+    data, _ = _read_range(work_key, work_start, RANGE_BYTES) if work_size > work_start else (b"", 0)
+    delimiter = item.delimiter or ","
+    reader = csvfile.RecordReader(data, codec, delimiter, work_start + len(data) >= work_size)
+    base, skipped, first = work_start, 0, True
+    for record in reader:
+        if record.fields is not None and csvfile.is_blank(record.fields):
+            skipped += 1
+            continue
+        if first and record.fields is not None and csvfile.is_sep_line(record.fields, delimiter):
+            first = False
+            skipped += 1
+            work_start = base + record.end
+            continue
+        if item.has_header:
+            skipped += 1
+            work_start = base + record.end
+        break
+    if work_start == base:
+        skipped = 0  # nothing skipped: blank lines before data are read as blank rows
     try:
         item.update(
             actions=[
@@ -450,6 +462,7 @@ def prepare(user_id: str, import_id: str) -> None:
                 ImportModel.work_start.set(work_start),
                 ImportModel.work_size.set(work_size),
                 ImportModel.next_offset.set(work_start),
+                ImportModel.row_base.set(skipped),
                 ImportModel.updated_at.set(now_ms()),
             ],
             condition=(ImportModel.status == "queued") & ImportModel.next_offset.does_not_exist(),
@@ -509,7 +522,7 @@ def read_chunk(
         "utf-8" if item.work_key != item.upload_key else csvfile.CODECS[item.encoding or "utf-8"]
     )
     reader = csvfile.RecordReader(data, codec, item.delimiter or ",", at_eof)
-    first_row = int(item.rows_read or 0) + (2 if item.has_header else 1)
+    first_row = int(item.rows_read or 0) + int(item.row_base or 0) + 1
     limit = min(CHUNK_ROWS, MAX_ROWS - int(item.rows_read or 0))
     found: list[tuple[int, csvfile.Record]] = []
     for record in reader:
@@ -676,7 +689,11 @@ def run_chunk(user_id: str, import_id: str, offset: int) -> None:
     truncated = not eof and total_rows >= MAX_ROWS
     if truncated:
         plan.errors.append(
-            (total_rows + 2, "", "the file has more than 500,000 rows; the rest was not imported")
+            (
+                total_rows + int(item.row_base or 0) + 1,
+                "",
+                "the file has more than 500,000 rows; the rest was not imported",
+            )
         )
     pending = item.pending.as_dict() if item.pending else None
     if pending and pending.get("offset") == offset:

@@ -290,6 +290,8 @@ def convert(
             phone = result.e164
             if result.reason:
                 warnings.append(result.reason)
+            if reason != "no phone number":  # an earlier phone cell was not readable
+                warnings.append(f"used column {index + 1}; an earlier phone cell: {reason}")
             break
         if cells[index].strip() or reason == "no phone number":
             reason = result.reason or reason

@@ -517,3 +517,24 @@ def test_an_opt_out_racing_a_chunk_is_kept(
     _, done, _ = _run(api, csv_bytes([["phone"], ["11 98765-4321"]]), {"mapping": {"0": "phone"}})
     assert done["created"] == 1
     assert _contacts(api)["+5511987654321"]["opted_out"] is True
+
+
+def test_excel_sep_line_and_fallback_phone_column(api: Api, br: dict[str, Any]) -> None:
+    data = (
+        "sep=;\r\n"
+        "Nome;Telefone;Celular\r\n"
+        "Ana;bad;11 98765-4321\r\n"
+        "Bob;;11 91234-5678\r\n"
+        "Cid;x;\r\n"
+    ).encode("cp1252")
+    preview, done, import_id = _run(api, data)
+    assert preview["delimiter"] == ";" and preview["header"] == ["Nome", "Telefone", "Celular"]
+    assert preview["suggested_mapping"] == {"0": "name", "1": "phone_alt", "2": "phone"}
+    assert (done["created"], done["invalid"], done["warnings"]) == (2, 1, 0)
+    rows = _report(api, import_id)
+    assert [r[0] for r in rows] == ["5"]  # sep line is row 1, header row 2
+    _, done, import_id = _run(
+        api, data, {"mapping": {"0": "name", "1": "phone", "2": "phone_alt"}, "mode": "update"}
+    )
+    assert done["warnings"] == 1
+    assert [r[0] for r in _report(api, import_id)] == ["3", "5"]

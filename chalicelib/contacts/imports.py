@@ -43,6 +43,7 @@ CHUNK_ROWS = 2_000
 RANGE_BYTES = 2 * 1024 * 1024
 SAMPLE_BYTES = 256 * 1024
 PREVIEW_ROWS = 20
+PREVIEW_CELL = 200
 UPLOAD_URL_SECONDS = 900
 REPORT_URL_SECONDS = 900
 MAX_IMPORT_TAGS = 10
@@ -236,6 +237,8 @@ def preview(user_id: str, import_id: str) -> dict[str, Any]:
     has_header = bool(rows) and not mapping.header_looks_like_data(rows[0].fields or [], region)
     header = (rows[0].fields or []) if has_header else []
     data = [r.fields or [] for r in (rows[1:] if has_header else rows)][:PREVIEW_ROWS]
+    # Long cells are cut for display only (the import reads them whole).
+    data = [[cell[:PREVIEW_CELL] for cell in row] for row in data]
     suggested = (
         mapping.suggest(header) if has_header else mapping.suggest_without_header(data, region)
     )

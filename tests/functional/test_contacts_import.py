@@ -538,3 +538,27 @@ def test_excel_sep_line_and_fallback_phone_column(api: Api, br: dict[str, Any]) 
     )
     assert done["warnings"] == 1
     assert [r[0] for r in _report(api, import_id)] == ["3", "5"]
+
+
+def test_small_ranges_split_records_utf16_and_giant_lines(
+    api: Api, br: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ranges much smaller than rows: records cut at range ends, multi-line quoted cells,
+    a line longer than a whole range, all through a UTF-16 working copy."""
+    from chalicelib.contacts import imports
+
+    monkeypatch.setattr(imports, "RANGE_BYTES", 300)
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 4)
+    rows = [["Nome", "Celular", "Notas"]]
+    for i in range(30):
+        rows.append([f"Pessoa {i} ção", br_phone(i), 'linha 1\nlinha 2, "citação"'])
+    rows.insert(10, ["Gigante", "x" * 1000, ""])  # longer than a range: row 11
+    preview, done, import_id = _run(api, csv_bytes(rows, "utf-16-le", "\t", bom=True))
+    assert preview["encoding"] == "utf-16-le" and preview["delimiter"] == "\t"
+    assert done["status"] == "completed", done
+    assert (done["rows_read"], done["created"], done["invalid"]) == (31, 30, 1)
+    report = _report(api, import_id)
+    assert [(r[0], r[2]) for r in report] == [("11", "row is longer than 64 KB")]
+    contact = _contacts(api)[br_phone(29)]
+    assert contact["name"] == "Pessoa 29 ção"
+    assert contact["fields"] == {"notas": 'linha 1\nlinha 2, "citação"'}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -228,6 +229,20 @@ def sniff_delimiter(text: str) -> str:
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+_SEP_LINE = re.compile(r"sep=(.)")
+
+
+def excel_sep(text: str) -> str | None:
+    """Excel's ``sep=;`` first line names the delimiter."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
+    match = _SEP_LINE.fullmatch(first)
+    return match.group(1) if match and match.group(1) in DELIMITERS else None
+
+
+def is_sep_line(fields: list[str], delimiter: str) -> bool:
+    return _SEP_LINE.fullmatch(delimiter.join(fields).strip()) is not None
 
 
 def is_blank(fields: list[str]) -> bool:

@@ -43,6 +43,7 @@ CHUNK_ROWS = 2_000
 RANGE_BYTES = 2 * 1024 * 1024
 SAMPLE_BYTES = 256 * 1024
 PREVIEW_ROWS = 20
+PREVIEW_CELL = 200
 UPLOAD_URL_SECONDS = 900
 REPORT_URL_SECONDS = 900
 MAX_IMPORT_TAGS = 10
@@ -208,8 +209,10 @@ def sample(item: ImportModel, size: int) -> Sample:
     cr_only = csvfile.bare_cr(head, encoding)
     utf8 = to_utf8(head, encoding, cr_only, final=whole)
     text = utf8.decode("utf-8", "replace")
-    delimiter = csvfile.sniff_delimiter(text)
+    delimiter = csvfile.excel_sep(text) or csvfile.sniff_delimiter(text)
     found, _ = csvfile.records(utf8, "utf-8", delimiter, whole)
+    if found and found[0].fields and csvfile.is_sep_line(found[0].fields, delimiter):
+        found = found[1:]
     return Sample(encoding, delimiter, found, utf8, whole)
 
 
@@ -234,6 +237,8 @@ def preview(user_id: str, import_id: str) -> dict[str, Any]:
     has_header = bool(rows) and not mapping.header_looks_like_data(rows[0].fields or [], region)
     header = (rows[0].fields or []) if has_header else []
     data = [r.fields or [] for r in (rows[1:] if has_header else rows)][:PREVIEW_ROWS]
+    # Long cells are cut for display only (the import reads them whole).
+    data = [[cell[:PREVIEW_CELL] for cell in row] for row in data]
     suggested = (
         mapping.suggest(header) if has_header else mapping.suggest_without_header(data, region)
     )
@@ -430,17 +435,27 @@ def prepare(user_id: str, import_id: str) -> None:
         work_size = _transcode(item.upload_key, work_key, encoding, cr_only)
         work_start = 0
     codec = "utf-8" if work_key != item.upload_key else encoding.codec
-    if item.has_header:
-        data, _ = (
-            _read_range(work_key, work_start, RANGE_BYTES) if work_size > work_start else (b"", 0)
-        )
-        reader = csvfile.RecordReader(
-            data, codec, item.delimiter or ",", work_start + len(data) >= work_size
-        )
-        for record in reader:
-            if record.fields is None or not csvfile.is_blank(record.fields):
-                work_start += record.end
-                break
+    # Skip leading blank lines, Excel's "sep=" line and the header; remember how many
+    # records that was, so report row numbers match the file.
+    data, _ = _read_range(work_key, work_start, RANGE_BYTES) if work_size > work_start else (b"", 0)
+    delimiter = item.delimiter or ","
+    reader = csvfile.RecordReader(data, codec, delimiter, work_start + len(data) >= work_size)
+    base, skipped, first = work_start, 0, True
+    for record in reader:
+        if record.fields is not None and csvfile.is_blank(record.fields):
+            skipped += 1
+            continue
+        if first and record.fields is not None and csvfile.is_sep_line(record.fields, delimiter):
+            first = False
+            skipped += 1
+            work_start = base + record.end
+            continue
+        if item.has_header:
+            skipped += 1
+            work_start = base + record.end
+        break
+    if work_start == base:
+        skipped = 0  # nothing skipped: blank lines before data are read as blank rows
     try:
         item.update(
             actions=[
@@ -450,6 +465,7 @@ def prepare(user_id: str, import_id: str) -> None:
                 ImportModel.work_start.set(work_start),
                 ImportModel.work_size.set(work_size),
                 ImportModel.next_offset.set(work_start),
+                ImportModel.row_base.set(skipped),
                 ImportModel.updated_at.set(now_ms()),
             ],
             condition=(ImportModel.status == "queued") & ImportModel.next_offset.does_not_exist(),
@@ -509,7 +525,7 @@ def read_chunk(
         "utf-8" if item.work_key != item.upload_key else csvfile.CODECS[item.encoding or "utf-8"]
     )
     reader = csvfile.RecordReader(data, codec, item.delimiter or ",", at_eof)
-    first_row = int(item.rows_read or 0) + (2 if item.has_header else 1)
+    first_row = int(item.rows_read or 0) + int(item.row_base or 0) + 1
     limit = min(CHUNK_ROWS, MAX_ROWS - int(item.rows_read or 0))
     found: list[tuple[int, csvfile.Record]] = []
     for record in reader:
@@ -676,7 +692,11 @@ def run_chunk(user_id: str, import_id: str, offset: int) -> None:
     truncated = not eof and total_rows >= MAX_ROWS
     if truncated:
         plan.errors.append(
-            (total_rows + 2, "", "the file has more than 500,000 rows; the rest was not imported")
+            (
+                total_rows + int(item.row_base or 0) + 1,
+                "",
+                "the file has more than 500,000 rows; the rest was not imported",
+            )
         )
     pending = item.pending.as_dict() if item.pending else None
     if pending and pending.get("offset") == offset:
@@ -706,7 +726,19 @@ def run_chunk(user_id: str, import_id: str, offset: int) -> None:
         with OptOutModel.batch_write() as opt_batch:
             for opt in plan.opt_outs:
                 opt_batch.save(opt)
+    else:
+        _recheck_opt_outs(user_id, plan.contacts)
     _commit(item, offset, end, counts, tags, finished=eof or truncated, truncated=truncated)
+
+
+def _recheck_opt_outs(user_id: str, written: list[ContactModel]) -> None:
+    """An opt-out that landed between this chunk's read and its puts would have been
+    overwritten on the contact copy: read the opt-outs again and re-flag those."""
+    unflagged = [c.phone for c in written if not c.opted_out]
+    if not unflagged:
+        return
+    for opt in OptOutModel.batch_get([(user_id, p) for p in unflagged], consistent_read=True):
+        service.flag_contact(user_id, opt.phone, opt)
 
 
 def _commit(

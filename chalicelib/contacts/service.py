@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.contacts.mapping import RowData
@@ -292,20 +292,17 @@ def opt_out(user_id: str, phone: str, source: str) -> OptOutModel:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
         record = get_opt_out(user_id, phone) or record
-    _flag_contact(user_id, phone, record)
+    flag_contact(user_id, phone, record)
     return record
 
 
 def opt_in(user_id: str, phone: str) -> None:
     """Remove an opt-out (the person asked to hear from the business again)."""
-    try:
-        OptOutModel(user_id, phone).delete()
-    except DeleteError:
-        raise
-    _flag_contact(user_id, phone, None)
+    OptOutModel(user_id, phone).delete()
+    flag_contact(user_id, phone, None)
 
 
-def _flag_contact(user_id: str, phone: str, record: OptOutModel | None) -> None:
+def flag_contact(user_id: str, phone: str, record: OptOutModel | None) -> None:
     from pynamodb.exceptions import UpdateError
 
     actions: list[Any]

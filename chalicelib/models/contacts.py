@@ -101,6 +101,7 @@ class ImportModel(Model):
     work_start = NumberAttribute(null=True)
     work_size = NumberAttribute(null=True)
     next_offset = NumberAttribute(null=True)
+    row_base = NumberAttribute(null=True)  # records before the first data row
     pending = MapAttribute(null=True)  # type: ignore[var-annotated]
     # Progress.
     rows_read = NumberAttribute(default=0)

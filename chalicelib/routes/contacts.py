@@ -288,7 +288,7 @@ def _phone(raw: str) -> str:
     errors=(400,),
     summary="Your contacts by phone; q searches names/emails or a phone prefix",
 )
-def list_contacts(ctx: RequestContext, query: ContactsQuery) -> Response:
+def list_contacts(ctx: RequestContext, query: ContactsQuery) -> Page[Contact]:
     q = (query.q or "").strip()
     digits = q.lstrip("+").replace(" ", "")
     prefix = "+" + digits if q and digits.isdigit() else None
@@ -301,10 +301,7 @@ def list_contacts(ctx: RequestContext, query: ContactsQuery) -> Response:
         tag=mapping.normalise_tag(query.tag) if query.tag else None,
         opted_out=query.opted_out,
     )
-    page = Page[Contact](items=[Contact.of(c) for c in items], next_cursor=cursor)
-    return Response(
-        body=page.model_dump_json(), status_code=200, headers={"Content-Type": "application/json"}
-    )
+    return Page[Contact](items=[Contact.of(c) for c in items], next_cursor=cursor)
 
 
 @api.route(

@@ -180,13 +180,20 @@ def test_opt_out_and_opt_in(api: Api, br: dict[str, Any]) -> None:
 
 
 def test_other_tenant_reads_404(api: Api, br: dict[str, Any]) -> None:
-    _add(api, "+5511987654321", name="Mine")
+    _add(api, "+5511987654321", name="Mine", tags=["x"])
     other = register_and_login(api)["token"]
     assert api.get("/api/contacts/5511987654321", token=other).status == 404
     assert api.patch("/api/contacts/5511987654321", {"name": "x"}, token=other).status == 404
     assert api.delete("/api/contacts/5511987654321", token=other).status == 404
     assert api.get("/api/contacts", token=other).json["items"] == []
-    assert api.get("/api/contacts/5511987654321").json["name"] == "Mine"
+    # Another tenant's opt-out, bulk delete and tags live in its own namespace.
+    assert api.post("/api/contacts/5511987654321/opt-out", {}, token=other).status == 200
+    assert api.post("/api/contacts/bulk-delete", {"tag": "x"}, token=other).status == 202
+    drain_contacts_queue()
+    mine = api.get("/api/contacts/5511987654321").json
+    assert mine["name"] == "Mine" and mine["opted_out"] is False
+    assert api.get("/api/contacts/tags", token=other).json["items"] == []
+    assert api.get("/api/contacts/export", token=other).body.decode("utf-8-sig").count("\n") == 1
     assert api.get("/api/contacts", token=None).status == 401
 
 

@@ -497,3 +497,68 @@ def test_other_tenants_import_reads_404(api: Api, br: dict[str, Any]) -> None:
     assert api.get(f"/api/contacts/imports/{import_id}").status == 200
     assert api.get("/api/contacts/imports/imp_nope").status == 404
     assert json.loads(json.dumps(api.get("/api/contacts/imports").json))["items"]
+
+
+def test_an_opt_out_racing_a_chunk_is_kept(
+    api: Api, br: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """STOP arrives after the chunk read the opt-outs but before it wrote contacts."""
+    from chalicelib.contacts import imports, service
+
+    user_id = br["user"]["user_id"]
+    real_plan = imports.plan_chunk
+
+    def plan_then_stop(*args: Any) -> Any:
+        plan = real_plan(*args)
+        service.opt_out(user_id, "+5511987654321", "stop_reply")
+        return plan
+
+    monkeypatch.setattr(imports, "plan_chunk", plan_then_stop)
+    _, done, _ = _run(api, csv_bytes([["phone"], ["11 98765-4321"]]), {"mapping": {"0": "phone"}})
+    assert done["created"] == 1
+    assert _contacts(api)["+5511987654321"]["opted_out"] is True
+
+
+def test_excel_sep_line_and_fallback_phone_column(api: Api, br: dict[str, Any]) -> None:
+    data = (
+        "sep=;\r\n"
+        "Nome;Telefone;Celular\r\n"
+        "Ana;bad;11 98765-4321\r\n"
+        "Bob;;11 91234-5678\r\n"
+        "Cid;x;\r\n"
+    ).encode("cp1252")
+    preview, done, import_id = _run(api, data)
+    assert preview["delimiter"] == ";" and preview["header"] == ["Nome", "Telefone", "Celular"]
+    assert preview["suggested_mapping"] == {"0": "name", "1": "phone_alt", "2": "phone"}
+    assert (done["created"], done["invalid"], done["warnings"]) == (2, 1, 0)
+    rows = _report(api, import_id)
+    assert [r[0] for r in rows] == ["5"]  # sep line is row 1, header row 2
+    _, done, import_id = _run(
+        api, data, {"mapping": {"0": "name", "1": "phone", "2": "phone_alt"}, "mode": "update"}
+    )
+    assert done["warnings"] == 1
+    assert [r[0] for r in _report(api, import_id)] == ["3", "5"]
+
+
+def test_small_ranges_split_records_utf16_and_giant_lines(
+    api: Api, br: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ranges much smaller than rows: records cut at range ends, multi-line quoted cells,
+    a line longer than a whole range, all through a UTF-16 working copy."""
+    from chalicelib.contacts import imports
+
+    monkeypatch.setattr(imports, "RANGE_BYTES", 300)
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 4)
+    rows = [["Nome", "Celular", "Notas"]]
+    for i in range(30):
+        rows.append([f"Pessoa {i} ção", br_phone(i), 'linha 1\nlinha 2, "citação"'])
+    rows.insert(10, ["Gigante", "x" * 1000, ""])  # longer than a range: row 11
+    preview, done, import_id = _run(api, csv_bytes(rows, "utf-16-le", "\t", bom=True))
+    assert preview["encoding"] == "utf-16-le" and preview["delimiter"] == "\t"
+    assert done["status"] == "completed", done
+    assert (done["rows_read"], done["created"], done["invalid"]) == (31, 30, 1)
+    report = _report(api, import_id)
+    assert [(r[0], r[2]) for r in report] == [("11", "row is longer than 64 KB")]
+    contact = _contacts(api)[br_phone(29)]
+    assert contact["name"] == "Pessoa 29 ção"
+    assert contact["fields"] == {"notas": 'linha 1\nlinha 2, "citação"'}

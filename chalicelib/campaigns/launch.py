@@ -99,13 +99,16 @@ def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:
     now = now_ms()
     deltas: Counter[str] = Counter()
     created = 0
+    contacts_page = list(page)
+    # The opt-out table is the truth (the contact's flag is a copy that can lag).
+    opted_out = contacts.opted_out_among(campaign.user_id, [c.phone for c in contacts_page])
     with CampaignMessageModel.batch_write() as batch:
-        for index, contact in enumerate(page):
+        for index, contact in enumerate(contacts_page):
             if not everyone and not (set(contact.tags or ()) & tags):
                 continue
             values = service.contact_values_of(contact)
             status, reason = "pending", None
-            if contact.opted_out:
+            if contact.opted_out or contact.phone in opted_out:
                 status, reason = "skipped", "opted_out"
             elif campaign.on_missing_variable == "skip" and any(
                 not (values.get(name) or "").strip() for name in required

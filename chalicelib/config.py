@@ -44,6 +44,8 @@ class Settings:
     stripe_price_starter: str
     stripe_price_pro: str
     billing_grace_seconds: int
+    lease_slack_s: int
+    stop_keywords: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -72,6 +74,14 @@ def settings() -> Settings:
         stripe_price_starter=os.environ.get("WACAST_STRIPE_PRICE_STARTER", ""),
         stripe_price_pro=os.environ.get("WACAST_STRIPE_PRICE_PRO", ""),
         billing_grace_seconds=_int("WACAST_BILLING_GRACE_SECONDS", 3 * 86400),
+        # How long past its turn a leased message may wait before it returns to the outbox.
+        lease_slack_s=_int("WACAST_LEASE_SLACK_S", 120),
+        # Replies that opt a contact out, besides STOP, UNSUBSCRIBE, PARAR and CANCELAR.
+        stop_keywords=tuple(
+            w.strip().upper()
+            for w in os.environ.get("WACAST_STOP_KEYWORDS", "").split(",")
+            if w.strip()
+        ),
     )
 
 

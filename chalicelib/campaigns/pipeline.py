@@ -7,7 +7,6 @@ time. Counters move with one ADD per campaign per frame, not per message.
 
 from __future__ import annotations
 
-import os
 import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -19,6 +18,7 @@ from pynamodb.exceptions import UpdateError
 from chalicelib import notifications
 from chalicelib.campaigns import launch, media, quota, service, templates, trial
 from chalicelib.campaigns.counters import bump
+from chalicelib.config import settings
 from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import expiry, now_ms, now_s, plain
@@ -37,13 +37,11 @@ DEFAULT_PACING = {"min_gap_s": 20, "max_gap_s": 60, "daily_cap": 200, "warmup": 
 
 
 def lease_slack_ms() -> int:
-    # How long past its turn a leased message may wait before it returns to the outbox.
-    return int(float(os.environ.get("WACAST_LEASE_SLACK_S", "120")) * 1000)
+    return settings().lease_slack_s * 1000
 
 
 def stop_words() -> set[str]:
-    extra = os.environ.get("WACAST_STOP_KEYWORDS", "")
-    return {w.strip().upper() for w in (*DEFAULT_STOP_WORDS, *extra.split(",")) if w.strip()}
+    return {*DEFAULT_STOP_WORDS, *settings().stop_keywords}
 
 
 def pacing_of(campaign: CampaignModel) -> dict:

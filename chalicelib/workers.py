@@ -21,7 +21,7 @@ def run_batch(event: dict[str, Any], handle: Callable[[str], object], name: str)
     def record_handler(record: SQSRecord) -> None:
         handle(record.body)
 
-    processor = BatchProcessor(event_type=EventType.SQS)
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     result = dict(
         process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=None

@@ -218,6 +218,10 @@ class WsGateway:
             }
         )
 
+    async def _list(self, request: web.Request) -> web.Response:
+        # Not in API Gateway: lets local tests find connections to drop.
+        return web.json_response(sorted(self.connections))
+
     # --- lifecycle ------------------------------------------------------------------
 
     def _application(self) -> web.Application:
@@ -227,6 +231,7 @@ class WsGateway:
             application.router.add_post(path, self._post)
             application.router.add_delete(path, self._delete)
             application.router.add_get(path, self._get)
+        application.router.add_get("/@connections", self._list)
         application.router.add_get("/", self._handle_socket)
         application.router.add_get("/{stage}", self._handle_socket)
         return application

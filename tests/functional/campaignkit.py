@@ -43,6 +43,10 @@ def drain(client: Client, spec: Any, handler: str, rounds: int = 50) -> int:
         for m in messages:
             if m["MessageId"] not in failed:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            else:  # as if its visibility timeout had passed: SQS delivers it again
+                sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+                )
         runs += 1
     return runs
 

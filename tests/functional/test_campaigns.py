@@ -346,3 +346,33 @@ def test_offline_machine_pauses_then_resumes_by_itself(kit: Setup, api: Api) -> 
     assert api.get(f"/api/campaigns/{cid}").json["status"] == "running"
     kinds = [n["kind"] for n in api.get("/api/notifications").json["items"]]
     assert "campaign_resumed" in kinds and "campaign_paused" in kinds
+
+
+def test_launch_worker_dying_mid_chunk_is_redelivered_without_duplicates(
+    kit: Setup, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.campaigns import launch
+    from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
+    from tests.functional.campaignkit import launch_all
+
+    monkeypatch.setattr(launch, "CHUNK_CONTACTS", 4)  # several chunks from a few contacts
+    add_contacts(api, 10)
+    cid = kit.campaign()["campaign_id"]
+    original = CampaignModel.update
+    crashes = {"left": 2}
+
+    def dies_before_commit(self: Any, actions: Any, condition: Any = None, **kw: Any) -> Any:
+        if condition is not None and "materialise_chunks" in str(condition) and crashes["left"]:
+            crashes["left"] -= 1
+            raise RuntimeError("the Lambda ran out of time after writing the chunk")
+        return original(self, actions=actions, condition=condition, **kw)
+
+    monkeypatch.setattr(CampaignModel, "update", dies_before_commit)
+    assert api.post(f"/api/campaigns/{cid}/schedule").status == 200
+    launch_all(kit.client)
+    detail = api.get(f"/api/campaigns/{cid}").json
+    assert crashes["left"] == 0
+    assert detail["counters"]["total"] == 10 and detail["counters"]["pending"] == 10
+    assert len(list(CampaignMessageModel.query(cid))) == 10
+    phones = [m["phone"] for m in kit.pull()]
+    assert len(phones) == 10 == len(set(phones))

@@ -246,3 +246,55 @@ def test_agent_killed_mid_campaign_nobody_twice_nobody_lost(stack: LocalStack) -
         assert {p.split("@")[0] for p in sent} >= delivered
     finally:
         agent.stop()
+
+
+def test_websocket_dropped_repeatedly_mid_campaign(stack: LocalStack) -> None:
+    import json as _json
+    import urllib.request
+
+    admin = stack.demo_token()
+    _, agent_info = stack.request("POST", "/api/admin/agents", {"name": "e2e-3"}, token=admin)
+    agent = Agent(stack, agent_info["token"])
+    agent.start()
+    management = f"http://127.0.0.1:{stack.ws_port}/@connections"
+    try:
+        token = new_user(stack, "loja3@example.com")
+        session_id = connected_number(stack, token)
+        import_csv(stack, token, 60, "drop")
+        _, campaign = stack.request(
+            "POST",
+            "/api/campaigns",
+            {
+                "name": "Flaky network",
+                "template": "Oi {{first_name|cliente}}",
+                "audience": {"tags": ["drop"]},
+                "session_ids": [session_id],
+                "pacing": {"min_gap_s": 0.05, "max_gap_s": 0.1, "daily_cap": 1000, "warmup": False},
+            },
+            token=token,
+        )
+        cid = campaign["campaign_id"]
+        stack.request("POST", f"/api/campaigns/{cid}/schedule", token=token)
+        drops = 0
+        deadline = time.monotonic() + 120
+        while campaign_done(stack, token, cid) is None and time.monotonic() < deadline:
+            if drops < 5 and sum(agent.sent_to().values()) >= 10 * (drops + 1):
+                with urllib.request.urlopen(management, timeout=5) as response:
+                    for connection_id in _json.loads(response.read()):
+                        request = urllib.request.Request(
+                            f"{management}/{connection_id}", method="DELETE"
+                        )
+                        urllib.request.urlopen(request, timeout=5).close()
+                drops += 1
+            time.sleep(0.2)
+        assert drops == 5, "the campaign finished before every drop"
+        done = wait_for(lambda: campaign_done(stack, token, cid), 120, "the campaign to finish")
+        assert done["counters"]["total"] == 60
+        messages = all_messages(stack, token, cid)
+        assert all(m["status"] in ("sent", "delivered", "read") for m in messages), Counter(
+            m["status"] for m in messages
+        )
+        sent = agent.sent_to()
+        assert len(sent) == 60 and max(sent.values()) == 1
+    finally:
+        agent.stop()

@@ -19,6 +19,9 @@ os.environ.update(
         "AWS_DEFAULT_REGION": "us-east-1",
         "WACAST_STAGE": "test",
         "WACAST_WS_DOMAIN": "ws.test.invalid",
+        # Tests make many calls in a row; the rate limits' own tests set small ones.
+        "WACAST_RATE_WRITES_PER_MINUTE": "100000",
+        "WACAST_RATE_READS_PER_MINUTE": "100000",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "WACAST_LOG_LEVEL": "WARNING",
     }

@@ -212,6 +212,14 @@ def test_nothing_of_another_users_billing_is_visible(billing: Billing) -> None:
     assert quota.get_account(ana_id).reserved == 0
 
 
+def _restore_hooks() -> None:
+    """Put back the listeners app.py installs, for the tests that follow."""
+    from chalicelib.billing import hooks, wiring
+
+    hooks.clear()
+    wiring.install()
+
+
 # --- the whole lifecycle -------------------------------------------------------------
 
 
@@ -290,7 +298,7 @@ def test_lifecycle_free_pro_failed_grace_paused_paid_cancelled_free(
         billing.checkout("starter")
         assert api.get("/api/billing").json["plan"]["id"] == "starter"
     finally:
-        hooks.clear()
+        _restore_hooks()
 
 
 def test_dunning_schedule_pauses_accounts_past_grace(chalice_app: Any) -> None:
@@ -316,4 +324,4 @@ def test_dunning_schedule_pauses_accounts_past_grace(chalice_app: Any) -> None:
         assert quota.sending_allowed("usr_late")[0] is False
         assert quota.sending_allowed("usr_recent") == (True, None)
     finally:
-        hooks.clear()
+        _restore_hooks()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,20 +12,8 @@ from tests.functional.conftest import Api
 
 
 @pytest.fixture
-def kit(
-    api: Api,
-    user: dict[str, Any],
-    chalice_app: Any,
-    fake: FakeManagement,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[Setup]:
-    from chalicelib.config import reset_settings_cache
-
-    monkeypatch.setenv("WACAST_RATE_WRITES_PER_MINUTE", "100000")
-    monkeypatch.setenv("WACAST_RATE_READS_PER_MINUTE", "100000")
-    reset_settings_cache()
-    yield Setup(api, chalice_app, fake)
-    reset_settings_cache()
+def kit(api: Api, user: dict[str, Any], chalice_app: Any, fake: FakeManagement) -> Setup:
+    return Setup(api, chalice_app, fake)
 
 
 def billing(api: Api) -> dict[str, Any]:

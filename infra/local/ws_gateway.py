@@ -33,7 +33,8 @@ MAX_FRAME_BYTES = (
 
 
 def _connection_id() -> str:
-    return base64.b64encode(secrets.token_bytes(9)).decode()
+    # Shaped like API Gateway's ids ("LMk2zcLQoAMCJvQ="), safe inside a URL path.
+    return base64.urlsafe_b64encode(secrets.token_bytes(10)).decode()
 
 
 class _Connection:

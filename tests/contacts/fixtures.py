@@ -28,26 +28,16 @@ def br_phone(i: int) -> str:
 
 def drain_contacts_queue(max_rounds: int = 10_000) -> int:
     """Run the contacts worker with Lambda-shaped records until the queue is empty."""
-    from chalicelib import aws, queues
+    from chalicelib import queues
     from chalicelib.contacts.worker import contacts_batch
+    from tests.functional.conftest import drain
 
-    sqs = aws.client("sqs")
-    url = queues.queue_url(queues.CONTACTS)
-    handled = 0
-    for _ in range(max_rounds):
-        messages = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]
-        ).get("Messages", [])
-        if not messages:
-            return handled
-        event = {"Records": [lambda_record(m) for m in messages]}
+    def handle(event: dict[str, Any]) -> dict[str, Any]:
         result = contacts_batch(event)
-        failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
-        assert not failed, failed
-        for m in messages:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-            handled += 1
-    raise AssertionError("the contacts queue never drained")
+        assert not result["batchItemFailures"], result
+        return result
+
+    return drain(queues.CONTACTS, handle, rounds=max_rounds)
 
 
 def lambda_record(message: dict[str, Any]) -> dict[str, Any]:

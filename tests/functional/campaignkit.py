@@ -2,59 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from chalice.test import Client
 
 from tests.functional.agentlink import AgentDriver, FakeManagement
-from tests.functional.conftest import Api
-
-
-def drain(client: Client, spec: Any, handler: str, rounds: int = 50) -> int:
-    """Feed a queue's messages to its handler like Lambda's poller; returns batches run."""
-    from chalicelib import aws, queues
-
-    sqs = aws.client("sqs")
-    url = queues.queue_url(spec)
-    runs = 0
-    for _ in range(rounds):
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1).get("Messages", [])
-        if not messages:
-            return runs
-        event = {
-            "Records": [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": {},
-                    "messageAttributes": {},
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
-                    "awsRegion": "us-east-1",
-                }
-                for m in messages
-            ]
-        }
-        result = client.lambda_.invoke(handler, event).payload
-        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
-        for m in messages:
-            if m["MessageId"] not in failed:
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-            else:  # as if its visibility timeout had passed: SQS delivers it again
-                sqs.change_message_visibility(
-                    QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
-                )
-        runs += 1
-    return runs
+from tests.functional.conftest import Api, drain
 
 
 def launch_all(client: Client) -> None:
     from chalicelib import queues
 
-    drain(client, queues.LAUNCH, "launch_worker")
+    drain(
+        queues.LAUNCH, lambda event: client.lambda_.invoke("launch_worker", event).payload, batch=1
+    )
 
 
 def add_contacts(api: Api, count: int, tag: str = "vip", start: int = 0, **extra: Any) -> list[str]:
@@ -161,7 +123,3 @@ class Setup:
 
 def counters(api: Api, campaign_id: str) -> dict[str, int]:
     return dict(api.get(f"/api/campaigns/{campaign_id}").json["counters"])
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value)

@@ -136,7 +136,7 @@ def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
                 "messageId": message.get("MessageId", f"m{number}"),
                 "receiptHandle": message.get("ReceiptHandle", f"r{number}"),
                 "body": body,
-                "attributes": {},
+                "attributes": message.get("Attributes", {}),
                 "messageAttributes": {},
                 "eventSource": "aws:sqs",
                 "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
@@ -144,6 +144,34 @@ def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
             }
         )
     return {"Records": records}
+
+
+def drain(spec: Any, handle: Any, rounds: int = 10_000, batch: int = 10) -> int:
+    """Feed a queue's messages to ``handle(event) -> {"batchItemFailures"}`` the way
+    Lambda's poller does, until the queue is empty; returns the messages handled.
+    A failed message is made visible again at once, as if its timeout had passed."""
+    from chalicelib import aws, queues
+
+    sqs = aws.client("sqs")
+    url = queues.queue_url(spec)
+    handled = 0
+    for _ in range(rounds):
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=batch, AttributeNames=["All"]
+        ).get("Messages", [])
+        if not messages:
+            return handled
+        result = handle(sqs_event(messages)) or {}
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        for m in messages:
+            if m["MessageId"] in failed:
+                sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+                )
+            else:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                handled += 1
+    raise AssertionError(f"the {spec.key} queue never drained")
 
 
 @pytest.fixture

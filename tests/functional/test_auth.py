@@ -6,7 +6,7 @@ import re
 import threading
 from typing import Any
 
-from tests.functional.conftest import Api, register_and_login
+from tests.functional.conftest import Api, drain, register_and_login
 
 
 def test_register_normalises_email_and_hides_password(api: Api) -> None:
@@ -205,29 +205,10 @@ def _mail_links(chalice_app: Any) -> list[str]:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
-    from chalicelib import aws, queues
-
-    sqs = aws.client("sqs")
-    url = queues.queue_url(queues.EMAIL)
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    from chalicelib import queues
     from chalicelib.workers import email_batch
 
-    event = {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": {},
-                "messageAttributes": {},
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
-                "awsRegion": "us-east-1",
-            }
-            for m in messages
-        ]
-    }
-    assert email_batch(event) == {"batchItemFailures": []}
+    drain(queues.EMAIL, email_batch)
     sent = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
     return [re.search(r"token=(\S+)", m.body).group(1) for m in sent if "token=" in m.body]
 

@@ -78,14 +78,14 @@ def test_transitions_are_enforced(kit: Setup, api: Api) -> None:
 
 def test_cancel_marks_pending_cancelled(kit: Setup, api: Api) -> None:
     from chalicelib import queues
-    from tests.functional.campaignkit import drain
+    from tests.functional.conftest import drain
 
     add_contacts(api, 5)
     cid = kit.campaign()["campaign_id"]
     kit.launch(cid)
     kit.pull(2)
     api.post(f"/api/campaigns/{cid}/cancel")
-    drain(kit.client, queues.JOBS, "jobs_worker")
+    drain(queues.JOBS, lambda event: kit.client.lambda_.invoke("jobs_worker", event).payload)
     c = counters(api, cid)
     assert (c["pending"], c["cancelled"], c["leased"]) == (0, 3, 2)
 

@@ -15,6 +15,7 @@ import statistics
 import time
 import urllib.request
 
+from tests.integration.flows import wait_agent_online
 from tests.integration.stack import LocalStack, wait_for
 
 SESSIONS = int(os.environ.get("BENCH_SESSIONS", "10"))  # the demo's Pro plan has 10 numbers
@@ -39,14 +40,7 @@ def main() -> None:
     ).start()
     try:
         admin = stack.demo_token()
-        wait_for(
-            lambda: any(
-                a["online"]
-                for a in stack.request("GET", "/api/admin/agents", token=admin)[1]["items"]
-            ),
-            30,
-            "agent",
-        )
+        wait_agent_online(stack)
         samples: list[float] = []
         for i in range(SESSIONS):
             status, session = stack.request(

@@ -158,6 +158,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your plan, usage and status */
+        get: operations["get_api_billing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a Stripe Checkout for a paid plan; the plan starts when Stripe confirms */
+        post: operations["post_api_billing_checkout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The plans on offer (public: the pricing page needs them too) */
+        get: operations["get_api_billing_plans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/billing/portal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open Stripe's customer portal (payment method, invoices, cancel, change plan) */
+        post: operations["post_api_billing_portal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/campaigns": {
         parameters: {
             query?: never;
@@ -782,6 +850,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/webhooks/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stripe's webhook (signed; verified on the raw body) */
+        post: operations["post_api_webhooks_stripe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -853,6 +938,33 @@ export interface components {
             opted_out: number;
             /** Recipients */
             recipients: number;
+        };
+        /** BillingState */
+        BillingState: {
+            /** Cancel At Period End */
+            cancel_at_period_end: boolean;
+            /** Grace Ends At */
+            grace_ends_at: number | null;
+            /** Has Billing Customer */
+            has_billing_customer: boolean;
+            messages: components["schemas"]["Messages"];
+            /**
+             * Next Renewal
+             * @description When the plan renews (free: period end)
+             */
+            next_renewal: number | null;
+            numbers: components["schemas"]["Numbers"];
+            period: components["schemas"]["Period"];
+            plan: components["schemas"]["PlanOut"];
+            /** Sending Allowed */
+            sending_allowed: boolean;
+            /** Sending Paused Reason */
+            sending_paused_reason: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "past_due";
         };
         /** BulkDeleteBody */
         BulkDeleteBody: {
@@ -972,6 +1084,14 @@ export interface components {
              * @default null
              */
             timezone?: string | null;
+        };
+        /** CheckoutBody */
+        CheckoutBody: {
+            /**
+             * Plan
+             * @enum {string}
+             */
+            plan: "starter" | "pro";
         };
         /** Contact */
         Contact: {
@@ -1334,6 +1454,17 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** Messages */
+        Messages: {
+            /** Quota */
+            quota: number;
+            /** Remaining */
+            remaining: number;
+            /** Reserved */
+            reserved: number;
+            /** Used */
+            used: number;
+        };
         /** Notification */
         Notification: {
             /** Body */
@@ -1352,6 +1483,13 @@ export interface components {
             session_id: string | null;
             /** Title */
             title: string;
+        };
+        /** Numbers */
+        Numbers: {
+            /** Allowed */
+            allowed: number;
+            /** Used */
+            used: number;
         };
         /** OptOutBody */
         OptOutBody: {
@@ -1502,6 +1640,36 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Period */
+        Period: {
+            /** End */
+            end: number;
+            /** Start */
+            start: number;
+        };
+        /** PlanList */
+        PlanList: {
+            /** Items */
+            items: components["schemas"]["PlanOut"][];
+        };
+        /** PlanOut */
+        PlanOut: {
+            /** Id */
+            id: string;
+            /** Messages Per Month */
+            messages_per_month: number;
+            /** Name */
+            name: string;
+            /** Numbers */
+            numbers: number;
+            /** Price Monthly Cents */
+            price_monthly_cents: number;
+            /**
+             * Purchasable
+             * @description Has a Stripe price configured
+             */
+            purchasable: boolean;
+        };
         /** Preview */
         Preview: {
             /** Length */
@@ -1551,6 +1719,11 @@ export interface components {
         Queued: {
             /** Message */
             message: string;
+        };
+        /** RedirectOut */
+        RedirectOut: {
+            /** Url */
+            url: string;
         };
         /** RegisterBody */
         RegisterBody: {
@@ -1705,6 +1878,13 @@ export interface components {
             timezone: string;
             /** User Id */
             user_id: string;
+        };
+        /** WebhookAck */
+        WebhookAck: {
+            /** Duplicate */
+            duplicate: boolean;
+            /** Received */
+            received: boolean;
         };
         /** Accepted */
         chalicelib__routes__auth__Accepted: {
@@ -2205,6 +2385,189 @@ export interface operations {
             };
             /** @description Rate limited; see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_billing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingState"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_billing_checkout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedirectOut"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_billing_plans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanList"];
+                };
+            };
+        };
+    };
+    post_api_billing_portal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedirectOut"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4857,6 +5220,53 @@ export interface operations {
             };
             /** @description Rate limited; see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_webhooks_stripe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAck"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Error */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -11,6 +11,8 @@ import { AdminPage } from "./pages/Admin";
 import { DashboardPage } from "./pages/Dashboard";
 import { NotFoundPage, NotYetPage } from "./pages/Misc";
 import { SessionsPage } from "./pages/Sessions";
+import { ContactsPage } from "./pages/contacts/Contacts";
+import { ImportWizardPage } from "./pages/contacts/ImportWizard";
 import { SettingsPage } from "./pages/Settings";
 import { LoginPage } from "./pages/auth/Login";
 import { RegisterPage } from "./pages/auth/Register";
@@ -80,7 +82,8 @@ export function AppRoutes() {
           <Route index element={<Navigate to="/dashboard" replace />} />
           <Route path="/dashboard" element={<DashboardPage />} />
           <Route path="/sessions" element={<SessionsPage />} />
-          <Route path="/contacts" element={<NotYetPage title="Contacts" what="Importing and managing contacts" api="/api/contacts" />} />
+          <Route path="/contacts" element={<ContactsPage />} />
+          <Route path="/contacts/import" element={<ImportWizardPage />} />
           <Route path="/campaigns" element={<NotYetPage title="Campaigns" what="Creating and scheduling campaigns" api="/api/campaigns" />} />
           <Route path="/billing" element={<NotYetPage title="Billing" what="Plans and billing" api="/api/billing" />} />
           <Route path="/settings" element={<SettingsPage />} />

@@ -14,6 +14,8 @@ import { SessionsPage } from "./pages/Sessions";
 import { CampaignDetailPage } from "./pages/campaigns/CampaignDetail";
 import { CampaignEditorPage } from "./pages/campaigns/CampaignEditor";
 import { CampaignsPage } from "./pages/campaigns/Campaigns";
+import { BillingPage } from "./pages/Billing";
+import { hasApi } from "./lib/features";
 import { ContactsPage } from "./pages/contacts/Contacts";
 import { ImportWizardPage } from "./pages/contacts/ImportWizard";
 import { SettingsPage } from "./pages/Settings";
@@ -91,7 +93,7 @@ export function AppRoutes() {
           <Route path="/campaigns/new" element={<CampaignEditorPage />} />
           <Route path="/campaigns/:campaignId" element={<CampaignDetailPage />} />
           <Route path="/campaigns/:campaignId/edit" element={<CampaignEditorPage />} />
-          <Route path="/billing" element={<NotYetPage title="Billing" what="Plans and billing" api="/api/billing" />} />
+          <Route path="/billing" element={hasApi("/api/billing") ? <BillingPage /> : <NotYetPage title="Billing" what="Plans and billing" api="/api/billing" />} />
           <Route path="/settings" element={<SettingsPage />} />
           <Route path="/admin" element={<RequireAdmin><AdminPage /></RequireAdmin>} />
           <Route path="*" element={<NotFoundPage />} />

@@ -104,7 +104,7 @@ export function BillingPage() {
                         <Badge tone="ok">Current plan</Badge>
                       ) : paid && p.purchasable ? (
                         <Button size="sm" busy={checkout.isPending && checkout.variables === p.id} onClick={() => checkout.mutate(p.id as "starter" | "pro")}>
-                          {b.has_billing_customer ? `Switch to ${p.name}` : `Upgrade to ${p.name}`}
+                          {p.price_monthly_cents > b.plan.price_monthly_cents ? `Upgrade to ${p.name}` : `Switch to ${p.name}`}
                         </Button>
                       ) : null}
                     </div>

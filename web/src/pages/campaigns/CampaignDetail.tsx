@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link, useParams } from "react-router";
 import { messageOf } from "../../api/errors";
 import { useCampaign, useCampaignAction, useCampaignMessages, useRetryFailed } from "../../api/campaignsApi";
@@ -187,6 +187,15 @@ function Funnel({ campaign: c }: { campaign: Campaign }) {
 function Recipients({ campaign: c }: { campaign: Campaign }) {
   const [status, setStatus] = useState("");
   const messages = useCampaignMessages(c.campaign_id, status, c.status === "running");
+  // The list follows the live counters: when they move, the loaded pages are read again.
+  const fingerprint = `${c.status}:${c.funnel.sent}:${c.funnel.delivered}:${c.funnel.read}:${c.counters.failed}:${c.counters.skipped}`;
+  const { refetch } = messages;
+  const seen = useRef(fingerprint);
+  useEffect(() => {
+    if (seen.current === fingerprint) return;
+    seen.current = fingerprint;
+    void refetch();
+  }, [fingerprint, refetch]);
   if (c.status === "draft") return null;
   return (
     <Card title="Recipients">

@@ -149,7 +149,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
         { id: saved.campaign_id, action: "schedule" },
         {
           onSuccess: (c) => {
-            showToast(c.status === "scheduled" && c.send_at ? "The campaign is scheduled." : "The campaign is launching.", "success");
+            showToast(d.when === "later" ? "The campaign is scheduled." : "The campaign is launching.", "success");
             navigate(`/campaigns/${c.campaign_id}`);
           },
         },

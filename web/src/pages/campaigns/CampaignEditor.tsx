@@ -168,6 +168,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
       </PageHeader>
       {!editable && <Alert tone="info">A {campaign?.status} campaign cannot be edited.</Alert>}
       <form onSubmit={onSubmit} className="flex flex-col gap-4" noValidate>
+        <fieldset disabled={!editable} className="flex min-w-0 flex-col gap-4">
         <Card title="1. Message">
           <div className="flex flex-col gap-3">
             <TextField label="Campaign name" required maxLength={120} value={d.name} onChange={(e) => set("name", e.target.value)} error={errors.fields.name} hint="Only you see it." />
@@ -186,7 +187,8 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
         <Card title="4. Schedule and pace">
           <ScheduleFields d={d} set={set} errors={errors.fields} />
         </Card>
-        {id && <TestPanel campaignId={id} sessionIds={d.sessionIds} />}
+        </fieldset>
+        {id && editable && <TestPanel campaignId={id} sessionIds={d.sessionIds} />}
         {errors.form && <Alert>{errors.form}</Alert>}
         {problem && (
           <Alert title={problem.title}>

@@ -1,8 +1,8 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { Link } from "react-router";
-import { messageOf } from "../../api/errors";
+import { ApiError, messageOf } from "../../api/errors";
 import { useContacts, useCreateContact, useDeleteContact, useSetOptOut, useTags, useUpdateContact, type ContactFilter } from "../../api/contactsApi";
-import { downloadFile } from "../../api/raw";
+import { downloadFile, rawFetch } from "../../api/raw";
 import type { Contact } from "../../api/types";
 import { Badge } from "../../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, Modal, PageHeader, SelectField, TextField, cx } from "../../components/ui";
@@ -42,8 +42,16 @@ export function ContactsPage() {
 
   const onExport = async () => {
     setExporting(true);
+    const query = tag ? `tag=${encodeURIComponent(tag)}` : "";
     try {
-      await downloadFile(`/api/contacts/export${tag ? `?tag=${encodeURIComponent(tag)}` : ""}`, tag ? `contacts-${tag}.csv` : "contacts.csv");
+      try {
+        await downloadFile(`/api/contacts/export${query ? `?${query}` : ""}`, tag ? `contacts-${tag}.csv` : "contacts.csv");
+      } catch (error) {
+        // Over 5 MB the API will not answer inline; it hands out a download link instead.
+        if (!(error instanceof ApiError && error.status === 413)) throw error;
+        const link = (await (await rawFetch(`/api/contacts/export?delivery=url${query ? `&${query}` : ""}`)).json()) as { url: string };
+        window.location.assign(link.url);
+      }
     } catch (error) {
       showToast(`Could not export: ${messageOf(error)}`, "error");
     } finally {

@@ -135,6 +135,46 @@ describe("ImportWizardPage", () => {
     expect(screen.getByRole("button", { name: "Download error report" })).toBeInTheDocument();
   }, 15_000);
 
+  it("sends a file over 1 MB to the presigned URL with upload progress", async () => {
+    tokenStore.set("wct_x");
+    const puts: { url: string; type: string | null; size: number }[] = [];
+    class FakeXhr {
+      upload: { onprogress: ((e: { lengthComputable: boolean; loaded: number; total: number }) => void) | null } = { onprogress: null };
+      onload: (() => void) | null = null;
+      onerror: (() => void) | null = null;
+      status = 0;
+      private url = "";
+      private type: string | null = null;
+      open(_method: string, url: string) {
+        this.url = url;
+      }
+      setRequestHeader(name: string, value: string) {
+        if (name === "Content-Type") this.type = value;
+      }
+      send(body: Blob) {
+        puts.push({ url: this.url, type: this.type, size: body.size });
+        this.upload.onprogress?.({ lengthComputable: true, loaded: body.size / 2, total: body.size });
+        setTimeout(() => {
+          this.status = 200;
+          this.onload?.();
+        }, 300);
+      }
+    }
+    vi.stubGlobal("XMLHttpRequest", FakeXhr);
+    const { calls } = mockApi({
+      "POST /api/contacts/imports": { status: 201, body: { import: importView({ status: "awaiting_upload" }), upload: { url: "http://s3.local/up?sig=1", method: "PUT", expires_in: 900, max_bytes: 50_000_000 } } },
+      "GET /api/contacts/imports/imp_1/preview": { status: 422, body: { error: { code: "not_csv", message: "The file is not text.", details: null } } },
+    });
+    renderWithApp(<ImportWizardPage />, { path: "/contacts/import" });
+    await userEvent.upload(screen.getByLabelText("CSV file"), new File([new Uint8Array(1_200_000)], "big.csv", { type: "text/csv" }));
+    await userEvent.click(screen.getByRole("button", { name: "Upload and preview" }));
+    expect(await screen.findByText("Uploading… 50%")).toBeInTheDocument();
+    expect(screen.getByRole("progressbar", { name: "Upload progress" })).toHaveAttribute("aria-valuenow", "50");
+    expect(await screen.findByText(/does not look like a CSV file/)).toBeInTheDocument();
+    expect(calls.find((c) => c.path === "/api/contacts/imports")!.body).toEqual({ filename: "big.csv" });
+    expect(puts).toEqual([{ url: "http://s3.local/up?sig=1", type: "text/csv", size: 1_200_000 }]);
+  });
+
   it("makes custom field keys the way the API does", () => {
     expect(fieldKey("Cidade Natal", 0)).toBe("cidade_natal");
     expect(fieldKey("Código", 1)).toBe("codigo");

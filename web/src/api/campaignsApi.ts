@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
 import { useCursorList } from "./queries";
 import type { Campaign, CampaignFields, CampaignPatch } from "./types";
@@ -33,6 +33,7 @@ export function useAudience(id: string | null, version: unknown) {
     queryKey: ["campaigns", id, "audience", version],
     queryFn: () => unwrap(api.GET("/api/campaigns/{campaign_id}/audience", { params: { path: { campaign_id: id! } } })),
     enabled: id !== null,
+    placeholderData: keepPreviousData,
   });
 }
 

@@ -11,8 +11,10 @@ export interface ContactFilter {
 }
 
 export function useContacts(filter: ContactFilter) {
-  return useCursorList(["contacts", "list", filter], (cursor) =>
-    unwrap(
+  return useCursorList(
+    ["contacts", "list", filter],
+    (cursor) =>
+      unwrap(
       api.GET("/api/contacts", {
         params: {
           query: {
@@ -25,6 +27,8 @@ export function useContacts(filter: ContactFilter) {
         },
       }),
     ),
+    false,
+    true,
   );
 }
 

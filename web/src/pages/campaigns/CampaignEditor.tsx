@@ -6,7 +6,7 @@ import { useContacts, useTags } from "../../api/contactsApi";
 import { ApiError, messageOf } from "../../api/errors";
 import { useMe, useSessions } from "../../api/queries";
 import { putWithProgress } from "../../api/raw";
-import type { Campaign, CampaignFields, PacingIn } from "../../api/types";
+import type { Campaign, CampaignFields, CampaignPatch, PacingIn } from "../../api/types";
 import { Alert, Button, Card, ErrorState, Loading, PageHeader, SelectField, TextField, cx } from "../../components/ui";
 import { formErrors } from "../../lib/forms";
 import { showToast } from "../../lib/toast";
@@ -124,6 +124,24 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
   const id = campaign?.campaign_id ?? null;
   const errors = formErrors(save.error, FORM_FIELDS);
   const [savedVersion, setSavedVersion] = useState(0);
+
+  // A draft's audience and message save themselves, so the recipient count and
+  // the preview follow what is on screen (both are computed from the saved draft).
+  const autoKey = JSON.stringify([d.all, d.tags, d.onMissing, d.template]);
+  const lastAuto = useRef(autoKey);
+  const isDraft = campaign?.status === "draft";
+  useEffect(() => {
+    if (!id || !isDraft || autoKey === lastAuto.current) return;
+    const timer = setTimeout(() => {
+      lastAuto.current = autoKey;
+      const body: CampaignPatch = { audience: { all: d.all, tags: d.all ? [] : d.tags }, on_missing_variable: d.onMissing };
+      if (d.template.trim() && d.template.length <= MAX_LENGTH) body.template = d.template;
+      unwrap(api.PATCH("/api/campaigns/{campaign_id}", { params: { path: { campaign_id: id } }, body }))
+        .then(() => setSavedVersion((v) => v + 1))
+        .catch(() => undefined); // "Save draft" shows any problem at its field
+    }, 800);
+    return () => clearTimeout(timer);
+  }, [autoKey, id, isDraft, d.all, d.tags, d.onMissing, d.template]);
 
   const persist = (then?: (c: Campaign) => void) =>
     save.mutate(
@@ -308,7 +326,7 @@ function PreviewPanel({ campaignId, version }: { campaignId: string; version: nu
         <div className="mt-2" data-testid="message-preview">
           <p className="whitespace-pre-wrap break-words rounded-lg bg-emerald-50 p-3 text-sm text-slate-900 shadow-sm">{preview.text}</p>
           <p className="mt-1 text-xs text-slate-600">
-            {preview.length.toLocaleString()} characters as sent{preview.truncated ? " (cut at 4,096)" : ""}. Preview of the saved draft.
+            {preview.length.toLocaleString()} characters as sent{preview.truncated ? " (cut at 4,096)" : ""}. 
           </p>
           {preview.missing.length > 0 && <p className="mt-1 text-sm text-amber-800">This contact has no value for: {preview.missing.join(", ")}.</p>}
         </div>

@@ -69,10 +69,18 @@ describe("CampaignEditorPage", () => {
     await userEvent.type(screen.getByLabelText("Shortest gap (seconds)"), "5");
     expect(screen.getByText(/Gaps under 10 seconds/)).toBeInTheDocument();
 
+    // The audience saves itself and the count is asked again.
+    const audienceCalls = () => calls.filter((c) => c.path === "/api/campaigns/cmp_1/audience").length;
+    const before = audienceCalls();
+    await userEvent.click(screen.getByRole("radio", { name: /All contacts/ }));
+    await waitFor(() => expect(calls.some((c) => c.method === "PATCH" && JSON.stringify(c.body).includes('"all":true'))).toBe(true), { timeout: 3000 });
+    await waitFor(() => expect(audienceCalls()).toBeGreaterThan(before));
+    await userEvent.click(screen.getByRole("radio", { name: /Contacts with any of these tags/ }));
+
     await userEvent.click(screen.getByRole("button", { name: "Launch now" }));
     const alert = await screen.findByText("Some recipients lack a variable");
     expect(alert.closest("[role=alert]")).toHaveTextContent("no city");
-    const patch = calls.find((c) => c.method === "PATCH")!.body as { pacing: { min_gap_s: number }; audience: unknown; session_ids: string[] };
+    const patch = calls.filter((c) => c.method === "PATCH").at(-1)!.body as { pacing: { min_gap_s: number }; audience: unknown; session_ids: string[] };
     expect(patch.pacing.min_gap_s).toBe(5);
     expect(patch.audience).toEqual({ all: false, tags: ["vip"] });
     expect(patch.session_ids).toEqual(["ses_1"]);

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 import { messageOf } from "../../api/errors";
-import { useCampaign, useCampaignAction, useCampaignMessages, useRetryFailed } from "../../api/campaignsApi";
+import { useCampaign, useCampaignAction, useCampaignMessages, useDeleteCampaign, useRetryFailed } from "../../api/campaignsApi";
 import { downloadFile } from "../../api/raw";
 import type { Campaign } from "../../api/types";
 import { Badge } from "../../components/SessionStatus";
@@ -26,6 +26,9 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
   const action = useCampaignAction();
   const retry = useRetryFailed();
   const [confirmCancel, setConfirmCancel] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const remove = useDeleteCampaign();
+  const navigate = useNavigate();
   const [exporting, setExporting] = useState(false);
   const run = (kind: "pause" | "resume") =>
     action.mutate({ id: c.campaign_id, action: kind }, { onError: (error) => showToast(messageOf(error), "error") });
@@ -57,6 +60,11 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
           <Link to={`/campaigns/${c.campaign_id}/edit`} className="inline-flex items-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium text-slate-800 hover:bg-slate-50">
             Edit
           </Link>
+        )}
+        {c.status === "draft" && (
+          <Button variant="secondary" className="text-red-700" onClick={() => setConfirmDelete(true)}>
+            Delete draft
+          </Button>
         )}
         {c.status === "running" && (
           <Button variant="secondary" busy={action.isPending && action.variables?.action === "pause"} onClick={() => run("pause")}>
@@ -133,6 +141,28 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
         </Card>
         <Recipients campaign={c} />
       </div>
+      {confirmDelete && (
+        <ConfirmDialog
+          title={`Delete the draft “${c.name}”?`}
+          confirmLabel="Delete draft"
+          busy={remove.isPending}
+          error={remove.error}
+          onCancel={() => {
+            remove.reset();
+            setConfirmDelete(false);
+          }}
+          onConfirm={() =>
+            remove.mutate(c.campaign_id, {
+              onSuccess: () => {
+                showToast("The draft was deleted.", "success");
+                navigate("/campaigns");
+              },
+            })
+          }
+        >
+          Nothing was sent from it; the draft and its image are removed.
+        </ConfirmDialog>
+      )}
       {confirmCancel && (
         <ConfirmDialog
           title={`Cancel “${c.name}”?`}

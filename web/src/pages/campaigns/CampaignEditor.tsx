@@ -175,6 +175,8 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
     );
 
   const problem = launchProblem(launch.error);
+  const sessionList = useSessions(10_000);
+  const sessionLabel = (sessionId: string) => sessionList.data?.find((s) => s.session_id === sessionId)?.label ?? sessionId;
   const editable = !campaign || ["draft", "scheduled", "paused"].includes(campaign.status);
 
   return (
@@ -215,7 +217,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
               <ul className="mt-1 list-disc pl-5">
                 {problem.sessions.map((s) => (
                   <li key={s.session_id}>
-                    {s.session_id}: {s.problem.replace(/_/g, " ")}
+                    {sessionLabel(s.session_id)}: {s.problem.replace(/_/g, " ")}
                   </li>
                 ))}
               </ul>

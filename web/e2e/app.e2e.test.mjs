@@ -330,7 +330,7 @@ describe("wacast web", { concurrency: false }, () => {
     await signIn(phone, ADMIN.email, ADMIN.password);
     for (const [path, ready, name] of [
       ["/contacts", () => phone.getByRole("table", { name: "Contacts" }), "mobile-contacts"],
-      [new URL(detail).pathname, () => phone.getByTestId("campaign-status"), "mobile-campaign-detail"],
+      [new URL(detail).pathname, () => phone.getByRole("table", { name: "Recipients and their status" }), "mobile-campaign-detail"],
       [new URL(detail).pathname + "/edit", () => phone.getByLabel("Message", { exact: true }), "mobile-campaign-editor"],
     ]) {
       await phone.goto(path);

@@ -151,7 +151,8 @@ export function ContactsPage() {
                           ))}
                         </div>
                       </td>
-                      <td className="whitespace-nowrap px-3 py-2 text-right">
+                      <td className="px-1 py-1 text-right sm:px-3 sm:py-2">
+                        <div className="flex flex-col items-end sm:flex-row sm:justify-end">
                         <Button size="sm" variant="ghost" aria-label={`Edit ${displayPhone(c.phone)}`} onClick={() => setEditing(c)}>
                           Edit
                         </Button>
@@ -167,6 +168,7 @@ export function ContactsPage() {
                         <Button size="sm" variant="ghost" className="text-red-700" aria-label={`Delete ${displayPhone(c.phone)}`} onClick={() => setDeleting(c)}>
                           Delete
                         </Button>
+                        </div>
                       </td>
                     </tr>
                   ))}

@@ -51,7 +51,14 @@ def built_web() -> Path:
 
 @pytest.fixture(scope="module")
 def stack(built_web: Path):
-    local = LocalStack({"WACAST_WEB_DIST": str(built_web), "WACAST_SIM_AUTO_SCAN": "3"})
+    local = LocalStack(
+        {
+            "WACAST_WEB_DIST": str(built_web),
+            "WACAST_SIM_AUTO_SCAN": "3",
+            # The campaign test makes more writes a minute than a person would.
+            "WACAST_RATE_WRITES_PER_MINUTE": "600",
+        }
+    )
     local.start()
     try:
         yield local
@@ -76,13 +83,28 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
         },
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=480,
     )
     report = result.stdout + result.stderr
     assert result.returncode == 0, f"browser test failed (stack log: {stack.log_path}):\n{report}"
     assert "✔ a new user registers, signs in, adds a number" in report, report
     assert "✔ an admin sees the agents, creates one" in report, report
     assert "✔ a forgotten password is reset through the emailed link" in report, report
+    assert "✔ contacts are imported from a CSV, a campaign to their tag" in report, report
     assert "✔ no serious accessibility problems" in report, report
-    for name in ("login", "sessions-qr", "sessions-connected", "dashboard", "admin", "settings"):
+    for name in (
+        "login",
+        "sessions-qr",
+        "sessions-connected",
+        "dashboard",
+        "admin",
+        "settings",
+        "contacts-import-mapping",
+        "contacts-import-done",
+        "contacts",
+        "campaign-editor",
+        "campaign-detail",
+        "campaigns",
+        "billing",
+    ):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 1000, name

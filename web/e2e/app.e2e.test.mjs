@@ -41,6 +41,8 @@ const a11yProblems = [];
 
 /** Screenshot, and an axe-core check (WCAG 2.1 A/AA) of what is on screen. */
 async function shot(page, name) {
+  // From the top, so the sticky header sits where it belongs in the full-page picture.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   await page.addScriptTag({ path: axeSource });
   const violations = await page.evaluate(async () => {
@@ -247,6 +249,97 @@ describe("wacast web", { concurrency: false }, () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL("**/dashboard");
     await page.context().close();
+  });
+
+  test("contacts are imported from a CSV, a campaign to their tag is launched and completes", async () => {
+    const TAG = `e2e${Date.now() % 1000000}`;
+    const page = await newPage();
+    await signIn(page, ADMIN.email, ADMIN.password);
+
+    // A number to send from (the simulator scans the QR by itself).
+    await page.goto("/sessions");
+    await page.getByRole("button", { name: "Add number" }).click();
+    const add = page.getByRole("dialog", { name: "Add a number" });
+    await add.getByLabel("Name for this number").fill(`Sender ${TAG}`);
+    await add.getByRole("button", { name: "Continue" }).click();
+    await page.getByRole("dialog", { name: new RegExp(`Link “Sender ${TAG}”`) }).waitFor({ state: "detached", timeout: 60_000 });
+
+    // Import wizard: file → preview and mapping → options → live progress.
+    await page.goto("/contacts");
+    await page.getByRole("link", { name: "Import CSV" }).click();
+    await page.waitForURL("**/contacts/import");
+    const csv = "Phone;First name;City\n+351912345601;Maria;Porto\n+351912345602;João;Lisboa\n+351912345603;Ana;Faro\nnot a phone;Bad;Row\n";
+    await page.getByLabel("CSV file", { exact: true }).setInputFiles({ name: `${TAG}.csv`, mimeType: "text/csv", buffer: Buffer.from(csv, "utf-8") });
+    await page.getByRole("button", { name: "Upload and preview" }).click();
+    await page.getByText(/separated by semicolon/).waitFor();
+    assert.equal(await page.getByLabel("Import Phone as").inputValue(), "phone");
+    await page.getByLabel("Tags for everyone in this file").fill(TAG);
+    await shot(page, "contacts-import-mapping");
+    await page.getByRole("button", { name: "Start import" }).click();
+    await page.getByRole("heading", { name: `${TAG}.csv: Finished` }).waitFor({ timeout: 60_000 });
+    const counters = page.getByTestId("import-counters");
+    assert.match(await counters.innerText(), /Created\s*3/);
+    assert.match(await counters.innerText(), /Invalid\s*1/);
+    await page.getByRole("button", { name: "Download error report" }).waitFor();
+    await shot(page, "contacts-import-done");
+
+    await page.getByRole("link", { name: "See contacts" }).click();
+    await page.getByLabel("Tag", { exact: true }).selectOption(TAG);
+    await page.getByRole("cell", { name: "Maria" }).waitFor();
+    await shot(page, "contacts");
+
+    // Campaign: message with variables, the tag as audience, the new number, fast pacing for the test.
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Campaigns" }).click();
+    await page.getByRole("link", { name: "New campaign" }).click();
+    await page.getByLabel("Campaign name", { exact: true }).fill(`Launch ${TAG}`);
+    await page.getByLabel("Message", { exact: true }).fill("{Hi|Hello} {{first_name|there}}, news from {{city}}!");
+    await page.getByRole("checkbox", { name: new RegExp(`^${TAG}`) }).check();
+    await page.getByRole("checkbox", { name: new RegExp(`Sender ${TAG}`) }).check();
+    await page.getByLabel("Shortest gap (seconds)").fill("0");
+    await page.getByLabel("Longest gap (seconds)").fill("0");
+    await page.getByText(/Gaps under 10 seconds/).waitFor();
+    await page.getByRole("button", { name: "Save draft" }).click();
+    await page.waitForURL("**/campaigns/*/edit");
+    await page.getByTestId("recipient-count").filter({ hasText: "3 recipient(s)" }).waitFor();
+    await page.getByTestId("message-preview").waitFor();
+    await shot(page, "campaign-editor");
+    await page.getByRole("button", { name: "Launch now" }).click();
+    await page.waitForURL(/\/campaigns\/[^/]+$/);
+    await page.getByTestId("campaign-status").filter({ hasText: "Completed" }).waitFor({ timeout: 120_000 });
+    await page.getByTestId("campaign-progress").filter({ hasText: "100% done" }).waitFor();
+    const recipients = page.getByRole("table", { name: "Recipients and their status" });
+    await recipients.getByText("+351912345603").waitFor();
+    assert.equal(await recipients.getByRole("row").count(), 4, "three recipients and the header");
+    await shot(page, "campaign-detail");
+    const detail = page.url();
+
+    await page.goto("/campaigns");
+    await page.getByRole("link", { name: `Launch ${TAG}` }).waitFor();
+    await shot(page, "campaigns");
+    await page.goto("/dashboard");
+    await page.getByRole("heading", { name: "Running campaigns" }).waitFor();
+    await page.getByTestId("usage").waitFor();
+    await shot(page, "dashboard-campaigns");
+    await page.goto("/billing");
+    await page.getByRole("heading", { name: "Your plan" }).waitFor();
+    await shot(page, "billing");
+    await page.context().close();
+
+    // At 375 px the new pages do not scroll sideways.
+    const phone = await newPage({ width: 375, height: 740 });
+    await signIn(phone, ADMIN.email, ADMIN.password);
+    for (const [path, ready, name] of [
+      ["/contacts", () => phone.getByRole("table", { name: "Contacts" }), "mobile-contacts"],
+      [new URL(detail).pathname, () => phone.getByRole("table", { name: "Recipients and their status" }), "mobile-campaign-detail"],
+      [new URL(detail).pathname + "/edit", () => phone.getByLabel("Message", { exact: true }), "mobile-campaign-editor"],
+    ]) {
+      await phone.goto(path);
+      await ready().waitFor();
+      const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 375, `no sideways scrolling at 375 px on ${path} (page is ${width} px wide)`);
+      await shot(phone, name);
+    }
+    await phone.context().close();
   });
 
   test("no script errors in the browser", () => {

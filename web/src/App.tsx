@@ -11,6 +11,13 @@ import { AdminPage } from "./pages/Admin";
 import { DashboardPage } from "./pages/Dashboard";
 import { NotFoundPage, NotYetPage } from "./pages/Misc";
 import { SessionsPage } from "./pages/Sessions";
+import { CampaignDetailPage } from "./pages/campaigns/CampaignDetail";
+import { CampaignEditorPage } from "./pages/campaigns/CampaignEditor";
+import { CampaignsPage } from "./pages/campaigns/Campaigns";
+import { BillingPage } from "./pages/Billing";
+import { hasApi } from "./lib/features";
+import { ContactsPage } from "./pages/contacts/Contacts";
+import { ImportWizardPage } from "./pages/contacts/ImportWizard";
 import { SettingsPage } from "./pages/Settings";
 import { LoginPage } from "./pages/auth/Login";
 import { RegisterPage } from "./pages/auth/Register";
@@ -80,9 +87,13 @@ export function AppRoutes() {
           <Route index element={<Navigate to="/dashboard" replace />} />
           <Route path="/dashboard" element={<DashboardPage />} />
           <Route path="/sessions" element={<SessionsPage />} />
-          <Route path="/contacts" element={<NotYetPage title="Contacts" what="Importing and managing contacts" api="/api/contacts" />} />
-          <Route path="/campaigns" element={<NotYetPage title="Campaigns" what="Creating and scheduling campaigns" api="/api/campaigns" />} />
-          <Route path="/billing" element={<NotYetPage title="Billing" what="Plans and billing" api="/api/billing" />} />
+          <Route path="/contacts" element={<ContactsPage />} />
+          <Route path="/contacts/import" element={<ImportWizardPage />} />
+          <Route path="/campaigns" element={<CampaignsPage />} />
+          <Route path="/campaigns/new" element={<CampaignEditorPage />} />
+          <Route path="/campaigns/:campaignId" element={<CampaignDetailPage />} />
+          <Route path="/campaigns/:campaignId/edit" element={<CampaignEditorPage />} />
+          <Route path="/billing" element={hasApi("/api/billing") ? <BillingPage /> : <NotYetPage title="Billing" what="Plans and billing" api="/api/billing" />} />
           <Route path="/settings" element={<SettingsPage />} />
           <Route path="/admin" element={<RequireAdmin><AdminPage /></RequireAdmin>} />
           <Route path="*" element={<NotFoundPage />} />

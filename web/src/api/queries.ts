@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryKey } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryKey } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
 import { ApiError } from "./errors";
 import type { ProfilePatch } from "./types";
@@ -27,8 +27,11 @@ export function useCursorList<T>(
   queryKey: QueryKey,
   fetchPage: (cursor: string | undefined) => Promise<CursorPage<T>>,
   refetchInterval: number | false = false,
+  keepPrevious = false,
 ) {
   return useInfiniteQuery({
+    // A list whose filters change (search as you type) keeps showing the last answer meanwhile.
+    placeholderData: keepPrevious ? keepPreviousData : undefined,
     queryKey,
     queryFn: ({ pageParam }) => fetchPage(pageParam),
     initialPageParam: undefined as string | undefined,

@@ -1,4 +1,9 @@
 import { Link } from "react-router";
+import { useCampaigns } from "../api/campaignsApi";
+import { hasApi } from "../lib/features";
+import { UsageBar, useBilling } from "./Billing";
+import { ProgressBar } from "./contacts/ImportWizard";
+import { CampaignStatusBadge } from "./campaigns/common";
 import { useMe, useNotifications, useSessions } from "../api/queries";
 import { SessionStatusBadge } from "../components/SessionStatus";
 import { REMOVED } from "./Sessions";
@@ -15,6 +20,8 @@ export function DashboardPage() {
     <>
       <PageHeader title={me.data ? `Hello, ${me.data.name.split(" ")[0]}` : "Dashboard"} />
       <div className="grid items-start gap-4 lg:grid-cols-2">
+        {hasApi("/api/campaigns") && <CampaignsCard />}
+        {hasApi("/api/billing") && <UsageCard />}
         <NumbersCard />
         <RecentNotificationsCard />
       </div>
@@ -81,6 +88,57 @@ function RecentNotificationsCard() {
             </li>
           ))}
         </ul>
+      )}
+    </Card>
+  );
+}
+
+function CampaignsCard() {
+  const running = useCampaigns("running");
+  const items = running.data ?? [];
+  return (
+    <Card title="Running campaigns" actions={<Link to="/campaigns" className="text-sm font-medium text-brand-700 underline">All campaigns</Link>}>
+      {running.isPending ? (
+        <Loading what="campaigns" />
+      ) : running.isError ? (
+        <ErrorState error={running.error} what="campaigns" onRetry={() => running.refetch()} />
+      ) : items.length === 0 ? (
+        <EmptyState title="Nothing sending right now" action={<Link to="/campaigns/new" className="font-medium text-brand-700 underline">New campaign</Link>} />
+      ) : (
+        <ul className="flex flex-col gap-3">
+          {items.map((c) => (
+            <li key={c.campaign_id}>
+              <div className="mb-1 flex items-center justify-between gap-2">
+                <Link to={`/campaigns/${c.campaign_id}`} className="truncate text-sm font-medium hover:underline">
+                  {c.name}
+                </Link>
+                <CampaignStatusBadge status={c.status} />
+              </div>
+              <ProgressBar value={c.progress} label={`Progress of ${c.name}`} />
+              <p className="mt-1 text-xs text-slate-600">
+                {c.funnel.sent.toLocaleString()} of {c.counters.total.toLocaleString()} sent
+              </p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+function UsageCard() {
+  const billing = useBilling();
+  return (
+    <Card title="Messages this month" actions={<Link to="/billing" className="text-sm font-medium text-brand-700 underline">Billing</Link>}>
+      {billing.isPending ? (
+        <Loading what="usage" />
+      ) : billing.isError ? (
+        <ErrorState error={billing.error} what="usage" onRetry={() => billing.refetch()} />
+      ) : (
+        <>
+          <p className="mb-2 text-sm text-slate-700">{billing.data.plan.name} plan</p>
+          <UsageBar billing={billing.data} />
+        </>
       )}
     </Card>
   );

@@ -63,3 +63,21 @@ export function session(overrides: Record<string, unknown> = {}) {
 }
 
 export const page = <T,>(items: T[]) => ({ items, next_cursor: null });
+
+export function contact(overrides: Record<string, unknown> = {}) {
+  return {
+    phone: "+447700900123",
+    name: null,
+    first_name: "Maria",
+    last_name: "Silva",
+    email: "maria@example.com",
+    tags: ["vip"],
+    fields: { city: "Porto" },
+    opted_out: false,
+    opted_out_at: null,
+    opted_out_source: null,
+    created_at: 1_700_000_000_000,
+    updated_at: 1_700_000_000_000,
+    ...overrides,
+  };
+}

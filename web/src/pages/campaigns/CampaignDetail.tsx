@@ -1,0 +1,284 @@
+import { useEffect, useRef, useState } from "react";
+import { Link, useNavigate, useParams } from "react-router";
+import { messageOf } from "../../api/errors";
+import { useCampaign, useCampaignAction, useCampaignMessages, useDeleteCampaign, useRetryFailed } from "../../api/campaignsApi";
+import { downloadFile } from "../../api/raw";
+import type { Campaign } from "../../api/types";
+import { Badge } from "../../components/SessionStatus";
+import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, PageHeader, SelectField } from "../../components/ui";
+import { formatDateTime } from "../../lib/time";
+import { showToast } from "../../lib/toast";
+import { displayPhone } from "../contacts/Contacts";
+import { ProgressBar } from "../contacts/ImportWizard";
+import { CampaignStatusBadge, MESSAGE_STATES, formatDuration, pauseReasonText } from "./common";
+
+const EDITABLE = new Set(["draft", "scheduled", "paused"]);
+
+export function CampaignDetailPage() {
+  const { campaignId = "" } = useParams();
+  const campaign = useCampaign(campaignId);
+  if (campaign.isPending) return <Loading what="the campaign" />;
+  if (campaign.isError) return <ErrorState error={campaign.error} what="the campaign" onRetry={() => campaign.refetch()} />;
+  return <CampaignView campaign={campaign.data} />;
+}
+
+function CampaignView({ campaign: c }: { campaign: Campaign }) {
+  const action = useCampaignAction();
+  const retry = useRetryFailed();
+  const [confirmCancel, setConfirmCancel] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const remove = useDeleteCampaign();
+  const navigate = useNavigate();
+  const [exporting, setExporting] = useState(false);
+  const run = (kind: "pause" | "resume") =>
+    action.mutate({ id: c.campaign_id, action: kind }, { onError: (error) => showToast(messageOf(error), "error") });
+  const onExport = async () => {
+    setExporting(true);
+    try {
+      await downloadFile(`/api/campaigns/${encodeURIComponent(c.campaign_id)}/export`, `campaign-${c.campaign_id}.csv`);
+    } catch (error) {
+      showToast(`Could not export: ${messageOf(error)}`, "error");
+    } finally {
+      setExporting(false);
+    }
+  };
+  const reason = c.status === "paused" ? pauseReasonText(c.pause_reason) : null;
+  const counters: [string, number][] = [
+    ["Recipients", c.counters.total],
+    ["Waiting", c.counters.pending + c.counters.leased],
+    ["Sent", c.funnel.sent],
+    ["Delivered", c.funnel.delivered],
+    ["Read", c.funnel.read],
+    ["Replies", c.counters.replies],
+    ["Failed", c.counters.failed],
+    ["Skipped", c.counters.skipped],
+  ];
+  return (
+    <>
+      <PageHeader title={c.name}>
+        {EDITABLE.has(c.status) && (
+          <Link to={`/campaigns/${c.campaign_id}/edit`} className="inline-flex items-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium text-slate-800 hover:bg-slate-50">
+            Edit
+          </Link>
+        )}
+        {c.status === "draft" && (
+          <Button variant="secondary" className="text-red-700" onClick={() => setConfirmDelete(true)}>
+            Delete draft
+          </Button>
+        )}
+        {c.status === "running" && (
+          <Button variant="secondary" busy={action.isPending && action.variables?.action === "pause"} onClick={() => run("pause")}>
+            Pause
+          </Button>
+        )}
+        {c.status === "paused" && (
+          <Button busy={action.isPending && action.variables?.action === "resume"} onClick={() => run("resume")}>
+            Resume
+          </Button>
+        )}
+        {["scheduled", "running", "paused"].includes(c.status) && (
+          <Button variant="danger" onClick={() => setConfirmCancel(true)}>
+            Cancel campaign
+          </Button>
+        )}
+        {c.counters.failed > 0 && c.status !== "draft" && (
+          <Button
+            variant="secondary"
+            busy={retry.isPending}
+            onClick={() =>
+              retry.mutate(c.campaign_id, {
+                onSuccess: (r) => showToast(r.requeued ? `${r.requeued} failed message(s) will be sent again.` : "No failure can be retried (only temporary failures are).", "info"),
+                onError: (error) => showToast(messageOf(error), "error"),
+              })
+            }
+          >
+            Retry failed
+          </Button>
+        )}
+        {c.status !== "draft" && (
+          <Button variant="secondary" busy={exporting} onClick={() => void onExport()}>
+            Export CSV
+          </Button>
+        )}
+      </PageHeader>
+      <div className="flex flex-col gap-4">
+        <Card>
+          <div className="flex flex-wrap items-center justify-between gap-2">
+            <CampaignStatusBadge status={c.status} />
+            <p className="text-sm text-slate-700">
+              {c.status === "scheduled" && c.send_at ? `Starts ${formatDateTime(c.send_at, c.timezone)} (${c.timezone})` : null}
+              {c.status === "running" && c.eta_s != null ? `Finishes in ${formatDuration(c.eta_s)}` : null}
+              {c.status === "completed" && c.completed_at ? `Completed ${formatDateTime(c.completed_at)}` : null}
+            </p>
+          </div>
+          {reason && (
+            <div className="mt-3">
+              <Alert tone="warning" title="Paused">
+                {reason}
+              </Alert>
+            </div>
+          )}
+          <div className="mt-3" aria-live="polite">
+            <ProgressBar value={c.progress} label="Campaign progress" />
+            <p className="mt-1 text-sm text-slate-700" data-testid="campaign-progress">
+              {Math.round(c.progress * 100)}% done
+            </p>
+          </div>
+          <dl className="mt-3 grid grid-cols-2 gap-3 sm:grid-cols-4">
+            {counters.map(([label, value]) => (
+              <div key={label} className="rounded-md bg-slate-50 p-2">
+                <dt className="text-xs text-slate-600">{label}</dt>
+                <dd className="text-lg font-semibold">{value.toLocaleString()}</dd>
+              </div>
+            ))}
+          </dl>
+        </Card>
+        <Card title="Funnel">
+          <Funnel campaign={c} />
+        </Card>
+        <Card title="Message">
+          <p className="whitespace-pre-wrap break-words text-sm text-slate-800">{c.template}</p>
+        </Card>
+        <Recipients campaign={c} />
+      </div>
+      {confirmDelete && (
+        <ConfirmDialog
+          title={`Delete the draft “${c.name}”?`}
+          confirmLabel="Delete draft"
+          busy={remove.isPending}
+          error={remove.error}
+          onCancel={() => {
+            remove.reset();
+            setConfirmDelete(false);
+          }}
+          onConfirm={() =>
+            remove.mutate(c.campaign_id, {
+              onSuccess: () => {
+                showToast("The draft was deleted.", "success");
+                navigate("/campaigns");
+              },
+            })
+          }
+        >
+          Nothing was sent from it; the draft and its image are removed.
+        </ConfirmDialog>
+      )}
+      {confirmCancel && (
+        <ConfirmDialog
+          title={`Cancel “${c.name}”?`}
+          confirmLabel="Cancel campaign"
+          busy={action.isPending}
+          error={action.error}
+          onCancel={() => {
+            action.reset();
+            setConfirmCancel(false);
+          }}
+          onConfirm={() =>
+            action.mutate(
+              { id: c.campaign_id, action: "cancel" },
+              {
+                onSuccess: () => {
+                  setConfirmCancel(false);
+                  showToast("The campaign was cancelled.", "success");
+                },
+              },
+            )
+          }
+        >
+          Messages not yet sent are dropped and their quota returned. Messages already sent stay sent. This cannot be undone.
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}
+
+function Funnel({ campaign: c }: { campaign: Campaign }) {
+  const total = Math.max(c.counters.total, 1);
+  const steps: [string, number][] = [
+    ["Sent", c.funnel.sent],
+    ["Delivered", c.funnel.delivered],
+    ["Read", c.funnel.read],
+  ];
+  return (
+    <ul className="flex flex-col gap-2">
+      {steps.map(([label, value]) => (
+        <li key={label} className="grid grid-cols-[6rem_1fr_5rem] items-center gap-2 text-sm">
+          <span>{label}</span>
+          <ProgressBar value={value / total} label={`${label} share`} />
+          <span className="text-right tabular-nums">
+            {value.toLocaleString()} ({Math.round((value / total) * 100)}%)
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Recipients({ campaign: c }: { campaign: Campaign }) {
+  const [status, setStatus] = useState("");
+  const messages = useCampaignMessages(c.campaign_id, status, c.status === "running");
+  // The list follows the live counters: when they move, the loaded pages are read again.
+  const fingerprint = `${c.status}:${c.funnel.sent}:${c.funnel.delivered}:${c.funnel.read}:${c.counters.failed}:${c.counters.skipped}`;
+  const { refetch } = messages;
+  const seen = useRef(fingerprint);
+  useEffect(() => {
+    if (seen.current === fingerprint) return;
+    seen.current = fingerprint;
+    void refetch();
+  }, [fingerprint, refetch]);
+  if (c.status === "draft") return null;
+  return (
+    <Card title="Recipients">
+      <div className="mb-3 max-w-xs">
+        <SelectField label="Show" value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="">Every recipient</option>
+          {Object.entries(MESSAGE_STATES).map(([value, info]) => (
+            <option key={value} value={value}>
+              {info.label}
+            </option>
+          ))}
+        </SelectField>
+      </div>
+      {messages.isPending ? (
+        <Loading what="recipients" />
+      ) : messages.isError ? (
+        <ErrorState error={messages.error} what="recipients" onRetry={() => messages.refetch()} />
+      ) : messages.data.length === 0 ? (
+        <EmptyState title={status ? "No recipients with this status" : "No recipients yet"} />
+      ) : (
+        <div className="overflow-x-auto">
+          <table className="min-w-full text-left text-sm">
+            <caption className="sr-only">Recipients and their status</caption>
+            <thead className="text-xs uppercase text-slate-600">
+              <tr>
+                <th scope="col" className="px-2 py-2">Phone</th>
+                <th scope="col" className="px-2 py-2">Name</th>
+                <th scope="col" className="px-2 py-2">Status</th>
+                <th scope="col" className="hidden px-2 py-2 sm:table-cell">Updated</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {messages.data.map((m) => {
+                const info = MESSAGE_STATES[m.status] ?? { label: m.status, tone: "muted" as const };
+                return (
+                  <tr key={m.phone}>
+                    <td className="whitespace-nowrap px-2 py-2 font-mono text-xs">{displayPhone(m.phone)}</td>
+                    <td className="px-2 py-2">{m.name ?? "—"}</td>
+                    <td className="px-2 py-2">
+                      <Badge tone={info.tone}>{info.label}</Badge>
+                      {m.reason && <span className="ml-2 text-xs text-slate-600">{m.reason.replace(/_/g, " ")}</span>}
+                    </td>
+                    <td className="hidden whitespace-nowrap px-2 py-2 text-xs text-slate-600 sm:table-cell">
+                      {formatDateTime(m.read_at ?? m.delivered_at ?? m.sent_at ?? m.failed_at ?? m.queued_at)}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <LoadMore query={messages} what="recipients" />
+    </Card>
+  );
+}

@@ -1,0 +1,80 @@
+import { useState } from "react";
+import { Link } from "react-router";
+import { useCampaigns } from "../../api/campaignsApi";
+import { EmptyState, ErrorState, LoadMore, Loading, PageHeader, SelectField } from "../../components/ui";
+import { formatDateTime } from "../../lib/time";
+import { ProgressBar } from "../contacts/ImportWizard";
+import { CAMPAIGN_STATES, CampaignStatusBadge } from "./common";
+
+export function CampaignsPage() {
+  const [status, setStatus] = useState("");
+  const campaigns = useCampaigns(status);
+  return (
+    <>
+      <PageHeader title="Campaigns">
+        <Link to="/campaigns/new" className="inline-flex items-center rounded-md bg-brand-700 px-4 py-2 text-sm font-medium text-white hover:bg-brand-800">
+          New campaign
+        </Link>
+      </PageHeader>
+      <div className="mb-4 max-w-xs">
+        <SelectField label="Status" value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="">All campaigns</option>
+          {Object.entries(CAMPAIGN_STATES).map(([value, info]) => (
+            <option key={value} value={value}>
+              {info.label}
+            </option>
+          ))}
+        </SelectField>
+      </div>
+      {campaigns.isPending ? (
+        <Loading what="campaigns" />
+      ) : campaigns.isError ? (
+        <ErrorState error={campaigns.error} what="campaigns" onRetry={() => campaigns.refetch()} />
+      ) : campaigns.data.length === 0 ? (
+        status ? (
+          <EmptyState title="No campaigns with this status" />
+        ) : (
+          <EmptyState
+            title="No campaigns yet"
+            action={
+              <Link to="/campaigns/new" className="font-medium text-brand-700 underline">
+                Create your first campaign
+              </Link>
+            }
+          >
+            A campaign sends a personalised message to your contacts from your numbers, at a safe pace.
+          </EmptyState>
+        )
+      ) : (
+        <ul className="flex flex-col gap-3" aria-label="Your campaigns">
+          {campaigns.data.map((c) => (
+            <li key={c.campaign_id} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+              <div className="flex flex-wrap items-start justify-between gap-2">
+                <div className="min-w-0">
+                  <h2 className="truncate text-base font-semibold">
+                    <Link to={`/campaigns/${c.campaign_id}`} className="hover:underline">
+                      {c.name}
+                    </Link>
+                  </h2>
+                  <p className="text-xs text-slate-600">
+                    {c.status === "scheduled" && c.send_at ? `Starts ${formatDateTime(c.send_at, c.timezone)}` : c.launched_at ? `Launched ${formatDateTime(c.launched_at)}` : `Created ${formatDateTime(c.created_at)}`}
+                  </p>
+                </div>
+                <CampaignStatusBadge status={c.status} />
+              </div>
+              {c.status !== "draft" && (
+                <div className="mt-3">
+                  <ProgressBar value={c.progress} label={`Progress of ${c.name}`} />
+                  <p className="mt-1 text-xs text-slate-600">
+                    {c.funnel.sent.toLocaleString()} sent · {c.funnel.delivered.toLocaleString()} delivered · {c.counters.failed.toLocaleString()} failed of {c.counters.total.toLocaleString()}
+                  </p>
+                </div>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <LoadMore query={campaigns} what="campaigns" />
+    </>
+  );
+}

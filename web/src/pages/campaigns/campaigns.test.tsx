@@ -1,0 +1,142 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { tokenStore } from "../../api/token";
+import { contact, mockApi, page, session, user } from "../../test/mockApi";
+import { renderWithApp } from "../../test/render";
+import { CampaignDetailPage } from "./CampaignDetail";
+import { CampaignEditorPage, localInput, pacingWarnings } from "./CampaignEditor";
+import { CampaignsPage } from "./Campaigns";
+
+afterEach(() => vi.unstubAllGlobals());
+
+function campaign(overrides: Record<string, unknown> = {}) {
+  return {
+    campaign_id: "cmp_1",
+    name: "Black Friday",
+    status: "draft",
+    template: "{Hi|Hello} {{first_name|there}}",
+    audience: { all: false, tags: ["vip"] },
+    on_missing_variable: "block",
+    session_ids: ["ses_1"],
+    send_at: null,
+    timezone: "Europe/Lisbon",
+    pacing: { min_gap_s: 20, max_gap_s: 60, daily_cap: 200, warmup: true, quiet_start: null, quiet_end: null },
+    counters: { total: 10, pending: 4, leased: 0, sent: 6, delivered: 4, read: 2, failed: 1, skipped: 0, unknown: 0, cancelled: 0, replies: 1 },
+    funnel: { sent: 6, delivered: 4, read: 2 },
+    progress: 0.6,
+    eta_s: 240,
+    pause_reason: null,
+    has_media: false,
+    created_at: 1_700_000_000_000,
+    launched_at: null,
+    completed_at: null,
+    ...overrides,
+  };
+}
+
+const editorRoutes = {
+  "GET /api/me": { body: { ...user, timezone: "Europe/Lisbon" } },
+  "GET /api/campaigns/cmp_1": { body: campaign() },
+  "GET /api/campaigns/cmp_1/audience": { body: { recipients: 2, opted_out: 1, missing_variables: 1, affected: [{ phone: "+447700900999", name: "No Name", missing: ["city"] }] } },
+  "POST /api/campaigns/cmp_1/preview": { body: { text: "Hello Maria", missing: [], length: 11, truncated: false } },
+  "GET /api/contacts": { body: page([contact()]) },
+  "GET /api/contacts/tags": { body: { items: [{ tag: "vip", count: 3 }] } },
+  "GET /api/sessions": { body: page([session({ status: "connected", phone: "447700900001" })]) },
+  "PATCH /api/campaigns/cmp_1": { body: campaign() },
+};
+
+describe("CampaignEditorPage", () => {
+  it("offers variables (custom ones too), counts characters, previews, shows who lacks a variable and why a launch is refused", async () => {
+    tokenStore.set("wct_x");
+    const { calls } = mockApi({
+      ...editorRoutes,
+      "POST /api/campaigns/cmp_1/schedule": {
+        status: 422,
+        body: { error: { code: "missing_variables", message: "1 recipient(s) have no value for a variable without a fallback.", details: { affected: [{ phone: "+447700900999", name: "No Name", missing: ["city"] }], count: 1 } } },
+      },
+    });
+    renderWithApp(<CampaignEditorPage />, { path: "/campaigns/cmp_1/edit", route: "/campaigns/:campaignId/edit" });
+    const message = await screen.findByLabelText("Message");
+    expect(screen.getByText("31 / 4,096 characters")).toBeInTheDocument();
+    await userEvent.click(await screen.findByRole("button", { name: "+ city" }));
+    expect((message as HTMLTextAreaElement).value).toContain("{{city}}");
+    expect(await screen.findByTestId("message-preview")).toHaveTextContent("Hello Maria");
+    expect(await screen.findByTestId("recipient-count")).toHaveTextContent("2 recipient(s)");
+    expect(screen.getByRole("list", { name: "Contacts missing a variable" })).toHaveTextContent("No Name (+447700900999): no city");
+
+    await userEvent.clear(screen.getByLabelText("Shortest gap (seconds)"));
+    await userEvent.type(screen.getByLabelText("Shortest gap (seconds)"), "5");
+    expect(screen.getByText(/Gaps under 10 seconds/)).toBeInTheDocument();
+
+    // The audience saves itself and the count is asked again.
+    const audienceCalls = () => calls.filter((c) => c.path === "/api/campaigns/cmp_1/audience").length;
+    const before = audienceCalls();
+    await userEvent.click(screen.getByRole("radio", { name: /All contacts/ }));
+    await waitFor(() => expect(calls.some((c) => c.method === "PATCH" && JSON.stringify(c.body).includes('"all":true'))).toBe(true), { timeout: 3000 });
+    await waitFor(() => expect(audienceCalls()).toBeGreaterThan(before));
+    await userEvent.click(screen.getByRole("radio", { name: /Contacts with any of these tags/ }));
+
+    await userEvent.click(screen.getByRole("button", { name: "Launch now" }));
+    const alert = await screen.findByText("Some recipients lack a variable");
+    expect(alert.closest("[role=alert]")).toHaveTextContent("no city");
+    const patch = calls.filter((c) => c.method === "PATCH").at(-1)!.body as { pacing: { min_gap_s: number }; audience: unknown; session_ids: string[] };
+    expect(patch.pacing.min_gap_s).toBe(5);
+    expect(patch.audience).toEqual({ all: false, tags: ["vip"] });
+    expect(patch.session_ids).toEqual(["ses_1"]);
+  });
+
+  it("shows a 422 at the field it names", async () => {
+    tokenStore.set("wct_x");
+    mockApi({
+      ...editorRoutes,
+      "PATCH /api/campaigns/cmp_1": { status: 422, body: { error: { code: "validation_failed", message: "Invalid.", details: [{ loc: ["body", "pacing", "daily_cap"], msg: "Input should be greater than or equal to 1", type: "greater_than_equal" }] } } },
+    });
+    renderWithApp(<CampaignEditorPage />, { path: "/campaigns/cmp_1/edit", route: "/campaigns/:campaignId/edit" });
+    await userEvent.click(await screen.findByRole("button", { name: "Save draft" }));
+    await waitFor(() => expect(screen.getByLabelText("Most messages a day")).toHaveAccessibleDescription("Input should be greater than or equal to 1"));
+  });
+});
+
+describe("CampaignDetailPage", () => {
+  it("shows counters, the pause reason in words, and cancels after confirmation", async () => {
+    tokenStore.set("wct_x");
+    let cancelled = false;
+    const { calls } = mockApi({
+      "GET /api/campaigns/cmp_1": () => ({ body: cancelled ? campaign({ status: "cancelled" }) : campaign({ status: "paused", pause_reason: "session_logged_out" }) }),
+      "GET /api/campaigns/cmp_1/messages": { body: { items: [{ phone: "+447700900123", name: "Maria", status: "failed", reason: "not_on_whatsapp", session_id: "ses_1", attempts: 1, queued_at: 1, sent_at: null, delivered_at: null, read_at: null, failed_at: 2, replied_at: null }], next_cursor: null } },
+      "POST /api/campaigns/cmp_1/cancel": () => {
+        cancelled = true;
+        return { body: campaign({ status: "cancelled" }) };
+      },
+    });
+    renderWithApp(<CampaignDetailPage />, { path: "/campaigns/cmp_1", route: "/campaigns/:campaignId" });
+    expect(await screen.findByText(/logged out on the phone/)).toBeInTheDocument();
+    expect(screen.getByTestId("campaign-progress")).toHaveTextContent("60% done");
+    expect(screen.getByRole("progressbar", { name: "Campaign progress" })).toHaveAttribute("aria-valuenow", "60");
+    expect(await screen.findByText("not on whatsapp")).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Cancel campaign" }));
+    const dialog = screen.getByRole("dialog", { name: "Cancel “Black Friday”?" });
+    await userEvent.click(within(dialog).getByRole("button", { name: "Cancel campaign" }));
+    await waitFor(() => expect(calls.some((c) => c.path === "/api/campaigns/cmp_1/cancel")).toBe(true));
+    await waitFor(() => expect(screen.getByTestId("campaign-status")).toHaveTextContent("Cancelled"));
+  });
+
+  it("lists campaigns with their state and filters by status", async () => {
+    tokenStore.set("wct_x");
+    const { calls } = mockApi({ "GET /api/campaigns": { body: page([campaign({ status: "running" })]) } });
+    renderWithApp(<CampaignsPage />, { path: "/campaigns" });
+    expect(await screen.findByRole("link", { name: "Black Friday" })).toHaveAttribute("href", "/campaigns/cmp_1");
+    expect(screen.getByText(/6 sent · 4 delivered · 1 failed of 10/)).toBeInTheDocument();
+    await userEvent.selectOptions(screen.getByLabelText("Status"), "paused");
+    await waitFor(() => expect(calls.some((c) => c.url.searchParams.get("status") === "paused")).toBe(true));
+  });
+});
+
+describe("campaign helpers", () => {
+  it("warns about fast pacing and high caps, and shows a time in the campaign's zone", () => {
+    expect(pacingWarnings({ minGap: "20", maxGap: "60", dailyCap: "200", warmup: true })).toEqual([]);
+    expect(pacingWarnings({ minGap: "0", maxGap: "5", dailyCap: "1000", warmup: false })).toHaveLength(3);
+    expect(localInput(Date.UTC(2026, 6, 1, 12, 30), "Europe/Lisbon")).toBe("2026-07-01T13:30");
+  });
+});

@@ -1,0 +1,89 @@
+import { ApiError } from "../../api/errors";
+import { Badge } from "../../components/SessionStatus";
+
+type Tone = "ok" | "info" | "warn" | "bad" | "muted";
+export const CAMPAIGN_STATES: Record<string, { label: string; tone: Tone }> = {
+  draft: { label: "Draft", tone: "muted" },
+  scheduled: { label: "Scheduled", tone: "info" },
+  running: { label: "Sending", tone: "info" },
+  paused: { label: "Paused", tone: "warn" },
+  completed: { label: "Completed", tone: "ok" },
+  cancelled: { label: "Cancelled", tone: "muted" },
+};
+
+export function CampaignStatusBadge({ status }: { status: string }) {
+  const info = CAMPAIGN_STATES[status] ?? { label: status, tone: "muted" as Tone };
+  return (
+    <Badge tone={info.tone} testId="campaign-status">
+      {info.label}
+    </Badge>
+  );
+}
+
+export const MESSAGE_STATES: Record<string, { label: string; tone: Tone }> = {
+  pending: { label: "Waiting", tone: "muted" },
+  leased: { label: "Sending", tone: "info" },
+  sent: { label: "Sent", tone: "info" },
+  delivered: { label: "Delivered", tone: "ok" },
+  read: { label: "Read", tone: "ok" },
+  failed: { label: "Failed", tone: "bad" },
+  skipped: { label: "Skipped", tone: "warn" },
+  unknown: { label: "Unknown", tone: "warn" },
+  cancelled: { label: "Cancelled", tone: "muted" },
+};
+
+const PAUSE_REASONS: Record<string, string> = {
+  paused_by_user: "You paused it.",
+  too_many_failures: "More than half of the latest messages failed. Check the failures below before resuming.",
+  quota_exhausted: "This month's message quota is used up. Upgrade the plan or wait for the next period, then resume.",
+  sending_on_hold: "Sending is on hold for the account. Check Billing, then resume.",
+  payment_failed: "The last payment failed and its grace period is over. Update the payment method in Billing, then resume.",
+  session_disconnected: "A sending number lost its connection. Resume once it is connected again.",
+  session_logged_out: "A sending number was logged out on the phone. Link it again, then resume.",
+  session_banned: "WhatsApp banned a sending number. Remove it from the campaign, then resume.",
+  session_agent_offline: "The machine running a sending number went offline. It resumes by itself when it is back.",
+  session_stopped: "A sending number was removed. Choose another number, then resume.",
+  session_failed: "A sending number stopped working. Restart it, then resume.",
+};
+
+export function pauseReasonText(reason: string | null | undefined): string | null {
+  if (!reason) return null;
+  return PAUSE_REASONS[reason] ?? reason.replace(/_/g, " ");
+}
+
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds == null) return "—";
+  if (seconds < 60) return "less than a minute";
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `about ${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `about ${hours} h ${minutes % 60} min`;
+  return `about ${Math.round(hours / 24)} days`;
+}
+
+interface Affected {
+  phone: string;
+  name?: string | null;
+  missing: string[];
+}
+
+/** What a launch (schedule) refusal means, in words, with its lists. */
+export function launchProblem(error: unknown): { title: string; message: string; affected?: Affected[]; sessions?: { session_id: string; problem: string }[] } | null {
+  if (!(error instanceof ApiError)) return null;
+  switch (error.code) {
+    case "sessions_not_ready":
+      return { title: "A sending number is not connected", message: error.message, sessions: Array.isArray(error.details) ? (error.details as { session_id: string; problem: string }[]) : [] };
+    case "missing_variables": {
+      const details = error.details as { affected?: Affected[] } | null;
+      return { title: "Some recipients lack a variable", message: error.message, affected: details?.affected ?? [] };
+    }
+    case "empty_audience":
+      return { title: "No one to message", message: "The audience has no contacts who can be messaged. Choose other tags or import contacts." };
+    case "quota_exceeded":
+      return { title: "Not enough messages left this month", message: `${error.message} Upgrade your plan in Billing or send to fewer contacts.` };
+    case "sending_on_hold":
+      return { title: "Sending is on hold", message: `${error.message} Check Billing.` };
+    default:
+      return { title: "Could not launch", message: error.message };
+  }
+}

@@ -167,6 +167,18 @@ describe("wacast web", { concurrency: false }, () => {
     await card.getByText(/its data is deleted on/).waitFor();
     assert.equal(await card.getByRole("button").count(), 0, "a removed number has no actions");
 
+    // Upgrade through the local checkout: the plan changes only when the signed webhook lands.
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Billing" }).click();
+    await page.waitForURL("**/billing");
+    await page.getByRole("button", { name: "Upgrade to Starter" }).click();
+    await page.waitForURL("**/dev/checkout/**");
+    await shot(page, "checkout");
+    await page.getByRole("button", { name: "Pay" }).click();
+    await page.waitForURL("**/billing**");
+    const starter = page.locator("li").filter({ hasText: "Starter" });
+    await starter.getByText("Current plan").waitFor({ timeout: 30_000 });
+    await shot(page, "billing-upgraded");
+
     // A small phone: the menu collapses behind a button.
     const phone = await newPage({ width: 375, height: 740 });
     await phone.goto("/auth/login");

@@ -16,7 +16,9 @@ from agent.webhooks import WebhookReceiver
 from chalicelib.protocol import Outcome, SessionState
 from tests.agent.conftest import SessionHarness, decode_qr, make_config, wait_for
 
-FLAGS = Path("/work/shared/openwa/cli-flags-4.76.0.txt")
+# OpenWA 4.76.0's own option list (dist/cli/cli-options.js and bin/config-schema.json),
+# as recorded in shared/openwa/ from the real CLI.
+FLAGS = Path(__file__).with_name("openwa-cli-flags-4.76.0.txt")
 MakeSession = Callable[..., Awaitable[SessionHarness]]
 
 

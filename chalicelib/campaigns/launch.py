@@ -24,6 +24,7 @@ from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 
 CHUNK_CONTACTS = 500
+FIRST_CHUNK_CONTACTS = 50  # small, so the first messages go out within a second or two
 MAX_DELAY_S = 900  # SQS's longest delay; longer waits are chained
 
 
@@ -89,7 +90,8 @@ def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:
     from chalicelib.models.contacts import ContactModel
 
     start = json.loads(campaign.materialise_cursor) if campaign.materialise_cursor else None
-    page = ContactModel.query(campaign.user_id, limit=CHUNK_CONTACTS, last_evaluated_key=start)
+    size = FIRST_CHUNK_CONTACTS if chunk == 0 else CHUNK_CONTACTS
+    page = ContactModel.query(campaign.user_id, limit=size, last_evaluated_key=start)
     audience = plain(campaign.audience)
     tags = set(audience.get("tags") or [])
     everyone = bool(audience.get("all")) or not tags

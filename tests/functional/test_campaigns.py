@@ -342,6 +342,7 @@ def test_launch_worker_dying_mid_chunk_is_redelivered_without_duplicates(
     from tests.functional.campaignkit import launch_all
 
     monkeypatch.setattr(launch, "CHUNK_CONTACTS", 4)  # several chunks from a few contacts
+    monkeypatch.setattr(launch, "FIRST_CHUNK_CONTACTS", 3)
     add_contacts(api, 10)
     cid = kit.campaign()["campaign_id"]
     original = CampaignModel.update

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import aws, queues
 from chalicelib.config import settings
@@ -14,7 +14,9 @@ from chalicelib.logs import logger
 class EmailJob(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to: EmailStr
+    to: str = Field(
+        min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$"
+    )  # validated at sign-up
     subject: str = Field(max_length=200)
     text: str = Field(max_length=20_000)
     kind: str = Field("generic", max_length=64)

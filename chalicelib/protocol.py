@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -255,8 +256,18 @@ AnyFrame = (
     | ErrorFrame
 )
 
-_agent_adapter: TypeAdapter[AgentFrame] = TypeAdapter(AgentFrame)
-_cloud_adapter: TypeAdapter[CloudFrame] = TypeAdapter(CloudFrame)
+
+@lru_cache(maxsize=1)
+def _agent_adapter() -> TypeAdapter[AgentFrame]:
+    # Built on first use, not at import: cold starts of HTTP handlers never need it.
+    return TypeAdapter(AgentFrame)
+
+
+@lru_cache(maxsize=1)
+def _cloud_adapter() -> TypeAdapter[CloudFrame]:
+    return TypeAdapter(CloudFrame)
+
+
 AGENT_FRAME_TYPES = frozenset(
     {"hello", "heartbeat", "session_state", "pull", "results", "acks", "inbound"}
 )
@@ -295,7 +306,7 @@ def _errors(exc: ValidationError) -> list[dict[str, Any]]:
 def parse_agent_frame(raw: str | bytes) -> AgentFrame:
     data = _load(raw, AGENT_FRAME_TYPES)
     try:
-        return _agent_adapter.validate_python(data)
+        return _agent_adapter().validate_python(data)
     except ValidationError as exc:
         raise ProtocolError("invalid_frame", "frame failed validation", _errors(exc)) from None
 
@@ -303,7 +314,7 @@ def parse_agent_frame(raw: str | bytes) -> AgentFrame:
 def parse_cloud_frame(raw: str | bytes) -> CloudFrame:
     data = _load(raw, CLOUD_FRAME_TYPES)
     try:
-        return _cloud_adapter.validate_python(data)
+        return _cloud_adapter().validate_python(data)
     except ValidationError as exc:
         raise ProtocolError("invalid_frame", "frame failed validation", _errors(exc)) from None
 

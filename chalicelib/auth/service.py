@@ -7,7 +7,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
@@ -38,6 +37,9 @@ class Principal:
 
 
 def normalise_email(raw: str) -> str:
+    # Imported here: it compiles large regexes, a cost only sign-up and sign-in need.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as error:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 
-from tests.integration.flows import Agent, connected_number, import_csv
+from tests.integration.flows import connected_number, import_csv, registered_agent
 from tests.integration.stack import LocalStack, wait_for
 
 RECIPIENTS = int(os.environ.get("BENCH_RECIPIENTS", "10000"))
@@ -31,8 +31,7 @@ def main() -> None:
     agent = None
     try:
         admin = stack.demo_token()  # on the Pro plan: 50,000 messages a month
-        _, info = stack.request("POST", "/api/admin/agents", {"name": "bench"}, token=admin)
-        agent = Agent(stack, info["token"])
+        agent = registered_agent(stack, "bench")
         agent.start({"WACAST_LOG_LEVEL": "WARNING"})
         sid = connected_number(stack, admin)
         lines = ["name,phone"] + [

@@ -149,3 +149,43 @@ def new_user(stack: LocalStack, email: str) -> str:
         {"email": email, "password": "campaign e2e phrase", "name": "Loja"},
     )
     return stack.login(email, "campaign e2e phrase")
+
+
+def registered_agent(stack: LocalStack, name: str) -> Agent:
+    """A new agent registered by the demo admin (start it with ``.start()``)."""
+    _, info = stack.request("POST", "/api/admin/agents", {"name": name}, token=stack.demo_token())
+    return Agent(stack, info["token"])
+
+
+def launch_campaign(
+    stack: LocalStack,
+    token: str,
+    session_id: str,
+    tag: str,
+    name: str,
+    template: str,
+    gap_s: tuple[float, float] = (0, 0),
+) -> str:
+    """Create a campaign to ``tag`` from ``session_id`` and schedule it now; its id."""
+    status, campaign = stack.request(
+        "POST",
+        "/api/campaigns",
+        {
+            "name": name,
+            "template": template,
+            "audience": {"tags": [tag]},
+            "session_ids": [session_id],
+            "pacing": {
+                "min_gap_s": gap_s[0],
+                "max_gap_s": gap_s[1],
+                "daily_cap": 100_000,
+                "warmup": False,
+            },
+        },
+        token=token,
+    )
+    assert status == 201, campaign
+    cid = str(campaign["campaign_id"])
+    status, scheduled = stack.request("POST", f"/api/campaigns/{cid}/schedule", token=token)
+    assert status == 200, scheduled
+    return cid

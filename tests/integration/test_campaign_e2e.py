@@ -9,12 +9,13 @@ from collections.abc import Iterator
 import pytest
 
 from tests.integration.flows import (
-    Agent,
     all_messages,
     campaign_done,
     connected_number,
     import_csv,
+    launch_campaign,
     new_user,
+    registered_agent,
 )
 from tests.integration.stack import LocalStack, wait_for
 
@@ -39,30 +40,20 @@ def stack() -> Iterator[LocalStack]:
 
 
 def test_fifty_recipients_all_sent_delivered_read(stack: LocalStack) -> None:
-    admin = stack.demo_token()
-    _, agent_info = stack.request("POST", "/api/admin/agents", {"name": "e2e-1"}, token=admin)
-    agent = Agent(stack, agent_info["token"])
+    agent = registered_agent(stack, "e2e-1")
     agent.start()
     try:
         token = new_user(stack, "loja@example.com")
         session_id = connected_number(stack, token)
         import_csv(stack, token, 50, "clientes")
-        status, campaign = stack.request(
-            "POST",
-            "/api/campaigns",
-            {
-                "name": "Black Friday",
-                "template": "{Olá|Oi} {{first_name|cliente}} de {{cidade}}!",
-                "audience": {"tags": ["clientes"]},
-                "session_ids": [session_id],
-                "pacing": {"min_gap_s": 0, "max_gap_s": 0, "daily_cap": 1000, "warmup": False},
-            },
-            token=token,
+        cid = launch_campaign(
+            stack,
+            token,
+            session_id,
+            "clientes",
+            "Black Friday",
+            "{Olá|Oi} {{first_name|cliente}} de {{cidade}}!",
         )
-        assert status == 201, campaign
-        cid = campaign["campaign_id"]
-        status, scheduled = stack.request("POST", f"/api/campaigns/{cid}/schedule", token=token)
-        assert status == 200, scheduled
         done = wait_for(lambda: campaign_done(stack, token, cid), 90, "the campaign to finish")
         wait_for(
             lambda: (
@@ -84,28 +75,21 @@ def test_fifty_recipients_all_sent_delivered_read(stack: LocalStack) -> None:
 
 
 def test_agent_killed_mid_campaign_nobody_twice_nobody_lost(stack: LocalStack) -> None:
-    admin = stack.demo_token()
-    _, agent_info = stack.request("POST", "/api/admin/agents", {"name": "e2e-2"}, token=admin)
-    agent = Agent(stack, agent_info["token"])
+    agent = registered_agent(stack, "e2e-2")
     agent.start()
     try:
         token = new_user(stack, "loja2@example.com")
         session_id = connected_number(stack, token)
         import_csv(stack, token, 90, "todos")
-        _, campaign = stack.request(
-            "POST",
-            "/api/campaigns",
-            {
-                "name": "Crash test",
-                "template": "Oi {{first_name|cliente}}",
-                "audience": {"tags": ["todos"]},
-                "session_ids": [session_id],
-                "pacing": {"min_gap_s": 0.05, "max_gap_s": 0.1, "daily_cap": 1000, "warmup": False},
-            },
-            token=token,
+        cid = launch_campaign(
+            stack,
+            token,
+            session_id,
+            "todos",
+            "Crash test",
+            "Oi {{first_name|cliente}}",
+            gap_s=(0.05, 0.1),
         )
-        cid = campaign["campaign_id"]
-        stack.request("POST", f"/api/campaigns/{cid}/schedule", token=token)
         wait_for(lambda: sum(agent.sent_to().values()) >= 30, 60, "sending under way")
         agent.kill()  # kill -9 mid-campaign
         time.sleep(0.5)  # let any in-flight webhook land nowhere; nothing is asserted on it
@@ -130,29 +114,22 @@ def test_websocket_dropped_repeatedly_mid_campaign(stack: LocalStack) -> None:
     import json as _json
     import urllib.request
 
-    admin = stack.demo_token()
-    _, agent_info = stack.request("POST", "/api/admin/agents", {"name": "e2e-3"}, token=admin)
-    agent = Agent(stack, agent_info["token"])
+    agent = registered_agent(stack, "e2e-3")
     agent.start()
     management = f"http://127.0.0.1:{stack.ws_port}/@connections"
     try:
         token = new_user(stack, "loja3@example.com")
         session_id = connected_number(stack, token)
         import_csv(stack, token, 60, "drop")
-        _, campaign = stack.request(
-            "POST",
-            "/api/campaigns",
-            {
-                "name": "Flaky network",
-                "template": "Oi {{first_name|cliente}}",
-                "audience": {"tags": ["drop"]},
-                "session_ids": [session_id],
-                "pacing": {"min_gap_s": 0.05, "max_gap_s": 0.1, "daily_cap": 1000, "warmup": False},
-            },
-            token=token,
+        cid = launch_campaign(
+            stack,
+            token,
+            session_id,
+            "drop",
+            "Flaky network",
+            "Oi {{first_name|cliente}}",
+            gap_s=(0.05, 0.1),
         )
-        cid = campaign["campaign_id"]
-        stack.request("POST", f"/api/campaigns/{cid}/schedule", token=token)
         drops = 0
         deadline = time.monotonic() + 120
         while campaign_done(stack, token, cid) is None and time.monotonic() < deadline:

@@ -26,6 +26,7 @@ Seq = Annotated[int, Field(ge=1, le=2**62)]
 HHMM = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 ShortText = Annotated[str, Field(max_length=500)]
 WaMessageId = Annotated[str, Field(min_length=1, max_length=200)]
+LicenseKey = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class SessionState(StrEnum):
@@ -40,6 +41,21 @@ class SessionState(StrEnum):
     stopped = "stopped"
     deleted = "deleted"
     failed = "failed"
+    # WhatsApp's "reachout timelock": the number may not start new chats for a while;
+    # sends to existing chats still work.
+    restricted = "restricted"
+
+
+class StartFailReason(StrEnum):
+    """Why a session could not start, read from OpenWA's events and log (``reason``)."""
+
+    whatsapp_unreachable = "whatsapp_unreachable"
+    browser_missing = "browser_missing"
+    browser_failed = "browser_failed"
+    profile_locked = "profile_locked"
+    qr_timeout = "qr_timeout"
+    whatsapp_web_changed = "whatsapp_web_changed"
+    start_failed = "start_failed"
 
 
 class Outcome(StrEnum):
@@ -55,6 +71,17 @@ class FailReason(StrEnum):
     rate_limited = "rate_limited"
     timeout = "timeout"
     media_error = "media_error"
+    # OpenWA's licence wall: a chat that does not exist yet with a number that is not a
+    # saved contact of the phone needs a licence key for the sending number.
+    needs_license = "needs_license"
+    # "ERROR: Please make sure you have at least one chat"
+    no_chats = "no_chats"
+    # "Not able to send message to broadcast"
+    broadcast_refused = "broadcast_refused"
+    # sendText returned false: no chat could be found or opened
+    chat_not_found = "chat_not_found"
+    # the number may not start new chats (reachout timelock)
+    restricted = "restricted"
     unknown = "unknown"
 
 
@@ -88,11 +115,22 @@ class SessionSummary(_Model):
     phone: E164 | None = None
 
 
+class LeaseRef(_Model):
+    session_id: SessionId
+    campaign_id: CampaignId
+    phone: E164
+
+
 class Hello(_AgentFrameBase):
     type: Literal["hello"] = "hello"
     agent_version: Annotated[str, Field(min_length=1, max_length=40)]
     max_sessions: Annotated[int, Field(ge=0, le=10_000)]
     sessions: Annotated[list[SessionSummary], Field(max_length=10_000)] = []
+    # Sends the agent's journal holds without a reported outcome. Every other message
+    # leased to this agent's sessions was never attempted and may return to the outbox.
+    # None (an older agent) means "unknown": leases then wait for their expiry.
+    in_flight: Annotated[list[LeaseRef], Field(max_length=10_000)] | None = None
+    openwa_version: Annotated[str, Field(max_length=40)] | None = None
 
 
 class Heartbeat(_AgentFrameBase):
@@ -101,6 +139,9 @@ class Heartbeat(_AgentFrameBase):
     rss_bytes: Annotated[int, Field(ge=0, le=2**50)]
     cpu_percent: Annotated[float, Field(ge=0, le=100_000)]
     uptime_s: Annotated[float, Field(ge=0, le=10**10)]
+    openwa_version: Annotated[str, Field(max_length=40)] | None = None
+    # What runs now, so the cloud can re-send what should run (reconciliation).
+    sessions: Annotated[list[SessionSummary], Field(max_length=10_000)] | None = None
 
 
 class SessionStateFrame(_AgentFrameBase):
@@ -113,6 +154,8 @@ class SessionStateFrame(_AgentFrameBase):
     qr_expires_at: EpochMs | None = None
     reason: Annotated[str, Field(max_length=64)] | None = None
     detail: ShortText | None = None
+    # state "restricted": when the restriction lifts, if WhatsApp said
+    restricted_until: EpochMs | None = None
 
 
 class Pull(_AgentFrameBase):
@@ -128,6 +171,8 @@ class ResultItem(_Model):
     outcome: Outcome
     wa_message_id: WaMessageId | None = None
     reason: FailReason | None = None
+    # the engine's own words for a failure it could not classify
+    detail: ShortText | None = None
     ts: EpochMs
 
 
@@ -162,16 +207,22 @@ class DesiredSession(_Model):
     session_id: SessionId
     desired: Literal["running", "stopped"]
     purge_after: EpochMs | None = None
+    license_key: LicenseKey | None = Field(default=None, repr=False)
 
 
 class Sync(_CloudFrameBase):
     type: Literal["sync"] = "sync"
     sessions: Annotated[list[DesiredSession], Field(max_length=10_000)]
+    # when the desired set was read: a session started after this is not the sync's to stop
+    computed_at: EpochMs | None = None
 
 
 class StartSession(_CloudFrameBase):
     type: Literal["start_session"] = "start_session"
     session_id: SessionId
+    # the number's own OpenWA licence key (write-only in the API; never logged)
+    license_key: LicenseKey | None = Field(default=None, repr=False)
+    issued_at: EpochMs | None = None
 
 
 class StopSession(_CloudFrameBase):

@@ -13,7 +13,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DEFAULT_OPENWA_COMMAND = "npx @open-wa/wa-automate"
+from agent.openwa import OPENWA_PACKAGE, OPENWA_VERSION
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# scripts/openwa_install.sh installs the pinned package here (WACAST_OPENWA_DIR overrides)
+PINNED_OPENWA_DIR = REPO_ROOT / ".cache" / f"openwa-{OPENWA_VERSION}"
+# never an unversioned package: an OpenWA upgrade changes the strings the driver reads
+NPX_OPENWA_COMMAND = f"npx --yes {OPENWA_PACKAGE}@{OPENWA_VERSION}"
+
+
+def pinned_openwa_bin(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    base = Path(env["WACAST_OPENWA_DIR"]) if env.get("WACAST_OPENWA_DIR") else PINNED_OPENWA_DIR
+    return base / "node_modules" / "@open-wa" / "wa-automate" / "bin" / "server.js"
+
+
+def default_openwa_command(env: Mapping[str, str] | None = None) -> str:
+    """The pinned package installed by scripts/openwa_install.sh, else npx of the pinned
+    version."""
+    binary = pinned_openwa_bin(env)
+    return shlex.join(["node", str(binary)]) if binary.is_file() else NPX_OPENWA_COMMAND
+
+
+DEFAULT_OPENWA_COMMAND = NPX_OPENWA_COMMAND
 
 _ENV_KEYS: dict[str, str] = {
     "WACAST_SERVER_URL": "server_url",
@@ -26,6 +48,7 @@ _ENV_KEYS: dict[str, str] = {
     "WACAST_STARTUP_DEADLINE_S": "startup_deadline_s",
     "WACAST_HEARTBEAT_INTERVAL_S": "heartbeat_interval_s",
     "WACAST_QR_TIMEOUT_S": "qr_timeout_s",
+    "WACAST_MEDIA_SEND_TIMEOUT_S": "media_send_timeout_s",
     "WACAST_LOG_LEVEL": "log_level",
 }
 
@@ -46,6 +69,7 @@ class AgentConfig:
     startup_deadline_s: float = 180.0
     heartbeat_interval_s: float = 15.0
     qr_timeout_s: float = 60.0
+    media_send_timeout_s: float = 120.0
     log_level: str = "INFO"
     # supervision of OpenWA processes
     startsecs: float = 5.0
@@ -91,7 +115,7 @@ def load_config(env: Mapping[str, str] | None = None) -> AgentConfig:
         raise ConfigError(f"missing configuration: {', '.join(missing)}")
     if not str(values["server_url"]).startswith(("ws://", "wss://")):
         raise ConfigError("WACAST_SERVER_URL must be a ws:// or wss:// URL")
-    cmd = values.get("openwa_command", DEFAULT_OPENWA_COMMAND)
+    cmd = values.get("openwa_command") or default_openwa_command(env)
     values["openwa_command"] = shlex.split(cmd) if isinstance(cmd, str) else list(cmd)
     if not values["openwa_command"]:
         raise ConfigError("WACAST_OPENWA_COMMAND is empty")
@@ -102,6 +126,7 @@ def load_config(env: Mapping[str, str] | None = None) -> AgentConfig:
             ("startup_deadline_s", float),
             ("heartbeat_interval_s", float),
             ("qr_timeout_s", float),
+            ("media_send_timeout_s", float),
             ("startsecs", float),
             ("startretries", int),
             ("stop_grace_s", float),

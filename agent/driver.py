@@ -10,6 +10,7 @@ import os
 import secrets
 import socket
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +18,18 @@ from typing import Any
 
 import aiohttp
 
+from agent import openwa
 from agent.config import AgentConfig
+from agent.proctree import clean_session_dir
 from agent.supervisor import ProcState, Program, ProgramConfig
 from agent.webhooks import WebhookReceiver
-from chalicelib.protocol import FailReason, Outcome, SessionState, SessionStateFrame
+from chalicelib.protocol import (
+    FailReason,
+    Outcome,
+    SessionState,
+    SessionStateFrame,
+    StartFailReason,
+)
 
 log = logging.getLogger("agent.driver")
 
@@ -79,9 +88,13 @@ class SendOutcome:
     outcome: Outcome
     wa_message_id: str | None = None
     reason: FailReason | None = None
+    detail: str | None = None  # OpenWA's own words when the reason is unknown
 
 
 def classify_error(err: OpenWAError) -> FailReason:
+    known = openwa.refusal_reason(err.message) or openwa.refusal_reason(err.name)
+    if known is not None:
+        return known
     text = f"{err.name} {err.message}".lower()
     if "rate" in text or "too many" in text:
         return FailReason.rate_limited
@@ -101,9 +114,36 @@ def classify_error(err: OpenWAError) -> FailReason:
     return FailReason.unknown
 
 
+def outcome_of_reply(reply: openwa.Reply) -> SendOutcome:
+    """Map one sendText/sendImage answer to an outcome (shapes of the 4.76.0 source)."""
+    if reply.threw:
+        err = OpenWAError(reply.error_name or "Error", reply.error_message or "")
+        thrown = classify_error(err)
+        detail = openwa.trim_detail(reply.text()) if thrown == FailReason.unknown else None
+        return SendOutcome(Outcome.failed, reason=thrown, detail=detail)
+    resp = reply.response
+    if isinstance(resp, str):
+        reason = openwa.refusal_reason(resp)
+        if reason is not None:
+            return SendOutcome(Outcome.failed, reason=reason)
+        if not reply.success or resp.startswith(("Error", "ERROR")) or not resp:
+            return SendOutcome(
+                Outcome.failed, reason=FailReason.unknown, detail=openwa.trim_detail(resp or "''")
+            )
+        return SendOutcome(Outcome.sent, wa_message_id=resp[:200])
+    if resp is True and reply.success:  # sendImage without waitForId: sent, id unknown
+        return SendOutcome(Outcome.sent)
+    if resp is False:  # no chat could be found or opened
+        return SendOutcome(Outcome.failed, reason=FailReason.chat_not_found)
+    return SendOutcome(
+        Outcome.failed, reason=FailReason.unknown, detail=openwa.trim_detail(reply.text())
+    )
+
+
 StateListener = Callable[[SessionStateFrame], None]
 AckListener = Callable[[str, str, int, int], None]  # session_id, wa_message_id, ack, ts
 InboundListener = Callable[[str, str, str, str, int], None]  # sid, from_phone, body, id, ts
+OutgoingListener = Callable[[str, str, str], None]  # session_id, to (wa id), wa_message_id
 
 
 class OpenWASession:
@@ -126,6 +166,12 @@ class OpenWASession:
         self.on_ack = on_ack
         self.on_inbound = on_inbound
         self.extra_args = extra_args or []
+        self.on_outgoing: OutgoingListener | None = None
+        # this number's own licence key (from the cloud): memory only, never logged or in argv
+        self.license_key: str | None = None
+        self.openwa_version: str | None = None
+        self._startup_events: deque[str] = deque(maxlen=60)
+        self.restricted_until: int | None = None
         self.dir: Path = config.sessions_dir / session_id
         self.state = SessionState.stopped
         self.phone: str | None = None
@@ -146,25 +192,55 @@ class OpenWASession:
                 startretries=config.startretries,
                 stop_grace_s=config.stop_grace_s,
                 startup_deadline_s=config.startup_deadline_s,
+                # a start that shows no QR within the deadline will not show one by retrying
+                deadline_fatal=True,
+                cleanup=lambda: clean_session_dir(self.dir),
             ),
             self.argv,
             self._on_proc_state,
         )
 
     # ------------------------------------------------------------------ process
+    @property
+    def config_path(self) -> Path:
+        return self.dir / openwa.CONFIG_FILE_NAME
+
     def _env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        """A minimal environment: OpenWA turns every variable whose name contains "WA" into
+        configuration, so the agent's own (WACAST_AGENT_TOKEN, ...) must never reach it."""
+        wa = {"WA_CLI_CONFIG": str(self.config_path)}
         if self.config.wa_executable_path:
-            env["WA_EXECUTABLE_PATH"] = self.config.wa_executable_path
+            wa["WA_EXECUTABLE_PATH"] = self.config.wa_executable_path
+        extra = {}
         if self.config.uses_simulator:
             root = str(Path(__file__).resolve().parents[1])
-            env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-        return env
+            extra["PYTHONPATH"] = root + os.pathsep + os.environ.get("PYTHONPATH", "")
+        return openwa.minimal_env(os.environ, wa, extra)
+
+    def _secret_config(self) -> dict[str, str]:
+        """What must not be on the command line (``ps`` shows it to every local user): the API
+        key, the webhook URLs (their path is the receiver's secret) and the licence key."""
+        assert self.api_key is not None
+        conf = {
+            "key": self.api_key,
+            "ev": self.hooks["ev"],
+            "readyWebhook": self.hooks["ready"],
+            "webhook": self.hooks["wh"],
+        }
+        license_key = self.license_key or self.config.license_key
+        if license_key:
+            conf["licenseKey"] = license_key
+        return conf
 
     def argv(self) -> list[str]:
-        """The full command line of a (re)start: a fresh port and API key every time."""
+        """The command line of a (re)start: a fresh port and API key every time; the secrets
+        go to a 0600 file named by WA_CLI_CONFIG."""
         self.port = free_port()
         self.api_key = secrets.token_urlsafe(24)
+        self._startup_events.clear()
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        openwa.write_private_json(self.config_path, self._secret_config())
+        self.program.config.env = self._env()
         args = [
             *self.config.openwa_command,
             "--session-id",
@@ -173,18 +249,10 @@ class OpenWASession:
             str(self.port),
             "--session-data-path",
             str(self.dir),
-            "--key",
-            self.api_key,
             "--allow-ips",
             "127.0.0.1",
-            "--ev",
-            self.hooks["ev"],
             "--ef",
             EVENT_FILTER,
-            "--ready-webhook",
-            self.hooks["ready"],
-            "--webhook",
-            self.hooks["wh"],
             "--qr-timeout",
             str(int(self.config.qr_timeout_s)),
             "--multi-device",
@@ -193,8 +261,6 @@ class OpenWASession:
             "--disable-spins",
             "--kill-process-on-ban",
         ]
-        if self.config.license_key:
-            args += ["--license-key", self.config.license_key]
         return args + self.extra_args
 
     async def start(self) -> None:
@@ -209,18 +275,30 @@ class OpenWASession:
         await self.program.stop()
         self.receiver.unregister(self.session_id)
         self.port = None
+        self.config_path.unlink(missing_ok=True)
         self._set(SessionState.stopped, force=True)
+
+    async def restart(self) -> None:
+        """Stop the process tree and start again (e.g. a new licence key)."""
+        await self.program.stop()
+        await self.start()
+
+    def start_failure(self) -> tuple[StartFailReason, str]:
+        """Why the last start failed, from OpenWA's STARTUP events and its log tail."""
+        return openwa.classify_startup(
+            list(self._startup_events), openwa.log_tail(self.dir / "openwa.log")
+        )
 
     def _on_proc_state(self, prog: Program, state: ProcState, code: int | None) -> None:
         if state == ProcState.STARTING and self.state not in TERMINAL:
             self._set(SessionState.starting, force=True)
         elif state == ProcState.FATAL:
-            self._set(
-                SessionState.failed,
-                reason="start_failed",
-                detail=f"OpenWA did not start after {prog.starts} attempts (last exit {code})",
-                force=True,
-            )
+            reason, detail = self.start_failure()
+            if prog.deadline_missed:
+                detail += f" (no QR code within {int(self.config.startup_deadline_s)} s)"
+            elif reason == StartFailReason.start_failed:
+                detail += f" ({prog.starts} attempts, last exit {code})"
+            self._set(SessionState.failed, reason=str(reason), detail=detail, force=True)
         elif (
             state in (ProcState.EXITED, ProcState.BACKOFF) and self.state == SessionState.connected
         ):
@@ -269,6 +347,9 @@ class OpenWASession:
                 qr_expires_at=qr_expires_at,
                 reason=reason,
                 detail=detail[:500] if detail else None,
+                restricted_until=(
+                    self.restricted_until if state == SessionState.restricted else None
+                ),
             )
         )
 
@@ -283,7 +364,18 @@ class OpenWASession:
             await self._on_listener(str(body.get("event", "")), body.get("data"), ts)
 
     async def _on_ev(self, namespace: str, data: Any, ts: int) -> None:
+        if namespace == "STARTUP" and isinstance(data, str):
+            self._startup_events.append(data[:500])
+            version = openwa.version_from_event(data)
+            if version is not None:
+                self.openwa_version = version
         if self.state in TERMINAL:
+            return
+        text = data if isinstance(data, str) else json.dumps(data)
+        if namespace in ("STARTUP", "critical_internal_message") and openwa.is_restricted_text(
+            text
+        ):
+            self.mark_restricted(None, ts)
             return
         if namespace == "qr" and isinstance(data, str) and data.startswith("data:image/png"):
             self.program.mark_started()
@@ -331,7 +423,47 @@ class OpenWASession:
             self.phone = "+" + host
         self._set(SessionState.connected, ts=ts, force=True)
 
+    def mark_restricted(self, until_ms: int | None, ts: int | None = None) -> None:
+        """WhatsApp's reachout timelock: no new chats for a while; existing chats still work."""
+        if self.state not in (SessionState.connected, SessionState.restricted):
+            return
+        if self.state == SessionState.restricted and until_ms == self.restricted_until:
+            return
+        self.restricted_until = until_ms
+        self.state = SessionState.connected  # so that _set reports the change
+        self._set(
+            SessionState.restricted,
+            ts=ts,
+            force=True,
+            reason="reachout_timelock",
+            detail="WhatsApp does not let this number start new chats for now",
+        )
+        if until_ms is not None:
+            delay = max(0.0, (until_ms - now_ms()) / 1000)
+            asyncio.get_running_loop().call_later(delay, self._lift_restriction, until_ms)
+
+    def _lift_restriction(self, until_ms: int) -> None:
+        if self.state == SessionState.restricted and self.restricted_until == until_ms:
+            self.restricted_until = None
+            self._set(SessionState.connected, force=True)
+
+    def _outgoing(self, data: dict[str, Any]) -> None:
+        """A message from this number (ack stream / message events): lets the agent learn
+        the id of an image whose send answered ``true`` without one."""
+        msg_id, to = data.get("id"), data.get("to")
+        if isinstance(to, dict):
+            to = to.get("_serialized")
+        if (
+            self.on_outgoing is not None
+            and data.get("fromMe")
+            and isinstance(msg_id, str)
+            and isinstance(to, str)
+        ):
+            self.on_outgoing(self.session_id, to, msg_id)
+
     async def _on_listener(self, event: str, data: Any, ts: int) -> None:
+        if isinstance(data, dict) and event in ("onAck", "onAnyMessage", "onMessage"):
+            self._outgoing(data)
         if event == "onAck" and isinstance(data, dict):
             msg_id, ack = data.get("id"), data.get("ack")
             if isinstance(msg_id, str) and isinstance(ack, int) and self.on_ack is not None:
@@ -360,7 +492,10 @@ class OpenWASession:
             elif data == "CONNECTED":
                 if self.state == SessionState.disconnected:
                     self._set(SessionState.connected, ts=ts)
-            elif data in DISCONNECTED_STATES and self.state == SessionState.connected:
+            elif data in DISCONNECTED_STATES and self.state in (
+                SessionState.connected,
+                SessionState.restricted,
+            ):
                 self._set(SessionState.disconnected, ts=ts, reason=data)
         elif event == "onLogout":
             self.program.autorestart = False
@@ -368,6 +503,15 @@ class OpenWASession:
 
     # ------------------------------------------------------------------ REST
     async def call(self, method: str, args: dict[str, Any], timeout: float = 60.0) -> Any:
+        """The method's ``response``; raises OpenWAError when OpenWA refused or threw."""
+        reply = await self.call_reply(method, args, timeout)
+        if not reply.success:
+            raise OpenWAError(reply.error_name or "response", reply.text())
+        return reply.response
+
+    async def call_reply(
+        self, method: str, args: dict[str, Any], timeout: float = 60.0
+    ) -> openwa.Reply:
         if (
             self.port is None
             or self.api_key is None
@@ -391,34 +535,35 @@ class OpenWASession:
             raise OpenWAUnavailable(str(exc)) from None
         except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             raise OpenWAIndeterminate(repr(exc)) from None
-        if not isinstance(body, dict):
+        reply = openwa.parse_reply(body)
+        if reply is None:
             raise OpenWAIndeterminate("malformed reply")
-        if not body.get("success"):
-            err = body.get("error")
-            if isinstance(err, dict):
-                raise OpenWAError(str(err.get("name", "error")), str(err.get("message", "")))
-            raise OpenWAError("error", str(err))
-        return body.get("response")
+        return reply
 
-    async def _send(self, method: str, args: dict[str, Any]) -> SendOutcome:
+    async def _send(self, method: str, args: dict[str, Any], timeout: float = 60.0) -> SendOutcome:
         try:
-            resp = await self.call(method, args)
+            reply = await self.call_reply(method, args, timeout)
         except OpenWAUnavailable:
             return SendOutcome(Outcome.failed, reason=FailReason.session_error)
         except OpenWAIndeterminate:
             return SendOutcome(Outcome.unknown, reason=FailReason.timeout)
-        except OpenWAError as exc:
+        except OpenWAError as exc:  # 401/404 from the REST layer
             return SendOutcome(Outcome.failed, reason=classify_error(exc))
-        if isinstance(resp, str) and resp:
-            return SendOutcome(Outcome.sent, wa_message_id=resp[:200])
-        return SendOutcome(Outcome.failed, reason=FailReason.unknown)
+        outcome = outcome_of_reply(reply)
+        if outcome.reason == FailReason.restricted:
+            self.mark_restricted(None)
+        return outcome
 
     async def send_text(self, to: str, content: str) -> SendOutcome:
         return await self._send("sendText", {"to": to, "content": content})
 
     async def send_image(self, to: str, file: str, filename: str, caption: str) -> SendOutcome:
+        # waitForId: OpenWA answers the message id once the upload is done (else only true);
+        # the longer timeout covers the upload.
         return await self._send(
-            "sendImage", {"to": to, "file": file, "filename": filename, "caption": caption}
+            "sendImage",
+            {"to": to, "file": file, "filename": filename, "caption": caption, "waitForId": True},
+            timeout=self.config.media_send_timeout_s,
         )
 
     async def check_number(self, to: str) -> bool | None:

@@ -55,6 +55,9 @@ class Journal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(sends)")}
+        if "detail" not in columns:  # journals of agents before OpenWA refusal details
+            self._db.execute("ALTER TABLE sends ADD COLUMN detail TEXT")
 
     def close(self) -> None:
         with self._lock:
@@ -124,15 +127,41 @@ class Journal:
         status: str,
         wa_message_id: str | None = None,
         reason: str | None = None,
+        detail: str | None = None,
     ) -> None:
         if status not in ("sent", "failed", "unknown"):
             raise ValueError(status)
         with self._lock:
             self._db.execute(
-                "UPDATE sends SET status=?, wa_message_id=?, reason=?, updated_ms=?"
+                "UPDATE sends SET status=?, wa_message_id=?, reason=?, detail=?, updated_ms=?"
                 " WHERE campaign_id=? AND phone=? AND status='journalled'",
-                (status, wa_message_id, reason, now_ms(), campaign_id, phone),
+                (status, wa_message_id, reason, detail, now_ms(), campaign_id, phone),
             )
+
+    def claim_message_id(
+        self, session_id: str, to_id: str, wa_message_id: str, within_ms: int = 3_600_000
+    ) -> bool:
+        """A message from this number to ``to_id`` was seen with its id: give it to the
+        oldest recent send to that chat that went out without one (sendImage answered
+        ``true``) and report that send again, now with its id, so acks can match."""
+        with self._lock:
+            if self._db.execute(
+                "SELECT 1 FROM sends WHERE wa_message_id=?", (wa_message_id,)
+            ).fetchone():
+                return False
+            row = self._db.execute(
+                "SELECT campaign_id, phone FROM sends WHERE session_id=? AND to_id=?"
+                " AND status='sent' AND wa_message_id IS NULL AND updated_ms >= ?"
+                " ORDER BY updated_ms LIMIT 1",
+                (session_id, to_id, now_ms() - within_ms),
+            ).fetchone()
+            if row is None:
+                return False
+            self._db.execute(
+                "UPDATE sends SET wa_message_id=?, reported=0 WHERE campaign_id=? AND phone=?",
+                (wa_message_id, row[0], row[1]),
+            )
+            return True
 
     def recover_unconfirmed(self) -> int:
         """At startup: every send still 'journalled' may or may not have gone out."""
@@ -188,7 +217,7 @@ class Journal:
             try:
                 rows = self._db.execute(
                     "SELECT campaign_id, phone, session_id, status, wa_message_id, reason,"
-                    " updated_ms FROM sends WHERE reported=0 AND status != 'journalled'"
+                    " updated_ms, detail FROM sends WHERE reported=0 AND status != 'journalled'"
                     " ORDER BY updated_ms LIMIT ?",
                     (limit,),
                 ).fetchall()
@@ -196,7 +225,7 @@ class Journal:
                     self._db.execute("ROLLBACK")
                     return None
                 items = []
-                for cid, phone, sid, status, wa_id, reason, ts in rows:
+                for cid, phone, sid, status, wa_id, reason, ts, detail in rows:
                     item: dict[str, Any] = {
                         "campaign_id": cid,
                         "phone": phone,
@@ -208,6 +237,8 @@ class Journal:
                         item["wa_message_id"] = wa_id
                     if reason:
                         item["reason"] = reason
+                    if detail:
+                        item["detail"] = detail[:500]
                     items.append(item)
                 seq = self._add_frame({"type": "results", "v": 1, "items": items})
                 self._db.executemany(

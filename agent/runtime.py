@@ -19,7 +19,10 @@ from agent.config import AgentConfig
 from agent.driver import OpenWASession
 from agent.journal import Journal
 from agent.link import Link
+from agent.openwa import installed_version
+from agent.proctree import clean_session_dir
 from agent.sender import SessionSender
+from agent.supervisor import reap_orphan
 from agent.webhooks import WebhookReceiver
 from chalicelib.protocol import (
     AckItem,
@@ -96,6 +99,8 @@ class Agent:
         self._tasks: list[asyncio.Task[None]] = []
         self._ops: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
+        # the version the configured command runs; replaced by what OpenWA itself announces
+        self._openwa_version = installed_version(config.openwa_command)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -109,6 +114,7 @@ class Agent:
                 "journalled sends without confirmation reported as unknown",
                 extra={"count": unknown},
             )
+        self.reap_leftovers()
         await self.receiver.start()
         self.http = aiohttp.ClientSession()
         self.link = Link(
@@ -153,9 +159,25 @@ class Agent:
         if self.journal is not None:
             self.journal.close()
 
+    def reap_leftovers(self) -> int:
+        """Kill what a previous run left on any session's profile (a browser, an OpenWA)."""
+        killed = 0
+        for path in sorted(self.config.sessions_dir.iterdir()):
+            if path.is_dir():
+                reap_orphan(path / "openwa.pid")
+                killed += clean_session_dir(path)
+        return killed
+
+    def openwa_version(self) -> str | None:
+        for s in self.sessions.values():
+            if s.openwa_version:
+                return s.openwa_version[:40]
+        return self._openwa_version
+
     # ------------------------------------------------------------------ frames out
     def hello(self) -> Hello:
         return Hello(
+            openwa_version=self.openwa_version(),
             agent_version=__version__,
             max_sessions=self.config.max_sessions,
             sessions=[
@@ -171,6 +193,7 @@ class Agent:
     def heartbeat(self) -> Heartbeat:
         running = sum(1 for s in self.sessions.values() if s.state != SessionState.stopped)
         return Heartbeat(
+            openwa_version=self.openwa_version(),
             sessions_running=running,
             rss_bytes=self.metrics.rss_bytes(),
             cpu_percent=self.metrics.cpu_percent(),
@@ -191,6 +214,13 @@ class Agent:
             AckItem(session_id=session_id, wa_message_id=wa_message_id[:200], ack=ack, ts=ts)
         )
         if len(self._acks) >= self.config.results_flush_items:
+            self._flush.set()
+
+    def _on_outgoing(self, session_id: str, to_id: str, wa_message_id: str) -> None:
+        assert self.journal is not None
+        if self.journal.claim_message_id(session_id, to_id, wa_message_id[:200]):
+            log.info("message id learnt after send", extra={"session_id": session_id})
+            self._on_result()
             self._flush.set()
 
     def _on_inbound(
@@ -263,7 +293,7 @@ class Agent:
         if isinstance(frame, Sync):
             self._spawn_op(self._sync(frame))
         elif isinstance(frame, StartSession):
-            self._spawn_op(self.start_session(frame.session_id))
+            self._spawn_op(self.start_session(frame.session_id, frame.license_key))
         elif isinstance(frame, StopSession):
             self._spawn_op(self.stop_session(frame.session_id, frame.purge_after))
         elif isinstance(frame, Batch):
@@ -295,18 +325,26 @@ class Agent:
         wanted = {d.session_id for d in frame.sessions if d.desired == "running"}
         for d in frame.sessions:
             if d.desired == "running":
-                await self.start_session(d.session_id)
+                await self.start_session(d.session_id, d.license_key)
             else:
                 await self.stop_session(d.session_id, d.purge_after)
         for sid in list(self.sessions):
             if sid not in wanted:
                 await self.stop_session(sid, None)
 
-    async def start_session(self, sid: str) -> None:
+    async def start_session(self, sid: str, license_key: str | None = None) -> None:
+        """Start (or confirm) a session. ``license_key`` is the number's own key as the cloud
+        has it now: kept in memory only, applied on the next (re)start; a change restarts."""
         async with self._lock:
             assert self.link is not None and self.journal is not None and self.http is not None
             if sid in self.sessions:
                 existing = self.sessions[sid]
+                if existing.license_key != license_key:
+                    existing.license_key = license_key
+                    if existing.state not in (SessionState.stopped,):
+                        log.info("licence key changed, restarting", extra={"session_id": sid})
+                        await existing.restart()
+                        return
                 if existing.state in (
                     SessionState.stopped,
                     SessionState.failed,
@@ -344,6 +382,8 @@ class Agent:
                 self._on_ack,
                 self._on_inbound,
             )
+            session.license_key = license_key
+            session.on_outgoing = self._on_outgoing
             sender = SessionSender(
                 session,
                 self.link,

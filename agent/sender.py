@@ -197,7 +197,11 @@ class SessionSender:
                 w.cancel()
 
     async def _wait_connected(self) -> None:
-        while self.session.state != SessionState.connected and not self._stopping:
+        # restricted (reachout timelock): sends to existing chats still go out
+        while (
+            self.session.state not in (SessionState.connected, SessionState.restricted)
+            and not self._stopping
+        ):
             await self.session.state_changed.wait()
 
     # ------------------------------------------------------------------ the loop
@@ -297,6 +301,7 @@ class SessionSender:
             outcome.outcome.value,
             outcome.wa_message_id,
             outcome.reason.value if outcome.reason else None,
+            outcome.detail,
         )
         if outcome.outcome == Outcome.sent:
             self.sent += 1

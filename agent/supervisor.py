@@ -46,6 +46,10 @@ class ProgramConfig:
     backoff_cap_s: float = 60.0
     stop_grace_s: float = 5.0
     startup_deadline_s: float | None = None  # must call mark_started() within this
+    deadline_fatal: bool = False  # a missed startup deadline ends in FATAL, no retry
+    # called before every spawn and after every exit/kill: ends what the child left behind
+    # outside its process group (e.g. a detached browser)
+    cleanup: Callable[[], object] | None = None
 
 
 StateCallback = Callable[["Program", ProcState, int | None], None]
@@ -110,6 +114,7 @@ class Program:
         self._want_running = False
         self._wake = asyncio.Event()
         self._started_evt = asyncio.Event()
+        self.deadline_missed = False
 
     @property
     def pid(self) -> int | None:
@@ -155,10 +160,19 @@ class Program:
             await self._task
             self._task = None
 
+    def _cleanup(self) -> None:
+        if self.config.cleanup is None:
+            return
+        try:
+            self.config.cleanup()
+        except Exception:
+            log.exception("cleanup failed", extra={"session_id": self.config.name})
+
     async def _spawn(self) -> asyncio.subprocess.Process:
         cfg = self.config
         if cfg.pidfile is not None:
             reap_orphan(cfg.pidfile)
+        self._cleanup()
         cfg.cwd.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(cfg.cwd, 0o700)
         argv = list(self.argv_factory())
@@ -182,6 +196,7 @@ class Program:
         try:
             while self._want_running:
                 self._started_evt.clear()
+                self.deadline_missed = False
                 self._set(ProcState.STARTING)
                 try:
                     self.proc = await self._spawn()
@@ -193,9 +208,14 @@ class Program:
                     code, started = await self._watch(self.proc)
                     if self.proc.returncode is not None:  # leftovers of its group go too
                         kill_group(self.proc.pid, signal.SIGKILL)
+                        self._cleanup()
                 if not self._want_running:
                     break
                 self.last_exit = code
+                if self.deadline_missed and cfg.deadline_fatal:
+                    self._set(ProcState.FATAL, code)
+                    self._want_running = False
+                    break
                 if started:
                     self.quick_deaths = 0
                     self._set(ProcState.EXITED, code)
@@ -266,6 +286,7 @@ class Program:
                     and elapsed >= cfg.startup_deadline_s
                 ):
                     log.warning("startup deadline passed", extra={"session_id": cfg.name})
+                    self.deadline_missed = True
                     kill_group(proc.pid, signal.SIGKILL)
                     await wait_exit
                     return proc.returncode, False
@@ -288,5 +309,6 @@ class Program:
                 await proc.wait()
         # the leader may be gone while children of its group live on
         kill_group(proc.pid, signal.SIGKILL)
+        self._cleanup()
         if self.config.pidfile is not None:
             self.config.pidfile.unlink(missing_ok=True)

@@ -4,7 +4,10 @@
   unless ``--sim-control-port``): ``POST /sim/scan/<nonce>``, ``POST /sim/fault``,
   ``POST /sim/inbound``, ``GET /sim/status``; its URL is written to
   ``<session-data-path>/sim-control.json`` and announced as a STARTUP event;
-* after login the REST API listens on ``--port``: ``POST /<method>`` with ``{"args": {...}}``.
+* after login the REST API listens on ``--port``: ``POST /<method>`` with ``{"args": {...}}``;
+* configuration is read like OpenWA's ``dist/cli/setup.js``: every environment variable whose
+  name contains ``WA`` (camel-cased, ``WA_`` removed), then the JSON file named by ``-c`` or
+  ``WA_CLI_CONFIG``, then the command-line flags.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -25,7 +29,14 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout, web
 
 from agent.logs import setup_logging
-from agent.openwa_sim.core import SimConfig, SimError, SimSession, UnknownMethod, parse_ack_delays
+from agent.openwa_sim.core import (
+    SimConfig,
+    SimError,
+    SimSession,
+    UnknownMethod,
+    parse_ack_delays,
+    to_wa_id,
+)
 
 log = logging.getLogger("openwa_sim.cli")
 
@@ -60,7 +71,43 @@ BOOLEAN = {
     "safe-mode",
     "raspi",
     "cache-enabled",
+    "sim-restricted",
 }
+
+
+def _kebab(key: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", key).lower()
+
+
+def _camel_env(name: str) -> str:
+    parts = [p for p in re.split(r"[_\W]+", name.replace("WA_", "", 1)) if p]
+    return "".join(p.lower() if i == 0 else p.capitalize() for i, p in enumerate(parts))
+
+
+def resolve_config(
+    flags: dict[str, str | bool], env: dict[str, str] | None = None
+) -> dict[str, str | bool]:
+    """Environment < config file < flags, keyed like the flags (``ready-webhook``)."""
+    env = dict(os.environ) if env is None else env
+    merged: dict[str, str | bool] = {}
+    for name, value in env.items():
+        if "WA" in name:
+            merged[_kebab(_camel_env(name))] = value
+    path = _str(flags.get("config")) or env.get("WA_CLI_CONFIG")
+    if path:
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, ValueError):
+            log.error("unable to read config file json", extra={"path": path})
+            data = {}
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if isinstance(value, bool):
+                    merged[_kebab(key)] = value
+                elif isinstance(value, str | int | float):
+                    merged[_kebab(key)] = str(value)
+    merged.update(flags)
+    return merged
 
 
 def parse_flags(argv: list[str]) -> dict[str, str | bool]:
@@ -231,14 +278,16 @@ def rest_app(
         try:
             response = sim.call(name, args)
         except UnknownMethod:
-            return web.Response(status=404, text=f"Cannot POST /{name}")
+            return web.Response(status=404, text=f"Cannot find method: {name}")
         except SimError as exc:
             return web.json_response(
                 {"success": False, "error": {"name": exc.name, "message": exc.message}}
             )
         if sim.stall_s > 0 and name in ("sendText", "sendImage", "sendFile"):
             await asyncio.sleep(sim.stall_s)
-        return web.json_response({"success": True, "response": response})
+        # Client.middleware: a string answer starting with Error/ERROR is success: false
+        success = not (isinstance(response, str) and response.startswith(("Error", "ERROR")))
+        return web.json_response({"success": success, "response": response})
 
     async def process_exit(request: web.Request) -> web.Response:
         if key is not None and request.headers.get("api_key") != key:
@@ -252,7 +301,7 @@ def rest_app(
 
 
 async def run(argv: list[str]) -> int:
-    flags = parse_flags(argv)
+    flags = resolve_config(parse_flags(argv))
     session_id = _str(flags.get("session-id")) or "session"
     data_path = Path(_str(flags.get("session-data-path")) or ".").resolve()
     data_path.mkdir(parents=True, exist_ok=True)
@@ -278,6 +327,11 @@ async def run(argv: list[str]) -> int:
         ack_delays=parse_ack_delays(_str(flags.get("sim-ack-delays")) or "1:0.2,2:0.5,3:1.0"),
         record_path=Path(record) if record else None,
         api_key=key,
+        license_key=_str(flags.get("license-key")) or None,
+        contacts={
+            to_wa_id(n) for n in (_str(flags.get("sim-contacts")) or "").split(",") if n.strip()
+        },
+        restricted=flags.get("sim-restricted") in (True, "true", "1"),
     )
     loop = asyncio.get_running_loop()
     sink = ProcessSink(flags, session_id)

@@ -25,6 +25,15 @@ import segno
 log = logging.getLogger("openwa_sim")
 
 OPENWA_VERSION = "4.76.0"
+# The strings of the 4.76.0 source (dist/api/Client.js); tests hold them against the package.
+LICENSE_WALL = (
+    "ERROR: Not a contact. Unlock this feature and support open-wa by getting a license: "
+    "https://get.openwa.dev/l/{host}"
+)
+NOT_LINKED = "Error: Number not linked to WhatsApp Account"
+# 4.76.0 has no text of its own for WhatsApp's reachout timelock (error 463): this is what
+# the simulator answers (thrown, like a failed stanza) and what the agent recognises.
+RESTRICTED_ERROR = "Error 463: reachout timelock, this account cannot start new chats"
 DEFAULT_ACK_DELAYS: dict[int, float] = {1: 0.2, 2: 0.5, 3: 1.0}
 _WA_ID = re.compile(r"^([0-9]{6,15})@c\.us$")
 
@@ -43,6 +52,11 @@ def parse_ack_delays(text: str) -> dict[int, float]:
             raise ValueError(f"ack level out of range: {ack}")
         out[ack] = float(delay)
     return out
+
+
+def to_wa_id(number: str) -> str:
+    """``+447700900123`` / ``447700900123`` / ``447700900123@c.us`` -> ``447700900123@c.us``"""
+    return number.strip().lstrip("+").removesuffix("@c.us") + "@c.us"
 
 
 def qr_png_data_url(payload: str) -> str:
@@ -96,6 +110,10 @@ class SimConfig:
     record_path: Path | None = None
     scan_base_url: str = "http://127.0.0.1:0"
     api_key: str | None = None
+    # without a licence key, new chats only open to saved contacts (OpenWA's licence wall)
+    license_key: str | None = None
+    contacts: set[str] = field(default_factory=set)  # wa ids saved in the phone
+    restricted: bool = False  # reachout timelock: no new chats
 
     def resolved_state_file(self) -> Path:
         return self.state_file or self.data_path / f"{self.session_id}.data.json"
@@ -115,6 +133,7 @@ class SimSession:
         self.rate_limited_until = 0.0
         self.stall_s = 0.0  # hold send replies this long after sending (crash-mid-send tests)
         self.sent_count = 0
+        self.chats: set[str] = set()  # wa ids with an existing chat (sent to or heard from)
         self._timers: list[asyncio.TimerHandle] = []
         self._qr_deadline: float | None = None
         self._record_fh: io.TextIOWrapper | None = None
@@ -281,13 +300,23 @@ class SimSession:
             raise SimError("InvalidChatId", f"{arg} must be <digits>@c.us, got {value!r}")
         return value
 
-    def _send(self, args: dict[str, Any], kind: str) -> str:
+    def _send(self, args: dict[str, Any], kind: str) -> str | bool:
         self._require_connected()
         to = self._wa_id(args.get("to"), "to")
         if time.monotonic() < self.rate_limited_until:
             raise SimError("RateLimited", "rate-overlimit: too many messages, slow down")
         if to in self.not_on_whatsapp:
-            raise SimError("NotOnWhatsApp", f"{to} is not registered on WhatsApp (404)")
+            return NOT_LINKED
+        new_chat = to not in self.chats
+        if new_chat and self.config.restricted:
+            raise SimError("Error", RESTRICTED_ERROR)
+        if (
+            kind == "text"
+            and new_chat
+            and not self.config.license_key
+            and to not in self.config.contacts
+        ):  # WAPI.sendMessage: "Not a contact" (sendImage has no such check in 4.76.0)
+            return LICENSE_WALL.format(host=(self.host_phone or "").lstrip("+"))
         if kind == "text":
             content = args.get("content")
             if not isinstance(content, str) or not content:
@@ -309,8 +338,11 @@ class SimSession:
                 "file": args.get("filename") if kind != "text" else None,
             }
         )
+        self.chats.add(to)
         for ack, delay in sorted(self.config.ack_delays.items(), key=lambda kv: kv[1]):
             self._later(delay, lambda a=ack: self._emit_ack(msg_id, to, a))  # type: ignore[misc]
+        if kind != "text" and not args.get("waitForId"):
+            return True  # sendImage answers the id only with waitForId
         return msg_id
 
     def _emit_ack(self, msg_id: str, to: str, ack: int) -> None:
@@ -408,6 +440,13 @@ class SimSession:
             for n in numbers:
                 digits = str(n).lstrip("+").removesuffix("@c.us")
                 self.not_on_whatsapp.add(f"{digits}@c.us")
+        elif kind == "contacts":
+            numbers = params.get("numbers", [])
+            if not isinstance(numbers, list):
+                raise ValueError("numbers must be a list")
+            self.config.contacts |= {to_wa_id(str(n)) for n in numbers}
+        elif kind == "restricted":
+            self.config.restricted = bool(params.get("on", True))
         elif kind == "rate_limit":
             self.rate_limited_until = time.monotonic() + float(params.get("duration_s", 30))
         elif kind == "stall":
@@ -434,6 +473,7 @@ class SimSession:
 
     def inbound(self, from_phone: str, body: str) -> str:
         digits = from_phone.lstrip("+")
+        self.chats.add(f"{digits}@c.us")
         msg_id = f"false_{digits}@c.us_3EB0{secrets.token_hex(8).upper()}"
         self.sink.webhook(
             "onMessage",

@@ -129,6 +129,8 @@ def make_config(tmp_path: Path, **kw: Any) -> Any:
         stop_grace_s=3.0,
         startup_deadline_s=30.0,
         qr_timeout_s=60.0,
+        # the simulator, like OpenWA, opens new chats only with a licence key (or to contacts)
+        license_key="LK-sim-test",
     )
     base.update(kw)
     return AgentConfig(**base)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import shlex
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -39,44 +40,61 @@ def _flags_in(argv: list[str]) -> list[str]:
     return out
 
 
-def _argv_for(cfg: AgentConfig) -> list[str]:
+def _session_for(cfg: AgentConfig) -> OpenWASession:
     session = OpenWASession("s1", cfg, WebhookReceiver(), None, lambda f: None)  # type: ignore[arg-type]
     session.hooks = {
-        "ev": "http://127.0.0.1:1/e",
-        "ready": "http://127.0.0.1:1/r",
-        "wh": "http://127.0.0.1:1/w",
+        "ev": "http://127.0.0.1:1/hook/SECRET/ev",
+        "ready": "http://127.0.0.1:1/hook/SECRET/ready",
+        "wh": "http://127.0.0.1:1/hook/SECRET/wh",
     }
-    return session.argv()
+    return session
+
+
+def _argv_for(cfg: AgentConfig) -> list[str]:
+    return _session_for(cfg).argv()
 
 
 def test_command_line_matches_openwa_4_76_flags(tmp_path: Path) -> None:
     known = set(FLAGS.read_text().split())
     real = make_config(
         tmp_path,
-        openwa_command=shlex.split("npx @open-wa/wa-automate"),
+        openwa_command=shlex.split("npx --yes @open-wa/wa-automate@4.76.0"),
         license_key="LK-123",
         wa_executable_path="/usr/bin/chromium",
     )
-    argv = _argv_for(real)
-    assert argv[:2] == ["npx", "@open-wa/wa-automate"]
-    flags = _flags_in(argv[2:])
+    session = _session_for(real)
+    argv = session.argv()
+    assert argv[:3] == ["npx", "--yes", "@open-wa/wa-automate@4.76.0"]
+    flags = _flags_in(argv[3:])
     unknown = [f for f in flags if f not in known]
     assert not unknown, f"flags OpenWA 4.76.0 does not know: {unknown}"
-    for required in (
-        "--session-id",
-        "--port",
-        "--session-data-path",
-        "--key",
-        "--allow-ips",
-        "--ev",
-        "--ef",
-        "--ready-webhook",
-        "--webhook",
-        "--license-key",
-    ):
+    for required in ("--session-id", "--port", "--session-data-path", "--allow-ips", "--ef"):
         assert required in flags
     assert "--api-key" not in flags and not any(f.startswith("--sim-") for f in flags)
     assert argv[argv.index("--allow-ips") + 1] == "127.0.0.1"
+    # secrets are not on the command line: they are in a 0600 file named by WA_CLI_CONFIG
+    joined = " ".join(argv)
+    assert session.api_key and session.api_key not in joined
+    assert "SECRET" not in joined and "LK-123" not in joined
+    for secret_flag in ("--key", "-k", "--ev", "-e", "--webhook", "-w", "--license-key", "-l"):
+        assert secret_flag not in flags
+    env = session.program.config.env
+    assert env is not None and env["WA_CLI_CONFIG"] == str(session.config_path)
+    assert env["WA_EXECUTABLE_PATH"] == "/usr/bin/chromium"
+    assert not [k for k in env if "WA" in k and k not in ("WA_CLI_CONFIG", "WA_EXECUTABLE_PATH")]
+    assert session.config_path.stat().st_mode & 0o777 == 0o600
+    conf = json.loads(session.config_path.read_text())
+    assert conf == {
+        "key": session.api_key,
+        "ev": session.hooks["ev"],
+        "readyWebhook": session.hooks["ready"],
+        "webhook": session.hooks["wh"],
+        "licenseKey": "LK-123",
+    }
+    # the number's own key wins over the agent-wide one
+    session.license_key = "LK-NUMBER"
+    session.argv()
+    assert json.loads(session.config_path.read_text())["licenseKey"] == "LK-NUMBER"
     # with the simulator, only the simulator's own --sim-* flags may be added
     sim = make_config(
         tmp_path, openwa_command=["python", "-m", "agent.openwa_sim", "--sim-auto-scan", "3"]

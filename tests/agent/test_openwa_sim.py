@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 
 from agent.openwa_sim.cli import parse_flags
+from agent.openwa_sim.core import LICENSE_WALL
 from tests.agent.conftest import Collector, SpawnSim, decode_qr, free_port, wait_for
 
 
@@ -131,6 +132,17 @@ async def test_qr_scan_ready_rest(
     assert (await _rest(port, "getHostNumber", {}))[1]["response"] == "447700900555"
     status, text = await _rest(port, "noSuchMethod", {})
     assert status == 404 and isinstance(text, str)
+    # no licence key: a number that is neither a contact nor an existing chat hits the wall
+    status, body = await _rest(port, "sendText", {"to": "447700900001@c.us", "content": "hello"})
+    assert (status, body) == (
+        200,
+        {"success": False, "response": LICENSE_WALL.format(host="447700900555")},
+    )
+    control_url = json.loads((data / "sim-control.json").read_text())["control_url"]
+    status, _ = await _post(
+        f"{control_url}/sim/fault", {"kind": "contacts", "numbers": ["+447700900001"]}
+    )
+    assert status == 200
     status, body = await _rest(port, "sendText", {"to": "447700900001@c.us", "content": "hello"})
     assert status == 200 and body["success"] is True
     msg_id = body["response"]

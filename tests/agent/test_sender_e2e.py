@@ -149,7 +149,8 @@ async def test_crash_mid_batch_reports_unknown_never_resends(
 
     async def play(c: FakeCloud, ws: Any, frame: dict[str, Any]) -> None:
         if frame["type"] == "hello":
-            await c.send(StartSession(session_id="s1"))
+            # the number's own licence key: the simulator opens new chats only with one
+            await c.send(StartSession(session_id="s1", license_key="LK-e2e"))
         elif frame["type"] == "session_state" and frame["state"] == "connected":
             if phase["n"] == 1 and not phase["stalled"]:
                 await _post(

@@ -8,7 +8,7 @@ PYTEST_WORKERS ?= auto
 STAGE ?= dev
 CONTEXT ?=
 
-.PHONY: install run test lint format typecheck bench synth clean web web-deps web-test
+.PHONY: install run test lint format typecheck bench synth clean web web-deps web-test openwa
 
 # The SPA (web/): npm ci whenever package-lock.json changes; API types come from
 # the backend's OpenAPI document, so a route or model change the SPA does not
@@ -22,6 +22,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,agent]'
 	@rm -f $(VENV)/.installed-* && touch $@
+
+# The pinned OpenWA CLI (no browser download) in .cache/: the contract tests read its source
+# and the real-CLI test runs it with the system Chromium. A no-op once installed.
+openwa:
+	bash scripts/openwa_install.sh >/dev/null
 
 web-deps: $(WEB_STAMP)
 
@@ -51,7 +56,7 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install lint typecheck web-test web
+test: install openwa lint typecheck web-test web
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 bench: install

@@ -1,0 +1,384 @@
+"""The OpenWA package is the contract: every string and shape the agent relies on, asserted
+against the pinned @open-wa/wa-automate source (installed by scripts/openwa_install.sh), so an
+upgrade that changes one fails here and not in a customer's campaign."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent import openwa
+from agent.config import pinned_openwa_bin
+from agent.driver import OpenWASession, outcome_of_reply
+from agent.openwa_sim import core as sim_core
+from agent.webhooks import WebhookReceiver
+from chalicelib.protocol import FailReason, Outcome, StartFailReason
+from tests.agent.conftest import REPO, make_config
+
+SHARED = REPO.parent / "shared" / "openwa"
+FLAGS_FILE = Path(__file__).with_name("openwa-cli-flags-4.76.0.txt")
+
+
+@pytest.fixture(scope="session")
+def pkg() -> Path:
+    """The pinned package, installed once (a no-op when the cache already has it)."""
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have node and npm to check the OpenWA contract")
+        pytest.skip("node/npm not installed")
+    out = subprocess.run(
+        ["bash", str(REPO / "scripts" / "openwa_install.sh")],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    binary = Path(out.stdout.strip().splitlines()[-1])
+    assert binary == pinned_openwa_bin() and binary.is_file()
+    return binary.parents[1]
+
+
+def src(pkg: Path, rel: str) -> str:
+    return (pkg / rel).read_text(encoding="utf-8")
+
+
+def method_body(source: str, signature: str) -> str:
+    """The text of one method of Client.js, from its signature to the next method."""
+    start = source.index(f"\n    {signature}")
+    end = source.find("\n    }\n", start)
+    return source[start:end]
+
+
+def test_version_and_install_is_idempotent(pkg: Path) -> None:
+    assert json.loads(src(pkg, "package.json"))["version"] == openwa.OPENWA_VERSION
+    again = subprocess.run(
+        ["bash", str(REPO / "scripts" / "openwa_install.sh")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 0 and again.stderr == ""  # nothing installed the second time
+    # the STARTUP event the agent reads the running version from
+    assert "spinner.succeed(`Version: ${exports.pkg.version}`)" in src(
+        pkg, "dist/controllers/initializer.js"
+    )
+    assert openwa.version_from_event("Version: 4.76.0") == "4.76.0"
+    assert openwa.installed_version(["node", str(pkg / "bin" / "server.js")]) == "4.76.0"
+
+
+def test_send_text_refusal_strings(pkg: Path) -> None:
+    wapi = src(pkg, "dist/lib/wapi.js")
+    send_message = wapi[wapi.index("window.WAPI.sendMessage = ") :]
+    send_message = send_message[: send_message.index("\n};")]
+    assert "if (id === 'status@broadcast') return 'Not able to send message to broadcast';" in (
+        send_message
+    )
+    # the licence wall: a chat that does not exist yet, with a number that is not a contact
+    assert "if (!contact || !contact.isMyContact) return 'Not a contact';" in send_message
+    assert send_message.rstrip().endswith("return false;")
+
+    client = src(pkg, "dist/api/Client.js")
+    body = method_body(client, "sendText(to, content) {")
+    errors = re.search(r"const err = \[(.*?)\];", body, re.S)
+    assert errors is not None
+    listed = re.findall(r"'([^']*)'", errors.group(1))
+    assert listed == [
+        openwa.BROADCAST,
+        "Not a contact",
+        openwa.NOT_LINKED,
+        openwa.NO_CHATS,
+    ]
+    template = "msg = `ERROR: ${res}. Unlock this feature and support open-wa by getting a license: ${yield this.link()}`;"  # noqa: E501
+    assert template in body
+    wall = template.split("`")[1].replace("${res}", "Not a contact").split(" ${")[0]
+    assert wall == openwa.LICENSE_WALL
+    assert "return `https://get.openwa.dev/l/${yield this.getHostNumber()}" in client
+    # the simulator answers the very same text
+    assert sim_core.LICENSE_WALL.format(host="447700900123") == (
+        f"{openwa.LICENSE_WALL} https://get.openwa.dev/l/447700900123"
+    )
+    assert sim_core.NOT_LINKED == openwa.NOT_LINKED
+
+
+def test_rest_reply_shape(pkg: Path) -> None:
+    middleware = src(pkg, "dist/api/Client.js")
+    middleware = middleware[middleware.index("this.middleware = ") :]
+    middleware = middleware[: middleware.index('if (req.method === "GET")')]
+    assert (
+        'if (typeof response == \'string\' && (response.startsWith("Error") || response.startsWith("ERROR")))'  # noqa: E501
+        in middleware
+    )
+    assert re.search(r"res\.send\(\{\s*success,\s*response\s*\}\)", middleware)
+    assert re.search(
+        r"success: false,\s*error: \{\s*name: error\.name,\s*message: error\.message,\s*data: error\.data",  # noqa: E501
+        middleware,
+    )
+    # named args are mapped to the method's parameter names
+    assert "args = methodArgs.map(argName => args[argName]);" in middleware
+    # responseWrap only rewrites refusals when onError is configured; the agent sets none
+    assert 'if (this._createConfig.onError && typeof res == "string"' in src(
+        pkg, "dist/api/Client.js"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "outcome", "reason"),
+    [
+        (
+            {"success": False, "response": sim_core.LICENSE_WALL.format(host="447700900123")},
+            Outcome.failed,
+            FailReason.needs_license,
+        ),
+        (
+            {"success": False, "response": openwa.NOT_LINKED},
+            Outcome.failed,
+            FailReason.not_on_whatsapp,
+        ),
+        ({"success": False, "response": openwa.NO_CHATS}, Outcome.failed, FailReason.no_chats),
+        (
+            {"success": True, "response": openwa.BROADCAST},
+            Outcome.failed,
+            FailReason.broadcast_refused,
+        ),
+        ({"success": True, "response": False}, Outcome.failed, FailReason.chat_not_found),
+        ({"success": True, "response": True}, Outcome.sent, None),
+        ({"success": True, "response": "true_447700900001@c.us_3EB0AB"}, Outcome.sent, None),
+        (
+            {"success": False, "error": {"name": "Error", "message": sim_core.RESTRICTED_ERROR}},
+            Outcome.failed,
+            FailReason.restricted,
+        ),
+        (
+            {"success": False, "error": {"name": "PageEvaluationTimeout", "message": "x" * 900}},
+            Outcome.failed,
+            FailReason.unknown,
+        ),
+        (
+            {"success": False, "response": "ERROR: something new"},
+            Outcome.failed,
+            FailReason.unknown,
+        ),
+    ],
+)
+def test_reply_mapping(body: dict[str, Any], outcome: Outcome, reason: FailReason | None) -> None:
+    reply = openwa.parse_reply(body)
+    assert reply is not None
+    got = outcome_of_reply(reply)
+    assert (got.outcome, got.reason) == (outcome, reason)
+    if reason == FailReason.unknown:  # the engine's words are kept, trimmed to 500
+        assert got.detail and len(got.detail) <= 500
+    else:
+        assert got.detail is None
+    if body.get("response") == "true_447700900001@c.us_3EB0AB":
+        assert got.wa_message_id == "true_447700900001@c.us_3EB0AB"
+
+
+def test_send_image_returns_true_unless_wait_for_id(pkg: Path) -> None:
+    client = src(pkg, "dist/api/Client.js")
+    sig = "sendImage(to, file, filename, caption, quotedMsgId, waitForId, ptt, withoutPreview, hideTags, viewOnce, requestConfig) {"  # noqa: E501
+    body = method_body(client, sig)
+    assert "return (err.includes(res) ? false : res);" in body
+    assert "sendFile(to, file, filename, caption, quotedMsgId, waitForId," in client
+    wapi = src(pkg, "dist/lib/wapi.js")
+    send_image = wapi[wapi.index("window.WAPI.sendImage = ") :]
+    send_image = send_image[: send_image.index("\n}\n")]
+    assert "return waitForKey ? await new Promise(" in send_image
+    assert "resolve(msg.id._serialized)" in send_image
+    assert re.search(r"\}\) : true", send_image)
+    # the driver asks with the parameter's own name
+    assert "waitForId" in sig
+
+
+def test_get_message_by_id_and_check_number(pkg: Path) -> None:
+    client = src(pkg, "dist/api/Client.js")
+    assert "return yield this.pup(messageId => WAPI.getMessageById(messageId), messageId);" in (
+        method_body(client, "getMessageById(messageId) {")
+    )
+    assert "WAPI.checkNumberStatus(contactId)" in method_body(
+        client, "checkNumberStatus(contactId) {"
+    )
+    wapi = src(pkg, "dist/lib/wapi.js")
+    by_id = wapi[wapi.index("window.WAPI.getMessageById = ") :]
+    by_id = by_id[: by_id.index("\n};")]
+    assert "result = WAPI.processMessageObj(msg, true, true);" in by_id
+    serialize = wapi[wapi.index("window.WAPI._serializeMessageObj = ") :]
+    serialize = serialize[: serialize.index("\n};")]
+    # ack comes with the raw model attributes; id/to/fromMe are set explicitly
+    assert "window.WAPI._serializeRawObj(obj)" in serialize
+    for field in ("id: obj.id._serialized", "to: obj.to ?", "fromMe: obj.id.fromMe"):
+        assert field in serialize
+    assert "ack" in wapi[wapi.index("window.WAPI._serializeRawObj") :][:2000] or "ack: 0" in wapi
+    check = wapi[wapi.index("window.WAPI.checkNumberStatus = ") :][:600]
+    assert "data.numberExists = true" in check
+
+
+def test_env_and_config_file_rules(pkg: Path) -> None:
+    setup = src(pkg, "dist/cli/setup.js")
+    assert "filter(([k,]) => k.includes('WA'))" in setup
+    assert "changeCase.camelCase(k.replace('WA_', ''))" in setup
+    assert "const conf = config || process.env.WA_CLI_CONFIG;" in setup
+    assert re.search(
+        r"nonCliConfigs = Object\.assign\(Object\.assign\(\{\}, \(0, exports\.envArgs\)\(\)\), resolvedConfigFromFile\)",  # noqa: E501
+        setup,
+    )
+
+
+def _resolve(pkg: Path, argv: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
+    """Run OpenWA's own setup.js on an argv/env and return the config it resolves."""
+    script = (
+        "process.argv = ['node', 'wa-automate', ...JSON.parse(process.env.__ARGS)];"
+        "delete process.env.__ARGS;"
+        f"require({json.dumps(str(pkg / 'dist' / 'cli' / 'setup.js'))}).cli()"
+        ".then(r => { process.stdout.write('\\n@@' + JSON.stringify(r.cliConfig)); process.exit(0); })"  # noqa: E501
+        ".catch(e => { console.error(e); process.exit(1); });"
+    )
+    run_env = env | {"__ARGS": json.dumps(argv)}
+    out = subprocess.run(
+        ["node", "-e", script], env=run_env, cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return dict(json.loads(out.stdout.rsplit("\n@@", 1)[1]))
+
+
+def test_agent_command_line_and_environment_resolve_in_openwa(
+    pkg: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agent's real argv + environment + WA_CLI_CONFIG file, read by OpenWA's setup.js."""
+    monkeypatch.setenv("WACAST_AGENT_TOKEN", "agent-token-secret")  # must not leak into OpenWA
+    monkeypatch.setenv("WACAST_OPENWA_LICENSE_KEY", "agent-wide")
+    cfg = make_config(
+        tmp_path,
+        openwa_command=["node", str(pkg / "bin" / "server.js")],
+        wa_executable_path="/usr/bin/chromium",
+        license_key=None,
+    )
+    session = OpenWASession("s1", cfg, WebhookReceiver(), None, lambda f: None)  # type: ignore[arg-type]
+    session.hooks = {k: f"http://127.0.0.1:9/hook/SECRET/{k}" for k in ("ev", "ready", "wh")}
+    session.license_key = "LK-NUMBER-1"
+    argv = session.argv()
+    env = session.program.config.env
+    assert env is not None
+    assert not [k for k in env if "WA" in k and not k.startswith("WA_")]
+    got = _resolve(pkg, argv[2:], env, session.dir)
+    assert got["key"] == session.api_key
+    assert got["ev"] == session.hooks["ev"]
+    assert got["webhook"] == session.hooks["wh"]
+    assert got["readyWebhook"] == session.hooks["ready"]
+    assert got["licenseKey"] == "LK-NUMBER-1"
+    assert got["executablePath"] == "/usr/bin/chromium"
+    assert got["sessionId"] == "s1" and got["port"] == session.port
+    assert got["sessionDataPath"] == str(session.dir) and got["allowIps"] == ["127.0.0.1"]
+    assert got["ef"] == ["qr,STARTUP,MD_DETECT,critical_internal_message"]
+    assert got["multiDevice"] is True and got["useChrome"] is True
+    assert got["killProcessOnBan"] is True and got["qrTimeout"] == int(cfg.qr_timeout_s)
+    assert not any(k.startswith("wacast") for k in got), got.keys()
+
+
+def test_every_flag_the_agent_passes_exists(pkg: Path, tmp_path: Path) -> None:
+    options = src(pkg, "dist/cli/cli-options.js")
+    names = set(re.findall(r"name: '([^']+)'", options))
+    aliases = set(re.findall(r"alias: '([^']+)'", options))
+    schema = json.loads(src(pkg, "bin/config-schema.json"))
+    schema_flags = {entry["p"] for entry in schema}
+    # meow reads --force-port for an option named forcePort
+    kebab = {re.sub(r"(?<=[a-z])([A-Z])", r"-\1", n).lower() for n in names | schema_flags}
+    known = {f"--{n}" for n in names | kebab | schema_flags} | {f"-{a}" for a in aliases}
+    # the recorded list kept beside the tests (and in shared/) is this package's list
+    recorded = set(FLAGS_FILE.read_text().split())
+    assert recorded <= known
+    cfg = make_config(tmp_path, openwa_command=["node", str(pkg / "bin" / "server.js")])
+    session = OpenWASession("s1", cfg, WebhookReceiver(), None, lambda f: None)  # type: ignore[arg-type]
+    session.hooks = {k: f"http://127.0.0.1:9/hook/S/{k}" for k in ("ev", "ready", "wh")}
+    flags = [t for t in session.argv()[2:] if t.startswith("-") and not t[1:2].isdigit()]
+    unknown = [f for f in flags if f not in known]
+    assert not unknown, f"flags OpenWA {openwa.OPENWA_VERSION} does not know: {unknown}"
+    # the secret-bearing settings are config keys OpenWA reads from the file
+    camel = {re.sub(r"-([a-z])", lambda m: m.group(1).upper(), n) for n in names}
+    assert {"key", "ev", "webhook", "readyWebhook", "licenseKey"} <= camel
+
+
+def test_startup_strings(pkg: Path) -> None:
+    browser = src(pkg, "dist/controllers/browser.js")
+    assert "spinner.info(`Session integrity check failed, trying again... ${wapiAttempts}`)" in (
+        browser.replace("spinner === null || spinner === void 0 ? void 0 : ", "")
+    )
+    assert "spinner.fail('Error launching browser')" in browser.replace(
+        "spinner === null || spinner === void 0 ? void 0 : ", ""
+    )
+    init = src(pkg, "dist/controllers/initializer.js")
+    assert "spinner.emit('qrTimeout');" in init
+    assert "QR scan took too long" in init
+    assert 'value === "TEMP_BAN"' in browser
+    launcher = (
+        pkg.parents[1]
+        / "puppeteer-core"
+        / "lib"
+        / "cjs"
+        / "puppeteer"
+        / "node"
+        / "BrowserLauncher.js"
+    )
+    text = launcher.read_text()
+    assert "Browser was not found at the configured executablePath" in text
+    browsers = pkg.parents[1] / "@puppeteer" / "browsers" / "lib" / "cjs" / "launch.js"
+    assert "Failed to launch the browser process" in browsers.read_text()
+    # 4.76.0 has no word for the reachout timelock: the agent's markers are its own
+    assert not re.search(
+        r"timelock|reachout", src(pkg, "dist/api/Client.js") + src(pkg, "dist/lib/wapi.js"), re.I
+    )
+
+
+@pytest.mark.parametrize(
+    ("recording", "reason"),
+    [
+        ("ev-startup-whatsapp-unreachable.jsonl", StartFailReason.whatsapp_unreachable),
+        ("ev-startup-browser-missing.jsonl", StartFailReason.browser_missing),
+    ],
+)
+def test_startup_reason_from_recorded_events(recording: str, reason: StartFailReason) -> None:
+    path = SHARED / recording
+    if not path.is_file():
+        path = Path(__file__).with_name(recording)
+    events = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    texts = [
+        e["data"] for e in events if e["namespace"] == "STARTUP" and isinstance(e["data"], str)
+    ]
+    got, detail = openwa.classify_startup(texts, [])
+    assert got == reason
+    assert len(detail) <= 500
+    if reason == StartFailReason.whatsapp_unreachable:
+        assert detail.startswith("This machine cannot reach WhatsApp Web (network/DNS)")
+        assert "ERR_NAME_NOT_RESOLVED" in detail
+
+
+@pytest.mark.parametrize(
+    ("lines", "reason"),
+    [
+        (
+            [
+                "Error: Failed to launch the browser process!",
+                "[1:1:ERROR] The profile appears to be in use by another Chromium process",
+            ],
+            StartFailReason.profile_locked,
+        ),
+        (
+            ["Error: Failed to launch the browser process!", "Missing X server"],
+            StartFailReason.browser_failed,
+        ),
+        (["Injection error: wapi.js", "TypeError"], StartFailReason.whatsapp_web_changed),
+        (["QR scan took too long. Session Timed Out."], StartFailReason.qr_timeout),
+        (["something odd", "the last words"], StartFailReason.start_failed),
+    ],
+)
+def test_startup_reason_from_log(lines: list[str], reason: StartFailReason) -> None:
+    got, detail = openwa.classify_startup([], lines)
+    assert got == reason
+    if reason == StartFailReason.start_failed:
+        assert detail.endswith("the last words")

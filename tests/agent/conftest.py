@@ -116,6 +116,31 @@ async def spawn_sim(tmp_path: Path) -> AsyncIterator[SpawnSim]:
             await proc.wait()
 
 
+@pytest.fixture(scope="session")
+def openwa_pkg() -> Path:
+    """The pinned @open-wa/wa-automate package, installed once by scripts/openwa_install.sh
+    (a no-op when the cache already has it). Its root directory."""
+    import shutil
+    import subprocess
+
+    from agent.config import pinned_openwa_bin
+
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have node and npm for the OpenWA tests")
+        pytest.skip("node/npm not installed")
+    out = subprocess.run(
+        ["bash", str(REPO / "scripts" / "openwa_install.sh")],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    binary = Path(out.stdout.strip().splitlines()[-1])
+    assert binary == pinned_openwa_bin() and binary.is_file()
+    return binary.parents[1]
+
+
 def make_config(tmp_path: Path, **kw: Any) -> Any:
     from agent.config import AgentConfig
 

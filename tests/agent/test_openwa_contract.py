@@ -5,9 +5,7 @@ upgrade that changes one fails here and not in a customer's campaign."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,6 @@ from typing import Any
 import pytest
 
 from agent import openwa
-from agent.config import pinned_openwa_bin
 from agent.driver import OpenWASession, outcome_of_reply
 from agent.openwa_sim import core as sim_core
 from agent.webhooks import WebhookReceiver
@@ -27,22 +24,8 @@ FLAGS_FILE = Path(__file__).with_name("openwa-cli-flags-4.76.0.txt")
 
 
 @pytest.fixture(scope="session")
-def pkg() -> Path:
-    """The pinned package, installed once (a no-op when the cache already has it)."""
-    if shutil.which("npm") is None or shutil.which("node") is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must have node and npm to check the OpenWA contract")
-        pytest.skip("node/npm not installed")
-    out = subprocess.run(
-        ["bash", str(REPO / "scripts" / "openwa_install.sh")],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    binary = Path(out.stdout.strip().splitlines()[-1])
-    assert binary == pinned_openwa_bin() and binary.is_file()
-    return binary.parents[1]
+def pkg(openwa_pkg: Path) -> Path:
+    return openwa_pkg
 
 
 def src(pkg: Path, rel: str) -> str:

@@ -1,0 +1,258 @@
+"""OpenWA's real behaviour, played by the simulator, through the driver and the whole agent:
+the licence wall, images with ids, the reachout timelock, a licence key per number, and no
+secret on any command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from agent.journal import Journal
+from agent.runtime import Agent
+from chalicelib.protocol import (
+    Batch,
+    BatchMessage,
+    FailReason,
+    Outcome,
+    Pacing,
+    SessionState,
+    StartSession,
+    Wake,
+)
+from tests.agent.conftest import PY, FakeCloud, SessionHarness, make_config, wait_for
+
+MakeSession = Callable[..., Awaitable[SessionHarness]]
+PACING = Pacing(min_gap_s=0.01, max_gap_s=0.02, daily_cap=100, timezone="UTC")
+PNG = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8"
+    "/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
+)
+
+
+async def _fault(h: SessionHarness, body: dict[str, Any]) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(h.control_url() + "/sim/fault", json=body) as r,
+    ):
+        assert r.status == 200, await r.text()
+
+
+async def _inbound(h: SessionHarness, phone: str) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(h.control_url() + "/sim/inbound", json={"from": phone, "body": "hi"}) as r,
+    ):
+        assert r.status == 200
+
+
+async def test_licence_wall_images_and_existing_chats(make_session: MakeSession) -> None:
+    h = await make_session(license_key=None, extra=["--sim-auto-scan", "0"])
+    s = h.session
+    await wait_for(lambda: s.state == SessionState.connected, what="connected")
+    # a new chat without a licence key: the wall, with its own reason
+    out = await s.send_text("447700900001@c.us", "hello")
+    assert (out.outcome, out.reason, out.detail) == (Outcome.failed, FailReason.needs_license, None)
+    # someone who wrote first has a chat: no licence needed
+    await _inbound(h, "+447700900002")
+    out = await s.send_text("447700900002@c.us", "thanks for your message")
+    assert out.outcome == Outcome.sent and out.wa_message_id
+    # a saved contact: no licence needed
+    await _fault(h, {"kind": "contacts", "numbers": ["+447700900003"]})
+    assert (await s.send_text("447700900003@c.us", "hi")).outcome == Outcome.sent
+    # sendImage with waitForId answers the id (4.76.0's sendImage has no licence check)
+    out = await s.send_image("447700900004@c.us", PNG, "a.png", "look")
+    assert out.outcome == Outcome.sent and out.wa_message_id
+    await wait_for(
+        lambda: any(a[1] == out.wa_message_id and a[2] == 3 for a in h.acks), what="image acks"
+    )
+    # not on WhatsApp: OpenWA's own string, mapped
+    await _fault(h, {"kind": "not_on_whatsapp", "numbers": ["+447700900005"]})
+    await _fault(h, {"kind": "contacts", "numbers": ["+447700900005"]})
+    out = await s.send_text("447700900005@c.us", "x")
+    assert (out.outcome, out.reason) == (Outcome.failed, FailReason.not_on_whatsapp)
+
+
+async def test_image_without_id_is_sent_and_the_id_is_learnt_later(
+    make_session: MakeSession, tmp_path: Path
+) -> None:
+    """``true`` without an id is ``sent``; the id seen later in the ack stream is reported
+    again with that send, so acks match it."""
+    journal = Journal(tmp_path / "j.sqlite3")
+    h = await make_session(extra=["--sim-auto-scan", "0"])
+    s = h.session
+    claimed: list[str] = []
+    s.on_outgoing = lambda sid, to, wa_id: (
+        claimed.append(wa_id) if journal.claim_message_id(sid, to, wa_id) else None
+    )
+    await wait_for(lambda: s.state == SessionState.connected, what="connected")
+    to = "447700900011@c.us"
+    assert journal.journal_send("c1", "+447700900011", s.session_id, to)
+    reply = await s.call_reply("sendImage", {"to": to, "file": PNG, "filename": "a.png"})
+    assert reply.success and reply.response is True  # no waitForId: no id
+    from agent.driver import outcome_of_reply
+
+    out = outcome_of_reply(reply)
+    assert out == type(out)(Outcome.sent)
+    journal.finish_send("c1", "+447700900011", "sent", None, None)
+    assert journal.pack_results() is not None
+    await wait_for(lambda: claimed, what="id learnt from the ack stream")
+    assert journal.is_our_message(claimed[0])
+    seq = journal.pack_results()
+    assert seq is not None
+    frame = json.loads(dict(journal.outbox_after(0))[seq])
+    assert frame["items"] == [
+        {
+            "campaign_id": "c1",
+            "phone": "+447700900011",
+            "session_id": s.session_id,
+            "outcome": "sent",
+            "wa_message_id": claimed[0],
+            "ts": frame["items"][0]["ts"],
+        }
+    ]
+    journal.close()
+
+
+async def test_reachout_timelock_restricts_new_chats_only(make_session: MakeSession) -> None:
+    h = await make_session(extra=["--sim-auto-scan", "0", "--sim-restricted"])
+    s = h.session
+    await wait_for(lambda: s.state == SessionState.connected, what="connected")
+    await _inbound(h, "+447700900021")
+    out = await s.send_text("447700900022@c.us", "new chat")
+    assert (out.outcome, out.reason) == (Outcome.failed, FailReason.restricted)
+    await wait_for(lambda: s.state == SessionState.restricted, what="restricted")
+    frame = [f for f in h.frames if f.state == SessionState.restricted][-1]
+    assert frame.reason == "reachout_timelock" and frame.detail
+    # an existing chat still works while restricted
+    out = await s.send_text("447700900021@c.us", "existing chat")
+    assert out.outcome == Outcome.sent
+
+
+def _msg(i: int, media: bool = False) -> BatchMessage:
+    return BatchMessage(
+        campaign_id="c1",
+        phone=f"+4477009001{i:02d}",
+        to=f"4477009001{i:02d}@c.us",
+        text=f"Hello {i}",
+        media_url=PNG if media else None,
+        media_filename="offer.png" if media else None,
+        lease_until=int((time.time() + 300) * 1000),
+    )
+
+
+def _results(cloud: FakeCloud) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for frame in cloud.of_type("results"):
+        for item in frame["items"]:
+            out.setdefault(item["phone"], []).append(item)
+    return out
+
+
+def _proc_text(pid: int, name: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/{name}").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = _proc_text(int(entry.name), "stat")
+            if stat:
+                ppid = int(stat.rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        for c in children.get(pid, []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+async def test_licence_per_number_and_no_secret_on_any_command_line(
+    cloud: FakeCloud, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    first, second = [_msg(1), _msg(2)], [_msg(3), _msg(4, media=True)]
+    state: dict[str, Any] = {"batch": first, "key_sent": False}
+
+    async def play(c: FakeCloud, ws: Any, frame: dict[str, Any]) -> None:
+        if frame["type"] == "hello":
+            await c.send(StartSession(session_id="s1"))  # the number has no key yet
+            await c.send(StartSession(session_id="s2", license_key="LK-S2-secret"))
+        elif frame["type"] == "session_state" and frame["state"] == "connected":
+            await c.send(Wake(session_ids=[frame["session_id"]]))
+        elif frame["type"] == "pull" and frame["session_id"] == "s1":
+            batch, state["batch"] = state["batch"], []
+            await c.send(Batch(session_id="s1", messages=batch, pacing=PACING))
+        elif frame["type"] == "pull":
+            await c.send(Batch(session_id=frame["session_id"], messages=[], pacing=PACING))
+
+    cloud.on_frame = play
+    os.environ["WACAST_AGENT_TOKEN_FOR_TEST"] = "x"  # a name with WA in it must not leak
+    cfg = make_config(
+        tmp_path,
+        server_url=cloud.url,
+        token="agent-token-secret",
+        license_key=None,
+        results_flush_s=0.2,
+        openwa_command=[PY, "-m", "agent.openwa_sim", "--sim-auto-scan", "0"],
+    )
+    agent = Agent(cfg)
+    await agent.start()
+    try:
+        await wait_for(lambda: len(_results(cloud)) == 2, timeout=30, what="first results")
+        for m in first:
+            assert _results(cloud)[m.phone][-1]["reason"] == "needs_license"
+        s1 = agent.sessions["s1"]
+        assert s1.program.starts == 1
+        # no process of the agent carries a secret on its command line or in its environment
+        s2 = agent.sessions["s2"]
+        await wait_for(lambda: s2.state == SessionState.connected, what="s2 connected")
+        secrets_ = [
+            "agent-token-secret",
+            "LK-S2-secret",
+            s1.api_key,
+            s2.api_key,
+            *(u.rsplit("/", 2)[-2] for u in [*s1.hooks.values(), *s2.hooks.values()]),
+        ]
+        procs = _descendants(os.getpid())
+        assert len(procs) >= 2
+        for pid in procs:
+            cmdline = _proc_text(pid, "cmdline")
+            assert cmdline and not [x for x in secrets_ if x and x in cmdline], cmdline
+            environ = _proc_text(pid, "environ")
+            assert "WACAST" not in environ and "agent-token-secret" not in environ
+        # the key arrives for s1: applied by a restart, then the campaign goes out
+        state["batch"] = second
+        await cloud.send(StartSession(session_id="s1", license_key="LK-S1-secret"))
+        await wait_for(lambda: s1.program.starts == 2, what="restart with the key")
+        assert json.loads(s1.config_path.read_text())["licenseKey"] == "LK-S1-secret"
+        await wait_for(lambda: len(_results(cloud)) == 4, timeout=30, what="second results")
+        for m in second:
+            item = _results(cloud)[m.phone][-1]
+            assert item["outcome"] == "sent" and item["wa_message_id"], item
+        # the hello/heartbeat say which OpenWA runs
+        assert agent.hello().openwa_version == "4.76.0"
+        assert agent.heartbeat().openwa_version == "4.76.0"
+    finally:
+        await agent.stop()
+        os.environ.pop("WACAST_AGENT_TOKEN_FOR_TEST", None)
+    plain = (str, int, float, list, dict, type(None))
+    logged = "\n".join(
+        r.getMessage() + repr({k: v for k, v in vars(r).items() if isinstance(v, plain)})
+        for r in caplog.records
+        if r.name.startswith("agent")
+    )
+    assert "LK-S1-secret" not in logged and "LK-S2-secret" not in logged

@@ -65,6 +65,7 @@ async def main() -> None:
             auto_scan_s=0 if args.phase == "connected" else None,
             phone=f"+4477009{i:05d}",
             ack_delays={1: 0.2, 2: 0.5, 3: 1.0},
+            license_key="bench-licence",  # new chats need one, as in OpenWA
         )
         return SimSession(cfg, sink)
 

@@ -226,6 +226,11 @@ class Stack:
             "WACAST_AGENT_DATA_DIR": self.agent_dir,
             "WACAST_OPENWA_COMMAND": os.environ.get("WACAST_LOCAL_OPENWA_COMMAND")
             or shlex.join(command),
+            # Like OpenWA, the simulator opens new chats only with a licence key: the demo
+            # number gets a stand-in key (agent-wide fallback) so its campaigns send.
+            "WACAST_OPENWA_LICENSE_KEY": os.environ.get(
+                "WACAST_LOCAL_OPENWA_LICENSE_KEY", "demo-simulator-licence"
+            ),
         }
         self.agent_process = subprocess.Popen([sys.executable, "-m", "agent"], cwd=ROOT, env=env)
         log.info(

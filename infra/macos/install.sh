@@ -3,7 +3,7 @@
 #
 #   infra/macos/install.sh --server-url wss://<api-id>.execute-api.<region>.amazonaws.com/<stage> \
 #       [--token-file FILE] [--wheel wacast_agent-X-py3-none-any.whl] [--chrome PATH] \
-#       [--max-sessions N] [--license-key-file FILE] [--openwa-version 4.76.x] [--no-start]
+#       [--max-sessions N] [--license-key-file FILE] [--no-start]
 #
 # --no-start installs everything but leaves the daemon unloaded: use it on a
 # replacement machine, then restore.sh the dead machine's backup (it starts the agent).
@@ -12,7 +12,8 @@
 # Re-running it upgrades in place and keeps the token unless a new one is given.
 # What it does:
 #   1. Homebrew's node (if missing), Google Chrome (if missing), pipx and Python 3.12;
-#   2. npm install -g @open-wa/wa-automate (no puppeteer Chrome download: system Chrome);
+#   2. npm install -g @open-wa/wa-automate@4.76.0, the version the agent is tested against
+#      (no puppeteer Chrome download: system Chrome);
 #   3. pipx install of the agent (a wheel, or infra/macos/agent-package of this checkout);
 #   4. ~/Library/Application Support/wacast/agent.env (mode 600) with the agent token;
 #   5. /Library/LaunchDaemons/com.wacast.agent.plist, loaded; logs in ~/Library/Logs/wacast
@@ -35,7 +36,9 @@ wheel=""
 chrome="/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"
 max_sessions=""
 license_key_file=""
-openwa_version="4.76.x"
+# pinned: the agent reads OpenWA's replies by their exact 4.76.0 strings
+# (tests/agent/test_openwa_contract.py); another version needs those tests first
+openwa_version="4.76.0"
 start=1
 
 die() { echo "install.sh: $*" >&2; exit 1; }
@@ -51,7 +54,6 @@ while [ $# -gt 0 ]; do
     --chrome) chrome=${2:?}; shift 2 ;;
     --max-sessions) max_sessions=${2:?}; shift 2 ;;
     --license-key-file) license_key_file=${2:?}; shift 2 ;;
-    --openwa-version) openwa_version=${2:?}; shift 2 ;;
     --no-start) start=0; shift ;;
     -h|--help) usage 0 ;;
     *) echo "unknown option: $1" >&2; usage 2 ;;
@@ -89,6 +91,9 @@ PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1 \
   npm install -g --no-fund --no-audit "@open-wa/wa-automate@$openwa_version"
 openwa_bin="$(npm prefix -g)/bin/wa-automate"
 [ -x "$openwa_bin" ] || die "wa-automate not found at $openwa_bin"
+installed_version=$(node -p "require('$(npm root -g)/@open-wa/wa-automate/package.json').version")
+[ "$installed_version" = "$openwa_version" ] ||
+  die "wa-automate $installed_version installed, $openwa_version expected"
 
 step "Python and pipx"
 brew list python@3.12 >/dev/null 2>&1 || brew install python@3.12

@@ -31,6 +31,9 @@ class Agent:
         )
         env = {
             **os.environ,
+            # the simulator, like OpenWA, opens new chats only with a licence key; a test of
+            # the licence wall passes WACAST_OPENWA_LICENSE_KEY="" in extra_env
+            "WACAST_OPENWA_LICENSE_KEY": "e2e-licence",
             **(extra_env or {}),
             "WACAST_SERVER_URL": self.stack.ws_url,
             "WACAST_AGENT_TOKEN": self.token,

@@ -110,11 +110,14 @@ def remove_stale_locks(directory: Path) -> int:
     if processes_using(directory):
         return 0
     removed = 0
-    for pattern in LOCK_FILES:
-        for path in [*directory.glob(pattern), *directory.glob(f"*/{pattern}")]:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-                removed += 1
+    dirs = [directory, *(d for d in directory.iterdir() if d.is_dir() and not d.is_symlink())]
+    for d in dirs:
+        for name in LOCK_FILES:
+            path = d / name
+            if path.is_symlink() or path.exists():  # the lock is a dangling symlink (host-pid)
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed += 1
     if removed:
         log.info("stale profile lock removed", extra={"dir": str(directory), "files": removed})
     return removed

@@ -20,6 +20,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import time
 import uuid
@@ -72,6 +73,7 @@ BOOLEAN = {
     "raspi",
     "cache-enabled",
     "sim-restricted",
+    "sim-browser",
 }
 
 
@@ -300,6 +302,42 @@ def rest_app(
     return app
 
 
+def launch_browser(profile: Path) -> subprocess.Popen[bytes] | None:
+    """Play Puppeteer's Chromium: a detached process (its own session and process group) on
+    ``--user-data-dir=<profile>`` holding ``SingletonLock`` (a symlink to host-pid). None,
+    with Chromium's own complaint on stderr, when a live process holds the lock."""
+    profile.mkdir(parents=True, exist_ok=True)
+    lock = profile / "SingletonLock"
+    if lock.is_symlink():
+        holder = os.readlink(lock).rpartition("-")[2]
+        alive = holder.isdigit()
+        if alive:
+            try:
+                os.kill(int(holder), 0)
+            except ProcessLookupError:
+                alive = False
+            except PermissionError:
+                pass
+        if alive:
+            print(
+                "Error: Failed to launch the browser process!\n"
+                f"The profile appears to be in use by another Chromium process ({holder})",
+                file=sys.stderr,
+                flush=True,
+            )
+            return None
+        lock.unlink()
+    browser = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(3600)", f"--user-data-dir={profile}"],
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.symlink(f"{socket.gethostname()}-{browser.pid}", lock)
+    return browser
+
+
 async def run(argv: list[str]) -> int:
     flags = resolve_config(parse_flags(argv))
     session_id = _str(flags.get("session-id")) or "session"
@@ -332,6 +370,7 @@ async def run(argv: list[str]) -> int:
             to_wa_id(n) for n in (_str(flags.get("sim-contacts")) or "").split(",") if n.strip()
         },
         restricted=flags.get("sim-restricted") in (True, "true", "1"),
+        startup_fault=_str(flags.get("sim-startup-fault")),
     )
     loop = asyncio.get_running_loop()
     sink = ProcessSink(flags, session_id)
@@ -365,11 +404,23 @@ async def run(argv: list[str]) -> int:
         sim.on_login(lambda: login_started.append(loop.create_task(start_rest())))
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, sink.exit, 0, False)
+        browser: subprocess.Popen[bytes] | None = None
         try:
+            if flags.get("sim-browser") in (True, "true", "1"):
+                browser = launch_browser(data_path / f"_IGNORE_{session_id}")
+                if browser is None:
+                    sink.ev("STARTUP", "Error launching browser")
+                    sink.ev("STARTUP", "Failed to launch the browser process!")
+                    await asyncio.sleep(0.5)
+                    return 0
             sim.start()
             code = await sink.exit_code
         finally:
             sim.close()
+            if browser is not None:  # a clean exit closes the browser (a SIGKILL does not)
+                browser.kill()
+                browser.wait()
+                (data_path / f"_IGNORE_{session_id}" / "SingletonLock").unlink(missing_ok=True)
             if sink.pending:
                 await asyncio.wait(list(sink.pending), timeout=3)
             for runner in runners:

@@ -114,6 +114,9 @@ class SimConfig:
     license_key: str | None = None
     contacts: set[str] = field(default_factory=set)  # wa ids saved in the phone
     restricted: bool = False  # reachout timelock: no new chats
+    # how a real start fails (as recorded from 4.76.0): "unreachable" (WhatsApp Web cannot
+    # load: integrity-check retries forever, no QR) or "browser-missing" (exits 0)
+    startup_fault: str | None = None
 
     def resolved_state_file(self) -> Path:
         return self.state_file or self.data_path / f"{self.session_id}.data.json"
@@ -150,9 +153,26 @@ class SimSession:
             f"Version: {OPENWA_VERSION}",
             "Initializing WA",
             "Launching Browser",
-            "Loading session data",
         ):
             self.sink.ev("STARTUP", text)
+        if self.config.startup_fault == "browser-missing":
+            for text in (
+                "Error launching browser",
+                "Browser was not found at the configured executablePath (/nonexistent/chrome)",
+            ):
+                self.sink.ev("STARTUP", text)
+            self._later(0.5, lambda: self._die(0))
+            return
+        self.sink.ev("STARTUP", "Loading session data")
+        if self.config.startup_fault == "unreachable":
+            for text in (
+                "Navigating to WA",
+                "net::ERR_NAME_NOT_RESOLVED at https://web.whatsapp.com",
+                "Injecting scripts",
+            ):
+                self.sink.ev("STARTUP", text)
+            self._integrity_retry(2)
+            return
         linked = self._load_state()
         if linked:
             self.sink.ev("STARTUP", "Existing session data detected")
@@ -168,6 +188,11 @@ class SimSession:
         self._show_qr()
         if self.config.auto_scan_s is not None:
             self._later(self.config.auto_scan_s, self._auto_scan)
+
+    def _integrity_retry(self, attempt: int) -> None:
+        self.sink.ev("STARTUP", "Checking session integrity")
+        self.sink.ev("STARTUP", f"Session integrity check failed, trying again... {attempt}")
+        self._later(1.0, lambda: self._integrity_retry(attempt + 1))
 
     def _later(self, delay: float, fn: Callable[[], None]) -> None:
         loop = asyncio.get_running_loop()

@@ -137,6 +137,7 @@ class SimSession:
         self.stall_s = 0.0  # hold send replies this long after sending (crash-mid-send tests)
         self.sent_count = 0
         self.chats: set[str] = set()  # wa ids with an existing chat (sent to or heard from)
+        self.send_error: str | None = None  # every send answers this string (success: false)
         self._timers: list[asyncio.TimerHandle] = []
         self._qr_deadline: float | None = None
         self._record_fh: io.TextIOWrapper | None = None
@@ -332,6 +333,8 @@ class SimSession:
             raise SimError("RateLimited", "rate-overlimit: too many messages, slow down")
         if to in self.not_on_whatsapp:
             return NOT_LINKED
+        if self.send_error is not None:
+            return self.send_error
         new_chat = to not in self.chats
         if new_chat and self.config.restricted:
             raise SimError("Error", RESTRICTED_ERROR)
@@ -470,6 +473,9 @@ class SimSession:
             if not isinstance(numbers, list):
                 raise ValueError("numbers must be a list")
             self.config.contacts |= {to_wa_id(str(n)) for n in numbers}
+        elif kind == "send_error":
+            text = params.get("text")
+            self.send_error = str(text) if text else None
         elif kind == "restricted":
             self.config.restricted = bool(params.get("on", True))
         elif kind == "rate_limit":

@@ -80,6 +80,29 @@ async def test_licence_wall_images_and_existing_chats(make_session: MakeSession)
     assert (out.outcome, out.reason) == (Outcome.failed, FailReason.not_on_whatsapp)
 
 
+async def test_unrecognised_refusal_keeps_its_words(
+    make_session: MakeSession, tmp_path: Path
+) -> None:
+    h = await make_session(extra=["--sim-auto-scan", "0"])
+    s = h.session
+    await wait_for(lambda: s.state == SessionState.connected, what="connected")
+    words = "ERROR: WhatsApp Web said something new " + "x" * 600
+    await _fault(h, {"kind": "send_error", "text": words})
+    out = await s.send_text("447700900031@c.us", "hi")
+    assert (out.outcome, out.reason) == (Outcome.failed, FailReason.unknown)
+    assert out.detail and out.detail.startswith("ERROR: WhatsApp Web said something new")
+    assert len(out.detail) == 500
+    # the detail travels with the result
+    journal = Journal(tmp_path / "j.sqlite3")
+    journal.journal_send("c1", "+447700900031", "s1", "447700900031@c.us")
+    journal.finish_send("c1", "+447700900031", "failed", None, "unknown", out.detail)
+    seq = journal.pack_results()
+    assert seq is not None
+    item = json.loads(dict(journal.outbox_after(0))[seq])["items"][0]
+    assert item["reason"] == "unknown" and item["detail"] == out.detail
+    journal.close()
+
+
 async def test_image_without_id_is_sent_and_the_id_is_learnt_later(
     make_session: MakeSession, tmp_path: Path
 ) -> None:

@@ -263,3 +263,24 @@ async def test_qr_refresh_then_timeout(
     assert len(qrs) >= 2 and len(set(qrs)) == len(qrs)
     assert decode_qr(qrs[0]) != decode_qr(qrs[1])
     assert any(b["data"] == "qrTimeout" for b in collector.bodies("/ev"))
+
+
+def test_config_like_setup_js_env_then_file_then_flags(tmp_path: Path) -> None:
+    """The simulator reads configuration the way OpenWA's setup.js does, so the agent's
+    secrets reach it the same way: environment < WA_CLI_CONFIG file < flags."""
+    from agent.openwa_sim.cli import resolve_config
+
+    conf = tmp_path / "c.json"
+    conf.write_text(json.dumps({"key": "from-file", "licenseKey": "LK", "readyWebhook": "r"}))
+    env = {
+        "WA_KEY": "from-env",
+        "WA_EXECUTABLE_PATH": "/usr/bin/chromium",
+        "WA_CLI_CONFIG": str(conf),
+        "PATH": "/bin",
+    }
+    got = resolve_config(parse_flags(["--port", "9"]), env)
+    assert got["key"] == "from-file" and got["license-key"] == "LK"
+    assert got["ready-webhook"] == "r" and got["executable-path"] == "/usr/bin/chromium"
+    assert got["port"] == "9" and "path" not in got
+    assert resolve_config(parse_flags(["-k", "flag"]), env)["key"] == "flag"
+    assert resolve_config({}, {"WA_KEY": "e"})["key"] == "e"

@@ -10,7 +10,7 @@ import os
 import secrets
 import socket
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,7 +143,8 @@ def outcome_of_reply(reply: openwa.Reply) -> SendOutcome:
 StateListener = Callable[[SessionStateFrame], None]
 AckListener = Callable[[str, str, int, int], None]  # session_id, wa_message_id, ack, ts
 InboundListener = Callable[[str, str, str, str, int], None]  # sid, from_phone, body, id, ts
-OutgoingListener = Callable[[str, str, str], None]  # session_id, to (wa id), wa_message_id
+# session_id, to (wa id), wa_message_id -> whether a send without an id took it
+OutgoingListener = Callable[[str, str, str], bool]
 
 
 class OpenWASession:
@@ -172,6 +173,8 @@ class OpenWASession:
         self.openwa_version: str | None = None
         self._startup_events: deque[str] = deque(maxlen=60)
         self.restricted_until: int | None = None
+        # chats with a message sent without an id (sendImage answered true), by count
+        self._awaiting_id: Counter[str] = Counter()
         self.dir: Path = config.sessions_dir / session_id
         self.state = SessionState.stopped
         self.phone: str | None = None
@@ -371,9 +374,8 @@ class OpenWASession:
                 self.openwa_version = version
         if self.state in TERMINAL:
             return
-        text = data if isinstance(data, str) else json.dumps(data)
-        if namespace in ("STARTUP", "critical_internal_message") and openwa.is_restricted_text(
-            text
+        if namespace == "critical_internal_message" and openwa.is_restricted_text(
+            data if isinstance(data, str) else json.dumps(data)
         ):
             self.mark_restricted(None, ts)
             return
@@ -448,18 +450,23 @@ class OpenWASession:
             self._set(SessionState.connected, force=True)
 
     def _outgoing(self, data: dict[str, Any]) -> None:
-        """A message from this number (ack stream / message events): lets the agent learn
-        the id of an image whose send answered ``true`` without one."""
+        """A media message from this number (ack stream / message events) to a chat that
+        has a send without an id (sendImage answered ``true``): that send's id."""
         msg_id, to = data.get("id"), data.get("to")
         if isinstance(to, dict):
             to = to.get("_serialized")
         if (
             self.on_outgoing is not None
             and data.get("fromMe")
+            and data.get("type") != "chat"  # a text typed on the phone is not our image
             and isinstance(msg_id, str)
             and isinstance(to, str)
+            and self._awaiting_id[to] > 0
+            and self.on_outgoing(self.session_id, to, msg_id)
         ):
-            self.on_outgoing(self.session_id, to, msg_id)
+            self._awaiting_id[to] -= 1
+            if self._awaiting_id[to] <= 0:
+                del self._awaiting_id[to]
 
     async def _on_listener(self, event: str, data: Any, ts: int) -> None:
         if isinstance(data, dict) and event in ("onAck", "onAnyMessage", "onMessage"):
@@ -552,6 +559,13 @@ class OpenWASession:
         outcome = outcome_of_reply(reply)
         if outcome.reason == FailReason.restricted:
             self.mark_restricted(None)
+        to = args.get("to")
+        if (
+            outcome.outcome == Outcome.sent
+            and outcome.wa_message_id is None
+            and isinstance(to, str)
+        ):
+            self._awaiting_id[to] += 1
         return outcome
 
     async def send_text(self, to: str, content: str) -> SendOutcome:

@@ -29,7 +29,7 @@ NO_CHATS = "ERROR: Please make sure you have at least one chat"
 BROADCAST = "Not able to send message to broadcast"  # answered with success: true
 # OpenWA 4.76.0 has no word for WhatsApp's "reachout timelock" (error 463): the agent
 # recognises it by these markers in whatever text a refusal or an event carries.
-RESTRICTED_MARKERS = ("reachout", "timelock", "time lock", "error 463", "(463)", " 463 ")
+RESTRICTED_MARKERS = ("reachout", "timelock", "time lock", "error 463")
 
 _REFUSALS: tuple[tuple[str, FailReason], ...] = (
     (LICENSE_WALL, FailReason.needs_license),

@@ -216,12 +216,14 @@ class Agent:
         if len(self._acks) >= self.config.results_flush_items:
             self._flush.set()
 
-    def _on_outgoing(self, session_id: str, to_id: str, wa_message_id: str) -> None:
+    def _on_outgoing(self, session_id: str, to_id: str, wa_message_id: str) -> bool:
         assert self.journal is not None
-        if self.journal.claim_message_id(session_id, to_id, wa_message_id[:200]):
-            log.info("message id learnt after send", extra={"session_id": session_id})
-            self._on_result()
-            self._flush.set()
+        if not self.journal.claim_message_id(session_id, to_id, wa_message_id[:200]):
+            return False
+        log.info("message id learnt after send", extra={"session_id": session_id})
+        self._on_result()
+        self._flush.set()
+        return True
 
     def _on_inbound(
         self, session_id: str, from_phone: str, body: str, msg_id: str, ts: int

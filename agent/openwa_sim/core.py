@@ -367,13 +367,14 @@ class SimSession:
             }
         )
         self.chats.add(to)
+        mtype = "chat" if kind == "text" else "image" if kind == "image" else "document"
         for ack, delay in sorted(self.config.ack_delays.items(), key=lambda kv: kv[1]):
-            self._later(delay, lambda a=ack: self._emit_ack(msg_id, to, a))  # type: ignore[misc]
+            self._later(delay, lambda a=ack: self._emit_ack(msg_id, to, a, mtype))  # type: ignore[misc]
         if kind != "text" and not args.get("waitForId"):
             return True  # sendImage answers the id only with waitForId
         return msg_id
 
-    def _emit_ack(self, msg_id: str, to: str, ack: int) -> None:
+    def _emit_ack(self, msg_id: str, to: str, ack: int, mtype: str = "chat") -> None:
         if self.state in ("DEAD", "LOGGED_OUT"):
             return
         self.sink.webhook(
@@ -384,6 +385,7 @@ class SimSession:
                 "to": to,
                 "from": self._host_wid(),
                 "fromMe": True,
+                "type": mtype,
                 "t": now_ms() // 1000,
             },
         )

@@ -112,18 +112,21 @@ async def test_image_without_id_is_sent_and_the_id_is_learnt_later(
     h = await make_session(extra=["--sim-auto-scan", "0"])
     s = h.session
     claimed: list[str] = []
-    s.on_outgoing = lambda sid, to, wa_id: (
-        claimed.append(wa_id) if journal.claim_message_id(sid, to, wa_id) else None
-    )
+
+    def claim(sid: str, to: str, wa_id: str) -> bool:
+        ok = journal.claim_message_id(sid, to, wa_id)
+        if ok:
+            claimed.append(wa_id)
+        return ok
+
+    s.on_outgoing = claim
     await wait_for(lambda: s.state == SessionState.connected, what="connected")
     to = "447700900011@c.us"
     assert journal.journal_send("c1", "+447700900011", s.session_id, to)
-    reply = await s.call_reply("sendImage", {"to": to, "file": PNG, "filename": "a.png"})
+    reply = await s.call_reply("sendImage", {"to": "447700900099@c.us", "file": PNG})
     assert reply.success and reply.response is True  # no waitForId: no id
-    from agent.driver import outcome_of_reply
-
-    out = outcome_of_reply(reply)
-    assert out == type(out)(Outcome.sent)
+    out = await s._send("sendImage", {"to": to, "file": PNG, "filename": "a.png"})
+    assert (out.outcome, out.wa_message_id, out.reason) == (Outcome.sent, None, None)
     journal.finish_send("c1", "+447700900011", "sent", None, None)
     assert journal.pack_results() is not None
     await wait_for(lambda: claimed, what="id learnt from the ack stream")

@@ -46,4 +46,6 @@ def setup_logging(level: int | str = logging.INFO, log_file: str | Path | None =
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level)
+    # websockets' DEBUG log prints frame text, which can hold a number's licence key
+    logging.getLogger("websockets").setLevel(max(logging.INFO, root.level))
     logging.Formatter.converter = time.gmtime

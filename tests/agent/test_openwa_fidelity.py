@@ -282,3 +282,21 @@ async def test_licence_per_number_and_no_secret_on_any_command_line(
         if r.name.startswith("agent")
     )
     assert "LK-S1-secret" not in logged and "LK-S2-secret" not in logged
+
+
+def test_debug_logging_never_prints_frames_with_licence_keys() -> None:
+    from agent.logs import setup_logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        setup_logging("DEBUG")
+        assert logging.getLogger("agent").isEnabledFor(logging.DEBUG)
+        assert not logging.getLogger("websockets.client").isEnabledFor(logging.DEBUG)
+    finally:
+        for h in list(root.handlers):
+            root.removeHandler(h)
+        for h in handlers:
+            root.addHandler(h)
+        root.setLevel(level)
+        logging.getLogger("websockets").setLevel(logging.NOTSET)

@@ -141,8 +141,12 @@ _UNREACHABLE = (
     "net::err_proxy_connection_failed",
     "net::err_tunnel_connection_failed",
     "net::err_timed_out",
-    "session integrity check failed",
 )
+# browser.js retries the WAPI injection forever when the page is not WhatsApp Web as it
+# expects: with no page at all that is the network, with a page loaded (HTTP 200) it is a
+# WhatsApp Web this version cannot drive
+_INTEGRITY_LOOP = "session integrity check failed"
+_PAGE_LOADED = re.compile(r"^Page loaded in [0-9]+ms: 2[0-9][0-9]")
 _BROWSER_MISSING = (
     "browser was not found at the configured executablepath",
     "could not find chrome",
@@ -165,7 +169,6 @@ _WEB_CHANGED = (
     "injection error",
     "injectwapi ~ error",
     "wapi is not defined",
-    "invariant violation",
 )
 _QR_TIMEOUT = ("qrtimeout", "qr scan took too long")
 
@@ -192,12 +195,16 @@ def classify_startup(
 ) -> tuple[StartFailReason, str]:
     """Why a start failed, and a plain sentence (with OpenWA's own evidence) for the user."""
     lines = [c for c in (_clean(x) for x in [*events, *log_lines]) if c]
+    page_loaded = any(_PAGE_LOADED.match(line) for line in lines)
+    loop = _INTEGRITY_LOOP if not page_loaded else None
+    changed = _INTEGRITY_LOOP if page_loaded else None
     rules = (
         (StartFailReason.browser_missing, _BROWSER_MISSING),
         (StartFailReason.profile_locked, _PROFILE_LOCKED),
         (StartFailReason.whatsapp_unreachable, _UNREACHABLE),
         (StartFailReason.browser_failed, _BROWSER_FAILED),
-        (StartFailReason.whatsapp_web_changed, _WEB_CHANGED),
+        (StartFailReason.whatsapp_unreachable, (loop,) if loop else ()),
+        (StartFailReason.whatsapp_web_changed, _WEB_CHANGED + ((changed,) if changed else ())),
         (StartFailReason.qr_timeout, _QR_TIMEOUT),
     )
     for reason, needles in rules:

@@ -295,6 +295,7 @@ def test_startup_strings(pkg: Path) -> None:
     assert "spinner.fail('Error launching browser')" in browser.replace(
         "spinner === null || spinner === void 0 ? void 0 : ", ""
     )
+    assert "Page loaded in ${WEB_END_TS - WEB_START_TS}ms: ${webRes.status()}" in browser
     init = src(pkg, "dist/controllers/initializer.js")
     assert "spinner.emit('qrTimeout');" in init
     assert "QR scan took too long" in init
@@ -357,7 +358,15 @@ def test_startup_reason_from_recorded_events(recording: str, reason: StartFailRe
         ),
         (["Injection error: wapi.js", "TypeError"], StartFailReason.whatsapp_web_changed),
         (["QR scan took too long. Session Timed Out."], StartFailReason.qr_timeout),
-        (["something odd", "the last words"], StartFailReason.start_failed),
+        (
+            ["Navigating to WA", "Session integrity check failed, trying again... 2"],
+            StartFailReason.whatsapp_unreachable,
+        ),
+        (
+            ["Page loaded in 812ms: 200", "Session integrity check failed, trying again... 2"],
+            StartFailReason.whatsapp_web_changed,
+        ),
+        (["Invariant Violation Avoidance: 12ms", "the last words"], StartFailReason.start_failed),
     ],
 )
 def test_startup_reason_from_log(lines: list[str], reason: StartFailReason) -> None:

@@ -176,3 +176,36 @@ def test_reap_orphan_from_pidfile(tmp_path: Path) -> None:
     assert reap_orphan(pidfile)
     assert orphan.wait(timeout=10) == -9
     assert not pidfile.exists()
+
+
+async def test_deadline_fatal_and_cleanup_around_every_child(tmp_path: Path) -> None:
+    """A missed deadline can end the program (no retry), and the cleanup hook runs before
+    each spawn and after each exit, kill or stop: it ends what lives outside the group."""
+    rec, calls = Recorder(), []
+    prog = Program(
+        _cfg(
+            tmp_path,
+            startup_deadline_s=0.4,
+            startretries=3,
+            startsecs=0.1,
+            deadline_fatal=True,
+            cleanup=lambda: calls.append(prog.state),
+        ),
+        lambda: [PY, "-c", "import time; time.sleep(60)"],
+        rec,
+    )
+    prog.start()
+    await wait_for(lambda: prog.state == ProcState.FATAL, what="FATAL at the first deadline")
+    assert prog.starts == 1 and prog.deadline_missed
+    assert len(calls) >= 2  # before the spawn, after the kill
+    await prog.stop()
+    calls.clear()
+    quick = Program(
+        _cfg(tmp_path, startsecs=0.1, cleanup=lambda: calls.append(ProcState.STOPPING)),
+        lambda: [PY, "-c", "import time; time.sleep(60)"],
+    )
+    quick.start()
+    await wait_for(lambda: quick.state == ProcState.RUNNING, what="running")
+    before = len(calls)
+    await quick.stop()
+    assert len(calls) > before  # a stop cleans up too

@@ -302,8 +302,10 @@ class OpenWASession:
             elif reason == StartFailReason.start_failed:
                 detail += f" ({prog.starts} attempts, last exit {code})"
             self._set(SessionState.failed, reason=str(reason), detail=detail, force=True)
-        elif (
-            state in (ProcState.EXITED, ProcState.BACKOFF) and self.state == SessionState.connected
+            self.config_path.unlink(missing_ok=True)
+        elif state in (ProcState.EXITED, ProcState.BACKOFF) and self.state in (
+            SessionState.connected,
+            SessionState.restricted,
         ):
             self._set(
                 SessionState.disconnected,

@@ -5,6 +5,8 @@
 #
 #   scripts/openwa_install.sh            # installs into .cache/openwa-<version>, prints the bin path
 #   WACAST_OPENWA_DIR=/opt/openwa scripts/openwa_install.sh
+# WACAST_OPENWA_VERSION installs another version to try an upgrade: the agent speaks 4.76.0,
+# and tests/agent/test_openwa_contract.py says what another version changed.
 set -euo pipefail
 
 version="${WACAST_OPENWA_VERSION:-4.76.0}"
@@ -23,7 +25,7 @@ installed() {
 mkdir -p "$(dirname "$dest")"
 # parallel test workers may call this at once: one installs, the others wait for it
 exec 9>"$dest.lock"
-flock 9
+if command -v flock >/dev/null 2>&1; then flock 9; fi
 if ! installed; then
   command -v npm >/dev/null 2>&1 || { echo "openwa_install.sh: npm is required" >&2; exit 1; }
   tmp="$(mktemp -d "$dest.tmp.XXXXXX")"

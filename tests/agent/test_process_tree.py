@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -38,6 +39,10 @@ def _detached_browser(profile: Path) -> subprocess.Popen[bytes]:
         start_new_session=True,
     )
     os.symlink(f"host-{proc.pid}", profile / "SingletonLock")
+    deadline = time.monotonic() + 10
+    while proc.pid not in processes_using(profile):  # exec'd, so its command line shows
+        assert time.monotonic() < deadline, "the fake browser did not start"
+        time.sleep(0.02)
     return proc
 
 

@@ -97,7 +97,24 @@ def parse_reply(body: Any) -> Reply | None:
 # --- configuration through the environment (dist/cli/setup.js) --------------------------
 # setup.js turns every variable whose *name contains* "WA" into a config key; WA_CLI_CONFIG
 # names a JSON config file. Order there: environment < config file < command-line flags.
-PASSTHROUGH_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "USER", "LOGNAME")
+PASSTHROUGH_ENV = (
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "TMPDIR",
+    "USER",
+    "LOGNAME",
+    # a shop behind a proxy: Chromium and node reach WhatsApp Web through it
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+)
 CONFIG_FILE_NAME = "openwa-config.json"
 
 

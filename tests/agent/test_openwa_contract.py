@@ -197,7 +197,12 @@ def test_get_message_by_id_and_check_number(pkg: Path) -> None:
     assert "window.WAPI._serializeRawObj(obj)" in serialize
     for field in ("id: obj.id._serialized", "to: obj.to ?", "fromMe: obj.id.fromMe"):
         assert field in serialize
-    assert "ack" in wapi[wapi.index("window.WAPI._serializeRawObj") :][:2000] or "ack: 0" in wapi
+    # ack comes from the model's own toJSON; the Message type declares it
+    assert "return obj.toJSON();" in wapi[wapi.index("window.WAPI._serializeRawObj = ") :][:200]
+    message_d_ts = src(pkg, "dist/api/model/message.d.ts")
+    assert re.search(r"\n    ack: MessageAck;", message_d_ts)
+    # the ack stream the driver listens to: every change of ack, the message cleaned
+    assert 'Store.Msg.on("change:ack", m => callback(WAPI.quickClean(m)));' in wapi
     check = wapi[wapi.index("window.WAPI.checkNumberStatus = ") :][:600]
     assert "data.numberExists = true" in check
 

@@ -58,6 +58,15 @@ async def test_unreachable_whatsapp_fails_with_reason_and_leaves_nothing(
     await wait_for(lambda: _browser_running(session.dir), timeout=DEADLINE_S, what="chromium")
     lock = session.dir / "_IGNORE_real1" / "SingletonLock"
     await wait_for(lock.is_symlink, timeout=DEADLINE_S, what="chromium holds the profile lock")
+    # no secret on the command line of OpenWA or of its browser
+    assert session.program.pid is not None and session.api_key
+    secrets_ = [
+        session.api_key,
+        "LK-real-secret",
+        *(u.split("/")[-2] for u in h.session.hooks.values()),
+    ]
+    for cmdline in _cmdlines([session.program.pid, *processes_using(session.dir)]):
+        assert not [x for x in secrets_ if x in cmdline], cmdline
     await wait_for(
         lambda: session.state == SessionState.failed, timeout=DEADLINE_S + 20, what="failed"
     )

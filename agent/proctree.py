@@ -44,8 +44,8 @@ def _cmdlines() -> list[tuple[int, list[str]]]:
         return out
     for line in text.splitlines():
         pid, _, command = line.strip().partition(" ")
-        if pid.isdigit():
-            out.append((int(pid), command.split()))
+        if pid.isdigit():  # one string: paths hold spaces ("Application Support")
+            out.append((int(pid), [command.strip()]))
     return out
 
 

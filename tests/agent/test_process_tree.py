@@ -12,6 +12,8 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
+
 from agent.proctree import clean_session_dir, processes_using, remove_stale_locks
 from agent.runtime import Agent
 from agent.supervisor import ProcState
@@ -126,3 +128,27 @@ def test_stale_lock_removed_only_when_nobody_holds_the_profile(tmp_path: Path) -
     assert clean_session_dir(session) == 1
     assert holder.wait(timeout=10) == -signal.SIGKILL
     assert not lock.is_symlink()
+
+
+def test_ps_fallback_matches_paths_with_spaces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """macOS has no /proc: ``ps`` gives one string per process, and the agent's data lives
+    under ``~/Library/Application Support``."""
+    from agent import proctree
+
+    session = tmp_path / "Application Support" / "sessions" / "s1"
+    session.mkdir(parents=True)
+    ps_output = (
+        f"  101 /Applications/Google Chrome.app/Contents/MacOS/Google Chrome "
+        f"--user-data-dir={session}/_IGNORE_s1 --no-first-run\n"
+        f"  102 /usr/bin/python3 -m agent --data {tmp_path}/Application Support/sessions/s10\n"
+        "  103 /bin/zsh\n"
+    )
+    monkeypatch.setattr(proctree.Path, "is_dir", lambda self: str(self) != "/proc")
+    monkeypatch.setattr(
+        proctree.subprocess,
+        "run",
+        lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=ps_output, stderr=""),
+    )
+    assert proctree.processes_using(session) == [101]

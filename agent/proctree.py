@@ -1,10 +1,10 @@
 """Processes that belong to a session because they name its directory.
 
 Puppeteer starts Chromium detached, in a process group of its own, with
-``--user-data-dir=<session dir>/_IGNORE_<id>``: killing OpenWA's group leaves it (and its
-crashpad handler) running and holding the profile's ``SingletonLock``. Those processes are
-found by the session directory in their command line (``/proc`` on Linux, ``ps`` elsewhere)
-and killed with their whole process group.
+``--user-data-dir=<session dir>/_IGNORE_<id>``: killing OpenWA's group leaves it running
+and holding the profile's ``SingletonLock``. Those processes are found by an option naming
+the session directory in their command line (``/proc`` on Linux, ``ps`` elsewhere) and
+killed with their whole process group.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import signal
 import subprocess
 import time
@@ -50,16 +51,13 @@ def _cmdlines() -> list[tuple[int, list[str]]]:
 
 
 def _names_dir(args: list[str], root: str) -> bool:
-    for arg in args:
-        i = arg.find(root)
-        while i != -1:
-            end = i + len(root)
-            before_ok = i == 0 or arg[i - 1] in "=: '\""
-            after_ok = end == len(arg) or arg[end] in "/ '\""
-            if before_ok and after_ok:
-                return True
-            i = arg.find(root, i + 1)
-    return False
+    """An option of the process names ``root`` or a path inside it (``--user-data-dir=…``,
+    ``--session-data-path …``). A plain argument does not count: ``tail -f <session>/x.log``
+    run by a person is not the session's."""
+    pattern = re.compile(
+        r"(?:^|\s)--[A-Za-z0-9][A-Za-z0-9-]*[= ]" + re.escape(root) + r"(?=/|\s|$)"
+    )
+    return pattern.search(" ".join(args)) is not None
 
 
 def _protected() -> set[int]:
@@ -77,7 +75,7 @@ def _protected() -> set[int]:
 
 
 def processes_using(directory: Path) -> list[int]:
-    """Pids whose command line names ``directory`` (or a path inside it)."""
+    """Pids with an option naming ``directory`` (or a path inside it)."""
     root = str(directory.resolve()).rstrip("/")
     if not root or root == "/":
         return []

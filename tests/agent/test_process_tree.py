@@ -143,7 +143,8 @@ def test_ps_fallback_matches_paths_with_spaces(
         f"  101 /Applications/Google Chrome.app/Contents/MacOS/Google Chrome "
         f"--user-data-dir={session}/_IGNORE_s1 --no-first-run\n"
         f"  102 /usr/bin/python3 -m agent --data {tmp_path}/Application Support/sessions/s10\n"
-        "  103 /bin/zsh\n"
+        f"  103 tail -f {session}/openwa.log\n"  # a person reading the log: not ours
+        "  104 /bin/zsh\n"
     )
     monkeypatch.setattr(proctree.Path, "is_dir", lambda self: str(self) != "/proc")
     monkeypatch.setattr(

@@ -300,3 +300,31 @@ def test_debug_logging_never_prints_frames_with_licence_keys() -> None:
             root.addHandler(h)
         root.setLevel(level)
         logging.getLogger("websockets").setLevel(logging.NOTSET)
+
+
+def test_journal_of_an_older_agent_gains_the_detail_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE sends (campaign_id TEXT NOT NULL, phone TEXT NOT NULL,"
+        " session_id TEXT NOT NULL, to_id TEXT NOT NULL, status TEXT NOT NULL,"
+        " wa_message_id TEXT, reason TEXT, created_ms INTEGER NOT NULL,"
+        " updated_ms INTEGER NOT NULL, reported INTEGER NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (campaign_id, phone));"
+        "INSERT INTO sends VALUES ('c0', '+447700900001', 's1', '447700900001@c.us', 'sent',"
+        " 'id-1', NULL, 1, 1, 0);"
+    )
+    db.close()
+    journal = Journal(path)
+    journal.journal_send("c1", "+447700900002", "s1", "447700900002@c.us")
+    journal.finish_send("c1", "+447700900002", "failed", None, "unknown", "ERROR: new words")
+    seq = journal.pack_results()
+    assert seq is not None
+    items = json.loads(dict(journal.outbox_after(0))[seq])["items"]
+    assert {i["campaign_id"]: i.get("detail") for i in items} == {
+        "c0": None,
+        "c1": "ERROR: new words",
+    }
+    journal.close()

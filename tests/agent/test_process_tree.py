@@ -153,3 +153,24 @@ def test_ps_fallback_matches_paths_with_spaces(
         lambda *a, **k: subprocess.CompletedProcess(a, 0, stdout=ps_output, stderr=""),
     )
     assert proctree.processes_using(session) == [101]
+
+
+async def test_profile_lock_is_named_from_the_log_when_cleanup_cannot_help(
+    make_session: MakeSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Were a live browser to keep the profile (here: the cleanup is switched off), the
+    number fails with ``profile_locked``, read from the browser's complaint in the log."""
+    import agent.driver
+
+    monkeypatch.setattr(agent.driver, "clean_session_dir", lambda d: 0)
+    holder = _detached_browser(tmp_path / "agent" / "sessions" / "s1" / "_IGNORE_s1")
+    try:
+        h = await make_session(startsecs=1.0, startretries=1, extra=["--sim-browser"])
+        s = h.session
+        await wait_for(lambda: s.state == SessionState.failed, timeout=20, what="failed")
+        frame = [f for f in h.frames if f.state == SessionState.failed][-1]
+        assert frame.reason == StartFailReason.profile_locked, frame
+        assert frame.detail and "in use by another Chromium process" in frame.detail
+    finally:
+        holder.kill()
+        holder.wait()

@@ -379,3 +379,19 @@ def test_startup_reason_from_log(lines: list[str], reason: StartFailReason) -> N
     assert got == reason
     if reason == StartFailReason.start_failed:
         assert detail.endswith("the last words")
+
+
+def test_default_command_is_the_pinned_package(pkg: Path, tmp_path: Path) -> None:
+    from agent.config import NPX_OPENWA_COMMAND, load_config
+
+    base = {
+        "WACAST_SERVER_URL": "ws://127.0.0.1:1/ws",
+        "WACAST_AGENT_TOKEN": "t",
+        "WACAST_AGENT_DATA_DIR": str(tmp_path),
+    }
+    cfg = load_config(base)
+    assert cfg.openwa_command == ["node", str(pkg / "bin" / "server.js")]
+    # elsewhere (no install in the cache) it is npx of the same pinned version
+    cfg = load_config(base | {"WACAST_OPENWA_DIR": str(tmp_path / "none")})
+    assert cfg.openwa_command == NPX_OPENWA_COMMAND.split()
+    assert cfg.openwa_command[-1] == f"@open-wa/wa-automate@{openwa.OPENWA_VERSION}"

@@ -29,7 +29,7 @@ export function AdminPage() {
           <EmptyState title="No agents yet">Add an agent, then start it on a machine with its token.</EmptyState>
         ) : (
           <div className="relative -mx-4 overflow-x-auto px-4">
-            <table className="w-full min-w-[36rem] text-left text-sm">
+            <table className="w-full min-w-[40rem] text-left text-sm">
               <caption className="sr-only">Agents</caption>
               <thead className="border-b border-slate-200 text-xs uppercase text-slate-600">
                 <tr>
@@ -37,6 +37,7 @@ export function AdminPage() {
                   <th scope="col" className="py-2 pr-3">State</th>
                   <th scope="col" className="py-2 pr-3">Last heartbeat</th>
                   <th scope="col" className="py-2 pr-3">Version</th>
+                  <th scope="col" className="py-2 pr-3">OpenWA</th>
                   <th scope="col" className="py-2 pr-3">Capacity</th>
                   <th scope="col" className="py-2"><span className="sr-only">Actions</span></th>
                 </tr>
@@ -51,6 +52,7 @@ export function AdminPage() {
                     <td className="py-2 pr-3">{a.online ? <Badge tone="ok">Online</Badge> : <Badge tone="muted">Offline</Badge>}</td>
                     <td className="py-2 pr-3">{timeAgo(a.last_heartbeat_at)}</td>
                     <td className="py-2 pr-3">{a.version ?? "—"}</td>
+                    <td className="py-2 pr-3">{a.openwa_version ?? "—"}</td>
                     <td className="py-2 pr-3">{a.capacity} sessions</td>
                     <td className="py-2 text-right">
                       <Button aria-label={`Rotate token of ${a.name}`} size="sm" variant="secondary" onClick={() => setRotating({ id: a.agent_id, name: a.name })}>

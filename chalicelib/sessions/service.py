@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import random
 import secrets
+import time
 from collections.abc import Iterable
 
 from pynamodb.connection import Connection
@@ -124,6 +125,15 @@ def _active_counter(user_id: str) -> int:
     return int(SessionCountModel.get(user_id, NUMBERS_COUNTER_KEY, consistent_read=True).active)
 
 
+def _contended(error: TransactWriteError) -> bool:
+    """A condition or a concurrent transaction refused it (worth another try)."""
+    codes = {getattr(r, "code", None) for r in (error.cancellation_reasons or []) if r}
+    return bool(codes & {"ConditionalCheckFailed", "TransactionConflict"}) or (
+        error.cause_response_code
+        in ("TransactionConflictException", "TransactionInProgressException")
+    )
+
+
 def _transact() -> TransactWrite:
     return TransactWrite(connection=Connection(region=WaSessionModel.Meta.region))
 
@@ -182,7 +192,7 @@ def create(user_id: str, label: str) -> WaSessionModel:
 def _save_counted(user_id: str, label: str, agent_id: str) -> WaSessionModel:
     """Put the session and move the user's counter from the value the plan's limit was
     checked against, in one transaction: of parallel adds, only one passes each value."""
-    for _ in range(CREATE_ATTEMPTS):
+    for attempt in range(CREATE_ATTEMPTS):
         current = _active_counter(user_id)
         limits.check(user_id, current)
         now = now_ms()
@@ -204,8 +214,12 @@ def _save_counted(user_id: str, label: str, agent_id: str) -> WaSessionModel:
                     condition=SessionCountModel.active == current,
                 )
                 transaction.save(session, condition=WaSessionModel.session_id.does_not_exist())
-        except TransactWriteError:
-            continue  # another add (or delete) moved the counter: check the limit again
+        except TransactWriteError as error:
+            if not _contended(error):
+                raise
+            # Another add (or delete) moved the counter: back off, check the limit again.
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))
+            continue
         return session
     raise Conflict("Numbers are being added or removed at the same moment; try again.", code="busy")
 

@@ -1,5 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
+import { keys } from "./queries";
 
 /** Set or replace a number's OpenWA licence key (write-only: the answer shows it masked). */
 export function useSetLicense() {
@@ -29,4 +30,14 @@ export function useRemoveLicense() {
 export function licenseShopUrl(phone: string | null | undefined): string {
   const digits = (phone ?? "").replace(/\D/g, "");
   return digits ? `https://get.openwa.dev/l/${digits}` : "https://get.openwa.dev";
+}
+
+/** Admin: remove an agent (its connection is cut and its numbers go offline). */
+export function useDeleteAgent() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) =>
+      unwrap(api.DELETE("/api/admin/agents/{agent_id}", { params: { path: { agent_id: id } } })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.agents }),
+  });
 }

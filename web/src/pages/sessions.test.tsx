@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { tokenStore } from "../api/token";
 import { mockApi, page, session } from "../test/mockApi";
 import { renderWithApp } from "../test/render";
+import { AdminPage } from "./Admin";
 import { SessionsPage } from "./Sessions";
 
 afterEach(() => vi.unstubAllGlobals());
@@ -73,5 +74,34 @@ describe("Numbers page: licence key and reasons", () => {
     expect(card("Shop").getByText("Details: net::ERR_NAME_NOT_RESOLVED")).toBeInTheDocument();
     expect(card("Clinic").getByText("Limited")).toBeInTheDocument();
     expect(card("Clinic").getByText(/not letting this number start new chats until .*2030/)).toBeInTheDocument();
+  });
+});
+
+describe("Admin: agents", () => {
+  it("shows each agent's OpenWA version and deletes an agent after confirmation", async () => {
+    tokenStore.set("wct_x");
+    const agent = {
+      agent_id: "agt_1",
+      name: "mac-mini-1",
+      capacity: 10,
+      online: true,
+      last_heartbeat_at: Date.now(),
+      version: "0.3.0",
+      openwa_version: "4.76.0",
+      created_at: 1_700_000_000_000,
+    };
+    const { calls } = mockApi({
+      "GET /api/admin/agents": { body: page([agent]) },
+      "DELETE /api/admin/agents/agt_1": { status: 204 },
+    });
+    renderWithApp(<AdminPage />, { path: "/admin" });
+    const row = (await screen.findByRole("rowheader", { name: /mac-mini-1/ })).closest("tr")!;
+    expect(within(row).getByText("4.76.0")).toBeInTheDocument();
+    expect(screen.getByRole("columnheader", { name: "OpenWA" })).toBeInTheDocument();
+    await userEvent.click(within(row).getByRole("button", { name: "Delete mac-mini-1" }));
+    const confirm = screen.getByRole("dialog", { name: "Delete the agent “mac-mini-1”?" });
+    await userEvent.click(within(confirm).getByRole("button", { name: "Delete agent" }));
+    await waitFor(() => expect(calls.some((c) => c.method === "DELETE" && c.path === "/api/admin/agents/agt_1")).toBe(true));
+    expect(await screen.findByText("Agent “mac-mini-1” was deleted.")).toBeInTheDocument();
   });
 });

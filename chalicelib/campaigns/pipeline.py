@@ -321,7 +321,8 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
             if item.outcome.value == "sent" and item.wa_message_id:
                 _late_message_id(item.campaign_id, item.phone, item.session_id, item.wa_message_id)
             continue  # already applied (a re-sent frame) or not this session's message
-        if item.reason is not None and item.reason.value == "needs_license":
+        walled_item = item.reason is not None and item.reason.value == "needs_license"
+        if walled_item:
             walled[item.session_id].add(item.campaign_id)
         if trial.is_test(item.campaign_id):
             continue  # test sends move no counters and no quota
@@ -330,7 +331,10 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
         if new in ("sent", "unknown", "failed"):
             deltas[item.campaign_id]["reserved"] -= 1
             deltas[item.campaign_id]["_consume" if new != "failed" else "_release"] += 1
-            outcomes[item.campaign_id].append("1" if new == "failed" else "0")
+            if not walled_item:
+                # The licence wall is explained by its own notice: it is not a sign of a
+                # failing number, so it stays out of the too-many-failures window.
+                outcomes[item.campaign_id].append("1" if new == "failed" else "0")
         if new == "sent":
             sent_by_session[item.session_id] += 1
         logs.append(

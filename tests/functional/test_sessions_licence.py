@@ -201,6 +201,20 @@ def test_licence_wall_pauses_once_then_retry_sends_after_a_key(kit: Setup, api: 
     assert all(m["detail"] is None and m["reason"] is None for m in retried)
 
 
+def test_licence_wall_failures_do_not_count_as_a_failing_number(kit: Setup, api: Api) -> None:
+    add_contacts(api, 23)
+    cid = kit.campaign()["campaign_id"]
+    kit.launch(cid)
+    _fail(kit, kit.pull(1), "needs_license")
+    assert api.post(f"/api/campaigns/{cid}/resume").status == 200
+    _fail(kit, kit.pull(21), "needs_license")  # the user goes on for existing chats only
+    detail = api.get(f"/api/campaigns/{cid}").json
+    assert detail["status"] == "running", detail["pause_reason"]
+    assert detail["counters"]["failed"] == 22
+    kit.results(kit.pull(1))
+    assert api.get(f"/api/campaigns/{cid}").json["status"] == "completed"
+
+
 def test_other_reasons_are_stored_and_unknown_keeps_the_engines_words(kit: Setup, api: Api) -> None:
     add_contacts(api, 4)
     cid = kit.campaign()["campaign_id"]

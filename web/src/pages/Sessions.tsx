@@ -162,8 +162,8 @@ function StatusReason({ session: s }: { session: Session }) {
     return (
       <Alert tone="warning" title="WhatsApp is limiting this number">
         WhatsApp is not letting this number start new chats
-        {s.restricted_until ? ` until ${formatDateTime(s.restricted_until)}` : " for a while"}. Chats that already exist
-        still work. Campaigns using it are paused; resume them once the restriction lifts.
+        {s.restricted_until ? ` until ${formatDateTime(s.restricted_until)}` : " for a while"}. Campaigns using it are
+        paused; resume them once the restriction lifts.
       </Alert>
     );
   }

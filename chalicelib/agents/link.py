@@ -116,6 +116,7 @@ def _hello(agent: AgentModel, connection_id: str, frame: Hello) -> None:
             AgentModel.last_heartbeat_at.set(now_ms()),
         ]
     )
+    registry.record_openwa_version(agent, frame.openwa_version)
     push.send_frame(connection_id, sessions.reconcile(agent, frame.sessions))
 
 
@@ -133,6 +134,7 @@ def _heartbeat(agent: AgentModel, connection_id: str, frame: Heartbeat) -> None:
             ),
         ]
     )
+    registry.record_openwa_version(agent, frame.openwa_version)
 
 
 def _session_state(agent: AgentModel, connection_id: str, frame: SessionStateFrame) -> None:

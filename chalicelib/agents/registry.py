@@ -37,10 +37,49 @@ def get_agent(agent_id: str) -> AgentModel:
 
 
 def rotate_token(agent_id: str) -> tuple[AgentModel, str]:
+    """A new token; the old one stops working and its live connection is cut now."""
     agent = get_agent(agent_id)
     secret = new_secret(AGENT_TOKEN_PREFIX)
     agent.update(actions=[AgentModel.token_hash.set(hash_secret(secret))])
+    cut_connection(agent)
     return agent, secret
+
+
+def cut_connection(agent: AgentModel) -> str | None:
+    """Detach and close the agent's live connection at once: nothing more is pushed to
+    it, and frames still arriving on it speak for no agent. Returns the connection."""
+    from chalicelib import push
+
+    connection_id = agent.connection_id
+    if not connection_id:
+        return None
+    with contextlib.suppress(UpdateError):  # it changed meanwhile: still cut this one
+        agent.update(
+            actions=[AgentModel.connection_id.remove()],
+            condition=AgentModel.connection_id == connection_id,
+        )
+    with contextlib.suppress(DeleteError):
+        ConnectionModel(connection_id).delete()
+    push.close(connection_id)
+    return connection_id
+
+
+def delete_agent(agent_id: str) -> None:
+    """Remove an agent: its connection is cut, its numbers go offline (their campaigns
+    pause), and its token stops working with the item."""
+    from chalicelib.sessions import service as sessions
+
+    agent = get_agent(agent_id)
+    cut_connection(agent)
+    sessions.mark_agent_offline(agent)
+    with contextlib.suppress(DeleteError):
+        agent.delete()
+
+
+def record_openwa_version(agent: AgentModel, version: str | None) -> None:
+    """Remember the OpenWA version the agent reports (hello/heartbeat), shown in admin."""
+    if version and version != agent.openwa_version:
+        agent.update(actions=[AgentModel.openwa_version.set(version)])
 
 
 def authenticate(token: str) -> AgentModel | None:

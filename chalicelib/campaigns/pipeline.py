@@ -25,6 +25,7 @@ from chalicelib.models.base import expiry, now_ms, now_s, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel, MessageLogModel
 from chalicelib.models.sessions import WaSessionModel
 from chalicelib.protocol import Acks, Batch, BatchMessage, CancelLeases, Inbound, Pacing, Results
+from chalicelib.sessions import licensing
 from chalicelib.sessions import service as sessions
 
 RECENT_WINDOW = 20
@@ -256,6 +257,7 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
     outcomes: dict[str, list[str]] = defaultdict(list)
     sent_by_session: Counter[str] = Counter()
     rate_limited: set[str] = set()
+    walled: dict[str, set[str]] = defaultdict(set)  # session -> campaigns at the licence wall
     logs: list[MessageLogModel] = []
     for item in frame.items:
         session = owned.get(item.session_id) or sessions.session_of_agent(agent, item.session_id)
@@ -301,15 +303,27 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
                 CampaignMessageModel.lease_until.remove(),
                 CampaignMessageModel.outbox_session.remove(),
             ]
+            if item.detail:
+                actions.append(CampaignMessageModel.detail.set(item.detail))
+        # Only a message leased to this session moves: a result for a pending message, or
+        # one leased elsewhere, changes nothing (the agent is not trusted beyond its leases).
         applied_from = None
-        for old in ("leased", "pending"):
-            if old == new:
-                continue
-            if _move_message(item.campaign_id, item.phone, item.session_id, old, actions):
-                applied_from = old
-                break
+        if _move_message(
+            item.campaign_id,
+            item.phone,
+            item.session_id,
+            "leased",
+            actions,
+            extra_condition=CampaignMessageModel.lease_session == item.session_id,
+        ):
+            applied_from = "leased"
         if applied_from is None:
+            if item.outcome.value == "sent" and item.wa_message_id:
+                _late_message_id(item.campaign_id, item.phone, item.session_id, item.wa_message_id)
             continue  # already applied (a re-sent frame) or not this session's message
+        walled_item = item.reason is not None and item.reason.value == "needs_license"
+        if walled_item:
+            walled[item.session_id].add(item.campaign_id)
         if trial.is_test(item.campaign_id):
             continue  # test sends move no counters and no quota
         deltas[item.campaign_id][applied_from] -= 1
@@ -317,7 +331,10 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
         if new in ("sent", "unknown", "failed"):
             deltas[item.campaign_id]["reserved"] -= 1
             deltas[item.campaign_id]["_consume" if new != "failed" else "_release"] += 1
-            outcomes[item.campaign_id].append("1" if new == "failed" else "0")
+            if not walled_item:
+                # The licence wall is explained by its own notice: it is not a sign of a
+                # failing number, so it stays out of the too-many-failures window.
+                outcomes[item.campaign_id].append("1" if new == "failed" else "0")
         if new == "sent":
             sent_by_session[item.session_id] += 1
         logs.append(
@@ -332,9 +349,12 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
                 wa_message_id=item.wa_message_id,
                 at=item.ts,
                 expires_at=expiry(now_s() + LOG_KEEP_DAYS * 86_400),
+                detail=item.detail,
             )
         )
     _write_logs(logs)
+    for session_id, walled_campaigns in walled.items():
+        licensing.hit_wall(owned[session_id], walled_campaigns)
     for campaign_id, counter in deltas.items():
         user_id = owners[campaign_id]
         consume, release = counter.pop("_consume", 0), counter.pop("_release", 0)
@@ -348,6 +368,19 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
         _count_sent(owned[session_id], count)
     for session_id in rate_limited:
         _back_off(owned[session_id])
+
+
+def _late_message_id(campaign_id: str, phone: str, session_id: str, wa_message_id: str) -> None:
+    """An image reported ``sent`` before its id was known; its id arrives later, so
+    acks can match it. Only a sent message of this session without an id takes it."""
+    _move_message(
+        campaign_id,
+        phone,
+        session_id,
+        "sent",
+        [CampaignMessageModel.wa_message_id.set(wa_message_id)],
+        extra_condition=CampaignMessageModel.wa_message_id.does_not_exist(),
+    )
 
 
 def _write_logs(logs: Iterable[MessageLogModel]) -> None:
@@ -603,6 +636,7 @@ def requeue(campaign: CampaignModel, messages: list[CampaignMessageModel]) -> in
         actions = [
             CampaignMessageModel.status.set("pending"),
             CampaignMessageModel.reason.remove(),
+            CampaignMessageModel.detail.remove(),
             CampaignMessageModel.outbox_session.set(message.session_id),
         ]
         if not message.outbox_order:

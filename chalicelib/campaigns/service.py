@@ -6,6 +6,7 @@ running or paused. Only draft, scheduled and paused campaigns are editable.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass, field
@@ -36,7 +37,16 @@ DRAFT, SCHEDULED, RUNNING, PAUSED, COMPLETED, CANCELLED = (
 )
 EDITABLE = {DRAFT, SCHEDULED, PAUSED}
 MISSING_LIST_LIMIT = 100
-RETRYABLE_REASONS = {"session_error", "rate_limited", "timeout", "media_error"}
+RETRYABLE_REASONS = {
+    "session_error",
+    "rate_limited",
+    "timeout",
+    "media_error",
+    "restricted",
+    "chat_not_found",
+}
+# Retryable only once the sending number has its own OpenWA licence key.
+NEEDS_LICENSE = "needs_license"
 
 
 def new_campaign_id() -> str:
@@ -366,13 +376,17 @@ def retry_failed(user_id: str, campaign_id: str) -> int:
     campaign = get(user_id, campaign_id, consistent=True)
     if campaign.status not in (RUNNING, PAUSED, COMPLETED):
         raise Conflict(f"A {campaign.status} campaign has nothing to retry.", code="bad_transition")
+    from chalicelib.sessions import licensing
+
+    licensed = {s for s in campaign.session_ids if licensing.has_key(user_id, s)}
     failed = [
         m
         for m in CampaignMessageModel.query(
             campaign_id,
             filter_condition=(CampaignMessageModel.status == "failed")
-            & CampaignMessageModel.reason.is_in(*RETRYABLE_REASONS),
+            & CampaignMessageModel.reason.is_in(*RETRYABLE_REASONS, NEEDS_LICENSE),
         )
+        if m.reason != NEEDS_LICENSE or m.session_id in licensed
     ]
     if not failed:
         return 0
@@ -385,6 +399,11 @@ def retry_failed(user_id: str, campaign_id: str) -> int:
     bump(user_id, campaign_id, {"reserved": moved})
     if campaign.status == COMPLETED:
         _transition(campaign, {COMPLETED}, RUNNING, completed_at=None)
-    if campaign.status != PAUSED:
+    if campaign.status == PAUSED and campaign.pause_reason == NEEDS_LICENSE:
+        # Paused only for the licence wall, and its failures are going out again: go on
+        # if the numbers are ready (otherwise it stays paused for the user to resume).
+        with contextlib.suppress(Conflict):
+            resume(user_id, campaign_id)
+    elif campaign.status != PAUSED:
         wake(user_id, list(campaign.session_ids))
     return moved

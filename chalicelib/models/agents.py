@@ -34,6 +34,7 @@ class AgentModel(Model):
     connected_at = NumberAttribute(null=True)
     last_heartbeat_at = NumberAttribute(null=True)
     version = UnicodeAttribute(null=True)
+    openwa_version = UnicodeAttribute(null=True)  # the engine's, from hello/heartbeat
     metrics = MapAttribute(null=True)  # type: ignore[var-annotated]
     by_token = AgentsByToken()
 

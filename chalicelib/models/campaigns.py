@@ -59,6 +59,8 @@ class CampaignModel(Model):
     launched_at = NumberAttribute(null=True)
     first_sent_at = NumberAttribute(null=True)
     completed_at = NumberAttribute(null=True)
+    # When its sends first hit OpenWA's licence wall (it pauses once for that).
+    license_wall_at = NumberAttribute(null=True)
 
 
 class Outbox(GlobalSecondaryIndex["CampaignMessageModel"]):
@@ -105,6 +107,7 @@ class CampaignMessageModel(Model):
     session_id = UnicodeAttribute()
     status = UnicodeAttribute()
     reason = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)  # the engine's own words for a failure
     name = UnicodeAttribute(null=True)
     # The contact's variables as they were at launch: renders stay stable.
     values = MapAttribute(default=dict)  # type: ignore[var-annotated]
@@ -144,4 +147,5 @@ class MessageLogModel(Model):
     session_id = UnicodeAttribute(null=True)
     wa_message_id = UnicodeAttribute(null=True)
     at = NumberAttribute()
+    detail = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)

@@ -60,7 +60,34 @@ class WaSessionModel(Model):
     stopped_at = NumberAttribute(null=True)
     purge_after = NumberAttribute(null=True)
     history = ListAttribute(of=StateChange, default=list)
+    # Why the number is failed/restricted, as a code (StartFailReason, "restricted"), and
+    # when a restriction lifts (epoch ms), so the API can say it in words.
+    status_reason = UnicodeAttribute(null=True)
+    restricted_until = NumberAttribute(null=True)
+    # The number's own OpenWA licence key, sealed by chalicelib.sessions.vault; only the
+    # last four characters are ever shown.
+    license_sealed = UnicodeAttribute(null=True)
+    license_last4 = UnicodeAttribute(null=True)
+    license_updated_at = NumberAttribute(null=True)
     by_agent = SessionsByAgent()
+
+
+NUMBERS_COUNTER_KEY = "#numbers"
+
+
+class SessionCountModel(Model):
+    """Per-user count of active numbers, an item in the sessions table (sort key
+    ``#numbers``, which sorts before every session id). Moved in the same transaction
+    that creates or stops a session, so parallel adds cannot pass the plan's limit."""
+
+    class Meta:
+        table_name = table_name("wa_sessions")
+        region = region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    session_id = UnicodeAttribute(range_key=True, default=NUMBERS_COUNTER_KEY)
+    active = NumberAttribute(default=0)
 
 
 class NotificationModel(Model):

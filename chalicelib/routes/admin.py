@@ -29,6 +29,7 @@ class Agent(BaseModel):
     online: bool
     last_heartbeat_at: int | None
     version: str | None
+    openwa_version: str | None = Field(description="The OpenWA version the agent runs")
     created_at: int
 
     @classmethod
@@ -44,6 +45,7 @@ class Agent(BaseModel):
             online=online,
             last_heartbeat_at=int(heartbeat) if heartbeat else None,
             version=agent.version,
+            openwa_version=agent.openwa_version,
             created_at=int(agent.created_at),
         )
 
@@ -94,3 +96,15 @@ def list_agents(ctx: RequestContext, query: PageQuery) -> Page[Agent]:
 def rotate_agent_token(ctx: RequestContext, agent_id: str) -> AgentWithToken:
     agent, token = registry.rotate_token(agent_id)
     return AgentWithToken(**Agent.of(agent).model_dump(), token=token)
+
+
+@api.route(
+    "/api/admin/agents/{agent_id}",
+    "DELETE",
+    status=204,
+    admin=True,
+    errors=(404,),
+    summary="Remove an agent: its connection is cut and its numbers go offline",
+)
+def delete_agent(ctx: RequestContext, agent_id: str) -> None:
+    registry.delete_agent(agent_id)

@@ -491,6 +491,7 @@ class Message(BaseModel):
     read_at: int | None
     failed_at: int | None
     replied_at: int | None
+    detail: str | None = Field(None, description="The engine's own words for a failure")
 
     @classmethod
     def of(cls, m: CampaignMessageModel) -> Message:
@@ -510,6 +511,7 @@ class Message(BaseModel):
             read_at=opt(m.read_at),
             failed_at=opt(m.failed_at),
             replied_at=opt(m.replied_at),
+            detail=m.detail,
         )
 
 

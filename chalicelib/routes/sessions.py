@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.api import Api, RequestContext
 from chalicelib.models.sessions import WaSessionModel
 from chalicelib.pagination import Page, PageQuery
-from chalicelib.sessions import service
+from chalicelib.sessions import licensing, reasons, service
 
 api = Api(__name__, "sessions")
 
@@ -16,6 +16,29 @@ class CreateSessionBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     label: str = Field(min_length=1, max_length=80, description="e.g. 'Shop front desk'")
+
+
+class LicenseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    license_key: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The number's OpenWA licence key (write-only: never shown again)",
+    )
+
+    @field_validator("license_key")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if any(not ch.isprintable() or ch.isspace() for ch in value):
+            raise ValueError("A licence key has no spaces or line breaks; paste it again.")
+        return value
+
+
+class License(BaseModel):
+    set: bool
+    masked: str | None = Field(description="The key's last four characters, e.g. ••••AB12")
+    updated_at: int | None
 
 
 class StateChange(BaseModel):
@@ -36,6 +59,12 @@ class Session(BaseModel):
     connected_at: int | None
     purge_after: int | None
     history: list[StateChange]
+    license: License
+    status_reason: str | None = Field(
+        description="Why it is failed (a start-failure code) or restricted"
+    )
+    status_reason_text: str | None = Field(description="The same, in one plain sentence")
+    restricted_until: int | None = Field(description="When a restriction lifts, if known")
 
     @classmethod
     def of(cls, session: WaSessionModel) -> Session:
@@ -54,6 +83,18 @@ class Session(BaseModel):
                 StateChange(state=h.state, at=int(h.at), reason=h.reason)
                 for h in (session.history or [])[-service.HISTORY_KEPT :]
             ],
+            license=License(
+                set=bool(session.license_sealed),
+                masked=licensing.masked(session),
+                updated_at=int(session.license_updated_at) if session.license_updated_at else None,
+            ),
+            status_reason=session.status_reason,
+            status_reason_text=reasons.status_text(
+                session.status,
+                session.status_reason,
+                int(session.restricted_until) if session.restricted_until else None,
+            ),
+            restricted_until=int(session.restricted_until) if session.restricted_until else None,
         )
 
 
@@ -130,3 +171,28 @@ def restart_session(ctx: RequestContext, session_id: str) -> Session:
 def delete_session(ctx: RequestContext, session_id: str) -> None:
     assert ctx.user_id
     service.stop(ctx.user_id, session_id)
+
+
+@api.route(
+    "/api/sessions/{session_id}/license",
+    "PUT",
+    body=LicenseBody,
+    response=Session,
+    errors=(404, 409),
+    summary="Set or replace the number's OpenWA licence key; the number restarts to use it",
+)
+def set_license(ctx: RequestContext, session_id: str, body: LicenseBody) -> Session:
+    assert ctx.user_id
+    return Session.of(licensing.set_key(ctx.user_id, session_id, body.license_key))
+
+
+@api.route(
+    "/api/sessions/{session_id}/license",
+    "DELETE",
+    response=Session,
+    errors=(404, 409),
+    summary="Remove the number's licence key; the number restarts without it",
+)
+def remove_license(ctx: RequestContext, session_id: str) -> Session:
+    assert ctx.user_id
+    return Session.of(licensing.remove_key(ctx.user_id, session_id))

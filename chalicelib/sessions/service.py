@@ -2,36 +2,51 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import secrets
+import time
 from collections.abc import Iterable
 
-from pynamodb.exceptions import UpdateError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
 from chalicelib import notifications, push
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import now_ms
-from chalicelib.models.sessions import StateChange, WaSessionModel
+from chalicelib.models.sessions import (
+    NUMBERS_COUNTER_KEY,
+    SessionCountModel,
+    StateChange,
+    WaSessionModel,
+)
 from chalicelib.pagination import decode_cursor, encode_cursor
 from chalicelib.protocol import (
     DesiredSession,
     SessionState,
     SessionStateFrame,
     SessionSummary,
+    StartFailReason,
     StartSession,
     StopSession,
     Sync,
 )
-from chalicelib.sessions import limits
+from chalicelib.sessions import limits, reasons
 
 HEARTBEAT_TIMEOUT_MS = 60_000
 PURGE_GRACE_MS = 7 * 86_400_000
 HISTORY_KEPT = 50
+SESSION_ID_PREFIX = "ses_"
+CREATE_ATTEMPTS = 10
 # The cloud, not the agent, decides these; reports never move a session out of them.
 CLOUD_OWNED = {SessionState.stopped.value, SessionState.deleted.value}
+# States only the cloud may set: an agent reporting one of them is ignored (it could
+# otherwise hide a number from its owner, or fake its own machine's health).
+NOT_FROM_AGENT = {*CLOUD_OWNED, SessionState.agent_offline.value}
 # States that need the user; entering one sends a notice.
 NOTICES = {
     SessionState.qr_expired.value: (
@@ -63,6 +78,10 @@ NOTICES = {
         "WhatsApp Web could not start for this number "
         "after several tries. Restart it, or contact support.",
     ),
+    SessionState.restricted.value: (
+        "cannot start new chats",
+        "Campaigns using it are paused. Resume them once the restriction lifts.",
+    ),
 }
 
 
@@ -84,9 +103,39 @@ def count_active(user_id: str) -> int:
     return sum(
         1
         for _ in WaSessionModel.query(
-            user_id, filter_condition=~WaSessionModel.status.is_in(*CLOUD_OWNED)
+            user_id,
+            WaSessionModel.session_id.startswith(SESSION_ID_PREFIX),
+            filter_condition=~WaSessionModel.status.is_in(*CLOUD_OWNED),
+            consistent_read=True,
         )
     )
+
+
+def _active_counter(user_id: str) -> int:
+    """The user's counter of active numbers; created from a count on first use."""
+    try:
+        return int(SessionCountModel.get(user_id, NUMBERS_COUNTER_KEY, consistent_read=True).active)
+    except SessionCountModel.DoesNotExist:
+        pass
+    current = count_active(user_id)
+    with contextlib.suppress(PutError):  # a concurrent request created it first: read theirs
+        SessionCountModel(user_id, NUMBERS_COUNTER_KEY, active=current).save(
+            condition=SessionCountModel.user_id.does_not_exist()
+        )
+    return int(SessionCountModel.get(user_id, NUMBERS_COUNTER_KEY, consistent_read=True).active)
+
+
+def _contended(error: TransactWriteError) -> bool:
+    """A condition or a concurrent transaction refused it (worth another try)."""
+    codes = {getattr(r, "code", None) for r in (error.cancellation_reasons or []) if r}
+    return bool(codes & {"ConditionalCheckFailed", "TransactionConflict"}) or (
+        error.cause_response_code
+        in ("TransactionConflictException", "TransactionInProgressException")
+    )
+
+
+def _transact() -> TransactWrite:
+    return TransactWrite(connection=Connection(region=WaSessionModel.Meta.region))
 
 
 def _reserve_slot(agents: Iterable[AgentModel]) -> AgentModel:
@@ -123,30 +172,56 @@ def _release_slot(agent_id: str) -> None:
 
 
 def create(user_id: str, label: str) -> WaSessionModel:
-    limits.check(user_id, count_active(user_id))
+    limits.check(user_id, _active_counter(user_id))
     agent = _reserve_slot(AgentModel.scan())
-    now = now_ms()
-    session = WaSessionModel(
-        user_id,
-        _new_session_id(),
-        label=label,
-        status=SessionState.starting.value,
-        agent_id=agent.agent_id,
-        created_at=now,
-        updated_at=now,
-        history=[StateChange(state=SessionState.starting.value, at=now)],
-    )
     try:
-        session.save(condition=WaSessionModel.session_id.does_not_exist())
+        session = _save_counted(user_id, label, agent.agent_id)
     except Exception:
         _release_slot(agent.agent_id)
         raise
-    push.send_frame(agent.connection_id, StartSession(session_id=session.session_id))
+    push.send_frame(
+        agent.connection_id, StartSession(session_id=session.session_id, issued_at=now_ms())
+    )
     logger.info(
         "session created",
         extra={"user_id": user_id, "session_id": session.session_id, "agent_id": agent.agent_id},
     )
     return session
+
+
+def _save_counted(user_id: str, label: str, agent_id: str) -> WaSessionModel:
+    """Put the session and move the user's counter from the value the plan's limit was
+    checked against, in one transaction: of parallel adds, only one passes each value."""
+    for attempt in range(CREATE_ATTEMPTS):
+        current = _active_counter(user_id)
+        limits.check(user_id, current)
+        now = now_ms()
+        session = WaSessionModel(
+            user_id,
+            _new_session_id(),
+            label=label,
+            status=SessionState.starting.value,
+            agent_id=agent_id,
+            created_at=now,
+            updated_at=now,
+            history=[StateChange(state=SessionState.starting.value, at=now)],
+        )
+        try:
+            with _transact() as transaction:
+                transaction.update(
+                    SessionCountModel(user_id, NUMBERS_COUNTER_KEY),
+                    actions=[SessionCountModel.active.set(current + 1)],
+                    condition=SessionCountModel.active == current,
+                )
+                transaction.save(session, condition=WaSessionModel.session_id.does_not_exist())
+        except TransactWriteError as error:
+            if not _contended(error):
+                raise
+            # Another add (or delete) moved the counter: back off, check the limit again.
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))
+            continue
+        return session
+    raise Conflict("Numbers are being added or removed at the same moment; try again.", code="busy")
 
 
 def get(user_id: str, session_id: str) -> WaSessionModel:
@@ -165,6 +240,7 @@ def list_for(
     start = decode_cursor(cursor, {"user_id", "session_id"}, owner=("user_id", user_id))
     result = WaSessionModel.query(
         user_id,
+        WaSessionModel.session_id.startswith(SESSION_ID_PREFIX),
         limit=limit,
         last_evaluated_key=start,
         filter_condition=WaSessionModel.status != SessionState.deleted.value,
@@ -198,8 +274,22 @@ def restart(user_id: str, session_id: str) -> WaSessionModel:
             code="agent_offline",
         )
     _transition(session, SessionState.starting.value, now_ms(), reason="restart requested")
-    push.send_frame(agent.connection_id, StartSession(session_id=session.session_id))
+    push_start(agent, session)
     return get(user_id, session_id)
+
+
+def push_start(agent: AgentModel, session: WaSessionModel) -> bool:
+    """(Re)start a session on its agent, with the number's licence key if it has one."""
+    from chalicelib.sessions import licensing
+
+    return push.send_frame(
+        agent.connection_id,
+        StartSession(
+            session_id=session.session_id,
+            license_key=licensing.key_of(session),
+            issued_at=now_ms(),
+        ),
+    )
 
 
 def stop(user_id: str, session_id: str) -> None:
@@ -209,22 +299,14 @@ def stop(user_id: str, session_id: str) -> None:
         return
     now = now_ms()
     purge_after = now + PURGE_GRACE_MS
-    try:
-        session.update(
-            actions=[
-                WaSessionModel.status.set(SessionState.stopped.value),
-                WaSessionModel.stopped_at.set(now),
-                WaSessionModel.purge_after.set(purge_after),
-                WaSessionModel.updated_at.set(now),
-                WaSessionModel.qr.remove(),
-                WaSessionModel.history.set(
-                    WaSessionModel.history.append([StateChange(state="stopped", at=now)])
-                ),
-            ],
-            condition=WaSessionModel.status != SessionState.stopped.value,
-        )
-    except UpdateError:
-        return  # a concurrent delete won: stopping is idempotent
+    _active_counter(user_id)  # exists before the transaction moves it
+    for _ in range(CREATE_ATTEMPTS):
+        if _stop_counted(session, now, purge_after):
+            break
+    else:
+        raise Conflict("The number is changing at this moment; try again.", code="busy")
+    if session.status == SessionState.stopped.value:
+        return  # stopped meanwhile by a concurrent delete
     _release_slot(session.agent_id)
     try:
         agent = AgentModel.get(session.agent_id)
@@ -233,6 +315,44 @@ def stop(user_id: str, session_id: str) -> None:
         )
     except AgentModel.DoesNotExist:
         pass
+
+
+def _stop_counted(session: WaSessionModel, now: int, purge_after: int) -> bool:
+    """Stop and count down in one transaction. True when settled (done, or already
+    stopped: then ``session.status`` reads stopped); False to try again."""
+    try:
+        with _transact() as transaction:
+            transaction.update(
+                session,
+                actions=[
+                    WaSessionModel.status.set(SessionState.stopped.value),
+                    WaSessionModel.stopped_at.set(now),
+                    WaSessionModel.purge_after.set(purge_after),
+                    WaSessionModel.updated_at.set(now),
+                    WaSessionModel.qr.remove(),
+                    WaSessionModel.history.set(
+                        WaSessionModel.history.append([StateChange(state="stopped", at=now)])
+                    ),
+                ],
+                condition=WaSessionModel.status != SessionState.stopped.value,
+            )
+            transaction.update(
+                SessionCountModel(session.user_id, NUMBERS_COUNTER_KEY),
+                actions=[SessionCountModel.active.add(-1)],
+                condition=SessionCountModel.active > 0,
+            )
+    except TransactWriteError as error:
+        codes = [getattr(r, "code", None) for r in (error.cancellation_reasons or [])]
+        if codes and codes[0] == "ConditionalCheckFailed":
+            session.status = SessionState.stopped.value  # a concurrent delete won
+            return True
+        if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            # The counter says zero although this number is active: count again.
+            SessionCountModel(session.user_id, NUMBERS_COUNTER_KEY).update(
+                actions=[SessionCountModel.active.set(count_active(session.user_id))]
+            )
+        return False
+    return True
 
 
 def _transition(
@@ -244,14 +364,29 @@ def _transition(
     phone: str | None = None,
     qr: str | None = None,
     qr_expires_at: int | None = None,
+    code: str | None = None,
+    restricted_until: int | None = None,
 ) -> bool:
-    """Apply a state report if it is newer than what we have; True when applied."""
+    """Apply a state report if it is newer than what we have; True when applied.
+
+    ``code`` is the machine-readable reason of a failed number (a StartFailReason);
+    ``restricted_until`` when a restriction lifts."""
     now = now_ms()
     actions: list[Action] = [
         WaSessionModel.status.set(state),
         WaSessionModel.state_ts.set(ts),
         WaSessionModel.updated_at.set(now),
     ]
+    if state == SessionState.failed.value:
+        actions.append(WaSessionModel.status_reason.set(code or "start_failed"))
+    elif state == SessionState.restricted.value:
+        actions.append(WaSessionModel.status_reason.set("restricted"))
+    else:
+        actions.append(WaSessionModel.status_reason.remove())
+    if state == SessionState.restricted.value and restricted_until:
+        actions.append(WaSessionModel.restricted_until.set(restricted_until))
+    else:
+        actions.append(WaSessionModel.restricted_until.remove())
     if state == SessionState.qr_ready.value and qr:
         actions += [WaSessionModel.qr.set(qr), WaSessionModel.qr_expires_at.set(qr_expires_at or 0)]
     else:
@@ -283,19 +418,26 @@ def _transition(
         from chalicelib.campaigns.pipeline import pause_for_session
 
         pause_for_session(session, state)
+    if changed and state == SessionState.restricted.value:
+        from chalicelib.sessions import licensing
+
+        licensing.pause_restricted(session, restricted_until)
     if changed and state == SessionState.connected.value:
         from chalicelib.campaigns.pipeline import resume_for_session
 
         resume_for_session(session)
     if changed and state in NOTICES:
         title, body = NOTICES[state]
+        words = reasons.status_text(state, code, restricted_until)
+        if words:
+            body = f"{words} {body}"
         notifications.notify(
             session.user_id,
             f"session_{state}",
             f"{session.label} {title}",
             body,
             session_id=session.session_id,
-            link_path="/sessions",
+            link_path=f"/sessions/{session.session_id}",
         )
     return True
 
@@ -310,17 +452,24 @@ def session_of_agent(agent: AgentModel, session_id: str) -> WaSessionModel:
 
 def apply_report(agent: AgentModel, frame: SessionStateFrame) -> bool:
     session = session_of_agent(agent, frame.session_id)
-    if frame.state.value in CLOUD_OWNED:
-        # An agent stops sessions when it shuts down; only the user's delete stops one here.
+    if frame.state.value in NOT_FROM_AGENT:
+        # An agent stops sessions when it shuts down; only the user's delete stops one
+        # here, and only the cloud judges whether an agent is offline.
         return False
+    code = None
+    if frame.state == SessionState.failed:
+        known = {r.value for r in StartFailReason}
+        code = frame.reason if frame.reason in known else StartFailReason.start_failed.value
     return _transition(
         session,
         frame.state.value,
         frame.ts,
-        reason=frame.reason or frame.detail,
+        reason=frame.detail or frame.reason,
         phone=frame.phone,
         qr=frame.qr,
         qr_expires_at=frame.qr_expires_at,
+        code=code,
+        restricted_until=frame.restricted_until,
     )
 
 
@@ -330,6 +479,8 @@ def sessions_of_agent(agent_id: str) -> list[WaSessionModel]:
 
 def reconcile(agent: AgentModel, running: list[SessionSummary]) -> Sync:
     """On hello: what the agent should run, and catch up on the states it reports."""
+    from chalicelib.sessions import licensing
+
     reported = {summary.session_id: summary for summary in running}
     desired: list[DesiredSession] = []
     now = now_ms()
@@ -343,9 +494,19 @@ def reconcile(agent: AgentModel, running: list[SessionSummary]) -> Sync:
                 )
             )
             continue
-        desired.append(DesiredSession(session_id=session.session_id, desired="running"))
+        desired.append(
+            DesiredSession(
+                session_id=session.session_id,
+                desired="running",
+                license_key=licensing.key_of(session),
+            )
+        )
         summary = reported.get(session.session_id)
-        if summary is not None and summary.state.value != session.status:
+        if (
+            summary is not None
+            and summary.state.value != session.status
+            and summary.state.value not in NOT_FROM_AGENT
+        ):
             _transition(session, summary.state.value, now, phone=summary.phone)
     known = {d.session_id for d in desired}
     for session_id in reported:

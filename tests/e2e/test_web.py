@@ -91,6 +91,7 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
     assert "✔ an admin sees the agents, creates one" in report, report
     assert "✔ a forgotten password is reset through the emailed link" in report, report
     assert "✔ contacts are imported from a CSV, a campaign to their tag" in report, report
+    assert "✔ a number's licence key is set on its page" in report, report
     assert "✔ no serious accessibility problems" in report, report
     for name in (
         "login",
@@ -106,5 +107,7 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
         "campaign-detail",
         "campaigns",
         "billing",
+        "sessions-license",
+        "mobile-sessions-license",
     ):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 1000, name

@@ -354,6 +354,41 @@ describe("wacast web", { concurrency: false }, () => {
     await phone.context().close();
   });
 
+  test("a number's licence key is set on its page, shown masked, at 1280 and 375 px", async () => {
+    const label = `Licensed ${Date.now() % 100000}`;
+    const page = await newPage();
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto("/sessions");
+    await page.getByRole("button", { name: "Add number" }).click();
+    const add = page.getByRole("dialog", { name: "Add a number" });
+    await add.getByLabel("Name for this number").fill(label);
+    await add.getByRole("button", { name: "Continue" }).click();
+    await page.getByRole("dialog", { name: new RegExp(`Link “${label}”`) }).waitFor({ state: "detached", timeout: 60_000 });
+    const card = page.getByRole("list", { name: "Your numbers" }).getByRole("listitem").filter({ hasText: label });
+    const panel = card.getByTestId("license-panel");
+    await panel.locator("summary").click();
+    await panel.getByText(/people who have chatted with it before/).waitFor();
+    await panel.getByLabel("Licence key").fill("E2E-LICENCE-KEY-7Q9Z");
+    await panel.getByRole("button", { name: "Save key" }).click();
+    await panel.getByText("set (••••7Q9Z)").waitFor();
+    assert.equal(await page.getByText("E2E-LICENCE-KEY-7Q9Z").count(), 0, "the key is never shown in full");
+    const id = (await card.getAttribute("id")).replace(/^number-/, "");
+    // The notices' link target: the number's own address opens its licence panel.
+    await page.goto(`/sessions/${id}`);
+    await card.getByTestId("license-panel").getByText(/Key ending in/).waitFor();
+    await shot(page, "sessions-license");
+
+    const phone = await newPage({ width: 375, height: 740 });
+    await signIn(phone, ADMIN.email, ADMIN.password);
+    await phone.goto(`/sessions/${id}`);
+    await phone.getByText(/Key ending in/).first().waitFor();
+    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 375, `no sideways scrolling at 375 px (page is ${width} px wide)`);
+    await shot(phone, "mobile-sessions-license");
+    await phone.context().close();
+    await page.context().close();
+  });
+
   test("no script errors in the browser", () => {
     assert.deepEqual(consoleErrors, []);
   });

@@ -87,6 +87,7 @@ export function AppRoutes() {
           <Route index element={<Navigate to="/dashboard" replace />} />
           <Route path="/dashboard" element={<DashboardPage />} />
           <Route path="/sessions" element={<SessionsPage />} />
+          <Route path="/sessions/:sessionId" element={<SessionsPage />} />
           <Route path="/contacts" element={<ContactsPage />} />
           <Route path="/contacts/import" element={<ImportWizardPage />} />
           <Route path="/campaigns" element={<CampaignsPage />} />

@@ -22,6 +22,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/agents/{agent_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an agent: its connection is cut and its numbers go offline */
+        delete: operations["delete_api_admin_agents_agent_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/agents/{agent_id}/rotate-token": {
         parameters: {
             query?: never;
@@ -816,6 +833,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions/{session_id}/license": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set or replace the number's OpenWA licence key; the number restarts to use it */
+        put: operations["put_api_sessions_session_id_license"];
+        post?: never;
+        /** Remove the number's licence key; the number restarts without it */
+        delete: operations["delete_api_sessions_session_id_license"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sessions/{session_id}/qr": {
         parameters: {
             query?: never;
@@ -885,6 +920,11 @@ export interface components {
             name: string;
             /** Online */
             online: boolean;
+            /**
+             * Openwa Version
+             * @description The OpenWA version the agent runs
+             */
+            openwa_version: string | null;
             /** Version */
             version: string | null;
         };
@@ -902,6 +942,11 @@ export interface components {
             name: string;
             /** Online */
             online: boolean;
+            /**
+             * Openwa Version
+             * @description The OpenWA version the agent runs
+             */
+            openwa_version: string | null;
             /**
              * Token
              * @description The agent's secret; shown once
@@ -1396,6 +1441,26 @@ export interface components {
             /** Warnings */
             warnings: number;
         };
+        /** License */
+        License: {
+            /**
+             * Masked
+             * @description The key's last four characters, e.g. ••••AB12
+             */
+            masked: string | null;
+            /** Set */
+            set: boolean;
+            /** Updated At */
+            updated_at: number | null;
+        };
+        /** LicenseBody */
+        LicenseBody: {
+            /**
+             * License Key
+             * @description The number's OpenWA licence key (write-only: never shown again)
+             */
+            license_key: string;
+        };
         /** LoginBody */
         LoginBody: {
             /** Email */
@@ -1433,6 +1498,12 @@ export interface components {
             attempts: number;
             /** Delivered At */
             delivered_at: number | null;
+            /**
+             * Detail
+             * @description The engine's own words for a failure
+             * @default null
+             */
+            detail?: string | null;
             /** Failed At */
             failed_at: number | null;
             /** Name */
@@ -1778,14 +1849,30 @@ export interface components {
             label: string;
             /** Last Error */
             last_error: string | null;
+            license: components["schemas"]["License"];
             /** Phone */
             phone: string | null;
             /** Purge After */
             purge_after: number | null;
+            /**
+             * Restricted Until
+             * @description When a restriction lifts, if known
+             */
+            restricted_until: number | null;
             /** Session Id */
             session_id: string;
             /** Status */
             status: string;
+            /**
+             * Status Reason
+             * @description Why it is failed (a start-failure code) or restricted
+             */
+            status_reason: string | null;
+            /**
+             * Status Reason Text
+             * @description The same, in one plain sentence
+             */
+            status_reason_text: string | null;
             /** Updated At */
             updated_at: number;
         };
@@ -2008,6 +2095,62 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_api_admin_agents_agent_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5095,6 +5238,135 @@ export interface operations {
             };
             /** @description Not found (also for another tenant's ids) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_api_sessions_session_id_license: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LicenseBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_api_sessions_session_id_license: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState } from "react";
+import { Link } from "react-router";
 import { useMarkRead, useNotifications } from "../api/queries";
 import { timeAgo } from "../lib/time";
 import { ErrorState, Spinner, cx } from "./ui";
@@ -79,6 +80,11 @@ export function NotificationBell() {
                   <div className="min-w-0 flex-1">
                     <p className="text-sm font-medium">{n.title}</p>
                     <p className="text-sm text-slate-700">{n.body}</p>
+                    {n.session_id && (
+                      <Link to={`/sessions/${n.session_id}`} onClick={() => setOpen(false)} className="text-sm font-medium text-brand-700 underline">
+                        Open the number
+                      </Link>
+                    )}
                     <p className="mt-1 text-xs text-slate-500">{timeAgo(n.created_at)}</p>
                   </div>
                   <button aria-label={`Mark read: ${n.title}`}

@@ -44,7 +44,7 @@ export function QrModal({
   }, [status, onConnected]);
 
   const info = status ? stateInfo(status) : null;
-  const reason = session.data?.last_error;
+  const reason = session.data?.status_reason_text ?? session.data?.last_error;
 
   return (
     <Modal title={`Link “${label}”`} onClose={onClose}>

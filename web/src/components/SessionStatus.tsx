@@ -13,6 +13,7 @@ export const SESSION_STATES: Record<string, { label: string; tone: Tone; help: s
   stopped: { label: "Stopped", tone: "muted", help: "This number was removed." },
   deleted: { label: "Deleted", tone: "muted", help: "This number was removed." },
   failed: { label: "Failed", tone: "bad", help: "WhatsApp Web could not start for this number." },
+  restricted: { label: "Limited", tone: "warn", help: "Only chats that already exist can be messaged for now." },
 };
 
 type Tone = "ok" | "info" | "warn" | "bad" | "muted";

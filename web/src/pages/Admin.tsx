@@ -1,17 +1,21 @@
 import { useState, type FormEvent } from "react";
 import { messageOf } from "../api/errors";
 import { useAgents, useCreateAgent, useRotateAgentToken } from "../api/queries";
+import { useDeleteAgent } from "../api/sessionsApi";
 import type { AgentWithToken } from "../api/types";
 import { Badge } from "../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, Modal, PageHeader, TextField } from "../components/ui";
 import { formErrors } from "../lib/forms";
 import { timeAgo } from "../lib/time";
+import { showToast } from "../lib/toast";
 
 export function AdminPage() {
   const agents = useAgents();
   const rotate = useRotateAgentToken();
   const [creating, setCreating] = useState(false);
   const [rotating, setRotating] = useState<{ id: string; name: string } | null>(null);
+  const remove = useDeleteAgent();
+  const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
   const [secret, setSecret] = useState<AgentWithToken | null>(null);
 
   return (
@@ -29,7 +33,7 @@ export function AdminPage() {
           <EmptyState title="No agents yet">Add an agent, then start it on a machine with its token.</EmptyState>
         ) : (
           <div className="relative -mx-4 overflow-x-auto px-4">
-            <table className="w-full min-w-[36rem] text-left text-sm">
+            <table className="w-full min-w-[40rem] text-left text-sm">
               <caption className="sr-only">Agents</caption>
               <thead className="border-b border-slate-200 text-xs uppercase text-slate-600">
                 <tr>
@@ -37,6 +41,7 @@ export function AdminPage() {
                   <th scope="col" className="py-2 pr-3">State</th>
                   <th scope="col" className="py-2 pr-3">Last heartbeat</th>
                   <th scope="col" className="py-2 pr-3">Version</th>
+                  <th scope="col" className="py-2 pr-3">OpenWA</th>
                   <th scope="col" className="py-2 pr-3">Capacity</th>
                   <th scope="col" className="py-2"><span className="sr-only">Actions</span></th>
                 </tr>
@@ -51,10 +56,14 @@ export function AdminPage() {
                     <td className="py-2 pr-3">{a.online ? <Badge tone="ok">Online</Badge> : <Badge tone="muted">Offline</Badge>}</td>
                     <td className="py-2 pr-3">{timeAgo(a.last_heartbeat_at)}</td>
                     <td className="py-2 pr-3">{a.version ?? "—"}</td>
+                    <td className="py-2 pr-3">{a.openwa_version ?? "—"}</td>
                     <td className="py-2 pr-3">{a.capacity} sessions</td>
                     <td className="py-2 text-right">
                       <Button aria-label={`Rotate token of ${a.name}`} size="sm" variant="secondary" onClick={() => setRotating({ id: a.agent_id, name: a.name })}>
                         Rotate token
+                      </Button>{" "}
+                      <Button aria-label={`Delete ${a.name}`} size="sm" variant="secondary" className="text-red-700" onClick={() => setDeleting({ id: a.agent_id, name: a.name })}>
+                        Delete
                       </Button>
                     </td>
                   </tr>
@@ -95,6 +104,29 @@ export function AdminPage() {
           }
         >
           The old token stops working at once: the agent disconnects until it is restarted with the new token.
+        </ConfirmDialog>
+      )}
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete the agent “${deleting.name}”?`}
+          confirmLabel="Delete agent"
+          busy={remove.isPending}
+          error={remove.error}
+          onCancel={() => {
+            remove.reset();
+            setDeleting(null);
+          }}
+          onConfirm={() =>
+            remove.mutate(deleting.id, {
+              onSuccess: () => {
+                showToast(`Agent “${deleting.name}” was deleted.`, "success");
+                setDeleting(null);
+              },
+            })
+          }
+        >
+          Its connection is cut now and its token stops working. The numbers it runs go offline and their campaigns
+          pause.
         </ConfirmDialog>
       )}
       {secret && <AgentTokenModal agent={secret} onClose={() => setSecret(null)} />}

@@ -1,6 +1,8 @@
-import { useCallback, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { useParams } from "react-router";
 import { ApiError, messageOf } from "../api/errors";
 import { useCreateSession, useDeleteSession, useRestartSession, useSessions } from "../api/queries";
+import { licenseShopUrl, useRemoveLicense, useSetLicense } from "../api/sessionsApi";
 import type { Session, StateChange } from "../api/types";
 import { QrModal } from "../components/QrModal";
 import { SessionStatusBadge, stateInfo } from "../components/SessionStatus";
@@ -15,6 +17,14 @@ export const REMOVED = new Set(["stopped", "deleted"]);
 
 export function SessionsPage() {
   const sessions = useSessions();
+  // /sessions/<id> (where notices link): bring that number into view and open its licence.
+  const { sessionId: focusId } = useParams();
+  const scrolledTo = useRef<string | null>(null);
+  useEffect(() => {
+    if (!focusId || !sessions.data || scrolledTo.current === focusId) return;
+    scrolledTo.current = focusId; // once: the list polls, and must not pull the page back
+    document.getElementById(`number-${focusId}`)?.scrollIntoView?.({ block: "start" });
+  }, [focusId, sessions.data]);
   const restart = useRestartSession();
   const remove = useDeleteSession();
   const [adding, setAdding] = useState(false);
@@ -51,8 +61,8 @@ export function SessionsPage() {
       ) : (
         <ul className="flex flex-col gap-3" aria-label="Your numbers">
           {sessions.data.map((s) => (
-            <li key={s.session_id}>
-              <Card>
+            <li key={s.session_id} id={`number-${s.session_id}`} className="scroll-mt-20">
+              <Card className={focusId === s.session_id ? "ring-2 ring-brand-600" : undefined}>
                 <div className="flex flex-wrap items-start justify-between gap-3">
                   <div className="min-w-0">
                     <h2 className="truncate text-base font-semibold">{s.label}</h2>
@@ -62,13 +72,14 @@ export function SessionsPage() {
                 </div>
                 <p className="mt-2 text-sm text-slate-700">
                   {stateInfo(s.status).help}
-                  {s.last_error && s.status !== "connected" && (
+                  {s.last_error && s.status !== "connected" && !s.status_reason_text && (
                     <>
                       {" "}
                       <span className="font-medium">Reason: {s.last_error}</span>
                     </>
                   )}
                 </p>
+                <StatusReason session={s} />
                 {REMOVED.has(s.status) ? (
                   <p className="mt-1 text-xs text-slate-500">
                     Removed {timeAgo(s.updated_at)}
@@ -77,6 +88,7 @@ export function SessionsPage() {
                 ) : (
                   <>
                     <p className="mt-1 text-xs text-slate-500">Updated {timeAgo(s.updated_at)}</p>
+                    <LicensePanel session={s} open={focusId === s.session_id} />
                     <SessionHistory history={s.history} />
                     <div className="mt-3 flex flex-wrap gap-2">
                       {NEEDS_SCAN.has(s.status) && (
@@ -141,6 +153,114 @@ export function SessionsPage() {
         </ConfirmDialog>
       )}
     </>
+  );
+}
+
+/** Why a number is failed or restricted, in one sentence (dates in the user's locale). */
+function StatusReason({ session: s }: { session: Session }) {
+  if (s.status === "restricted") {
+    return (
+      <Alert tone="warning" title="WhatsApp is limiting this number">
+        WhatsApp is not letting this number start new chats
+        {s.restricted_until ? ` until ${formatDateTime(s.restricted_until)}` : " for a while"}. Campaigns using it are
+        paused; resume them once the restriction lifts.
+      </Alert>
+    );
+  }
+  if (s.status === "failed" && s.status_reason_text) {
+    return (
+      <Alert title="Why it did not start">
+        {s.status_reason_text}
+        {s.last_error && <span className="mt-1 block text-xs text-slate-600">Details: {s.last_error}</span>}
+      </Alert>
+    );
+  }
+  return null;
+}
+
+/** The number's own OpenWA licence key: write-only, shown by its last four characters. */
+function LicensePanel({ session: s, open }: { session: Session; open: boolean }) {
+  const [editing, setEditing] = useState(false);
+  const [key, setKey] = useState("");
+  const save = useSetLicense();
+  const remove = useRemoveLicense();
+  const errors = formErrors(save.error, ["license_key"]);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate(
+      { id: s.session_id, key: key.trim() },
+      {
+        onSuccess: () => {
+          setKey("");
+          setEditing(false);
+          showToast(`Licence key saved for “${s.label}”. The number restarts to use it.`, "success");
+        },
+      },
+    );
+  };
+  const onRemove = () =>
+    remove.mutate(s.session_id, {
+      onSuccess: () => showToast(`Licence key removed from “${s.label}”.`, "success"),
+      onError: (error) => showToast(`Could not remove the key: ${messageOf(error)}`, "error"),
+    });
+  return (
+    <details className="mt-2 text-sm" open={open || undefined} data-testid="license-panel">
+      <summary className="cursor-pointer text-slate-700">
+        Licence key:{" "}
+        <span className="font-medium">{s.license.set ? `set (${s.license.masked})` : "none"}</span>
+      </summary>
+      <div className="mt-2 flex flex-col gap-3 rounded-md bg-slate-50 p-3">
+        <p className="text-slate-700">
+          Without a licence key, this number can only message people who have chatted with it before or who are saved
+          in its phone’s contacts. To message everyone else, buy an OpenWA licence for this number at{" "}
+          <a className="break-all font-medium text-brand-700 underline" href={licenseShopUrl(s.phone)} target="_blank" rel="noreferrer">
+            {licenseShopUrl(s.phone)}
+          </a>{" "}
+          and paste the key here. A key works only for the number it was bought for.
+        </p>
+        {s.license.set && !editing && (
+          <p className="text-slate-700">
+            Key ending in <span className="font-mono">{s.license.masked?.replace(/^•+/, "")}</span>
+            {s.license.updated_at ? `, saved ${formatDateTime(s.license.updated_at)}` : ""}. For your safety it is never
+            shown in full.
+          </p>
+        )}
+        {editing || !s.license.set ? (
+          <form onSubmit={submit} className="flex flex-col gap-2" noValidate>
+            {errors.form && <Alert>{errors.form}</Alert>}
+            <TextField
+              label={s.license.set ? "New licence key" : "Licence key"}
+              hint="Saving restarts the number so the key takes effect."
+              autoComplete="off"
+              spellCheck={false}
+              maxLength={200}
+              value={key}
+              onChange={(e) => setKey(e.target.value)}
+              error={errors.fields.license_key}
+            />
+            <div className="flex flex-wrap gap-2">
+              <Button type="submit" size="sm" busy={save.isPending} disabled={!key.trim()}>
+                Save key
+              </Button>
+              {editing && (
+                <Button size="sm" variant="secondary" onClick={() => setEditing(false)}>
+                  Cancel
+                </Button>
+              )}
+            </div>
+          </form>
+        ) : (
+          <div className="flex flex-wrap gap-2">
+            <Button size="sm" variant="secondary" onClick={() => setEditing(true)}>
+              Replace key
+            </Button>
+            <Button size="sm" variant="secondary" className="text-red-700" busy={remove.isPending} onClick={onRemove}>
+              Remove key
+            </Button>
+          </div>
+        )}
+      </div>
+    </details>
   );
 }
 

@@ -58,6 +58,10 @@ export function session(overrides: Record<string, unknown> = {}) {
     connected_at: null,
     purge_after: null,
     history: [],
+    license: { set: false, masked: null, updated_at: null },
+    status_reason: null,
+    status_reason_text: null,
+    restricted_until: null,
     ...overrides,
   };
 }

@@ -46,6 +46,9 @@ class Settings:
     billing_grace_seconds: int
     lease_slack_s: int
     stop_keywords: tuple[str, ...]
+    test_sends_per_day: int = 20
+    public_rate_per_minute: int = 30
+    registrations_per_hour_per_source: int = 20
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +85,11 @@ def settings() -> Settings:
             for w in os.environ.get("WACAST_STOP_KEYWORDS", "").split(",")
             if w.strip()
         ),
+        # Test sends a user may queue in a rolling day (each also uses one quota message).
+        test_sends_per_day=_int("WACAST_TEST_SENDS_PER_DAY", 20),
+        # Requests a minute per source address to routes that need no sign-in.
+        public_rate_per_minute=_int("WACAST_RATE_PUBLIC_PER_MINUTE", 30),
+        registrations_per_hour_per_source=_int("WACAST_REGISTRATIONS_PER_HOUR", 20),
     )
 
 

@@ -63,7 +63,8 @@ def settings() -> Settings:
         login_attempts_per_15min_email=_int("WACAST_LOGIN_ATTEMPTS_PER_EMAIL", 10),
         login_attempts_per_15min_source=_int("WACAST_LOGIN_ATTEMPTS_PER_SOURCE", 50),
         max_body_bytes=_int("WACAST_MAX_BODY_BYTES", 1_048_576),
-        token_ttl_days=_int("WACAST_TOKEN_TTL_DAYS", 365),
+        # Renewed on use past half-life (sliding), so only idle tokens lapse.
+        token_ttl_days=_int("WACAST_TOKEN_TTL_DAYS", 30),
         password_reset_ttl_minutes=_int("WACAST_PASSWORD_RESET_TTL_MINUTES", 60),
         uploads_bucket=os.environ.get("WACAST_UPLOADS_BUCKET", resource_name("uploads")),
         media_bucket=os.environ.get("WACAST_MEDIA_BUCKET", resource_name("media")),

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from chalice import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.api import Api, RequestContext
+from chalicelib.api import Api, RequestContext, attachment
 from chalicelib.campaigns import media, pipeline, service, templates
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.models.base import now_ms, plain
@@ -569,12 +569,12 @@ def export_messages(ctx: RequestContext, campaign_id: str) -> Response:
     for message in CampaignMessageModel.query(campaign_id):
         row = Message.of(message).model_dump()
         writer.writerow([_csv_cell(c, row[c]) for c in columns])
-    filename = f"{campaign.name[:40].replace(chr(34), '')}-{campaign_id}.csv"
+    filename = f"{campaign.name[:40]}-{campaign_id}.csv"
     return Response(
         body=out.getvalue(),
         status_code=200,
         headers={
             "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": attachment(filename),
         },
     )

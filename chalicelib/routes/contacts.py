@@ -8,7 +8,7 @@ import phonenumbers
 from chalice import Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from chalicelib.api import Api, RequestContext
+from chalicelib.api import Api, RequestContext, attachment
 from chalicelib.contacts import imports, mapping, service
 from chalicelib.contacts.mapping import RowData
 from chalicelib.contacts.phones import normalise, path_phone
@@ -376,7 +376,7 @@ def export(ctx: RequestContext, query: ExportQuery) -> Any:
         status_code=200,
         headers={
             "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": 'attachment; filename="contacts.csv"',
+            "Content-Disposition": attachment("contacts.csv"),
         },
     )
 

@@ -20,15 +20,20 @@ UPLOAD_URL_SECONDS = 600
 MEDIA_URL_SECONDS = 3600
 
 
-def upload_slot(user_id: str, campaign_id: str) -> tuple[str, str]:
-    """A presigned PUT for the browser; returns (url, key)."""
+def upload_slot(user_id: str, campaign_id: str) -> tuple[str, dict[str, str], str]:
+    """A presigned POST for the browser (≤ 5 MB, an image type); returns (url, fields, key)."""
+    from chalicelib.uploads import presigned_post
+
     key = f"users/{user_id}/uploads/media/{campaign_id}/{secrets.token_hex(8)}"
-    url = aws.client("s3").generate_presigned_url(
-        "put_object",
-        Params={"Bucket": settings().uploads_bucket, "Key": key},
-        ExpiresIn=UPLOAD_URL_SECONDS,
+    url, fields = presigned_post(
+        settings().uploads_bucket,
+        key,
+        max_bytes=MAX_UPLOAD_BYTES,
+        content_type="image/jpeg",
+        type_prefix="image/",
+        expires=UPLOAD_URL_SECONDS,
     )
-    return str(url), key
+    return url, fields, key
 
 
 def normalise(raw: bytes) -> bytes:

@@ -132,13 +132,21 @@ def create_import(
         item.status = "uploaded"
         item.size = len(content)
     else:
+        from chalicelib.uploads import presigned_post
+
+        # A presigned POST: S3 itself refuses more than MAX_FILE_BYTES.
+        url, fields = presigned_post(
+            _bucket(),
+            key,
+            max_bytes=MAX_FILE_BYTES,
+            content_type="text/csv",
+            type_prefix="",  # browsers label CSV files inconsistently
+            expires=UPLOAD_URL_SECONDS,
+        )
         upload = {
-            "url": _s3().generate_presigned_url(
-                "put_object",
-                Params={"Bucket": _bucket(), "Key": key},
-                ExpiresIn=UPLOAD_URL_SECONDS,
-            ),
-            "method": "PUT",
+            "url": url,
+            "fields": fields,
+            "method": "POST",
             "expires_in": UPLOAD_URL_SECONDS,
             "max_bytes": MAX_FILE_BYTES,
         }

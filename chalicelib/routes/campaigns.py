@@ -369,7 +369,12 @@ def test_campaign(ctx: RequestContext, campaign_id: str, body: TestBody) -> Queu
 
 
 class UploadSlot(BaseModel):
-    upload_url: str = Field(description="PUT the image here (JPEG, PNG or WebP, ≤ 5 MB)")
+    upload_url: str = Field(description="POST the image here (JPEG, PNG or WebP, ≤ 5 MB)")
+    upload_fields: dict[str, str] = Field(
+        description="Form fields to send first, the file last as `file`; Content-Type may be "
+        "set to the image's type"
+    )
+    method: Literal["POST"] = "POST"
     upload_key: str
     expires_in: int
 
@@ -388,8 +393,10 @@ class AttachBody(Strict):
 def media_upload(ctx: RequestContext, campaign_id: str) -> UploadSlot:
     assert ctx.user_id
     service.get(ctx.user_id, campaign_id)
-    url, key = media.upload_slot(ctx.user_id, campaign_id)
-    return UploadSlot(upload_url=url, upload_key=key, expires_in=media.UPLOAD_URL_SECONDS)
+    url, fields, key = media.upload_slot(ctx.user_id, campaign_id)
+    return UploadSlot(
+        upload_url=url, upload_fields=fields, upload_key=key, expires_in=media.UPLOAD_URL_SECONDS
+    )
 
 
 @api.route(

@@ -248,6 +248,9 @@ class UploadInfo(BaseModel):
     method: str
     expires_in: int
     max_bytes: int
+    fields: dict[str, str] = Field(
+        default_factory=dict, description="POST: form fields to send first, the file last"
+    )
 
 
 class ImportCreated(BaseModel):

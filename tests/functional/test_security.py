@@ -350,3 +350,36 @@ def test_registrations_per_source_are_limited(
         for i in range(4)
     ]
     assert statuses[:2] == [201, 201] and statuses[-1] == 429
+
+
+# --- uploads --------------------------------------------------------------------------
+
+
+def test_media_upload_is_a_presigned_post_with_size_and_type_conditions(
+    kit: Setup, api: Api
+) -> None:
+    import base64
+    import io
+    import json
+
+    import requests
+    from PIL import Image
+
+    cid = kit.campaign()["campaign_id"]
+    slot = api.post(f"/api/campaigns/{cid}/media/upload").json
+    assert slot["method"] == "POST" and slot["upload_fields"]["key"] == slot["upload_key"]
+    policy = json.loads(base64.b64decode(slot["upload_fields"]["policy"]))
+    assert ["content-length-range", 1, 5 * 1024 * 1024] in policy["conditions"]
+    assert ["starts-with", "$Content-Type", "image/"] in policy["conditions"]
+    image = io.BytesIO()
+    Image.new("RGB", (40, 40), (0, 120, 0)).save(image, format="PNG")
+    # What the browser does: the fields, then the file (moto answers the POST).
+    posted = requests.post(
+        slot["upload_url"],
+        data={**slot["upload_fields"], "Content-Type": "image/png"},
+        files={"file": ("a.png", image.getvalue(), "image/png")},
+        timeout=10,
+    )
+    assert posted.status_code in (200, 201, 204), posted.text
+    attached = api.request("PUT", f"/api/campaigns/{cid}/media", {"upload_key": slot["upload_key"]})
+    assert attached.status == 200 and attached.json["has_media"] is True

@@ -116,7 +116,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account */
+        /** Create an account (answers the same when the email already has one) */
         post: operations["post_api_auth_register"];
         delete?: never;
         options?: never;
@@ -1734,6 +1734,16 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** Registered */
+        Registered: {
+            /**
+             * Email
+             * @description The address, normalised
+             */
+            email: string;
+            /** Message */
+            message: string;
+        };
         /** ReportLink */
         ReportLink: {
             /** Complete */
@@ -1840,6 +1850,13 @@ export interface components {
         UploadInfo: {
             /** Expires In */
             expires_in: number;
+            /**
+             * Fields
+             * @description POST: form fields to send first, the file last
+             */
+            fields?: {
+                [key: string]: string;
+            };
             /** Max Bytes */
             max_bytes: number;
             /** Method */
@@ -1851,11 +1868,24 @@ export interface components {
         UploadSlot: {
             /** Expires In */
             expires_in: number;
+            /**
+             * Method
+             * @default POST
+             * @constant
+             */
+            method?: "POST";
+            /**
+             * Upload Fields
+             * @description Form fields to send first, the file last as `file`; Content-Type may be set to the image's type
+             */
+            upload_fields: {
+                [key: string]: string;
+            };
             /** Upload Key */
             upload_key: string;
             /**
              * Upload Url
-             * @description PUT the image here (JPEG, PNG or WebP, ≤ 5 MB)
+             * @description POST the image here (JPEG, PNG or WebP, ≤ 5 MB)
              */
             upload_url: string;
         };
@@ -2274,11 +2304,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["Registered"];
                 };
             };
-            /** @description Conflicts with the current state */
-            409: {
+            /** @description Validation failed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2286,8 +2316,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Validation failed */
-            422: {
+            /** @description Rate limited; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -48,7 +48,11 @@ def token_authorizer(auth_request: Any) -> AuthResponse:
     return AuthResponse(
         routes=["*"],
         principal_id=principal.user_id,
-        context={"role": principal.role, "token_hash": principal.token_hash},
+        context={
+            "role": principal.role,
+            "token_hash": principal.token_hash,
+            "refresh": principal.refresh,
+        },
     )
 
 
@@ -247,6 +251,11 @@ class Api:
         self, spec: RouteSpec, handler: Callable[..., Any], path_params: dict[str, str]
     ) -> Response:
         ctx = self._context()
+        refresh = (self.blueprint.current_request.context or {}).get("authorizer", {})
+        if ctx.token_hash and refresh.get("refresh"):
+            from chalicelib.auth import service
+
+            service.touch(ctx.token_hash, str(refresh["refresh"]))
         try:
             if spec.admin and ctx.role != "admin":
                 raise Forbidden("This needs an administrator.")

@@ -43,6 +43,7 @@ class Principal:
     user_id: str
     role: str
     token_hash: str
+    refresh: str = ""  # "touch": record the use; "renew": also extend the lifetime
 
 
 def normalise_email(raw: str) -> str:
@@ -249,18 +250,30 @@ def authenticate(authorization: str) -> Principal | None:
         return None
     now = now_ms()
     # Sliding lifetime: a token used past half its life gets a full one again, so an
-    # active device stays signed in while a forgotten one lapses.
+    # active device stays signed in while a forgotten one lapses. The authorizer only
+    # reads (its IAM role can do nothing else); the API handler writes via touch().
     ttl_s = settings().token_ttl_days * 86_400
-    renew = record.expires_at.timestamp() - now // 1000 < ttl_s / 2
-    if renew or not record.last_used_at or now - record.last_used_at > LAST_USED_RESOLUTION_MS:
-        actions: list[Action] = [ApiTokenModel.last_used_at.set(now)]
-        if renew:
-            actions.append(ApiTokenModel.expires_at.set(expiry(now // 1000 + ttl_s)))
-        try:
-            record.update(actions=actions, condition=ApiTokenModel.token_hash.exists())
-        except UpdateError:
-            return None  # revoked between the read and now
-    return Principal(user_id=record.user_id, role=record.role, token_hash=token_hash)
+    refresh = ""
+    if record.expires_at.timestamp() - now // 1000 < ttl_s / 2:
+        refresh = "renew"
+    elif not record.last_used_at or now - record.last_used_at > LAST_USED_RESOLUTION_MS:
+        refresh = "touch"
+    return Principal(
+        user_id=record.user_id, role=record.role, token_hash=token_hash, refresh=refresh
+    )
+
+
+def touch(token_hash: str, refresh: str) -> None:
+    """Record a token's use (at most hourly) and, with ``renew``, give it a full lifetime."""
+    now = now_ms()
+    actions: list[Action] = [ApiTokenModel.last_used_at.set(now)]
+    if refresh == "renew":
+        ttl_s = settings().token_ttl_days * 86_400
+        actions.append(ApiTokenModel.expires_at.set(expiry(now // 1000 + ttl_s)))
+    with contextlib.suppress(UpdateError):  # revoked meanwhile: nothing to record
+        ApiTokenModel(token_hash).update(
+            actions=actions, condition=ApiTokenModel.token_hash.exists()
+        )
 
 
 def revoke_by_hash(token_hash: str) -> None:

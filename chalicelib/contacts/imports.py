@@ -430,6 +430,15 @@ def prepare(user_id: str, import_id: str) -> None:
     if item.status != "queued" or item.next_offset is not None:
         return
     size = item.size or 0
+    try:  # the byte limit again, before reading: the file could be replaced after its preview
+        if _ensure_uploaded(item) != size:
+            _fail(item, "The file changed after its preview. Upload it again.")
+            return
+    except PayloadTooLarge:
+        return  # _ensure_uploaded marked it failed
+    except Conflict:
+        _fail(item, "The uploaded file is gone. Upload it again.")
+        return
     head, _ = _read_range(item.upload_key, 0, min(SAMPLE_BYTES, size)) if size else (b"", 0)
     try:
         encoding = csvfile.detect_encoding(head, len(head) >= size)

@@ -29,7 +29,7 @@ def _create(api: Api, data: bytes, filename: str = "contacts.csv") -> str:
         from chalicelib.config import settings
 
         reply = api.post("/api/contacts/imports", {"filename": filename})
-        key = unquote(urlparse(reply.json["upload"]["url"]).path.lstrip("/"))
+        key = reply.json["upload"]["fields"]["key"]  # the presigned POST's key field
         aws.client("s3").put_object(Bucket=settings().uploads_bucket, Key=key, Body=data)
         return str(reply.json["import"]["import_id"])
     body = {"filename": filename, "content_base64": base64.b64encode(data).decode()}

@@ -383,3 +383,31 @@ def test_media_upload_is_a_presigned_post_with_size_and_type_conditions(
     assert posted.status_code in (200, 201, 204), posted.text
     attached = api.request("PUT", f"/api/campaigns/{cid}/media", {"upload_key": slot["upload_key"]})
     assert attached.status == 200 and attached.json["has_media"] is True
+
+
+def test_a_csv_replaced_after_its_preview_is_refused_before_it_is_read(
+    api: Api, user: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib import aws
+    from chalicelib.config import settings
+    from chalicelib.contacts import imports
+    from tests.contacts.fixtures import drain_contacts_queue
+
+    s3 = aws.client("s3")
+    for replacement, message in (
+        (b"name,phone\n" + b"Ana,+14155550100\n" * 3, "changed after its preview"),
+        (b"name,phone\n" + b"Ana,+14155550100\n" * 400, "larger than"),
+    ):
+        monkeypatch.setattr(imports, "MAX_FILE_BYTES", 2_000)
+        reply = api.post("/api/contacts/imports", {"filename": "a.csv"})
+        import_id, key = reply.json["import"]["import_id"], reply.json["upload"]["fields"]["key"]
+        s3.put_object(
+            Bucket=settings().uploads_bucket, Key=key, Body=b"name,phone\nBo,+14155550101\n"
+        )
+        assert api.get(f"/api/contacts/imports/{import_id}/preview").status == 200
+        s3.put_object(Bucket=settings().uploads_bucket, Key=key, Body=replacement)  # swapped
+        assert api.post(f"/api/contacts/imports/{import_id}/start", {}).status == 202
+        drain_contacts_queue()
+        state = api.get(f"/api/contacts/imports/{import_id}").json
+        assert state["status"] == "failed" and message in state["error"], state
+    assert api.get("/api/contacts").json["items"] == []

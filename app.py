@@ -8,7 +8,7 @@ from typing import Any
 
 from chalice import Chalice, Rate, Response
 
-from chalicelib import push, scheduler
+from chalicelib import push, scheduler, security_headers
 from chalicelib.api import auth_blueprint, chalice_error_to_shape
 from chalicelib.billing import wiring as billing_wiring
 from chalicelib.logs import logger
@@ -56,7 +56,11 @@ def request_envelope(event: Any, get_response: Any) -> Response:
     if response.status_code >= 400 and not _has_error_shape(response.body):
         response.body = chalice_error_to_shape(response.status_code, _json(response.body))
         response.headers = {**(response.headers or {}), "Content-Type": "application/json"}
-    response.headers = {**(response.headers or {}), "X-Request-Id": request_id}
+    response.headers = {
+        **security_headers.api(),
+        **(response.headers or {}),
+        "X-Request-Id": request_id,
+    }
     logger.info(
         "request",
         extra={

@@ -48,7 +48,11 @@ def token_authorizer(auth_request: Any) -> AuthResponse:
     return AuthResponse(
         routes=["*"],
         principal_id=principal.user_id,
-        context={"role": principal.role, "token_hash": principal.token_hash},
+        context={
+            "role": principal.role,
+            "token_hash": principal.token_hash,
+            "refresh": principal.refresh,
+        },
     )
 
 
@@ -109,11 +113,49 @@ def validation_details(error: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
+# C0 and C1 control characters except tab and newline: a NUL or an escape in a name,
+# template or tag breaks rendering, exports and headers further down.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _control_characters(value: Any, loc: list[str | int]) -> list[dict[str, Any]]:
+    if isinstance(value, str):
+        if value.isprintable() or not CONTROL_CHARACTERS.search(value):
+            return []
+        return [{"loc": loc, "msg": "contains an invisible control character", "type": "control"}]
+    found: list[dict[str, Any]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _control_characters(key, [*loc, str(key)])
+            found += _control_characters(item, [*loc, str(key)])
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            found += _control_characters(item, [*loc, index])
+    return found
+
+
+# Cheap pre-filter on a raw JSON body: escapes or bytes that may encode a control character.
+_MAYBE_CONTROL = re.compile(rb"\\u00[0-9a-fA-F]{2}|\\[bfr]|\x7f|\xc2[\x80-\x9f]")
+
+
+def _input_control_characters(raw: bytes | dict[str, Any]) -> list[dict[str, Any]]:
+    """Checked on the input, before validators that clean text could hide it."""
+    if isinstance(raw, dict):
+        return _control_characters(raw, [])
+    if not _MAYBE_CONTROL.search(raw):
+        return []
+    try:
+        return _control_characters(json.loads(raw), [])
+    except ValueError:
+        return []  # not JSON: validation says so
+
+
 def _validate(model: type[BaseModel], raw: bytes | dict[str, Any], where: str) -> BaseModel:
     try:
         if isinstance(raw, bytes):
-            return model.model_validate_json(raw)
-        return model.model_validate(raw)
+            result = model.model_validate_json(raw)
+        else:
+            result = model.model_validate(raw)
     except ValidationError as error:
         details = validation_details(error)
         if any(item["type"] == "json_invalid" for item in details):
@@ -121,6 +163,14 @@ def _validate(model: type[BaseModel], raw: bytes | dict[str, Any], where: str) -
                 "The request body is not valid JSON.", details, code="invalid_json"
             ) from None
         raise ValidationFailed(f"The {where} is not valid.", details) from None
+    control = _input_control_characters(raw)
+    if control:
+        raise ValidationFailed(
+            "Some text contains invisible control characters (such as a NUL byte), "
+            "often pasted by accident. Remove them and try again.",
+            control,
+        )
+    return result
 
 
 class Api:
@@ -147,7 +197,8 @@ class Api:
         content_type: str = "application/json",
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         if rate == "auto":
-            rate = ("read" if method == "GET" else "write") if auth else None
+            # Signed-in calls count per user; anonymous ones per source address.
+            rate = ("read" if method == "GET" else "write") if auth else "public"
         spec = RouteSpec(
             path=path,
             method=method,
@@ -200,10 +251,17 @@ class Api:
         self, spec: RouteSpec, handler: Callable[..., Any], path_params: dict[str, str]
     ) -> Response:
         ctx = self._context()
+        refresh = (self.blueprint.current_request.context or {}).get("authorizer", {})
+        if ctx.token_hash and refresh.get("refresh"):
+            from chalicelib.auth import service
+
+            service.touch(ctx.token_hash, str(refresh["refresh"]))
         try:
             if spec.admin and ctx.role != "admin":
                 raise Forbidden("This needs an administrator.")
-            if spec.rate and ctx.user_id:
+            if spec.rate == "public":
+                self._limit_source(ctx.source_ip)
+            elif spec.rate and ctx.user_id:
                 self._limit(spec.rate, ctx.user_id)
             kwargs: dict[str, Any] = dict(path_params)
             if spec.body is not None:
@@ -231,6 +289,12 @@ class Api:
         ratelimit.consume(f"{kind}:{user_id}", ratelimit.Rate(per_minute, 60, burst))
 
     @staticmethod
+    def _limit_source(source_ip: str) -> None:
+        per_minute = settings().public_rate_per_minute
+        burst = max(5, per_minute // 3)
+        ratelimit.consume(f"public:{source_ip}", ratelimit.Rate(per_minute, 60, burst))
+
+    @staticmethod
     def _render(spec: RouteSpec, result: Any, request_id: str) -> Response:
         if isinstance(result, Response):
             result.headers = {**(result.headers or {}), "X-Request-Id": request_id}
@@ -241,6 +305,20 @@ class Api:
             return Response(body="", status_code=status, headers={"X-Request-Id": request_id})
         payload = result.model_dump_json() if isinstance(result, BaseModel) else json.dumps(result)
         return Response(body=payload, status_code=spec.status, headers=headers)
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition for a download named ``filename`` (RFC 6266): an ASCII
+    ``filename=`` fallback for old clients and ``filename*=UTF-8''…`` with the real
+    name. Control characters (CR/LF included) never reach the header."""
+    import unicodedata
+    from urllib.parse import quote
+
+    name = CONTROL_CHARACTERS.sub("", filename).replace("\n", " ").replace("\t", " ").strip()
+    name = name or "download"
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    ascii_name = re.sub(r"[^A-Za-z0-9._() -]", "_", ascii_name).strip() or "download"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def chalice_error_to_shape(status: int, body: Any) -> str:

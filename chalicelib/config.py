@@ -46,6 +46,9 @@ class Settings:
     billing_grace_seconds: int
     lease_slack_s: int
     stop_keywords: tuple[str, ...]
+    test_sends_per_day: int = 20
+    public_rate_per_minute: int = 30
+    registrations_per_hour_per_source: int = 20
 
 
 @lru_cache(maxsize=1)
@@ -60,7 +63,8 @@ def settings() -> Settings:
         login_attempts_per_15min_email=_int("WACAST_LOGIN_ATTEMPTS_PER_EMAIL", 10),
         login_attempts_per_15min_source=_int("WACAST_LOGIN_ATTEMPTS_PER_SOURCE", 50),
         max_body_bytes=_int("WACAST_MAX_BODY_BYTES", 1_048_576),
-        token_ttl_days=_int("WACAST_TOKEN_TTL_DAYS", 365),
+        # Renewed on use past half-life (sliding), so only idle tokens lapse.
+        token_ttl_days=_int("WACAST_TOKEN_TTL_DAYS", 30),
         password_reset_ttl_minutes=_int("WACAST_PASSWORD_RESET_TTL_MINUTES", 60),
         uploads_bucket=os.environ.get("WACAST_UPLOADS_BUCKET", resource_name("uploads")),
         media_bucket=os.environ.get("WACAST_MEDIA_BUCKET", resource_name("media")),
@@ -82,6 +86,11 @@ def settings() -> Settings:
             for w in os.environ.get("WACAST_STOP_KEYWORDS", "").split(",")
             if w.strip()
         ),
+        # Test sends a user may queue in a rolling day (each also uses one quota message).
+        test_sends_per_day=_int("WACAST_TEST_SENDS_PER_DAY", 20),
+        # Requests a minute per source address to routes that need no sign-in.
+        public_rate_per_minute=_int("WACAST_RATE_PUBLIC_PER_MINUTE", 30),
+        registrations_per_hour_per_source=_int("WACAST_REGISTRATIONS_PER_HOUR", 20),
     )
 
 

@@ -106,3 +106,30 @@ def consume(bucket: str, rate: Rate, clock: Callable[[], int] = now_ms) -> None:
     except RateLimitModel.DoesNotExist:
         current = ceiling + interval
     raise _limited(bucket, rate, current, ceiling, interval)
+
+
+def penalise(bucket: str, rate: Rate, max_wait_s: int, clock: Callable[[], int] = now_ms) -> int:
+    """An empty bucket was asked again: push its TAT one interval further (up to
+    ``max_wait_s`` beyond the ceiling), so the wait grows with each attempt.
+    Returns the wait in seconds before the bucket admits a request again."""
+    now = clock()
+    interval = math.ceil(rate.interval_ms)
+    ceiling = now + interval * (rate.burst - 1)
+    limit = ceiling + max_wait_s * 1000
+    try:
+        item = RateLimitModel(bucket)
+        item.update(
+            actions=[
+                RateLimitModel.tat.add(interval),
+                RateLimitModel.expires_at.set(expiry(limit // 1000 + 60)),
+            ],
+            condition=RateLimitModel.tat.between(now, limit - interval),
+        )
+    except UpdateError as error:
+        if not _condition_failed(error):
+            raise
+    try:
+        current = int(RateLimitModel.get(bucket, consistent_read=True).tat)
+    except RateLimitModel.DoesNotExist:
+        return 1
+    return max(1, math.ceil((current - ceiling) / 1000))

@@ -22,6 +22,8 @@ os.environ.update(
         # Tests make many calls in a row; the rate limits' own tests set small ones.
         "WACAST_RATE_WRITES_PER_MINUTE": "100000",
         "WACAST_RATE_READS_PER_MINUTE": "100000",
+        "WACAST_RATE_PUBLIC_PER_MINUTE": "100000",
+        "WACAST_REGISTRATIONS_PER_HOUR": "100000",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "WACAST_LOG_LEVEL": "WARNING",
     }

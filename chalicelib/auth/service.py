@@ -9,13 +9,21 @@ from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import mail, ratelimit
 from chalicelib.auth import passwords
 from chalicelib.auth.secrets_ import hash_secret, new_secret
 from chalicelib.config import settings
-from chalicelib.errors import BadRequest, Conflict, NotFound, Unauthorized, ValidationFailed
+from chalicelib.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    ValidationFailed,
+)
 from chalicelib.logs import logger
 from chalicelib.models.base import expiry, now_ms, now_s
 from chalicelib.models.tokens import ApiTokenModel, PasswordResetModel
@@ -27,6 +35,7 @@ RESET_PREFIX = "wcr"
 LAST_USED_RESOLUTION_MS = (
     3_600_000  # refresh last_used_at at most hourly: one write, not one per call
 )
+LOGIN_MAX_WAIT_S = 3600  # the growing wait after wrong passwords stops growing here
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,7 @@ class Principal:
     user_id: str
     role: str
     token_hash: str
+    refresh: str = ""  # "touch": record the use; "renew": also extend the lifetime
 
 
 def normalise_email(raw: str) -> str:
@@ -85,6 +95,45 @@ def register(email: str, password: str, name: str, role: str = "user") -> UserMo
     return user
 
 
+def sign_up(email: str, password: str, name: str, source_ip: str) -> str:
+    """Register without revealing whether the address already has an account.
+
+    Both outcomes answer the same; the owner of a taken address gets an email
+    (at most hourly) saying someone tried and how to sign in or reset instead.
+    Returns the normalised email.
+    """
+    per_hour = settings().registrations_per_hour_per_source
+    ratelimit.consume(
+        f"register-ip:{source_ip}", ratelimit.Rate(per_hour, 3600, max(1, per_hour // 2))
+    )
+    try:
+        return str(register(email, password, name).email)
+    except Conflict as error:
+        if error.code != "email_taken":
+            raise
+    email = normalise_email(email)
+    try:
+        ratelimit.consume(f"register-taken:{email}", ratelimit.Rate(1, 3600, 1))
+    except RateLimited:
+        return email  # told recently: no mail bombing through this form
+    app_url = settings().app_url
+    mail.enqueue(
+        to=email,
+        subject="Someone tried to create a wacast account with your email",
+        text=(
+            "Hello,\n\n"
+            "Someone (hopefully you) tried to create a wacast account with this address, "
+            "but it already has one.\n\n"
+            f"Sign in: {app_url}/auth/login\n"
+            f"Forgot your password? Reset it: {app_url}/auth/forgot\n\n"
+            "If it was not you, ignore this email: nothing changed in your account.\n"
+        ),
+        kind="register_taken",
+    )
+    logger.info("registration for an existing email")
+    return email
+
+
 def find_user_by_email(email: str) -> UserModel | None:
     try:
         guard = UserModel.get(email_guard_key(email), consistent_read=True)
@@ -100,27 +149,40 @@ def get_user(user_id: str) -> UserModel:
         raise NotFound("No such user.") from None
 
 
-def _login_buckets(email: str, source_ip: str) -> list[tuple[str, ratelimit.Rate]]:
+def _source_buckets(email: str, source_ip: str) -> list[tuple[str, ratelimit.Rate]]:
     s = settings()
     per_email = s.login_attempts_per_15min_email
     per_source = s.login_attempts_per_15min_source
     return [
-        (f"login-email:{email}", ratelimit.Rate(per_email, 900, per_email)),
         (f"login-ip:{source_ip}", ratelimit.Rate(per_source, 900, per_source)),
+        (f"login-pair:{email}|{source_ip}", ratelimit.Rate(per_email, 900, per_email)),
     ]
+
+
+def _email_bucket(email: str) -> tuple[str, ratelimit.Rate]:
+    per_email = settings().login_attempts_per_15min_email
+    return f"login-email:{email}", ratelimit.Rate(per_email, 900, per_email)
 
 
 def login(
     email: str, password: str, source_ip: str, label: str | None
 ) -> tuple[str, ApiTokenModel]:
+    """Sign in. Throttling, so that it slows guessing without locking the owner out:
+
+    * buckets per source and per (email, source) refuse a source that keeps failing,
+      even with the right password: they stop one machine, never the owner's own;
+    * the per-email bucket never refuses a correct password. Once it is empty each
+      wrong password answers 429 with a wait that grows by one interval per further
+      wrong attempt (capped), instead of 401.
+    Only failures spend tokens.
+    """
     failure = Unauthorized("Email or password is incorrect.", code="invalid_credentials")
     try:
         email = normalise_email(email)
     except ValidationFailed:
         raise failure from None
-    # Only failures spend tokens; an exhausted bucket refuses even the right password.
-    buckets = _login_buckets(email, source_ip)
-    for bucket, rate in buckets:
+    sources = _source_buckets(email, source_ip)
+    for bucket, rate in sources:
         ratelimit.check(bucket, rate)
     user = find_user_by_email(email)
     if user is None or not user.password_hash:
@@ -129,13 +191,30 @@ def login(
     else:
         ok = passwords.verify_password(user.password_hash, password)
     if not ok or user is None:
-        for bucket, rate in buckets:
+        for bucket, rate in sources:
+            with contextlib.suppress(RateLimited):  # a concurrent failure emptied it
+                ratelimit.consume(bucket, rate)
+        bucket, rate = _email_bucket(email)
+        try:
             ratelimit.consume(bucket, rate)
+        except RateLimited:
+            wait_s = ratelimit.penalise(bucket, rate, max_wait_s=LOGIN_MAX_WAIT_S)
+            raise RateLimited(
+                "Too many wrong passwords for this account. Wait "
+                f"{_minutes(wait_s)} before trying again, or reset your password.",
+                retry_after=wait_s,
+                details={"reason": "wrong_passwords"},
+            ) from None
         raise failure
     assert user.password_hash
     if passwords.needs_rehash(user.password_hash):
         user.update(actions=[UserModel.password_hash.set(passwords.hash_password(password))])
     return issue_token(user, label or "login")
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return "a minute" if minutes == 1 else f"{minutes} minutes"
 
 
 def issue_token(user: UserModel, label: str) -> tuple[str, ApiTokenModel]:
@@ -170,15 +249,31 @@ def authenticate(authorization: str) -> Principal | None:
     if record.expires_at is None or record.expires_at.timestamp() <= now_s():
         return None
     now = now_ms()
-    if not record.last_used_at or now - record.last_used_at > LAST_USED_RESOLUTION_MS:
-        try:
-            record.update(
-                actions=[ApiTokenModel.last_used_at.set(now)],
-                condition=ApiTokenModel.token_hash.exists(),
-            )
-        except UpdateError:
-            return None  # revoked between the read and now
-    return Principal(user_id=record.user_id, role=record.role, token_hash=token_hash)
+    # Sliding lifetime: a token used past half its life gets a full one again, so an
+    # active device stays signed in while a forgotten one lapses. The authorizer only
+    # reads (its IAM role can do nothing else); the API handler writes via touch().
+    ttl_s = settings().token_ttl_days * 86_400
+    refresh = ""
+    if record.expires_at.timestamp() - now // 1000 < ttl_s / 2:
+        refresh = "renew"
+    elif not record.last_used_at or now - record.last_used_at > LAST_USED_RESOLUTION_MS:
+        refresh = "touch"
+    return Principal(
+        user_id=record.user_id, role=record.role, token_hash=token_hash, refresh=refresh
+    )
+
+
+def touch(token_hash: str, refresh: str) -> None:
+    """Record a token's use (at most hourly) and, with ``renew``, give it a full lifetime."""
+    now = now_ms()
+    actions: list[Action] = [ApiTokenModel.last_used_at.set(now)]
+    if refresh == "renew":
+        ttl_s = settings().token_ttl_days * 86_400
+        actions.append(ApiTokenModel.expires_at.set(expiry(now // 1000 + ttl_s)))
+    with contextlib.suppress(UpdateError):  # revoked meanwhile: nothing to record
+        ApiTokenModel(token_hash).update(
+            actions=actions, condition=ApiTokenModel.token_hash.exists()
+        )
 
 
 def revoke_by_hash(token_hash: str) -> None:

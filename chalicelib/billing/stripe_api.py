@@ -20,17 +20,23 @@ _cache: dict[tuple[str, str], StripeClient] = {}
 
 
 def client() -> StripeClient:
+    from chalicelib import secret_store as secrets
+
     s = settings()
-    if not s.stripe_secret_key:
+    try:
+        secret_key = secrets.stripe_secret_key()
+    except secrets.SecretsUnavailable:
+        raise BillingNotConfigured("Billing is unavailable right now; try again soon.") from None
+    if not secret_key:
         raise BillingNotConfigured("Billing is not configured on this server.")
-    key = (s.stripe_secret_key, s.stripe_api_base)
+    key = (secret_key, s.stripe_api_base)
     with _lock:
         found = _cache.get(key)
         if found is None:
             from stripe import StripeClient
 
             bases: Any = {"api": s.stripe_api_base} if s.stripe_api_base else None
-            found = StripeClient(s.stripe_secret_key, base_addresses=bases, max_network_retries=2)
+            found = StripeClient(secret_key, base_addresses=bases, max_network_retries=2)
             _cache[key] = found
         return found
 

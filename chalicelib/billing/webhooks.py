@@ -21,7 +21,6 @@ from chalicelib.billing import accounts, hooks, notify, plans, stripe_api
 from chalicelib.billing.errors import BillingNotConfigured, InvalidSignature
 from chalicelib.billing.quota import _condition_failed, find_account, get_account, grace_ends_at
 from chalicelib.billing.stripe_api import SubscriptionFacts
-from chalicelib.config import settings
 from chalicelib.errors import Conflict
 from chalicelib.logs import logger
 from chalicelib.models.base import expiry, now_s
@@ -33,7 +32,12 @@ KEEP_EVENTS_S = 35 * 86400  # longer than Stripe's 3-day retry window, with room
 
 
 def verify(raw: bytes, signature: str | None) -> dict[str, Any]:
-    secret = settings().stripe_webhook_secret
+    from chalicelib import secret_store as secrets
+
+    try:
+        secret = secrets.stripe_webhook_secret()
+    except secrets.SecretsUnavailable:
+        raise BillingNotConfigured("Billing is unavailable right now; try again soon.") from None
     if not secret:
         raise BillingNotConfigured("Stripe webhooks are not configured on this server.")
     import stripe

@@ -11,20 +11,29 @@ from chalicelib.errors import ValidationFailed
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 1600
+# Decompression bombs: a 20 KB PNG can declare 13000 x 13000 pixels (~1.6 GB decoded).
+# Dimensions are read from the header and checked before any pixel is decoded.
+MAX_PIXELS = 25_000_000
+MAX_INPUT_SIDE = 8000
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 UPLOAD_URL_SECONDS = 600
 MEDIA_URL_SECONDS = 3600
 
 
-def upload_slot(user_id: str, campaign_id: str) -> tuple[str, str]:
-    """A presigned PUT for the browser; returns (url, key)."""
+def upload_slot(user_id: str, campaign_id: str) -> tuple[str, dict[str, str], str]:
+    """A presigned POST for the browser (≤ 5 MB, an image type); returns (url, fields, key)."""
+    from chalicelib.uploads import presigned_post
+
     key = f"users/{user_id}/uploads/media/{campaign_id}/{secrets.token_hex(8)}"
-    url = aws.client("s3").generate_presigned_url(
-        "put_object",
-        Params={"Bucket": settings().uploads_bucket, "Key": key},
-        ExpiresIn=UPLOAD_URL_SECONDS,
+    url, fields = presigned_post(
+        settings().uploads_bucket,
+        key,
+        max_bytes=MAX_UPLOAD_BYTES,
+        content_type="image/jpeg",
+        type_prefix="image/",
+        expires=UPLOAD_URL_SECONDS,
     )
-    return str(url), key
+    return url, fields, key
 
 
 def normalise(raw: bytes) -> bytes:
@@ -33,13 +42,20 @@ def normalise(raw: bytes) -> bytes:
 
     if len(raw) > MAX_UPLOAD_BYTES:
         raise ValidationFailed("The image is larger than 5 MB.", code="image_too_large")
+    # Pillow's own guard (it warns above the limit, refuses above twice it) as a backstop.
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        with Image.open(io.BytesIO(raw)) as probe:
+        with Image.open(io.BytesIO(raw)) as probe:  # reads the header only
             kind = probe.format
+            width, height = probe.size
+            if width * height > MAX_PIXELS or max(width, height) > MAX_INPUT_SIDE:
+                raise _too_large(width, height)
             probe.verify()
         image: Image.Image = Image.open(io.BytesIO(raw))
         image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise _too_large(0, 0) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationFailed(
             "This file is not an image we can send (JPEG, PNG or WebP).", code="invalid_image"
         ) from None
@@ -57,6 +73,15 @@ def normalise(raw: bytes) -> bytes:
     # A fresh JPEG carries no EXIF (location, camera) unless asked to.
     image.save(out, format="JPEG", quality=85, optimize=True)
     return out.getvalue()
+
+
+def _too_large(width: int, height: int) -> ValidationFailed:
+    return ValidationFailed(
+        f"The image is too large: at most {MAX_INPUT_SIDE} pixels a side and "
+        f"{MAX_PIXELS // 1_000_000} megapixels. Resize it and upload it again.",
+        {"width": width, "height": height, "max_side": MAX_INPUT_SIDE, "max_pixels": MAX_PIXELS},
+        code="image_too_large",
+    )
 
 
 def attach(user_id: str, campaign_id: str, upload_key: str) -> str:

@@ -97,13 +97,9 @@ def lease(agent: AgentModel, session_id: str, wanted: int) -> Batch:
     now = now_ms()
     if session.status != "connected" or (session.backoff_until or 0) > now:
         return idle
-    tests = _lease_tests(session, now)
-    if tests:
-        return Batch(
-            session_id=session_id,
-            messages=tests,
-            pacing=Pacing(min_gap_s=0, max_gap_s=1, daily_cap=0),
-        )
+    test_batch = _lease_test(session, now)
+    if test_batch is not None:
+        return test_batch
     campaigns = _running_campaigns_of(session)
     if not campaigns:
         return idle
@@ -160,32 +156,47 @@ def _lease_one(message: CampaignMessageModel, session_id: str, lease_until: int,
         return False  # leased by a concurrent pull
 
 
-def _lease_tests(session: WaSessionModel, now: int) -> list[BatchMessage]:
-    leased = []
+def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
+    """Tests go first, but one per pull and paced like their campaign (gap, daily cap),
+    and never while billing holds sending."""
     for message in CampaignMessageModel.outbox.query(
         session.session_id, CampaignMessageModel.outbox_order.startswith("0#"), limit=5
     ):
+        try:
+            origin = CampaignModel.get(session.user_id, message.campaign_id[len(trial.PREFIX) :])
+        except CampaignModel.DoesNotExist:
+            origin = None
+        pacing = pacing_of(origin) if origin is not None else dict(DEFAULT_PACING)
+        if daily_room(session, pacing) <= 0 or not quota.sending_allowed(session.user_id)[0]:
+            return None
         lease_until = now + lease_slack_ms()
         if not _lease_one(message, session.session_id, lease_until, now):
             continue
-        media_url = None
-        try:
-            origin = CampaignModel.get(session.user_id, message.campaign_id[len(trial.PREFIX) :])
-            media_url = media.download_url(origin.media_key) if origin.media_key else None
-        except CampaignModel.DoesNotExist:
-            pass
-        leased.append(
-            BatchMessage(
-                campaign_id=message.campaign_id,
-                phone=message.phone,
-                to=_to(message.phone),
-                text=message.text or "",
-                media_url=media_url,
-                media_filename="image.jpg" if media_url else None,
-                lease_until=lease_until,
-            )
+        media_url = (
+            media.download_url(origin.media_key)
+            if origin is not None and origin.media_key
+            else None
         )
-    return leased
+        return Batch(
+            session_id=session.session_id,
+            messages=[
+                BatchMessage(
+                    campaign_id=message.campaign_id,
+                    phone=message.phone,
+                    to=_to(message.phone),
+                    text=message.text or "",
+                    media_url=media_url,
+                    media_filename="image.jpg" if media_url else None,
+                    lease_until=lease_until,
+                )
+            ],
+            pacing=Pacing(
+                min_gap_s=float(pacing["min_gap_s"]),
+                max_gap_s=float(pacing["max_gap_s"]),
+                daily_cap=int(pacing.get("daily_cap") or 0),
+            ),
+        )
+    return None
 
 
 def _lease_from(
@@ -259,6 +270,7 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
     rate_limited: set[str] = set()
     walled: dict[str, set[str]] = defaultdict(set)  # session -> campaigns at the licence wall
     logs: list[MessageLogModel] = []
+    test_quota: Counter[tuple[str, str]] = Counter()
     for item in frame.items:
         session = owned.get(item.session_id) or sessions.session_of_agent(agent, item.session_id)
         owned[item.session_id] = session
@@ -325,7 +337,12 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
         if walled_item:
             walled[item.session_id].add(item.campaign_id)
         if trial.is_test(item.campaign_id):
-            continue  # test sends move no counters and no quota
+            # Tests move no campaign counters, but they use quota and the daily cap.
+            if new in ("sent", "unknown", "failed"):
+                test_quota[(session.user_id, "release" if new == "failed" else "consume")] += 1
+            if new == "sent":
+                sent_by_session[item.session_id] += 1
+            continue
         deltas[item.campaign_id][applied_from] -= 1
         deltas[item.campaign_id][new] += 1
         if new in ("sent", "unknown", "failed"):
@@ -355,6 +372,8 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
     _write_logs(logs)
     for session_id, walled_campaigns in walled.items():
         licensing.hit_wall(owned[session_id], walled_campaigns)
+    for (user_id, move), count in test_quota.items():
+        quota.safely(move, user_id, count)
     for campaign_id, counter in deltas.items():
         user_id = owners[campaign_id]
         consume, release = counter.pop("_consume", 0), counter.pop("_release", 0)

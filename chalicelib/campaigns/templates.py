@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 MAX_LENGTH = 4096
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 MAX_TEMPLATE_LENGTH = 8192
 MAX_SPINTAX_DEPTH = 5
 VARIABLE = re.compile(r"{{\s*([A-Za-z_][A-Za-z0-9_]{0,39})\s*(?:\|([^{}]{0,200}))?}}")
@@ -84,6 +85,9 @@ def _spin(text: str, rng: random.Random) -> str:
 
 
 def render(template: str, values: Mapping[str, str | None], seed: str = "") -> Rendered:
+    # The API refuses control characters; a template stored before that is cleaned
+    # here, because NUL is the parking mark below and any of them would break a send.
+    template = _CONTROL.sub("", template)
     validate(template)
     missing: list[str] = []
     substituted: list[str] = []

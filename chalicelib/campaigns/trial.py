@@ -2,7 +2,16 @@
 
 A test rides the same pipeline as campaign messages (outbox → lease → agent →
 results) under the pseudo-campaign id ``test-<campaign_id>``, at the front of
-the number's outbox, and touches no counters or quota.
+the number's outbox. It moves no campaign counters, but it is a real message to
+a real person, so it obeys the same rules as any send:
+
+* it uses one message of the monthly quota (held when queued, consumed when
+  sent, given back when it fails), and a user may send at most
+  ``WACAST_TEST_SENDS_PER_DAY`` (20) tests a rolling day;
+* an opted-out number is refused, and nothing is queued or handed out while
+  billing holds sending;
+* the number's daily cap and the campaign's gap between messages apply when it
+  is leased (one test per pull), and one test per recipient is in flight at a time.
 """
 
 from __future__ import annotations
@@ -10,22 +19,48 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from chalicelib.campaigns import service, templates
-from chalicelib.errors import Conflict
+from pynamodb.exceptions import PutError
+
+from chalicelib import ratelimit
+from chalicelib.campaigns import quota, service, templates
+from chalicelib.config import settings
+from chalicelib.errors import Conflict, RateLimited
 from chalicelib.models.base import now_ms
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 from chalicelib.models.sessions import WaSessionModel
 
 PREFIX = "test-"
+IN_FLIGHT = ("pending", "leased")
 
 
 def is_test(campaign_id: str) -> bool:
     return campaign_id.startswith(PREFIX)
 
 
-def queue(campaign: CampaignModel, session_id: str, contact: Any) -> CampaignMessageModel:
+def daily_allowance() -> int:
+    return max(1, settings().test_sends_per_day)
+
+
+def _take_allowance(user_id: str) -> None:
+    allowed = daily_allowance()
     try:
-        session = WaSessionModel.get(campaign.user_id, session_id)
+        ratelimit.consume(f"tests:{user_id}", ratelimit.Rate(allowed, 86_400, allowed))
+    except RateLimited as error:
+        raise RateLimited(
+            f"You can send {allowed} test messages a day, and today's are used up. "
+            "Launch the campaign, or try again later.",
+            retry_after=error.retry_after,
+            details={"limit": allowed, "period_s": 86_400},
+        ) from None
+
+
+def queue(campaign: CampaignModel, session_id: str, contact: Any) -> CampaignMessageModel:
+    import chalicelib.contacts.service as contacts
+    from chalicelib.campaigns import pipeline
+
+    user_id = campaign.user_id
+    try:
+        session = WaSessionModel.get(user_id, session_id)
     except WaSessionModel.DoesNotExist:
         raise Conflict("No such sending number.", code="sessions_not_ready") from None
     if session.status != "connected":
@@ -33,6 +68,35 @@ def queue(campaign: CampaignModel, session_id: str, contact: Any) -> CampaignMes
             f"The number is {session.status.replace('_', ' ')}, not connected.",
             code="sessions_not_ready",
         )
+    if contacts.is_opted_out(user_id, contact.phone):
+        raise Conflict(
+            "This contact asked not to be messaged, so wacast will not send them a test. "
+            "Pick another contact (your own phone, for example).",
+            {"phone": contact.phone},
+            code="contact_opted_out",
+        )
+    allowed, why = quota.sending_allowed(user_id)
+    if not allowed:
+        raise Conflict(
+            "Sending is on hold until the account is back in good standing, tests included.",
+            {"reason": why},
+            code="sending_on_hold",
+        )
+    if pipeline.daily_room(session, pipeline.pacing_of(campaign)) <= 0:
+        raise Conflict(
+            "This number has reached its daily limit of messages; tests count too. "
+            "Try again tomorrow.",
+            code="daily_cap_reached",
+        )
+    try:
+        previous = CampaignMessageModel.get(f"{PREFIX}{campaign.campaign_id}", contact.phone)
+        if previous.status in IN_FLIGHT:
+            raise _in_flight()
+    except CampaignMessageModel.DoesNotExist:
+        pass
+    _take_allowance(user_id)
+    token = f"test#{campaign.campaign_id}#{contact.phone}#{secrets.token_hex(8)}"
+    quota.reserve(user_id, 1, token)
     values = service.contact_values_of(contact)
     rendered = templates.render(
         campaign.template, values, seed=f"{campaign.campaign_id}:{contact.phone}"
@@ -40,7 +104,7 @@ def queue(campaign: CampaignModel, session_id: str, contact: Any) -> CampaignMes
     message = CampaignMessageModel(
         f"{PREFIX}{campaign.campaign_id}",
         contact.phone,
-        user_id=campaign.user_id,
+        user_id=user_id,
         session_id=session_id,
         status="pending",
         name=contact.name,
@@ -49,6 +113,18 @@ def queue(campaign: CampaignModel, session_id: str, contact: Any) -> CampaignMes
         outbox_session=session_id,
         outbox_order=f"0#{now_ms():013d}#{secrets.token_hex(3)}",
     )
-    message.save()  # a new test to the same person replaces the previous one
-    service.wake(campaign.user_id, [session_id])
+    try:
+        # A finished test to the same person is replaced; one still in flight is not.
+        message.save(condition=~CampaignMessageModel.status.is_in(*IN_FLIGHT))
+    except PutError:
+        quota.safely("release", user_id, 1)
+        raise _in_flight() from None
+    service.wake(user_id, [session_id])
     return message
+
+
+def _in_flight() -> Conflict:
+    return Conflict(
+        "A test to this contact is already on its way; wait for it before sending another.",
+        code="test_in_progress",
+    )

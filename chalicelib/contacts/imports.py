@@ -132,13 +132,21 @@ def create_import(
         item.status = "uploaded"
         item.size = len(content)
     else:
+        from chalicelib.uploads import presigned_post
+
+        # A presigned POST: S3 itself refuses more than MAX_FILE_BYTES.
+        url, fields = presigned_post(
+            _bucket(),
+            key,
+            max_bytes=MAX_FILE_BYTES,
+            content_type="text/csv",
+            type_prefix="",  # browsers label CSV files inconsistently
+            expires=UPLOAD_URL_SECONDS,
+        )
         upload = {
-            "url": _s3().generate_presigned_url(
-                "put_object",
-                Params={"Bucket": _bucket(), "Key": key},
-                ExpiresIn=UPLOAD_URL_SECONDS,
-            ),
-            "method": "PUT",
+            "url": url,
+            "fields": fields,
+            "method": "POST",
             "expires_in": UPLOAD_URL_SECONDS,
             "max_bytes": MAX_FILE_BYTES,
         }
@@ -422,6 +430,15 @@ def prepare(user_id: str, import_id: str) -> None:
     if item.status != "queued" or item.next_offset is not None:
         return
     size = item.size or 0
+    try:  # the byte limit again, before reading: the file could be replaced after its preview
+        if _ensure_uploaded(item) != size:
+            _fail(item, "The file changed after its preview. Upload it again.")
+            return
+    except PayloadTooLarge:
+        return  # _ensure_uploaded marked it failed
+    except Conflict:
+        _fail(item, "The uploaded file is gone. Upload it again.")
+        return
     head, _ = _read_range(item.upload_key, 0, min(SAMPLE_BYTES, size)) if size else (b"", 0)
     try:
         encoding = csvfile.detect_encoding(head, len(head) >= size)

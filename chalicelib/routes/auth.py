@@ -121,18 +121,28 @@ class Accepted(BaseModel):
     message: str
 
 
+class Registered(BaseModel):
+    email: str = Field(description="The address, normalised")
+    message: str
+
+
 @api.route(
     "/api/auth/register",
     "POST",
     body=RegisterBody,
-    response=User,
+    response=Registered,
     status=201,
     auth=False,
-    summary="Create an account",
-    errors=(409, 422),
+    summary="Create an account (answers the same when the email already has one)",
+    errors=(422, 429),
 )
-def register(ctx: RequestContext, body: RegisterBody) -> User:
-    return User.of(service.register(body.email, body.password, body.name))
+def register(ctx: RequestContext, body: RegisterBody) -> Registered:
+    email = service.sign_up(body.email, body.password, body.name, ctx.source_ip)
+    return Registered(
+        email=email,
+        message="Sign in to continue. If this address was already registered, we sent it "
+        "an email saying what to do.",
+    )
 
 
 @api.route(

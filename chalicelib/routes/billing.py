@@ -170,6 +170,7 @@ def portal(ctx: RequestContext) -> RedirectOut:
     "POST",
     response=WebhookAck,
     auth=False,
+    rate=None,  # Stripe's own addresses, signed; a 429 would only make it retry
     errors=(400, 409, 503),
     summary="Stripe's webhook (signed; verified on the raw body)",
 )

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from chalice import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from chalicelib.api import Api, RequestContext
+from chalicelib.api import Api, RequestContext, attachment
 from chalicelib.campaigns import media, pipeline, service, templates
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.models.base import now_ms, plain
@@ -369,7 +369,12 @@ def test_campaign(ctx: RequestContext, campaign_id: str, body: TestBody) -> Queu
 
 
 class UploadSlot(BaseModel):
-    upload_url: str = Field(description="PUT the image here (JPEG, PNG or WebP, ≤ 5 MB)")
+    upload_url: str = Field(description="POST the image here (JPEG, PNG or WebP, ≤ 5 MB)")
+    upload_fields: dict[str, str] = Field(
+        description="Form fields to send first, the file last as `file`; Content-Type may be "
+        "set to the image's type"
+    )
+    method: Literal["POST"] = "POST"
     upload_key: str
     expires_in: int
 
@@ -388,8 +393,10 @@ class AttachBody(Strict):
 def media_upload(ctx: RequestContext, campaign_id: str) -> UploadSlot:
     assert ctx.user_id
     service.get(ctx.user_id, campaign_id)
-    url, key = media.upload_slot(ctx.user_id, campaign_id)
-    return UploadSlot(upload_url=url, upload_key=key, expires_in=media.UPLOAD_URL_SECONDS)
+    url, fields, key = media.upload_slot(ctx.user_id, campaign_id)
+    return UploadSlot(
+        upload_url=url, upload_fields=fields, upload_key=key, expires_in=media.UPLOAD_URL_SECONDS
+    )
 
 
 @api.route(
@@ -571,12 +578,12 @@ def export_messages(ctx: RequestContext, campaign_id: str) -> Response:
     for message in CampaignMessageModel.query(campaign_id):
         row = Message.of(message).model_dump()
         writer.writerow([_csv_cell(c, row[c]) for c in columns])
-    filename = f"{campaign.name[:40].replace(chr(34), '')}-{campaign_id}.csv"
+    filename = f"{campaign.name[:40]}-{campaign_id}.csv"
     return Response(
         body=out.getvalue(),
         status_code=200,
         headers={
             "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": attachment(filename),
         },
     )

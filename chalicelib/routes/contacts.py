@@ -8,7 +8,7 @@ import phonenumbers
 from chalice import Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from chalicelib.api import Api, RequestContext
+from chalicelib.api import Api, RequestContext, attachment
 from chalicelib.contacts import imports, mapping, service
 from chalicelib.contacts.mapping import RowData
 from chalicelib.contacts.phones import normalise, path_phone
@@ -248,6 +248,9 @@ class UploadInfo(BaseModel):
     method: str
     expires_in: int
     max_bytes: int
+    fields: dict[str, str] = Field(
+        default_factory=dict, description="POST: form fields to send first, the file last"
+    )
 
 
 class ImportCreated(BaseModel):
@@ -376,7 +379,7 @@ def export(ctx: RequestContext, query: ExportQuery) -> Any:
         status_code=200,
         headers={
             "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": 'attachment; filename="contacts.csv"',
+            "Content-Disposition": attachment("contacts.csv"),
         },
     )
 

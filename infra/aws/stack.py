@@ -37,6 +37,14 @@ from infra.aws.bundle import strip_runtime_provided
 from infra.aws.schema import table_properties
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+TABLE_READ = [
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:DescribeTable",
+]
+# Functions that call Stripe (checkout, portal, webhooks; dunning re-reads subscriptions).
+STRIPE_FUNCTIONS = {"APIHandler", "BillingDunning"}
 STAGES = ("dev", "prod")
 
 # The SPA's client-side routes have no file extension; everything else is an asset.
@@ -59,6 +67,11 @@ class Settings:
     mail_from: str = ""  # e.g. "wacast <no-reply@example.com>"
     alarm_email: str = ""  # subscribed to the alarm topic
     log_retention_days: int = 30
+    stripe_parameters: bool = False  # Stripe secrets in SSM, not Secrets Manager
+    api_rate_limit: int = 100  # REST stage: steady requests a second (all clients)
+    api_burst_limit: int = 200
+    ws_rate_limit: int = 200  # WebSocket stage: frames a second from all agents
+    ws_burst_limit: int = 400
 
     @property
     def prod(self) -> bool:
@@ -105,6 +118,11 @@ class Settings:
             mail_from=ctx("mail_from"),
             alarm_email=ctx("alarm_email"),
             log_retention_days=int(ctx("log_retention_days", "30")),
+            stripe_parameters=ctx("stripe_secrets", "secretsmanager") == "ssm",
+            api_rate_limit=int(ctx("api_rate_limit", "100")),
+            api_burst_limit=int(ctx("api_burst_limit", "200")),
+            ws_rate_limit=int(ctx("ws_rate_limit", "200")),
+            ws_burst_limit=int(ctx("ws_burst_limit", "400")),
         )
 
 
@@ -147,6 +165,7 @@ class WacastStack(cdk.Stack):
         self.sam = self._read_sam()
         self._gateway_responses()
         self._websocket_stage()
+        self._throttling()
         self.functions = self._wire_functions()
         self.distribution = self._spa()
         self._outputs()
@@ -210,18 +229,22 @@ class WacastStack(cdk.Stack):
         return queues, dlqs
 
     def _data_buckets(self) -> tuple[s3.Bucket, s3.Bucket]:
-        # Browsers PUT to presigned URLs from the SPA's origin; before the SPA has a
-        # known URL any CloudFront origin may (the presigned signature still gates it).
-        origins_allowed = [self.settings.url] if self.settings.url else ["https://*.cloudfront.net"]
-        cors = [
-            s3.CorsRule(
-                allowed_methods=[s3.HttpMethods.PUT, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
-                allowed_origins=origins_allowed,
-                allowed_headers=["*"],
-                exposed_headers=["ETag"],
-                max_age=3000,
-            )
-        ]
+        # Browsers POST uploads (presigned) from the SPA's own origin only. Without a
+        # known URL (context domain or app_url) there is no CORS rule at all: never a
+        # wildcard such as https://*.cloudfront.net, which any distribution matches.
+        cors = (
+            [
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods.POST, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+                    allowed_origins=[self.settings.url],
+                    allowed_headers=["*"],
+                    exposed_headers=["ETag"],
+                    max_age=3000,
+                )
+            ]
+            if self.settings.url
+            else None
+        )
         common: dict[str, Any] = {
             "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
             "encryption": s3.BucketEncryption.S3_MANAGED,
@@ -334,6 +357,29 @@ class WacastStack(cdk.Stack):
     def ws_stage(self) -> str:
         return str(self.chalice_config.get("websocket_api_stage", self.settings.stage))
 
+    def _throttling(self) -> None:
+        """Stage-wide throttles in front of the per-user and per-source limits the code
+        keeps: a flood is refused by API Gateway before it costs a Lambda call."""
+        s = self.settings
+        self.chalice.get_resource("RestAPI").add_override(
+            "Properties.MethodSettings",
+            [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": s.api_rate_limit,
+                    "ThrottlingBurstLimit": s.api_burst_limit,
+                }
+            ],
+        )
+        self.chalice.get_resource("WebsocketAPIStage").add_override(
+            "Properties.DefaultRouteSettings",
+            {
+                "ThrottlingRateLimit": s.ws_rate_limit,
+                "ThrottlingBurstLimit": s.ws_burst_limit,
+            },
+        )
+
     def _websocket_stage(self) -> None:
         # chalice package names the WebSocket stage after api_gateway_stage; use the
         # configured websocket_api_stage so .chalice/config.json stays the truth.
@@ -363,6 +409,13 @@ class WacastStack(cdk.Stack):
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
 
+    def _stripe_source(self) -> dict[str, str]:
+        """Where the billing functions read Stripe's secrets (chalicelib/secret_store.py)."""
+        stage = self.settings.stage
+        if self.settings.stripe_parameters:
+            return {"WACAST_STRIPE_PARAMETER_PREFIX": f"/wacast/{stage}/stripe/"}
+        return {"WACAST_STRIPE_SECRET_NAME": f"wacast/{stage}/stripe"}
+
     def _wire_functions(self) -> dict[str, str]:
         """Name, configure and authorise every function Chalice generated.
         Returns logical id -> function name."""
@@ -377,6 +430,9 @@ class WacastStack(cdk.Stack):
             fn.add_override("Properties.FunctionName", name)
             for key, value in environment.items():
                 fn.add_override(f"Properties.Environment.Variables.{key}", value)
+            if logical in STRIPE_FUNCTIONS:
+                for key, value in self._stripe_source().items():
+                    fn.add_override(f"Properties.Environment.Variables.{key}", value)
             timeout = int(resource["Properties"].get("Timeout", 3))
 
             consumed: list[QueueSpec] = []
@@ -409,7 +465,7 @@ class WacastStack(cdk.Stack):
                 [
                     {
                         "PolicyName": f"{logical}Policy",
-                        "PolicyDocument": self._policy(log_group, consumed),
+                        "PolicyDocument": self._policy(logical, log_group, consumed),
                     }
                 ],
             )
@@ -437,15 +493,79 @@ class WacastStack(cdk.Stack):
             raise ValueError(f"log_retention_days must be one of {sorted(choices)}, not {days}")
         return choices[days]
 
-    def _policy(self, log_group: logs.LogGroup, consumed: list[QueueSpec]) -> iam.PolicyDocument:
-        """Least privilege: named actions only, on this stage's own resources."""
-        table_arns: list[str] = []
-        for table in self.tables.values():
+    def _table_arns(self, names: tuple[str, ...] | None = None) -> list[str]:
+        """ARNs (and index ARNs) of the tables called ``names`` (all when None)."""
+        arns: list[str] = []
+        for full_name, table in self.tables.items():
+            if names is not None and full_name.removeprefix(resource_name("")) not in names:
+                continue
             arn = table.get_att("Arn").to_string()
-            table_arns.append(arn)
+            arns.append(arn)
             if table.node.id in self.indexed_tables:
-                table_arns.append(f"{arn}/index/*")
+                arns.append(f"{arn}/index/*")
+        return arns
+
+    def _agent_push(self) -> iam.PolicyStatement:
         ws_api = self.chalice.get_resource("WebsocketAPI").ref
+        return iam.PolicyStatement(
+            sid="AgentPush",
+            actions=["execute-api:ManageConnections"],
+            resources=[
+                self.format_arn(
+                    service="execute-api",
+                    resource=ws_api,
+                    resource_name=f"{self.ws_stage}/*/@connections/*",
+                )
+            ],
+        )
+
+    def _narrow_policy(self, logical: str, log_group: logs.LogGroup) -> iam.PolicyDocument | None:
+        """Functions on the unauthenticated edge get only what they touch: the REST
+        authorizer reads tokens; the WebSocket $connect handler finds the agent by its
+        token and records the connection (and may close the one it replaces)."""
+        logs_statement = iam.PolicyStatement(
+            sid="Logs",
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[log_group.log_group_arn],
+        )
+        if "Authorizer" in logical:
+            return iam.PolicyDocument(
+                statements=[
+                    logs_statement,
+                    iam.PolicyStatement(
+                        sid="TablesRead",
+                        actions=TABLE_READ,
+                        resources=self._table_arns(("api_tokens",)),
+                    ),
+                ]
+            )
+        if logical == "WebsocketConnect":
+            return iam.PolicyDocument(
+                statements=[
+                    logs_statement,
+                    iam.PolicyStatement(
+                        sid="TablesRead",
+                        actions=TABLE_READ,
+                        resources=self._table_arns(("agents",)),
+                    ),
+                    iam.PolicyStatement(
+                        sid="Tables",
+                        actions=["dynamodb:PutItem", "dynamodb:UpdateItem"],
+                        resources=self._table_arns(("agents", "connections")),
+                    ),
+                    self._agent_push(),
+                ]
+            )
+        return None
+
+    def _policy(
+        self, logical: str, log_group: logs.LogGroup, consumed: list[QueueSpec]
+    ) -> iam.PolicyDocument:
+        """Least privilege: named actions only, on this stage's own resources, and only
+        the services each function uses (Stripe's secrets for the API and billing)."""
+        narrow = self._narrow_policy(logical, log_group)
+        if narrow is not None:
+            return narrow
         statements = [
             iam.PolicyStatement(
                 sid="Logs",
@@ -455,18 +575,15 @@ class WacastStack(cdk.Stack):
             iam.PolicyStatement(
                 sid="Tables",
                 actions=[
-                    "dynamodb:GetItem",
-                    "dynamodb:BatchGetItem",
-                    "dynamodb:Query",
+                    *TABLE_READ,
                     "dynamodb:Scan",
                     "dynamodb:PutItem",
                     "dynamodb:UpdateItem",
                     "dynamodb:DeleteItem",
                     "dynamodb:BatchWriteItem",
                     "dynamodb:ConditionCheckItem",
-                    "dynamodb:DescribeTable",
                 ],
-                resources=table_arns,
+                resources=self._table_arns(),
             ),
             iam.PolicyStatement(
                 sid="QueueSend",
@@ -483,17 +600,15 @@ class WacastStack(cdk.Stack):
                 actions=["s3:ListBucket"],
                 resources=[self.uploads.bucket_arn, self.media.bucket_arn],
             ),
-            iam.PolicyStatement(
-                sid="AgentPush",
-                actions=["execute-api:ManageConnections"],
-                resources=[
-                    self.format_arn(
-                        service="execute-api",
-                        resource=ws_api,
-                        resource_name=f"{self.ws_stage}/*/@connections/*",
-                    )
-                ],
-            ),
+            self._agent_push(),
+        ]
+        if logical in STRIPE_FUNCTIONS:
+            statements += self._secret_statements()
+        statements += self._queue_statements(consumed)
+        return iam.PolicyDocument(statements=statements)
+
+    def _secret_statements(self) -> list[iam.PolicyStatement]:
+        return [
             iam.PolicyStatement(
                 sid="Secrets",
                 actions=["secretsmanager:GetSecretValue"],
@@ -518,6 +633,9 @@ class WacastStack(cdk.Stack):
                 ],
             ),
         ]
+
+    def _queue_statements(self, consumed: list[QueueSpec]) -> list[iam.PolicyStatement]:
+        statements: list[iam.PolicyStatement] = []
         if consumed:
             statements.append(
                 iam.PolicyStatement(
@@ -539,7 +657,7 @@ class WacastStack(cdk.Stack):
                     resources=[self.identity_arn],
                 )
             )
-        return iam.PolicyDocument(statements=statements)
+        return statements
 
     # --- alarms -----------------------------------------------------------------
 
@@ -616,6 +734,7 @@ class WacastStack(cdk.Stack):
             certificate = acm.Certificate.from_certificate_arn(
                 self, "SiteCertificate", s.certificate_arn
             )
+        spa_headers, api_headers = self._response_headers()
         return cloudfront.Distribution(
             self,
             "Site",
@@ -628,6 +747,7 @@ class WacastStack(cdk.Stack):
                 origin=origins.S3BucketOrigin.with_origin_access_control(site),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=spa_headers,
                 function_associations=[
                     cloudfront.FunctionAssociation(
                         function=rewrite, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST
@@ -644,8 +764,55 @@ class WacastStack(cdk.Stack):
                     origin_request_policy=(
                         cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER
                     ),
+                    response_headers_policy=api_headers,
                 )
             },
+        )
+
+    def _response_headers(
+        self,
+    ) -> tuple[cloudfront.ResponseHeadersPolicy, cloudfront.ResponseHeadersPolicy]:
+        """The same security headers as the local front door (chalicelib/security_headers):
+        the SPA's strict CSP (its own scripts only; images and uploads also from the
+        media and uploads buckets), HSTS, nosniff, no framing, a referrer policy.
+        On /api/* the API's own headers win (override off) and fill in for answers
+        API Gateway makes itself."""
+        from chalicelib import security_headers as sh
+
+        buckets = [
+            f"https://{bucket.bucket_regional_domain_name}" for bucket in (self.uploads, self.media)
+        ] + [f"https://{bucket.bucket_domain_name}" for bucket in (self.uploads, self.media)]
+
+        def policy(name: str, csp: str, override: bool) -> cloudfront.ResponseHeadersPolicy:
+            return cloudfront.ResponseHeadersPolicy(
+                self,
+                name,
+                response_headers_policy_name=f"wacast-{self.settings.stage}-{name.lower()}",
+                security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                    content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                        content_security_policy=csp, override=override
+                    ),
+                    strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                        access_control_max_age=cdk.Duration.days(730),
+                        include_subdomains=True,
+                        override=True,
+                    ),
+                    content_type_options=cloudfront.ResponseHeadersContentTypeOptions(
+                        override=True
+                    ),
+                    frame_options=cloudfront.ResponseHeadersFrameOptions(
+                        frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                    ),
+                    referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                        referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+                        override=override,
+                    ),
+                ),
+            )
+
+        return (
+            policy("SpaHeaders", sh.spa_csp(buckets), True),
+            policy("ApiHeaders", sh.API_CSP, False),
         )
 
     def _outputs(self) -> None:

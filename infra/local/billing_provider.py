@@ -189,9 +189,12 @@ class FakeStripe:
             "object": "billing_portal.session",
             "customer": customer,
             "return_url": params.get("return_url"),
-            "url": f"{self.public_url}/dev/billing?customer={customer}",
+            "url": "",
             "livemode": False,
         }
+        # The session id in the URL is what lets its holder in (the local front door
+        # asks anyone else for the key printed at start), as Stripe's URLs are secrets.
+        portal["url"] = f"{self.public_url}/dev/billing?customer={customer}&session={portal['id']}"
         self.portal_sessions[portal["id"]] = portal
         return 200, portal
 
@@ -466,9 +469,22 @@ class LocalBilling:
             self._action(handler, match.group(1), match.group(2))
             return
         if path == "/dev/billing":
-            self._page(handler, dict(parse_qsl(split.query)).get("customer"))
+            query = dict(parse_qsl(split.query))
+            self._page(handler, query.get("customer"))
             return
         handler._send_http_response(404, {"Content-Type": "text/plain"}, "not found")
+
+    def portal_ok(self, handler: Any) -> bool:
+        """A billing-portal session's URL opens that customer's page and its buttons."""
+        split = urlsplit(handler.path)
+        portal = self.fake.portal_sessions.get(_session_of(handler.path))
+        if portal is None:
+            return False
+        if split.path == "/dev/billing":
+            return bool(dict(parse_qsl(split.query)).get("customer") == portal["customer"])
+        match = re.fullmatch(r"/dev/billing/(\w+)/(\w+)", split.path)
+        sub = self.fake.subscriptions.get(match.group(1)) if match else None
+        return sub is not None and sub["customer"] == portal["customer"]
 
     @staticmethod
     def _redirect(handler: Any, url: str) -> None:
@@ -543,7 +559,9 @@ class LocalBilling:
             handler._send_http_response(404, {"Content-Type": "text/plain"}, "no such action")
             return
         run()
-        self._redirect(handler, f"/dev/billing?customer={sub['customer']}")
+        session = _session_of(handler.path)
+        back = f"&session={session}" if session else ""
+        self._redirect(handler, f"/dev/billing?customer={sub['customer']}{back}")
 
     def _skip_grace(self, sub: dict[str, Any]) -> None:
         user_id = sub["metadata"].get("user_id")
@@ -565,12 +583,15 @@ class LocalBilling:
             "resume": "Undo cancel",
             "end": "End subscription now",
         }
+        session = _session_of(handler.path)
+        keep = f"?session={html.escape(session)}" if session else ""
         rows = []
         for sub in subs:
             item = sub["items"]["data"][0]
             email = self.fake.customers.get(sub["customer"], {}).get("email", "")
             forms = "".join(
-                f"<form method=post action='/dev/billing/{sub['id']}/{key}' style=display:inline>"
+                f"<form method=post action='/dev/billing/{sub['id']}/{key}{keep}' "
+                "style=display:inline>"
                 f"<button>{label}</button></form>"
                 for key, label in buttons.items()
             )
@@ -595,6 +616,10 @@ class LocalBilling:
             "signed events to /api/webhooks/stripe, as Stripe would. "
             "Back to the <a href='/billing'>app</a>.</p>",
         )
+
+
+def _session_of(path: str) -> str:
+    return dict(parse_qsl(urlsplit(path).query)).get("session", "")
 
 
 def configure_environment(env: dict[str, str], public_url: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -136,18 +137,31 @@ class Stack:
 
         static = Path(os.environ.get("WACAST_WEB_DIST", ROOT / "web" / "dist"))
         billing = self._local_billing()
-        server = create_server(app, self.ports.host, self.ports.http, static, mailbox, billing)
+        # /dev/mail and /dev/billing show every user's mail and subscriptions: they
+        # need this key (or an administrator's token), and answer loopback only.
+        self.dev_key = secrets.token_urlsafe(16)
+        server = create_server(
+            app, self.ports.host, self.ports.http, static, mailbox, billing, self.dev_key
+        )
         thread = threading.Thread(target=server.server.serve_forever, name="http", daemon=True)
         thread.start()
         self.parts.append(server)
         base = f"http://{self.ports.host}:{self.ports.http}"
         log.info("api       %s/api  (OpenAPI at /api/openapi.json)", base)
         log.info("web       %s/", base)
-        log.info("mailbox   %s/dev/mail", base)
+        log.info("mailbox   %s/dev/mail?key=%s", base, self.dev_key)
         if billing is not None:
-            log.info("billing   %s/dev/billing  (local Stripe: checkout, fail, pay, cancel)", base)
+            log.info(
+                "billing   %s/dev/billing?key=%s  (local Stripe: checkout, fail, pay, cancel)",
+                base,
+                self.dev_key,
+            )
         else:
             log.info("billing   Stripe (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set)")
+        log.info(
+            "dev pages (/dev/…, ws /@connections) answer this machine (loopback) only; "
+            "the key above, or the demo admin's token, opens /dev/mail and /dev/billing"
+        )
 
     def _local_billing(self) -> Any:
         if not self.local_stripe:

@@ -225,8 +225,24 @@ class WsGateway:
 
     # --- lifecycle ------------------------------------------------------------------
 
+    @staticmethod
+    @web.middleware
+    async def _loopback_management(request: web.Request, handler: Any) -> web.StreamResponse:
+        # The management API pushes frames to and drops any agent: like API Gateway's
+        # (IAM-signed), it is not for the network. Agents may connect from anywhere.
+        if "/@connections" in request.path:
+            from infra.local.http_server import is_loopback
+
+            if not is_loopback(request.remote or ""):
+                return web.json_response(
+                    {"message": "Forbidden", "__type": "ForbiddenException"}, status=403
+                )
+        return await handler(request)
+
     def _application(self) -> web.Application:
-        application = web.Application(client_max_size=MAX_FRAME_BYTES * 4)
+        application = web.Application(
+            client_max_size=MAX_FRAME_BYTES * 4, middlewares=[self._loopback_management]
+        )
         for prefix in ("", "/{stage}"):
             path = prefix + "/@connections/{connection_id}"
             application.router.add_post(path, self._post)

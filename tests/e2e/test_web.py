@@ -57,6 +57,8 @@ def stack(built_web: Path):
             "WACAST_SIM_AUTO_SCAN": "3",
             # The campaign test makes more writes a minute than a person would.
             "WACAST_RATE_WRITES_PER_MINUTE": "600",
+            # Every browser context here shares one source address.
+            "WACAST_RATE_PUBLIC_PER_MINUTE": "600",
         }
     )
     local.start()

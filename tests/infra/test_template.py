@@ -189,6 +189,8 @@ def test_every_function_role_has_the_supplied_policy(dev: Template) -> None:
         role = roles[function["Properties"]["Role"]["Fn::GetAtt"][0]]
         (policy,) = role["Properties"]["Policies"]
         sids = {s.get("Sid") for s in policy["PolicyDocument"]["Statement"]}
+        if logical in ("TokenAuthorizer", "WebsocketConnect"):
+            continue  # narrower still: see the security tests below
         assert {"Logs", "Tables", "QueueSend"} <= sids, logical
         assert "ManagedPolicyArns" not in role["Properties"], logical
         consumes = any(
@@ -247,8 +249,8 @@ def test_buckets_are_private_and_encrypted_and_uploads_expire(dev: Template) -> 
     (uploads,) = [b for k, b in buckets.items() if k.startswith("UploadsBucket")]
     rules = uploads["Properties"]["LifecycleConfiguration"]["Rules"]
     assert any(r.get("ExpirationInDays") == 7 for r in rules)
-    cors = uploads["Properties"]["CorsConfiguration"]["CorsRules"][0]
-    assert "PUT" in cors["AllowedMethods"]
+    # No known SPA URL in dev: no CORS rule at all (never a *.cloudfront.net wildcard).
+    assert "CorsConfiguration" not in uploads["Properties"]
 
 
 def test_cloudfront_routes_api_to_the_rest_stage(dev: Template) -> None:
@@ -297,3 +299,103 @@ def test_lambda_bundle_leaves_the_aws_sdk_to_the_runtime(dev_path: Path, dev: Te
     assert not tops & {"boto3", "botocore", "s3transfer"}
     assert {"app.py", "chalicelib", "pynamodb", "pydantic"} <= tops
     assert unzipped < 80 * 1024 * 1024
+
+
+# --- security (issue 12) ----------------------------------------------------------------
+
+
+def role_statements(template: Template, function_logical: str) -> list[dict[str, Any]]:
+    function = template["Resources"][function_logical]
+    role = template["Resources"][function["Properties"]["Role"]["Fn::GetAtt"][0]]
+    (policy,) = role["Properties"]["Policies"]
+    return list(policy["PolicyDocument"]["Statement"])
+
+
+def table_logical_ids(statement: dict[str, Any]) -> set[str]:
+    found = set()
+    for resource in as_list(statement["Resource"]):
+        text = json.dumps(resource)
+        found |= {part.split('"')[0] for part in text.split('"Fn::GetAtt": ["')[1:] if part}
+    return found
+
+
+def test_the_authorizer_only_reads_tokens(dev: Template) -> None:
+    (authorizer,) = [k for k in resources(dev, "AWS::Serverless::Function") if "Authorizer" in k]
+    statements = role_statements(dev, authorizer)
+    assert {s["Sid"] for s in statements} == {"Logs", "TablesRead"}
+    (tables,) = [s for s in statements if s["Sid"] == "TablesRead"]
+    assert all(
+        a
+        in ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:DescribeTable")
+        for a in tables["Action"]
+    )
+    assert table_logical_ids(tables) == {"TableApiTokens"}
+
+
+def test_the_websocket_connect_handler_touches_agents_and_connections_only(
+    dev: Template,
+) -> None:
+    statements = role_statements(dev, "WebsocketConnect")
+    assert {s["Sid"] for s in statements} == {"Logs", "TablesRead", "Tables", "AgentPush"}
+    by_sid = {s["Sid"]: s for s in statements}
+    assert table_logical_ids(by_sid["TablesRead"]) == {"TableAgents"}
+    assert table_logical_ids(by_sid["Tables"]) == {"TableAgents", "TableConnections"}
+    assert set(by_sid["Tables"]["Action"]) == {"dynamodb:PutItem", "dynamodb:UpdateItem"}
+
+
+def test_only_billing_functions_read_stripe_secrets_and_only_email_sends_mail(
+    dev: Template,
+) -> None:
+    for logical in resources(dev, "AWS::Serverless::Function"):
+        sids = {s["Sid"] for s in role_statements(dev, logical)}
+        assert ("Secrets" in sids) == (logical in ("APIHandler", "BillingDunning")), logical
+        assert ("SendMail" in sids) == (logical == "EmailWorker"), logical
+        variables = dev["Resources"][logical]["Properties"]["Environment"]["Variables"]
+        if logical in ("APIHandler", "BillingDunning"):
+            assert variables["WACAST_STRIPE_SECRET_NAME"] == "wacast/dev/stripe"
+        assert "STRIPE_SECRET_KEY" not in variables and "STRIPE_WEBHOOK_SECRET" not in variables
+
+
+def test_api_and_websocket_stages_are_throttled(dev: Template) -> None:
+    (setting,) = dev["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
+    assert setting["ResourcePath"] == "/*" and setting["HttpMethod"] == "*"
+    assert setting["ThrottlingRateLimit"] > 0 and setting["ThrottlingBurstLimit"] > 0
+    ws = dev["Resources"]["WebsocketAPIStage"]["Properties"]["DefaultRouteSettings"]
+    assert ws["ThrottlingRateLimit"] > 0 and ws["ThrottlingBurstLimit"] > 0
+
+
+def test_bucket_cors_allows_only_the_app_origin(prod: Template) -> None:
+    for logical, bucket in resources(prod, "AWS::S3::Bucket").items():
+        rules = bucket["Properties"].get("CorsConfiguration", {}).get("CorsRules", [])
+        for rule in rules:
+            assert rule["AllowedOrigins"] == ["https://app.example.com"], logical
+            assert "POST" in rule["AllowedMethods"] and "PUT" not in rule["AllowedMethods"]
+    assert "cloudfront.net" not in json.dumps(
+        [
+            b["Properties"].get("CorsConfiguration")
+            for b in resources(prod, "AWS::S3::Bucket").values()
+        ]
+    )
+
+
+def test_cloudfront_sends_security_headers(dev: Template) -> None:
+    policies = {
+        p["Properties"]["ResponseHeadersPolicyConfig"]["Name"]: p["Properties"][
+            "ResponseHeadersPolicyConfig"
+        ]["SecurityHeadersConfig"]
+        for p in resources(dev, "AWS::CloudFront::ResponseHeadersPolicy").values()
+    }
+    spa = policies["wacast-dev-spaheaders"]
+    csp = json.dumps(spa["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+    assert "script-src 'self';" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert spa["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31_536_000
+    assert spa["ContentTypeOptions"]["Override"] is True
+    assert spa["FrameOptions"]["FrameOption"] == "DENY"
+    api = policies["wacast-dev-apiheaders"]
+    assert api["ContentSecurityPolicy"]["Override"] is False  # the API's own header wins
+    (distribution,) = resources(dev, "AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    assert config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"]
+    (api_behaviour,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    assert api_behaviour["ResponseHeadersPolicyId"]

@@ -33,7 +33,7 @@ def test_register_login_and_me_over_http(stack: LocalStack) -> None:
     assert status == 201, user
     token = stack.login("it@example.com", "integration phrase")
     status, me = stack.request("GET", "/api/me", token=token)
-    assert status == 200 and me["user_id"] == user["user_id"]
+    assert status == 200 and me["email"] == user["email"] == "it@example.com"
     status, error = stack.request("GET", "/api/me", token="wct_nope")
     assert status == 401 and error["error"]["code"] == "unauthorized"
 
@@ -48,7 +48,9 @@ def test_sqs_handler_delivers_password_reset_mail(stack: LocalStack) -> None:
 
     mail = wait_for(reset_mail, 60, "the reset email")
     assert mail["to"] == "demo@example.com"
-    _, page = stack.request("GET", "/dev/mail")
+    refused, _ = stack.request("GET", "/dev/mail")
+    assert refused == 403  # every user's mail: the printed key or an admin's token
+    _, page = stack.request("GET", "/dev/mail", token=stack.demo_token())
     assert "Reset your wacast password" in page
 
 

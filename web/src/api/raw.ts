@@ -51,6 +51,30 @@ export function putWithProgress(url: string, file: Blob, contentType: string, on
   });
 }
 
+/**
+ * Uploads a file to a presigned POST (S3 checks its size and type): the form
+ * fields first, the file last, reporting progress (0..1).
+ */
+export function postWithProgress(url: string, fields: Record<string, string>, file: Blob, contentType: string, onProgress: (share: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    if (contentType) form.set("Content-Type", contentType);
+    form.append("file", file);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    xhr.onload = () =>
+      xhr.status >= 200 && xhr.status < 300
+        ? resolve()
+        : reject(new Error(xhr.status === 400 || xhr.status === 403 ? "The file was refused: it is too large or not of an accepted type." : `The upload failed (${xhr.status}).`));
+    xhr.onerror = () => reject(new Error("The upload failed. Check your connection and try again."));
+    xhr.send(form);
+  });
+}
+
 /** The API takes a phone in the path as digits alone (it adds the +), avoiding + encoding questions. */
 export function phoneParam(phone: string): string {
   return phone.replace(/^\+/, "");

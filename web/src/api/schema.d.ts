@@ -133,7 +133,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account */
+        /** Create an account (answers the same when the email already has one) */
         post: operations["post_api_auth_register"];
         delete?: never;
         options?: never;
@@ -1805,6 +1805,16 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** Registered */
+        Registered: {
+            /**
+             * Email
+             * @description The address, normalised
+             */
+            email: string;
+            /** Message */
+            message: string;
+        };
         /** ReportLink */
         ReportLink: {
             /** Complete */
@@ -1927,6 +1937,13 @@ export interface components {
         UploadInfo: {
             /** Expires In */
             expires_in: number;
+            /**
+             * Fields
+             * @description POST: form fields to send first, the file last
+             */
+            fields?: {
+                [key: string]: string;
+            };
             /** Max Bytes */
             max_bytes: number;
             /** Method */
@@ -1938,11 +1955,24 @@ export interface components {
         UploadSlot: {
             /** Expires In */
             expires_in: number;
+            /**
+             * Method
+             * @default POST
+             * @constant
+             */
+            method?: "POST";
+            /**
+             * Upload Fields
+             * @description Form fields to send first, the file last as `file`; Content-Type may be set to the image's type
+             */
+            upload_fields: {
+                [key: string]: string;
+            };
             /** Upload Key */
             upload_key: string;
             /**
              * Upload Url
-             * @description PUT the image here (JPEG, PNG or WebP, ≤ 5 MB)
+             * @description POST the image here (JPEG, PNG or WebP, ≤ 5 MB)
              */
             upload_url: string;
         };
@@ -2417,11 +2447,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["Registered"];
                 };
             };
-            /** @description Conflicts with the current state */
-            409: {
+            /** @description Validation failed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2429,8 +2459,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Validation failed */
-            422: {
+            /** @description Rate limited; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -36,7 +36,13 @@ export function LoginPage() {
     >
       {params.get("registered") && (
         <div className="mb-4">
-          <Alert tone="success">Your account is ready. Sign in to continue.</Alert>
+          <Alert tone="info">
+            Check your email. If this address already had a wacast account, we sent it a message: sign in below with that account’s password, or{" "}
+            <Link className="font-medium underline" to="/auth/forgot">
+              reset the password
+            </Link>
+            .
+          </Alert>
         </div>
       )}
       {params.get("reset") && (

@@ -18,7 +18,9 @@ export function RegisterPage() {
       return body;
     },
     onSuccess: async (body) => {
-      // Straight in after registering; if that fails, the sign-in page says why.
+      // The answer is the same whether or not the address already had an account (so
+      // it cannot be used to find out): try to sign in; if that fails, the address was
+      // taken and its owner got an email, which the sign-in page explains.
       try {
         await signIn(body.email, body.password);
         navigate("/dashboard", { replace: true });

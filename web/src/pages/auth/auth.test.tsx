@@ -13,12 +13,10 @@ afterEach(() => vi.unstubAllGlobals());
 const login = { token: "wct_new", token_id: "tok_new", expires_at: 2_000_000_000, user };
 
 describe("RegisterPage", () => {
-  it("shows an email that is taken at the email field, then registers and signs in", async () => {
+  it("registers and signs straight in", async () => {
+    const registered = { email: "ana@example.com", message: "Sign in to continue." };
     const { calls } = mockApi({
-      "POST /api/auth/register": [
-        { status: 409, body: { error: { code: "email_taken", message: "An account with this email already exists.", details: null } } },
-        { status: 201, body: user },
-      ],
+      "POST /api/auth/register": { status: 201, body: registered },
       "POST /api/auth/login": { body: login },
     });
     renderWithApp(<RegisterPage />, { path: "/auth/register" });
@@ -26,13 +24,33 @@ describe("RegisterPage", () => {
     await userEvent.type(screen.getByLabelText("Email"), "ana@example.com");
     await userEvent.type(screen.getByLabelText("Password"), "correct horse battery");
     await userEvent.click(screen.getByRole("button", { name: "Create account" }));
-    const email = screen.getByLabelText("Email");
-    await waitFor(() => expect(email).toHaveAccessibleDescription("An account with this email already exists."));
-    await userEvent.click(screen.getByRole("button", { name: "Create account" }));
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/dashboard"));
     expect(tokenStore.get()).toBe("wct_new");
     expect(tokenStore.id()).toBe("tok_new");
     expect(calls.find((c) => c.path === "/api/auth/register")?.body).toEqual({ name: "Ana Lima", email: "ana@example.com", password: "correct horse battery" });
+  });
+
+  it("for an address that already has an account, says to check the email (without saying it exists)", async () => {
+    mockApi({
+      "POST /api/auth/register": { status: 201, body: { email: "ana@example.com", message: "Sign in to continue." } },
+      "POST /api/auth/login": { status: 401, body: { error: { code: "invalid_credentials", message: "Email or password is incorrect.", details: null } } },
+    });
+    renderWithApp(<RegisterPage />, { path: "/auth/register" });
+    await userEvent.type(screen.getByLabelText("Your name"), "Ana Lima");
+    await userEvent.type(screen.getByLabelText("Email"), "ana@example.com");
+    await userEvent.type(screen.getByLabelText("Password"), "correct horse battery");
+    await userEvent.click(screen.getByRole("button", { name: "Create account" }));
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/auth/login"));
+  });
+});
+
+describe("LoginPage after registering", () => {
+  it("explains the email and offers a reset, no dead end", async () => {
+    mockApi({});
+    renderWithApp(<LoginPage />, { path: "/auth/login?registered=1&email=ana%40example.com", route: "/auth/login" });
+    expect(await screen.findByText(/Check your email/)).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "reset the password" })).toHaveAttribute("href", "/auth/forgot");
+    expect(screen.getByLabelText("Email")).toHaveValue("ana@example.com");
   });
 });
 

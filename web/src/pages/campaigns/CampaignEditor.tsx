@@ -5,7 +5,7 @@ import { useAudience, useCampaign, useCampaignAction, useSaveCampaign } from "..
 import { useContacts, useTags } from "../../api/contactsApi";
 import { ApiError, messageOf } from "../../api/errors";
 import { useMe, useSessions } from "../../api/queries";
-import { putWithProgress } from "../../api/raw";
+import { postWithProgress } from "../../api/raw";
 import type { Campaign, CampaignFields, CampaignPatch, PacingIn } from "../../api/types";
 import { Alert, Button, Card, ErrorState, Loading, PageHeader, SelectField, TextField, cx } from "../../components/ui";
 import { formErrors } from "../../lib/forms";
@@ -359,7 +359,7 @@ function MediaPanel({ campaign }: { campaign: Campaign }) {
     try {
       const slot = await unwrap(api.POST("/api/campaigns/{campaign_id}/media/upload", { params: { path: { campaign_id: id } } }));
       setProgress(0);
-      await putWithProgress(slot.upload_url, file, file.type || "application/octet-stream", setProgress);
+      await postWithProgress(slot.upload_url, slot.upload_fields, file, file.type.startsWith("image/") ? file.type : "image/jpeg", setProgress);
       await unwrap(api.PUT("/api/campaigns/{campaign_id}/media", { params: { path: { campaign_id: id } }, body: { upload_key: slot.upload_key } }));
       setHasMedia(true);
       showToast("The image is attached.", "success");
@@ -595,6 +595,9 @@ function TestPanel({ campaignId, sessionIds }: { campaignId: string; sessionIds:
   return (
     <Card title="Send a test">
       <p className="mb-2 text-sm text-slate-600">Sends the saved message once, rendered for that contact, to check how it looks on a phone.</p>
+      <p className="mb-2 text-sm text-slate-600" data-testid="test-allowance">
+        A test is a real message: it uses one message of your plan and counts toward the number’s daily limit. You can send up to 20 tests a day, never to a contact who opted out.
+      </p>
       <div className="grid items-end gap-3 sm:grid-cols-[1fr_1fr_auto]">
         <SelectField label="From" value={from} onChange={(e) => setSessionId(e.target.value)} error={errors.fields.session_id}>
           {connected.length === 0 && <option value="">No connected number</option>}

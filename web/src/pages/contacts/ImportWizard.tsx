@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { ApiError, messageOf } from "../../api/errors";
 import { INLINE_MAX, cancelImport, createImport, fetchPreview, fileToBase64, importErrorsLink, importFinished, startImport, useImport } from "../../api/contactsApi";
-import { putWithProgress } from "../../api/raw";
+import { postWithProgress } from "../../api/raw";
 import type { ImportPreview, ImportStart } from "../../api/types";
 import { useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, ErrorState, Loading, PageHeader, SelectField, TextField } from "../../components/ui";
@@ -86,7 +86,7 @@ function FileStep({ onPreview }: { onPreview: (preview: ImportPreview) => void }
         if (!created.upload) throw new Error("The server gave no upload address.");
         if (file.size > created.upload.max_bytes) throw new Error(`The file is larger than ${Math.round(created.upload.max_bytes / 1e6)} MB.`);
         setProgress(0);
-        await putWithProgress(created.upload.url, file, "text/csv", setProgress);
+        await postWithProgress(created.upload.url, created.upload.fields ?? {}, file, "text/csv", setProgress);
       }
       onPreview(await fetchPreview(importId));
     } catch (e) {

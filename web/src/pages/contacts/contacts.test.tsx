@@ -135,25 +135,24 @@ describe("ImportWizardPage", () => {
     expect(screen.getByRole("button", { name: "Download error report" })).toBeInTheDocument();
   }, 15_000);
 
-  it("sends a file over 1 MB to the presigned URL with upload progress", async () => {
+  it("sends a file over 1 MB to the presigned POST with upload progress", async () => {
     tokenStore.set("wct_x");
-    const puts: { url: string; type: string | null; size: number }[] = [];
+    const puts: { method: string; url: string; type: string | null; key: string | null; size: number }[] = [];
     class FakeXhr {
       upload: { onprogress: ((e: { lengthComputable: boolean; loaded: number; total: number }) => void) | null } = { onprogress: null };
       onload: (() => void) | null = null;
       onerror: (() => void) | null = null;
       status = 0;
       private url = "";
-      private type: string | null = null;
-      open(_method: string, url: string) {
+      private method = "";
+      open(method: string, url: string) {
+        this.method = method;
         this.url = url;
       }
-      setRequestHeader(name: string, value: string) {
-        if (name === "Content-Type") this.type = value;
-      }
-      send(body: Blob) {
-        puts.push({ url: this.url, type: this.type, size: body.size });
-        this.upload.onprogress?.({ lengthComputable: true, loaded: body.size / 2, total: body.size });
+      send(body: FormData) {
+        const file = body.get("file") as Blob;
+        puts.push({ method: this.method, url: this.url, type: body.get("Content-Type") as string, key: body.get("key") as string, size: file.size });
+        this.upload.onprogress?.({ lengthComputable: true, loaded: file.size / 2, total: file.size });
         setTimeout(() => {
           this.status = 200;
           this.onload?.();
@@ -162,7 +161,7 @@ describe("ImportWizardPage", () => {
     }
     vi.stubGlobal("XMLHttpRequest", FakeXhr);
     const { calls } = mockApi({
-      "POST /api/contacts/imports": { status: 201, body: { import: importView({ status: "awaiting_upload" }), upload: { url: "http://s3.local/up?sig=1", method: "PUT", expires_in: 900, max_bytes: 50_000_000 } } },
+      "POST /api/contacts/imports": { status: 201, body: { import: importView({ status: "awaiting_upload" }), upload: { url: "http://s3.local/up", method: "POST", fields: { key: "imports/u/imp_1/upload.csv", policy: "p" }, expires_in: 900, max_bytes: 50_000_000 } } },
       "GET /api/contacts/imports/imp_1/preview": { status: 422, body: { error: { code: "not_csv", message: "The file is not text.", details: null } } },
     });
     renderWithApp(<ImportWizardPage />, { path: "/contacts/import" });
@@ -172,7 +171,7 @@ describe("ImportWizardPage", () => {
     expect(screen.getByRole("progressbar", { name: "Upload progress" })).toHaveAttribute("aria-valuenow", "50");
     expect(await screen.findByText(/does not look like a CSV file/)).toBeInTheDocument();
     expect(calls.find((c) => c.path === "/api/contacts/imports")!.body).toEqual({ filename: "big.csv" });
-    expect(puts).toEqual([{ url: "http://s3.local/up?sig=1", type: "text/csv", size: 1_200_000 }]);
+    expect(puts).toEqual([{ method: "POST", url: "http://s3.local/up", type: "text/csv", key: "imports/u/imp_1/upload.csv", size: 1_200_000 }]);
   });
 
   it("makes custom field keys the way the API does", () => {

@@ -96,8 +96,9 @@ def walk_page(campaign: CampaignModel, page: int) -> None:
             campaign.template,
             {k: v for k, v in values.items() if v},
             seed=f"{campaign.campaign_id}:{contact.phone}",
+            limit=10 * templates.MAX_LENGTH,  # the whole text, to say how long it would be
         )
-        if rendered.truncated:
+        if len(rendered.text) > templates.MAX_LENGTH:
             counts["too_long"] += 1
             if len(affected) < AFFECTED_LIMIT:
                 affected.append(

@@ -1,0 +1,247 @@
+"""Honest campaigns through the API: launch in the background, launch summary and partial
+send, the forecast, why a number waits, edits while paused, the 4,096-character limit."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from tests.functional.agentlink import FakeManagement
+from tests.functional.campaignkit import Setup, add_contacts, launch_all
+from tests.functional.conftest import Api
+
+
+@pytest.fixture
+def kit(api: Api, user: dict[str, Any], chalice_app: Any, fake: FakeManagement) -> Setup:
+    return Setup(api, chalice_app, fake)
+
+
+def user_id(api: Api) -> str:
+    return str(api.get("/api/me").json["user_id"])
+
+
+def test_schedule_answers_at_once_and_the_worker_launches(kit: Setup, api: Api) -> None:
+    add_contacts(api, 4)
+    cid = kit.campaign()["campaign_id"]
+    reply = api.post(f"/api/campaigns/{cid}/schedule")
+    assert reply.status == 202
+    assert reply.json["status"] == "preparing"
+    assert reply.json["launch_progress"]["stage"] == "checking"
+    assert reply.json["numbers"][0]["state"] == "preparing"
+    assert api.patch(f"/api/campaigns/{cid}", {"name": "x"}).status == 409
+    assert api.post(f"/api/campaigns/{cid}/schedule").status == 409  # already on its way
+    launch_all(kit.client)
+    detail = api.get(f"/api/campaigns/{cid}").json
+    assert detail["status"] == "running" and detail["counters"]["total"] == 4
+    assert detail["launch_progress"] == {
+        "stage": "done", "checked": 4, "recipients": 4, "queued": 4, "total": 4,
+    }  # fmt: skip
+    assert detail["launch_problem"] is None
+    assert len(kit.pull()) == 4
+
+
+def test_worker_problems_return_the_campaign_to_draft_with_a_report(kit: Setup, api: Api) -> None:
+    add_contacts(api, 2, tag="other")
+    empty = kit.campaign()["campaign_id"]  # audience: tag vip, nobody has it
+    assert api.post(f"/api/campaigns/{empty}/schedule").status == 202
+    launch_all(kit.client)
+    back = api.get(f"/api/campaigns/{empty}").json
+    assert back["status"] == "draft" and back["launch_problem"]["code"] == "empty_audience"
+    notices = [n["kind"] for n in api.get("/api/notifications").json["items"]]
+    assert "campaign_not_launched" in notices
+    # Fixing it and launching again clears the report.
+    api.patch(f"/api/campaigns/{empty}", {"audience": {"tags": ["other"]}})
+    assert api.post(f"/api/campaigns/{empty}/schedule").json["launch_problem"] is None
+    launch_all(kit.client)
+    assert api.get(f"/api/campaigns/{empty}").json["status"] == "running"
+
+
+def test_launch_summary_and_send_to_the_first_n_then_retry_the_rest(kit: Setup, api: Api) -> None:
+    from chalicelib.billing import accounts, quota
+
+    phones = add_contacts(api, 12)
+    quota.reserve(user_id(api), 95, "another-campaign")  # 5 of the free 100 remain
+    cid = kit.campaign()["campaign_id"]
+    summary = api.get(f"/api/campaigns/{cid}/launch-summary").json
+    assert summary["audience"] == {
+        "selected": 12, "opted_out": 0, "missing_variables": 0, "recipients": 12, "exact": True,
+    }  # fmt: skip
+    assert summary["quota"] == {"needed": 12, "remaining": 5, "short_by": 7, "unlimited": False}
+    assert summary["send_to_first_max"] == 5 and not summary["can_launch"]
+    assert [p["code"] for p in summary["problems"]] == ["quota_short"]
+    assert (
+        summary["numbers"][0]["connected"] and summary["finish_at"] >= summary["first_message_at"]
+    )
+
+    assert api.post(f"/api/campaigns/{cid}/schedule", {"send_to_first": 0}).status == 422
+    api.post(f"/api/campaigns/{cid}/schedule", {"send_to_first": 5})
+    launch_all(kit.client)
+    detail = api.get(f"/api/campaigns/{cid}").json
+    assert detail["status"] == "running" and detail["send_limit"] == 5
+    c = detail["counters"]
+    assert (c["total"], c["pending"], c["skipped"]) == (12, 5, 7)
+    skipped = api.get(f"/api/campaigns/{cid}/messages?status=skipped").json["items"]
+    assert {m["reason"] for m in skipped} == {"quota"}
+    batch = kit.pull()
+    assert sorted(m["phone"] for m in batch) == phones[:5]  # the first five, in order
+    kit.results(batch)
+    assert api.get(f"/api/campaigns/{cid}").json["status"] == "completed"
+    assert api.post(f"/api/campaigns/{cid}/retry-failed").status == 409  # quota still short
+
+    accounts.grant_plan(user_id(api), "starter")
+    assert api.post(f"/api/campaigns/{cid}/retry-failed").json == {"requeued": 7}
+    again = api.get(f"/api/campaigns/{cid}").json
+    assert again["status"] == "running" and again["counters"]["pending"] == 7
+    assert sorted(m["phone"] for m in kit.pull()) == phones[5:]
+
+
+def test_a_paused_campaign_takes_edits_of_pace_message_and_unchanged_fields(
+    kit: Setup, api: Api
+) -> None:
+    add_contacts(api, 3)
+    created = kit.campaign(send_at=None)
+    cid = created["campaign_id"]
+    kit.launch(cid)
+    api.post(f"/api/campaigns/{cid}/pause")
+    slower = {"min_gap_s": 30, "max_gap_s": 90, "daily_cap": 150, "warmup": True}
+    reply = api.patch(f"/api/campaigns/{cid}", {"pacing": slower})
+    assert reply.status == 200 and reply.json["pacing"]["max_gap_s"] == 90
+    assert (
+        api.patch(f"/api/campaigns/{cid}", {"template": "New text {{first_name|}}"}).status == 200
+    )
+    current = api.get(f"/api/campaigns/{cid}").json
+    whole_form = {
+        "name": current["name"],
+        "template": current["template"],
+        "audience": {"tags": ["vip"], "all": False},
+        "session_ids": current["session_ids"],
+        "send_at": None,  # "as soon as I launch it": it was
+        "timezone": current["timezone"],
+        "pacing": {**slower, "quiet_start": "22:00", "quiet_end": "07:00"},
+    }
+    reply = api.patch(f"/api/campaigns/{cid}", whole_form)
+    assert reply.status == 200, reply.json
+    assert reply.json["pacing"]["quiet_start"] == "22:00"
+    changed = api.patch(f"/api/campaigns/{cid}", {"audience": {"all": True}})
+    assert changed.status == 409 and changed.error_code == "not_editable"
+    assert changed.json["error"]["details"] == {"fields": ["audience"]}
+    resumed = api.post(f"/api/campaigns/{cid}/resume").json
+    assert resumed["status"] == "running"
+    batch = kit.pull()
+    assert batch and all(m["text"].startswith("New text") for m in batch)
+
+
+def test_the_4096_character_limit_is_refused_in_words(kit: Setup, api: Api) -> None:
+    add_contacts(api, 1)
+    cid = kit.campaign(template="x" * 5000)["campaign_id"]  # a draft may hold it
+    reply = api.post(f"/api/campaigns/{cid}/schedule")
+    assert reply.status == 422 and reply.error_code == "message_too_long"
+    assert "5,000 characters" in reply.json["error"]["message"]
+    assert "904" in reply.json["error"]["message"]
+    assert api.get(f"/api/campaigns/{cid}").json["status"] == "draft"
+    summary = api.get(f"/api/campaigns/{cid}/launch-summary").json
+    assert "message_too_long" in [p["code"] for p in summary["problems"]]
+    # Within the limit as written, over it once a long name is filled in: caught at launch.
+    api.post("/api/contacts", {"phone": "+14155559000", "first_name": "N" * 200, "tags": ["vip"]})
+    long_one = kit.campaign(template="y" * 4000 + "{{first_name}}")["campaign_id"]
+    api.post(f"/api/campaigns/{long_one}/schedule")
+    launch_all(kit.client)
+    problem = api.get(f"/api/campaigns/{long_one}").json["launch_problem"]
+    assert problem["code"] == "message_too_long"
+    assert [(a["phone"], a["length"]) for a in problem["details"]["affected"]] == [
+        ("+14155559000", 4200)
+    ]
+    # A paused campaign is live: the limit applies to its edits.
+    ok = kit.campaign()["campaign_id"]
+    kit.launch(ok)
+    api.post(f"/api/campaigns/{ok}/pause")
+    assert api.patch(f"/api/campaigns/{ok}", {"template": "z" * 4097}).status == 422
+
+
+def test_forecast_for_the_composer_and_for_a_campaign(kit: Setup, api: Api) -> None:
+    add_contacts(api, 6)
+    body = {
+        "session_ids": [kit.session_id],
+        "audience": {"tags": ["vip"]},
+        "pacing": {"min_gap_s": 20, "max_gap_s": 60, "daily_cap": 200, "warmup": True},
+        "timezone": "America/Sao_Paulo",
+    }
+    reply = api.post("/api/campaigns/forecast", body)
+    assert reply.status == 200, reply.json
+    assert reply.json["audience"]["recipients"] == 6 and reply.json["audience"]["exact"]
+    forecast = reply.json["forecast"]
+    assert forecast["recipients"] == 6 and forecast["numbers"][0]["warmup_day"] == 1
+    # 6 messages, 40 s apart on average: the last 200 s after the first.
+    assert forecast["finish_at"] - forecast["first_message_at"] == 200_000
+    faster = api.post(
+        "/api/campaigns/forecast",
+        {**body, "recipients": 60, "pacing": {**body["pacing"], "warmup": False},
+         "deadline": "2020-01-01T00:00"},
+    ).json["forecast"]  # fmt: skip
+    assert faster["recipients"] == 60 and faster["deadline"]["met"] is False
+    missing = api.post("/api/campaigns/forecast", {"session_ids": [kit.session_id]})
+    assert missing.status == 422 and "Choose who receives it" in missing.json["error"]["message"]
+
+    cid = kit.campaign(
+        pacing={"min_gap_s": 10, "max_gap_s": 10, "daily_cap": 500, "warmup": False}
+    )["campaign_id"]
+    draft = api.get(f"/api/campaigns/{cid}/forecast").json
+    assert draft["recipients"] == 6 and draft["duration_s"] == 50
+    kit.launch(cid)
+    kit.results(kit.pull(2))
+    running = api.get(f"/api/campaigns/{cid}").json
+    assert running["finish_at"] and running["eta_s"] is not None and running["eta_s"] <= 40
+    assert api.get(f"/api/campaigns/{cid}/forecast").json["recipients"] == 4
+
+
+def _set_session(user: str, session_id: str, **values: Any) -> None:
+    from chalicelib.models.sessions import WaSessionModel
+
+    session = WaSessionModel.get(user, session_id)
+    session.update(actions=[getattr(WaSessionModel, k).set(v) for k, v in values.items()])
+
+
+def test_why_it_waits_per_number(kit: Setup, api: Api) -> None:
+    from chalicelib.campaigns.planning import now_dt, utc_today
+
+    add_contacts(api, 3)
+    cid = kit.campaign(pacing={"min_gap_s": 20, "max_gap_s": 60, "daily_cap": 200, "warmup": True})[
+        "campaign_id"
+    ]
+    kit.launch(cid)
+
+    def state() -> dict[str, Any]:
+        return dict(api.get(f"/api/campaigns/{cid}").json["numbers"][0])
+
+    assert state()["state"] == "waiting_gap"
+    kit.pull(1)
+    assert state()["state"] == "sending"
+    now = int(time.time() * 1000)
+    uid = user_id(api)
+    # Its first day: 20 sent today means the warm-up room is used up until the next UTC
+    # midnight or the number's next warm-up day, whichever comes first.
+    _set_session(uid, kit.session_id, sent_day=utc_today(now_dt()), sent_today=20,
+                 first_connected_at=now - 3_600_000)  # fmt: skip
+    waiting = state()
+    assert waiting["state"] == "warmup_limit"
+    next_midnight = (now // 86_400_000 + 1) * 86_400_000
+    assert waiting["until"] == min(next_midnight, now - 3_600_000 + 86_400_000)
+    assert kit.pull() == []  # the pipeline agrees: nothing is leased
+    listed = api.get("/api/campaigns").json["items"][0]
+    assert listed["numbers"][0]["state"] == "warmup_limit"
+    # A seasoned number at its own daily cap.
+    _set_session(uid, kit.session_id, sent_today=200, first_connected_at=now - 30 * 86_400_000)
+    assert state()["state"] == "daily_cap" and state()["until"] == next_midnight
+    _set_session(uid, kit.session_id, sent_today=0, backoff_until=now + 600_000)
+    assert state()["state"] == "backing_off" and state()["until"] == now + 600_000
+    _set_session(uid, kit.session_id, backoff_until=0)
+    kit.report("disconnected")
+    assert state() | {"until": None} == {
+        "session_id": kit.session_id, "label": "Shop", "state": "offline",
+        "until": None, "detail": "disconnected",
+    }  # fmt: skip
+    kit.report("connected")
+    api.post(f"/api/campaigns/{cid}/pause")
+    assert state()["state"] == "paused" and state()["detail"] == "paused_by_user"

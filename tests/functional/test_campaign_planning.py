@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.billing.fixtures import billing_fixture  # noqa: F401  (fixture)
 from tests.functional.agentlink import FakeManagement
 from tests.functional.campaignkit import Setup, add_contacts, launch_all
 from tests.functional.conftest import Api
@@ -245,3 +246,17 @@ def test_why_it_waits_per_number(kit: Setup, api: Api) -> None:
     kit.report("connected")
     api.post(f"/api/campaigns/{cid}/pause")
     assert state()["state"] == "paused" and state()["detail"] == "paused_by_user"
+
+
+def test_checkout_can_return_to_the_campaign(billing: Any, user: dict[str, Any], api: Api) -> None:
+    back = "/campaigns/cmp_0123456789abcdef"
+    reply = api.post("/api/billing/checkout", {"plan": "starter", "return_to": back})
+    assert reply.status == 200, reply.json
+    session = billing.fake.sessions[reply.json["url"].rsplit("/", 1)[1]]
+    assert session["success_url"].startswith("http") and (
+        f"{back}?checkout=success&session_id=" in session["success_url"]
+    )
+    assert session["cancel_url"].endswith(f"{back}?checkout=cancelled")
+    for elsewhere in ("//evil.example/x", "https://evil.example", "campaigns/x"):
+        refused = api.post("/api/billing/checkout", {"plan": "starter", "return_to": elsewhere})
+        assert refused.status == 422, elsewhere

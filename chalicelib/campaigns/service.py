@@ -326,19 +326,12 @@ def pause(user_id: str, campaign_id: str, reason: str = "paused_by_user") -> Cam
 
 def auto_pause(campaign: CampaignModel, reason: str, detail: str) -> bool:
     """Pause a running campaign for a reason the user must see (and is told about)."""
-    from chalicelib import notifications
+    from chalicelib.campaigns import emails
 
     if not _transition(campaign, {RUNNING}, PAUSED, pause_reason=reason):
         return False
     cancel_leases(campaign)
-    notifications.notify(
-        campaign.user_id,
-        "campaign_paused",
-        f"Campaign “{campaign.name}” paused",
-        detail,
-        campaign_id=campaign.campaign_id,
-        link_path=f"/campaigns/{campaign.campaign_id}",
-    )
+    emails.notify(campaign, "campaign_paused", f"Campaign “{campaign.name}” paused", detail)
     logger.warning(
         "campaign auto-paused", extra={"campaign_id": campaign.campaign_id, "reason": reason}
     )

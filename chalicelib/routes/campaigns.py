@@ -785,3 +785,49 @@ def campaign_forecast(ctx: RequestContext, campaign_id: str) -> forecast_model.F
 def launch_summary(ctx: RequestContext, campaign_id: str) -> planning.LaunchSummary:
     assert ctx.user_id
     return planning.launch_summary(service.get(ctx.user_id, campaign_id))
+
+
+# --- which campaign events also send an email -------------------------------------------------
+
+
+class EmailSettings(BaseModel):
+    campaign_started: bool
+    campaign_paused: bool
+    campaign_finished: bool
+    campaign_waiting: bool = Field(description="Waited over an hour for something other than gaps")
+
+
+class EmailSettingsPatch(Strict):
+    campaign_started: bool | None = None
+    campaign_paused: bool | None = None
+    campaign_finished: bool | None = None
+    campaign_waiting: bool | None = None
+
+
+@api.route(
+    "/api/notification-settings",
+    "GET",
+    response=EmailSettings,
+    summary="Which campaign events also send you an email",
+)
+def get_email_settings(ctx: RequestContext) -> EmailSettings:
+    from chalicelib.campaigns import emails
+
+    assert ctx.user_id
+    return EmailSettings(**emails.settings_of(ctx.user_id))
+
+
+@api.route(
+    "/api/notification-settings",
+    "PUT",
+    body=EmailSettingsPatch,
+    response=EmailSettings,
+    errors=(422,),
+    summary="Choose which campaign events also send you an email",
+)
+def put_email_settings(ctx: RequestContext, body: EmailSettingsPatch) -> EmailSettings:
+    from chalicelib.campaigns import emails
+
+    assert ctx.user_id
+    changes = {k: v for k, v in body.model_dump().items() if v is not None}
+    return EmailSettings(**emails.update_settings(ctx.user_id, changes))

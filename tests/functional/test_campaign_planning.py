@@ -260,3 +260,87 @@ def test_checkout_can_return_to_the_campaign(billing: Any, user: dict[str, Any],
     for elsewhere in ("//evil.example/x", "https://evil.example", "campaigns/x"):
         refused = api.post("/api/billing/checkout", {"plan": "starter", "return_to": elsewhere})
         assert refused.status == 422, elsewhere
+
+
+def _emails() -> list[dict[str, Any]]:
+    """Emails queued so far (taken off the queue)."""
+    import json
+
+    from chalicelib import aws, queues
+
+    sqs, url = aws.client("sqs"), queues.queue_url(queues.EMAIL)
+    found: list[dict[str, Any]] = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not batch:
+            return found
+        for message in batch:
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_campaign_emails_follow_the_users_settings(kit: Setup, api: Api) -> None:
+    assert api.get("/api/notification-settings").json == {
+        "campaign_started": True, "campaign_paused": True,
+        "campaign_finished": True, "campaign_waiting": True,
+    }  # fmt: skip
+    reply = api.put("/api/notification-settings", {"campaign_started": False})
+    assert reply.status == 200 and reply.json["campaign_started"] is False
+    assert api.put("/api/notification-settings", {"campaign_start": True}).status == 422
+    _emails()
+    add_contacts(api, 3)
+    first = kit.campaign()["campaign_id"]
+    kit.launch(first)
+    kinds = [n["kind"] for n in api.get("/api/notifications").json["items"]]
+    assert "campaign_started" in kinds  # in the app always
+    assert not [e for e in _emails() if e["kind"] == "campaign_started"]
+    batch = kit.pull()
+    kit.results(batch[:2])
+    kit.results(batch[2:], outcome="failed", reason="not_on_whatsapp")
+    finished = [e for e in _emails() if e["kind"] == "campaign_completed"]
+    assert len(finished) == 1
+    assert "3 recipients: 2 sent, 0 delivered, 0 read, 0 replied; 1 failed." in finished[0]["text"]
+
+    api.put("/api/notification-settings", {"campaign_started": True})
+    second = kit.campaign(name="Second")["campaign_id"]
+    kit.launch(second)
+    started = [e for e in _emails() if e["kind"] == "campaign_started"]
+    assert len(started) == 1 and "Sending to 3 recipients" in started[0]["text"]
+    kit.report("banned")
+    paused = [e for e in _emails() if e["kind"] == "campaign_paused"]
+    assert len(paused) == 1 and "banned" in paused[0]["text"]
+
+
+def test_a_campaign_waiting_over_an_hour_is_notified_once(kit: Setup, api: Api) -> None:
+    from datetime import timedelta
+
+    from chalicelib.campaigns import watch
+    from chalicelib.campaigns.planning import now_dt, utc_today
+    from chalicelib.models.campaigns import CampaignModel
+
+    add_contacts(api, 3)
+    cid = kit.campaign(pacing={"min_gap_s": 20, "max_gap_s": 60, "daily_cap": 50, "warmup": False})[
+        "campaign_id"
+    ]
+    kit.launch(cid)
+    uid = user_id(api)
+    now = now_dt()
+    assert watch.run(now) == 0  # between two messages: not waiting
+    _set_session(uid, kit.session_id, sent_day=utc_today(now), sent_today=50)
+    _emails()
+    assert watch.run(now) == 0  # starts waiting now
+    assert CampaignModel.get(uid, cid).waiting_reason == "daily_cap"
+    assert watch.run(now + timedelta(minutes=59)) == 0
+    later = now + timedelta(minutes=61)
+    if utc_today(later) != utc_today(now):
+        pytest.skip("the UTC day ends within the hour: the cap resets first")
+    assert watch.run(later) == 1
+    assert watch.run(later + timedelta(minutes=5)) == 0  # once per reason
+    notices = [
+        n for n in api.get("/api/notifications").json["items"] if n["kind"] == "campaign_waiting"
+    ]
+    assert len(notices) == 1 and "daily limit" in notices[0]["body"]
+    assert [e["kind"] for e in _emails()].count("campaign_waiting") == 1
+    _set_session(uid, kit.session_id, sent_today=0)
+    assert watch.run(later) == 0
+    assert CampaignModel.get(uid, cid).waiting_reason is None

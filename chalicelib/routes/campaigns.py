@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from chalicelib.api import Api, RequestContext
 from chalicelib.campaigns import forecast as forecast_model
+from chalicelib.campaigns import health as health_model
 from chalicelib.campaigns import media, pipeline, planning, service, templates
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.models.base import now_ms, plain
@@ -831,3 +832,14 @@ def put_email_settings(ctx: RequestContext, body: EmailSettingsPatch) -> EmailSe
     assert ctx.user_id
     changes = {k: v for k, v in body.model_dump().items() if v is not None}
     return EmailSettings(**emails.update_settings(ctx.user_id, changes))
+
+
+@api.route(
+    "/api/sessions/health",
+    "GET",
+    response=health_model.HealthList,
+    summary="Each number's health: today's room, the last 7 days, a badge with its reason",
+)
+def sessions_health(ctx: RequestContext) -> health_model.HealthList:
+    assert ctx.user_id
+    return health_model.number_health(ctx.user_id)

@@ -344,3 +344,46 @@ def test_a_campaign_waiting_over_an_hour_is_notified_once(kit: Setup, api: Api) 
     _set_session(uid, kit.session_id, sent_today=0)
     assert watch.run(later) == 0
     assert CampaignModel.get(uid, cid).waiting_reason is None
+
+
+def _inbound(kit: Setup, phone: str, body: str, n: int) -> None:
+    kit.agent.send(
+        {
+            "type": "inbound",
+            "session_id": kit.session_id,
+            "from_phone": phone,
+            "body": body,
+            "wa_message_id": f"in{n}",
+            "ts": int(time.time() * 1000),
+        }
+    )
+
+
+def test_number_health_in_one_look(kit: Setup, api: Api) -> None:
+    fresh = api.get("/api/sessions/health").json["items"]
+    assert [(h["label"], h["badge"], h["badge_reason"]) for h in fresh] == [
+        ("Shop", "healthy", "Sending normally.")
+    ]
+    assert fresh[0]["failure_rate_7d"] is None and fresh[0]["warmup_day"] == 1
+    phones = add_contacts(api, 25)
+    cid = kit.campaign(pacing={"min_gap_s": 0, "max_gap_s": 0, "daily_cap": 200, "warmup": False})[
+        "campaign_id"
+    ]
+    kit.launch(cid)
+    batch = sorted(kit.pull(), key=lambda m: m["phone"])
+    kit.results(batch[:20])
+    kit.results(batch[20:], outcome="failed", reason="not_on_whatsapp")
+    _inbound(kit, phones[0], "Quero 2!", 1)
+    _inbound(kit, phones[1], "STOP", 2)
+    health = api.get("/api/sessions/health").json["items"][0]
+    assert (health["sent_today"], health["sent_7d"], health["failed_7d"]) == (20, 20, 5)
+    assert health["failure_rate_7d"] == 0.2
+    assert health["replies_7d"] == 2 and health["reply_rate_7d"] == 0.1
+    assert health["opt_outs_7d"] == 1
+    # Nothing runs now: the default pace applies, and the number is on its first day.
+    assert (health["daily_limit"], health["daily_room"], health["warmup_day"]) == (20, 0, 1)
+    assert health["badge"] == "at_risk" and "20% of its messages" in health["badge_reason"]
+    kit.report("banned")
+    banned = api.get("/api/sessions/health").json["items"][0]
+    assert banned["badge"] == "paused" and banned["badge_reason"] == "WhatsApp banned this number."
+    assert banned["last_signal"]["state"] == "banned"

@@ -22,7 +22,7 @@ from chalicelib.logs import logger
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignModel
 
-PAGE_CONTACTS = 1000
+PAGE_CONTACTS = 2000  # per SQS message: a page is one query and one opt-out lookup
 AFFECTED_LIMIT = 100
 COUNTS = ("checked", "recipients", "opted_out", "missing_variables", "too_long")
 

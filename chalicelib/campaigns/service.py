@@ -166,6 +166,11 @@ def update(user_id: str, campaign_id: str, changes: dict[str, Any]) -> CampaignM
         raise Conflict(
             "The campaign changed state meanwhile; reload it.", code="conflict"
         ) from None
+    if campaign.status == SCHEDULED and "send_at" in changes:
+        from chalicelib.campaigns import launch
+
+        # An earlier time needs its own wake-up; a later one is chained by the queued job.
+        launch.enqueue(user_id, campaign_id, int(changes["send_at"] or now_ms()))
     return campaign
 
 

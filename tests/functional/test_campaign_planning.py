@@ -387,3 +387,37 @@ def test_number_health_in_one_look(kit: Setup, api: Api) -> None:
     banned = api.get("/api/sessions/health").json["items"][0]
     assert banned["badge"] == "paused" and banned["badge_reason"] == "WhatsApp banned this number."
     assert banned["last_signal"]["state"] == "banned"
+
+
+def test_schedule_never_walks_the_audience_itself(
+    kit: Setup, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.models.contacts import ContactModel
+
+    add_contacts(api, 3)
+    cid = kit.campaign()["campaign_id"]
+
+    def no_walk(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the schedule call read the contacts")
+
+    monkeypatch.setattr(ContactModel, "query", no_walk)
+    reply = api.post(f"/api/campaigns/{cid}/schedule")
+    assert reply.status == 202, reply.json
+    monkeypatch.undo()
+    launch_all(kit.client)
+    assert api.get(f"/api/campaigns/{cid}").json["counters"]["total"] == 3
+
+
+def test_a_scheduled_campaign_moved_to_now_starts(kit: Setup, api: Api) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    add_contacts(api, 2)
+    later = (datetime.now(UTC) + timedelta(hours=2)).replace(tzinfo=None).isoformat()
+    cid = kit.campaign(send_at=later, timezone="UTC")["campaign_id"]
+    scheduled = kit.launch(cid)
+    assert scheduled["status"] == "scheduled" and scheduled["numbers"][0]["state"] == "scheduled"
+    assert scheduled["first_message_at"] == scheduled["send_at"]
+    assert api.patch(f"/api/campaigns/{cid}", {"send_at": None}).status == 200
+    launch_all(kit.client)
+    assert api.get(f"/api/campaigns/{cid}").json["status"] == "running"
+    assert len(kit.pull()) == 2

@@ -420,3 +420,16 @@ def launch_summary(campaign: CampaignModel, now: datetime | None = None) -> Laun
         problems=problems,
         send_to_first_max=left if short and left else None,
     )
+
+
+def known_variables(user_id: str) -> list[str]:
+    """Built-in variables, then custom fields seen in the first page of contacts."""
+    import chalicelib.contacts.service as contacts
+    from chalicelib.models.contacts import ContactModel
+
+    names = list(templates.BUILTIN)
+    for contact in ContactModel.query(user_id, limit=SAMPLE_CONTACTS):
+        for name in contacts.fields_of(contact):
+            if name not in names:
+                names.append(name)
+    return names

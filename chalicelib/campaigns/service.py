@@ -359,6 +359,12 @@ def resume(user_id: str, campaign_id: str) -> CampaignModel:
 
 def cancel(user_id: str, campaign_id: str) -> CampaignModel:
     campaign = get(user_id, campaign_id, consistent=True)
+    if campaign.status == PREPARING:
+        # Nothing was written or held yet (a reservation racing this is released by the
+        # worker when its own move to scheduled fails): it simply becomes a draft again.
+        if not _transition(campaign, {PREPARING}, DRAFT):
+            raise Conflict("The campaign changed state meanwhile.", code="bad_transition")
+        return get(user_id, campaign_id, consistent=True)
     if not _transition(campaign, {SCHEDULED, RUNNING, PAUSED}, CANCELLED):
         raise Conflict(f"A {campaign.status} campaign cannot be cancelled.", code="bad_transition")
     cancel_leases(campaign)

@@ -215,7 +215,8 @@ class Campaign(BaseModel):
         predicted = planning.campaign_forecast(c, sessions, now)
         finish = predicted.finish_at if predicted and predicted.recipients else None
         eta = max(0, (finish - int(now.timestamp() * 1000)) // 1000) if finish else None
-        first = int(c.first_sent_at) if c.first_sent_at else None
+        # Once launched, sending began at launch (within seconds); before, the forecast's.
+        first = int(c.first_sent_at or c.launched_at or 0) or None
         if first is None and predicted is not None:
             first = predicted.first_message_at
         problem = plain(c.launch_problem) if c.launch_problem else None
@@ -565,7 +566,9 @@ def schedule_campaign(ctx: RequestContext, campaign_id: str, body: ScheduleBody)
 
 _lifecycle("pause", "Pause a running campaign (takes effect within one batch)")
 _lifecycle("resume", "Resume a paused campaign")
-_lifecycle("cancel", "Cancel a scheduled, running or paused campaign")
+_lifecycle(
+    "cancel", "Cancel a scheduled, running or paused campaign (a preparing one: back to draft)"
+)
 
 
 class Retried(BaseModel):
@@ -843,3 +846,52 @@ def put_email_settings(ctx: RequestContext, body: EmailSettingsPatch) -> EmailSe
 def sessions_health(ctx: RequestContext) -> health_model.HealthList:
     assert ctx.user_id
     return health_model.number_health(ctx.user_id)
+
+
+# --- the composer's template check -------------------------------------------------------------
+
+
+class TemplateCheckBody(Strict):
+    template: str = Field(max_length=templates.MAX_TEMPLATE_LENGTH)
+
+
+class TemplateCheck(BaseModel):
+    length: int
+    max_length: int = Field(description="WhatsApp's limit: launch refuses more")
+    over_by: int
+    variables: list[str] = Field(description="Variables used, in order")
+    required_variables: list[str] = Field(description="Used without a |fallback somewhere")
+    unknown_variables: list[str] = Field(
+        description="Neither built in nor a field of any of your first 1,000 contacts"
+    )
+    known_variables: list[str]
+    problem: str | None = Field(description="Malformed spintax or braces, in words")
+
+
+@api.route(
+    "/api/campaigns/template-check",
+    "POST",
+    body=TemplateCheckBody,
+    response=TemplateCheck,
+    errors=(422,),
+    summary="Check a message while typing: length, variables, unknown ones",
+)
+def template_check(ctx: RequestContext, body: TemplateCheckBody) -> TemplateCheck:
+    assert ctx.user_id
+    used = templates.variables(body.template)
+    known = planning.known_variables(ctx.user_id)
+    problem = None
+    try:
+        templates.validate(body.template)
+    except templates.TemplateError as error:
+        problem = str(error)
+    return TemplateCheck(
+        length=len(body.template),
+        max_length=templates.MAX_LENGTH,
+        over_by=max(0, len(body.template) - templates.MAX_LENGTH),
+        variables=used,
+        required_variables=templates.required_variables(body.template),
+        unknown_variables=[name for name in used if name not in known],
+        known_variables=known,
+        problem=problem,
+    )

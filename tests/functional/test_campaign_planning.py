@@ -447,3 +447,19 @@ def test_template_check_while_typing(kit: Setup, api: Api) -> None:
     assert check["over_by"] == len(text) - 4096 and check["problem"] is None
     broken = api.post("/api/campaigns/template-check", {"template": "{Hi|Hello"}).json
     assert broken["problem"]
+
+
+def test_audience_counts_while_composing_never_walk_everything(
+    kit: Setup, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.campaigns import planning
+
+    phones = add_contacts(api, 6)
+    api.post(f"/api/contacts/{phones[0]}/opt-out", {})
+    cid = kit.campaign()["campaign_id"]
+    exact = api.get(f"/api/campaigns/{cid}/audience").json
+    assert (exact["recipients"], exact["opted_out"], exact["exact"]) == (5, 1, True)
+    monkeypatch.setattr(planning, "SAMPLE_CONTACTS", 2)  # a "large" list: 6 > 2
+    scaled = api.get(f"/api/campaigns/{cid}/audience").json
+    # The tag counter says 6; half of the two sampled opted out: about 3 of 6.
+    assert (scaled["recipients"], scaled["opted_out"], scaled["exact"]) == (3, 3, False)

@@ -304,7 +304,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who would receive it, and who lacks a variable */
+        /** Who would receive it, and who lacks a variable (estimated for large lists) */
         get: operations["get_api_campaigns_campaign_id_audience"];
         put?: never;
         post?: never;
@@ -1031,10 +1031,19 @@ export interface components {
         };
         /** AudienceCheck */
         AudienceCheck: {
-            /** Affected */
+            /**
+             * Affected
+             * @description Contacts lacking a variable (≤ 100)
+             */
             affected: {
                 [key: string]: unknown;
             }[];
+            /**
+             * Exact
+             * @description False: counts scaled from the first 1,000 contacts (large lists)
+             * @default true
+             */
+            exact?: boolean;
             /** Missing Variables */
             missing_variables: number;
             /** Opted Out */

@@ -114,7 +114,9 @@ def _local_ms(moment: datetime | None, timezone: str) -> int | None:
 
 def _epoch_ms(send_at: datetime | None, timezone: str, unchanged: int | None = None) -> int | None:
     value = _local_ms(send_at, timezone)
-    if value is not None and value != unchanged and value < now_ms() - 60_000:
+    if value is not None and unchanged is not None and value // 60_000 == unchanged // 60_000:
+        return unchanged  # the stored time, as a form shows it (to the minute): no change
+    if value is not None and value < now_ms() - 60_000:
         raise ValidationFailed(
             "The send time is in the past.", [{"loc": ["send_at"], "msg": "in the past"}]
         )

@@ -4,6 +4,7 @@ send, the forecast, why a number waits, edits while paused, the 4,096-character 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -125,6 +126,12 @@ def test_a_paused_campaign_takes_edits_of_pace_message_and_unchanged_fields(
     reply = api.patch(f"/api/campaigns/{cid}", whole_form)
     assert reply.status == 200, reply.json
     assert reply.json["pacing"]["quiet_start"] == "22:00"
+    # The start time as the form shows it (local, to the minute) is no change either.
+    stored = api.get(f"/api/campaigns/{cid}").json["send_at"]
+    shown = datetime.fromtimestamp(stored / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M")
+    same_time = api.patch(f"/api/campaigns/{cid}", {**whole_form, "send_at": shown})
+    assert same_time.status == 200, same_time.json
+    assert same_time.json["send_at"] == stored
     changed = api.patch(f"/api/campaigns/{cid}", {"audience": {"all": True}})
     assert changed.status == 409 and changed.error_code == "not_editable"
     assert changed.json["error"]["details"] == {"fields": ["audience"]}

@@ -470,3 +470,21 @@ def test_audience_counts_while_composing_never_walk_everything(
     scaled = api.get(f"/api/campaigns/{cid}/audience").json
     # The tag counter says 6; half of the two sampled opted out: about 3 of 6.
     assert (scaled["recipients"], scaled["opted_out"], scaled["exact"]) == (3, 3, False)
+
+
+def test_a_number_shared_with_an_older_campaign_sends_that_one_first(kit: Setup, api: Api) -> None:
+    add_contacts(api, 3)
+    pace = {"min_gap_s": 60, "max_gap_s": 60, "daily_cap": 500, "warmup": False}
+    older = kit.campaign(name="Older", pacing=pace)["campaign_id"]
+    kit.launch(older)
+    newer = kit.campaign(name="Newer", pacing=pace)["campaign_id"]
+    kit.launch(newer)
+    first = api.get(f"/api/campaigns/{older}").json
+    second = api.get(f"/api/campaigns/{newer}").json
+    assert first["numbers"][0]["state"] == "waiting_gap"
+    assert second["numbers"][0]["state"] == "other_campaign"
+    assert second["numbers"][0]["detail"] == "Older"
+    # The newer one's 3 go after the older one's 3, a minute apart.
+    forecast = api.get(f"/api/campaigns/{newer}/forecast").json
+    assert abs(forecast["finish_at"] - first["finish_at"] - 180_000) < 10_000
+    assert abs(forecast["first_message_at"] - first["finish_at"] - 60_000) < 10_000

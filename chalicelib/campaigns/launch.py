@@ -47,6 +47,11 @@ def committed_upper_bound(campaign_id: str, chunks: int) -> str:
 
 
 def handle(job: dict[str, Any]) -> None:
+    if job.get("kind") == "prepare":
+        from chalicelib.campaigns import prepare
+
+        prepare.handle(job)
+        return
     user_id, campaign_id, chunk = job["user_id"], job["campaign_id"], int(job.get("chunk", 0))
     try:
         campaign = service.get(user_id, campaign_id, consistent=True)
@@ -60,16 +65,13 @@ def handle(job: dict[str, Any]) -> None:
         if service._transition(
             campaign, {service.SCHEDULED}, service.RUNNING, launched_at=now_ms()
         ):
-            from chalicelib import notifications
+            from chalicelib.campaigns import emails
 
-            notifications.notify(
-                user_id,
+            emails.notify(
+                campaign,
                 "campaign_started",
                 f"Campaign “{campaign.name}” started",
-                "Sending has begun. Follow each recipient on the campaign's page.",
-                campaign_id=campaign_id,
-                email=False,
-                link_path=f"/campaigns/{campaign_id}",
+                _started_words(campaign),
             )
         campaign = service.get(user_id, campaign_id, consistent=True)
     if campaign.status not in (service.RUNNING, service.PAUSED) or campaign.materialised:
@@ -83,6 +85,31 @@ def handle(job: dict[str, Any]) -> None:
     if chunk > committed:
         return  # out of order duplicate; the right job will come
     materialise_chunk(campaign, chunk)
+
+
+def _started_words(campaign: CampaignModel) -> str:
+    """What the user needs in the started email: how many, and when it should be done."""
+    from chalicelib.campaigns import planning
+
+    words = "Sending has begun. Follow each recipient on the campaign's page."
+    try:
+        predicted = planning.campaign_forecast(campaign)
+    except Exception:  # a forecast must never stop a launch
+        logger.exception("forecast for the started notice failed")
+        return words
+    if predicted is None or not predicted.recipients or not predicted.finish_at:
+        return words
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    finish = datetime.fromtimestamp(predicted.finish_at / 1000, tz=UTC).astimezone(
+        ZoneInfo(campaign.timezone or "UTC")
+    )
+    return (
+        f"Sending to {predicted.recipients:,} recipients has begun. At this pace it should "
+        f"finish around {finish:%a %d %b, %H:%M} ({campaign.timezone or 'UTC'}). "
+        "Follow each recipient on the campaign's page."
+    )
 
 
 def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:
@@ -104,6 +131,8 @@ def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:
     contacts_page = list(page)
     # The opt-out table is the truth (the contact's flag is a copy that can lag).
     opted_out = contacts.opted_out_among(campaign.user_id, [c.phone for c in contacts_page])
+    # "Send to the first N": past N, recipients are kept as skipped (quota) for a retry later.
+    room = int(campaign.send_limit) - int(campaign.queued or 0) if campaign.send_limit else None
     with CampaignMessageModel.batch_write() as batch:
         for index, contact in enumerate(contacts_page):
             if not everyone and not (set(contact.tags or ()) & tags):
@@ -116,6 +145,12 @@ def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:
                 not (values.get(name) or "").strip() for name in required
             ):
                 status, reason = "skipped", "missing_variable"
+            elif room is not None:
+                if room <= 0:
+                    status, reason = "skipped", "quota"
+                else:
+                    room -= 1
+                    deltas["queued"] += 1
             session_id = sessions[position % len(sessions)]
             position += 1
             message = CampaignMessageModel(

@@ -490,15 +490,13 @@ def maybe_complete(user_id: str, campaign_id: str) -> bool:
     if leftover > 0:
         quota.safely("release", user_id, leftover)
         bump(user_id, campaign_id, {"reserved": -leftover})
-    notifications.notify(
-        user_id,
+    from chalicelib.campaigns import emails
+
+    emails.notify(
+        campaign,
         "campaign_completed",
         f"Campaign “{campaign.name}” completed",
-        f"{int(campaign.sent or 0) + int(campaign.delivered or 0) + int(campaign.read or 0)} "
-        f"sent, {int(campaign.failed or 0)} failed, {int(campaign.skipped or 0)} skipped.",
-        campaign_id=campaign_id,
-        email=False,
-        link_path=f"/campaigns/{campaign_id}",
+        emails.funnel_words(service.get(user_id, campaign_id, consistent=True)),
     )
     return True
 
@@ -650,7 +648,9 @@ def settle_pending(user_id: str, campaign_id: str, status: str, reason: str | No
 
 
 def requeue(campaign: CampaignModel, messages: list[CampaignMessageModel]) -> int:
+    """Failed (or quota-skipped) messages back to pending."""
     moved = 0
+    deltas: Counter[str] = Counter()
     for message in messages:
         actions = [
             CampaignMessageModel.status.set("pending"),
@@ -665,11 +665,13 @@ def requeue(campaign: CampaignModel, messages: list[CampaignMessageModel]) -> in
                 )
             )
         if _move_message(
-            campaign.campaign_id, message.phone, message.session_id, "failed", actions
+            campaign.campaign_id, message.phone, message.session_id, message.status, actions
         ):
             moved += 1
+            deltas[message.status] -= 1
+            deltas["pending"] += 1
     if moved:
-        bump(campaign.user_id, campaign.campaign_id, {"failed": -moved, "pending": moved})
+        bump(campaign.user_id, campaign.campaign_id, deltas)
     return moved
 
 

@@ -104,3 +104,26 @@ export function useDeleteCampaign() {
     onSuccess: () => qc.invalidateQueries({ queryKey: ["campaigns", "list"] }),
   });
 }
+
+/**
+ * Contacts of an audience (all contacts, or any of `tags`) matching `q`, for the
+ * preview picker: one search per tag (the API filters by one tag at a time),
+ * merged and deduplicated; opted-out contacts are never messaged, so not offered.
+ */
+export function useAudienceContacts(all: boolean, tags: string[], q: string) {
+  const search = q.trim();
+  return useQuery({
+    queryKey: ["contacts", "audience", all, tags, search],
+    queryFn: async () => {
+      const filters = all || tags.length === 0 ? [undefined] : tags.slice(0, 5);
+      const pages = await Promise.all(
+        filters.map((tag) => unwrap(api.GET("/api/contacts", { params: { query: { limit: 20, q: search || undefined, tag, opted_out: false } } }))),
+      );
+      const seen = new Map<string, (typeof pages)[number]["items"][number]>();
+      for (const p of pages) for (const c of p.items) if (!seen.has(c.phone)) seen.set(c.phone, c);
+      return [...seen.values()];
+    },
+    placeholderData: keepPreviousData,
+    staleTime: 30_000,
+  });
+}

@@ -9,6 +9,7 @@ import { SessionStatusBadge } from "../components/SessionStatus";
 import { REMOVED } from "./Sessions";
 import { Card, EmptyState, ErrorState, Loading, PageHeader } from "../components/ui";
 import { timeAgo } from "../lib/time";
+import { campaignOutcome } from "../lib/format";
 
 /**
  * Only what the API can answer today: numbers and notifications. Campaign and
@@ -116,7 +117,7 @@ function CampaignsCard() {
               </div>
               <ProgressBar value={c.progress} label={`Progress of ${c.name}`} />
               <p className="mt-1 text-xs text-slate-600">
-                {c.funnel.sent.toLocaleString()} of {c.counters.total.toLocaleString()} sent
+                {campaignOutcome(c)}
               </p>
             </li>
           ))}

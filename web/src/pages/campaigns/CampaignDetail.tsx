@@ -6,6 +6,7 @@ import { downloadFile } from "../../api/raw";
 import type { Campaign } from "../../api/types";
 import { Badge } from "../../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, PageHeader, SelectField } from "../../components/ui";
+import { campaignOutcome, formatCount, formatPercent } from "../../lib/format";
 import { formatDateTime } from "../../lib/time";
 import { showToast } from "../../lib/toast";
 import { displayPhone } from "../contacts/Contacts";
@@ -87,7 +88,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
             busy={retry.isPending}
             onClick={() =>
               retry.mutate(c.campaign_id, {
-                onSuccess: (r) => showToast(r.requeued ? `${r.requeued} failed message(s) will be sent again.` : "No failure can be retried (only temporary failures are).", "info"),
+                onSuccess: (r) => showToast(r.requeued ? `${formatCount(r.requeued)} failed ${r.requeued === 1 ? "message" : "messages"} will be sent again.` : "No failure can be retried (only temporary failures are).", "info"),
                 onError: (error) => showToast(messageOf(error), "error"),
               })
             }
@@ -121,14 +122,14 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
           <div className="mt-3" aria-live="polite">
             <ProgressBar value={c.progress} label="Campaign progress" />
             <p className="mt-1 text-sm text-slate-700" data-testid="campaign-progress">
-              {Math.round(c.progress * 100)}% done
+              {campaignOutcome(c)}
             </p>
           </div>
           <dl className="mt-3 grid grid-cols-2 gap-3 sm:grid-cols-4">
             {counters.map(([label, value]) => (
               <div key={label} className="rounded-md bg-slate-50 p-2">
                 <dt className="text-xs text-slate-600">{label}</dt>
-                <dd className="text-lg font-semibold">{value.toLocaleString()}</dd>
+                <dd className="text-lg font-semibold">{formatCount(value)}</dd>
               </div>
             ))}
           </dl>
@@ -206,7 +207,7 @@ function Funnel({ campaign: c }: { campaign: Campaign }) {
           <span>{label}</span>
           <ProgressBar value={value / total} label={`${label} share`} />
           <span className="text-right tabular-nums">
-            {value.toLocaleString()} ({Math.round((value / total) * 100)}%)
+            {formatCount(value)} ({formatPercent(value / total)})
           </span>
         </li>
       ))}

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { useCampaigns } from "../../api/campaignsApi";
 import { EmptyState, ErrorState, LoadMore, Loading, PageHeader, SelectField } from "../../components/ui";
+import { campaignOutcome, formatCount } from "../../lib/format";
 import { formatDateTime } from "../../lib/time";
 import { ProgressBar } from "../contacts/ImportWizard";
 import { CAMPAIGN_STATES, CampaignStatusBadge } from "./common";
@@ -66,7 +67,7 @@ export function CampaignsPage() {
                 <div className="mt-3">
                   <ProgressBar value={c.progress} label={`Progress of ${c.name}`} />
                   <p className="mt-1 text-xs text-slate-600">
-                    {c.funnel.sent.toLocaleString()} sent · {c.funnel.delivered.toLocaleString()} delivered · {c.counters.failed.toLocaleString()} failed of {c.counters.total.toLocaleString()}
+                    {campaignOutcome(c)} · {formatCount(c.funnel.delivered)} delivered · {formatCount(c.counters.failed)} failed
                   </p>
                 </div>
               )}

@@ -39,7 +39,7 @@ const editorRoutes = {
   "GET /api/me": { body: { ...user, timezone: "Europe/Lisbon" } },
   "GET /api/campaigns/cmp_1": { body: campaign() },
   "GET /api/campaigns/cmp_1/audience": { body: { recipients: 2, opted_out: 1, missing_variables: 1, affected: [{ phone: "+447700900999", name: "No Name", missing: ["city"] }] } },
-  "POST /api/campaigns/cmp_1/preview": { body: { text: "Hello Maria", missing: [], length: 11, truncated: false } },
+  "POST /api/campaigns/cmp_1/preview": { body: { text: "Hello *Maria*", missing: [], length: 13, truncated: false } },
   "GET /api/contacts": { body: page([contact()]) },
   "GET /api/contacts/tags": { body: { items: [{ tag: "vip", count: 3 }] } },
   "GET /api/sessions": { body: page([session({ status: "connected", phone: "447700900001" })]) },
@@ -47,7 +47,7 @@ const editorRoutes = {
 };
 
 describe("CampaignEditorPage", () => {
-  it("offers variables (custom ones too), counts characters, previews, shows who lacks a variable and why a launch is refused", async () => {
+  it("offers variables, counts characters, flags unknown ones, previews with formatting for an audience contact, and shows why a launch is refused", async () => {
     tokenStore.set("wct_x");
     const { calls } = mockApi({
       ...editorRoutes,
@@ -61,15 +61,22 @@ describe("CampaignEditorPage", () => {
     expect(screen.getByText("31 / 4,096 characters")).toBeInTheDocument();
     await userEvent.click(await screen.findByRole("button", { name: "+ city" }));
     expect((message as HTMLTextAreaElement).value).toContain("{{city}}");
-    expect(await screen.findByTestId("message-preview")).toHaveTextContent("Hello Maria");
-    expect(await screen.findByTestId("recipient-count")).toHaveTextContent("2 recipient(s)");
+    // A variable without a fallback: the choice to skip contacts missing it is on screen.
+    expect(screen.getByRole("radio", { name: "Skip contacts missing it" })).not.toBeChecked();
+    await userEvent.type(message, " {{{{citty}}");
+    expect(await screen.findByTestId("unknown-variable")).toHaveTextContent("No contact field is called “citty”");
+    await waitFor(() => expect(screen.getByTestId("message-preview")).toHaveTextContent("Hello Maria"));
+    expect(screen.getByTestId("message-preview").querySelector("strong")).toHaveTextContent("Maria");
+    // The picker searches the campaign's audience (its tag), never opted-out contacts.
+    await waitFor(() => expect(calls.some((c) => c.path === "/api/contacts" && c.url.searchParams.get("tag") === "vip" && c.url.searchParams.get("opted_out") === "false")).toBe(true));
+    expect(await screen.findByTestId("recipient-count")).toHaveTextContent("2 recipients");
     expect(screen.getByRole("list", { name: "Contacts missing a variable" })).toHaveTextContent("No Name (+447700900999): no city");
 
     await userEvent.clear(screen.getByLabelText("Shortest gap (seconds)"));
     await userEvent.type(screen.getByLabelText("Shortest gap (seconds)"), "5");
     expect(screen.getByText(/Gaps under 10 seconds/)).toBeInTheDocument();
 
-    // The audience saves itself and the count is asked again.
+    // The draft saves itself (the whole form) and the count is asked again.
     const audienceCalls = () => calls.filter((c) => c.path === "/api/campaigns/cmp_1/audience").length;
     const before = audienceCalls();
     await userEvent.click(screen.getByRole("radio", { name: /All contacts/ }));
@@ -86,7 +93,44 @@ describe("CampaignEditorPage", () => {
     expect(patch.session_ids).toEqual(["ses_1"]);
   });
 
-  it("shows a 422 at the field it names", async () => {
+  it("refuses to launch a message over 4,096 characters, saying so, and sends nothing", async () => {
+    tokenStore.set("wct_x");
+    const { calls } = mockApi({ ...editorRoutes, "GET /api/campaigns/cmp_1": { body: campaign({ template: "x".repeat(4100) }) } });
+    renderWithApp(<CampaignEditorPage />, { path: "/campaigns/cmp_1/edit", route: "/campaigns/:campaignId/edit" });
+    expect(await screen.findByText("4,100 / 4,096 characters")).toBeInTheDocument();
+    expect(screen.getByText(/Remove 4 to launch/)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Launch now" }));
+    expect(await screen.findByText(/The message has 4,100 characters; WhatsApp allows 4,096/)).toBeInTheDocument();
+    expect(calls.some((c) => c.path.endsWith("/schedule"))).toBe(false);
+  });
+
+  it("saves a new campaign by itself once it has a message, so the image and a test send work before any save", async () => {
+    tokenStore.set("wct_x");
+    const { calls } = mockApi({
+      ...editorRoutes,
+      "POST /api/campaigns": { status: 201, body: campaign({ campaign_id: "cmp_9", template: "Hi *there*", audience: { all: true, tags: [] } }) },
+      "PATCH /api/campaigns/cmp_9": { body: campaign({ campaign_id: "cmp_9" }) },
+      "GET /api/campaigns/cmp_9/audience": { body: { recipients: 3, opted_out: 0, missing_variables: 0, affected: [] } },
+      "POST /api/campaigns/cmp_9/preview": { body: { text: "Hi Maria", missing: [], length: 8, truncated: false } },
+      "POST /api/campaigns/cmp_9/test": { status: 202, body: { message: "The test message is on its way." } },
+    });
+    renderWithApp(<CampaignEditorPage />, { path: "/campaigns/new", route: "/campaigns/new" });
+    const name = (await screen.findByLabelText(/Campaign name/)) as HTMLInputElement;
+    expect(name.value).toMatch(/^Campaign of /);
+    // The phone-style preview works before anything is saved, formatting included.
+    await userEvent.type(screen.getByLabelText("Message"), "Hi *there*");
+    expect(screen.getByTestId("message-preview").querySelector("strong")).toHaveTextContent("there");
+    await waitFor(() => expect(calls.some((c) => c.method === "POST" && c.path === "/api/campaigns")).toBe(true), { timeout: 3000 });
+    const created = calls.find((c) => c.method === "POST" && c.path === "/api/campaigns")!.body as { audience: unknown; session_ids: string[]; template: string };
+    expect(created).toMatchObject({ audience: { all: true, tags: [] }, session_ids: ["ses_1"], template: "Hi *there*" });
+    expect(await screen.findByTestId("save-state")).toHaveTextContent("Draft saved.");
+    await userEvent.type(screen.getByLabelText("To (a contact's phone)"), "+447700900123");
+    await userEvent.click(screen.getByRole("button", { name: "Send test" }));
+    await waitFor(() => expect(calls.some((c) => c.path === "/api/campaigns/cmp_9/test")).toBe(true));
+    expect(calls.filter((c) => c.method === "POST" && c.path === "/api/campaigns")).toHaveLength(1);
+  });
+
+  it("says a refusal in plain words at its field, and clears it when the field changes", async () => {
     tokenStore.set("wct_x");
     mockApi({
       ...editorRoutes,
@@ -94,7 +138,36 @@ describe("CampaignEditorPage", () => {
     });
     renderWithApp(<CampaignEditorPage />, { path: "/campaigns/cmp_1/edit", route: "/campaigns/:campaignId/edit" });
     await userEvent.click(await screen.findByRole("button", { name: "Save draft" }));
-    await waitFor(() => expect(screen.getByLabelText("Most messages a day")).toHaveAccessibleDescription("Input should be greater than or equal to 1"));
+    const cap = screen.getByLabelText("Most messages a day");
+    await userEvent.clear(cap);
+    await userEvent.type(cap, "0");
+    await userEvent.click(screen.getByRole("button", { name: "Save draft" }));
+    await waitFor(() => expect(cap).toHaveAccessibleDescription("Use a number of at least 1."));
+    await userEvent.type(cap, "5");
+    expect(cap).not.toHaveAccessibleDescription("Use a number of at least 1.");
+  });
+
+  it("edits a paused campaign: recipients and numbers stay fixed, only the changed pace is sent, then it resumes", async () => {
+    tokenStore.set("wct_x");
+    const paused = campaign({ status: "paused", pause_reason: "paused_by_user", send_at: Date.UTC(2020, 0, 1, 9), launched_at: 1_700_000_100_000 });
+    const { calls } = mockApi({
+      ...editorRoutes,
+      "GET /api/campaigns/cmp_1": { body: paused },
+      "PATCH /api/campaigns/cmp_1": { body: { ...paused, pacing: { ...paused.pacing, daily_cap: 300 } } },
+      "POST /api/campaigns/cmp_1/resume": { body: campaign({ status: "running" }) },
+    });
+    renderWithApp(<CampaignEditorPage />, { path: "/campaigns/cmp_1/edit", route: "/campaigns/:campaignId/edit" });
+    expect(await screen.findByText(/The recipients are fixed once a campaign has started/)).toBeInTheDocument();
+    expect(screen.queryByRole("radio", { name: /All contacts/ })).not.toBeInTheDocument();
+    expect(screen.queryByText("As soon as I launch it")).not.toBeInTheDocument();
+    const cap = screen.getByLabelText("Most messages a day");
+    await userEvent.clear(cap);
+    await userEvent.type(cap, "300");
+    await userEvent.click(screen.getByRole("button", { name: "Save and resume" }));
+    await waitFor(() => expect(calls.some((c) => c.path === "/api/campaigns/cmp_1/resume")).toBe(true));
+    const patch = calls.find((c) => c.method === "PATCH")!.body;
+    expect(patch).toEqual({ pacing: { min_gap_s: 20, max_gap_s: 60, daily_cap: 300, warmup: true, quiet_start: null, quiet_end: null } });
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/campaigns/cmp_1"));
   });
 });
 
@@ -112,7 +185,7 @@ describe("CampaignDetailPage", () => {
     });
     renderWithApp(<CampaignDetailPage />, { path: "/campaigns/cmp_1", route: "/campaigns/:campaignId" });
     expect(await screen.findByText(/logged out on the phone/)).toBeInTheDocument();
-    expect(screen.getByTestId("campaign-progress")).toHaveTextContent("60% done");
+    expect(screen.getByTestId("campaign-progress")).toHaveTextContent("Paused — 6 of 10 sent");
     expect(screen.getByRole("progressbar", { name: "Campaign progress" })).toHaveAttribute("aria-valuenow", "60");
     expect(await screen.findByText("not on whatsapp")).toBeInTheDocument();
     await userEvent.click(screen.getByRole("button", { name: "Cancel campaign" }));
@@ -120,6 +193,7 @@ describe("CampaignDetailPage", () => {
     await userEvent.click(within(dialog).getByRole("button", { name: "Cancel campaign" }));
     await waitFor(() => expect(calls.some((c) => c.path === "/api/campaigns/cmp_1/cancel")).toBe(true));
     await waitFor(() => expect(screen.getByTestId("campaign-status")).toHaveTextContent("Cancelled"));
+    expect(screen.getByTestId("campaign-progress")).toHaveTextContent("Cancelled — 6 of 10 sent");
   });
 
   it("lists campaigns with their state and filters by status", async () => {
@@ -127,7 +201,7 @@ describe("CampaignDetailPage", () => {
     const { calls } = mockApi({ "GET /api/campaigns": { body: page([campaign({ status: "running" })]) } });
     renderWithApp(<CampaignsPage />, { path: "/campaigns" });
     expect(await screen.findByRole("link", { name: "Black Friday" })).toHaveAttribute("href", "/campaigns/cmp_1");
-    expect(screen.getByText(/6 sent · 4 delivered · 1 failed of 10/)).toBeInTheDocument();
+    expect(screen.getByText(/6 of 10 sent · 4 delivered · 1 failed/)).toBeInTheDocument();
     await userEvent.selectOptions(screen.getByLabelText("Status"), "paused");
     await waitFor(() => expect(calls.some((c) => c.url.searchParams.get("status") === "paused")).toBe(true));
   });

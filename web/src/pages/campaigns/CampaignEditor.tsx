@@ -10,11 +10,13 @@ import { formErrors } from "../../lib/forms";
 import { showToast } from "../../lib/toast";
 import { launchProblem } from "./common";
 import { AffectedList, AudienceCheck, AudiencePicker } from "./editor/AudienceSection";
-import { FIELD_OF, FORM_FIELDS, MAX_LENGTH, bodyOf, changesOf, draftOf, type Draft } from "./editor/draft";
+import { FIELD_OF, FORM_FIELDS, MAX_LENGTH, bodyOf, changesOf, draftOf, pacingOf, type Draft } from "./editor/draft";
 import { MediaPanel, MessageEditor, PreviewPanel, useKnownFields } from "./editor/MessageSection";
 import { ScheduleFields } from "./editor/ScheduleSection";
 import { SessionPicker } from "./editor/SessionPicker";
 import { TestPanel } from "./editor/TestPanel";
+import { ComposerForecast } from "./ForecastPanel";
+import type { ForecastRequest, Suggestion } from "../../api/planningApi";
 import { formatCount } from "../../lib/format";
 
 export { MAX_LENGTH, localInput, pacingWarnings } from "./editor/draft";
@@ -84,8 +86,9 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
     const run = async (): Promise<Campaign | null> => {
       const draft = dRef.current;
       const current = savedRef.current;
-      const body = bodyOf(draft);
+      const body: ReturnType<typeof bodyOf> & { deadline?: string | null } = bodyOf(draft);
       const key = JSON.stringify(body);
+      if (!draft.deadline && original.current.deadline) body.deadline = null;
       if (current && key === lastSavedBody.current) return current;
       if (!current && (!draft.template.trim() || draft.sessionIds.length === 0)) return null;
       setSaving(true);
@@ -175,6 +178,24 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
     );
   };
 
+  // Paused: what is left to send; otherwise the audience as chosen on screen.
+  const forecastRequest: ForecastRequest = {
+    session_ids: d.sessionIds,
+    ...(locked && saved ? { recipients: saved.counters.pending + saved.counters.leased } : { audience: { all: d.all, tags: d.all ? [] : d.tags } }),
+    pacing: pacingOf(d),
+    timezone: d.timezone,
+    send_at: !locked && d.when === "later" && d.sendAt ? d.sendAt : null,
+    deadline: d.deadline || null,
+    template: d.template.slice(0, MAX_LENGTH),
+    on_missing_variable: d.onMissing,
+  };
+  const applySuggestion = (change: Suggestion["change"]) => {
+    if (typeof change.daily_cap === "number") set("dailyCap", String(change.daily_cap));
+    if (typeof change.warmup === "boolean") set("warmup", change.warmup);
+    if (typeof change.min_gap_s === "number") set("minGap", String(change.min_gap_s));
+    if (typeof change.max_gap_s === "number") set("maxGap", String(change.max_gap_s));
+  };
+
   const problem = launchProblem(launch.error);
   const sessionLabel = (sessionId: string) => sessions.data?.find((s) => s.session_id === sessionId)?.label ?? sessionId;
   const saveState = saving ? "Saving…" : saveError ? "Not saved: see the fields marked in red." : id && isDraft && draftKey === lastSavedBody.current ? "Draft saved." : null;
@@ -212,7 +233,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
             <SessionPicker selected={d.sessionIds} onChange={(v) => set("sessionIds", v)} error={fieldErrors.session_ids} locked={locked} />
           </Card>
           <Card title="4. Schedule and pace">
-            <ScheduleFields d={d} set={set} errors={fieldErrors} showWhen={status !== "paused"} />
+            <ScheduleFields d={d} set={set} errors={fieldErrors} showWhen={status !== "paused"} forecast={<ComposerForecast request={forecastRequest} onApply={applySuggestion} />} />
           </Card>
         </fieldset>
         {editable && <TestPanel sessionIds={d.sessionIds} ensureDraft={ensureDraft} />}

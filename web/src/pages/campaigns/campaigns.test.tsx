@@ -46,7 +46,56 @@ const editorRoutes = {
   "PATCH /api/campaigns/cmp_1": { body: campaign() },
 };
 
+/** A forecast that takes 2,000 / daily cap days, late for a deadline unless the cap is 400 or more. */
+function forecastFor(body: { pacing: { daily_cap: number }; deadline?: string | null }) {
+  const cap = body.pacing.daily_cap;
+  const days = Math.ceil(2000 / cap);
+  const start = Date.now();
+  const finish = start + days * 86_400_000;
+  return {
+    forecast: {
+      recipients: 2000,
+      timezone: "Europe/Lisbon",
+      first_message_at: start,
+      finish_at: finish,
+      duration_s: days * 86_400,
+      beyond_horizon: false,
+      days: Array.from({ length: days }, (_, i) => ({ date: new Date(start + i * 86_400_000).toISOString().slice(0, 10), total: cap, numbers: [{ session_id: "ses_1", count: cap, limit: "daily_cap" }] })),
+      pauses: [],
+      numbers: [],
+      deadline: body.deadline
+        ? { deadline: start + 6 * 86_400_000, met: cap >= 400, late_by_s: cap >= 400 ? 0 : (days - 6) * 86_400, suggestions: cap >= 400 ? [] : [{ kind: "raise_daily_cap", message: "Send up to 400 a day per number.", change: { daily_cap: 400 }, finish_at: start + 5 * 86_400_000, meets_deadline: true, risk: "More than 250 a day raises the risk of a ban." }] }
+        : null,
+    },
+    audience: { selected: 2010, opted_out: 10, missing_variables: 0, recipients: 2000, exact: true },
+  };
+}
+
 describe("CampaignEditorPage", () => {
+  it("forecasts live as the pace changes, warns about a deadline and applies a suggestion", async () => {
+    tokenStore.set("wct_x");
+    const { calls } = mockApi({
+      ...editorRoutes,
+      "POST /api/campaigns/forecast": (_request, _url, body) => ({ body: forecastFor(body as Parameters<typeof forecastFor>[0]) }),
+    });
+    renderWithApp(<CampaignEditorPage />, { path: "/campaigns/cmp_1/edit", route: "/campaigns/:campaignId/edit" });
+    await waitFor(() => expect(screen.getByTestId("forecast-words")).toHaveTextContent(/^About 10 days:/));
+    expect(screen.getByTestId("forecast-audience")).toHaveTextContent("2,000 recipients (10 opted out)");
+    expect(screen.getByRole("list", { name: "Messages per day" }).children).toHaveLength(10);
+    const cap = screen.getByLabelText("Most messages a day");
+    await userEvent.clear(cap);
+    await userEvent.type(cap, "250");
+    await waitFor(() => expect(screen.getByTestId("forecast-words")).toHaveTextContent(/^About 8 days:/));
+    await userEvent.type(screen.getByLabelText(/Must be done by/), "2030-01-01T10:00");
+    expect(await screen.findByText(/This misses the deadline/)).toBeInTheDocument();
+    expect(screen.getByText(/Risk: More than 250 a day/)).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Use this" }));
+    expect(cap).toHaveValue(400);
+    await waitFor(() => expect(screen.getByText(/Done before the deadline/)).toBeInTheDocument());
+    const last = calls.filter((c) => c.path === "/api/campaigns/forecast").at(-1)!.body as { audience: unknown; session_ids: string[] };
+    expect(last).toMatchObject({ audience: { all: false, tags: ["vip"] }, session_ids: ["ses_1"] });
+  });
+
   it("offers variables, counts characters, flags unknown ones, previews with formatting for an audience contact, and shows why a launch is refused", async () => {
     tokenStore.set("wct_x");
     const { calls } = mockApi({

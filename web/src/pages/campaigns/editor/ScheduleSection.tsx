@@ -1,4 +1,4 @@
-import { useMemo } from "react";
+import { useMemo, type ReactNode } from "react";
 import { Alert, SelectField, TextField } from "../../../components/ui";
 import { pacingWarnings, type Draft, type SetDraft } from "./draft";
 
@@ -9,7 +9,7 @@ function timeZones(current: string): string[] {
 }
 
 /** When it starts (not for a campaign that already started) and the pace per number. */
-export function ScheduleFields({ d, set, errors, showWhen }: { d: Draft; set: SetDraft; errors: Record<string, string>; showWhen: boolean }) {
+export function ScheduleFields({ d, set, errors, showWhen, forecast }: { d: Draft; set: SetDraft; errors: Record<string, string>; showWhen: boolean; forecast?: ReactNode }) {
   const zones = useMemo(() => timeZones(d.timezone), [d.timezone]);
   const warnings = pacingWarnings(d);
   return (
@@ -62,6 +62,13 @@ export function ScheduleFields({ d, set, errors, showWhen }: { d: Draft; set: Se
           </Alert>
         ))}
       </fieldset>
+      <div className="flex flex-col gap-3 rounded-md border border-slate-200 bg-slate-50 p-3">
+        <p className="text-sm font-medium text-slate-800">When it will be done</p>
+        <div className="max-w-xs">
+          <TextField label="Must be done by (optional)" type="datetime-local" value={d.deadline} onChange={(e) => set("deadline", e.target.value)} error={errors.deadline} hint={`In ${d.timezone} time. You are warned if the pace cannot make it.`} />
+        </div>
+        {forecast}
+      </div>
     </div>
   );
 }

@@ -20,6 +20,8 @@ export interface Draft {
   quiet: boolean;
   quietStart: string;
   quietEnd: string;
+  /** "Must be done by", local date-time in `timezone`; empty for none. */
+  deadline: string;
 }
 
 export type SetDraft = <K extends keyof Draft>(key: K, value: Draft[K]) => void;
@@ -39,6 +41,9 @@ export function localInput(epochMs: number, timeZone: string): string {
 export function defaultName(now = Date.now()): string {
   return `Campaign of ${new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" }).format(now)}`;
 }
+
+/** The campaign's "must be done by" (epoch ms), from an API that may not have it yet. */
+const deadlineOf = (c: Campaign | undefined): number | null => (c as { deadline?: number | null } | undefined)?.deadline ?? null;
 
 export function draftOf(c: Campaign | undefined, timezone: string): Draft {
   const pacing = (c?.pacing ?? {}) as Partial<PacingIn>;
@@ -61,6 +66,7 @@ export function draftOf(c: Campaign | undefined, timezone: string): Draft {
     quiet: Boolean(pacing.quiet_start),
     quietStart: pacing.quiet_start ?? "21:00",
     quietEnd: pacing.quiet_end ?? "08:00",
+    deadline: deadlineOf(c) ? localInput(deadlineOf(c)!, c!.timezone) : "",
   };
 }
 
@@ -76,7 +82,7 @@ export function pacingOf(d: Draft): PacingIn {
 }
 
 export function bodyOf(d: Draft): CampaignFields {
-  return {
+  const body: CampaignFields & { deadline?: string | null } = {
     name: d.name.trim(),
     template: d.template,
     audience: { all: d.all, tags: d.all ? [] : d.tags },
@@ -86,6 +92,9 @@ export function bodyOf(d: Draft): CampaignFields {
     timezone: d.timezone,
     pacing: pacingOf(d),
   };
+  // Sent only when set, so a form without a deadline saves on any backend.
+  if (d.deadline) body.deadline = d.deadline;
+  return body;
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -98,7 +107,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 export function changesOf(original: Draft, d: Draft): CampaignPatch {
   const before = bodyOf(original);
   const after = bodyOf(d);
-  const patch: CampaignPatch = {};
+  const patch: CampaignPatch & { deadline?: string | null } = {};
   if (after.name !== before.name) patch.name = after.name;
   if (after.template !== before.template) patch.template = after.template;
   if (!same(after.audience, before.audience)) patch.audience = after.audience;
@@ -109,6 +118,7 @@ export function changesOf(original: Draft, d: Draft): CampaignPatch {
     patch.timezone = after.timezone;
   }
   if (!same(after.pacing, before.pacing)) patch.pacing = after.pacing;
+  if (d.deadline !== original.deadline) patch.deadline = d.deadline || null;
   return patch;
 }
 
@@ -139,6 +149,7 @@ export const FIELD_OF: Record<keyof Draft, string[]> = {
   quiet: ["pacing.quiet_start", "pacing.quiet_end", "pacing"],
   quietStart: ["pacing.quiet_start", "pacing"],
   quietEnd: ["pacing.quiet_end", "pacing"],
+  deadline: ["deadline"],
 };
 
-export const FORM_FIELDS = ["name", "template", "audience", "session_ids", "send_at", "timezone", "pacing.min_gap_s", "pacing.max_gap_s", "pacing.daily_cap", "pacing.quiet_start", "pacing.quiet_end", "pacing", "on_missing_variable"] as const;
+export const FORM_FIELDS = ["name", "template", "audience", "session_ids", "send_at", "timezone", "pacing.min_gap_s", "pacing.max_gap_s", "pacing.daily_cap", "pacing.quiet_start", "pacing.quiet_end", "pacing", "on_missing_variable", "deadline"] as const;

@@ -8,7 +8,8 @@ import type { Campaign } from "../../api/types";
 import { Alert, Button, Card, ErrorState, Loading, PageHeader, TextField } from "../../components/ui";
 import { formErrors } from "../../lib/forms";
 import { showToast } from "../../lib/toast";
-import { launchProblem } from "./common";
+import { launchProblem, storedLaunchProblem } from "./common";
+import { LaunchSummaryDialog } from "./LaunchSummary";
 import { AffectedList, AudienceCheck, AudiencePicker } from "./editor/AudienceSection";
 import { FIELD_OF, FORM_FIELDS, MAX_LENGTH, bodyOf, changesOf, draftOf, pacingOf, type Draft } from "./editor/draft";
 import { MediaPanel, MessageEditor, PreviewPanel, useKnownFields } from "./editor/MessageSection";
@@ -46,6 +47,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
   const [version, setVersion] = useState(0);
   const [image, setImage] = useState<string | null>(null);
   const [clientProblem, setClientProblem] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
   const launch = useCampaignAction();
   const known = useKnownFields();
   const sessions = useSessions(10_000);
@@ -151,16 +153,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
     if (!d.template.trim()) return setClientProblem("Write the message first.");
     if (d.sessionIds.length === 0) return setClientProblem("Choose a number to send from.");
     const campaignNow = await save().catch(() => null);
-    if (!campaignNow) return;
-    launch.mutate(
-      { id: campaignNow.campaign_id, action: "schedule" },
-      {
-        onSuccess: (c) => {
-          showToast(d.when === "later" ? "The campaign is scheduled." : "The campaign is launching.", "success");
-          navigate(`/campaigns/${c.campaign_id}`);
-        },
-      },
-    );
+    if (campaignNow) setConfirming(campaignNow.campaign_id);
   };
 
   const onSaveAndResume = async () => {
@@ -197,6 +190,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
   };
 
   const problem = launchProblem(launch.error);
+  const stored = isDraft ? storedLaunchProblem((saved as { launch_problem?: { code: string; message: string; details?: unknown } | null } | undefined)?.launch_problem) : null;
   const sessionLabel = (sessionId: string) => sessions.data?.find((s) => s.session_id === sessionId)?.label ?? sessionId;
   const saveState = saving ? "Saving…" : saveError ? "Not saved: see the fields marked in red." : id && isDraft && draftKey === lastSavedBody.current ? "Draft saved." : null;
 
@@ -208,6 +202,15 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
         </Link>
       </PageHeader>
       {!editable && <Alert tone="info">A {status} campaign cannot be edited.</Alert>}
+      {stored && (
+        <div className="mb-4">
+          <Alert title={stored.title}>
+            <p>{stored.message}</p>
+            <p className="mt-1 font-medium">{stored.fix}</p>
+            {stored.affected && stored.affected.length > 0 && <AffectedList affected={stored.affected} />}
+          </Alert>
+        </div>
+      )}
       {status === "paused" && (
         <div className="mb-4">
           <Alert tone="info" title="This campaign is paused">
@@ -275,6 +278,18 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
           )}
         </div>
       </form>
+      {confirming && (
+        <LaunchSummaryDialog
+          campaignId={confirming}
+          scheduled={d.when === "later"}
+          onClose={() => setConfirming(null)}
+          onLaunched={() => {
+            showToast("Preparing the recipient list…", "success");
+            void qc.invalidateQueries({ queryKey: ["campaigns"] });
+            navigate(`/campaigns/${confirming}`);
+          }}
+        />
+      )}
     </>
   );
 }

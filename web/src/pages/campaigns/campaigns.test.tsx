@@ -44,7 +44,33 @@ const editorRoutes = {
   "GET /api/contacts/tags": { body: { items: [{ tag: "vip", count: 3 }] } },
   "GET /api/sessions": { body: page([session({ status: "connected", phone: "447700900001" })]) },
   "PATCH /api/campaigns/cmp_1": { body: campaign() },
+  "GET /api/campaigns/cmp_1/launch-summary": { body: summary() },
+  "GET /api/billing/plans": {
+    body: {
+      items: [
+        { id: "free", name: "Free", numbers: 1, messages_per_month: 100, price_monthly_cents: 0, purchasable: false },
+        { id: "starter", name: "Starter", numbers: 2, messages_per_month: 5000, price_monthly_cents: 1900, purchasable: true },
+        { id: "pro", name: "Pro", numbers: 10, messages_per_month: 50000, price_monthly_cents: 9900, purchasable: true },
+      ],
+    },
+  },
 };
+
+function summary(overrides: Record<string, unknown> = {}) {
+  const now = Date.now();
+  return {
+    audience: { selected: 3, opted_out: 1, missing_variables: 0, recipients: 2, exact: true },
+    numbers: [{ session_id: "ses_1", label: "Front desk", status: "connected", connected: true }],
+    first_message_at: now + 60_000,
+    finish_at: now + 13 * 86_400_000,
+    forecast: { recipients: 2, timezone: "Europe/Lisbon", first_message_at: now, finish_at: now + 13 * 86_400_000, duration_s: 0, beyond_horizon: false, days: [], pauses: [], numbers: [], deadline: null },
+    quota: { needed: 2, remaining: 100, short_by: 0, unlimited: false },
+    can_launch: true,
+    problems: [],
+    send_to_first_max: null,
+    ...overrides,
+  };
+}
 
 /** A forecast that takes 2,000 / daily cap days, late for a deadline unless the cap is 400 or more. */
 function forecastFor(body: { pacing: { daily_cap: number }; deadline?: string | null }) {
@@ -134,12 +160,45 @@ describe("CampaignEditorPage", () => {
     await userEvent.click(screen.getByRole("radio", { name: /Contacts with any of these tags/ }));
 
     await userEvent.click(screen.getByRole("button", { name: "Launch now" }));
-    const alert = await screen.findByText("Some recipients lack a variable");
-    expect(alert.closest("[role=alert]")).toHaveTextContent("no city");
+    const dialog = await screen.findByRole("dialog", { name: "Send this campaign?" });
+    await userEvent.click(await within(dialog).findByRole("button", { name: "Send to 2" }));
+    expect(await within(dialog).findByText(/have no value for a variable/)).toBeInTheDocument();
     const patch = calls.filter((c) => c.method === "PATCH").at(-1)!.body as { pacing: { min_gap_s: number }; audience: unknown; session_ids: string[] };
     expect(patch.pacing.min_gap_s).toBe(5);
     expect(patch.audience).toEqual({ all: false, tags: ["vip"] });
     expect(patch.session_ids).toEqual(["ses_1"]);
+  });
+
+  it("confirms a launch with a summary; on a short quota it offers an upgrade that returns here, or sending to the first N", async () => {
+    tokenStore.set("wct_x");
+    const { calls } = mockApi({
+      ...editorRoutes,
+      "GET /api/campaigns/cmp_1/launch-summary": {
+        body: summary({
+          audience: { selected: 1960, opted_out: 4, missing_variables: 0, recipients: 1956, exact: true },
+          quota: { needed: 1956, remaining: 100, short_by: 1856, unlimited: false },
+          can_launch: false,
+          problems: [{ code: "quota_short", message: "This needs 1,956 messages; 100 are left this month." }],
+          send_to_first_max: 100,
+        }),
+      },
+      "POST /api/billing/checkout": { body: { url: "about:blank#checkout" } },
+      "POST /api/campaigns/cmp_1/schedule": { status: 202, body: campaign({ status: "preparing", send_limit: 100 }) },
+    });
+    renderWithApp(<CampaignEditorPage />, { path: "/campaigns/cmp_1/edit", route: "/campaigns/:campaignId/edit" });
+    await userEvent.click(await screen.findByRole("button", { name: "Launch now" }));
+    const dialog = await screen.findByRole("dialog", { name: "Send this campaign?" });
+    const facts = await within(dialog).findByTestId("launch-facts");
+    expect(facts).toHaveTextContent("1,956 (not counting 4 opted out)");
+    expect(facts).toHaveTextContent("Front desk");
+    expect(facts).toHaveTextContent("1,956 needed, 100 left this month");
+    expect(facts).toHaveTextContent(/about 13 days/);
+    expect(within(dialog).queryByRole("button", { name: /^Send to [\d,]+$/ })).not.toBeInTheDocument();
+    await userEvent.click(await within(dialog).findByRole("button", { name: "Upgrade to Starter (5,000 a month)" }));
+    await waitFor(() => expect(calls.find((c) => c.path === "/api/billing/checkout")?.body).toEqual({ plan: "starter", return_to: "/campaigns/cmp_1/edit" }));
+    await userEvent.click(within(dialog).getByRole("button", { name: "Send to the first 100 now" }));
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/campaigns/cmp_1"));
+    expect(calls.find((c) => c.path === "/api/campaigns/cmp_1/schedule")!.body).toEqual({ send_to_first: 100 });
   });
 
   it("refuses to launch a message over 4,096 characters, saying so, and sends nothing", async () => {

@@ -87,3 +87,23 @@ export function launchProblem(error: unknown): { title: string; message: string;
       return { title: "Could not launch", message: error.message };
   }
 }
+
+/** A launch the worker sent back to draft (`launch_problem`), in words with its fix. */
+export function storedLaunchProblem(p: { code: string; message: string; details?: unknown } | null | undefined): { title: string; message: string; fix: string; affected?: Affected[] } | null {
+  if (!p) return null;
+  const details = (p.details ?? {}) as { affected?: Affected[]; count?: number };
+  switch (p.code) {
+    case "missing_variables":
+      return { title: "Some recipients lack a variable", message: p.message, fix: "Choose “Skip contacts missing it” under the message, give the variable a fallback, or fill in their details, then launch again.", affected: details.affected ?? [] };
+    case "empty_audience":
+      return { title: "No one to message", message: p.message, fix: "Choose other tags or import contacts, then launch again." };
+    case "quota_short":
+      return { title: "Not enough messages left this month", message: p.message, fix: "Launch again to upgrade, or to send to as many as your plan allows now." };
+    case "message_too_long":
+      return { title: "The message is too long for some contacts", message: p.message, fix: "Once their details are filled in, their message passes WhatsApp's 4,096 characters. Shorten it, then launch again." };
+    case "sessions_not_ready":
+      return { title: "A sending number is not connected", message: p.message, fix: "Reconnect it on the Numbers page, then launch again." };
+    default:
+      return { title: "The launch stopped", message: p.message, fix: "Check the campaign, then launch again." };
+  }
+}

@@ -3,7 +3,7 @@ import { api, unwrap } from "./client";
 import { useCursorList } from "./queries";
 import type { Campaign, CampaignFields, CampaignPatch } from "./types";
 
-export const ACTIVE = new Set(["scheduled", "running"]);
+export const ACTIVE = new Set(["preparing", "scheduled", "running"]);
 
 export function useCampaigns(status: string, pollMs: number | false = 5000) {
   return useCursorList(

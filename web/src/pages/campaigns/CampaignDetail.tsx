@@ -11,7 +11,13 @@ import { formatDateTime } from "../../lib/time";
 import { showToast } from "../../lib/toast";
 import { displayPhone } from "../contacts/Contacts";
 import { ProgressBar } from "../contacts/ImportWizard";
-import { CampaignStatusBadge, MESSAGE_STATES, formatDuration, pauseReasonText } from "./common";
+import { CampaignStatusBadge, MESSAGE_STATES, pauseReasonText, storedLaunchProblem } from "./common";
+import { NumberStates, PreparingProgress, planningOf } from "./NumberStates";
+import { ForecastView } from "./ForecastPanel";
+import { AffectedList } from "./editor/AudienceSection";
+import { useCampaignForecast } from "../../api/planningApi";
+import { durationWords } from "../../lib/forecastWords";
+import { formatDayTime } from "../../lib/format";
 
 const EDITABLE = new Set(["draft", "scheduled", "paused"]);
 
@@ -44,6 +50,10 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
     }
   };
   const reason = c.status === "paused" ? pauseReasonText(c.pause_reason) : null;
+  const plan = planningOf(c);
+  const problem = c.status === "draft" ? storedLaunchProblem(plan.launch_problem) : null;
+  // Recipients held back by "send to the first N" (skipped for quota) can be sent later.
+  const heldBack = plan.send_limit ? c.counters.skipped : 0;
   const counters: [string, number][] = [
     ["Recipients", c.counters.total],
     ["Waiting", c.counters.pending + c.counters.leased],
@@ -96,6 +106,20 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
             Retry failed
           </Button>
         )}
+        {heldBack > 0 && ["running", "paused", "completed"].includes(c.status) && (
+          <Button
+            variant="secondary"
+            busy={retry.isPending}
+            onClick={() =>
+              retry.mutate(c.campaign_id, {
+                onSuccess: (r) => showToast(r.requeued ? `${formatCount(r.requeued)} more will be sent.` : "Nothing more can be sent yet.", "info"),
+                onError: (error) => showToast(messageOf(error), "error"),
+              })
+            }
+          >
+            Send the rest ({formatCount(heldBack)})
+          </Button>
+        )}
         {c.status !== "draft" && (
           <Button variant="secondary" busy={exporting} onClick={() => void onExport()}>
             Export CSV
@@ -108,9 +132,24 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
             <CampaignStatusBadge status={c.status} />
             <p className="text-sm text-slate-700">
               {c.status === "scheduled" && c.send_at ? `Starts ${formatDateTime(c.send_at, c.timezone)} (${c.timezone})` : null}
-              {c.status === "running" && c.eta_s != null ? `Finishes in ${formatDuration(c.eta_s)}` : null}
+              {c.status === "running" && plan.finish_at ? `Finishes ${formatDayTime(plan.finish_at, c.timezone)} (${durationWords(Math.max(0, plan.finish_at - Date.now()) / 1000)})` : null}
               {c.status === "completed" && c.completed_at ? `Completed ${formatDateTime(c.completed_at)}` : null}
             </p>
+          </div>
+          {problem && (
+            <div className="mt-3">
+              <Alert title={problem.title}>
+                <p>{problem.message}</p>
+                <p className="mt-1 font-medium">{problem.fix}</p>
+                {problem.affected && problem.affected.length > 0 && <AffectedList affected={problem.affected} />}
+                <Link to={`/campaigns/${c.campaign_id}/edit`} className="mt-2 inline-block font-medium underline">
+                  Fix the campaign
+                </Link>
+              </Alert>
+            </div>
+          )}
+          <div className="mt-3">
+            <PreparingProgress campaign={c} />
           </div>
           {reason && (
             <div className="mt-3">
@@ -134,6 +173,12 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
             ))}
           </dl>
         </Card>
+        {["running", "paused", "scheduled"].includes(c.status) && (
+          <Card title="Sending numbers">
+            <NumberStates campaign={c} />
+            <CampaignForecast campaign={c} />
+          </Card>
+        )}
         <Card title="Funnel">
           <Funnel campaign={c} />
         </Card>
@@ -190,6 +235,17 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
         </ConfirmDialog>
       )}
     </>
+  );
+}
+
+/** When the rest goes out, from the same forecast as the composer (not the last minute's rate). */
+function CampaignForecast({ campaign: c }: { campaign: Campaign }) {
+  const forecast = useCampaignForecast(c.campaign_id, c.status === "running" ? 30_000 : false);
+  if (!forecast.data) return null;
+  return (
+    <div className="mt-3 border-t border-slate-100 pt-3">
+      <ForecastView forecast={forecast.data} now={Date.now()} />
+    </div>
   );
 }
 

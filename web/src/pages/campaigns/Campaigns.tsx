@@ -6,6 +6,7 @@ import { campaignOutcome, formatCount } from "../../lib/format";
 import { formatDateTime } from "../../lib/time";
 import { ProgressBar } from "../contacts/ImportWizard";
 import { CAMPAIGN_STATES, CampaignStatusBadge } from "./common";
+import { NumberStates, PreparingProgress } from "./NumberStates";
 
 export function CampaignsPage() {
   const [status, setStatus] = useState("");
@@ -63,7 +64,13 @@ export function CampaignsPage() {
                 </div>
                 <CampaignStatusBadge status={c.status} />
               </div>
-              {c.status !== "draft" && (
+              {["running", "paused", "scheduled"].includes(c.status) && <NumberStates campaign={c} compact />}
+              {c.status === "preparing" && (
+                <div className="mt-3">
+                  <PreparingProgress campaign={c} />
+                </div>
+              )}
+              {!["draft", "preparing"].includes(c.status) && (
                 <div className="mt-3">
                   <ProgressBar value={c.progress} label={`Progress of ${c.name}`} />
                   <p className="mt-1 text-xs text-slate-600">

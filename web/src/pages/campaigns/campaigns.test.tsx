@@ -2,6 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { tokenStore } from "../../api/token";
+import { formatUntil } from "../../lib/format";
 import { contact, mockApi, page, session, user } from "../../test/mockApi";
 import { renderWithApp } from "../../test/render";
 import { CampaignDetailPage } from "./CampaignDetail";
@@ -302,6 +303,52 @@ describe("CampaignDetailPage", () => {
     await waitFor(() => expect(calls.some((c) => c.path === "/api/campaigns/cmp_1/cancel")).toBe(true));
     await waitFor(() => expect(screen.getByTestId("campaign-status")).toHaveTextContent("Cancelled"));
     expect(screen.getByTestId("campaign-progress")).toHaveTextContent("Cancelled — 6 of 10 sent");
+  });
+
+  it("says why each number waits and when the campaign finishes, from the forecast", async () => {
+    tokenStore.set("wct_x");
+    const resumes = Date.now() + 5 * 3600_000;
+    const finish = Date.now() + 13 * 86_400_000;
+    mockApi({
+      "GET /api/campaigns/cmp_1": {
+        body: campaign({
+          status: "running",
+          finish_at: finish,
+          send_limit: 100,
+          counters: { ...campaign().counters, skipped: 1856 },
+          numbers: [
+            { session_id: "ses_1", label: "Front desk", state: "warmup_limit", until: resumes, detail: null },
+            { session_id: "ses_2", label: "Back office", state: "offline", until: null, detail: "agent_offline" },
+          ],
+        }),
+      },
+      "GET /api/campaigns/cmp_1/messages": { body: page([]) },
+      "GET /api/campaigns/cmp_1/forecast": { body: forecastFor({ pacing: { daily_cap: 200 } }).forecast },
+    });
+    renderWithApp(<CampaignDetailPage />, { path: "/campaigns/cmp_1", route: "/campaigns/:campaignId" });
+    const states = await screen.findByTestId("number-states");
+    expect(states).toHaveTextContent(`Front deskWarm-up limit reached, resumes at ${formatUntil(resumes, "Europe/Lisbon")}`);
+    expect(states).toHaveTextContent("Back officeNumber offline (agent offline)");
+    expect(screen.getByText(/^Finishes .*\(about 13 days\)$/)).toBeInTheDocument();
+    expect(await screen.findByTestId("forecast-words")).toHaveTextContent(/^About 10 days/);
+    expect(screen.getByRole("button", { name: "Send the rest (1,856)" })).toBeInTheDocument();
+  });
+
+  it("shows the preparation's progress instead of a spinner, and a launch sent back in words with its fix", async () => {
+    tokenStore.set("wct_x");
+    mockApi({
+      "GET /api/campaigns/cmp_1": [
+        { body: campaign({ status: "preparing", launch_progress: { stage: "checking", checked: 500, recipients: 1956, queued: 0, total: 0 } }) },
+        { body: campaign({ status: "draft", launch_problem: { code: "missing_variables", message: "3 recipients have no city.", details: { count: 3, affected: [{ phone: "+447700900999", name: "No Name", missing: ["city"] }] } } }) },
+      ],
+      "GET /api/campaigns/cmp_1/messages": { body: page([]) },
+    });
+    renderWithApp(<CampaignDetailPage />, { path: "/campaigns/cmp_1", route: "/campaigns/:campaignId" });
+    expect(await screen.findByTestId("preparing-progress")).toHaveTextContent("Checking contacts (opt-outs, missing variables): 500 of 1,956");
+    expect(screen.getByRole("progressbar", { name: "Preparing the launch" })).toHaveAttribute("aria-valuenow", "26");
+    expect(await screen.findByText("Some recipients lack a variable", {}, { timeout: 10_000 })).toBeInTheDocument();
+    expect(screen.getByText(/Skip contacts missing it/)).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Fix the campaign" })).toHaveAttribute("href", "/campaigns/cmp_1/edit");
   });
 
   it("lists campaigns with their state and filters by status", async () => {

@@ -4,6 +4,7 @@ import { Badge } from "../../components/SessionStatus";
 type Tone = "ok" | "info" | "warn" | "bad" | "muted";
 export const CAMPAIGN_STATES: Record<string, { label: string; tone: Tone }> = {
   draft: { label: "Draft", tone: "muted" },
+  preparing: { label: "Preparing", tone: "info" },
   scheduled: { label: "Scheduled", tone: "info" },
   running: { label: "Sending", tone: "info" },
   paused: { label: "Paused", tone: "warn" },

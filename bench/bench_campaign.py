@@ -54,7 +54,7 @@ def main() -> None:
         before = stack.request("GET", "/dev/stats.json")[1]
         launched = time.perf_counter()
         status, body = stack.request("POST", f"/api/campaigns/{cid}/schedule", token=admin)
-        assert status == 200, body
+        assert status == 202, body
         wait_for(
             lambda: agent is not None and sum(agent.sent_to().values()) > 0,
             60,

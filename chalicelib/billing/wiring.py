@@ -14,6 +14,10 @@ def _reserve(user_id: str, n: int, token: str) -> None:
     quota.reserve(user_id, n, token)
 
 
+def _remaining(user_id: str) -> int | None:
+    return max(0, int(quota.get_account(user_id).available))
+
+
 def _count_sessions(user_id: str) -> int:
     from chalicelib.sessions import service as sessions
 
@@ -47,6 +51,7 @@ def install() -> list[str]:
         release_fn=quota.release,
         allowed_fn=quota.sending_allowed,
     )
+    campaigns_quota.install_remaining(_remaining)
     limits.set_check(quota.check_session_allowed)
     hooks.count_sessions(_count_sessions)
     hooks.on_pause(_pause_campaigns)

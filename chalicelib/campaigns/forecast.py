@@ -210,7 +210,13 @@ def _simulate(number: NumberPlan, pace: Pace, tz: ZoneInfo, start: datetime, now
 
     def pause(reason: str, begin: datetime, end: datetime) -> None:
         assert run.pauses is not None and run.reasons is not None
-        if run.pauses and run.pauses[-1][0] == reason and run.pauses[-1][2] == begin:
+        previous = run.pauses[-1] if run.pauses else None
+        if (
+            previous
+            and previous[0] == reason
+            and previous[2] == begin
+            and (run.last is None or run.last < previous[2])  # nothing sent in between
+        ):
             run.pauses[-1] = (reason, run.pauses[-1][1], end)
         else:
             run.pauses.append((reason, begin, end))

@@ -47,6 +47,11 @@ def committed_upper_bound(campaign_id: str, chunks: int) -> str:
 
 
 def handle(job: dict[str, Any]) -> None:
+    if job.get("kind") == "prepare":
+        from chalicelib.campaigns import prepare
+
+        prepare.handle(job)
+        return
     user_id, campaign_id, chunk = job["user_id"], job["campaign_id"], int(job.get("chunk", 0))
     try:
         campaign = service.get(user_id, campaign_id, consistent=True)
@@ -104,6 +109,8 @@ def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:
     contacts_page = list(page)
     # The opt-out table is the truth (the contact's flag is a copy that can lag).
     opted_out = contacts.opted_out_among(campaign.user_id, [c.phone for c in contacts_page])
+    # "Send to the first N": past N, recipients are kept as skipped (quota) for a retry later.
+    room = int(campaign.send_limit) - int(campaign.queued or 0) if campaign.send_limit else None
     with CampaignMessageModel.batch_write() as batch:
         for index, contact in enumerate(contacts_page):
             if not everyone and not (set(contact.tags or ()) & tags):
@@ -116,6 +123,12 @@ def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:
                 not (values.get(name) or "").strip() for name in required
             ):
                 status, reason = "skipped", "missing_variable"
+            elif room is not None:
+                if room <= 0:
+                    status, reason = "skipped", "quota"
+                else:
+                    room -= 1
+                    deltas["queued"] += 1
             session_id = sessions[position % len(sessions)]
             position += 1
             message = CampaignMessageModel(

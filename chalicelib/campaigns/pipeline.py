@@ -598,7 +598,9 @@ def settle_pending(user_id: str, campaign_id: str, status: str, reason: str | No
 
 
 def requeue(campaign: CampaignModel, messages: list[CampaignMessageModel]) -> int:
+    """Failed (or quota-skipped) messages back to pending."""
     moved = 0
+    deltas: Counter[str] = Counter()
     for message in messages:
         actions = [
             CampaignMessageModel.status.set("pending"),
@@ -612,11 +614,13 @@ def requeue(campaign: CampaignModel, messages: list[CampaignMessageModel]) -> in
                 )
             )
         if _move_message(
-            campaign.campaign_id, message.phone, message.session_id, "failed", actions
+            campaign.campaign_id, message.phone, message.session_id, message.status, actions
         ):
             moved += 1
+            deltas[message.status] -= 1
+            deltas["pending"] += 1
     if moved:
-        bump(campaign.user_id, campaign.campaign_id, {"failed": -moved, "pending": moved})
+        bump(campaign.user_id, campaign.campaign_id, deltas)
     return moved
 
 

@@ -27,10 +27,16 @@ def _allowed(user_id: str) -> tuple[bool, str | None]:
     return True, None
 
 
+def _remaining(user_id: str) -> int | None:
+    return None  # unlimited
+
+
 reserve: Callable[[str, int, str], None] = _reserve
 consume: Callable[[str, int], None] = _move
 release: Callable[[str, int], None] = _move
 sending_allowed: Callable[[str], tuple[bool, str | None]] = _allowed
+# Messages the plan still allows this period (None: no limit), for the launch summary.
+remaining: Callable[[str], int | None] = _remaining
 
 
 def install(
@@ -54,3 +60,8 @@ def safely(move: str, user_id: str, n: int) -> None:
             "quota bookkeeping",
             extra={"user_id": user_id, "move": move, "n": n, "error": error.code},
         )
+
+
+def install_remaining(fn: Callable[[str], int | None]) -> None:
+    global remaining
+    remaining = fn

@@ -34,6 +34,7 @@ DRAFT, SCHEDULED, RUNNING, PAUSED, COMPLETED, CANCELLED = (
     "completed",
     "cancelled",
 )
+PREPARING = "preparing"  # schedule answered; the launch worker walks the audience
 EDITABLE = {DRAFT, SCHEDULED, PAUSED}
 MISSING_LIST_LIMIT = 100
 RETRYABLE_REASONS = {"session_error", "rate_limited", "timeout", "media_error"}
@@ -71,6 +72,21 @@ def _check_template(template: str) -> None:
         templates.validate(template)
     except templates.TemplateError as error:
         raise ValidationFailed(str(error), [{"loc": ["template"], "msg": str(error)}]) from None
+
+
+def check_length(template: str) -> None:
+    """WhatsApp's hard limit, refused in words rather than cut at send."""
+    if len(template) > templates.MAX_LENGTH:
+        over = len(template) - templates.MAX_LENGTH
+        message = (
+            f"The message is {len(template):,} characters long; WhatsApp allows at most "
+            f"{templates.MAX_LENGTH:,}. Shorten it by {over:,} characters."
+        )
+        raise ValidationFailed(
+            message,
+            [{"loc": ["template"], "msg": message, "length": len(template)}],
+            code="message_too_long",
+        )
 
 
 def _check_sessions(user_id: str, session_ids: list[str], need_connected: bool) -> None:
@@ -121,12 +137,25 @@ def update(user_id: str, campaign_id: str, changes: dict[str, Any]) -> CampaignM
         )
     if "template" in changes:
         _check_template(changes["template"])
+        if campaign.status != DRAFT:
+            check_length(changes["template"])
+    started = campaign.status != DRAFT
+    if started:
+        # A form may send every field: unchanged values are no change.
+        changes = _without_unchanged(campaign, changes)
     if "session_ids" in changes:
         _check_sessions(user_id, changes["session_ids"], need_connected=False)
-    started = campaign.status != DRAFT and (campaign.materialised or campaign.materialise_chunks)
     if started and ("audience" in changes or "session_ids" in changes):
         raise Conflict(
-            "Recipients and numbers are fixed once a campaign has started.",
+            "Recipients and numbers are fixed once a campaign is launched; "
+            "duplicate it to send to others.",
+            {"fields": sorted({"audience", "session_ids"} & set(changes))},
+            code="not_editable",
+        )
+    if started and "send_at" in changes and campaign.status == PAUSED:
+        raise Conflict(
+            "This campaign has already started; resume it when you want sending to go on.",
+            {"fields": ["send_at"]},
             code="not_editable",
         )
     actions = [getattr(CampaignModel, key).set(value) for key, value in changes.items()]
@@ -138,6 +167,33 @@ def update(user_id: str, campaign_id: str, changes: dict[str, Any]) -> CampaignM
             "The campaign changed state meanwhile; reload it.", code="conflict"
         ) from None
     return campaign
+
+
+def _without_unchanged(campaign: CampaignModel, changes: dict[str, Any]) -> dict[str, Any]:
+    current: dict[str, Any] = {
+        "audience": plain(campaign.audience),
+        "session_ids": list(campaign.session_ids or []),
+        "send_at": int(campaign.send_at) if campaign.send_at else None,
+    }
+    kept = {}
+    for key, value in changes.items():
+        if key == "audience" and isinstance(value, dict):
+            if _same_audience(value, current["audience"]):
+                continue
+        elif key == "send_at" and value is None and campaign.status != SCHEDULED:
+            continue  # "as soon as launched": it has been
+        elif key in current and value == current[key]:
+            continue
+        kept[key] = value
+    return kept
+
+
+def _same_audience(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    def norm(x: dict[str, Any]) -> tuple[bool, list[str]]:
+        tags = sorted(x.get("tags") or [])
+        return bool(x.get("all")) or not tags, [] if x.get("all") else tags
+
+    return norm(a) == norm(b)
 
 
 def delete_draft(user_id: str, campaign_id: str) -> None:
@@ -211,45 +267,41 @@ def check_audience(user_id: str, campaign: CampaignModel) -> AudienceReport:
 # --- lifecycle --------------------------------------------------------------------------
 
 
-def schedule(user_id: str, campaign_id: str) -> CampaignModel:
-    """draft → scheduled: checks, reserves quota, queues the launch."""
+def schedule(user_id: str, campaign_id: str, send_to_first: int | None = None) -> CampaignModel:
+    """draft → preparing: only the cheap checks here, whatever the audience's size.
+
+    The launch worker walks the audience (``campaigns/prepare.py``), reserves the
+    quota, and moves the campaign on to scheduled, or back to draft with the
+    problem stored in ``launch_problem``.
+    """
     campaign = get(user_id, campaign_id, consistent=True)
     if campaign.status != DRAFT:
         raise Conflict(f"A {campaign.status} campaign cannot be scheduled.", code="bad_transition")
     _check_sessions(user_id, list(campaign.session_ids), need_connected=True)
-    report = check_audience(user_id, campaign)
-    if report.missing_variables and campaign.on_missing_variable == "block":
-        raise ValidationFailed(
-            f"{report.missing_variables} recipient(s) have no value for a variable without "
-            "a fallback. Add a fallback like {{first_name|there}}, fill the contacts in, or "
-            "choose to skip them.",
-            {"affected": report.affected, "count": report.missing_variables},
-            code="missing_variables",
-        )
-    if report.recipients == 0:
-        raise ValidationFailed("The audience has no one to message.", code="empty_audience")
-    token = campaign.launch_token or secrets.token_hex(12)
-    quota.reserve(user_id, report.recipients, f"{campaign_id}:{token}")
-    send_at = campaign.send_at or now_ms()
-    try:
-        campaign.update(
-            actions=[
-                CampaignModel.status.set(SCHEDULED),
-                CampaignModel.launch_token.set(token),
-                CampaignModel.reserved.set(report.recipients),
-                CampaignModel.send_at.set(send_at),
-                CampaignModel.updated_at.set(now_ms()),
-            ],
-            condition=CampaignModel.status == DRAFT,
-        )
-    except UpdateError:
-        quota.safely("release", user_id, report.recipients)
-        raise Conflict("The campaign changed state meanwhile.", code="bad_transition") from None
-    from chalicelib.campaigns import launch
+    _check_template(campaign.template)
+    check_length(campaign.template)
+    allowed, why = quota.sending_allowed(user_id)
+    if not allowed:
+        raise Conflict(f"Sending is on hold: {why}.", {"reason": why}, code="sending_on_hold")
+    token = secrets.token_hex(12)  # a new launch: its own quota reservation
+    if not _transition(
+        campaign,
+        {DRAFT},
+        PREPARING,
+        launch_token=token,
+        send_limit=send_to_first,
+        launch_problem=None,
+        prepare_page=0,
+        prepare_cursor=None,
+        prepare_counts=None,
+        prepare_affected=None,
+    ):
+        raise Conflict("The campaign changed state meanwhile.", code="bad_transition")
+    from chalicelib.campaigns import prepare
 
-    launch.enqueue(user_id, campaign_id, int(send_at))
-    logger.info("campaign scheduled", extra={"campaign_id": campaign_id, "send_at": send_at})
-    return campaign
+    prepare.enqueue(user_id, campaign_id, token, 0)
+    logger.info("campaign preparing", extra={"campaign_id": campaign_id})
+    return get(user_id, campaign_id, consistent=True)
 
 
 def _transition(campaign: CampaignModel, allowed: set[str], new: str, **sets: Any) -> bool:
@@ -366,12 +418,19 @@ def retry_failed(user_id: str, campaign_id: str) -> int:
     campaign = get(user_id, campaign_id, consistent=True)
     if campaign.status not in (RUNNING, PAUSED, COMPLETED):
         raise Conflict(f"A {campaign.status} campaign has nothing to retry.", code="bad_transition")
+    # Retryable failures, and those left out by "send to the first N" (skipped: quota).
     failed = [
         m
         for m in CampaignMessageModel.query(
             campaign_id,
-            filter_condition=(CampaignMessageModel.status == "failed")
-            & CampaignMessageModel.reason.is_in(*RETRYABLE_REASONS),
+            filter_condition=(
+                (CampaignMessageModel.status == "failed")
+                & CampaignMessageModel.reason.is_in(*RETRYABLE_REASONS)
+            )
+            | (
+                (CampaignMessageModel.status == "skipped")
+                & (CampaignMessageModel.reason == "quota")
+            ),
         )
     ]
     if not failed:

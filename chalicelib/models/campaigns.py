@@ -59,6 +59,19 @@ class CampaignModel(Model):
     launched_at = NumberAttribute(null=True)
     first_sent_at = NumberAttribute(null=True)
     completed_at = NumberAttribute(null=True)
+    # --- planning and the preparing walk (docs/campaign-planning.md) ---
+    deadline = NumberAttribute(null=True)  # epoch ms: "must be done by"
+    launch_problem = MapAttribute(null=True)  # type: ignore[var-annotated]  # {code, message, details}
+    send_limit = NumberAttribute(null=True)  # "send to the first N": the rest skip (quota)
+    queued = NumberAttribute(default=0)  # messages written pending so far, for send_limit
+    prepare_page = NumberAttribute(default=0)  # pages of the audience walked while preparing
+    prepare_cursor = UnicodeAttribute(null=True)
+    prepare_counts = MapAttribute(null=True)  # type: ignore[var-annotated]  # checked, recipients, …
+    prepare_affected = ListAttribute(null=True)  # type: ignore[var-annotated]  # first 100 problems
+    # Why it waits: the non-gap reason all its numbers wait for, and since when (housekeeping).
+    waiting_reason = UnicodeAttribute(null=True)
+    waiting_since = NumberAttribute(null=True)
+    waiting_notified = BooleanAttribute(null=True)
 
 
 class Outbox(GlobalSecondaryIndex["CampaignMessageModel"]):

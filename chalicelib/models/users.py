@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from chalicelib.models.base import region, table_name
@@ -27,6 +27,8 @@ class UserModel(Model):
     password_changed_at = NumberAttribute(null=True)
     # Only on guard items: the user that owns the email.
     owner_id = UnicodeAttribute(null=True)
+    # Which campaign events also send an email (chalicelib/campaigns/emails.py).
+    email_settings = MapAttribute(null=True)  # type: ignore[var-annotated]
 
 
 def email_guard_key(email: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,7 +12,8 @@ from chalice import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.api import Api, RequestContext
-from chalicelib.campaigns import media, pipeline, service, templates
+from chalicelib.campaigns import forecast as forecast_model
+from chalicelib.campaigns import media, pipeline, planning, service, templates
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
@@ -76,6 +77,9 @@ class CampaignFields(Strict):
     timezone: str = "UTC"
     pacing: PacingIn = Field(default_factory=PacingIn)
     on_missing_variable: Literal["block", "skip"] = "block"
+    deadline: datetime | None = Field(
+        None, description="Must be done by: local date and time in `timezone`"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -97,24 +101,34 @@ class CampaignPatch(Strict):
     timezone: str | None = None
     pacing: PacingIn | None = None
     on_missing_variable: Literal["block", "skip"] | None = None
+    deadline: datetime | None = None
 
 
-def _epoch_ms(send_at: datetime | None, timezone: str) -> int | None:
-    if send_at is None:
+def _local_ms(moment: datetime | None, timezone: str) -> int | None:
+    if moment is None:
         return None
-    local = send_at if send_at.tzinfo else send_at.replace(tzinfo=ZoneInfo(timezone))
-    value = int(local.timestamp() * 1000)
-    if value < now_ms() - 60_000:
+    local = moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
+    return int(local.timestamp() * 1000)
+
+
+def _epoch_ms(send_at: datetime | None, timezone: str, unchanged: int | None = None) -> int | None:
+    value = _local_ms(send_at, timezone)
+    if value is not None and value != unchanged and value < now_ms() - 60_000:
         raise ValidationFailed(
             "The send time is in the past.", [{"loc": ["send_at"], "msg": "in the past"}]
         )
     return value
 
 
-def _stored(fields: dict[str, Any], timezone: str) -> dict[str, Any]:
+def _stored(
+    fields: dict[str, Any], timezone: str, current: CampaignModel | None = None
+) -> dict[str, Any]:
     data = dict(fields)
     if "send_at" in data:
-        data["send_at"] = _epoch_ms(data["send_at"], timezone)
+        stored = int(current.send_at) if current is not None and current.send_at else None
+        data["send_at"] = _epoch_ms(data["send_at"], timezone, unchanged=stored)
+    if "deadline" in data:
+        data["deadline"] = _local_ms(data["deadline"], timezone)
     return data
 
 
@@ -138,6 +152,20 @@ class Funnel(BaseModel):
     read: int
 
 
+class LaunchProblem(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class LaunchProgress(BaseModel):
+    stage: Literal["checking", "queuing", "done"]
+    checked: int = Field(description="Contacts checked by the preparing walk")
+    recipients: int = Field(description="Recipients found so far")
+    queued: int = Field(description="Messages written for sending so far")
+    total: int | None = Field(description="Messages to write, once known")
+
+
 class Campaign(BaseModel):
     campaign_id: str
     name: str
@@ -154,25 +182,42 @@ class Campaign(BaseModel):
     counters: Counters
     funnel: Funnel
     progress: float = Field(description="Share of recipients with a final outcome, 0..1")
-    eta_s: int | None = Field(description="Seconds until done at the configured pacing")
+    eta_s: int | None = Field(description="Seconds from now to the forecast finish")
     created_at: int
     launched_at: int | None
     completed_at: int | None
+    deadline: int | None = None
+    first_message_at: int | None = Field(None, description="Forecast (or actual) first message")
+    finish_at: int | None = Field(None, description="Forecast finish of what is left")
+    launch_problem: LaunchProblem | None = None
+    launch_progress: LaunchProgress | None = None
+    send_limit: int | None = None
+    numbers: list[planning.NumberState] = Field(
+        default_factory=list, description="Why it waits: each sending number's live state"
+    )
 
     @classmethod
-    def of(cls, c: CampaignModel) -> Campaign:
+    def of(
+        cls,
+        c: CampaignModel,
+        sessions: dict[str, Any] | None = None,
+        now: datetime | None = None,
+    ) -> Campaign:
         counts = {name: int(getattr(c, name) or 0) for name in Counters.model_fields}
         final = sum(
             counts[k]
             for k in ("sent", "delivered", "read", "failed", "skipped", "unknown", "cancelled")
         )
-        remaining = counts["pending"] + counts["leased"]
-        pacing = pipeline.pacing_of(c)
-        numbers = max(1, len(c.session_ids or []))
-        eta = None
-        if c.status in (service.RUNNING, service.SCHEDULED) and (remaining or not c.materialised):
-            gap = (float(pacing["min_gap_s"]) + float(pacing["max_gap_s"])) / 2
-            eta = int(remaining * gap / numbers)
+        now = now or planning.now_dt()
+        if sessions is None:
+            sessions = planning.sessions_by_id(c.user_id, list(c.session_ids or []))
+        predicted = planning.campaign_forecast(c, sessions, now)
+        finish = predicted.finish_at if predicted and predicted.recipients else None
+        eta = max(0, (finish - int(now.timestamp() * 1000)) // 1000) if finish else None
+        first = int(c.first_sent_at) if c.first_sent_at else None
+        if first is None and predicted is not None:
+            first = predicted.first_message_at
+        problem = plain(c.launch_problem) if c.launch_problem else None
         return cls(
             campaign_id=c.campaign_id,
             name=c.name,
@@ -184,7 +229,7 @@ class Campaign(BaseModel):
             session_ids=list(c.session_ids or []),
             send_at=int(c.send_at) if c.send_at else None,
             timezone=c.timezone or "UTC",
-            pacing=pacing,
+            pacing=pipeline.pacing_of(c),
             on_missing_variable=c.on_missing_variable or "block",
             counters=Counters(**counts),
             funnel=Funnel(
@@ -197,7 +242,43 @@ class Campaign(BaseModel):
             created_at=int(c.created_at),
             launched_at=int(c.launched_at) if c.launched_at else None,
             completed_at=int(c.completed_at) if c.completed_at else None,
+            deadline=int(c.deadline) if c.deadline else None,
+            first_message_at=first,
+            finish_at=finish,
+            launch_problem=LaunchProblem(**problem) if problem else None,
+            launch_progress=_progress(c),
+            send_limit=int(c.send_limit) if c.send_limit else None,
+            numbers=planning.number_states(c, sessions, now),
         )
+
+
+def _progress(c: CampaignModel) -> LaunchProgress | None:
+    if c.status == service.DRAFT and not c.launch_token:
+        return None
+    prepared = plain(c.prepare_counts)
+    checked, recipients = int(prepared.get("checked", 0)), int(prepared.get("recipients", 0))
+    if c.status == service.PREPARING:
+        stage = "checking"
+    elif c.materialised or c.status in (service.COMPLETED, service.CANCELLED):
+        stage = "done"
+    elif c.status == service.DRAFT:
+        return None
+    else:
+        stage = "queuing"
+    queued = int(c.total or 0)
+    if stage == "done":
+        total: int | None = queued
+    elif stage == "queuing":
+        total = checked if prepared else None  # one message per selected contact
+    else:
+        total = None
+    return LaunchProgress(
+        stage=stage,
+        checked=checked,
+        recipients=recipients,
+        queued=queued,
+        total=total,
+    )
 
 
 class CampaignQuery(PageQuery):
@@ -231,7 +312,9 @@ def create_campaign(ctx: RequestContext, body: CampaignFields) -> Campaign:
 def list_campaigns(ctx: RequestContext, query: CampaignQuery) -> Page[Campaign]:
     assert ctx.user_id
     items, cursor = service.list_for(ctx.user_id, query.limit, query.cursor, query.status)
-    return Page[Campaign](items=[Campaign.of(c) for c in items], next_cursor=cursor)
+    sessions = planning.all_sessions(ctx.user_id) if items else {}
+    now = planning.now_dt()
+    return Page[Campaign](items=[Campaign.of(c, sessions, now) for c in items], next_cursor=cursor)
 
 
 @api.route(
@@ -260,8 +343,8 @@ def update_campaign(ctx: RequestContext, campaign_id: str, body: CampaignPatch) 
     changes = body.model_dump(mode="python", exclude_unset=True)
     if "timezone" in changes and changes["timezone"] is not None:
         _check_timezone(changes["timezone"])
-    changes = {k: v for k, v in changes.items() if v is not None or k == "send_at"}
-    data = _stored(changes, changes.get("timezone") or current.timezone or "UTC")
+    changes = {k: v for k, v in changes.items() if v is not None or k in ("send_at", "deadline")}
+    data = _stored(changes, changes.get("timezone") or current.timezone or "UTC", current)
     return Campaign.of(service.update(ctx.user_id, campaign_id, data))
 
 
@@ -456,7 +539,29 @@ def _lifecycle(name: str, summary: str) -> None:
     )(handler)
 
 
-_lifecycle("schedule", "Schedule (or launch now, with no send_at): reserves quota")
+class ScheduleBody(Strict):
+    send_to_first: int | None = Field(
+        None,
+        ge=1,
+        le=10_000_000,
+        description="Send only to the first N recipients; the rest are kept skipped (quota)",
+    )
+
+
+@api.route(
+    "/api/campaigns/{campaign_id}/schedule",
+    "POST",
+    body=ScheduleBody,
+    response=Campaign,
+    status=202,
+    errors=(404, 409, 422),
+    summary="Launch (now, or at send_at): answers at once; the campaign is `preparing`",
+)
+def schedule_campaign(ctx: RequestContext, campaign_id: str, body: ScheduleBody) -> Campaign:
+    assert ctx.user_id
+    return Campaign.of(service.schedule(ctx.user_id, campaign_id, body.send_to_first))
+
+
 _lifecycle("pause", "Pause a running campaign (takes effect within one batch)")
 _lifecycle("resume", "Resume a paused campaign")
 _lifecycle("cancel", "Cancel a scheduled, running or paused campaign")
@@ -578,3 +683,105 @@ def export_messages(ctx: RequestContext, campaign_id: str) -> Response:
             "Content-Disposition": f'attachment; filename="{filename}"',
         },
     )
+
+
+# --- planning: forecast and launch summary (docs/campaign-planning.md) ---------------------
+
+
+class ForecastBody(Strict):
+    session_ids: list[SessionIdField] = Field(min_length=1, max_length=20)
+    audience: Audience | None = None
+    recipients: int | None = Field(
+        None, ge=0, le=10_000_000, description="Overrides the audience's estimate"
+    )
+    pacing: PacingIn = Field(default_factory=PacingIn)
+    timezone: str = "UTC"
+    send_at: datetime | None = None
+    deadline: datetime | None = None
+    template: str | None = Field(None, max_length=templates.MAX_TEMPLATE_LENGTH)
+    on_missing_variable: Literal["block", "skip"] = "block"
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @field_validator("session_ids")
+    @classmethod
+    def distinct(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+
+class ForecastOut(BaseModel):
+    forecast: forecast_model.Forecast
+    audience: planning.AudienceEstimate | None
+
+
+def _utc(moment: datetime | None, timezone: str) -> datetime | None:
+    value = _local_ms(moment, timezone)
+    return datetime.fromtimestamp(value / 1000, tz=UTC) if value is not None else None
+
+
+@api.route(
+    "/api/campaigns/forecast",
+    "POST",
+    body=ForecastBody,
+    response=ForecastOut,
+    errors=(422,),
+    summary="Forecast unsaved composer values: first message, per day, finish, deadline",
+)
+def forecast_unsaved(ctx: RequestContext, body: ForecastBody) -> ForecastOut:
+    assert ctx.user_id
+    audience = None
+    recipients = body.recipients
+    if recipients is None:
+        if body.audience is None:
+            raise ValidationFailed(
+                "Choose who receives it to see how long it takes.",
+                [{"loc": ["audience"], "msg": "choose the audience or give recipients"}],
+            )
+        audience = planning.estimate_audience(
+            ctx.user_id, body.audience.model_dump(), body.template, body.on_missing_variable
+        )
+        recipients = audience.recipients
+    now = planning.now_dt()
+    sessions = planning.sessions_by_id(ctx.user_id, body.session_ids)
+    result = forecast_model.forecast(
+        planning.number_plans(body.session_ids, recipients, sessions, now),
+        planning.pace_of(body.pacing.model_dump()),
+        body.timezone,
+        now,
+        send_at=_utc(body.send_at, body.timezone),
+        deadline=_utc(body.deadline, body.timezone),
+    )
+    return ForecastOut(forecast=result, audience=audience)
+
+
+@api.route(
+    "/api/campaigns/{campaign_id}/forecast",
+    "GET",
+    response=forecast_model.Forecast,
+    errors=(404,),
+    summary="The campaign's forecast: what is left (or its audience, for a draft)",
+)
+def campaign_forecast(ctx: RequestContext, campaign_id: str) -> forecast_model.Forecast:
+    assert ctx.user_id
+    campaign = service.get(ctx.user_id, campaign_id)
+    remaining = planning.remaining_of(campaign)
+    if remaining is None:
+        remaining = planning.audience_of(campaign).recipients
+    result = planning.campaign_forecast(campaign, remaining=remaining)
+    assert result is not None
+    return result
+
+
+@api.route(
+    "/api/campaigns/{campaign_id}/launch-summary",
+    "GET",
+    response=planning.LaunchSummary,
+    errors=(404,),
+    summary="What launching means: recipients, numbers, times, quota needed vs left",
+)
+def launch_summary(ctx: RequestContext, campaign_id: str) -> planning.LaunchSummary:
+    assert ctx.user_id
+    return planning.launch_summary(service.get(ctx.user_id, campaign_id))

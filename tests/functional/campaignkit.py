@@ -71,7 +71,7 @@ class Setup:
 
     def launch(self, campaign_id: str) -> dict[str, Any]:
         reply = self.api.post(f"/api/campaigns/{campaign_id}/schedule")
-        assert reply.status == 200, reply.json
+        assert reply.status == 202, reply.json
         launch_all(self.client)
         return self.api.get(f"/api/campaigns/{campaign_id}").json
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.functional.agentlink import FakeManagement
-from tests.functional.campaignkit import Setup, add_contacts
+from tests.functional.campaignkit import Setup, add_contacts, launch_all
 from tests.functional.conftest import Api
 
 
@@ -40,9 +40,13 @@ def test_launch_over_the_free_quota_is_refused_with_the_overage(kit: Setup, api:
     add_contacts(api, 10)
     quota.reserve(api.get("/api/me").json["user_id"], 95, "other-campaign")
     cid = kit.campaign()["campaign_id"]
-    refused = api.post(f"/api/campaigns/{cid}/schedule")
-    assert refused.status == 409 and refused.json["error"]["details"]["over_by"] == 5
-    assert api.get(f"/api/campaigns/{cid}").json["status"] == "draft"
+    assert api.post(f"/api/campaigns/{cid}/schedule").status == 202
+    launch_all(kit.client)
+    back = api.get(f"/api/campaigns/{cid}").json
+    assert back["status"] == "draft"
+    problem = back["launch_problem"]
+    assert problem["code"] == "quota_short" and problem["details"]["over_by"] == 5
+    assert "only 5 remain" in problem["message"]
 
 
 def test_number_limit_of_the_plan(kit: Setup, api: Api) -> None:

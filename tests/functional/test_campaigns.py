@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.functional.agentlink import FakeManagement
-from tests.functional.campaignkit import Setup, add_contacts, counters
+from tests.functional.campaignkit import Setup, add_contacts, counters, launch_all
 from tests.functional.conftest import Api, register_and_login
 
 
@@ -95,8 +95,13 @@ def test_missing_variables_block_with_the_list_or_skip(kit: Setup, api: Api) -> 
     api.post("/api/contacts", {"phone": "+14155559999", "tags": ["vip"]})  # no first name
     blocked = kit.campaign(template="Hi {{first_name}}, code {{code|none}}")
     reply = api.post(f"/api/campaigns/{blocked['campaign_id']}/schedule")
-    assert reply.status == 422 and reply.error_code == "missing_variables"
-    assert reply.json["error"]["details"]["affected"] == [
+    assert reply.status == 202 and reply.json["status"] == "preparing"
+    launch_all(kit.client)
+    back = api.get(f"/api/campaigns/{blocked['campaign_id']}").json
+    assert back["status"] == "draft"
+    problem = back["launch_problem"]
+    assert problem["code"] == "missing_variables" and "fallback" in problem["message"]
+    assert problem["details"]["affected"] == [
         {"phone": "+14155559999", "name": None, "missing": ["first_name"]}
     ]
     skip = kit.campaign(template="Hi {{first_name}}", on_missing_variable="skip")
@@ -355,7 +360,7 @@ def test_launch_worker_dying_mid_chunk_is_redelivered_without_duplicates(
         return original(self, actions=actions, condition=condition, **kw)
 
     monkeypatch.setattr(CampaignModel, "update", dies_before_commit)
-    assert api.post(f"/api/campaigns/{cid}/schedule").status == 200
+    assert api.post(f"/api/campaigns/{cid}/schedule").status == 202
     launch_all(kit.client)
     detail = api.get(f"/api/campaigns/{cid}").json
     assert crashes["left"] == 0

@@ -187,5 +187,5 @@ def launch_campaign(
     assert status == 201, campaign
     cid = str(campaign["campaign_id"])
     status, scheduled = stack.request("POST", f"/api/campaigns/{cid}/schedule", token=token)
-    assert status == 200, scheduled
+    assert status == 202, scheduled
     return cid

@@ -1,0 +1,422 @@
+"""Planning reads: audience estimates, a campaign's forecast, and why each number waits.
+
+Everything here is a read. The forecast itself is the pure ``forecast.forecast``;
+this module gathers its inputs (numbers' sends today, warm-up age, what is still to
+send) from the tables, cheaply: one read per sending number, one bounded page of
+contacts for an audience estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field
+
+from chalicelib.campaigns import forecast as fc
+from chalicelib.campaigns import templates
+from chalicelib.models.base import now_ms, plain
+from chalicelib.models.campaigns import CampaignModel
+from chalicelib.models.sessions import WaSessionModel
+
+SAMPLE_CONTACTS = 1000
+DEFAULT_PACING = {"min_gap_s": 20, "max_gap_s": 60, "daily_cap": 200, "warmup": True}
+
+
+class AudienceEstimate(BaseModel):
+    selected: int = Field(description="Contacts the audience selects (opted-out included)")
+    opted_out: int
+    missing_variables: int = Field(description="Selected contacts lacking a required variable")
+    recipients: int = Field(description="Who would be messaged")
+    exact: bool = Field(description="False: scaled from the first 1,000 contacts")
+
+
+def pace_of(pacing: dict[str, Any] | None) -> fc.Pace:
+    merged = {**DEFAULT_PACING, **(pacing or {})}
+    return fc.Pace(
+        min_gap_s=float(merged["min_gap_s"]),
+        max_gap_s=float(merged["max_gap_s"]),
+        daily_cap=int(merged.get("daily_cap") or 1_000_000),
+        warmup=bool(merged.get("warmup", True)),
+        quiet_start=merged.get("quiet_start"),
+        quiet_end=merged.get("quiet_end"),
+    )
+
+
+def _dt(ms: int | float | None) -> datetime | None:
+    return datetime.fromtimestamp(int(ms) / 1000, tz=UTC) if ms else None
+
+
+def utc_today(now: datetime) -> str:
+    return now.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+# --- audience ---------------------------------------------------------------------------------
+
+
+def _selects(contact: Any, everyone: bool, tags: set[str]) -> bool:
+    return everyone or bool(set(contact.tags or ()) & tags)
+
+
+def estimate_audience(
+    user_id: str, audience: dict[str, Any], template: str | None, on_missing: str = "block"
+) -> AudienceEstimate:
+    """Counters for the size, the first page of contacts for the shares: never a full walk."""
+    import chalicelib.contacts.service as contacts
+    from chalicelib.campaigns import service
+    from chalicelib.models.contacts import ContactModel
+
+    tags = set(audience.get("tags") or [])
+    everyone = bool(audience.get("all")) or not tags
+    page = ContactModel.query(user_id, limit=SAMPLE_CONTACTS)
+    sample = [c for c in page if _selects(c, everyone, tags)]
+    exact = page.last_evaluated_key is None
+    required = templates.required_variables(template or "")
+    opted = contacts.opted_out_among(user_id, [c.phone for c in sample])
+    opted_out = missing = 0
+    for contact in sample:
+        if contact.opted_out or contact.phone in opted:
+            opted_out += 1
+            continue
+        values = service.contact_values_of(contact)
+        if any(not (values.get(name) or "").strip() for name in required):
+            missing += 1
+    if exact:
+        selected = len(sample)
+    elif everyone:
+        selected = int(ContactModel.count(user_id))
+    else:
+        counts = dict(contacts.tag_counts(user_id))
+        # Tags overlap: their sum is an upper bound, the largest tag a lower one.
+        selected = sum(counts.get(tag, 0) for tag in tags)
+    if not exact and sample:
+        opted_out = round(opted_out * selected / len(sample))
+        missing = round(missing * selected / len(sample))
+    elif not exact:
+        opted_out = missing = 0
+    recipients = selected - opted_out - (missing if on_missing == "skip" else 0)
+    return AudienceEstimate(
+        selected=selected,
+        opted_out=opted_out,
+        missing_variables=missing,
+        recipients=max(0, recipients),
+        exact=exact,
+    )
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+def sessions_by_id(user_id: str, session_ids: list[str]) -> dict[str, WaSessionModel]:
+    found: dict[str, WaSessionModel] = {}
+    for session_id in session_ids:
+        try:
+            found[session_id] = WaSessionModel.get(user_id, session_id)
+        except WaSessionModel.DoesNotExist:
+            continue
+    return found
+
+
+def all_sessions(user_id: str) -> dict[str, WaSessionModel]:
+    return {s.session_id: s for s in WaSessionModel.query(user_id)}
+
+
+def sent_today(session: WaSessionModel | None, now: datetime) -> int:
+    if session is None or session.sent_day != utc_today(now):
+        return 0
+    return int(session.sent_today or 0)
+
+
+def number_plans(
+    session_ids: list[str],
+    remaining: int,
+    sessions: dict[str, WaSessionModel],
+    now: datetime,
+) -> list[fc.NumberPlan]:
+    """Recipients spread round-robin over the numbers, as materialisation assigns them."""
+    count = max(1, len(session_ids))
+    plans = []
+    for index, session_id in enumerate(session_ids):
+        session = sessions.get(session_id)
+        plans.append(
+            fc.NumberPlan(
+                session_id=session_id,
+                recipients=remaining // count + (1 if index < remaining % count else 0),
+                sent_today=sent_today(session, now),
+                first_connected_at=_dt(session.first_connected_at) if session else None,
+                label=session.label if session else None,
+            )
+        )
+    return plans
+
+
+# --- a campaign's forecast -------------------------------------------------------------------
+
+
+def remaining_of(campaign: CampaignModel) -> int | None:
+    """What is still to send, or None when unknown without walking the audience."""
+    from chalicelib.campaigns import service
+
+    if campaign.status in (service.SCHEDULED, service.RUNNING, service.PAUSED):
+        if campaign.materialised:
+            return int(campaign.pending or 0) + int(campaign.leased or 0)
+        return max(0, int(campaign.reserved or 0))
+    if campaign.status in (service.COMPLETED, service.CANCELLED):
+        return 0
+    return None  # draft / preparing
+
+
+def campaign_forecast(
+    campaign: CampaignModel,
+    sessions: dict[str, WaSessionModel] | None = None,
+    now: datetime | None = None,
+    remaining: int | None = None,
+) -> fc.Forecast | None:
+    now = now or datetime.now(UTC)
+    if remaining is None:
+        remaining = remaining_of(campaign)
+    if remaining is None:
+        return None
+    session_ids = list(campaign.session_ids or [])
+    if sessions is None:
+        sessions = sessions_by_id(campaign.user_id, session_ids)
+    return fc.forecast(
+        number_plans(session_ids, remaining, sessions, now),
+        pace_of(plain(campaign.pacing)),
+        campaign.timezone or "UTC",
+        now,
+        send_at=_dt(campaign.send_at),
+        deadline=_dt(campaign.deadline),
+    )
+
+
+# --- why it waits ----------------------------------------------------------------------------
+
+NumberStateName = Literal[
+    "sending",
+    "waiting_gap",
+    "daily_cap",
+    "warmup_limit",
+    "quiet_hours",
+    "offline",
+    "backing_off",
+    "paused",
+    "scheduled",
+    "preparing",
+    "done",
+    "idle",
+]
+# States that are not the campaign's own pacing: a wait of over an hour is worth a notice.
+SLOW_STATES = {"daily_cap", "warmup_limit", "quiet_hours", "offline", "backing_off"}
+
+
+class NumberState(BaseModel):
+    session_id: str
+    label: str | None
+    state: NumberStateName
+    until: int | None = Field(description="Epoch ms when this wait ends, when known")
+    detail: str | None = Field(description="Session status when offline; pause reason")
+
+
+@dataclass(frozen=True)
+class _Wait:
+    state: NumberStateName
+    until: datetime | None = None
+    detail: str | None = None
+
+
+def _number_wait(
+    campaign: CampaignModel, session: WaSessionModel | None, pace: fc.Pace, now: datetime
+) -> _Wait:
+    from chalicelib.campaigns import service
+
+    status = campaign.status
+    if status == service.PAUSED:
+        return _Wait("paused", detail=campaign.pause_reason)
+    if status == service.PREPARING:
+        return _Wait("preparing")
+    if status == service.SCHEDULED:
+        return _Wait("scheduled", until=_dt(campaign.send_at))
+    if status != service.RUNNING:
+        return _Wait("done" if status == service.COMPLETED else "idle")
+    if session is None or session.status != "connected":
+        return _Wait("offline", detail=session.status if session else "removed")
+    if campaign.materialised and not int(campaign.pending or 0) and not int(campaign.leased or 0):
+        return _Wait("done")
+    backoff = _dt(session.backoff_until)
+    if backoff and backoff > now:
+        return _Wait("backing_off", until=backoff)
+    tz = ZoneInfo(campaign.timezone or "UTC")
+    if fc.in_quiet_hours(pace, tz, now):
+        assert pace.quiet_end
+        return _Wait("quiet_hours", until=fc._next_local(now, tz, fc._hhmm(pace.quiet_end)))
+    origin = _dt(session.first_connected_at) or now
+    cap = fc.warmup_cap(pace, origin, now)
+    if cap - sent_today(session, now) <= 0:
+        midnight = fc._next_utc_midnight(now)
+        if pace.warmup and cap < pace.daily_cap:
+            step = origin + timedelta(days=int((now - origin) // fc.DAY) + 1)
+            return _Wait("warmup_limit", until=min(midnight, step))
+        return _Wait("daily_cap", until=midnight)
+    if int(campaign.leased or 0):
+        return _Wait("sending")
+    return _Wait("waiting_gap")
+
+
+def number_states(
+    campaign: CampaignModel,
+    sessions: dict[str, WaSessionModel] | None = None,
+    now: datetime | None = None,
+) -> list[NumberState]:
+    now = now or datetime.now(UTC)
+    session_ids = list(campaign.session_ids or [])
+    if sessions is None:
+        sessions = sessions_by_id(campaign.user_id, session_ids)
+    pace = pace_of(plain(campaign.pacing))
+    states = []
+    for session_id in session_ids:
+        session = sessions.get(session_id)
+        wait = _number_wait(campaign, session, pace, now)
+        states.append(
+            NumberState(
+                session_id=session_id,
+                label=session.label if session else None,
+                state=wait.state,
+                until=int(wait.until.timestamp() * 1000) if wait.until else None,
+                detail=wait.detail,
+            )
+        )
+    return states
+
+
+def now_dt() -> datetime:
+    return datetime.fromtimestamp(now_ms() / 1000, tz=UTC)
+
+
+# --- the launch summary ---------------------------------------------------------------------
+
+
+class SummaryNumber(BaseModel):
+    session_id: str
+    label: str | None
+    status: str
+    connected: bool
+
+
+class QuotaNeed(BaseModel):
+    needed: int
+    remaining: int | None = Field(description="Null: the plan has no message limit")
+    short_by: int
+    unlimited: bool
+
+
+class Problem(BaseModel):
+    code: str
+    message: str
+
+
+class LaunchSummary(BaseModel):
+    audience: AudienceEstimate
+    numbers: list[SummaryNumber]
+    first_message_at: int | None
+    finish_at: int | None
+    forecast: fc.Forecast
+    quota: QuotaNeed
+    can_launch: bool
+    problems: list[Problem]
+    send_to_first_max: int | None = Field(
+        description="Largest N for 'send to the first N' when the quota is short"
+    )
+
+
+def audience_of(campaign: CampaignModel) -> AudienceEstimate:
+    """Exact counts when a preparing walk completed; otherwise the cheap estimate."""
+    counts = plain(campaign.prepare_counts)
+    if counts and int(campaign.prepare_page or 0) > 0 and not campaign.prepare_cursor:
+        opted_out = int(counts.get("opted_out", 0))
+        checked = int(counts.get("checked", 0))
+        return AudienceEstimate(
+            selected=checked,
+            opted_out=opted_out,
+            missing_variables=int(counts.get("missing_variables", 0)),
+            recipients=int(counts.get("recipients", 0)),
+            exact=True,
+        )
+    return estimate_audience(
+        campaign.user_id,
+        plain(campaign.audience),
+        campaign.template,
+        campaign.on_missing_variable or "block",
+    )
+
+
+def launch_summary(campaign: CampaignModel, now: datetime | None = None) -> LaunchSummary:
+    from chalicelib.campaigns import quota
+
+    now = now or now_dt()
+    session_ids = list(campaign.session_ids or [])
+    sessions = sessions_by_id(campaign.user_id, session_ids)
+    audience = audience_of(campaign)
+    predicted = campaign_forecast(campaign, sessions, now, remaining=audience.recipients)
+    assert predicted is not None
+    numbers = [
+        SummaryNumber(
+            session_id=sid,
+            label=sessions[sid].label if sid in sessions else None,
+            status=sessions[sid].status if sid in sessions else "removed",
+            connected=sid in sessions and sessions[sid].status == "connected",
+        )
+        for sid in session_ids
+    ]
+    left = quota.remaining(campaign.user_id)
+    needed = audience.recipients
+    short = max(0, needed - left) if left is not None else 0
+    problems: list[Problem] = []
+    offline = [n.label or n.session_id for n in numbers if not n.connected]
+    if offline:
+        problems.append(
+            Problem(
+                code="sessions_not_ready",
+                message=f"Connect {', '.join(offline)} first: every sending number must be "
+                "connected.",
+            )
+        )
+    if len(campaign.template) > templates.MAX_LENGTH:
+        problems.append(
+            Problem(
+                code="message_too_long",
+                message=f"The message is {len(campaign.template):,} characters long; WhatsApp "
+                f"allows at most {templates.MAX_LENGTH:,}.",
+            )
+        )
+    if audience.missing_variables and (campaign.on_missing_variable or "block") == "block":
+        problems.append(
+            Problem(
+                code="missing_variables",
+                message=f"About {audience.missing_variables:,} recipient(s) lack a variable "
+                "without a fallback: add a fallback, or choose to skip them.",
+            )
+        )
+    if needed == 0:
+        problems.append(Problem(code="empty_audience", message="No one to message."))
+    elif short:
+        problems.append(
+            Problem(
+                code="quota_short",
+                message=f"This needs {needed:,} messages but only {left:,} remain in your plan "
+                "this period.",
+            )
+        )
+    return LaunchSummary(
+        audience=audience,
+        numbers=numbers,
+        first_message_at=predicted.first_message_at,
+        finish_at=predicted.finish_at,
+        forecast=predicted,
+        quota=QuotaNeed(needed=needed, remaining=left, short_by=short, unlimited=left is None),
+        can_launch=not problems,
+        problems=problems,
+        send_to_first_max=left if short and left else None,
+    )

@@ -79,7 +79,7 @@ export function useCampaignAction() {
         case "cancel":
           return unwrap(api.POST("/api/campaigns/{campaign_id}/cancel", params));
         case "schedule":
-          return unwrap(api.POST("/api/campaigns/{campaign_id}/schedule", params));
+          return unwrap(api.POST("/api/campaigns/{campaign_id}/schedule", { ...params, body: {} }));
       }
     },
     onSuccess: (campaign) => {

@@ -1,72 +1,20 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { rawFetch } from "./raw";
+import type { components } from "./schema";
 
 /**
  * Campaign planning (forecast, launch summary, number health), as documented in
- * docs/campaign-planning.md. Typed here from that contract; `make web` brings the
- * same shapes into schema.d.ts once the routes are in the OpenAPI document.
+ * docs/campaign-planning.md; shapes from the generated schema where the API
+ * document has them (number health is typed here until its route exists).
  */
-export type Limit = "gaps" | "daily_cap" | "warmup" | "quiet_hours";
-
-export interface ForecastDay {
-  date: string; // YYYY-MM-DD in the campaign's time zone
-  total: number;
-  numbers: { session_id: string; count: number; limit: Limit | null }[];
-}
-
-export interface Suggestion {
-  kind: "more_numbers" | "skip_warmup" | "raise_daily_cap" | "shorter_gaps";
-  message: string;
-  change: Record<string, number | boolean>;
-  finish_at: number | null;
-  meets_deadline: boolean;
-  risk: string | null;
-}
-
-export interface Forecast {
-  recipients: number;
-  timezone: string;
-  first_message_at: number | null;
-  finish_at: number | null;
-  duration_s: number | null;
-  beyond_horizon: boolean;
-  days: ForecastDay[];
-  pauses: { session_id: string; reason: "daily_cap" | "warmup" | "quiet_hours"; start: number; end: number }[];
-  numbers: { session_id: string; label: string | null; recipients: number; first_message_at: number | null; finish_at: number | null; daily_room_today: number; warmup_day: number | null }[];
-  deadline?: { deadline: number; met: boolean; late_by_s: number; suggestions: Suggestion[] } | null;
-}
-
-export interface AudienceEstimate {
-  selected: number;
-  opted_out: number;
-  missing_variables: number;
-  recipients: number;
-  exact: boolean;
-}
-
-export interface ForecastRequest {
-  session_ids: string[];
-  audience?: { all: boolean; tags: string[] };
-  recipients?: number;
-  pacing?: { min_gap_s?: number; max_gap_s?: number; daily_cap?: number; warmup?: boolean; quiet_start?: string | null; quiet_end?: string | null };
-  timezone?: string;
-  send_at?: string | null;
-  deadline?: string | null;
-  template?: string;
-  on_missing_variable?: "block" | "skip";
-}
-
-export interface LaunchSummary {
-  audience: AudienceEstimate;
-  numbers: { session_id: string; label: string | null; status: string; connected: boolean }[];
-  first_message_at: number | null;
-  finish_at: number | null;
-  forecast: Forecast;
-  quota: { needed: number; remaining: number; short_by: number; unlimited: boolean };
-  can_launch: boolean;
-  problems: { code: string; message: string }[];
-  send_to_first_max: number | null;
-}
+type S = components["schemas"];
+export type Forecast = S["Forecast"];
+export type ForecastDay = S["Day"];
+export type Limit = NonNullable<S["NumberDay"]["limit"]>;
+export type Suggestion = S["Suggestion"];
+export type AudienceEstimate = S["AudienceEstimate"];
+export type ForecastRequest = S["ForecastBody"];
+export type LaunchSummary = S["LaunchSummary"];
 
 export interface NumberHealth {
   session_id: string;

@@ -244,6 +244,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Forecast unsaved composer values: first message, per day, finish, deadline */
+        post: operations["post_api_campaigns_forecast"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/campaigns/{campaign_id}": {
         parameters: {
             query?: never;
@@ -306,6 +323,40 @@ export interface paths {
         };
         /** Every recipient and outcome as CSV */
         get: operations["get_api_campaigns_campaign_id_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{campaign_id}/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The campaign's forecast: what is left (or its audience, for a draft) */
+        get: operations["get_api_campaigns_campaign_id_forecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{campaign_id}/launch-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What launching means: recipients, numbers, times, quota needed vs left */
+        get: operations["get_api_campaigns_campaign_id_launch_summary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -444,7 +495,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Schedule (or launch now, with no send_at): reserves quota */
+        /** Launch (now, or at send_at): answers at once; the campaign is `preparing` */
         post: operations["post_api_campaigns_campaign_id_schedule"];
         delete?: never;
         options?: never;
@@ -939,6 +990,31 @@ export interface components {
             /** Recipients */
             recipients: number;
         };
+        /** AudienceEstimate */
+        AudienceEstimate: {
+            /**
+             * Exact
+             * @description False: scaled from the first 1,000 contacts
+             */
+            exact: boolean;
+            /**
+             * Missing Variables
+             * @description Selected contacts lacking a required variable
+             */
+            missing_variables: number;
+            /** Opted Out */
+            opted_out: number;
+            /**
+             * Recipients
+             * @description Who would be messaged
+             */
+            recipients: number;
+            /**
+             * Selected
+             * @description Contacts the audience selects (opted-out included)
+             */
+            selected: number;
+        };
         /** BillingState */
         BillingState: {
             /** Cancel At Period End */
@@ -985,17 +1061,43 @@ export interface components {
             /** Created At */
             created_at: number;
             /**
+             * Deadline
+             * @default null
+             */
+            deadline?: number | null;
+            /**
              * Eta S
-             * @description Seconds until done at the configured pacing
+             * @description Seconds from now to the forecast finish
              */
             eta_s: number | null;
+            /**
+             * Finish At
+             * @description Forecast finish of what is left
+             * @default null
+             */
+            finish_at?: number | null;
+            /**
+             * First Message At
+             * @description Forecast (or actual) first message
+             * @default null
+             */
+            first_message_at?: number | null;
             funnel: components["schemas"]["Funnel"];
             /** Has Media */
             has_media: boolean;
+            /** @default null */
+            launch_problem?: components["schemas"]["LaunchProblem"] | null;
+            /** @default null */
+            launch_progress?: components["schemas"]["LaunchProgress"] | null;
             /** Launched At */
             launched_at: number | null;
             /** Name */
             name: string;
+            /**
+             * Numbers
+             * @description Why it waits: each sending number's live state
+             */
+            numbers?: components["schemas"]["NumberState"][];
             /** On Missing Variable */
             on_missing_variable: string;
             /** Pacing */
@@ -1011,6 +1113,11 @@ export interface components {
             progress: number;
             /** Send At */
             send_at: number | null;
+            /**
+             * Send Limit
+             * @default null
+             */
+            send_limit?: number | null;
             /** Session Ids */
             session_ids: string[];
             /** Status */
@@ -1023,6 +1130,12 @@ export interface components {
         /** CampaignFields */
         CampaignFields: {
             audience: components["schemas"]["Audience"];
+            /**
+             * Deadline
+             * @description Must be done by: local date and time in `timezone`
+             * @default null
+             */
+            deadline?: string | null;
             /** Name */
             name: string;
             /**
@@ -1052,6 +1165,11 @@ export interface components {
         CampaignPatch: {
             /** @default null */
             audience?: components["schemas"]["Audience"] | null;
+            /**
+             * Deadline
+             * @default null
+             */
+            deadline?: string | null;
             /**
              * Name
              * @default null
@@ -1243,12 +1361,115 @@ export interface components {
              */
             label: string;
         };
+        /** Day */
+        Day: {
+            /**
+             * Date
+             * @description Local date in the campaign's time zone, YYYY-MM-DD
+             */
+            date: string;
+            /** Numbers */
+            numbers: components["schemas"]["NumberDay"][];
+            /** Total */
+            total: number;
+        };
+        /** DeadlineCheck */
+        DeadlineCheck: {
+            /** Deadline */
+            deadline: number;
+            /**
+             * Late By S
+             * @description 0 when met
+             */
+            late_by_s: number;
+            /** Met */
+            met: boolean;
+            /** Suggestions */
+            suggestions: components["schemas"]["Suggestion"][];
+        };
         Error: {
             error: {
                 code: string;
                 details: unknown;
                 message: string;
             };
+        };
+        /** Forecast */
+        Forecast: {
+            /**
+             * Beyond Horizon
+             * @description True when it would take more than ~a year
+             */
+            beyond_horizon: boolean;
+            /** Days */
+            days: components["schemas"]["Day"][];
+            /** @default null */
+            deadline?: components["schemas"]["DeadlineCheck"] | null;
+            /**
+             * Duration S
+             * @description From the first message to the last
+             */
+            duration_s: number | null;
+            /**
+             * Finish At
+             * @description Null when nothing is to send or beyond a year
+             */
+            finish_at: number | null;
+            /** First Message At */
+            first_message_at: number | null;
+            /** Numbers */
+            numbers: components["schemas"]["NumberForecast"][];
+            /** Pauses */
+            pauses: components["schemas"]["Pause"][];
+            /** Recipients */
+            recipients: number;
+            /** Timezone */
+            timezone: string;
+        };
+        /** ForecastBody */
+        ForecastBody: {
+            /** @default null */
+            audience?: components["schemas"]["Audience"] | null;
+            /**
+             * Deadline
+             * @default null
+             */
+            deadline?: string | null;
+            /**
+             * On Missing Variable
+             * @default block
+             * @enum {string}
+             */
+            on_missing_variable?: "block" | "skip";
+            pacing?: components["schemas"]["PacingIn"];
+            /**
+             * Recipients
+             * @description Overrides the audience's estimate
+             * @default null
+             */
+            recipients?: number | null;
+            /**
+             * Send At
+             * @default null
+             */
+            send_at?: string | null;
+            /** Session Ids */
+            session_ids: string[];
+            /**
+             * Template
+             * @default null
+             */
+            template?: string | null;
+            /**
+             * Timezone
+             * @default UTC
+             */
+            timezone?: string;
+        };
+        /** ForecastOut */
+        ForecastOut: {
+            audience: components["schemas"]["AudienceEstimate"] | null;
+            forecast: components["schemas"]["Forecast"];
         };
         /** Funnel */
         Funnel: {
@@ -1396,6 +1617,67 @@ export interface components {
             /** Warnings */
             warnings: number;
         };
+        /** LaunchProblem */
+        LaunchProblem: {
+            /** Code */
+            code: string;
+            /**
+             * Details
+             * @default null
+             */
+            details?: unknown;
+            /** Message */
+            message: string;
+        };
+        /** LaunchProgress */
+        LaunchProgress: {
+            /**
+             * Checked
+             * @description Contacts checked by the preparing walk
+             */
+            checked: number;
+            /**
+             * Queued
+             * @description Messages written for sending so far
+             */
+            queued: number;
+            /**
+             * Recipients
+             * @description Recipients found so far
+             */
+            recipients: number;
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "checking" | "queuing" | "done";
+            /**
+             * Total
+             * @description Messages to write, once known
+             */
+            total: number | null;
+        };
+        /** LaunchSummary */
+        LaunchSummary: {
+            audience: components["schemas"]["AudienceEstimate"];
+            /** Can Launch */
+            can_launch: boolean;
+            /** Finish At */
+            finish_at: number | null;
+            /** First Message At */
+            first_message_at: number | null;
+            forecast: components["schemas"]["Forecast"];
+            /** Numbers */
+            numbers: components["schemas"]["SummaryNumber"][];
+            /** Problems */
+            problems: components["schemas"]["Problem"][];
+            quota: components["schemas"]["QuotaNeed"];
+            /**
+             * Send To First Max
+             * @description Largest N for 'send to the first N' when the quota is short
+             */
+            send_to_first_max: number | null;
+        };
         /** LoginBody */
         LoginBody: {
             /** Email */
@@ -1483,6 +1765,63 @@ export interface components {
             session_id: string | null;
             /** Title */
             title: string;
+        };
+        /** NumberDay */
+        NumberDay: {
+            /** Count */
+            count: number;
+            /**
+             * Limit
+             * @description What stopped more sends that day; null when the number finished that day
+             */
+            limit: ("gaps" | "daily_cap" | "warmup" | "quiet_hours") | null;
+            /** Session Id */
+            session_id: string;
+        };
+        /** NumberForecast */
+        NumberForecast: {
+            /**
+             * Daily Room Today
+             * @description What the number may still send today (UTC day)
+             */
+            daily_room_today: number;
+            /** Finish At */
+            finish_at: number | null;
+            /** First Message At */
+            first_message_at: number | null;
+            /** Label */
+            label: string | null;
+            /** Recipients */
+            recipients: number;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Warmup Day
+             * @description 1 on the number's first day; null without warm-up
+             */
+            warmup_day: number | null;
+        };
+        /** NumberState */
+        NumberState: {
+            /**
+             * Detail
+             * @description Session status when offline; pause reason
+             */
+            detail: string | null;
+            /** Label */
+            label: string | null;
+            /** Session Id */
+            session_id: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "sending" | "waiting_gap" | "daily_cap" | "warmup_limit" | "quiet_hours" | "offline" | "backing_off" | "paused" | "scheduled" | "preparing" | "done" | "idle";
+            /**
+             * Until
+             * @description Epoch ms when this wait ends, when known
+             */
+            until: number | null;
         };
         /** Numbers */
         Numbers: {
@@ -1640,6 +1979,26 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Pause */
+        Pause: {
+            /**
+             * End
+             * @description Epoch ms: sending resumes then
+             */
+            end: number;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "daily_cap" | "warmup" | "quiet_hours";
+            /** Session Id */
+            session_id: string;
+            /**
+             * Start
+             * @description Epoch ms
+             */
+            start: number;
+        };
         /** Period */
         Period: {
             /** End */
@@ -1686,6 +2045,13 @@ export interface components {
             /** Phone */
             phone: string;
         };
+        /** Problem */
+        Problem: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        };
         /** ProfilePatch */
         ProfilePatch: {
             /**
@@ -1719,6 +2085,20 @@ export interface components {
         Queued: {
             /** Message */
             message: string;
+        };
+        /** QuotaNeed */
+        QuotaNeed: {
+            /** Needed */
+            needed: number;
+            /**
+             * Remaining
+             * @description Null: the plan has no message limit
+             */
+            remaining: number | null;
+            /** Short By */
+            short_by: number;
+            /** Unlimited */
+            unlimited: boolean;
         };
         /** RedirectOut */
         RedirectOut: {
@@ -1764,6 +2144,15 @@ export interface components {
             /** Requeued */
             requeued: number;
         };
+        /** ScheduleBody */
+        ScheduleBody: {
+            /**
+             * Send To First
+             * @description Send only to the first N recipients; the rest are kept skipped (quota)
+             * @default null
+             */
+            send_to_first?: number | null;
+        };
         /** Session */
         Session: {
             /** Agent Id */
@@ -1800,6 +2189,40 @@ export interface components {
             reason?: string | null;
             /** State */
             state: string;
+        };
+        /** Suggestion */
+        Suggestion: {
+            /**
+             * Change
+             * @description What to change: extra_numbers | warmup | daily_cap | min_gap_s+max_gap_s
+             */
+            change: {
+                [key: string]: number | boolean;
+            };
+            /** Finish At */
+            finish_at: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "more_numbers" | "skip_warmup" | "raise_daily_cap" | "shorter_gaps";
+            /** Meets Deadline */
+            meets_deadline: boolean;
+            /** Message */
+            message: string;
+            /** Risk */
+            risk: string | null;
+        };
+        /** SummaryNumber */
+        SummaryNumber: {
+            /** Connected */
+            connected: boolean;
+            /** Label */
+            label: string | null;
+            /** Session Id */
+            session_id: string;
+            /** Status */
+            status: string;
         };
         /** TagCount */
         TagCount: {
@@ -2688,6 +3111,57 @@ export interface operations {
             };
         };
     };
+    post_api_campaigns_forecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForecastBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastOut"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_api_campaigns_campaign_id: {
         parameters: {
             query?: never;
@@ -2998,6 +3472,104 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_campaigns_campaign_id_forecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forecast"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_campaigns_campaign_id_launch_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaunchSummary"];
                 };
             };
             /** @description Missing, invalid or revoked bearer token */
@@ -3581,10 +4153,14 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleBody"];
+            };
+        };
         responses: {
             /** @description OK */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -9,6 +9,7 @@ import { SessionStatusBadge } from "../components/SessionStatus";
 import { REMOVED } from "./Sessions";
 import { Card, EmptyState, ErrorState, Loading, PageHeader } from "../components/ui";
 import { timeAgo } from "../lib/time";
+import { NumberHealthCard } from "../components/NumberHealth";
 import { campaignOutcome } from "../lib/format";
 
 /**
@@ -24,6 +25,7 @@ export function DashboardPage() {
         {hasApi("/api/campaigns") && <CampaignsCard />}
         {hasApi("/api/billing") && <UsageCard />}
         <NumbersCard />
+        {hasApi("/api/sessions/health") && <NumberHealthCard />}
         <RecentNotificationsCard />
       </div>
     </>

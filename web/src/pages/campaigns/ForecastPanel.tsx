@@ -117,11 +117,14 @@ function useDebounced<T>(value: T, ms: number): T {
 /** The composer's live forecast: recomputed as the pace, numbers or audience change. */
 export function ComposerForecast({ request, onApply }: { request: ForecastRequest; onApply: (change: Suggestion["change"]) => void }) {
   const settled = useDebounced(request, 500);
-  const forecast = useComposerForecast(settled.session_ids.length > 0 ? settled : null);
+  const noAudience = Boolean(settled.audience && !settled.audience.all && (settled.audience.tags ?? []).length === 0);
+  const forecast = useComposerForecast(settled.session_ids.length > 0 && !noAudience ? settled : null);
+  if (noAudience) return <p className="text-sm text-slate-600">Choose who receives it to see when the messages will go out.</p>;
   if (settled.session_ids.length === 0) return <p className="text-sm text-slate-600">Choose a number to see when the messages will go out.</p>;
   if (forecast.isError) {
     // A backend without the forecast says nothing rather than an error about it.
     if (forecast.error instanceof ApiError && forecast.error.status === 404) return null;
+    if (forecast.error instanceof ApiError && forecast.error.status === 422) return <p className="text-sm text-slate-600">Fix the values marked above to see when the messages will go out.</p>;
     return <p className="text-sm text-slate-600">The forecast is not available right now.</p>;
   }
   if (!forecast.data) return <Spinner small label="Working out when the messages will go out…" />;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
-import { Link, useNavigate, useParams } from "react-router";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { api, unwrap } from "../../api/client";
 import { useQueryClient } from "@tanstack/react-query";
 import { useCampaign, useCampaignAction } from "../../api/campaignsApi";
@@ -36,6 +36,9 @@ const AUTOSAVE_MS = 800;
 
 function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined; defaultTimezone: string }) {
   const navigate = useNavigate();
+  // Back from checkout (the launch summary's "Upgrade"): the campaign is still a draft.
+  const [search] = useSearchParams();
+  const checkout = search.get("checkout");
   const [d, setD] = useState<Draft>(() => draftOf(campaign, defaultTimezone));
   // The server's copy as last saved; a draft created here has no route id yet.
   const [saved, setSaved] = useState<Campaign | undefined>(campaign);
@@ -202,6 +205,18 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
         </Link>
       </PageHeader>
       {!editable && <Alert tone="info">A {status} campaign cannot be edited.</Alert>}
+      {checkout === "success" && isDraft && (
+        <div className="mb-4">
+          <Alert tone="success" title="Thank you: your plan is upgraded">
+            This campaign is still a draft. Check it and launch it when you are ready.
+          </Alert>
+        </div>
+      )}
+      {checkout === "cancelled" && isDraft && (
+        <div className="mb-4">
+          <Alert tone="info">The payment was cancelled; nothing changed. The campaign is still a draft.</Alert>
+        </div>
+      )}
       {stored && (
         <div className="mb-4">
           <Alert title={stored.title}>

@@ -18,6 +18,7 @@ import { AffectedList } from "./editor/AudienceSection";
 import { useCampaignForecast } from "../../api/planningApi";
 import { durationWords } from "../../lib/forecastWords";
 import { formatDayTime } from "../../lib/format";
+import { PhoneBubble } from "../../components/WhatsAppText";
 
 const EDITABLE = new Set(["draft", "scheduled", "paused"]);
 
@@ -183,7 +184,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
           <Funnel campaign={c} />
         </Card>
         <Card title="Message">
-          <p className="whitespace-pre-wrap break-words text-sm text-slate-800">{c.template}</p>
+          <PhoneBubble text={c.template} />
         </Card>
         <Recipients campaign={c} />
       </div>

@@ -114,6 +114,11 @@ function useDebounced<T>(value: T, ms: number): T {
   return settled;
 }
 
+function audienceNotes(a: { opted_out: number; missing_variables: number }): string {
+  const notes = [a.opted_out > 0 && `${formatCount(a.opted_out)} opted out`, a.missing_variables > 0 && `${formatCount(a.missing_variables)} missing a variable`].filter(Boolean);
+  return notes.length ? ` (${notes.join(", ")})` : "";
+}
+
 /** The composer's live forecast: recomputed as the pace, numbers or audience change. */
 export function ComposerForecast({ request, onApply }: { request: ForecastRequest; onApply: (change: Suggestion["change"]) => void }) {
   const settled = useDebounced(request, 500);
@@ -131,13 +136,18 @@ export function ComposerForecast({ request, onApply }: { request: ForecastReques
   const { forecast: f, audience } = forecast.data;
   return (
     <div className="flex flex-col gap-2" aria-live="polite" aria-busy={forecast.isFetching}>
-      <p className="text-sm text-slate-700" data-testid="forecast-audience">
-        {audience.exact ? "" : "About "}
-        {formatCount(audience.recipients)} {audience.recipients === 1 ? "recipient" : "recipients"}
-        {audience.opted_out > 0 && ` (${formatCount(audience.opted_out)} opted out`}
-        {audience.opted_out > 0 && audience.missing_variables > 0 ? `, ${formatCount(audience.missing_variables)} missing a variable)` : audience.opted_out > 0 ? ")" : audience.missing_variables > 0 ? ` (${formatCount(audience.missing_variables)} missing a variable)` : ""}
-        {f.numbers.length > 1 ? ` over ${f.numbers.length} numbers.` : "."}
-      </p>
+      {audience ? (
+        <p className="text-sm text-slate-700" data-testid="forecast-audience">
+          {audience.exact ? "" : "About "}
+          {formatCount(audience.recipients)} {audience.recipients === 1 ? "recipient" : "recipients"}
+          {audienceNotes(audience)}
+          {f.numbers.length > 1 ? ` over ${f.numbers.length} numbers.` : "."}
+        </p>
+      ) : (
+        <p className="text-sm text-slate-700" data-testid="forecast-audience">
+          {formatCount(f.recipients)} {f.recipients === 1 ? "message" : "messages"} still to send{f.numbers.length > 1 ? ` over ${f.numbers.length} numbers` : ""}.
+        </p>
+      )}
       <ForecastView forecast={f} now={Date.now()} onApply={onApply} />
     </div>
   );

@@ -172,3 +172,17 @@ def billing_dunning(event: Any) -> None:
 
     dunning.enforce_grace()
     scheduler.record_run("billing_dunning")
+
+
+scheduler.register("campaign_watch")
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def campaign_watch(event: Any) -> None:
+    """Tell users when a running campaign has waited over an hour (not for its gaps)."""
+    from chalicelib.campaigns import watch
+
+    push.configure(app)
+    notified = watch.run()
+    scheduler.record_run("campaign_watch")
+    logger.info("campaign watch", extra={"notified": notified})

@@ -87,7 +87,8 @@ def build_document(title: str = "wacast API", version: str = "1") -> dict[str, A
             operation["security"] = [{"bearer": []}]
         if route.body is not None:
             operation["requestBody"] = {
-                "required": True,
+                # An empty body reads as {}: optional when no field is required.
+                "required": any(f.is_required() for f in route.body.model_fields.values()),
                 "content": {"application/json": {"schema": mapping[(route.body, "validation")]}},
             }
         if route.response is None:

@@ -37,7 +37,7 @@ def ensure_customer(user_id: str) -> str:
     return str(customer.id)
 
 
-def start_checkout(user_id: str, plan_id: str) -> Redirect:
+def start_checkout(user_id: str, plan_id: str, return_to: str | None = None) -> Redirect:
     plan = plans.PLANS.get(plan_id)
     if plan is None or not plan.paid:
         raise ValidationFailed("Choose a paid plan.", {"plan": plan_id})
@@ -53,14 +53,15 @@ def start_checkout(user_id: str, plan_id: str) -> Redirect:
         )
     customer = ensure_customer(user_id)
     app = settings().app_url.rstrip("/")
+    back = return_to or "/billing"  # an app path (validated by the route), e.g. a campaign
     session = stripe.v1.checkout.sessions.create(
         params={
             "mode": "subscription",
             "customer": customer,
             "client_reference_id": user_id,
             "line_items": [{"price": plan.price_id, "quantity": 1}],
-            "success_url": f"{app}/billing?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
-            "cancel_url": f"{app}/billing?checkout=cancelled",
+            "success_url": f"{app}{back}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
+            "cancel_url": f"{app}{back}?checkout=cancelled",
             "metadata": {"user_id": user_id, "plan": plan.id},
             "subscription_data": {"metadata": {"user_id": user_id, "plan": plan.id}},
         }

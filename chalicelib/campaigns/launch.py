@@ -65,16 +65,13 @@ def handle(job: dict[str, Any]) -> None:
         if service._transition(
             campaign, {service.SCHEDULED}, service.RUNNING, launched_at=now_ms()
         ):
-            from chalicelib import notifications
+            from chalicelib.campaigns import emails
 
-            notifications.notify(
-                user_id,
+            emails.notify(
+                campaign,
                 "campaign_started",
                 f"Campaign “{campaign.name}” started",
-                "Sending has begun. Follow each recipient on the campaign's page.",
-                campaign_id=campaign_id,
-                email=False,
-                link_path=f"/campaigns/{campaign_id}",
+                _started_words(campaign),
             )
         campaign = service.get(user_id, campaign_id, consistent=True)
     if campaign.status not in (service.RUNNING, service.PAUSED) or campaign.materialised:
@@ -88,6 +85,31 @@ def handle(job: dict[str, Any]) -> None:
     if chunk > committed:
         return  # out of order duplicate; the right job will come
     materialise_chunk(campaign, chunk)
+
+
+def _started_words(campaign: CampaignModel) -> str:
+    """What the user needs in the started email: how many, and when it should be done."""
+    from chalicelib.campaigns import planning
+
+    words = "Sending has begun. Follow each recipient on the campaign's page."
+    try:
+        predicted = planning.campaign_forecast(campaign)
+    except Exception:  # a forecast must never stop a launch
+        logger.exception("forecast for the started notice failed")
+        return words
+    if predicted is None or not predicted.recipients or not predicted.finish_at:
+        return words
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    finish = datetime.fromtimestamp(predicted.finish_at / 1000, tz=UTC).astimezone(
+        ZoneInfo(campaign.timezone or "UTC")
+    )
+    return (
+        f"Sending to {predicted.recipients:,} recipients has begun. At this pace it should "
+        f"finish around {finish:%a %d %b, %H:%M} ({campaign.timezone or 'UTC'}). "
+        "Follow each recipient on the campaign's page."
+    )
 
 
 def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:

@@ -438,15 +438,13 @@ def maybe_complete(user_id: str, campaign_id: str) -> bool:
     if leftover > 0:
         quota.safely("release", user_id, leftover)
         bump(user_id, campaign_id, {"reserved": -leftover})
-    notifications.notify(
-        user_id,
+    from chalicelib.campaigns import emails
+
+    emails.notify(
+        campaign,
         "campaign_completed",
         f"Campaign “{campaign.name}” completed",
-        f"{int(campaign.sent or 0) + int(campaign.delivered or 0) + int(campaign.read or 0)} "
-        f"sent, {int(campaign.failed or 0)} failed, {int(campaign.skipped or 0)} skipped.",
-        campaign_id=campaign_id,
-        email=False,
-        link_path=f"/campaigns/{campaign_id}",
+        emails.funnel_words(service.get(user_id, campaign_id, consistent=True)),
     )
     return True
 

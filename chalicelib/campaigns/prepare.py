@@ -22,7 +22,7 @@ from chalicelib.logs import logger
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignModel
 
-PAGE_CONTACTS = 1000
+PAGE_CONTACTS = 2000  # per SQS message: a page is one query and one opt-out lookup
 AFFECTED_LIMIT = 100
 COUNTS = ("checked", "recipients", "opted_out", "missing_variables", "too_long")
 
@@ -96,8 +96,9 @@ def walk_page(campaign: CampaignModel, page: int) -> None:
             campaign.template,
             {k: v for k, v in values.items() if v},
             seed=f"{campaign.campaign_id}:{contact.phone}",
+            limit=10 * templates.MAX_LENGTH,  # the whole text, to say how long it would be
         )
-        if rendered.truncated:
+        if len(rendered.text) > templates.MAX_LENGTH:
             counts["too_long"] += 1
             if len(affected) < AFFECTED_LIMIT:
                 affected.append(

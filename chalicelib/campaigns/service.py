@@ -166,6 +166,11 @@ def update(user_id: str, campaign_id: str, changes: dict[str, Any]) -> CampaignM
         raise Conflict(
             "The campaign changed state meanwhile; reload it.", code="conflict"
         ) from None
+    if campaign.status == SCHEDULED and "send_at" in changes:
+        from chalicelib.campaigns import launch
+
+        # An earlier time needs its own wake-up; a later one is chained by the queued job.
+        launch.enqueue(user_id, campaign_id, int(changes["send_at"] or now_ms()))
     return campaign
 
 
@@ -326,19 +331,12 @@ def pause(user_id: str, campaign_id: str, reason: str = "paused_by_user") -> Cam
 
 def auto_pause(campaign: CampaignModel, reason: str, detail: str) -> bool:
     """Pause a running campaign for a reason the user must see (and is told about)."""
-    from chalicelib import notifications
+    from chalicelib.campaigns import emails
 
     if not _transition(campaign, {RUNNING}, PAUSED, pause_reason=reason):
         return False
     cancel_leases(campaign)
-    notifications.notify(
-        campaign.user_id,
-        "campaign_paused",
-        f"Campaign “{campaign.name}” paused",
-        detail,
-        campaign_id=campaign.campaign_id,
-        link_path=f"/campaigns/{campaign.campaign_id}",
-    )
+    emails.notify(campaign, "campaign_paused", f"Campaign “{campaign.name}” paused", detail)
     logger.warning(
         "campaign auto-paused", extra={"campaign_id": campaign.campaign_id, "reason": reason}
     )

@@ -83,7 +83,9 @@ def _spin(text: str, rng: random.Random) -> str:
     return text
 
 
-def render(template: str, values: Mapping[str, str | None], seed: str = "") -> Rendered:
+def render(
+    template: str, values: Mapping[str, str | None], seed: str = "", limit: int = MAX_LENGTH
+) -> Rendered:
     validate(template)
     missing: list[str] = []
     substituted: list[str] = []
@@ -104,8 +106,8 @@ def render(template: str, values: Mapping[str, str | None], seed: str = "") -> R
     text = _spin(skeleton, rng)
     text = re.sub("\x00(\\d+)\x00", lambda m: substituted[int(m.group(1))], text)
     text = re.sub(r"[ \t]{2,}", " ", text).strip()
-    truncated = len(text) > MAX_LENGTH
-    return Rendered(text=text[:MAX_LENGTH], missing=tuple(missing), truncated=truncated)
+    truncated = len(text) > limit
+    return Rendered(text=text[:limit], missing=tuple(missing), truncated=truncated)
 
 
 def contact_values(

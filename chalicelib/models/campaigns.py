@@ -71,7 +71,7 @@ class CampaignModel(Model):
     # Why it waits: the non-gap reason all its numbers wait for, and since when (housekeeping).
     waiting_reason = UnicodeAttribute(null=True)
     waiting_since = NumberAttribute(null=True)
-    waiting_notified = BooleanAttribute(null=True)
+    waiting_notified_for = UnicodeAttribute(null=True)  # reasons already notified
 
 
 class Outbox(GlobalSecondaryIndex["CampaignMessageModel"]):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.api import Api, RequestContext
 from chalicelib.billing import hooks, plans, quota
@@ -78,6 +78,19 @@ class CheckoutBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     plan: Literal["starter", "pro"]
+    return_to: str | None = Field(
+        None,
+        max_length=300,
+        pattern=r"^/[A-Za-z0-9/_\-]*$",
+        description="An app path to come back to after checkout, e.g. /campaigns/cmp_…",
+    )
+
+    @field_validator("return_to")
+    @classmethod
+    def app_path(cls, value: str | None) -> str | None:
+        if value is not None and value.startswith("//"):
+            raise ValueError("must be a path in the app")  # "//host" would leave the app
+        return value
 
 
 class RedirectOut(BaseModel):
@@ -147,7 +160,9 @@ def checkout(ctx: RequestContext, body: CheckoutBody) -> RedirectOut:
     assert user_id
     from chalicelib.billing import service
 
-    return RedirectOut(url=_stripe_call(lambda: service.start_checkout(user_id, body.plan)).url)
+    return RedirectOut(
+        url=_stripe_call(lambda: service.start_checkout(user_id, body.plan, body.return_to)).url
+    )
 
 
 @api.route(

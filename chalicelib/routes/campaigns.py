@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from chalicelib.api import Api, RequestContext
 from chalicelib.campaigns import forecast as forecast_model
+from chalicelib.campaigns import health as health_model
 from chalicelib.campaigns import media, pipeline, planning, service, templates
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.models.base import now_ms, plain
@@ -785,3 +786,60 @@ def campaign_forecast(ctx: RequestContext, campaign_id: str) -> forecast_model.F
 def launch_summary(ctx: RequestContext, campaign_id: str) -> planning.LaunchSummary:
     assert ctx.user_id
     return planning.launch_summary(service.get(ctx.user_id, campaign_id))
+
+
+# --- which campaign events also send an email -------------------------------------------------
+
+
+class EmailSettings(BaseModel):
+    campaign_started: bool
+    campaign_paused: bool
+    campaign_finished: bool
+    campaign_waiting: bool = Field(description="Waited over an hour for something other than gaps")
+
+
+class EmailSettingsPatch(Strict):
+    campaign_started: bool | None = None
+    campaign_paused: bool | None = None
+    campaign_finished: bool | None = None
+    campaign_waiting: bool | None = None
+
+
+@api.route(
+    "/api/notification-settings",
+    "GET",
+    response=EmailSettings,
+    summary="Which campaign events also send you an email",
+)
+def get_email_settings(ctx: RequestContext) -> EmailSettings:
+    from chalicelib.campaigns import emails
+
+    assert ctx.user_id
+    return EmailSettings(**emails.settings_of(ctx.user_id))
+
+
+@api.route(
+    "/api/notification-settings",
+    "PUT",
+    body=EmailSettingsPatch,
+    response=EmailSettings,
+    errors=(422,),
+    summary="Choose which campaign events also send you an email",
+)
+def put_email_settings(ctx: RequestContext, body: EmailSettingsPatch) -> EmailSettings:
+    from chalicelib.campaigns import emails
+
+    assert ctx.user_id
+    changes = {k: v for k, v in body.model_dump().items() if v is not None}
+    return EmailSettings(**emails.update_settings(ctx.user_id, changes))
+
+
+@api.route(
+    "/api/sessions/health",
+    "GET",
+    response=health_model.HealthList,
+    summary="Each number's health: today's room, the last 7 days, a badge with its reason",
+)
+def sessions_health(ctx: RequestContext) -> health_model.HealthList:
+    assert ctx.user_id
+    return health_model.number_health(ctx.user_id)

@@ -780,6 +780,24 @@ export interface paths {
         patch: operations["patch_api_me"];
         trace?: never;
     };
+    "/api/notification-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which campaign events also send you an email */
+        get: operations["get_api_notification_settings"];
+        /** Choose which campaign events also send you an email */
+        put: operations["put_api_notification_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/notifications": {
         parameters: {
             query?: never;
@@ -843,6 +861,23 @@ export interface paths {
         put?: never;
         /** Add a number: starts a session and soon shows a QR */
         post: operations["post_api_sessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each number's health: today's room, the last 7 days, a badge with its reason */
+        get: operations["get_api_sessions_health"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1210,6 +1245,12 @@ export interface components {
              * @enum {string}
              */
             plan: "starter" | "pro";
+            /**
+             * Return To
+             * @description An app path to come back to after checkout, e.g. /campaigns/cmp_…
+             * @default null
+             */
+            return_to?: string | null;
         };
         /** Contact */
         Contact: {
@@ -1387,6 +1428,43 @@ export interface components {
             /** Suggestions */
             suggestions: components["schemas"]["Suggestion"][];
         };
+        /** EmailSettings */
+        EmailSettings: {
+            /** Campaign Finished */
+            campaign_finished: boolean;
+            /** Campaign Paused */
+            campaign_paused: boolean;
+            /** Campaign Started */
+            campaign_started: boolean;
+            /**
+             * Campaign Waiting
+             * @description Waited over an hour for something other than gaps
+             */
+            campaign_waiting: boolean;
+        };
+        /** EmailSettingsPatch */
+        EmailSettingsPatch: {
+            /**
+             * Campaign Finished
+             * @default null
+             */
+            campaign_finished?: boolean | null;
+            /**
+             * Campaign Paused
+             * @default null
+             */
+            campaign_paused?: boolean | null;
+            /**
+             * Campaign Started
+             * @default null
+             */
+            campaign_started?: boolean | null;
+            /**
+             * Campaign Waiting
+             * @default null
+             */
+            campaign_waiting?: boolean | null;
+        };
         Error: {
             error: {
                 code: string;
@@ -1496,6 +1574,11 @@ export interface components {
             };
             /** Status */
             status: string;
+        };
+        /** HealthList */
+        HealthList: {
+            /** Items */
+            items: components["schemas"]["NumberHealth"][];
         };
         /** ImportCreate */
         ImportCreate: {
@@ -1798,6 +1881,62 @@ export interface components {
             /**
              * Warmup Day
              * @description 1 on the number's first day; null without warm-up
+             */
+            warmup_day: number | null;
+        };
+        /** NumberHealth */
+        NumberHealth: {
+            /**
+             * Badge
+             * @enum {string}
+             */
+            badge: "healthy" | "at_risk" | "paused";
+            /** Badge Reason */
+            badge_reason: string;
+            /** Daily Cap */
+            daily_cap: number;
+            /**
+             * Daily Limit
+             * @description Today's limit: the warm-up's or the daily cap
+             */
+            daily_limit: number;
+            /**
+             * Daily Room
+             * @description Messages it may still send today (UTC day)
+             */
+            daily_room: number;
+            /** Failed 7D */
+            failed_7d: number;
+            /**
+             * Failure Rate 7D
+             * @description Null with no sends in 7 days
+             */
+            failure_rate_7d: number | null;
+            /** Label */
+            label: string;
+            last_signal: components["schemas"]["Signal"] | null;
+            /**
+             * Opt Outs 7D
+             * @description Recipients of this number who opted out in 7 days
+             */
+            opt_outs_7d: number;
+            /** Phone */
+            phone: string | null;
+            /** Replies 7D */
+            replies_7d: number;
+            /** Reply Rate 7D */
+            reply_rate_7d: number | null;
+            /** Sent 7D */
+            sent_7d: number;
+            /** Sent Today */
+            sent_today: number;
+            /** Session Id */
+            session_id: string;
+            /** Status */
+            status: string;
+            /**
+             * Warmup Day
+             * @description 1 on its first day; null once warm-up is over
              */
             warmup_day: number | null;
         };
@@ -2177,6 +2316,21 @@ export interface components {
             status: string;
             /** Updated At */
             updated_at: number;
+        };
+        /** Signal */
+        Signal: {
+            /** At */
+            at: number;
+            /**
+             * Reason
+             * @default null
+             */
+            reason?: string | null;
+            /**
+             * State
+             * @description banned | restricted | logged_out | disconnected | failed | agent_offline | rate_limited
+             */
+            state: string;
         };
         /** StateChange */
         StateChange: {
@@ -3276,7 +3430,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["CampaignPatch"];
             };
@@ -4153,7 +4307,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ScheduleBody"];
             };
@@ -4865,7 +5019,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ImportStart"];
             };
@@ -5070,7 +5224,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ContactPatch"];
             };
@@ -5190,7 +5344,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["OptOutBody"];
             };
@@ -5317,7 +5471,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ProfilePatch"];
             };
@@ -5330,6 +5484,95 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_notification_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSettings"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_api_notification_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmailSettingsPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSettings"];
                 };
             };
             /** @description Missing, invalid or revoked bearer token */
@@ -5575,6 +5818,44 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_sessions_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthList"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,8 +4,7 @@ import type { components } from "./schema";
 
 /**
  * Campaign planning (forecast, launch summary, number health), as documented in
- * docs/campaign-planning.md; shapes from the generated schema where the API
- * document has them (number health is typed here until its route exists).
+ * docs/campaign-planning.md; shapes from the generated schema.
  */
 type S = components["schemas"];
 export type Forecast = S["Forecast"];
@@ -16,25 +15,7 @@ export type AudienceEstimate = S["AudienceEstimate"];
 export type ForecastRequest = S["ForecastBody"];
 export type LaunchSummary = S["LaunchSummary"];
 
-export interface NumberHealth {
-  session_id: string;
-  label: string | null;
-  phone: string | null;
-  status: string;
-  sent_today: number;
-  daily_room: number;
-  warmup_day: number | null;
-  daily_cap: number;
-  sent_7d: number;
-  failed_7d: number;
-  failure_rate_7d: number;
-  replies_7d: number;
-  reply_rate_7d: number;
-  opt_outs_7d: number;
-  last_signal: { state: string; at: number } | null;
-  badge: "healthy" | "at_risk" | "paused";
-  badge_reason: string | null;
-}
+export type NumberHealth = S["NumberHealth"];
 
 async function json<T>(path: string, init?: RequestInit): Promise<T> {
   const response = await rawFetch(path, init);
@@ -79,7 +60,7 @@ export function scheduleCampaign(id: string, sendToFirst: number | null) {
 export function useNumberHealth(poll: number | false = 30_000) {
   return useQuery({
     queryKey: ["sessions", "health"],
-    queryFn: () => json<{ items: NumberHealth[] }>("/api/sessions/health"),
+    queryFn: () => json<S["HealthList"]>("/api/sessions/health"),
     refetchInterval: poll,
   });
 }

@@ -12,7 +12,7 @@ describe("NumberHealthCard", () => {
       "GET /api/sessions/health": {
         body: {
           items: [
-            { session_id: "ses_1", label: "Shop", phone: "5511987654321", status: "connected", sent_today: 12, daily_room: 20, warmup_day: 1, daily_cap: 200, sent_7d: 1400, failed_7d: 168, failure_rate_7d: 0.12, replies_7d: 9, reply_rate_7d: 0.064, opt_outs_7d: 1, last_signal: { state: "logged_out", at: Date.now() - 3 * 3600_000 }, badge: "at_risk", badge_reason: "Failures are high: 12% of the last 7 days' messages failed." },
+            { session_id: "ses_1", label: "Shop", phone: "5511987654321", status: "connected", sent_today: 12, daily_limit: 20, daily_room: 8, warmup_day: 1, daily_cap: 200, sent_7d: 1400, failed_7d: 168, failure_rate_7d: 0.12, replies_7d: 9, reply_rate_7d: 0.064, opt_outs_7d: 1, last_signal: { state: "logged_out", at: Date.now() - 3 * 3600_000, reason: null }, badge: "at_risk", badge_reason: "Failures are high: 12% of the last 7 days' messages failed." },
           ],
         },
       },

@@ -2,7 +2,8 @@ import { useNumberHealth, type NumberHealth as Health } from "../api/planningApi
 import { formatCount, formatPercent } from "../lib/format";
 import { timeAgo } from "../lib/time";
 import { Badge, stateInfo } from "./SessionStatus";
-import { Card, ErrorState, Loading } from "./ui";
+import { messageOf } from "../api/errors";
+import { Card, Loading } from "./ui";
 
 const BADGES: Record<Health["badge"], { label: string; tone: "ok" | "warn" | "bad" }> = {
   healthy: { label: "Healthy", tone: "ok" },
@@ -11,7 +12,7 @@ const BADGES: Record<Health["badge"], { label: string; tone: "ok" | "warn" | "ba
 };
 
 function Row({ h }: { h: Health }) {
-  const badge = BADGES[h.badge] ?? { label: h.badge, tone: "warn" as const };
+  const badge = BADGES[h.badge as Health["badge"]] ?? { label: h.badge, tone: "warn" as const };
   const room = h.warmup_day ? `warm-up day ${formatCount(h.warmup_day)}` : `daily cap ${formatCount(h.daily_cap)}`;
   return (
     <li className="flex flex-col gap-1 py-3" data-testid="number-health">
@@ -23,11 +24,13 @@ function Row({ h }: { h: Health }) {
       </div>
       {h.badge_reason && <p className="text-sm text-slate-700">{h.badge_reason}</p>}
       <p className="text-xs text-slate-600">
-        Today {formatCount(h.sent_today)} of {formatCount(h.daily_room)} ({room}) · last 7 days: {formatCount(h.sent_7d)} sent, {formatPercent(h.failure_rate_7d)} failed, {formatPercent(h.reply_rate_7d)} replied, {formatCount(h.opt_outs_7d)} {h.opt_outs_7d === 1 ? "opt-out" : "opt-outs"}
+        Today {formatCount(h.sent_today)} of {formatCount(h.daily_limit)} ({room}) · last 7 days:{" "}
+        {h.sent_7d > 0 ? `${formatCount(h.sent_7d)} sent, ${formatPercent(h.failure_rate_7d ?? 0)} failed, ${formatPercent(h.reply_rate_7d ?? 0)} replied` : "nothing sent"}, {formatCount(h.opt_outs_7d)} {h.opt_outs_7d === 1 ? "opt-out" : "opt-outs"}
       </p>
       {h.last_signal && (
         <p className="text-xs text-slate-600">
           Last warning sign: {stateInfo(h.last_signal.state).label.toLowerCase()} {timeAgo(h.last_signal.at)}
+          {h.last_signal.reason ? ` (${h.last_signal.reason})` : ""}
         </p>
       )}
     </li>
@@ -37,14 +40,15 @@ function Row({ h }: { h: Health }) {
 /** Each number's health in one look: today's room, 7-day rates, the last warning sign, a badge with its reason. */
 export function NumberHealthCard() {
   const health = useNumberHealth();
+  // With no number yet, the page's own empty state says what to do.
+  if (health.data && health.data.items.length === 0) return null;
   return (
     <Card title="Health of your numbers">
       {health.isPending ? (
         <Loading what="number health" />
       ) : health.isError ? (
-        <ErrorState error={health.error} what="number health" onRetry={() => health.refetch()} />
-      ) : health.data.items.length === 0 ? (
-        <p className="text-sm text-slate-600">Link a number to see how it is doing.</p>
+        // It polls, so a failure mends itself; the page keeps one "Try again" (its own list's).
+        <p className="text-sm text-slate-600">Number health is not available right now ({messageOf(health.error)}). It is checked again every 30 seconds.</p>
       ) : (
         <ul className="divide-y divide-slate-100" aria-label="Health of your numbers">
           {health.data.items.map((h) => (

@@ -8,7 +8,7 @@ describe("fieldErrors", () => {
         { loc: ["label"], msg: "String should have at least 1 character", type: "string_too_short" },
         { loc: ["timezone"], msg: "Value error, not an IANA timezone", type: "value_error" },
       ]),
-    ).toEqual({ label: "Please fill this in.", timezone: "Choose a time zone from the list." });
+    ).toEqual({ label: "Please fill this in.", timezone: "This is not a time zone we know. Use a name such as Europe/Lisbon or America/Sao_Paulo." });
   });
 
   it("says what validators mean in plain words, with the limit in the user's format", () => {

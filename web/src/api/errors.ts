@@ -47,7 +47,7 @@ function tidy(message: string): string {
 
 /** The validators' own sentences that name code, said for people. */
 const CUSTOM_WORDS: Record<string, string> = {
-  "not an IANA timezone": "Choose a time zone from the list.",
+  "not an IANA timezone": "This is not a time zone we know. Use a name such as Europe/Lisbon or America/Sao_Paulo.",
   "max_gap_s must be at least min_gap_s": "The longest gap must be at least the shortest gap.",
   "give both quiet_start and quiet_end, or neither": "Give both the start and the end of the quiet hours.",
   "choose all contacts or at least one tag": "Choose all contacts or at least one tag.",

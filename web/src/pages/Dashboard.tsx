@@ -4,6 +4,7 @@ import { hasApi } from "../lib/features";
 import { UsageBar, useBilling } from "./Billing";
 import { ProgressBar } from "./contacts/ImportWizard";
 import { CampaignStatusBadge } from "./campaigns/common";
+import { NumberStates } from "./campaigns/NumberStates";
 import { useMe, useNotifications, useSessions } from "../api/queries";
 import { SessionStatusBadge } from "../components/SessionStatus";
 import { REMOVED } from "./Sessions";
@@ -121,6 +122,7 @@ function CampaignsCard() {
               <p className="mt-1 text-xs text-slate-600">
                 {campaignOutcome(c)}
               </p>
+              <NumberStates campaign={c} compact />
             </li>
           ))}
         </ul>

@@ -11,7 +11,7 @@ import { formatDateTime } from "../../lib/time";
 import { showToast } from "../../lib/toast";
 import { displayPhone } from "../contacts/Contacts";
 import { ProgressBar } from "../contacts/ImportWizard";
-import { CampaignStatusBadge, MESSAGE_STATES, pauseReasonText, storedLaunchProblem } from "./common";
+import { CampaignStatusBadge, MESSAGE_STATES, messageReasonText, pauseReasonText, storedLaunchProblem } from "./common";
 import { NumberStates, PreparingProgress, planningOf } from "./NumberStates";
 import { ForecastView } from "./ForecastPanel";
 import { AffectedList } from "./editor/AudienceSection";
@@ -324,7 +324,7 @@ function Recipients({ campaign: c }: { campaign: Campaign }) {
                     <td className="px-2 py-2">{m.name ?? "—"}</td>
                     <td className="px-2 py-2">
                       <Badge tone={info.tone}>{info.label}</Badge>
-                      {m.reason && <span className="ml-2 text-xs text-slate-600">{m.reason.replace(/_/g, " ")}</span>}
+                      {m.reason && <span className="ml-2 text-xs text-slate-600">{messageReasonText(m.reason)}</span>}
                     </td>
                     <td className="hidden whitespace-nowrap px-2 py-2 text-xs text-slate-600 sm:table-cell">
                       {formatDateTime(m.read_at ?? m.delivered_at ?? m.sent_at ?? m.failed_at ?? m.queued_at)}

@@ -2,7 +2,7 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { useCampaigns } from "../../api/campaignsApi";
 import { EmptyState, ErrorState, LoadMore, Loading, PageHeader, SelectField } from "../../components/ui";
-import { campaignOutcome, formatCount } from "../../lib/format";
+import { campaignOutcome, formatCount, formatDayTime } from "../../lib/format";
 import { formatDateTime } from "../../lib/time";
 import { ProgressBar } from "../contacts/ImportWizard";
 import { CAMPAIGN_STATES, CampaignStatusBadge } from "./common";
@@ -60,6 +60,7 @@ export function CampaignsPage() {
                   </h2>
                   <p className="text-xs text-slate-600">
                     {c.status === "scheduled" && c.send_at ? `Starts ${formatDateTime(c.send_at, c.timezone)}` : c.launched_at ? `Launched ${formatDateTime(c.launched_at)}` : `Created ${formatDateTime(c.created_at)}`}
+                    {c.status === "running" && c.finish_at ? ` · finishes ${formatDayTime(c.finish_at, c.timezone)}` : ""}
                   </p>
                 </div>
                 <CampaignStatusBadge status={c.status} />

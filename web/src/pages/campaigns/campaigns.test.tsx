@@ -296,7 +296,7 @@ describe("CampaignDetailPage", () => {
     expect(await screen.findByText(/logged out on the phone/)).toBeInTheDocument();
     expect(screen.getByTestId("campaign-progress")).toHaveTextContent("Paused — 6 of 10 sent");
     expect(screen.getByRole("progressbar", { name: "Campaign progress" })).toHaveAttribute("aria-valuenow", "60");
-    expect(await screen.findByText("not on whatsapp")).toBeInTheDocument();
+    expect(await screen.findByText("not on WhatsApp")).toBeInTheDocument();
     await userEvent.click(screen.getByRole("button", { name: "Cancel campaign" }));
     const dialog = screen.getByRole("dialog", { name: "Cancel “Black Friday”?" });
     await userEvent.click(within(dialog).getByRole("button", { name: "Cancel campaign" }));

@@ -108,3 +108,23 @@ export function storedLaunchProblem(p: { code: string; message: string; details?
       return { title: "The launch stopped", message: p.message, fix: "Check the campaign, then launch again." };
   }
 }
+
+const MESSAGE_REASONS: Record<string, string> = {
+  quota: "held back: not enough messages left this month",
+  opted_out: "asked not to be messaged",
+  missing_variables: "no value for a variable the message needs",
+  message_too_long: "longer than 4,096 characters for this contact",
+  duplicate: "already in this campaign",
+  not_on_whatsapp: "not on WhatsApp",
+  invalid_number: "not a valid phone number",
+  rate_limited: "WhatsApp asked to slow down",
+  timeout: "WhatsApp did not answer in time",
+  session_error: "the number had a problem sending",
+  needs_license: "needs an OpenWA licence to message someone new",
+};
+
+/** Why one recipient was skipped or failed, in words. */
+export function messageReasonText(reason: string | null | undefined): string | null {
+  if (!reason) return null;
+  return MESSAGE_REASONS[reason] ?? reason.replace(/_/g, " ");
+}

@@ -64,6 +64,13 @@ def estimate_audience(
     user_id: str, audience: dict[str, Any], template: str | None, on_missing: str = "block"
 ) -> AudienceEstimate:
     """Counters for the size, the first page of contacts for the shares: never a full walk."""
+    return sample_audience(user_id, audience, template, on_missing)[0]
+
+
+def sample_audience(
+    user_id: str, audience: dict[str, Any], template: str | None, on_missing: str = "block"
+) -> tuple[AudienceEstimate, list[dict[str, Any]]]:
+    """The estimate, and the sampled contacts lacking a variable (at most 100)."""
     import chalicelib.contacts.service as contacts
     from chalicelib.campaigns import service
     from chalicelib.models.contacts import ContactModel
@@ -76,13 +83,17 @@ def estimate_audience(
     required = templates.required_variables(template or "")
     opted = contacts.opted_out_among(user_id, [c.phone for c in sample])
     opted_out = missing = 0
+    affected: list[dict[str, Any]] = []
     for contact in sample:
         if contact.opted_out or contact.phone in opted:
             opted_out += 1
             continue
         values = service.contact_values_of(contact)
-        if any(not (values.get(name) or "").strip() for name in required):
+        lacking = [name for name in required if not (values.get(name) or "").strip()]
+        if lacking:
             missing += 1
+            if len(affected) < 100:
+                affected.append({"phone": contact.phone, "name": contact.name, "missing": lacking})
     if exact:
         selected = len(sample)
     elif everyone:
@@ -97,13 +108,14 @@ def estimate_audience(
     elif not exact:
         opted_out = missing = 0
     recipients = selected - opted_out - (missing if on_missing == "skip" else 0)
-    return AudienceEstimate(
+    estimate = AudienceEstimate(
         selected=selected,
         opted_out=opted_out,
         missing_variables=missing,
         recipients=max(0, recipients),
         exact=exact,
     )
+    return estimate, affected
 
 
 # --- numbers ----------------------------------------------------------------------------------
@@ -420,3 +432,16 @@ def launch_summary(campaign: CampaignModel, now: datetime | None = None) -> Laun
         problems=problems,
         send_to_first_max=left if short and left else None,
     )
+
+
+def known_variables(user_id: str) -> list[str]:
+    """Built-in variables, then custom fields seen in the first page of contacts."""
+    import chalicelib.contacts.service as contacts
+    from chalicelib.models.contacts import ContactModel
+
+    names = list(templates.BUILTIN)
+    for contact in ContactModel.query(user_id, limit=SAMPLE_CONTACTS):
+        for name in contacts.fields_of(contact):
+            if name not in names:
+                names.append(name)
+    return names

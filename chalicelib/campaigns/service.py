@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
@@ -36,7 +35,6 @@ DRAFT, SCHEDULED, RUNNING, PAUSED, COMPLETED, CANCELLED = (
 )
 PREPARING = "preparing"  # schedule answered; the launch worker walks the audience
 EDITABLE = {DRAFT, SCHEDULED, PAUSED}
-MISSING_LIST_LIMIT = 100
 RETRYABLE_REASONS = {"session_error", "rate_limited", "timeout", "media_error"}
 
 
@@ -211,30 +209,6 @@ def delete_draft(user_id: str, campaign_id: str) -> None:
 # --- audience ---------------------------------------------------------------------------
 
 
-@dataclass
-class AudienceReport:
-    recipients: int = 0
-    opted_out: int = 0
-    missing_variables: int = 0
-    affected: list[dict[str, Any]] = field(default_factory=list)
-
-
-def iter_audience(user_id: str, audience: dict[str, Any]) -> Any:
-    """Contacts the audience selects (opted-out ones included: callers decide)."""
-    import chalicelib.contacts.service as contacts
-
-    tags = list(audience.get("tags") or [])
-    if audience.get("all") or not tags:
-        yield from contacts.iter_contacts(user_id)
-        return
-    seen: set[str] = set()
-    for tag in tags:
-        for contact in contacts.iter_contacts(user_id, tag):
-            if contact.phone not in seen:
-                seen.add(contact.phone)
-                yield contact
-
-
 def contact_values_of(contact: Any) -> dict[str, str | None]:
     import chalicelib.contacts.service as contacts
 
@@ -246,27 +220,6 @@ def contact_values_of(contact: Any) -> dict[str, str | None]:
         email=contact.email,
         fields=contacts.fields_of(contact),
     )
-
-
-def check_audience(user_id: str, campaign: CampaignModel) -> AudienceReport:
-    report = AudienceReport()
-    required = templates.required_variables(campaign.template)
-    for contact in iter_audience(user_id, plain(campaign.audience)):
-        if contact.opted_out:
-            report.opted_out += 1
-            continue
-        values = contact_values_of(contact)
-        missing = [name for name in required if not (values.get(name) or "").strip()]
-        if missing:
-            report.missing_variables += 1
-            if len(report.affected) < MISSING_LIST_LIMIT:
-                report.affected.append(
-                    {"phone": contact.phone, "name": contact.name, "missing": missing}
-                )
-            if campaign.on_missing_variable == "skip":
-                continue
-        report.recipients += 1
-    return report
 
 
 # --- lifecycle --------------------------------------------------------------------------
@@ -359,6 +312,12 @@ def resume(user_id: str, campaign_id: str) -> CampaignModel:
 
 def cancel(user_id: str, campaign_id: str) -> CampaignModel:
     campaign = get(user_id, campaign_id, consistent=True)
+    if campaign.status == PREPARING:
+        # Nothing was written or held yet (a reservation racing this is released by the
+        # worker when its own move to scheduled fails): it simply becomes a draft again.
+        if not _transition(campaign, {PREPARING}, DRAFT):
+            raise Conflict("The campaign changed state meanwhile.", code="bad_transition")
+        return get(user_id, campaign_id, consistent=True)
     if not _transition(campaign, {SCHEDULED, RUNNING, PAUSED}, CANCELLED):
         raise Conflict(f"A {campaign.status} campaign cannot be cancelled.", code="bad_transition")
     cancel_leases(campaign)

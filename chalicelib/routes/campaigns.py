@@ -215,7 +215,8 @@ class Campaign(BaseModel):
         predicted = planning.campaign_forecast(c, sessions, now)
         finish = predicted.finish_at if predicted and predicted.recipients else None
         eta = max(0, (finish - int(now.timestamp() * 1000)) // 1000) if finish else None
-        first = int(c.first_sent_at) if c.first_sent_at else None
+        # Once launched, sending began at launch (within seconds); before, the forecast's.
+        first = int(c.first_sent_at or c.launched_at or 0) or None
         if first is None and predicted is not None:
             first = predicted.first_message_at
         problem = plain(c.launch_problem) if c.launch_problem else None
@@ -408,7 +409,10 @@ class AudienceCheck(BaseModel):
     recipients: int
     opted_out: int
     missing_variables: int
-    affected: list[dict[str, Any]]
+    affected: list[dict[str, Any]] = Field(description="Contacts lacking a variable (≤ 100)")
+    exact: bool = Field(
+        True, description="False: counts scaled from the first 1,000 contacts (large lists)"
+    )
 
 
 @api.route(
@@ -416,12 +420,25 @@ class AudienceCheck(BaseModel):
     "GET",
     response=AudienceCheck,
     errors=(404,),
-    summary="Who would receive it, and who lacks a variable",
+    summary="Who would receive it, and who lacks a variable (estimated for large lists)",
 )
 def check_audience(ctx: RequestContext, campaign_id: str) -> AudienceCheck:
     assert ctx.user_id
-    report = service.check_audience(ctx.user_id, service.get(ctx.user_id, campaign_id))
-    return AudienceCheck(**report.__dict__)
+    campaign = service.get(ctx.user_id, campaign_id)
+    # Never a full walk while composing: counters and the first page of contacts.
+    estimate, affected = planning.sample_audience(
+        ctx.user_id,
+        plain(campaign.audience),
+        campaign.template,
+        campaign.on_missing_variable or "block",
+    )
+    return AudienceCheck(
+        recipients=estimate.recipients,
+        opted_out=estimate.opted_out,
+        missing_variables=estimate.missing_variables,
+        affected=affected,
+        exact=estimate.exact,
+    )
 
 
 class TestBody(Strict):
@@ -565,7 +582,9 @@ def schedule_campaign(ctx: RequestContext, campaign_id: str, body: ScheduleBody)
 
 _lifecycle("pause", "Pause a running campaign (takes effect within one batch)")
 _lifecycle("resume", "Resume a paused campaign")
-_lifecycle("cancel", "Cancel a scheduled, running or paused campaign")
+_lifecycle(
+    "cancel", "Cancel a scheduled, running or paused campaign (a preparing one: back to draft)"
+)
 
 
 class Retried(BaseModel):
@@ -843,3 +862,52 @@ def put_email_settings(ctx: RequestContext, body: EmailSettingsPatch) -> EmailSe
 def sessions_health(ctx: RequestContext) -> health_model.HealthList:
     assert ctx.user_id
     return health_model.number_health(ctx.user_id)
+
+
+# --- the composer's template check -------------------------------------------------------------
+
+
+class TemplateCheckBody(Strict):
+    template: str = Field(max_length=templates.MAX_TEMPLATE_LENGTH)
+
+
+class TemplateCheck(BaseModel):
+    length: int
+    max_length: int = Field(description="WhatsApp's limit: launch refuses more")
+    over_by: int
+    variables: list[str] = Field(description="Variables used, in order")
+    required_variables: list[str] = Field(description="Used without a |fallback somewhere")
+    unknown_variables: list[str] = Field(
+        description="Neither built in nor a field of any of your first 1,000 contacts"
+    )
+    known_variables: list[str]
+    problem: str | None = Field(description="Malformed spintax or braces, in words")
+
+
+@api.route(
+    "/api/campaigns/template-check",
+    "POST",
+    body=TemplateCheckBody,
+    response=TemplateCheck,
+    errors=(422,),
+    summary="Check a message while typing: length, variables, unknown ones",
+)
+def template_check(ctx: RequestContext, body: TemplateCheckBody) -> TemplateCheck:
+    assert ctx.user_id
+    used = templates.variables(body.template)
+    known = planning.known_variables(ctx.user_id)
+    problem = None
+    try:
+        templates.validate(body.template)
+    except templates.TemplateError as error:
+        problem = str(error)
+    return TemplateCheck(
+        length=len(body.template),
+        max_length=templates.MAX_LENGTH,
+        over_by=max(0, len(body.template) - templates.MAX_LENGTH),
+        variables=used,
+        required_variables=templates.required_variables(body.template),
+        unknown_variables=[name for name in used if name not in known],
+        known_variables=known,
+        problem=problem,
+    )

@@ -421,3 +421,45 @@ def test_a_scheduled_campaign_moved_to_now_starts(kit: Setup, api: Api) -> None:
     launch_all(kit.client)
     assert api.get(f"/api/campaigns/{cid}").json["status"] == "running"
     assert len(kit.pull()) == 2
+
+
+def test_cancelling_while_preparing_returns_to_draft(kit: Setup, api: Api) -> None:
+    add_contacts(api, 2)
+    cid = kit.campaign()["campaign_id"]
+    api.post(f"/api/campaigns/{cid}/schedule")
+    cancelled = api.post(f"/api/campaigns/{cid}/cancel")
+    assert cancelled.status == 200 and cancelled.json["status"] == "draft"
+    launch_all(kit.client)  # the walk's job finds nothing to do
+    detail = api.get(f"/api/campaigns/{cid}").json
+    assert detail["status"] == "draft" and detail["counters"]["total"] == 0
+    assert api.get("/api/billing").json["messages"]["reserved"] == 0
+
+
+def test_template_check_while_typing(kit: Setup, api: Api) -> None:
+    api.post(
+        "/api/contacts", {"phone": "+14155550101", "first_name": "Ana", "fields": {"code": "X1"}}
+    )
+    text = "{Hi|Hello} {{first_name|there}}, code {{code}}, {{cupon}}" + "!" * 4100
+    check = api.post("/api/campaigns/template-check", {"template": text}).json
+    assert check["variables"] == ["first_name", "code", "cupon"]
+    assert check["required_variables"] == ["code", "cupon"]
+    assert check["unknown_variables"] == ["cupon"] and "code" in check["known_variables"]
+    assert check["over_by"] == len(text) - 4096 and check["problem"] is None
+    broken = api.post("/api/campaigns/template-check", {"template": "{Hi|Hello"}).json
+    assert broken["problem"]
+
+
+def test_audience_counts_while_composing_never_walk_everything(
+    kit: Setup, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.campaigns import planning
+
+    phones = add_contacts(api, 6)
+    api.post(f"/api/contacts/{phones[0]}/opt-out", {})
+    cid = kit.campaign()["campaign_id"]
+    exact = api.get(f"/api/campaigns/{cid}/audience").json
+    assert (exact["recipients"], exact["opted_out"], exact["exact"]) == (5, 1, True)
+    monkeypatch.setattr(planning, "SAMPLE_CONTACTS", 2)  # a "large" list: 6 > 2
+    scaled = api.get(f"/api/campaigns/{cid}/audience").json
+    # The tag counter says 6; half of the two sampled opted out: about 3 of 6.
+    assert (scaled["recipients"], scaled["opted_out"], scaled["exact"]) == (3, 3, False)

@@ -261,6 +261,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns/template-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a message while typing: length, variables, unknown ones */
+        post: operations["post_api_campaigns_template_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/campaigns/{campaign_id}": {
         parameters: {
             query?: never;
@@ -287,7 +304,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who would receive it, and who lacks a variable */
+        /** Who would receive it, and who lacks a variable (estimated for large lists) */
         get: operations["get_api_campaigns_campaign_id_audience"];
         put?: never;
         post?: never;
@@ -306,7 +323,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a scheduled, running or paused campaign */
+        /** Cancel a scheduled, running or paused campaign (a preparing one: back to draft) */
         post: operations["post_api_campaigns_campaign_id_cancel"];
         delete?: never;
         options?: never;
@@ -1014,10 +1031,19 @@ export interface components {
         };
         /** AudienceCheck */
         AudienceCheck: {
-            /** Affected */
+            /**
+             * Affected
+             * @description Contacts lacking a variable (≤ 100)
+             */
             affected: {
                 [key: string]: unknown;
             }[];
+            /**
+             * Exact
+             * @description False: counts scaled from the first 1,000 contacts (large lists)
+             * @default true
+             */
+            exact?: boolean;
             /** Missing Variables */
             missing_variables: number;
             /** Opted Out */
@@ -2390,6 +2416,45 @@ export interface components {
             /** Items */
             items: components["schemas"]["TagCount"][];
         };
+        /** TemplateCheck */
+        TemplateCheck: {
+            /** Known Variables */
+            known_variables: string[];
+            /** Length */
+            length: number;
+            /**
+             * Max Length
+             * @description WhatsApp's limit: launch refuses more
+             */
+            max_length: number;
+            /** Over By */
+            over_by: number;
+            /**
+             * Problem
+             * @description Malformed spintax or braces, in words
+             */
+            problem: string | null;
+            /**
+             * Required Variables
+             * @description Used without a |fallback somewhere
+             */
+            required_variables: string[];
+            /**
+             * Unknown Variables
+             * @description Neither built in nor a field of any of your first 1,000 contacts
+             */
+            unknown_variables: string[];
+            /**
+             * Variables
+             * @description Variables used, in order
+             */
+            variables: string[];
+        };
+        /** TemplateCheckBody */
+        TemplateCheckBody: {
+            /** Template */
+            template: string;
+        };
         /** TestBody */
         TestBody: {
             /** Session Id */
@@ -3285,6 +3350,57 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ForecastOut"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_campaigns_template_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateCheckBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateCheck"];
                 };
             };
             /** @description Missing, invalid or revoked bearer token */

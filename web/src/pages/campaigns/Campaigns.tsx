@@ -7,6 +7,8 @@ import { formatDateTime } from "../../lib/time";
 import { ProgressBar } from "../contacts/ImportWizard";
 import { CAMPAIGN_STATES, CampaignStatusBadge } from "./common";
 import { NumberStates, PreparingProgress } from "./NumberStates";
+import { CampaignEmails } from "./CampaignEmails";
+import { hasApi } from "../../lib/features";
 
 export function CampaignsPage() {
   const [status, setStatus] = useState("");
@@ -84,6 +86,11 @@ export function CampaignsPage() {
         </ul>
       )}
       <LoadMore query={campaigns} what="campaigns" />
+      {hasApi("/api/notification-settings") && (
+        <div className="mt-6">
+          <CampaignEmails />
+        </div>
+      )}
     </>
   );
 }

@@ -362,6 +362,24 @@ describe("CampaignDetailPage", () => {
   });
 });
 
+describe("CampaignEmails", () => {
+  it("lets the user choose which campaign events also send an email", async () => {
+    tokenStore.set("wct_x");
+    const settings = { campaign_started: true, campaign_paused: true, campaign_finished: true, campaign_waiting: true };
+    const { calls } = mockApi({
+      "GET /api/campaigns": { body: page([]) },
+      "GET /api/notification-settings": { body: settings },
+      "PUT /api/notification-settings": (_r, _u, body) => ({ body: body as object }),
+    });
+    renderWithApp(<CampaignsPage />, { path: "/campaigns" });
+    const started = await screen.findByRole("checkbox", { name: "A campaign starts sending" });
+    expect(started).toBeChecked();
+    await userEvent.click(started);
+    await waitFor(() => expect(calls.find((c) => c.method === "PUT")?.body).toEqual({ ...settings, campaign_started: false }));
+    await waitFor(() => expect(started).not.toBeChecked());
+  });
+});
+
 describe("campaign helpers", () => {
   it("warns about fast pacing and high caps, and shows a time in the campaign's zone", () => {
     expect(pacingWarnings({ minGap: "20", maxGap: "60", dailyCap: "200", warmup: true })).toEqual([]);

@@ -81,6 +81,7 @@ export function AudienceCheck({ campaignId, version, onMissing }: { campaignId: 
       ) : (
         <>
           <p data-testid="recipient-count">
+            {check.data.exact === false && "About "}
             <strong>{formatCount(check.data.recipients)}</strong> {check.data.recipients === 1 ? "recipient" : "recipients"}; {formatCount(check.data.opted_out)} opted out (never messaged).
           </p>
           {check.data.missing_variables > 0 && (

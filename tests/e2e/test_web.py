@@ -95,6 +95,10 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
     assert "✔ contacts are imported from a CSV, a campaign to their tag" in report, report
     assert "✔ a number's licence key is set on its page" in report, report
     assert "✔ no serious accessibility problems" in report, report
+    # web/e2e/campaigns.e2e.test.mjs: issue 13's honest campaigns.
+    assert "✔ a Free account composes, sees the forecast follow the pace" in report, report
+    assert "✔ a paused campaign's pace is edited" in report, report
+    assert "✔ a second campaign, short of quota, upgrades and comes back" in report, report
     for name in (
         "login",
         "sessions-qr",
@@ -111,5 +115,13 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
         "billing",
         "sessions-license",
         "mobile-sessions-license",
+        "honest-composer",
+        "honest-composer-375",
+        "honest-launch-summary",
+        "honest-detail-warmup",
+        "honest-detail-warmup-375",
+        "honest-paused-edit",
+        "honest-paused-edit-375",
+        "honest-back-from-checkout",
     ):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 1000, name

@@ -129,7 +129,7 @@ describe("wacast web", { concurrency: false }, () => {
     await page.getByRole("button", { name: "Add number" }).click();
     const add = page.getByRole("dialog", { name: "Add a number" });
     await add.getByRole("button", { name: "Continue" }).click();
-    await add.getByText(/at least 1 character/i).waitFor();
+    await add.getByText(/Please fill this in/i).waitFor();
     await add.getByLabel("Name for this number").fill("Shop front desk");
     await add.getByRole("button", { name: "Continue" }).click();
 
@@ -154,7 +154,7 @@ describe("wacast web", { concurrency: false }, () => {
     await page.goto("/settings");
     await page.getByLabel("Time zone").fill("Mars/Olympus_Mons");
     await page.getByRole("button", { name: "Save profile" }).click();
-    await page.getByText(/IANA timezone/i).waitFor();
+    await page.getByText(/not a time zone we know/i).waitFor();
     await page.getByLabel("Time zone").fill("Europe/Lisbon");
     await page.getByRole("button", { name: "Save profile" }).click();
     await page.getByRole("status").filter({ hasText: "Profile saved." }).waitFor();
@@ -307,6 +307,7 @@ describe("wacast web", { concurrency: false }, () => {
     await page.getByRole("link", { name: "New campaign" }).click();
     await page.getByLabel("Campaign name", { exact: true }).fill(`Launch ${TAG}`);
     await page.getByLabel("Message", { exact: true }).fill("{Hi|Hello} {{first_name|there}}, news from {{city}}!");
+    await page.getByRole("radio", { name: /Contacts with any of these tags/ }).check();
     await page.getByRole("checkbox", { name: new RegExp(`^${TAG}`) }).check();
     await page.getByRole("checkbox", { name: new RegExp(`Sender ${TAG}`) }).check();
     await page.getByLabel("Shortest gap (seconds)").fill("0");
@@ -314,13 +315,14 @@ describe("wacast web", { concurrency: false }, () => {
     await page.getByText(/Gaps under 10 seconds/).waitFor();
     await page.getByRole("button", { name: "Save draft" }).click();
     await page.waitForURL("**/campaigns/*/edit");
-    await page.getByTestId("recipient-count").filter({ hasText: "3 recipient(s)" }).waitFor();
+    await page.getByTestId("recipient-count").filter({ hasText: "3 recipients" }).waitFor();
     await page.getByTestId("message-preview").waitFor();
     await shot(page, "campaign-editor");
     await page.getByRole("button", { name: "Launch now" }).click();
+    await page.getByRole("dialog", { name: "Send this campaign?" }).getByRole("button", { name: "Send to 3" }).click();
     await page.waitForURL(/\/campaigns\/[^/]+$/);
     await page.getByTestId("campaign-status").filter({ hasText: "Completed" }).waitFor({ timeout: 120_000 });
-    await page.getByTestId("campaign-progress").filter({ hasText: "100% done" }).waitFor();
+    await page.getByTestId("campaign-progress").filter({ hasText: "Completed — 3 of 3 sent" }).waitFor();
     const recipients = page.getByRole("table", { name: "Recipients and their status" });
     await recipients.getByText("+351912345603").waitFor();
     assert.equal(await recipients.getByRole("row").count(), 4, "three recipients and the header");

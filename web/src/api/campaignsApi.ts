@@ -3,7 +3,7 @@ import { api, unwrap } from "./client";
 import { useCursorList } from "./queries";
 import type { Campaign, CampaignFields, CampaignPatch } from "./types";
 
-export const ACTIVE = new Set(["scheduled", "running"]);
+export const ACTIVE = new Set(["preparing", "scheduled", "running"]);
 
 export function useCampaigns(status: string, pollMs: number | false = 5000) {
   return useCursorList(
@@ -79,7 +79,7 @@ export function useCampaignAction() {
         case "cancel":
           return unwrap(api.POST("/api/campaigns/{campaign_id}/cancel", params));
         case "schedule":
-          return unwrap(api.POST("/api/campaigns/{campaign_id}/schedule", params));
+          return unwrap(api.POST("/api/campaigns/{campaign_id}/schedule", { ...params, body: {} }));
       }
     },
     onSuccess: (campaign) => {
@@ -102,5 +102,28 @@ export function useDeleteCampaign() {
   return useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE("/api/campaigns/{campaign_id}", { params: { path: { campaign_id: id } } })),
     onSuccess: () => qc.invalidateQueries({ queryKey: ["campaigns", "list"] }),
+  });
+}
+
+/**
+ * Contacts of an audience (all contacts, or any of `tags`) matching `q`, for the
+ * preview picker: one search per tag (the API filters by one tag at a time),
+ * merged and deduplicated; opted-out contacts are never messaged, so not offered.
+ */
+export function useAudienceContacts(all: boolean, tags: string[], q: string) {
+  const search = q.trim();
+  return useQuery({
+    queryKey: ["contacts", "audience", all, tags, search],
+    queryFn: async () => {
+      const filters = all || tags.length === 0 ? [undefined] : tags.slice(0, 5);
+      const pages = await Promise.all(
+        filters.map((tag) => unwrap(api.GET("/api/contacts", { params: { query: { limit: 20, q: search || undefined, tag, opted_out: false } } }))),
+      );
+      const seen = new Map<string, (typeof pages)[number]["items"][number]>();
+      for (const p of pages) for (const c of p.items) if (!seen.has(c.phone)) seen.set(c.phone, c);
+      return [...seen.values()];
+    },
+    placeholderData: keepPreviousData,
+    staleTime: 30_000,
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, fieldErrors, messageOf, toApiError } from "./errors";
+import { ApiError, fieldErrors, messageOf, plainMessage, toApiError } from "./errors";
 
 describe("fieldErrors", () => {
   it("maps 422 details to the fields they name", () => {
@@ -8,7 +8,17 @@ describe("fieldErrors", () => {
         { loc: ["label"], msg: "String should have at least 1 character", type: "string_too_short" },
         { loc: ["timezone"], msg: "Value error, not an IANA timezone", type: "value_error" },
       ]),
-    ).toEqual({ label: "String should have at least 1 character", timezone: "Not an IANA timezone" });
+    ).toEqual({ label: "Please fill this in.", timezone: "This is not a time zone we know. Use a name such as Europe/Lisbon or America/Sao_Paulo." });
+  });
+
+  it("says what validators mean in plain words, with the limit in the user's format", () => {
+    expect(plainMessage({ msg: "Input should be greater than or equal to 1", type: "greater_than_equal" })).toBe("Use a number of at least 1.");
+    expect(plainMessage({ msg: "List should have at least 1 item after validation, not 0", type: "too_short" })).toBe("Choose at least one.");
+    expect(plainMessage({ msg: "String should have at most 4096 characters", type: "string_too_long" })).toBe(`This is too long: use at most ${(4096).toLocaleString()} characters.`);
+    expect(plainMessage({ msg: "Value error, max_gap_s must be at least min_gap_s", type: "value_error" })).toBe("The longest gap must be at least the shortest gap.");
+    expect(plainMessage({ msg: "Input should be a valid integer, unable to parse string as an integer", type: "int_parsing" })).toBe("Enter a whole number.");
+    expect(plainMessage({ msg: "Field required", type: "missing" })).toBe("Please fill this in.");
+    expect(plainMessage({ msg: "Value error, not a valid phone number", type: "value_error" })).toBe("Not a valid phone number");
   });
 
   it("keys nested locations by path and by their first part, first message wins", () => {

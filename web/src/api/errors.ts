@@ -45,6 +45,76 @@ function tidy(message: string): string {
   return cleaned.charAt(0).toUpperCase() + cleaned.slice(1);
 }
 
+/** The validators' own sentences that name code, said for people. */
+const CUSTOM_WORDS: Record<string, string> = {
+  "not an IANA timezone": "This is not a time zone we know. Use a name such as Europe/Lisbon or America/Sao_Paulo.",
+  "max_gap_s must be at least min_gap_s": "The longest gap must be at least the shortest gap.",
+  "give both quiet_start and quiet_end, or neither": "Give both the start and the end of the quiet hours.",
+  "choose all contacts or at least one tag": "Choose all contacts or at least one tag.",
+  "in the past": "This time has already passed. Choose a later one, or send as soon as you launch.",
+};
+
+const numberIn = (msg: string): string | null => {
+  const match = /(-?\d+(?:\.\d+)?)/.exec(msg);
+  return match ? new Intl.NumberFormat().format(Number(match[1])) : null;
+};
+
+/**
+ * A validation detail as a sentence a shop owner understands: pydantic's
+ * "Input should be greater than or equal to 1" becomes "Use a number of at least 1."
+ * Unknown kinds keep the server's sentence, tidied.
+ */
+export function plainMessage(detail: { msg: string; type?: string | undefined }): string {
+  const { msg } = detail;
+  const bare = msg.replace(/^(Value error|Assertion failed), /, "");
+  if (CUSTOM_WORDS[bare]) return CUSTOM_WORDS[bare];
+  const n = numberIn(msg);
+  switch (detail.type) {
+    case "missing":
+      return "Please fill this in.";
+    case "string_too_short":
+      return n === "1" ? "Please fill this in." : `Use at least ${n} characters.`;
+    case "string_too_long":
+      return `This is too long: use at most ${n} characters.`;
+    case "too_short":
+      return n === "1" ? "Choose at least one." : `Choose at least ${n}.`;
+    case "too_long":
+      return `Choose at most ${n}.`;
+    case "greater_than_equal":
+      return `Use a number of at least ${n}.`;
+    case "greater_than":
+      return `Use a number above ${n}.`;
+    case "less_than_equal":
+      return `Use a number no higher than ${n}.`;
+    case "less_than":
+      return `Use a number below ${n}.`;
+    case "int_parsing":
+    case "int_type":
+    case "int_from_float":
+      return "Enter a whole number.";
+    case "float_parsing":
+    case "float_type":
+    case "finite_number":
+      return "Enter a number.";
+    case "string_pattern_mismatch":
+      return "This is not in the expected format.";
+    case "datetime_parsing":
+    case "datetime_from_date_parsing":
+    case "datetime_type":
+      return "Enter a date and a time.";
+    case "bool_parsing":
+    case "bool_type":
+      return "Choose yes or no.";
+    case "literal_error":
+    case "enum":
+      return "Choose one of the options.";
+    case "extra_forbidden":
+      return "This cannot be changed here.";
+    default:
+      return tidy(msg);
+  }
+}
+
 /**
  * Maps `[{loc: ["label"], msg}]` to `{label: msg}`. A nested location is keyed
  * both by its dotted path and by its first part, so a form can show it at the
@@ -57,7 +127,7 @@ export function fieldErrors(details: unknown): Record<string, string> {
     if (!isDetail(item) || item.loc.length === 0) continue;
     const loc = item.loc[0] === "body" || item.loc[0] === "query" ? item.loc.slice(1) : item.loc;
     if (loc.length === 0) continue;
-    const message = tidy(item.msg);
+    const message = plainMessage(item);
     const path = loc.join(".");
     out[path] ??= message;
     out[String(loc[0])] ??= message;

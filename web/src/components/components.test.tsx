@@ -63,7 +63,7 @@ describe("AddNumberModal", () => {
     await userEvent.click(screen.getByRole("button", { name: "Continue" }));
     const input = screen.getByLabelText("Name for this number");
     await waitFor(() => expect(input).toHaveAttribute("aria-invalid", "true"));
-    expect(input).toHaveAccessibleDescription(/String should have at least 1 character/);
+    expect(input).toHaveAccessibleDescription(/Please fill this in/);
   });
 
   it("says clearly when there is no capacity for another number", async () => {

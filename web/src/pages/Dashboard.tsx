@@ -4,11 +4,14 @@ import { hasApi } from "../lib/features";
 import { UsageBar, useBilling } from "./Billing";
 import { ProgressBar } from "./contacts/ImportWizard";
 import { CampaignStatusBadge } from "./campaigns/common";
+import { NumberStates } from "./campaigns/NumberStates";
 import { useMe, useNotifications, useSessions } from "../api/queries";
 import { SessionStatusBadge } from "../components/SessionStatus";
 import { REMOVED } from "./Sessions";
 import { Card, EmptyState, ErrorState, Loading, PageHeader } from "../components/ui";
 import { timeAgo } from "../lib/time";
+import { NumberHealthCard } from "../components/NumberHealth";
+import { campaignOutcome } from "../lib/format";
 
 /**
  * Only what the API can answer today: numbers and notifications. Campaign and
@@ -23,6 +26,7 @@ export function DashboardPage() {
         {hasApi("/api/campaigns") && <CampaignsCard />}
         {hasApi("/api/billing") && <UsageCard />}
         <NumbersCard />
+        {hasApi("/api/sessions/health") && <NumberHealthCard />}
         <RecentNotificationsCard />
       </div>
     </>
@@ -116,8 +120,9 @@ function CampaignsCard() {
               </div>
               <ProgressBar value={c.progress} label={`Progress of ${c.name}`} />
               <p className="mt-1 text-xs text-slate-600">
-                {c.funnel.sent.toLocaleString()} of {c.counters.total.toLocaleString()} sent
+                {campaignOutcome(c)}
               </p>
+              <NumberStates campaign={c} compact />
             </li>
           ))}
         </ul>

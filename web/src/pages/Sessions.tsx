@@ -10,6 +10,8 @@ import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, L
 import { formErrors } from "../lib/forms";
 import { formatDateTime, timeAgo } from "../lib/time";
 import { showToast } from "../lib/toast";
+import { hasApi } from "../lib/features";
+import { NumberHealthCard } from "../components/NumberHealth";
 
 const NEEDS_SCAN = new Set(["starting", "qr_ready"]);
 /** Deleted numbers stay listed as stopped until their data is purged. */
@@ -50,6 +52,7 @@ export function SessionsPage() {
       <PageHeader title="Numbers">
         <Button onClick={() => setAdding(true)}>Add number</Button>
       </PageHeader>
+      {hasApi("/api/sessions/health") && <div className="mb-4"><NumberHealthCard /></div>}
       {sessions.isPending ? (
         <Loading what="your numbers" />
       ) : sessions.isError ? (

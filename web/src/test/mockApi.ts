@@ -1,7 +1,7 @@
 import { vi } from "vitest";
 
 export type Reply = { status?: number; body?: unknown; headers?: Record<string, string> };
-type Handler = Reply | ((request: Request, url: URL) => Reply | Promise<Reply>);
+type Handler = Reply | ((request: Request, url: URL, body: unknown) => Reply | Promise<Reply>);
 
 /**
  * Stubs fetch with "METHOD /path" handlers (paths without the query string).
@@ -15,7 +15,8 @@ export function mockApi(routes: Record<string, Handler | Handler[]>) {
     const url = new URL(request.url);
     const key = `${request.method} ${url.pathname}`;
     const text = request.method === "GET" || request.method === "DELETE" ? "" : await request.text();
-    calls.push({ method: request.method, path: url.pathname, url, body: text ? JSON.parse(text) : undefined, auth: request.headers.get("Authorization") });
+    const body: unknown = text ? JSON.parse(text) : undefined;
+    calls.push({ method: request.method, path: url.pathname, url, body, auth: request.headers.get("Authorization") });
     const entry = routes[key];
     if (!entry) return new Response(JSON.stringify({ error: { code: "not_found", message: `no mock for ${key}`, details: null } }), { status: 404, headers: { "Content-Type": "application/json" } });
     let handler: Handler;
@@ -24,7 +25,7 @@ export function mockApi(routes: Record<string, Handler | Handler[]>) {
       counters.set(key, n + 1);
       handler = entry[Math.min(n, entry.length - 1)]!;
     } else handler = entry;
-    const reply = typeof handler === "function" ? await handler(request, url) : handler;
+    const reply = typeof handler === "function" ? await handler(request, url, body) : handler;
     const status = reply.status ?? 200;
     return new Response(status === 204 ? null : JSON.stringify(reply.body ?? {}), {
       status,

@@ -6,11 +6,19 @@ import { downloadFile } from "../../api/raw";
 import type { Campaign } from "../../api/types";
 import { Badge } from "../../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, PageHeader, SelectField } from "../../components/ui";
+import { campaignOutcome, formatCount, formatPercent } from "../../lib/format";
 import { formatDateTime } from "../../lib/time";
 import { showToast } from "../../lib/toast";
 import { displayPhone } from "../contacts/Contacts";
 import { ProgressBar } from "../contacts/ImportWizard";
-import { CampaignStatusBadge, MESSAGE_STATES, formatDuration, pauseReasonText } from "./common";
+import { CampaignStatusBadge, MESSAGE_STATES, messageReasonText, pauseReasonText, storedLaunchProblem } from "./common";
+import { NumberStates, PreparingProgress, planningOf } from "./NumberStates";
+import { ForecastView } from "./ForecastPanel";
+import { AffectedList } from "./editor/AudienceSection";
+import { useCampaignForecast } from "../../api/planningApi";
+import { durationWords } from "../../lib/forecastWords";
+import { formatDayTime } from "../../lib/format";
+import { PhoneBubble } from "../../components/WhatsAppText";
 
 const EDITABLE = new Set(["draft", "scheduled", "paused"]);
 
@@ -43,6 +51,10 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
     }
   };
   const reason = c.status === "paused" ? pauseReasonText(c.pause_reason) : null;
+  const plan = planningOf(c);
+  const problem = c.status === "draft" ? storedLaunchProblem(plan.launch_problem) : null;
+  // Recipients held back by "send to the first N" (skipped for quota) can be sent later.
+  const heldBack = plan.send_limit ? c.counters.skipped : 0;
   const counters: [string, number][] = [
     ["Recipients", c.counters.total],
     ["Waiting", c.counters.pending + c.counters.leased],
@@ -87,12 +99,26 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
             busy={retry.isPending}
             onClick={() =>
               retry.mutate(c.campaign_id, {
-                onSuccess: (r) => showToast(r.requeued ? `${r.requeued} failed message(s) will be sent again.` : "No failure can be retried (only temporary failures are).", "info"),
+                onSuccess: (r) => showToast(r.requeued ? `${formatCount(r.requeued)} failed ${r.requeued === 1 ? "message" : "messages"} will be sent again.` : "No failure can be retried (only temporary failures are).", "info"),
                 onError: (error) => showToast(messageOf(error), "error"),
               })
             }
           >
             Retry failed
+          </Button>
+        )}
+        {heldBack > 0 && ["running", "paused", "completed"].includes(c.status) && (
+          <Button
+            variant="secondary"
+            busy={retry.isPending}
+            onClick={() =>
+              retry.mutate(c.campaign_id, {
+                onSuccess: (r) => showToast(r.requeued ? `${formatCount(r.requeued)} more will be sent.` : "Nothing more can be sent yet.", "info"),
+                onError: (error) => showToast(messageOf(error), "error"),
+              })
+            }
+          >
+            Send the rest ({formatCount(heldBack)})
           </Button>
         )}
         {c.status !== "draft" && (
@@ -107,9 +133,24 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
             <CampaignStatusBadge status={c.status} />
             <p className="text-sm text-slate-700">
               {c.status === "scheduled" && c.send_at ? `Starts ${formatDateTime(c.send_at, c.timezone)} (${c.timezone})` : null}
-              {c.status === "running" && c.eta_s != null ? `Finishes in ${formatDuration(c.eta_s)}` : null}
+              {c.status === "running" && plan.finish_at ? `Finishes ${formatDayTime(plan.finish_at, c.timezone)} (${durationWords(Math.max(0, plan.finish_at - Date.now()) / 1000)})` : null}
               {c.status === "completed" && c.completed_at ? `Completed ${formatDateTime(c.completed_at)}` : null}
             </p>
+          </div>
+          {problem && (
+            <div className="mt-3">
+              <Alert title={problem.title}>
+                <p>{problem.message}</p>
+                <p className="mt-1 font-medium">{problem.fix}</p>
+                {problem.affected && problem.affected.length > 0 && <AffectedList affected={problem.affected} />}
+                <Link to={`/campaigns/${c.campaign_id}/edit`} className="mt-2 inline-block font-medium underline">
+                  Fix the campaign
+                </Link>
+              </Alert>
+            </div>
+          )}
+          <div className="mt-3">
+            <PreparingProgress campaign={c} />
           </div>
           {reason && (
             <div className="mt-3">
@@ -121,23 +162,29 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
           <div className="mt-3" aria-live="polite">
             <ProgressBar value={c.progress} label="Campaign progress" />
             <p className="mt-1 text-sm text-slate-700" data-testid="campaign-progress">
-              {Math.round(c.progress * 100)}% done
+              {campaignOutcome(c)}
             </p>
           </div>
           <dl className="mt-3 grid grid-cols-2 gap-3 sm:grid-cols-4">
             {counters.map(([label, value]) => (
               <div key={label} className="rounded-md bg-slate-50 p-2">
                 <dt className="text-xs text-slate-600">{label}</dt>
-                <dd className="text-lg font-semibold">{value.toLocaleString()}</dd>
+                <dd className="text-lg font-semibold">{formatCount(value)}</dd>
               </div>
             ))}
           </dl>
         </Card>
+        {["running", "paused", "scheduled"].includes(c.status) && (
+          <Card title="Sending numbers">
+            <NumberStates campaign={c} />
+            <CampaignForecast campaign={c} />
+          </Card>
+        )}
         <Card title="Funnel">
           <Funnel campaign={c} />
         </Card>
         <Card title="Message">
-          <p className="whitespace-pre-wrap break-words text-sm text-slate-800">{c.template}</p>
+          <PhoneBubble text={c.template} />
         </Card>
         <Recipients campaign={c} />
       </div>
@@ -192,6 +239,17 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
   );
 }
 
+/** When the rest goes out, from the same forecast as the composer (not the last minute's rate). */
+function CampaignForecast({ campaign: c }: { campaign: Campaign }) {
+  const forecast = useCampaignForecast(c.campaign_id, c.status === "running" ? 30_000 : false);
+  if (!forecast.data) return null;
+  return (
+    <div className="mt-3 border-t border-slate-100 pt-3">
+      <ForecastView forecast={forecast.data} now={Date.now()} />
+    </div>
+  );
+}
+
 function Funnel({ campaign: c }: { campaign: Campaign }) {
   const total = Math.max(c.counters.total, 1);
   const steps: [string, number][] = [
@@ -206,7 +264,7 @@ function Funnel({ campaign: c }: { campaign: Campaign }) {
           <span>{label}</span>
           <ProgressBar value={value / total} label={`${label} share`} />
           <span className="text-right tabular-nums">
-            {value.toLocaleString()} ({Math.round((value / total) * 100)}%)
+            {formatCount(value)} ({formatPercent(value / total)})
           </span>
         </li>
       ))}
@@ -266,7 +324,7 @@ function Recipients({ campaign: c }: { campaign: Campaign }) {
                     <td className="px-2 py-2">{m.name ?? "—"}</td>
                     <td className="px-2 py-2">
                       <Badge tone={info.tone}>{info.label}</Badge>
-                      {m.reason && <span className="ml-2 text-xs text-slate-600">{m.reason.replace(/_/g, " ")}</span>}
+                      {m.reason && <span className="ml-2 text-xs text-slate-600">{messageReasonText(m.reason)}</span>}
                     </td>
                     <td className="hidden whitespace-nowrap px-2 py-2 text-xs text-slate-600 sm:table-cell">
                       {formatDateTime(m.read_at ?? m.delivered_at ?? m.sent_at ?? m.failed_at ?? m.queued_at)}

@@ -1,108 +1,27 @@
-import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
-import { Link, useNavigate, useParams } from "react-router";
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { api, unwrap } from "../../api/client";
-import { useAudience, useCampaign, useCampaignAction, useSaveCampaign } from "../../api/campaignsApi";
-import { useContacts, useTags } from "../../api/contactsApi";
-import { ApiError, messageOf } from "../../api/errors";
+import { useQueryClient } from "@tanstack/react-query";
+import { useCampaign, useCampaignAction } from "../../api/campaignsApi";
 import { useMe, useSessions } from "../../api/queries";
-import { postWithProgress } from "../../api/raw";
-import type { Campaign, CampaignFields, CampaignPatch, PacingIn } from "../../api/types";
-import { Alert, Button, Card, ErrorState, Loading, PageHeader, SelectField, TextField, cx } from "../../components/ui";
+import type { Campaign } from "../../api/types";
+import { Alert, Button, Card, ErrorState, Loading, PageHeader, TextField } from "../../components/ui";
 import { formErrors } from "../../lib/forms";
 import { showToast } from "../../lib/toast";
-import { contactName, displayPhone } from "../contacts/Contacts";
-import { launchProblem } from "./common";
+import { launchProblem, storedLaunchProblem } from "./common";
+import { LaunchSummaryDialog } from "./LaunchSummary";
+import { AffectedList, AudienceCheck, AudiencePicker } from "./editor/AudienceSection";
+import { FIELD_OF, FORM_FIELDS, MAX_LENGTH, bodyOf, changesOf, draftOf, pacingOf, type Draft } from "./editor/draft";
+import { MediaPanel, MessageEditor, PreviewPanel, useKnownFields } from "./editor/MessageSection";
+import { ScheduleFields } from "./editor/ScheduleSection";
+import { SessionPicker } from "./editor/SessionPicker";
+import { TestPanel } from "./editor/TestPanel";
+import { ComposerForecast } from "./ForecastPanel";
+import type { ForecastRequest, Suggestion } from "../../api/planningApi";
+import { formatCount } from "../../lib/format";
 
-export const MAX_LENGTH = 4096;
-export const BUILTIN_VARIABLES = ["first_name", "name", "last_name", "phone", "email"];
-
-interface Draft {
-  name: string;
-  template: string;
-  all: boolean;
-  tags: string[];
-  onMissing: "block" | "skip";
-  sessionIds: string[];
-  when: "now" | "later";
-  sendAt: string;
-  timezone: string;
-  minGap: string;
-  maxGap: string;
-  dailyCap: string;
-  warmup: boolean;
-  quiet: boolean;
-  quietStart: string;
-  quietEnd: string;
-}
-
-/** An epoch as "YYYY-MM-DDTHH:mm" wall-clock time in `timeZone` (for datetime-local). */
-export function localInput(epochMs: number, timeZone: string): string {
-  try {
-    const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(epochMs);
-    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "00";
-    return `${get("year")}-${get("month")}-${get("day")}T${get("hour")}:${get("minute")}`;
-  } catch {
-    return "";
-  }
-}
-
-function draftOf(c: Campaign | undefined, timezone: string): Draft {
-  const pacing = (c?.pacing ?? {}) as Partial<PacingIn>;
-  const audience = (c?.audience ?? {}) as { all?: boolean; tags?: string[] };
-  return {
-    name: c?.name ?? "",
-    template: c?.template ?? "",
-    all: c ? Boolean(audience.all) : false,
-    tags: audience.tags ?? [],
-    onMissing: c?.on_missing_variable === "skip" ? "skip" : "block",
-    sessionIds: c?.session_ids ?? [],
-    when: c?.send_at ? "later" : "now",
-    sendAt: c?.send_at ? localInput(c.send_at, c.timezone) : "",
-    timezone: c?.timezone ?? timezone,
-    minGap: String(pacing.min_gap_s ?? 20),
-    maxGap: String(pacing.max_gap_s ?? 60),
-    dailyCap: String(pacing.daily_cap ?? 200),
-    warmup: pacing.warmup ?? true,
-    quiet: Boolean(pacing.quiet_start),
-    quietStart: pacing.quiet_start ?? "21:00",
-    quietEnd: pacing.quiet_end ?? "08:00",
-  };
-}
-
-function bodyOf(d: Draft): CampaignFields {
-  return {
-    name: d.name.trim(),
-    template: d.template,
-    audience: { all: d.all, tags: d.all ? [] : d.tags },
-    on_missing_variable: d.onMissing,
-    session_ids: d.sessionIds,
-    send_at: d.when === "later" && d.sendAt ? d.sendAt : null,
-    timezone: d.timezone,
-    pacing: {
-      min_gap_s: Number(d.minGap),
-      max_gap_s: Number(d.maxGap),
-      daily_cap: Number(d.dailyCap),
-      warmup: d.warmup,
-      quiet_start: d.quiet ? d.quietStart : null,
-      quiet_end: d.quiet ? d.quietEnd : null,
-    },
-  };
-}
-
-/** Advice, not rules: the API accepts these, but they put numbers at risk. */
-export function pacingWarnings(d: Pick<Draft, "minGap" | "maxGap" | "dailyCap" | "warmup">): string[] {
-  const out: string[] = [];
-  if (Number(d.minGap) < 10 || Number(d.maxGap) < 10) out.push("Gaps under 10 seconds look automated to WhatsApp and risk a ban.");
-  if (Number(d.dailyCap) > 500) out.push("More than 500 messages a day is risky for numbers that are new or rarely used.");
-  if (!d.warmup) out.push("Without warm-up, new numbers send their full daily cap from the first day.");
-  return out;
-}
-
-function timeZones(current: string): string[] {
-  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
-  const all = intl.supportedValuesOf?.("timeZone") ?? ["UTC", "Europe/London", "Europe/Lisbon", "America/Sao_Paulo", "America/New_York", "Asia/Kolkata"];
-  return all.includes(current) ? all : [current, ...all];
-}
+export { MAX_LENGTH, localInput, pacingWarnings } from "./editor/draft";
+export { BUILTIN_VARIABLES } from "../../lib/templateVars";
 
 export function CampaignEditorPage() {
   const { campaignId } = useParams();
@@ -113,103 +32,231 @@ export function CampaignEditorPage() {
   return <Editor key={campaignId ?? "new"} campaign={campaign.data} defaultTimezone={me.data?.timezone ?? "UTC"} />;
 }
 
-const FORM_FIELDS = ["name", "template", "audience", "session_ids", "send_at", "timezone", "pacing.min_gap_s", "pacing.max_gap_s", "pacing.daily_cap", "pacing.quiet_start", "pacing.quiet_end", "pacing", "on_missing_variable"] as const;
+const AUTOSAVE_MS = 800;
 
 function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined; defaultTimezone: string }) {
   const navigate = useNavigate();
+  // Back from checkout (the launch summary's "Upgrade"): the campaign is still a draft.
+  const [search] = useSearchParams();
+  const checkout = search.get("checkout");
   const [d, setD] = useState<Draft>(() => draftOf(campaign, defaultTimezone));
-  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setD((prev) => ({ ...prev, [key]: value }));
-  const save = useSaveCampaign();
+  // The server's copy as last saved; a draft created here has no route id yet.
+  const [saved, setSaved] = useState<Campaign | undefined>(campaign);
+  const original = useRef<Draft>(draftOf(campaign, defaultTimezone));
+  const [saveError, setSaveError] = useState<unknown>(null);
+  // API fields the user changed since the last refusal: their old message no longer applies.
+  const [touched, setTouched] = useState<Set<string>>(new Set());
+  const [saving, setSaving] = useState(false);
+  const [version, setVersion] = useState(0);
+  const [image, setImage] = useState<string | null>(null);
+  const [clientProblem, setClientProblem] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
   const launch = useCampaignAction();
-  const id = campaign?.campaign_id ?? null;
-  const errors = formErrors(save.error, FORM_FIELDS);
-  const [savedVersion, setSavedVersion] = useState(0);
+  const known = useKnownFields();
+  const sessions = useSessions(10_000);
+  const qc = useQueryClient();
 
-  // A draft's audience and message save themselves, so the recipient count and
-  // the preview follow what is on screen (both are computed from the saved draft).
-  const autoKey = JSON.stringify([d.all, d.tags, d.onMissing, d.template]);
-  const lastAuto = useRef(autoKey);
-  const isDraft = campaign?.status === "draft";
+  const id = saved?.campaign_id ?? null;
+  const status = saved?.status ?? "draft";
+  const isDraft = status === "draft";
+  const editable = ["draft", "scheduled", "paused"].includes(status);
+  // Recipients and numbers are fixed once sending started (the API refuses changes).
+  const locked = status === "paused";
+
+  const set = useCallback(<K extends keyof Draft>(key: K, value: Draft[K]) => {
+    setD((prev) => ({ ...prev, [key]: value }));
+    setTouched((prev) => new Set([...prev, ...FIELD_OF[key]]));
+    setClientProblem(null);
+  }, []);
+
+  // A new campaign sends from the first connected number until the user picks.
+  const firstConnected = sessions.data?.find((s) => s.status === "connected")?.session_id;
   useEffect(() => {
-    if (!id || !isDraft || autoKey === lastAuto.current) return;
-    const timer = setTimeout(() => {
-      lastAuto.current = autoKey;
-      const body: CampaignPatch = { audience: { all: d.all, tags: d.all ? [] : d.tags }, on_missing_variable: d.onMissing };
-      if (d.template.trim() && d.template.length <= MAX_LENGTH) body.template = d.template;
-      unwrap(api.PATCH("/api/campaigns/{campaign_id}", { params: { path: { campaign_id: id } }, body }))
-        .then(() => setSavedVersion((v) => v + 1))
-        .catch(() => undefined); // "Save draft" shows any problem at its field
-    }, 800);
-    return () => clearTimeout(timer);
-  }, [autoKey, id, isDraft, d.all, d.tags, d.onMissing, d.template]);
+    if (!campaign && firstConnected) setD((prev) => (prev.sessionIds.length ? prev : { ...prev, sessionIds: [firstConnected] }));
+  }, [campaign, firstConnected]);
 
-  const persist = (then?: (c: Campaign) => void) =>
-    save.mutate(
-      { id, body: bodyOf(d) },
-      {
-        onSuccess: (saved) => {
-          setSavedVersion((v) => v + 1);
-          if (!id) navigate(`/campaigns/${saved.campaign_id}/edit`, { replace: true });
-          if (then) then(saved);
-          else showToast("Saved.", "success");
-        },
-      },
-    );
+  const dRef = useRef(d);
+  dRef.current = d;
+  const savedRef = useRef(saved);
+  savedRef.current = saved;
+  const lastSavedBody = useRef(campaign ? JSON.stringify(bodyOf(original.current)) : "");
+  const queue = useRef<Promise<unknown>>(Promise.resolve());
+
+  /**
+   * Saves what is on screen: a draft is created (once it has a message and a
+   * number) or rewritten whole; a started campaign gets only what changed.
+   * Saves run one after another. Resolves to the saved campaign, or null.
+   */
+  const save = useCallback((): Promise<Campaign | null> => {
+    const run = async (): Promise<Campaign | null> => {
+      const draft = dRef.current;
+      const current = savedRef.current;
+      const body: ReturnType<typeof bodyOf> & { deadline?: string | null } = bodyOf(draft);
+      const key = JSON.stringify(body);
+      if (!draft.deadline && original.current.deadline) body.deadline = null;
+      if (current && key === lastSavedBody.current) return current;
+      if (!current && (!draft.template.trim() || draft.sessionIds.length === 0)) return null;
+      setSaving(true);
+      try {
+        let result: Campaign;
+        if (!current) result = await unwrap(api.POST("/api/campaigns", { body }));
+        else if (current.status === "draft") result = await unwrap(api.PATCH("/api/campaigns/{campaign_id}", { params: { path: { campaign_id: current.campaign_id } }, body }));
+        else result = await unwrap(api.PATCH("/api/campaigns/{campaign_id}", { params: { path: { campaign_id: current.campaign_id } }, body: changesOf(original.current, draft) }));
+        lastSavedBody.current = key;
+        original.current = draft;
+        savedRef.current = result;
+        setSaved(result);
+        qc.setQueryData(["campaigns", result.campaign_id], result);
+        void qc.invalidateQueries({ queryKey: ["campaigns", "list"] });
+        setSaveError(null);
+        setTouched(new Set());
+        setVersion((v) => v + 1);
+        // The address follows the new draft without remounting the form being typed in.
+        if (!current) window.history.replaceState(window.history.state, "", `/campaigns/${result.campaign_id}/edit`);
+        return result;
+      } catch (error) {
+        setSaveError(error);
+        setTouched(new Set());
+        throw error;
+      } finally {
+        setSaving(false);
+      }
+    };
+    const next = queue.current.then(run, run);
+    queue.current = next.catch(() => undefined);
+    return next;
+  }, [qc]);
+
+  // A draft saves itself shortly after each change.
+  const draftKey = JSON.stringify(bodyOf(d));
+  useEffect(() => {
+    if (!isDraft || draftKey === lastSavedBody.current) return;
+    const timer = setTimeout(() => void save().catch(() => undefined), AUTOSAVE_MS);
+    return () => clearTimeout(timer);
+  }, [draftKey, isDraft, save]);
+
+  const ensureDraft = useCallback(async () => (isDraft ? (await save())?.campaign_id ?? null : savedRef.current?.campaign_id ?? null), [isDraft, save]);
+
+  const allErrors = formErrors(saveError, FORM_FIELDS);
+  const fieldErrors = Object.fromEntries(Object.entries(allErrors.fields).filter(([k]) => !touched.has(k)));
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    persist();
+    save().then(
+      () => showToast(isDraft ? "Saved." : "Changes saved.", "success"),
+      () => undefined,
+    );
   };
 
-  const onLaunch = () =>
-    persist((saved) =>
-      launch.mutate(
-        { id: saved.campaign_id, action: "schedule" },
-        {
-          onSuccess: (c) => {
-            showToast(d.when === "later" ? "The campaign is scheduled." : "The campaign is launching.", "success");
-            navigate(`/campaigns/${c.campaign_id}`);
-          },
+  const over = d.template.length > MAX_LENGTH;
+  const tooLong = `The message has ${formatCount(d.template.length)} characters; WhatsApp allows ${formatCount(MAX_LENGTH)}. Shorten it to launch.`;
+
+  const onLaunch = async () => {
+    if (over) return setClientProblem(tooLong);
+    if (!d.template.trim()) return setClientProblem("Write the message first.");
+    if (d.sessionIds.length === 0) return setClientProblem("Choose a number to send from.");
+    const campaignNow = await save().catch(() => null);
+    if (campaignNow) setConfirming(campaignNow.campaign_id);
+  };
+
+  const onSaveAndResume = async () => {
+    if (over) return setClientProblem(tooLong);
+    const campaignNow = await save().catch(() => null);
+    if (!campaignNow) return;
+    launch.mutate(
+      { id: campaignNow.campaign_id, action: "resume" },
+      {
+        onSuccess: (c) => {
+          showToast("Saved. The campaign is sending again.", "success");
+          navigate(`/campaigns/${c.campaign_id}`);
         },
-      ),
+      },
     );
+  };
+
+  // Paused: what is left to send; otherwise the audience as chosen on screen.
+  const forecastRequest: ForecastRequest = {
+    session_ids: d.sessionIds,
+    ...(locked && saved ? { recipients: saved.counters.pending + saved.counters.leased } : { audience: { all: d.all, tags: d.all ? [] : d.tags } }),
+    pacing: pacingOf(d),
+    timezone: d.timezone,
+    send_at: !locked && d.when === "later" && d.sendAt ? d.sendAt : null,
+    deadline: d.deadline || null,
+    template: d.template.slice(0, MAX_LENGTH),
+    on_missing_variable: d.onMissing,
+  };
+  const applySuggestion = (change: Suggestion["change"]) => {
+    if (typeof change.daily_cap === "number") set("dailyCap", String(change.daily_cap));
+    if (typeof change.warmup === "boolean") set("warmup", change.warmup);
+    if (typeof change.min_gap_s === "number") set("minGap", String(change.min_gap_s));
+    if (typeof change.max_gap_s === "number") set("maxGap", String(change.max_gap_s));
+  };
 
   const problem = launchProblem(launch.error);
-  const sessionList = useSessions(10_000);
-  const sessionLabel = (sessionId: string) => sessionList.data?.find((s) => s.session_id === sessionId)?.label ?? sessionId;
-  const editable = !campaign || ["draft", "scheduled", "paused"].includes(campaign.status);
+  const stored = isDraft ? storedLaunchProblem((saved as { launch_problem?: { code: string; message: string; details?: unknown } | null } | undefined)?.launch_problem) : null;
+  const sessionLabel = (sessionId: string) => sessions.data?.find((s) => s.session_id === sessionId)?.label ?? sessionId;
+  const saveState = saving ? "Saving…" : saveError ? "Not saved: see the fields marked in red." : id && isDraft && draftKey === lastSavedBody.current ? "Draft saved." : null;
 
   return (
     <>
-      <PageHeader title={campaign ? `Edit “${campaign.name}”` : "New campaign"}>
-        <Link to={campaign ? `/campaigns/${campaign.campaign_id}` : "/campaigns"} className="text-sm font-medium text-brand-700 underline">
-          {campaign ? "Back to the campaign" : "Back to campaigns"}
+      <PageHeader title={saved ? `Edit “${saved.name}”` : "New campaign"}>
+        <Link to={saved ? `/campaigns/${saved.campaign_id}` : "/campaigns"} className="text-sm font-medium text-brand-700 underline">
+          {saved ? "Back to the campaign" : "Back to campaigns"}
         </Link>
       </PageHeader>
-      {!editable && <Alert tone="info">A {campaign?.status} campaign cannot be edited.</Alert>}
+      {!editable && <Alert tone="info">A {status} campaign cannot be edited.</Alert>}
+      {checkout === "success" && isDraft && (
+        <div className="mb-4">
+          <Alert tone="success" title="Thank you: your plan is upgraded">
+            This campaign is still a draft. Check it and launch it when you are ready.
+          </Alert>
+        </div>
+      )}
+      {checkout === "cancelled" && isDraft && (
+        <div className="mb-4">
+          <Alert tone="info">The payment was cancelled; nothing changed. The campaign is still a draft.</Alert>
+        </div>
+      )}
+      {stored && (
+        <div className="mb-4">
+          <Alert title={stored.title}>
+            <p>{stored.message}</p>
+            <p className="mt-1 font-medium">{stored.fix}</p>
+            {stored.affected && stored.affected.length > 0 && <AffectedList affected={stored.affected} />}
+          </Alert>
+        </div>
+      )}
+      {status === "paused" && (
+        <div className="mb-4">
+          <Alert tone="info" title="This campaign is paused">
+            You can change the message, the image, the pace and the quiet hours; the new pace applies to the messages still waiting. The recipients and the numbers stay as they are.
+          </Alert>
+        </div>
+      )}
       <form onSubmit={onSubmit} className="flex flex-col gap-4" noValidate>
         <fieldset disabled={!editable} className="flex min-w-0 flex-col gap-4">
-        <Card title="1. Message">
-          <div className="flex flex-col gap-3">
-            <TextField label="Campaign name" required maxLength={120} value={d.name} onChange={(e) => set("name", e.target.value)} error={errors.fields.name} hint="Only you see it." />
-            <MessageEditor value={d.template} onChange={(v) => set("template", v)} error={errors.fields.template} />
-            {id ? <PreviewPanel campaignId={id} version={savedVersion} /> : <p className="text-sm text-slate-600">Save the draft to preview the message for a contact, add an image and send a test.</p>}
-            {id && <MediaPanel campaign={campaign!} />}
-          </div>
-        </Card>
-        <Card title="2. Audience">
-          <AudiencePicker d={d} set={set} error={errors.fields.audience} />
-          {id && <AudienceCheck campaignId={id} version={savedVersion} onMissing={d.onMissing} setOnMissing={(v) => set("onMissing", v)} />}
-        </Card>
-        <Card title="3. Sending numbers">
-          <SessionPicker selected={d.sessionIds} onChange={(v) => set("sessionIds", v)} error={errors.fields.session_ids} />
-        </Card>
-        <Card title="4. Schedule and pace">
-          <ScheduleFields d={d} set={set} errors={errors.fields} />
-        </Card>
+          <Card title="1. Message">
+            <div className="flex flex-col gap-3">
+              <TextField label="Campaign name" required maxLength={120} value={d.name} onChange={(e) => set("name", e.target.value)} error={fieldErrors.name} hint="Only you see it." />
+              <MessageEditor value={d.template} onChange={(v) => set("template", v)} error={fieldErrors.template} known={known} onMissing={d.onMissing} setOnMissing={(v) => set("onMissing", v)} />
+              <MediaPanel campaignId={id} hasMedia={Boolean(saved?.has_media)} ensureDraft={ensureDraft} onImage={setImage} />
+              <PreviewPanel campaignId={id} version={version} template={d.template} all={d.all} tags={d.tags} image={image} />
+            </div>
+          </Card>
+          <Card title="2. Audience">
+            <AudiencePicker d={d} set={set} error={fieldErrors.audience} locked={locked} />
+            {id && <AudienceCheck campaignId={id} version={version} onMissing={d.onMissing} />}
+          </Card>
+          <Card title="3. Sending numbers">
+            <SessionPicker selected={d.sessionIds} onChange={(v) => set("sessionIds", v)} error={fieldErrors.session_ids} locked={locked} />
+          </Card>
+          <Card title="4. Schedule and pace">
+            <ScheduleFields d={d} set={set} errors={fieldErrors} showWhen={status !== "paused"} forecast={<ComposerForecast request={forecastRequest} onApply={applySuggestion} />} />
+          </Card>
         </fieldset>
-        {id && editable && <TestPanel campaignId={id} sessionIds={d.sessionIds} />}
-        {errors.form && <Alert>{errors.form}</Alert>}
+        {editable && <TestPanel sessionIds={d.sessionIds} ensureDraft={ensureDraft} />}
+        {allErrors.form && <Alert>{allErrors.form}</Alert>}
+        {clientProblem && <Alert>{clientProblem}</Alert>}
         {problem && (
           <Alert title={problem.title}>
             <p>{problem.message}</p>
@@ -225,398 +272,39 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
             {problem.affected && problem.affected.length > 0 && <AffectedList affected={problem.affected} />}
           </Alert>
         )}
-        <div className="flex flex-wrap gap-2">
-          <Button type="submit" variant="secondary" busy={save.isPending && !launch.isPending} disabled={!editable}>
-            Save draft
+        <div className="flex flex-wrap items-center gap-2">
+          <Button type="submit" variant="secondary" busy={saving && !launch.isPending} disabled={!editable}>
+            {isDraft ? "Save draft" : "Save changes"}
           </Button>
-          {(!campaign || campaign.status === "draft") && (
-            <Button onClick={onLaunch} busy={launch.isPending} disabled={!editable}>
+          {isDraft && (
+            <Button onClick={() => void onLaunch()} busy={launch.isPending}>
               {d.when === "later" ? "Schedule campaign" : "Launch now"}
             </Button>
           )}
-        </div>
-      </form>
-    </>
-  );
-}
-
-function MessageEditor({ value, onChange, error }: { value: string; onChange: (v: string) => void; error?: string | undefined }) {
-  const ref = useRef<HTMLTextAreaElement>(null);
-  const contacts = useContacts({ q: "", tag: "", optedOut: "" });
-  // No endpoint lists custom field keys; the keys on the first loaded contacts stand in.
-  const custom = useMemo(() => {
-    const keys = new Set<string>();
-    for (const c of contacts.data ?? []) for (const key of Object.keys(c.fields ?? {})) keys.add(key);
-    return [...keys].sort();
-  }, [contacts.data]);
-  const insert = (text: string) => {
-    const el = ref.current;
-    const start = el?.selectionStart ?? value.length;
-    const end = el?.selectionEnd ?? value.length;
-    onChange(value.slice(0, start) + text + value.slice(end));
-    requestAnimationFrame(() => {
-      el?.focus();
-      el?.setSelectionRange(start + text.length, start + text.length);
-    });
-  };
-  const over = value.length > MAX_LENGTH;
-  return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor="template" className="text-sm font-medium text-slate-800">
-        Message
-      </label>
-      <div role="group" aria-label="Insert a variable" className="flex flex-wrap gap-1">
-        {[...BUILTIN_VARIABLES, ...custom].map((v) => (
-          <button key={v} type="button" onClick={() => insert(`{{${v}}}`)} className="rounded-full border border-slate-300 bg-white px-2 py-0.5 text-xs hover:bg-slate-50">
-            + {v}
-          </button>
-        ))}
-      </div>
-      <textarea
-        id="template"
-        ref={ref}
-        rows={6}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        aria-invalid={error || over ? true : undefined}
-        aria-describedby="template-help template-count"
-        className={cx("rounded-md border px-3 py-2 text-base sm:text-sm", error || over ? "border-red-600" : "border-slate-300")}
-        placeholder="{Hi|Hello} {{first_name|there}}, …"
-      />
-      <div className="flex flex-wrap justify-between gap-2 text-xs">
-        <p id="template-help" className="text-slate-600">
-          <code>{"{{first_name|there}}"}</code> uses “there” when the contact has no first name. <code>{"{Hi|Hello}"}</code> picks one at random per message.
-        </p>
-        <p id="template-count" className={over ? "font-medium text-red-700" : "text-slate-600"} aria-live="polite">
-          {value.length.toLocaleString()} / {MAX_LENGTH.toLocaleString()} characters
-        </p>
-      </div>
-      {error && <p className="text-sm text-red-700">{error}</p>}
-    </div>
-  );
-}
-
-function PreviewPanel({ campaignId, version }: { campaignId: string; version: number }) {
-  const contacts = useContacts({ q: "", tag: "", optedOut: "false" });
-  const [phone, setPhone] = useState("");
-  const [preview, setPreview] = useState<{ text: string; missing: string[]; length: number; truncated: boolean } | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const first = contacts.data?.[0]?.phone;
-  const chosen = phone || first || "";
-  useEffect(() => {
-    if (!chosen) return;
-    let stale = false;
-    unwrap(api.POST("/api/campaigns/{campaign_id}/preview", { params: { path: { campaign_id: campaignId } }, body: { phone: chosen } }))
-      .then((p) => !stale && (setPreview(p), setError(null)))
-      .catch((e) => !stale && setError(e));
-    return () => {
-      stale = true;
-    };
-  }, [campaignId, chosen, version]);
-  if (!contacts.data?.length) return null;
-  return (
-    <div className="rounded-md border border-slate-200 bg-slate-50 p-3">
-      <SelectField label="Preview for" value={chosen} onChange={(e) => setPhone(e.target.value)}>
-        {contacts.data.map((c) => (
-          <option key={c.phone} value={c.phone}>
-            {contactName(c)} ({displayPhone(c.phone)})
-          </option>
-        ))}
-      </SelectField>
-      {error != null && <p className="mt-2 text-sm text-red-700">{messageOf(error)}</p>}
-      {preview && (
-        <div className="mt-2" data-testid="message-preview">
-          <p className="whitespace-pre-wrap break-words rounded-lg bg-emerald-50 p-3 text-sm text-slate-900 shadow-sm">{preview.text}</p>
-          <p className="mt-1 text-xs text-slate-600">
-            {preview.length.toLocaleString()} characters as sent{preview.truncated ? " (cut at 4,096)" : ""}. 
-          </p>
-          {preview.missing.length > 0 && <p className="mt-1 text-sm text-amber-800">This contact has no value for: {preview.missing.join(", ")}.</p>}
-        </div>
-      )}
-    </div>
-  );
-}
-
-function MediaPanel({ campaign }: { campaign: Campaign }) {
-  const [local, setLocal] = useState<string | null>(null);
-  const [remote, setRemote] = useState<string | null>(null);
-  const [progress, setProgress] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [hasMedia, setHasMedia] = useState(campaign.has_media);
-  const id = campaign.campaign_id;
-  useEffect(() => {
-    if (!hasMedia || local) return;
-    unwrap(api.GET("/api/campaigns/{campaign_id}/media", { params: { path: { campaign_id: id } } }))
-      .then((link) => setRemote(link.url))
-      .catch(() => setRemote(null));
-  }, [hasMedia, id, local]);
-  useEffect(() => () => void (local && URL.revokeObjectURL(local)), [local]);
-
-  const onFile = async (file: File | undefined) => {
-    if (!file) return;
-    setError(null);
-    setLocal(URL.createObjectURL(file));
-    try {
-      const slot = await unwrap(api.POST("/api/campaigns/{campaign_id}/media/upload", { params: { path: { campaign_id: id } } }));
-      setProgress(0);
-      await postWithProgress(slot.upload_url, slot.upload_fields, file, file.type.startsWith("image/") ? file.type : "image/jpeg", setProgress);
-      await unwrap(api.PUT("/api/campaigns/{campaign_id}/media", { params: { path: { campaign_id: id } }, body: { upload_key: slot.upload_key } }));
-      setHasMedia(true);
-      showToast("The image is attached.", "success");
-    } catch (e) {
-      setLocal(null);
-      setError(e instanceof ApiError && (e.code === "invalid_image" || e.code === "image_too_large") ? `This image cannot be sent: ${e.message}` : messageOf(e));
-    } finally {
-      setProgress(null);
-    }
-  };
-  const onRemove = async () => {
-    try {
-      await unwrap(api.DELETE("/api/campaigns/{campaign_id}/media", { params: { path: { campaign_id: id } } }));
-      setHasMedia(false);
-      setLocal(null);
-      setRemote(null);
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  };
-  const src = local ?? remote;
-  return (
-    <div className="flex flex-col gap-2">
-      <label htmlFor="campaign-image" className="text-sm font-medium text-slate-800">
-        Image (optional)
-      </label>
-      <input id="campaign-image" type="file" accept="image/jpeg,image/png,image/webp" aria-describedby="campaign-image-hint" className="text-sm" onChange={(e) => void onFile(e.target.files?.[0])} />
-      <p id="campaign-image-hint" className="text-xs text-slate-600">
-        JPEG, PNG or WebP up to 5 MB; the message becomes its caption.
-      </p>
-      {progress !== null && <p className="text-sm text-slate-700">Uploading… {Math.round(progress * 100)}%</p>}
-      {error && <p className="text-sm text-red-700" role="alert">{error}</p>}
-      {src && hasMedia !== false && (
-        <div className="flex items-start gap-3">
-          <img src={src} alt="The campaign's image" className="max-h-40 rounded-md border border-slate-200" />
-          {hasMedia && (
-            <Button size="sm" variant="secondary" onClick={() => void onRemove()}>
-              Remove image
+          {status === "paused" && (
+            <Button onClick={() => void onSaveAndResume()} busy={launch.isPending}>
+              Save and resume
             </Button>
           )}
-        </div>
-      )}
-    </div>
-  );
-}
-
-function AudiencePicker({ d, set, error }: { d: Draft; set: <K extends keyof Draft>(k: K, v: Draft[K]) => void; error?: string | undefined }) {
-  const tags = useTags();
-  const toggle = (tag: string) => set("tags", d.tags.includes(tag) ? d.tags.filter((t) => t !== tag) : [...d.tags, tag]);
-  return (
-    <fieldset className="flex flex-col gap-2">
-      <legend className="text-sm font-medium text-slate-800">Who receives it</legend>
-      <label className="flex items-center gap-2 text-sm">
-        <input type="radio" name="audience" checked={d.all} onChange={() => set("all", true)} /> All contacts (opted-out ones never receive)
-      </label>
-      <label className="flex items-center gap-2 text-sm">
-        <input type="radio" name="audience" checked={!d.all} onChange={() => set("all", false)} /> Contacts with any of these tags
-      </label>
-      {!d.all &&
-        (tags.isPending ? (
-          <Loading what="tags" />
-        ) : tags.isError ? (
-          <ErrorState error={tags.error} what="tags" onRetry={() => tags.refetch()} />
-        ) : tags.data.items.length === 0 ? (
-          <p className="text-sm text-slate-600">
-            No tags yet. <Link className="text-brand-700 underline" to="/contacts/import">Import contacts with a tag</Link>.
-          </p>
-        ) : (
-          <div className="flex flex-wrap gap-2 pl-6">
-            {tags.data.items.map((t) => (
-              <label key={t.tag} className="flex items-center gap-1 rounded-full border border-slate-300 px-2 py-1 text-sm">
-                <input type="checkbox" checked={d.tags.includes(t.tag)} onChange={() => toggle(t.tag)} /> {t.tag} <span className="text-slate-600">({t.count.toLocaleString()})</span>
-              </label>
-            ))}
-          </div>
-        ))}
-      {error && <p className="text-sm text-red-700">{error}</p>}
-    </fieldset>
-  );
-}
-
-function AffectedList({ affected }: { affected: { phone: string; name?: string | null; missing: string[] }[] }) {
-  return (
-    <ul className="mt-2 max-h-40 overflow-y-auto rounded border border-amber-200 bg-white p-2 text-xs text-slate-800" aria-label="Contacts missing a variable">
-      {affected.map((a) => (
-        <li key={a.phone}>
-          {a.name || displayPhone(a.phone)} ({displayPhone(a.phone)}): no {a.missing.join(", ")}
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-function AudienceCheck({ campaignId, version, onMissing, setOnMissing }: { campaignId: string; version: number; onMissing: "block" | "skip"; setOnMissing: (v: "block" | "skip") => void }) {
-  const check = useAudience(campaignId, version);
-  return (
-    <div className="mt-3 rounded-md bg-slate-50 p-3 text-sm" aria-live="polite">
-      {check.isPending ? (
-        <Loading what="the audience" />
-      ) : check.isError ? (
-        <ErrorState error={check.error} what="the audience" onRetry={() => check.refetch()} />
-      ) : (
-        <>
-          <p data-testid="recipient-count">
-            <strong>{check.data.recipients.toLocaleString()}</strong> recipient(s) as saved; {check.data.opted_out.toLocaleString()} opted out (never messaged).
-          </p>
-          {check.data.missing_variables > 0 && (
-            <div className="mt-2">
-              <Alert tone="warning" title={`${check.data.missing_variables.toLocaleString()} contact(s) lack a variable the message uses`}>
-                <AffectedList affected={check.data.affected as { phone: string; name?: string | null; missing: string[] }[]} />
-                <fieldset className="mt-2">
-                  <legend className="font-medium">When a contact lacks a variable without a fallback</legend>
-                  <label className="mr-4 inline-flex items-center gap-1">
-                    <input type="radio" name="on-missing" checked={onMissing === "block"} onChange={() => setOnMissing("block")} /> Do not launch
-                  </label>
-                  <label className="inline-flex items-center gap-1">
-                    <input type="radio" name="on-missing" checked={onMissing === "skip"} onChange={() => setOnMissing("skip")} /> Skip those contacts
-                  </label>
-                </fieldset>
-              </Alert>
-            </div>
+          {saveState && (
+            <p className="text-sm text-slate-600" aria-live="polite" data-testid="save-state">
+              {saveState}
+            </p>
           )}
-        </>
-      )}
-    </div>
-  );
-}
-
-function SessionPicker({ selected, onChange, error }: { selected: string[]; onChange: (v: string[]) => void; error?: string | undefined }) {
-  const sessions = useSessions(10_000);
-  if (sessions.isPending) return <Loading what="your numbers" />;
-  if (sessions.isError) return <ErrorState error={sessions.error} what="your numbers" onRetry={() => sessions.refetch()} />;
-  const connected = sessions.data.filter((s) => s.status === "connected");
-  if (connected.length === 0)
-    return (
-      <p className="text-sm text-slate-700">
-        No connected number. <Link to="/sessions" className="text-brand-700 underline">Link a number</Link> first.
-      </p>
-    );
-  return (
-    <fieldset>
-      <legend className="mb-1 text-sm text-slate-700">Messages are spread over the numbers you choose.</legend>
-      <div className="flex flex-col gap-1">
-        {connected.map((s) => (
-          <label key={s.session_id} className="flex items-center gap-2 text-sm">
-            <input type="checkbox" checked={selected.includes(s.session_id)} onChange={() => onChange(selected.includes(s.session_id) ? selected.filter((x) => x !== s.session_id) : [...selected, s.session_id])} />
-            {s.label} {s.phone && <span className="text-slate-600">+{s.phone.replace(/^\+/, "")}</span>}
-          </label>
-        ))}
-      </div>
-      {error && <p className="text-sm text-red-700">{error}</p>}
-    </fieldset>
-  );
-}
-
-function ScheduleFields({ d, set, errors }: { d: Draft; set: <K extends keyof Draft>(k: K, v: Draft[K]) => void; errors: Record<string, string> }) {
-  const zones = useMemo(() => timeZones(d.timezone), [d.timezone]);
-  const warnings = pacingWarnings(d);
-  return (
-    <div className="flex flex-col gap-4">
-      <fieldset className="flex flex-col gap-2">
-        <legend className="text-sm font-medium text-slate-800">When</legend>
-        <label className="flex items-center gap-2 text-sm">
-          <input type="radio" name="when" checked={d.when === "now"} onChange={() => set("when", "now")} /> As soon as I launch it
-        </label>
-        <label className="flex items-center gap-2 text-sm">
-          <input type="radio" name="when" checked={d.when === "later"} onChange={() => set("when", "later")} /> At a date and time
-        </label>
-        {d.when === "later" && (
-          <div className="grid gap-3 pl-6 sm:grid-cols-2">
-            <TextField label="Date and time" type="datetime-local" value={d.sendAt} onChange={(e) => set("sendAt", e.target.value)} error={errors.send_at} />
-            <SelectField label="Time zone" value={d.timezone} onChange={(e) => set("timezone", e.target.value)} error={errors.timezone}>
-              {zones.map((z) => (
-                <option key={z} value={z}>
-                  {z}
-                </option>
-              ))}
-            </SelectField>
-          </div>
-        )}
-      </fieldset>
-      <fieldset className="flex flex-col gap-3">
-        <legend className="text-sm font-medium text-slate-800">Pace (per number)</legend>
-        <div className="grid gap-3 sm:grid-cols-3">
-          <TextField label="Shortest gap (seconds)" type="number" min={0} max={3600} value={d.minGap} onChange={(e) => set("minGap", e.target.value)} error={errors["pacing.min_gap_s"]} />
-          <TextField label="Longest gap (seconds)" type="number" min={0} max={3600} value={d.maxGap} onChange={(e) => set("maxGap", e.target.value)} error={errors["pacing.max_gap_s"]} />
-          <TextField label="Most messages a day" type="number" min={1} max={100000} value={d.dailyCap} onChange={(e) => set("dailyCap", e.target.value)} error={errors["pacing.daily_cap"]} />
         </div>
-        <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" checked={d.warmup} onChange={(e) => set("warmup", e.target.checked)} /> Warm up new numbers (20 on day one, doubling daily)
-        </label>
-        <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" checked={d.quiet} onChange={(e) => set("quiet", e.target.checked)} /> Quiet hours (no sending at night)
-        </label>
-        {d.quiet && (
-          <div className="grid gap-3 pl-6 sm:grid-cols-2">
-            <TextField label="Quiet from" type="time" value={d.quietStart} onChange={(e) => set("quietStart", e.target.value)} error={errors["pacing.quiet_start"]} />
-            <TextField label="Quiet until" type="time" value={d.quietEnd} onChange={(e) => set("quietEnd", e.target.value)} error={errors["pacing.quiet_end"]} />
-          </div>
-        )}
-        {errors.pacing && !errors["pacing.min_gap_s"] && !errors["pacing.max_gap_s"] && <p className="text-sm text-red-700">{errors.pacing}</p>}
-        {warnings.map((w) => (
-          <Alert key={w} tone="warning">
-            {w}
-          </Alert>
-        ))}
-      </fieldset>
-    </div>
-  );
-}
-
-function TestPanel({ campaignId, sessionIds }: { campaignId: string; sessionIds: string[] }) {
-  const sessions = useSessions(10_000);
-  const connected = (sessions.data ?? []).filter((s) => s.status === "connected");
-  const [sessionId, setSessionId] = useState("");
-  const [to, setTo] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const from = sessionId || sessionIds[0] || connected[0]?.session_id || "";
-  const errors = formErrors(error, ["session_id", "to"]);
-  const send = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const queued = await unwrap(api.POST("/api/campaigns/{campaign_id}/test", { params: { path: { campaign_id: campaignId } }, body: { session_id: from, to: to.trim() } }));
-      showToast(queued.message || "The test message is on its way.", "success");
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <Card title="Send a test">
-      <p className="mb-2 text-sm text-slate-600">Sends the saved message once, rendered for that contact, to check how it looks on a phone.</p>
-      <p className="mb-2 text-sm text-slate-600" data-testid="test-allowance">
-        A test is a real message: it uses one message of your plan and counts toward the number’s daily limit. You can send up to 20 tests a day, never to a contact who opted out.
-      </p>
-      <div className="grid items-end gap-3 sm:grid-cols-[1fr_1fr_auto]">
-        <SelectField label="From" value={from} onChange={(e) => setSessionId(e.target.value)} error={errors.fields.session_id}>
-          {connected.length === 0 && <option value="">No connected number</option>}
-          {connected.map((s) => (
-            <option key={s.session_id} value={s.session_id}>
-              {s.label}
-            </option>
-          ))}
-        </SelectField>
-        <TextField label="To (a contact's phone)" inputMode="tel" placeholder="+44…" value={to} onChange={(e) => setTo(e.target.value)} error={errors.fields.to} />
-        <Button variant="secondary" busy={busy} disabled={!from || !to.trim()} onClick={() => void send()}>
-          Send test
-        </Button>
-      </div>
-      {errors.form && (
-        <div className="mt-2">
-          <Alert>{errors.form}</Alert>
-        </div>
+      </form>
+      {confirming && (
+        <LaunchSummaryDialog
+          campaignId={confirming}
+          scheduled={d.when === "later"}
+          onClose={() => setConfirming(null)}
+          onLaunched={() => {
+            showToast("Preparing the recipient list…", "success");
+            void qc.invalidateQueries({ queryKey: ["campaigns"] });
+            navigate(`/campaigns/${confirming}`);
+          }}
+        />
       )}
-    </Card>
+    </>
   );
 }

@@ -2,9 +2,13 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { useCampaigns } from "../../api/campaignsApi";
 import { EmptyState, ErrorState, LoadMore, Loading, PageHeader, SelectField } from "../../components/ui";
+import { campaignOutcome, formatCount, formatDayTime } from "../../lib/format";
 import { formatDateTime } from "../../lib/time";
 import { ProgressBar } from "../contacts/ImportWizard";
 import { CAMPAIGN_STATES, CampaignStatusBadge } from "./common";
+import { NumberStates, PreparingProgress } from "./NumberStates";
+import { CampaignEmails } from "./CampaignEmails";
+import { hasApi } from "../../lib/features";
 
 export function CampaignsPage() {
   const [status, setStatus] = useState("");
@@ -58,15 +62,22 @@ export function CampaignsPage() {
                   </h2>
                   <p className="text-xs text-slate-600">
                     {c.status === "scheduled" && c.send_at ? `Starts ${formatDateTime(c.send_at, c.timezone)}` : c.launched_at ? `Launched ${formatDateTime(c.launched_at)}` : `Created ${formatDateTime(c.created_at)}`}
+                    {c.status === "running" && c.finish_at ? ` · finishes ${formatDayTime(c.finish_at, c.timezone)}` : ""}
                   </p>
                 </div>
                 <CampaignStatusBadge status={c.status} />
               </div>
-              {c.status !== "draft" && (
+              {["running", "paused", "scheduled"].includes(c.status) && <NumberStates campaign={c} compact />}
+              {c.status === "preparing" && (
+                <div className="mt-3">
+                  <PreparingProgress campaign={c} />
+                </div>
+              )}
+              {!["draft", "preparing"].includes(c.status) && (
                 <div className="mt-3">
                   <ProgressBar value={c.progress} label={`Progress of ${c.name}`} />
                   <p className="mt-1 text-xs text-slate-600">
-                    {c.funnel.sent.toLocaleString()} sent · {c.funnel.delivered.toLocaleString()} delivered · {c.counters.failed.toLocaleString()} failed of {c.counters.total.toLocaleString()}
+                    {campaignOutcome(c)} · {formatCount(c.funnel.delivered)} delivered · {formatCount(c.counters.failed)} failed
                   </p>
                 </div>
               )}
@@ -75,6 +86,11 @@ export function CampaignsPage() {
         </ul>
       )}
       <LoadMore query={campaigns} what="campaigns" />
+      {hasApi("/api/notification-settings") && (
+        <div className="mt-6">
+          <CampaignEmails />
+        </div>
+      )}
     </>
   );
 }

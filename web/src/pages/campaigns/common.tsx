@@ -4,6 +4,7 @@ import { Badge } from "../../components/SessionStatus";
 type Tone = "ok" | "info" | "warn" | "bad" | "muted";
 export const CAMPAIGN_STATES: Record<string, { label: string; tone: Tone }> = {
   draft: { label: "Draft", tone: "muted" },
+  preparing: { label: "Preparing", tone: "info" },
   scheduled: { label: "Scheduled", tone: "info" },
   running: { label: "Sending", tone: "info" },
   paused: { label: "Paused", tone: "warn" },
@@ -86,4 +87,44 @@ export function launchProblem(error: unknown): { title: string; message: string;
     default:
       return { title: "Could not launch", message: error.message };
   }
+}
+
+/** A launch the worker sent back to draft (`launch_problem`), in words with its fix. */
+export function storedLaunchProblem(p: { code: string; message: string; details?: unknown } | null | undefined): { title: string; message: string; fix: string; affected?: Affected[] } | null {
+  if (!p) return null;
+  const details = (p.details ?? {}) as { affected?: Affected[]; count?: number };
+  switch (p.code) {
+    case "missing_variables":
+      return { title: "Some recipients lack a variable", message: p.message, fix: "Choose “Skip contacts missing it” under the message, give the variable a fallback, or fill in their details, then launch again.", affected: details.affected ?? [] };
+    case "empty_audience":
+      return { title: "No one to message", message: p.message, fix: "Choose other tags or import contacts, then launch again." };
+    case "quota_short":
+      return { title: "Not enough messages left this month", message: p.message, fix: "Launch again to upgrade, or to send to as many as your plan allows now." };
+    case "message_too_long":
+      return { title: "The message is too long for some contacts", message: p.message, fix: "Once their details are filled in, their message passes WhatsApp's 4,096 characters. Shorten it, then launch again." };
+    case "sessions_not_ready":
+      return { title: "A sending number is not connected", message: p.message, fix: "Reconnect it on the Numbers page, then launch again." };
+    default:
+      return { title: "The launch stopped", message: p.message, fix: "Check the campaign, then launch again." };
+  }
+}
+
+const MESSAGE_REASONS: Record<string, string> = {
+  quota: "held back: not enough messages left this month",
+  opted_out: "asked not to be messaged",
+  missing_variables: "no value for a variable the message needs",
+  message_too_long: "longer than 4,096 characters for this contact",
+  duplicate: "already in this campaign",
+  not_on_whatsapp: "not on WhatsApp",
+  invalid_number: "not a valid phone number",
+  rate_limited: "WhatsApp asked to slow down",
+  timeout: "WhatsApp did not answer in time",
+  session_error: "the number had a problem sending",
+  needs_license: "needs an OpenWA licence to message someone new",
+};
+
+/** Why one recipient was skipped or failed, in words. */
+export function messageReasonText(reason: string | null | undefined): string | null {
+  if (!reason) return null;
+  return MESSAGE_REASONS[reason] ?? reason.replace(/_/g, " ");
 }

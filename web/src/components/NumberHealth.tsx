@@ -1,0 +1,61 @@
+import { useNumberHealth, type NumberHealth as Health } from "../api/planningApi";
+import { formatCount, formatPercent } from "../lib/format";
+import { timeAgo } from "../lib/time";
+import { Badge, stateInfo } from "./SessionStatus";
+import { messageOf } from "../api/errors";
+import { Card, Loading } from "./ui";
+
+const BADGES: Record<Health["badge"], { label: string; tone: "ok" | "warn" | "bad" }> = {
+  healthy: { label: "Healthy", tone: "ok" },
+  at_risk: { label: "At risk", tone: "warn" },
+  paused: { label: "Paused", tone: "bad" },
+};
+
+function Row({ h }: { h: Health }) {
+  const badge = BADGES[h.badge as Health["badge"]] ?? { label: h.badge, tone: "warn" as const };
+  const room = h.warmup_day ? `warm-up day ${formatCount(h.warmup_day)}` : `daily cap ${formatCount(h.daily_cap)}`;
+  return (
+    <li className="flex flex-col gap-1 py-3" data-testid="number-health">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <p className="text-sm font-medium">
+          {h.label ?? h.session_id} {h.phone && <span className="font-normal text-slate-600">+{h.phone.replace(/^\+/, "")}</span>}
+        </p>
+        <Badge tone={badge.tone}>{badge.label}</Badge>
+      </div>
+      {h.badge_reason && <p className="text-sm text-slate-700">{h.badge_reason}</p>}
+      <p className="text-xs text-slate-600">
+        Today {formatCount(h.sent_today)} of {formatCount(h.daily_limit)} ({room}) · last 7 days:{" "}
+        {h.sent_7d > 0 ? `${formatCount(h.sent_7d)} sent, ${formatPercent(h.failure_rate_7d ?? 0)} failed, ${formatPercent(h.reply_rate_7d ?? 0)} replied` : "nothing sent"}, {formatCount(h.opt_outs_7d)} {h.opt_outs_7d === 1 ? "opt-out" : "opt-outs"}
+      </p>
+      {h.last_signal && (
+        <p className="text-xs text-slate-600">
+          Last warning sign: {stateInfo(h.last_signal.state).label.toLowerCase()} {timeAgo(h.last_signal.at)}
+          {h.last_signal.reason ? ` (${h.last_signal.reason})` : ""}
+        </p>
+      )}
+    </li>
+  );
+}
+
+/** Each number's health in one look: today's room, 7-day rates, the last warning sign, a badge with its reason. */
+export function NumberHealthCard() {
+  const health = useNumberHealth();
+  // With no number yet, the page's own empty state says what to do.
+  if (health.data && health.data.items.length === 0) return null;
+  return (
+    <Card title="Health of your numbers">
+      {health.isPending ? (
+        <Loading what="number health" />
+      ) : health.isError ? (
+        // It polls, so a failure mends itself; the page keeps one "Try again" (its own list's).
+        <p className="text-sm text-slate-600">Number health is not available right now ({messageOf(health.error)}). It is checked again every 30 seconds.</p>
+      ) : (
+        <ul className="divide-y divide-slate-100" aria-label="Health of your numbers">
+          {health.data.items.map((h) => (
+            <Row key={h.session_id} h={h} />
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,41 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap } from "../../api/client";
+import { messageOf } from "../../api/errors";
+import type { components } from "../../api/schema";
+import { Card } from "../../components/ui";
+
+type Settings = components["schemas"]["EmailSettings"];
+
+const CHOICES: [keyof Settings, string][] = [
+  ["campaign_started", "A campaign starts sending"],
+  ["campaign_paused", "A campaign pauses (with the reason)"],
+  ["campaign_waiting", "A campaign waits more than an hour (daily cap, warm-up, quiet hours, a number offline)"],
+  ["campaign_finished", "A campaign finishes (with how many were delivered and read)"],
+];
+
+/** Which campaign events also send an email; the in-app notice always comes. */
+export function CampaignEmails() {
+  const qc = useQueryClient();
+  const settings = useQuery({ queryKey: ["notification-settings"], queryFn: () => unwrap(api.GET("/api/notification-settings")) });
+  const save = useMutation({
+    mutationFn: (body: Settings) => unwrap(api.PUT("/api/notification-settings", { body })),
+    onSuccess: (saved) => qc.setQueryData(["notification-settings"], saved),
+  });
+  if (!settings.data) return null;
+  const current = settings.data;
+  return (
+    <Card title="Emails about campaigns">
+      <fieldset>
+        <legend className="mb-2 text-sm text-slate-700">Also email me when:</legend>
+        <div className="flex flex-col gap-1">
+          {CHOICES.map(([key, label]) => (
+            <label key={key} className="flex items-start gap-2 text-sm">
+              <input type="checkbox" className="mt-1" checked={Boolean(current[key])} disabled={save.isPending} onChange={(e) => save.mutate({ ...current, [key]: e.target.checked })} /> {label}
+            </label>
+          ))}
+        </div>
+        {save.error != null && <p className="mt-2 text-sm text-red-700">{messageOf(save.error)}</p>}
+      </fieldset>
+    </Card>
+  );
+}

@@ -1,0 +1,95 @@
+import type { Campaign } from "../../api/types";
+import { Badge } from "../../components/SessionStatus";
+import { formatCount } from "../../lib/format";
+import { formatUntil } from "../../lib/format";
+import { pauseReasonText } from "./common";
+
+/** Fields of docs/campaign-planning.md that older API documents do not describe. */
+export interface CampaignPlanning {
+  numbers?: { session_id: string; label: string | null; state: string; until: number | null; detail: string | null }[];
+  first_message_at?: number | null;
+  finish_at?: number | null;
+  launch_progress?: { stage: "checking" | "queuing" | "done"; checked: number; recipients: number; queued: number; total: number } | null;
+  launch_problem?: { code: string; message: string; details?: unknown } | null;
+  send_limit?: number | null;
+  deadline?: number | null;
+}
+
+export const planningOf = (c: Campaign): CampaignPlanning => c as unknown as CampaignPlanning;
+
+type Tone = "ok" | "info" | "warn" | "bad" | "muted";
+
+/** Why a number is (not) sending this campaign right now, in words. */
+export function numberStateWords(n: { state: string; until: number | null; detail: string | null }, timeZone: string, now = Date.now()): { text: string; tone: Tone } {
+  const until = n.until ? formatUntil(n.until, timeZone, now) : null;
+  switch (n.state) {
+    case "sending":
+      return { text: "Sending now", tone: "ok" };
+    case "waiting_gap":
+      return { text: until ? `Waiting between messages; next at ${until}` : "Waiting between messages", tone: "ok" };
+    case "daily_cap":
+      return { text: `Daily cap reached${until ? `, resumes at ${until}` : ""}`, tone: "info" };
+    case "warmup_limit":
+      return { text: `Warm-up limit reached${until ? `, resumes at ${until}` : ""}`, tone: "info" };
+    case "quiet_hours":
+      return { text: `Quiet hours${until ? ` until ${until}` : ""}`, tone: "info" };
+    case "offline":
+      return { text: `Number offline${n.detail ? ` (${n.detail.replace(/_/g, " ")})` : ""}: reconnect it on the Numbers page`, tone: "bad" };
+    case "backing_off":
+      return { text: `WhatsApp asked it to slow down${until ? `; resumes at ${until}` : ""}`, tone: "warn" };
+    case "paused":
+      return { text: `Paused: ${pauseReasonText(n.detail) ?? "the campaign is paused."}`, tone: "warn" };
+    case "scheduled":
+      return { text: until ? `Starts at ${until}` : "Scheduled", tone: "info" };
+    case "preparing":
+      return { text: "Preparing the recipient list", tone: "info" };
+    case "done":
+      return { text: "Finished its share", tone: "muted" };
+    default:
+      return { text: "Not sending", tone: "muted" };
+  }
+}
+
+/** One line per sending number: what it is doing for this campaign and until when. */
+export function NumberStates({ campaign, compact = false }: { campaign: Campaign; compact?: boolean }) {
+  const numbers = planningOf(campaign).numbers ?? [];
+  if (numbers.length === 0) return null;
+  const shown = compact ? numbers.filter((n) => !["idle", "done"].includes(n.state)) : numbers;
+  if (shown.length === 0) return null;
+  return (
+    <ul className={compact ? "mt-1 flex flex-col gap-0.5" : "flex flex-col gap-2"} aria-label="Sending numbers" data-testid="number-states">
+      {shown.map((n) => {
+        const words = numberStateWords(n, campaign.timezone);
+        return (
+          <li key={n.session_id} className="flex flex-wrap items-center gap-2 text-sm">
+            <span className="font-medium">{n.label ?? n.session_id}</span>
+            {compact ? <span className="text-xs text-slate-600">{words.text}</span> : <Badge tone={words.tone}>{words.text}</Badge>}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** Materialisation progress while a launch prepares, instead of a spinner. */
+export function PreparingProgress({ campaign }: { campaign: Campaign }) {
+  const p = planningOf(campaign).launch_progress;
+  if (campaign.status !== "preparing") return null;
+  const checking = !p || p.stage === "checking";
+  const share = !p ? 0 : checking ? (p.recipients ? p.checked / Math.max(p.recipients, 1) : 0) : p.queued / Math.max(p.total, 1);
+  const pct = Math.max(0, Math.min(100, Math.round(share * 100)));
+  return (
+    <div className="flex flex-col gap-1" aria-live="polite">
+      <div role="progressbar" aria-label="Preparing the launch" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} className="h-2.5 w-full overflow-hidden rounded-full bg-slate-200">
+        <div className="h-full rounded-full bg-sky-600 transition-[width]" style={{ width: `${pct}%` }} />
+      </div>
+      <p className="text-sm text-slate-700" data-testid="preparing-progress">
+        {!p
+          ? "Starting…"
+          : checking
+            ? `Checking contacts (opt-outs, missing variables): ${formatCount(p.checked)} of ${p.recipients ? formatCount(p.recipients) : "…"}`
+            : `Queuing messages: ${formatCount(p.queued)} of ${formatCount(p.total)}`}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,155 @@
+import type { Campaign, CampaignFields, CampaignPatch, PacingIn } from "../../../api/types";
+
+export const MAX_LENGTH = 4096;
+
+/** What the composer holds: the form's values as typed. */
+export interface Draft {
+  name: string;
+  template: string;
+  all: boolean;
+  tags: string[];
+  onMissing: "block" | "skip";
+  sessionIds: string[];
+  when: "now" | "later";
+  sendAt: string;
+  timezone: string;
+  minGap: string;
+  maxGap: string;
+  dailyCap: string;
+  warmup: boolean;
+  quiet: boolean;
+  quietStart: string;
+  quietEnd: string;
+  /** "Must be done by", local date-time in `timezone`; empty for none. */
+  deadline: string;
+}
+
+export type SetDraft = <K extends keyof Draft>(key: K, value: Draft[K]) => void;
+
+/** An epoch as "YYYY-MM-DDTHH:mm" wall-clock time in `timeZone` (for datetime-local). */
+export function localInput(epochMs: number, timeZone: string): string {
+  try {
+    const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(epochMs);
+    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "00";
+    return `${get("year")}-${get("month")}-${get("day")}T${get("hour")}:${get("minute")}`;
+  } catch {
+    return "";
+  }
+}
+
+/** A name the user sees and may change: a draft needs one to save itself. */
+export function defaultName(now = Date.now()): string {
+  return `Campaign of ${new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" }).format(now)}`;
+}
+
+/** The campaign's "must be done by" (epoch ms), from an API that may not have it yet. */
+const deadlineOf = (c: Campaign | undefined): number | null => (c as { deadline?: number | null } | undefined)?.deadline ?? null;
+
+export function draftOf(c: Campaign | undefined, timezone: string): Draft {
+  const pacing = (c?.pacing ?? {}) as Partial<PacingIn>;
+  const audience = (c?.audience ?? {}) as { all?: boolean; tags?: string[] };
+  return {
+    name: c?.name ?? defaultName(),
+    template: c?.template ?? "",
+    // A new campaign goes to everyone until tags are chosen: most shops message all their customers.
+    all: c ? Boolean(audience.all) : true,
+    tags: audience.tags ?? [],
+    onMissing: c?.on_missing_variable === "skip" ? "skip" : "block",
+    sessionIds: c?.session_ids ?? [],
+    when: c?.send_at ? "later" : "now",
+    sendAt: c?.send_at ? localInput(c.send_at, c.timezone) : "",
+    timezone: c?.timezone ?? timezone,
+    minGap: String(pacing.min_gap_s ?? 20),
+    maxGap: String(pacing.max_gap_s ?? 60),
+    dailyCap: String(pacing.daily_cap ?? 200),
+    warmup: pacing.warmup ?? true,
+    quiet: Boolean(pacing.quiet_start),
+    quietStart: pacing.quiet_start ?? "21:00",
+    quietEnd: pacing.quiet_end ?? "08:00",
+    deadline: deadlineOf(c) ? localInput(deadlineOf(c)!, c!.timezone) : "",
+  };
+}
+
+export function pacingOf(d: Draft): PacingIn {
+  return {
+    min_gap_s: Number(d.minGap),
+    max_gap_s: Number(d.maxGap),
+    daily_cap: Number(d.dailyCap),
+    warmup: d.warmup,
+    quiet_start: d.quiet ? d.quietStart : null,
+    quiet_end: d.quiet ? d.quietEnd : null,
+  };
+}
+
+export function bodyOf(d: Draft): CampaignFields {
+  const body: CampaignFields & { deadline?: string | null } = {
+    name: d.name.trim(),
+    template: d.template,
+    audience: { all: d.all, tags: d.all ? [] : d.tags },
+    on_missing_variable: d.onMissing,
+    session_ids: d.sessionIds,
+    send_at: d.when === "later" && d.sendAt ? d.sendAt : null,
+    timezone: d.timezone,
+    pacing: pacingOf(d),
+  };
+  // Sent only when set, so a form without a deadline saves on any backend.
+  if (d.deadline) body.deadline = d.deadline;
+  return body;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Only what the user changed since `original` was loaded: a paused or scheduled
+ * campaign refuses audience and number changes once it started, and an untouched
+ * start time may already lie in the past.
+ */
+export function changesOf(original: Draft, d: Draft): CampaignPatch {
+  const before = bodyOf(original);
+  const after = bodyOf(d);
+  const patch: CampaignPatch & { deadline?: string | null } = {};
+  if (after.name !== before.name) patch.name = after.name;
+  if (after.template !== before.template) patch.template = after.template;
+  if (!same(after.audience, before.audience)) patch.audience = after.audience;
+  if (after.on_missing_variable !== before.on_missing_variable) patch.on_missing_variable = after.on_missing_variable;
+  if (!same(after.session_ids, before.session_ids)) patch.session_ids = after.session_ids;
+  if (after.send_at !== before.send_at || (after.send_at && after.timezone !== before.timezone)) {
+    patch.send_at = after.send_at ?? null;
+    patch.timezone = after.timezone;
+  }
+  if (!same(after.pacing, before.pacing)) patch.pacing = after.pacing;
+  if (d.deadline !== original.deadline) patch.deadline = d.deadline || null;
+  return patch;
+}
+
+/** Advice, not rules: the API accepts these, but they put numbers at risk. */
+export function pacingWarnings(d: Pick<Draft, "minGap" | "maxGap" | "dailyCap" | "warmup">): string[] {
+  const out: string[] = [];
+  if (Number(d.minGap) < 10 || Number(d.maxGap) < 10) out.push("Gaps under 10 seconds look automated to WhatsApp and risk a ban.");
+  if (Number(d.dailyCap) > 500) out.push("More than 500 messages a day is risky for numbers that are new or rarely used.");
+  if (!d.warmup) out.push("Without warm-up, new numbers send their full daily cap from the first day.");
+  return out;
+}
+
+/** Which API field (as 422 details name it) each form value feeds. */
+export const FIELD_OF: Record<keyof Draft, string[]> = {
+  name: ["name"],
+  template: ["template"],
+  all: ["audience"],
+  tags: ["audience"],
+  onMissing: ["on_missing_variable"],
+  sessionIds: ["session_ids"],
+  when: ["send_at"],
+  sendAt: ["send_at"],
+  timezone: ["timezone"],
+  minGap: ["pacing.min_gap_s", "pacing"],
+  maxGap: ["pacing.max_gap_s", "pacing"],
+  dailyCap: ["pacing.daily_cap"],
+  warmup: ["pacing.warmup"],
+  quiet: ["pacing.quiet_start", "pacing.quiet_end", "pacing"],
+  quietStart: ["pacing.quiet_start", "pacing"],
+  quietEnd: ["pacing.quiet_end", "pacing"],
+  deadline: ["deadline"],
+};
+
+export const FORM_FIELDS = ["name", "template", "audience", "session_ids", "send_at", "timezone", "pacing.min_gap_s", "pacing.max_gap_s", "pacing.daily_cap", "pacing.quiet_start", "pacing.quiet_end", "pacing", "on_missing_variable", "deadline"] as const;

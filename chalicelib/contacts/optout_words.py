@@ -35,7 +35,7 @@ BUILTIN: dict[str, dict[str, tuple[str, ...]]] = {
             "quero descadastrar", "sem mais mensagens",
         ),
         "hints": (
-            "pare de", "parem de", "para de mandar", "chega de", "não mande", "não manda",
+            "pare de", "parem de", "para de mandar", "chega", "chega de", "não mande", "não manda",
             "não envie", "não quero", "me tira", "bloquear", "denunciar", "spam", "incomodar",
         ),
     },

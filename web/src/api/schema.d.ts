@@ -597,7 +597,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Detected encoding, delimiter, header, first rows and a suggested mapping */
+        /** Detected encoding, delimiter, header, first rows, a suggested mapping and a check of the phone numbers with the chosen country (and a better one, if any) */
         get: operations["get_api_contacts_imports_import_id_preview"];
         put?: never;
         post?: never;
@@ -618,6 +618,91 @@ export interface paths {
         put?: never;
         /** Run the import in the background */
         post: operations["post_api_contacts_imports_import_id_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/opt-out-reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Replies that might be opt-outs, newest first, for you to confirm or dismiss */
+        get: operations["get_api_contacts_opt_out_reviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/opt-out-reviews/{review_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** It was an opt-out: never message this number again */
+        post: operations["post_api_contacts_opt_out_reviews_review_id_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/opt-out-reviews/{review_id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** It was not an opt-out */
+        post: operations["post_api_contacts_opt_out_reviews_review_id_dismiss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/opt-out-words": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Built-in opt-out words by language, which are on, and your own */
+        get: operations["get_api_contacts_opt_out_words"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/opt-out-words/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Does the reply word a message asks for ("Reply STOP") opt people out? */
+        post: operations["post_api_contacts_opt_out_words_check"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1085,6 +1170,21 @@ export interface components {
              */
             timezone?: string | null;
         };
+        /** CheckedWord */
+        CheckedWord: {
+            /**
+             * Active
+             * @description Replying it opts people out on this account
+             */
+            active: boolean;
+            /**
+             * Languages
+             * @description Built-in lists that hold it
+             */
+            languages: string[];
+            /** Word */
+            word: string;
+        };
         /** CheckoutBody */
         CheckoutBody: {
             /**
@@ -1113,6 +1213,12 @@ export interface components {
             opted_out: boolean;
             /** Opted Out At */
             opted_out_at: number | null;
+            /**
+             * Opted Out Reply
+             * @description The reply that opted them out
+             * @default null
+             */
+            opted_out_reply?: string | null;
             /** Opted Out Source */
             opted_out_source: string | null;
             /** Phone */
@@ -1301,6 +1407,12 @@ export interface components {
         /** ImportStart */
         ImportStart: {
             /**
+             * Accept Other Countries
+             * @description Import numbers that are valid only as another country's
+             * @default false
+             */
+            accept_other_countries?: boolean;
+            /**
              * Default Region
              * @default null
              */
@@ -1453,6 +1565,23 @@ export interface components {
             session_id: string;
             /** Status */
             status: string;
+        };
+        /** MessageCheck */
+        MessageCheck: {
+            /** Languages */
+            languages: string[];
+            /** Warning */
+            warning: string | null;
+            /**
+             * Words
+             * @description The reply words the message asks for
+             */
+            words: components["schemas"]["CheckedWord"][];
+        };
+        /** MessageCheckBody */
+        MessageCheckBody: {
+            /** Text */
+            text: string;
         };
         /** Messages */
         Messages: {
@@ -1618,6 +1747,17 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[Review] */
+        Page_Review_: {
+            /** Items */
+            items: components["schemas"]["Review"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= for the next page
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
         /** Page[Session] */
         Page_Session_: {
             /** Items */
@@ -1695,10 +1835,34 @@ export interface components {
              */
             default_region?: string | null;
             /**
+             * Language
+             * @description Your customers' language (and the app's): pt, es, en, …
+             * @default null
+             */
+            language?: string | null;
+            /**
              * Name
              * @default null
              */
             name?: string | null;
+            /**
+             * Onboarded
+             * @description true marks the first-run step as done
+             * @default null
+             */
+            onboarded?: boolean | null;
+            /**
+             * Optout Languages
+             * @description Languages whose built-in opt-out words count
+             * @default null
+             */
+            optout_languages?: string[] | null;
+            /**
+             * Optout Words
+             * @description Your own opt-out words or phrases
+             * @default null
+             */
+            optout_words?: string[] | null;
             /**
              * Timezone
              * @default null
@@ -1764,6 +1928,31 @@ export interface components {
             /** Requeued */
             requeued: number;
         };
+        /** Review */
+        Review: {
+            /** At */
+            at: number;
+            /**
+             * Body
+             * @description The reply as received
+             */
+            body: string;
+            /** Decided At */
+            decided_at: number | null;
+            /** Language */
+            language: string | null;
+            /**
+             * Matched
+             * @description The word or phrase that made it look like one
+             */
+            matched: string | null;
+            /** Phone */
+            phone: string;
+            /** Review Id */
+            review_id: string;
+            /** Status */
+            status: string;
+        };
         /** Session */
         Session: {
             /** Agent Id */
@@ -1805,6 +1994,12 @@ export interface components {
         TagCount: {
             /** Count */
             count: number;
+            /**
+             * Label
+             * @description The spelling to show (as first typed)
+             * @default
+             */
+            label?: string;
             /** Tag */
             tag: string;
         };
@@ -1867,8 +2062,22 @@ export interface components {
             default_region: string;
             /** Email */
             email: string;
+            /**
+             * Language
+             * @default en
+             */
+            language?: string;
             /** Name */
             name: string;
+            /**
+             * Onboarded
+             * @default true
+             */
+            onboarded?: boolean;
+            /** Optout Languages */
+            optout_languages?: string[];
+            /** Optout Words */
+            optout_words?: string[];
             /**
              * Role
              * @enum {string}
@@ -1885,6 +2094,28 @@ export interface components {
             duplicate: boolean;
             /** Received */
             received: boolean;
+        };
+        /** WordLanguage */
+        WordLanguage: {
+            /** Active */
+            active: boolean;
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Phrases */
+            phrases: string[];
+            /** Words */
+            words: string[];
+        };
+        /** WordsOverview */
+        WordsOverview: {
+            /** Extra Words */
+            extra_words: string[];
+            /** Languages */
+            languages: components["schemas"]["WordLanguage"][];
+            /** Operator Words */
+            operator_words: string[];
         };
         /** Accepted */
         chalicelib__routes__auth__Accepted: {
@@ -3718,6 +3949,8 @@ export interface operations {
                 q?: string | null;
                 tag?: string | null;
                 opted_out?: boolean | null;
+                field?: string | null;
+                field_value?: string | null;
             };
             header?: never;
             path?: never;
@@ -4208,7 +4441,9 @@ export interface operations {
     };
     get_api_contacts_imports_import_id_preview: {
         parameters: {
-            query?: never;
+            query?: {
+                region?: string | null;
+            };
             header?: never;
             path: {
                 import_id: string;
@@ -4324,6 +4559,262 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_contacts_opt_out_reviews: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                status?: ("open" | "confirmed" | "dismissed") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Review_"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_contacts_opt_out_reviews_review_id_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_contacts_opt_out_reviews_review_id_dismiss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_contacts_opt_out_words: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WordsOverview"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_contacts_opt_out_words_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageCheckBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageCheck"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

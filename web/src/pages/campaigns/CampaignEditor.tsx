@@ -12,6 +12,7 @@ import { formErrors } from "../../lib/forms";
 import { showToast } from "../../lib/toast";
 import { contactName, displayPhone } from "../contacts/Contacts";
 import { launchProblem } from "./common";
+import { OptOutWordCheck } from "../../components/OptOutWordCheck";
 
 export const MAX_LENGTH = 4096;
 export const BUILTIN_VARIABLES = ["first_name", "name", "last_name", "phone", "email"];
@@ -193,6 +194,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
           <div className="flex flex-col gap-3">
             <TextField label="Campaign name" required maxLength={120} value={d.name} onChange={(e) => set("name", e.target.value)} error={errors.fields.name} hint="Only you see it." />
             <MessageEditor value={d.template} onChange={(v) => set("template", v)} error={errors.fields.template} />
+            <OptOutWordCheck text={d.template} />
             {id ? <PreviewPanel campaignId={id} version={savedVersion} /> : <p className="text-sm text-slate-600">Save the draft to preview the message for a contact, add an image and send a test.</p>}
             {id && <MediaPanel campaign={campaign!} />}
           </div>

@@ -12,7 +12,6 @@ from chalicelib.models.base import now_ms
 from chalicelib.models.users import UserModel
 
 LANGUAGES = optout_words.LANGUAGES
-DEFAULT_LANGUAGE = "en"
 
 
 def check_language(value: str) -> str:
@@ -66,7 +65,8 @@ def user_timezone(user_id: str) -> str:
 def view(user: UserModel) -> dict[str, Any]:
     """The local-first fields of ``/api/me``."""
     return {
-        "language": user.language or DEFAULT_LANGUAGE,
+        # None until chosen: the web app then follows the browser's language.
+        "language": user.language,
         "optout_languages": optout_languages_of(user),
         "optout_words": [str(w) for w in user.optout_words or []],
         "onboarded": user.onboarded_at is not None,

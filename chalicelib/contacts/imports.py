@@ -341,11 +341,14 @@ def start(
         raw_mapping = dict(item.suggested_mapping.as_dict()) if item.suggested_mapping else {}
     resolved = resolve_mapping(raw_mapping, header)
     clean_tags = []
+    labels: dict[str, str] = {}
     for tag in tags[:MAX_IMPORT_TAGS]:
         normal = mapping.normalise_tag(tag)
         if normal is None:
             raise ValidationFailed("A tag is not valid.", [{"loc": ["tags"], "msg": tag[:50]}])
         clean_tags.append(normal)
+        labels.setdefault(normal, " ".join(tag.split()))
+    service.remember_tag_labels(user_id, labels)  # shown as typed, matched case-folded
     try:
         item.update(
             actions=[

@@ -96,7 +96,7 @@ class User(BaseModel):
     default_region: str
     timezone: str
     created_at: int
-    language: str = "en"
+    language: str | None = Field(None, description="Customers' language; null until chosen")
     optout_languages: list[str] = Field(default_factory=list)
     optout_words: list[str] = Field(default_factory=list)
     onboarded: bool = True

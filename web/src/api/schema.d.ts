@@ -2064,9 +2064,10 @@ export interface components {
             email: string;
             /**
              * Language
-             * @default en
+             * @description Customers' language; null until chosen
+             * @default null
              */
-            language?: string;
+            language?: string | null;
             /** Name */
             name: string;
             /**

@@ -80,6 +80,11 @@ def _country_code(region: str) -> int:
 
 
 @lru_cache(maxsize=512)
+def _plus_code(region: str) -> str:
+    return f"+{_country_code(region)}"
+
+
+@lru_cache(maxsize=512)
 def _trunk_pattern(region: str) -> re.Pattern[str] | None:
     """What the full parser would strip from the start of a local number."""
     metadata = PhoneMetadata.metadata_for_region(region)
@@ -148,15 +153,9 @@ def normalise(raw: str | None, region: str = "US") -> PhoneResult:
 
 def _foreign(candidate: str, region: str, e164: str) -> str | None:
     """The other country a number was read as, when it was written without "+"/"00"."""
-    if _digits_form(candidate).startswith("+"):
+    # Country calling codes are prefix-free, so the prefix decides (no parse: hot path).
+    if e164.startswith(_plus_code(region)) or _digits_form(candidate).startswith("+"):
         return None
-    code = _country_code(region)
-    if code and e164.startswith(f"+{code}"):
-        try:  # "+1…" vs "+12…": check the parsed code, not just the prefix (rare path)
-            if phonenumbers.parse(e164, None).country_code == code:
-                return None
-        except NumberParseException:
-            return None
     try:
         return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None)) or "ZZ"
     except NumberParseException:

@@ -89,7 +89,7 @@ describe("local first", { concurrency: false }, () => {
     await check.getByText(/12 de 13 telefones/).waitFor();
     await page.getByLabel("País dos números").selectOption("US");
     await check.getByRole("button", { name: /Ler como de Brasil/ }).waitFor();
-    await check.getByText(/só são válidos como de outro país/).waitFor();
+    await check.getByText(/só é válido como de outro país/).waitFor();
     await shots(page, "local-import-region");
     await check.getByRole("button", { name: /Ler como de Brasil/ }).click();
     await check.getByText(/12 de 13 telefones/).waitFor();

@@ -53,6 +53,18 @@ export const en = {
   "settings.optout.save": "Save opt-out words",
   "settings.optout.saved": "Opt-out words saved.",
   "settings.optout.none": "Turn on at least one language.",
+  "tokens.title": "Signed-in devices and tokens",
+  "tokens.none": "No tokens",
+  "tokens.unnamed": "Unnamed token",
+  "tokens.thisBrowser": "This browser",
+  "tokens.meta": "Created {created} · last used {used} · expires {expires}",
+  "tokens.never": "never",
+  "tokens.revoke": "Revoke",
+  "tokens.revokeTitle": "Revoke this token?",
+  "tokens.revoked": "Token revoked.",
+  "tokens.revokeSelf": "This is the token of this browser: you will be signed out.",
+  "tokens.revokeOther": "Whatever uses it is signed out at once.",
+  "import.phones.other.one": "1 number is valid only as another country's ({value} would become {readAs}, {country}). It is not imported unless you say so.",
 
   // contacts
   "contacts.title": "Contacts",

@@ -7,7 +7,6 @@ import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, L
 import { translate, uiLanguage, useI18n, type MessageKey } from "../i18n";
 import { CUSTOMER_LANGUAGES, REGIONS, timeZones } from "../i18n/locale";
 import { formErrors } from "../lib/forms";
-import { formatDateTime, timeAgo } from "../lib/time";
 import { showToast } from "../lib/toast";
 
 export function SettingsPage() {
@@ -177,29 +176,31 @@ function TokensCard() {
   const revoke = useRevokeToken();
   const [target, setTarget] = useState<Token | null>(null);
   const current = tokenStore.id();
+  const { t: tr, d } = useI18n();
+  const when = (epoch: number | null | undefined) => (epoch ? d(epoch < 1e11 ? epoch * 1000 : epoch) : tr("tokens.never"));
   return (
-    <Card title="Signed-in devices and tokens">
+    <Card title={tr("tokens.title")}>
       {tokens.isPending ? (
         <Loading what="your tokens" />
       ) : tokens.isError ? (
         <ErrorState error={tokens.error} what="your tokens" onRetry={() => tokens.refetch()} />
       ) : tokens.data.length === 0 ? (
-        <EmptyState title="No tokens" />
+        <EmptyState title={tr("tokens.none")} />
       ) : (
         <ul className="divide-y divide-slate-100">
           {tokens.data.map((t) => (
             <li key={t.token_id} className="flex flex-wrap items-center justify-between gap-2 py-3">
               <div className="min-w-0">
                 <p className="text-sm font-medium">
-                  {t.label ?? "Unnamed token"}
-                  {t.token_id === current && <span className="ml-2 rounded bg-brand-50 px-1.5 py-0.5 text-xs text-brand-800">This browser</span>}
+                  {t.label ?? tr("tokens.unnamed")}
+                  {t.token_id === current && <span className="ml-2 rounded bg-brand-50 px-1.5 py-0.5 text-xs text-brand-800">{tr("tokens.thisBrowser")}</span>}
                 </p>
                 <p className="text-xs text-slate-600">
-                  Created {formatDateTime(t.created_at)} · last used {timeAgo(t.last_used_at)} · expires {formatDateTime(t.expires_at)}
+                  {tr("tokens.meta", { created: when(t.created_at), used: when(t.last_used_at), expires: when(t.expires_at) })}
                 </p>
               </div>
-              <Button aria-label={`Revoke ${t.label ?? t.token_id}`} size="sm" variant="secondary" onClick={() => setTarget(t)}>
-                Revoke
+              <Button aria-label={`${tr("tokens.revoke")} ${t.label ?? t.token_id}`} size="sm" variant="secondary" onClick={() => setTarget(t)}>
+                {tr("tokens.revoke")}
               </Button>
             </li>
           ))}
@@ -208,8 +209,8 @@ function TokensCard() {
       <LoadMore query={tokens} what="tokens" />
       {target && (
         <ConfirmDialog
-          title="Revoke this token?"
-          confirmLabel="Revoke"
+          title={tr("tokens.revokeTitle")}
+          confirmLabel={tr("tokens.revoke")}
           busy={revoke.isPending}
           error={revoke.error}
           onCancel={() => {
@@ -221,12 +222,12 @@ function TokensCard() {
               onSuccess: () => {
                 setTarget(null);
                 if (target.token_id === current) tokenStore.set(null);
-                else showToast("Token revoked.", "success");
+                else showToast(tr("tokens.revoked"), "success");
               },
             })
           }
         >
-          {target.token_id === current ? "This is the token of this browser: you will be signed out." : "Whatever uses it is signed out at once."}
+          {target.token_id === current ? tr("tokens.revokeSelf") : tr("tokens.revokeOther")}
         </ConfirmDialog>
       )}
     </Card>

@@ -232,7 +232,7 @@ function MapStep({ preview: first, onStarted, onBack }: { preview: ImportPreview
             {phones.other_country > 0 && phones.other_country_examples[0] && (
               <Alert tone="warning">
                 <p>
-                  {t("import.phones.other", {
+                  {t(phones.other_country === 1 ? "import.phones.other.one" : "import.phones.other", {
                     count: n(phones.other_country),
                     value: phones.other_country_examples[0].value,
                     readAs: phones.other_country_examples[0].read_as,

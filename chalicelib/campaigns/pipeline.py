@@ -559,7 +559,7 @@ def apply_acks(agent: AgentModel, frame: Acks) -> None:
 
 
 def apply_inbound(agent: AgentModel, frame: Inbound) -> None:
-    import chalicelib.contacts.service as contacts
+    from chalicelib.contacts import replies
 
     session = sessions.session_of_agent(agent, frame.session_id)
     user_id = session.user_id
@@ -583,9 +583,11 @@ def apply_inbound(agent: AgentModel, frame: Inbound) -> None:
             break
         except UpdateError:
             continue  # not a recipient of this campaign, or already counted
-    word = frame.body.strip().strip(".!").upper()
-    if word in stop_words():
-        contacts.opt_out(user_id, frame.from_phone, "reply")
+    # Opt-out words in the account's languages; a maybe-opt-out is kept for review.
+    verdict = replies.handle_reply(
+        user_id, frame.from_phone, frame.body, frame.ts, frame.wa_message_id
+    )
+    if verdict.kind == "opt_out":
         stop_pending_for(user_id, frame.from_phone, campaigns)
         logger.info("opted out by reply", extra={"user_id": user_id})
 

@@ -29,7 +29,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from chalicelib import aws, queues
 from chalicelib.config import settings
-from chalicelib.contacts import csvfile, mapping, service
+from chalicelib.contacts import csvfile, mapping, regions, service, xlsx
 from chalicelib.contacts.mapping import RowData
 from chalicelib.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from chalicelib.logs import logger
@@ -224,18 +224,24 @@ def sample(item: ImportModel, size: int) -> Sample:
     return Sample(encoding, delimiter, found, utf8, whole)
 
 
-def preview(user_id: str, import_id: str) -> dict[str, Any]:
+def preview(user_id: str, import_id: str, region: str | None = None) -> dict[str, Any]:
     item = get_import(user_id, import_id)
     if item.status == "failed":
         raise ValidationFailed(item.error or "The import failed.", code="import_failed")
     size = _ensure_uploaded(item)
+    if xlsx.needs_conversion(item):
+        try:
+            item, size = xlsx.convert_upload(item, size)
+        except ValidationFailed as error:
+            _fail(item, error.message)
+            raise
     try:
         found = sample(item, size)
     except csvfile.NotText as error:
         _fail(item, str(error))
         code = "empty_file" if "empty" in str(error) else "not_csv"
         raise ValidationFailed(str(error), code=code) from None
-    region = service.user_region(user_id)
+    region = region or service.user_region(user_id)
     rows = [r for r in found.records if r.fields is not None and not csvfile.is_blank(r.fields)]
     errors = [
         {"offset": r.start, "reason": r.error, "value": r.raw}
@@ -250,6 +256,11 @@ def preview(user_id: str, import_id: str) -> dict[str, Any]:
     suggested = (
         mapping.suggest(header) if has_header else mapping.suggest_without_header(data, region)
     )
+    # Headers in a language we do not know: the column of phone-like values is the phone.
+    suggested = mapping.suggest_phone_by_values(suggested, data, region)
+    phone_columns = [int(k) for k, t in suggested.items() if t in ("phone", "phone_alt")][:1]
+    sample_rows = [r.fields or [] for r in (rows[1:] if has_header else rows)]
+    phone_cells = [row[i] for row in sample_rows for i in phone_columns if i < len(row)]
     width = max([len(header), *(len(row) for row in data)], default=0)
     if item.status in ("awaiting_upload", "uploaded", "ready"):
         item.update(
@@ -285,6 +296,7 @@ def preview(user_id: str, import_id: str) -> dict[str, Any]:
         "suggested_mapping": suggested,
         "default_region": region,
         "row_errors": errors,
+        "phones": regions.phone_check(phone_cells, region),
     }
 
 
@@ -324,6 +336,7 @@ def start(
     mode: str,
     has_header: bool | None = None,
     delimiter: str | None = None,
+    accept_other_countries: bool = False,
 ) -> ImportModel:
     item = get_import(user_id, import_id)
     if item.status not in STARTABLE and item.status != "awaiting_upload":
@@ -336,11 +349,14 @@ def start(
         raw_mapping = dict(item.suggested_mapping.as_dict()) if item.suggested_mapping else {}
     resolved = resolve_mapping(raw_mapping, header)
     clean_tags = []
+    labels: dict[str, str] = {}
     for tag in tags[:MAX_IMPORT_TAGS]:
         normal = mapping.normalise_tag(tag)
         if normal is None:
             raise ValidationFailed("A tag is not valid.", [{"loc": ["tags"], "msg": tag[:50]}])
         clean_tags.append(normal)
+        labels.setdefault(normal, " ".join(tag.split()))
+    service.remember_tag_labels(user_id, labels)  # shown as typed, matched case-folded
     try:
         item.update(
             actions=[
@@ -351,6 +367,7 @@ def start(
                 ImportModel.mode.set(mode),
                 ImportModel.has_header.set(item.has_header if has_header is None else has_header),
                 ImportModel.delimiter.set(delimiter or item.delimiter or ","),
+                ImportModel.accept_foreign.set(accept_other_countries),
                 ImportModel.started_at.set(now_ms()),
                 ImportModel.updated_at.set(now_ms()),
             ],
@@ -587,7 +604,9 @@ def plan_chunk(item: ImportModel, records: list[tuple[int, csvfile.Record]]) -> 
         if csvfile.is_blank(record.fields):
             plan.counts["blank"] += 1
             continue
-        data, error, warnings = mapping.convert(record.fields, compiled, region, import_tags)
+        data, error, warnings = mapping.convert(
+            record.fields, compiled, region, import_tags, bool(item.accept_foreign)
+        )
         raw_phone = " | ".join(
             record.fields[i]
             for i in phone_columns

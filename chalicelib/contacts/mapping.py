@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from chalicelib.contacts.phones import normalise
+from chalicelib.contacts.phones import PhoneResult, country_name, normalise
 
 FIELD_KEY = re.compile(r"^[a-z0-9_]{1,40}$")
 MAX_FIELDS = 50
@@ -129,6 +129,42 @@ _TAGS = {
 }
 
 
+# The onboarding languages (de, fr, it, id, hi, tr, ar, nl) besides en/pt/es above.
+_PHONE_BEST |= {
+    "handy", "handynummer", "mobil", "mobilnummer", "mobiltelefon", "mobilfunk",
+    "mobilfunknummer", "portable", "telephone portable", "numero portable", "tel portable",
+    "nomor hp", "no hp", "hp", "nomor whatsapp", "nomor wa", "no wa", "mobiel", "mobiel nummer",
+    "mobielnummer", "gsm", "cep telefonu", "cep", "cep no", "cellulare", "numero cellulare",
+    "telefono cellulare", "cel", "telefono movil", "telefono celular", "mobile no", "whatsapp no",
+    "جوال", "الجوال", "موبايل", "الموبايل", "رقم الجوال", "رقم الواتساب", "واتساب",
+}  # fmt: skip
+_PHONE_OK |= {
+    "telefon", "telefonnummer", "rufnummer", "tel nr", "telefon nr", "telephone",
+    "numero de telephone", "tel fixe", "nomor telepon", "telepon", "no telp", "telp",
+    "nomor", "telefoon", "telefoonnummer", "telefon numarasi", "numara", "nummer",
+    "numero di telefono", "phone no", "contact no", "mobile num", "phone num",
+    "هاتف", "الهاتف", "رقم الهاتف", "رقم",
+}  # fmt: skip
+_NAME |= {
+    "nama", "nama lengkap", "naam", "volledige naam", "vollstandiger name", "kunde",
+    "kundenname", "nom complet", "nom et prenom", "client", "nome e cognome", "ad soyad",
+    "isim", "musteri", "klant", "pelanggan", "الاسم", "اسم", "الاسم الكامل",
+}  # fmt: skip
+_FIRST |= {
+    "vorname", "prenom", "nome di battesimo", "nama depan", "voornaam", "adi", "ad",
+    "الاسم الاول",
+}  # fmt: skip
+_LAST |= {
+    "nachname", "familienname", "nom", "nom de famille", "cognome", "nama belakang",
+    "achternaam", "soyad", "soyadi", "اسم العائلة",
+}  # fmt: skip
+_EMAIL_NAMES |= {
+    "e mail adresse", "email adresse", "courriel", "adresse email", "adresse e mail",
+    "posta elettronica", "surel", "alamat email", "e posta", "eposta", "البريد الالكتروني",
+    "البريد",
+}  # fmt: skip
+
+
 def fold(header: str) -> str:
     text = unicodedata.normalize("NFKD", header).encode("ascii", "ignore").decode().lower()
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
@@ -151,7 +187,8 @@ def suggest(header: list[str]) -> dict[str, str]:
     used: set[str] = set()
     fields = 0
     for index, raw in enumerate(header):
-        folded = fold(raw)
+        # Non-Latin headers (Arabic) fold to nothing in ASCII: keep their letters.
+        folded = fold(raw) or _unicode_fold(raw)
         target = "ignore"
         if not raw.strip() or _is_type_column(folded):
             target = "ignore"
@@ -182,6 +219,42 @@ def suggest(header: list[str]) -> dict[str, str]:
     for position, (_, index) in enumerate(sorted(phones)):
         mapping[str(index)] = "phone" if position == 0 else "phone_alt"
     return dict(sorted(mapping.items(), key=lambda kv: int(kv[0])))
+
+
+def _unicode_fold(header: str) -> str:
+    from chalicelib.contacts.optout_words import fold as letters_fold
+
+    return letters_fold(header)
+
+
+def phone_share(cells: list[str], region: str) -> float:
+    """The share of non-empty cells that read as phone numbers of ``region`` (or with +)."""
+    filled = [c for c in cells if c.strip()]
+    if not filled:
+        return 0.0
+    good = 0
+    for cell in filled:
+        result = normalise(cell, region)
+        good += bool(result.e164 and not result.foreign)
+    return good / len(filled)
+
+
+def suggest_phone_by_values(
+    suggested: dict[str, str], rows: list[list[str]], region: str
+) -> dict[str, str]:
+    """No column is called phone (a header in a language we do not know): the column
+    whose sample values mostly read as phone numbers becomes the phone."""
+    if any(t in ("phone", "phone_alt") for t in suggested.values()):
+        return suggested
+    width = max((len(row) for row in rows), default=0)
+    best, best_share = None, 0.5
+    for index in range(width):
+        share = phone_share([row[index] for row in rows if index < len(row)], region)
+        if share > best_share:
+            best, best_share = index, share
+    if best is None:
+        return suggested
+    return {**suggested, str(best): "phone"}
 
 
 def suggest_without_header(rows: list[list[str]], region: str) -> dict[str, str]:
@@ -274,11 +347,23 @@ def compile_mapping(mapping: dict[str, str]) -> Compiled:
     return Compiled(phone + alt, simple, fields, tags, width)
 
 
+def foreign_reason(result: PhoneResult) -> str:
+    return (
+        f"reads only as a number in {country_name(result.foreign or '')} ({result.e164}); "
+        "check the import's country, or write the number with + and its country code"
+    )
+
+
 def convert(
-    cells: list[str], compiled: Compiled, region: str, tags: set[str]
+    cells: list[str],
+    compiled: Compiled,
+    region: str,
+    tags: set[str],
+    accept_foreign: bool = False,
 ) -> tuple[RowData | None, str | None, list[str]]:
     """One row → (data, error, warnings). ``error`` means the row is skipped; its raw
-    phone value travels in the error text's caller."""
+    phone value travels in the error text's caller. A number that is valid only as
+    another country's (digits without "+") is refused unless ``accept_foreign``."""
     warnings: list[str] = []
     phone: str | None = None
     reason = "no phone number"
@@ -286,6 +371,11 @@ def convert(
         if index >= len(cells):
             continue
         result = normalise(cells[index], region)
+        if result.e164 and result.foreign:
+            if not accept_foreign:
+                reason = foreign_reason(result)
+                continue
+            warnings.append(f"read as a number in {country_name(result.foreign)}")
         if result.e164:
             phone = result.e164
             if result.reason:

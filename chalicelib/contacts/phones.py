@@ -29,6 +29,10 @@ _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 class PhoneResult:
     e164: str | None
     reason: str | None = None  # why no number, or a warning when e164 is set
+    # Set when the number is valid only by reading the digits as another country's
+    # code + number (no "+" or "00"): the region of that reading, e.g. "IR" for a
+    # Brazilian "98…" read with region US. Callers must not accept it silently.
+    foreign: str | None = None
 
 
 def _digits_form(candidate: str) -> str:
@@ -73,6 +77,11 @@ def _international(digits: str) -> str | None:
 @lru_cache(maxsize=512)
 def _country_code(region: str) -> int:
     return int(phonenumbers.country_code_for_region(region) or 0)
+
+
+@lru_cache(maxsize=512)
+def _plus_code(region: str) -> str:
+    return f"+{_country_code(region)}"
 
 
 @lru_cache(maxsize=512)
@@ -129,13 +138,46 @@ def normalise(raw: str | None, region: str = "US") -> PhoneResult:
     if len(candidates) <= 1:
         found = _parse_one(text, region)
         if found:
-            return PhoneResult(found)
+            return PhoneResult(found, foreign=_foreign(text, region, found))
         return PhoneResult(None, f"not a valid phone number (read with region {region})")
     for candidate in candidates:
         found = _parse_one(candidate, region)
         if found:
-            return PhoneResult(found, f"several numbers in the cell; used {found}")
+            return PhoneResult(
+                found,
+                f"several numbers in the cell; used {found}",
+                foreign=_foreign(candidate, region, found),
+            )
     return PhoneResult(None, f"none of the {len(candidates)} numbers in the cell is valid")
+
+
+def _foreign(candidate: str, region: str, e164: str) -> str | None:
+    """The other country a number was read as, when it was written without "+"/"00"."""
+    # Country calling codes are prefix-free, so the prefix decides (no parse: hot path).
+    if e164.startswith(_plus_code(region)) or _digits_form(candidate).startswith("+"):
+        return None
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None)) or "ZZ"
+    except NumberParseException:
+        return None
+
+
+def country_name(region: str) -> str:
+    """English name of a region code, for messages ("IR" → "Iran")."""
+    return _COUNTRY_NAMES.get(region, region)
+
+
+_COUNTRY_NAMES = {
+    "IR": "Iran", "BR": "Brazil", "US": "the United States", "MX": "Mexico", "IN": "India",
+    "ID": "Indonesia", "ES": "Spain", "DE": "Germany", "NG": "Nigeria", "GB": "the United Kingdom",
+    "PT": "Portugal", "AR": "Argentina", "CO": "Colombia", "FR": "France", "IT": "Italy",
+    "TR": "Turkey", "NL": "the Netherlands", "CN": "China", "RU": "Russia", "PK": "Pakistan",
+    "EG": "Egypt", "ZA": "South Africa", "PH": "the Philippines", "CL": "Chile", "PE": "Peru",
+    "KE": "Kenya", "SA": "Saudi Arabia", "AE": "the United Arab Emirates", "TH": "Thailand",
+    "VN": "Vietnam", "MY": "Malaysia", "JP": "Japan", "KR": "South Korea", "BD": "Bangladesh",
+    "NP": "Nepal", "GR": "Greece", "PL": "Poland", "BE": "Belgium", "CH": "Switzerland",
+    "AT": "Austria", "AU": "Australia", "CA": "Canada", "KZ": "Kazakhstan", "UA": "Ukraine",
+}  # fmt: skip
 
 
 def path_phone(raw: str) -> str | None:

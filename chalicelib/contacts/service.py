@@ -76,6 +76,20 @@ def add_tag_updates(transaction: TransactWrite, user_id: str, deltas: Counter[st
             )
 
 
+def remember_tag_labels(user_id: str, labels: dict[str, str]) -> None:
+    """Keep the spelling the user first typed for each (case-folded) tag, for display."""
+    for tag, label in labels.items():
+        if label and label != tag:
+            ContactTagModel(user_id, tag).update(
+                actions=[ContactTagModel.label.set(ContactTagModel.label | label)]
+            )
+
+
+def tag_labels(user_id: str) -> dict[str, str]:
+    """Folded tag → display spelling, for the tags that have one."""
+    return {item.tag: item.label for item in ContactTagModel.query(user_id) if item.label}
+
+
 def apply_tag_deltas(user_id: str, deltas: Counter[str]) -> None:
     """Tag counter ADDs outside a transaction (bulk paths)."""
     now = now_ms()
@@ -105,6 +119,7 @@ def list_contacts(
     name: str | None = None,
     tag: str | None = None,
     opted_out: bool | None = None,
+    field: tuple[str, str] | None = None,
 ) -> tuple[list[ContactModel], str | None]:
     """Phone-ordered page. The phone prefix is a key condition (cheap); name, tag and
     opt-out are filters, so one page evaluates at most PAGE_SCAN * MAX_SCAN_PAGES
@@ -118,6 +133,9 @@ def list_contacts(
         conditions.append(ContactModel.tags.contains(tag))
     if opted_out is not None:
         conditions.append(ContactModel.opted_out == opted_out)
+    if field:  # a custom field (City, Last visit…) containing the text, as typed
+        field_key, field_text = field
+        conditions.append(ContactModel.fields[field_key].contains(field_text))
     filter_condition = None
     for condition in conditions:
         filter_condition = condition if filter_condition is None else filter_condition & condition
@@ -144,8 +162,13 @@ def list_contacts(
 
 
 def tag_counts(user_id: str) -> list[tuple[str, int]]:
+    return [(tag, total) for tag, total, _ in tag_counts_labelled(user_id)]
+
+
+def tag_counts_labelled(user_id: str) -> list[tuple[str, int, str]]:
+    """(tag, count, display spelling) of the tags in use."""
     return [
-        (item.tag, int(item.total))
+        (item.tag, int(item.total), item.label or item.tag)
         for item in ContactTagModel.query(user_id)
         if item.total and item.total > 0
     ]
@@ -174,6 +197,7 @@ def create_contact(user_id: str, data: RowData) -> ContactModel:
         opted_out=opt is not None,
         opted_out_at=opt.at if opt else None,
         opted_out_source=opt.source if opt else None,
+        opted_out_reply=opt.reply if opt else None,
         created_at=now,
         updated_at=now,
     )
@@ -282,10 +306,13 @@ def opted_out_among(user_id: str, phones: Iterable[str]) -> set[str]:
     return {item.phone for item in OptOutModel.batch_get(keys)} if keys else set()
 
 
-def opt_out(user_id: str, phone: str, source: str) -> OptOutModel:
+def opt_out(user_id: str, phone: str, source: str, reply: str | None = None) -> OptOutModel:
     """Record an opt-out (idempotent: the first time and source are kept) and flag the
-    contact if there is one. Works for numbers with no contact."""
-    record = OptOutModel(user_id, phone, at=now_ms(), source=source[:100])
+    contact if there is one. Works for numbers with no contact. ``reply`` is the
+    message that caused it, shown on the contact."""
+    record = OptOutModel(
+        user_id, phone, at=now_ms(), source=source[:100], reply=reply[:500] if reply else None
+    )
     try:
         record.save(condition=OptOutModel.phone.does_not_exist())
     except PutError as error:
@@ -311,6 +338,7 @@ def flag_contact(user_id: str, phone: str, record: OptOutModel | None) -> None:
             ContactModel.opted_out.set(False),
             ContactModel.opted_out_at.remove(),
             ContactModel.opted_out_source.remove(),
+            ContactModel.opted_out_reply.remove(),
         ]
     else:
         actions = [
@@ -318,6 +346,8 @@ def flag_contact(user_id: str, phone: str, record: OptOutModel | None) -> None:
             ContactModel.opted_out_at.set(record.at),
             ContactModel.opted_out_source.set(record.source),
         ]
+        if record.reply:
+            actions.append(ContactModel.opted_out_reply.set(record.reply))
     actions.append(ContactModel.updated_at.set(now_ms()))
     try:
         ContactModel(user_id, phone).update(actions=actions, condition=ContactModel.phone.exists())

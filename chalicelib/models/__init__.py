@@ -9,7 +9,13 @@ from pynamodb.models import Model
 from chalicelib.models.agents import AgentModel, ConnectionModel
 from chalicelib.models.billing import BillingAccountModel, QuotaReservationModel, StripeEventModel
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel, MessageLogModel
-from chalicelib.models.contacts import ContactModel, ContactTagModel, ImportModel, OptOutModel
+from chalicelib.models.contacts import (
+    ContactModel,
+    ContactTagModel,
+    ImportModel,
+    OptOutModel,
+    OptOutReviewModel,
+)
 from chalicelib.models.sessions import NotificationModel, WaSessionModel
 from chalicelib.models.system import RateLimitModel, SystemModel
 from chalicelib.models.tokens import ApiTokenModel, PasswordResetModel
@@ -32,6 +38,7 @@ TABLE_MODELS: list[type[Model]] = [
     OptOutModel,
     ContactTagModel,
     ImportModel,
+    OptOutReviewModel,
     BillingAccountModel,
     QuotaReservationModel,
     StripeEventModel,

@@ -35,6 +35,7 @@ class ContactModel(Model):
     opted_out = BooleanAttribute(default=False)
     opted_out_at = NumberAttribute(null=True)
     opted_out_source = UnicodeAttribute(null=True)
+    opted_out_reply = UnicodeAttribute(null=True)  # the reply that opted them out
     # Lower-cased name/first/last/email, for the name search filter.
     search = UnicodeAttribute(null=True)
     last_import_id = UnicodeAttribute(null=True)
@@ -55,6 +56,28 @@ class OptOutModel(Model):
     phone = UnicodeAttribute(range_key=True)
     at = NumberAttribute()
     source = UnicodeAttribute()
+    reply = UnicodeAttribute(null=True)  # the words of the reply, when a reply caused it
+
+
+class OptOutReviewModel(Model):
+    """A reply that might be an opt-out ("pare de mandar isso"): kept for the user to
+    confirm or dismiss. The id sorts by time and is derived from the WhatsApp message
+    id, so a re-sent inbound frame does not add a second one."""
+
+    class Meta:
+        table_name = table_name("optout_reviews")
+        region = region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    review_id = UnicodeAttribute(range_key=True)
+    phone = UnicodeAttribute()
+    body = UnicodeAttribute()
+    matched = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="open")  # open | confirmed | dismissed
+    at = NumberAttribute()
+    decided_at = NumberAttribute(null=True)
 
 
 class ContactTagModel(Model):
@@ -66,7 +89,8 @@ class ContactTagModel(Model):
         billing_mode = "PAY_PER_REQUEST"
 
     user_id = UnicodeAttribute(hash_key=True)
-    tag = UnicodeAttribute(range_key=True)
+    tag = UnicodeAttribute(range_key=True)  # case-folded: the key matches any spelling
+    label = UnicodeAttribute(null=True)  # the spelling the user first typed, for display
     total = NumberAttribute(default=0)
     updated_at = NumberAttribute(null=True)
 
@@ -96,6 +120,10 @@ class ImportModel(Model):
     default_region = UnicodeAttribute(null=True)
     tags = ListAttribute(null=True)  # type: ignore[var-annotated]
     mode = UnicodeAttribute(null=True)
+    # Numbers valid only as another country's (digits without "+") are imported only
+    # when the user said so after the preview flagged them.
+    accept_foreign = BooleanAttribute(null=True)
+    source_format = UnicodeAttribute(null=True)  # "xlsx" when converted to CSV
     # Worker state: the byte offset the next chunk starts at, in work_key.
     work_key = UnicodeAttribute(null=True)
     work_start = NumberAttribute(null=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from chalicelib.models.base import region, table_name
@@ -25,6 +25,13 @@ class UserModel(Model):
     timezone = UnicodeAttribute(null=True)
     created_at = NumberAttribute(null=True)
     password_changed_at = NumberAttribute(null=True)
+    # Local first (docs/contacts.md): the customers' language (also the app's), the
+    # languages whose opt-out words count, the account's own opt-out words, and when the
+    # first-run step was done.
+    language = UnicodeAttribute(null=True)
+    optout_languages = ListAttribute(null=True)  # type: ignore[var-annotated]
+    optout_words = ListAttribute(null=True)  # type: ignore[var-annotated]
+    onboarded_at = NumberAttribute(null=True)
     # Only on guard items: the user that owns the email.
     owner_id = UnicodeAttribute(null=True)
     # Which campaign events also send an email (chalicelib/campaigns/emails.py).

@@ -8,7 +8,7 @@ import phonenumbers
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from chalicelib.api import Api, RequestContext
-from chalicelib.auth import service
+from chalicelib.auth import profile, service
 from chalicelib.models.tokens import ApiTokenModel
 from chalicelib.models.users import UserModel
 from chalicelib.pagination import Page, PageQuery
@@ -68,6 +68,24 @@ class ProfilePatch(Strict):
         None, description="ISO region used to read phone numbers without a country code"
     )
     timezone: Annotated[str, AfterValidator(_known_timezone)] | None = None
+    language: Annotated[str, AfterValidator(profile.check_language)] | None = Field(
+        None, description="Your customers' language (and the app's): pt, es, en, …"
+    )
+    optout_languages: (
+        Annotated[
+            list[str], Field(min_length=1, max_length=20), AfterValidator(profile.check_languages)
+        ]
+        | None
+    ) = Field(None, description="Languages whose built-in opt-out words count")
+    optout_words: (
+        Annotated[
+            list[Annotated[str, Field(max_length=200)]],
+            Field(max_length=50),
+            AfterValidator(profile.check_words),
+        ]
+        | None
+    ) = Field(None, description="Your own opt-out words or phrases")
+    onboarded: bool | None = Field(None, description="true marks the first-run step as done")
 
 
 class User(BaseModel):
@@ -78,6 +96,10 @@ class User(BaseModel):
     default_region: str
     timezone: str
     created_at: int
+    language: str | None = Field(None, description="Customers' language; null until chosen")
+    optout_languages: list[str] = Field(default_factory=list)
+    optout_words: list[str] = Field(default_factory=list)
+    onboarded: bool = True
 
     @classmethod
     def of(cls, user: UserModel) -> User:
@@ -89,6 +111,7 @@ class User(BaseModel):
             default_region=user.default_region or "US",
             timezone=user.timezone or "UTC",
             created_at=user.created_at or 0,
+            **profile.view(user),
         )
 
 
@@ -179,7 +202,7 @@ def me(ctx: RequestContext) -> User:
 @api.route("/api/me", "PATCH", body=ProfilePatch, response=User, summary="Update your profile")
 def update_me(ctx: RequestContext, body: ProfilePatch) -> User:
     assert ctx.user_id
-    changes = body.model_dump(exclude_none=True)
+    changes = profile.changes_of(body.model_dump(exclude_none=True))
     return User.of(service.update_profile(ctx.user_id, changes))
 
 

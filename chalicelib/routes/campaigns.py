@@ -12,6 +12,7 @@ from chalice import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.api import Api, RequestContext, attachment
+from chalicelib.auth import profile
 from chalicelib.campaigns import forecast as forecast_model
 from chalicelib.campaigns import health as health_model
 from chalicelib.campaigns import media, pipeline, planning, service, templates
@@ -306,6 +307,8 @@ class CampaignQuery(PageQuery):
 )
 def create_campaign(ctx: RequestContext, body: CampaignFields) -> Campaign:
     assert ctx.user_id
+    if "timezone" not in body.model_fields_set:  # the account's time zone by default
+        body.timezone = profile.user_timezone(ctx.user_id)
     data = _stored(body.model_dump(mode="python"), body.timezone)
     return Campaign.of(service.create(ctx.user_id, data))
 

@@ -9,11 +9,11 @@ from chalice import Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from chalicelib.api import Api, RequestContext, attachment
-from chalicelib.contacts import imports, mapping, service
+from chalicelib.contacts import imports, mapping, replies, service
 from chalicelib.contacts.mapping import RowData
 from chalicelib.contacts.phones import normalise, path_phone
 from chalicelib.errors import NotFound, PayloadTooLarge, ValidationFailed
-from chalicelib.models.contacts import ContactModel, ImportModel
+from chalicelib.models.contacts import ContactModel, ImportModel, OptOutReviewModel
 from chalicelib.pagination import Page, PageQuery
 
 api = Api(__name__, "contacts")
@@ -40,13 +40,21 @@ def _fields(value: dict[str, str]) -> dict[str, str]:
 
 
 def _tags(value: list[str]) -> list[str]:
-    out = []
+    """Tags as the user typed them (one per case-insensitive spelling); the service
+    keys them case-folded and keeps the spelling for display."""
+    out: dict[str, str] = {}
     for raw in value:
         tag = mapping.normalise_tag(raw)
         if tag is None:
             raise ValueError(f"tag {raw[:50]!r} must be 1-40 characters without commas")
-        out.append(tag)
-    return sorted(set(out))
+        out.setdefault(tag, " ".join(mapping.clean_text(raw, 200).split()))
+    return sorted(out.values(), key=str.casefold)
+
+
+def _tag_keys(tags: list[str]) -> tuple[set[str], dict[str, str]]:
+    """(case-folded keys, key → the spelling typed)."""
+    labels = {mapping.normalise_tag(t) or t: t for t in tags}
+    return set(labels), labels
 
 
 def _email(value: str) -> str:
@@ -100,12 +108,14 @@ class Contact(BaseModel):
     opted_out: bool
     opted_out_at: int | None
     opted_out_source: str | None
+    opted_out_reply: str | None = Field(None, description="The reply that opted them out")
     created_at: int
     updated_at: int
 
     @classmethod
-    def of(cls, c: ContactModel) -> Contact:
+    def of(cls, c: ContactModel, labels: dict[str, str] | None = None) -> Contact:
         fields = service.fields_of(c)
+        labels = labels or {}
         return cls(
             phone=c.phone,
             name=c.name,
@@ -113,10 +123,11 @@ class Contact(BaseModel):
             last_name=c.last_name,
             email=c.email,
             fields=fields,
-            tags=sorted(c.tags or ()),
+            tags=sorted((labels.get(t, t) for t in c.tags or ()), key=str.casefold),
             opted_out=bool(c.opted_out),
             opted_out_at=int(c.opted_out_at) if c.opted_out_at else None,
             opted_out_source=c.opted_out_source,
+            opted_out_reply=c.opted_out_reply,
             created_at=int(c.created_at),
             updated_at=int(c.updated_at),
         )
@@ -126,11 +137,16 @@ class ContactsQuery(PageQuery):
     q: str | None = Field(None, max_length=100, description="Name/email text, or a phone prefix")
     tag: str | None = Field(None, max_length=40)
     opted_out: bool | None = None
+    field: str | None = Field(None, max_length=40, description="Custom field key to filter on")
+    field_value: str | None = Field(
+        None, max_length=100, description="Text the field contains (exact case)"
+    )
 
 
 class TagCount(BaseModel):
     tag: str
     count: int
+    label: str = Field("", description="The spelling to show (as first typed)")
 
 
 class TagList(BaseModel):
@@ -169,6 +185,11 @@ class ImportCreate(Strict):
     content_base64: str | None = Field(None, description="Small files (≤ 1 MB), any encoding")
 
 
+class PreviewQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    region: Region | None = Field(None, description="Read phones with this country")
+
+
 class ImportStart(Strict):
     mapping: dict[Annotated[str, Field(max_length=200)], str] | None = Field(
         None, max_length=200, description="column index or header → target; default: suggested"
@@ -180,6 +201,9 @@ class ImportStart(Strict):
     mode: Literal["add", "update", "opt_out"] = "add"
     has_header: bool | None = None
     delimiter: Literal[",", ";", "\t", "|"] | None = None
+    accept_other_countries: bool = Field(
+        False, description="Import numbers that are valid only as another country's"
+    )
 
 
 class ImportView(BaseModel):
@@ -303,8 +327,10 @@ def list_contacts(ctx: RequestContext, query: ContactsQuery) -> Page[Contact]:
         name=None if prefix or not q else q,
         tag=mapping.normalise_tag(query.tag) if query.tag else None,
         opted_out=query.opted_out,
+        field=(query.field, query.field_value) if query.field and query.field_value else None,
     )
-    return Page[Contact](items=[Contact.of(c) for c in items], next_cursor=cursor)
+    labels = service.tag_labels(_uid(ctx)) if any(c.tags for c in items) else {}
+    return Page[Contact](items=[Contact.of(c, labels) for c in items], next_cursor=cursor)
 
 
 @api.route(
@@ -323,6 +349,12 @@ def create_contact(ctx: RequestContext, body: ContactIn) -> Contact:
         raise ValidationFailed(
             "The phone number is not valid.", [{"loc": ["phone"], "msg": result.reason}]
         )
+    if result.foreign:
+        reason = mapping.foreign_reason(result)
+        raise ValidationFailed(
+            f"This number {reason}.", [{"loc": ["phone"], "msg": reason}], code="other_country"
+        )
+    tags, labels = _tag_keys(body.tags)
     data = RowData(
         result.e164,
         name=body.name or None,
@@ -330,14 +362,21 @@ def create_contact(ctx: RequestContext, body: ContactIn) -> Contact:
         last_name=body.last_name or None,
         email=body.email,
         fields=body.fields,
-        tags=set(body.tags),
+        tags=tags,
     )
-    return Contact.of(service.create_contact(_uid(ctx), data))
+    contact = service.create_contact(_uid(ctx), data)
+    service.remember_tag_labels(_uid(ctx), labels)
+    return Contact.of(contact, labels)
 
 
 @api.route("/api/contacts/tags", "GET", response=TagList, summary="Your tags with contact counts")
 def list_tags(ctx: RequestContext) -> TagList:
-    return TagList(items=[TagCount(tag=t, count=n) for t, n in service.tag_counts(_uid(ctx))])
+    return TagList(
+        items=[
+            TagCount(tag=t, count=n, label=label)
+            for t, n, label in service.tag_counts_labelled(_uid(ctx))
+        ]
+    )
 
 
 @api.route(
@@ -386,7 +425,8 @@ def export(ctx: RequestContext, query: ExportQuery) -> Any:
 
 @api.route("/api/contacts/{phone}", "GET", response=Contact, errors=(404,), summary="One contact")
 def get_contact(ctx: RequestContext, phone: str) -> Contact:
-    return Contact.of(service.get_contact(_uid(ctx), _phone(phone)))
+    contact = service.get_contact(_uid(ctx), _phone(phone))
+    return Contact.of(contact, service.tag_labels(_uid(ctx)) if contact.tags else {})
 
 
 @api.route(
@@ -399,7 +439,12 @@ def get_contact(ctx: RequestContext, phone: str) -> Contact:
 )
 def patch_contact(ctx: RequestContext, phone: str, body: ContactPatch) -> Contact:
     changes = {name: getattr(body, name) for name in body.model_fields_set}
-    return Contact.of(service.update_contact(_uid(ctx), _phone(phone), changes))
+    labels: dict[str, str] = {}
+    if changes.get("tags"):
+        changes["tags"], labels = _tag_keys(changes["tags"])
+    contact = service.update_contact(_uid(ctx), _phone(phone), changes)
+    service.remember_tag_labels(_uid(ctx), labels)
+    return Contact.of(contact, {**labels, **service.tag_labels(_uid(ctx))})
 
 
 @api.route(
@@ -491,10 +536,12 @@ def get_import(ctx: RequestContext, import_id: str) -> ImportView:
     "/api/contacts/imports/{import_id}/preview",
     "GET",
     errors=(404, 409, 413, 422),
-    summary="Detected encoding, delimiter, header, first rows and a suggested mapping",
+    query=PreviewQuery,
+    summary="Detected encoding, delimiter, header, first rows, a suggested mapping and "
+    "a check of the phone numbers with the chosen country (and a better one, if any)",
 )
-def preview(ctx: RequestContext, import_id: str) -> dict[str, Any]:
-    return imports.preview(_uid(ctx), import_id)
+def preview(ctx: RequestContext, import_id: str, query: PreviewQuery) -> dict[str, Any]:
+    return imports.preview(_uid(ctx), import_id, query.region)
 
 
 @api.route(
@@ -516,6 +563,7 @@ def start_import(ctx: RequestContext, import_id: str, body: ImportStart) -> Impo
         body.mode,
         body.has_header,
         body.delimiter,
+        body.accept_other_countries,
     )
     return ImportView.of(imports.get_import(_uid(ctx), import_id))
 
@@ -541,3 +589,119 @@ def cancel_import(ctx: RequestContext, import_id: str) -> ImportView:
 )
 def error_report(ctx: RequestContext, import_id: str) -> ReportLink:
     return ReportLink(**imports.error_report(_uid(ctx), import_id))
+
+
+# --- opt-out words and replies to review ---------------------------------------------
+
+
+class ReviewQuery(PageQuery):
+    status: Literal["open", "confirmed", "dismissed"] | None = "open"
+
+
+class Review(BaseModel):
+    review_id: str
+    phone: str
+    body: str = Field(description="The reply as received")
+    matched: str | None = Field(description="The word or phrase that made it look like one")
+    language: str | None
+    status: str
+    at: int
+    decided_at: int | None
+
+    @classmethod
+    def of(cls, item: OptOutReviewModel) -> Review:
+        return cls(
+            review_id=item.review_id,
+            phone=item.phone,
+            body=item.body,
+            matched=item.matched,
+            language=item.language,
+            status=item.status,
+            at=int(item.at),
+            decided_at=int(item.decided_at) if item.decided_at else None,
+        )
+
+
+class WordLanguage(BaseModel):
+    code: str
+    name: str
+    active: bool
+    words: list[str]
+    phrases: list[str]
+
+
+class WordsOverview(BaseModel):
+    languages: list[WordLanguage]
+    extra_words: list[str]
+    operator_words: list[str]
+
+
+class MessageCheckBody(Strict):
+    text: str = Field(max_length=10_000)
+
+
+class CheckedWord(BaseModel):
+    word: str
+    active: bool = Field(description="Replying it opts people out on this account")
+    languages: list[str] = Field(description="Built-in lists that hold it")
+
+
+class MessageCheck(BaseModel):
+    words: list[CheckedWord] = Field(description="The reply words the message asks for")
+    warning: str | None
+    languages: list[str]
+
+
+@api.route(
+    "/api/contacts/opt-out-reviews",
+    "GET",
+    query=ReviewQuery,
+    response=Page[Review],
+    summary="Replies that might be opt-outs, newest first, for you to confirm or dismiss",
+)
+def list_reviews(ctx: RequestContext, query: ReviewQuery) -> Page[Review]:
+    items, cursor = replies.list_reviews(_uid(ctx), query.status, query.limit, query.cursor)
+    return Page[Review](items=[Review.of(i) for i in items], next_cursor=cursor)
+
+
+@api.route(
+    "/api/contacts/opt-out-reviews/{review_id}/confirm",
+    "POST",
+    response=Review,
+    errors=(404, 409),
+    summary="It was an opt-out: never message this number again",
+)
+def confirm_review(ctx: RequestContext, review_id: str) -> Review:
+    return Review.of(replies.decide(_uid(ctx), review_id, confirm=True))
+
+
+@api.route(
+    "/api/contacts/opt-out-reviews/{review_id}/dismiss",
+    "POST",
+    response=Review,
+    errors=(404, 409),
+    summary="It was not an opt-out",
+)
+def dismiss_review(ctx: RequestContext, review_id: str) -> Review:
+    return Review.of(replies.decide(_uid(ctx), review_id, confirm=False))
+
+
+@api.route(
+    "/api/contacts/opt-out-words",
+    "GET",
+    response=WordsOverview,
+    summary="Built-in opt-out words by language, which are on, and your own",
+)
+def opt_out_words(ctx: RequestContext) -> WordsOverview:
+    return WordsOverview(**replies.words_overview(_uid(ctx)))
+
+
+@api.route(
+    "/api/contacts/opt-out-words/check",
+    "POST",
+    body=MessageCheckBody,
+    response=MessageCheck,
+    summary='Does the reply word a message asks for ("Reply STOP") opt people out?',
+)
+def check_message(ctx: RequestContext, body: MessageCheckBody) -> MessageCheck:
+    return MessageCheck(**replies.check_message(_uid(ctx), body.text))

@@ -35,7 +35,8 @@ def test_create_get_patch_delete(api: Api, br: dict[str, Any]) -> None:
     )
     assert created["phone"] == "+5511987654321"
     assert created["email"] == "ana@example.com"
-    assert created["tags"] == ["clientes novos", "vip"]
+    # Tags keep the spelling typed (spaces tidied) and match case-insensitively.
+    assert created["tags"] == ["Clientes Novos", "VIP"]
     assert created["opted_out"] is False
     for path in ("+5511987654321", "%2B5511987654321", "5511987654321"):
         got = api.get(f"/api/contacts/{path}")
@@ -49,7 +50,10 @@ def test_create_get_patch_delete(api: Api, br: dict[str, Any]) -> None:
     assert patched.status == 200, patched.json
     assert patched.json["name"] == "محمد" and patched.json["email"] is None
     assert patched.json["fields"] == {"city": "São Paulo", "plan_2": "gold"}
-    assert api.get("/api/contacts/tags").json["items"] == [{"tag": "vip", "count": 1}]
+    assert patched.json["tags"] == ["VIP"]  # "vip" is the same tag, shown as first typed
+    assert api.get("/api/contacts/tags").json["items"] == [
+        {"tag": "vip", "count": 1, "label": "VIP"}
+    ]
 
     assert api.delete("/api/contacts/5511987654321").status == 204
     assert api.get("/api/contacts/5511987654321").status == 404
@@ -147,7 +151,9 @@ def test_bulk_delete_by_tag(api: Api, br: dict[str, Any], monkeypatch: pytest.Mo
     handled = drain_contacts_queue()
     left = api.get("/api/contacts").json["items"]
     assert [c["phone"] for c in left] == ["+5511911111111"]
-    assert api.get("/api/contacts/tags").json["items"] == [{"tag": "new", "count": 1}]
+    assert api.get("/api/contacts/tags").json["items"] == [
+        {"tag": "new", "count": 1, "label": "new"}
+    ]
     assert handled >= 5
     # Deleting the contact never forgets the opt-out.
     from chalicelib.contacts.service import is_opted_out

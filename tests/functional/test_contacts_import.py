@@ -152,7 +152,9 @@ def test_bad_rows_each_get_a_reason_and_never_block_good_ones(api: Api, br: dict
     assert contacts["+5511955555555"]["name"] == "محمد"
     assert contacts["+5511966666666"]["name"] == "Nul"
     assert contacts["+12025550143"]["tags"] == ["lote 1"]
-    assert api.get("/api/contacts/tags").json["items"] == [{"tag": "lote 1", "count": 7}]
+    assert api.get("/api/contacts/tags").json["items"] == [
+        {"tag": "lote 1", "count": 7, "label": "lote 1"}
+    ]
 
 
 @pytest.mark.parametrize(

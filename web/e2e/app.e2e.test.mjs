@@ -105,6 +105,9 @@ describe("wacast web", { concurrency: false }, () => {
     await shot(page, "register-validation");
     await page.getByLabel("Password").fill(user.password);
     await page.getByRole("button", { name: "Create account" }).click();
+    // The first-run step (country, time zone, customers' language) comes once.
+    await page.waitForURL("**/welcome");
+    await page.getByRole("button", { name: "Save and continue" }).click();
     await page.waitForURL("**/dashboard");
 
     // Sign out, then sign in with the new account.
@@ -280,10 +283,10 @@ describe("wacast web", { concurrency: false }, () => {
 
     // Import wizard: file → preview and mapping → options → live progress.
     await page.goto("/contacts");
-    await page.getByRole("link", { name: "Import CSV" }).click();
+    await page.getByRole("link", { name: "Import file" }).click();
     await page.waitForURL("**/contacts/import");
     const csv = "Phone;First name;City\n+351912345601;Maria;Porto\n+351912345602;João;Lisboa\n+351912345603;Ana;Faro\nnot a phone;Bad;Row\n";
-    await page.getByLabel("CSV file", { exact: true }).setInputFiles({ name: `${TAG}.csv`, mimeType: "text/csv", buffer: Buffer.from(csv, "utf-8") });
+    await page.getByLabel("Spreadsheet or CSV file", { exact: true }).setInputFiles({ name: `${TAG}.csv`, mimeType: "text/csv", buffer: Buffer.from(csv, "utf-8") });
     await page.getByRole("button", { name: "Upload and preview" }).click();
     await page.getByText(/separated by semicolon/).waitFor();
     assert.equal(await page.getByLabel("Import Phone as").inputValue(), "phone");

@@ -19,6 +19,7 @@ import { hasApi } from "./lib/features";
 import { ContactsPage } from "./pages/contacts/Contacts";
 import { ImportWizardPage } from "./pages/contacts/ImportWizard";
 import { SettingsPage } from "./pages/Settings";
+import { OnboardingPage } from "./pages/Onboarding";
 import { LoginPage } from "./pages/auth/Login";
 import { RegisterPage } from "./pages/auth/Register";
 import { ForgotPasswordPage, ResetPasswordPage } from "./pages/auth/Reset";
@@ -75,6 +76,20 @@ function RequireAdmin({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
+/** A new account answers the first-run step (country, time zone, language) once. */
+function Onboarded({ children }: { children: ReactNode }) {
+  const me = useMe();
+  if (me.data && !me.data.onboarded && me.data.role !== "admin") return <Navigate to="/welcome" replace />;
+  return <>{children}</>;
+}
+
+function WelcomeRoute() {
+  const me = useMe();
+  if (me.isPending) return <Loading what="your account" />;
+  if (me.isError) return <ErrorState error={me.error} what="your account" onRetry={() => me.refetch()} />;
+  return <OnboardingPage user={me.data} />;
+}
+
 export function AppRoutes() {
   return (
     <Routes>
@@ -83,7 +98,8 @@ export function AppRoutes() {
       <Route path="/auth/forgot" element={<ForgotPasswordPage />} />
       <Route path="/auth/reset" element={<ResetPasswordPage />} />
       <Route element={<RequireAuth />}>
-        <Route element={<AppShell />}>
+        <Route path="/welcome" element={<WelcomeRoute />} />
+        <Route element={<Onboarded><AppShell /></Onboarded>}>
           <Route index element={<Navigate to="/dashboard" replace />} />
           <Route path="/dashboard" element={<DashboardPage />} />
           <Route path="/sessions" element={<SessionsPage />} />

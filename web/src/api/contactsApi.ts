@@ -8,6 +8,8 @@ export interface ContactFilter {
   q: string;
   tag: string;
   optedOut: "" | "true" | "false";
+  field?: string;
+  fieldValue?: string;
 }
 
 export function useContacts(filter: ContactFilter) {
@@ -23,6 +25,8 @@ export function useContacts(filter: ContactFilter) {
             q: filter.q.trim() || undefined,
             tag: filter.tag || undefined,
             opted_out: filter.optedOut === "" ? undefined : filter.optedOut === "true",
+            field: filter.field && filter.fieldValue?.trim() ? filter.field : undefined,
+            field_value: filter.field && filter.fieldValue?.trim() ? filter.fieldValue.trim() : undefined,
           },
         },
       }),
@@ -81,8 +85,9 @@ export async function createImport(filename: string, content: string | null) {
   return unwrap(api.POST("/api/contacts/imports", { body: content === null ? { filename } : { filename, content_base64: content } }));
 }
 
-export async function fetchPreview(importId: string): Promise<ImportPreview> {
-  const response = await rawFetch(`/api/contacts/imports/${encodeURIComponent(importId)}/preview`);
+export async function fetchPreview(importId: string, region?: string): Promise<ImportPreview> {
+  const query = region ? `?region=${encodeURIComponent(region)}` : "";
+  const response = await rawFetch(`/api/contacts/imports/${encodeURIComponent(importId)}/preview${query}`);
   return (await response.json()) as ImportPreview;
 }
 
@@ -118,4 +123,31 @@ export function fileToBase64(file: Blob): Promise<string> {
     reader.onerror = () => reject(reader.error ?? new Error("Could not read the file."));
     reader.readAsDataURL(file);
   });
+}
+
+export function useOptOutWords() {
+  return useQuery({ queryKey: ["contacts", "opt-out-words"], queryFn: () => unwrap(api.GET("/api/contacts/opt-out-words")) });
+}
+
+export function useOptOutReviews() {
+  return useCursorList(
+    ["contacts", "opt-out-reviews"],
+    (cursor) => unwrap(api.GET("/api/contacts/opt-out-reviews", { params: { query: { limit: 20, cursor, status: "open" } } })),
+    30_000,
+  );
+}
+
+export function useDecideReview() {
+  const done = useInvalidateContacts();
+  return useMutation({
+    mutationFn: ({ reviewId, confirm }: { reviewId: string; confirm: boolean }) =>
+      confirm
+        ? unwrap(api.POST("/api/contacts/opt-out-reviews/{review_id}/confirm", { params: { path: { review_id: reviewId } } }))
+        : unwrap(api.POST("/api/contacts/opt-out-reviews/{review_id}/dismiss", { params: { path: { review_id: reviewId } } })),
+    onSuccess: done,
+  });
+}
+
+export function checkOptOutWords(text: string) {
+  return unwrap(api.POST("/api/contacts/opt-out-words/check", { body: { text } }));
 }

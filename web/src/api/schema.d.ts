@@ -244,40 +244,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/campaigns/forecast": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Forecast unsaved composer values: first message, per day, finish, deadline */
-        post: operations["post_api_campaigns_forecast"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/template-check": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Check a message while typing: length, variables, unknown ones */
-        post: operations["post_api_campaigns_template_check"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/campaigns/{campaign_id}": {
         parameters: {
             query?: never;
@@ -304,7 +270,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who would receive it, and who lacks a variable (estimated for large lists) */
+        /** Who would receive it, and who lacks a variable */
         get: operations["get_api_campaigns_campaign_id_audience"];
         put?: never;
         post?: never;
@@ -323,7 +289,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a scheduled, running or paused campaign (a preparing one: back to draft) */
+        /** Cancel a scheduled, running or paused campaign */
         post: operations["post_api_campaigns_campaign_id_cancel"];
         delete?: never;
         options?: never;
@@ -340,40 +306,6 @@ export interface paths {
         };
         /** Every recipient and outcome as CSV */
         get: operations["get_api_campaigns_campaign_id_export"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/{campaign_id}/forecast": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The campaign's forecast: what is left (or its audience, for a draft) */
-        get: operations["get_api_campaigns_campaign_id_forecast"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/{campaign_id}/launch-summary": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** What launching means: recipients, numbers, times, quota needed vs left */
-        get: operations["get_api_campaigns_campaign_id_launch_summary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -512,7 +444,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Launch (now, or at send_at): answers at once; the campaign is `preparing` */
+        /** Schedule (or launch now, with no send_at): reserves quota */
         post: operations["post_api_campaigns_campaign_id_schedule"];
         delete?: never;
         options?: never;
@@ -665,7 +597,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Detected encoding, delimiter, header, first rows and a suggested mapping */
+        /** Detected encoding, delimiter, header, first rows, a suggested mapping and a check of the phone numbers with the chosen country (and a better one, if any) */
         get: operations["get_api_contacts_imports_import_id_preview"];
         put?: never;
         post?: never;
@@ -686,6 +618,91 @@ export interface paths {
         put?: never;
         /** Run the import in the background */
         post: operations["post_api_contacts_imports_import_id_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/opt-out-reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Replies that might be opt-outs, newest first, for you to confirm or dismiss */
+        get: operations["get_api_contacts_opt_out_reviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/opt-out-reviews/{review_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** It was an opt-out: never message this number again */
+        post: operations["post_api_contacts_opt_out_reviews_review_id_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/opt-out-reviews/{review_id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** It was not an opt-out */
+        post: operations["post_api_contacts_opt_out_reviews_review_id_dismiss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/opt-out-words": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Built-in opt-out words by language, which are on, and your own */
+        get: operations["get_api_contacts_opt_out_words"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/opt-out-words/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Does the reply word a message asks for ("Reply STOP") opt people out? */
+        post: operations["post_api_contacts_opt_out_words_check"];
         delete?: never;
         options?: never;
         head?: never;
@@ -797,24 +814,6 @@ export interface paths {
         patch: operations["patch_api_me"];
         trace?: never;
     };
-    "/api/notification-settings": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Which campaign events also send you an email */
-        get: operations["get_api_notification_settings"];
-        /** Choose which campaign events also send you an email */
-        put: operations["put_api_notification_settings"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/notifications": {
         parameters: {
             query?: never;
@@ -878,23 +877,6 @@ export interface paths {
         put?: never;
         /** Add a number: starts a session and soon shows a QR */
         post: operations["post_api_sessions"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/sessions/health": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Each number's health: today's room, the last 7 days, a badge with its reason */
-        get: operations["get_api_sessions_health"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1031,50 +1013,16 @@ export interface components {
         };
         /** AudienceCheck */
         AudienceCheck: {
-            /**
-             * Affected
-             * @description Contacts lacking a variable (≤ 100)
-             */
+            /** Affected */
             affected: {
                 [key: string]: unknown;
             }[];
-            /**
-             * Exact
-             * @description False: counts scaled from the first 1,000 contacts (large lists)
-             * @default true
-             */
-            exact?: boolean;
             /** Missing Variables */
             missing_variables: number;
             /** Opted Out */
             opted_out: number;
             /** Recipients */
             recipients: number;
-        };
-        /** AudienceEstimate */
-        AudienceEstimate: {
-            /**
-             * Exact
-             * @description False: scaled from the first 1,000 contacts
-             */
-            exact: boolean;
-            /**
-             * Missing Variables
-             * @description Selected contacts lacking a required variable
-             */
-            missing_variables: number;
-            /** Opted Out */
-            opted_out: number;
-            /**
-             * Recipients
-             * @description Who would be messaged
-             */
-            recipients: number;
-            /**
-             * Selected
-             * @description Contacts the audience selects (opted-out included)
-             */
-            selected: number;
         };
         /** BillingState */
         BillingState: {
@@ -1122,43 +1070,17 @@ export interface components {
             /** Created At */
             created_at: number;
             /**
-             * Deadline
-             * @default null
-             */
-            deadline?: number | null;
-            /**
              * Eta S
-             * @description Seconds from now to the forecast finish
+             * @description Seconds until done at the configured pacing
              */
             eta_s: number | null;
-            /**
-             * Finish At
-             * @description Forecast finish of what is left
-             * @default null
-             */
-            finish_at?: number | null;
-            /**
-             * First Message At
-             * @description Forecast (or actual) first message
-             * @default null
-             */
-            first_message_at?: number | null;
             funnel: components["schemas"]["Funnel"];
             /** Has Media */
             has_media: boolean;
-            /** @default null */
-            launch_problem?: components["schemas"]["LaunchProblem"] | null;
-            /** @default null */
-            launch_progress?: components["schemas"]["LaunchProgress"] | null;
             /** Launched At */
             launched_at: number | null;
             /** Name */
             name: string;
-            /**
-             * Numbers
-             * @description Why it waits: each sending number's live state
-             */
-            numbers?: components["schemas"]["NumberState"][];
             /** On Missing Variable */
             on_missing_variable: string;
             /** Pacing */
@@ -1174,11 +1096,6 @@ export interface components {
             progress: number;
             /** Send At */
             send_at: number | null;
-            /**
-             * Send Limit
-             * @default null
-             */
-            send_limit?: number | null;
             /** Session Ids */
             session_ids: string[];
             /** Status */
@@ -1191,12 +1108,6 @@ export interface components {
         /** CampaignFields */
         CampaignFields: {
             audience: components["schemas"]["Audience"];
-            /**
-             * Deadline
-             * @description Must be done by: local date and time in `timezone`
-             * @default null
-             */
-            deadline?: string | null;
             /** Name */
             name: string;
             /**
@@ -1226,11 +1137,6 @@ export interface components {
         CampaignPatch: {
             /** @default null */
             audience?: components["schemas"]["Audience"] | null;
-            /**
-             * Deadline
-             * @default null
-             */
-            deadline?: string | null;
             /**
              * Name
              * @default null
@@ -1264,6 +1170,21 @@ export interface components {
              */
             timezone?: string | null;
         };
+        /** CheckedWord */
+        CheckedWord: {
+            /**
+             * Active
+             * @description Replying it opts people out on this account
+             */
+            active: boolean;
+            /**
+             * Languages
+             * @description Built-in lists that hold it
+             */
+            languages: string[];
+            /** Word */
+            word: string;
+        };
         /** CheckoutBody */
         CheckoutBody: {
             /**
@@ -1271,12 +1192,6 @@ export interface components {
              * @enum {string}
              */
             plan: "starter" | "pro";
-            /**
-             * Return To
-             * @description An app path to come back to after checkout, e.g. /campaigns/cmp_…
-             * @default null
-             */
-            return_to?: string | null;
         };
         /** Contact */
         Contact: {
@@ -1298,6 +1213,12 @@ export interface components {
             opted_out: boolean;
             /** Opted Out At */
             opted_out_at: number | null;
+            /**
+             * Opted Out Reply
+             * @description The reply that opted them out
+             * @default null
+             */
+            opted_out_reply?: string | null;
             /** Opted Out Source */
             opted_out_source: string | null;
             /** Phone */
@@ -1428,152 +1349,12 @@ export interface components {
              */
             label: string;
         };
-        /** Day */
-        Day: {
-            /**
-             * Date
-             * @description Local date in the campaign's time zone, YYYY-MM-DD
-             */
-            date: string;
-            /** Numbers */
-            numbers: components["schemas"]["NumberDay"][];
-            /** Total */
-            total: number;
-        };
-        /** DeadlineCheck */
-        DeadlineCheck: {
-            /** Deadline */
-            deadline: number;
-            /**
-             * Late By S
-             * @description 0 when met
-             */
-            late_by_s: number;
-            /** Met */
-            met: boolean;
-            /** Suggestions */
-            suggestions: components["schemas"]["Suggestion"][];
-        };
-        /** EmailSettings */
-        EmailSettings: {
-            /** Campaign Finished */
-            campaign_finished: boolean;
-            /** Campaign Paused */
-            campaign_paused: boolean;
-            /** Campaign Started */
-            campaign_started: boolean;
-            /**
-             * Campaign Waiting
-             * @description Waited over an hour for something other than gaps
-             */
-            campaign_waiting: boolean;
-        };
-        /** EmailSettingsPatch */
-        EmailSettingsPatch: {
-            /**
-             * Campaign Finished
-             * @default null
-             */
-            campaign_finished?: boolean | null;
-            /**
-             * Campaign Paused
-             * @default null
-             */
-            campaign_paused?: boolean | null;
-            /**
-             * Campaign Started
-             * @default null
-             */
-            campaign_started?: boolean | null;
-            /**
-             * Campaign Waiting
-             * @default null
-             */
-            campaign_waiting?: boolean | null;
-        };
         Error: {
             error: {
                 code: string;
                 details: unknown;
                 message: string;
             };
-        };
-        /** Forecast */
-        Forecast: {
-            /**
-             * Beyond Horizon
-             * @description True when it would take more than ~a year
-             */
-            beyond_horizon: boolean;
-            /** Days */
-            days: components["schemas"]["Day"][];
-            /** @default null */
-            deadline?: components["schemas"]["DeadlineCheck"] | null;
-            /**
-             * Duration S
-             * @description From the first message to the last
-             */
-            duration_s: number | null;
-            /**
-             * Finish At
-             * @description Null when nothing is to send or beyond a year
-             */
-            finish_at: number | null;
-            /** First Message At */
-            first_message_at: number | null;
-            /** Numbers */
-            numbers: components["schemas"]["NumberForecast"][];
-            /** Pauses */
-            pauses: components["schemas"]["Pause"][];
-            /** Recipients */
-            recipients: number;
-            /** Timezone */
-            timezone: string;
-        };
-        /** ForecastBody */
-        ForecastBody: {
-            /** @default null */
-            audience?: components["schemas"]["Audience"] | null;
-            /**
-             * Deadline
-             * @default null
-             */
-            deadline?: string | null;
-            /**
-             * On Missing Variable
-             * @default block
-             * @enum {string}
-             */
-            on_missing_variable?: "block" | "skip";
-            pacing?: components["schemas"]["PacingIn"];
-            /**
-             * Recipients
-             * @description Overrides the audience's estimate
-             * @default null
-             */
-            recipients?: number | null;
-            /**
-             * Send At
-             * @default null
-             */
-            send_at?: string | null;
-            /** Session Ids */
-            session_ids: string[];
-            /**
-             * Template
-             * @default null
-             */
-            template?: string | null;
-            /**
-             * Timezone
-             * @default UTC
-             */
-            timezone?: string;
-        };
-        /** ForecastOut */
-        ForecastOut: {
-            audience: components["schemas"]["AudienceEstimate"] | null;
-            forecast: components["schemas"]["Forecast"];
         };
         /** Funnel */
         Funnel: {
@@ -1601,11 +1382,6 @@ export interface components {
             /** Status */
             status: string;
         };
-        /** HealthList */
-        HealthList: {
-            /** Items */
-            items: components["schemas"]["NumberHealth"][];
-        };
         /** ImportCreate */
         ImportCreate: {
             /**
@@ -1630,6 +1406,12 @@ export interface components {
         };
         /** ImportStart */
         ImportStart: {
+            /**
+             * Accept Other Countries
+             * @description Import numbers that are valid only as another country's
+             * @default false
+             */
+            accept_other_countries?: boolean;
             /**
              * Default Region
              * @default null
@@ -1726,67 +1508,6 @@ export interface components {
             /** Warnings */
             warnings: number;
         };
-        /** LaunchProblem */
-        LaunchProblem: {
-            /** Code */
-            code: string;
-            /**
-             * Details
-             * @default null
-             */
-            details?: unknown;
-            /** Message */
-            message: string;
-        };
-        /** LaunchProgress */
-        LaunchProgress: {
-            /**
-             * Checked
-             * @description Contacts checked by the preparing walk
-             */
-            checked: number;
-            /**
-             * Queued
-             * @description Messages written for sending so far
-             */
-            queued: number;
-            /**
-             * Recipients
-             * @description Recipients found so far
-             */
-            recipients: number;
-            /**
-             * Stage
-             * @enum {string}
-             */
-            stage: "checking" | "queuing" | "done";
-            /**
-             * Total
-             * @description Messages to write, once known
-             */
-            total: number | null;
-        };
-        /** LaunchSummary */
-        LaunchSummary: {
-            audience: components["schemas"]["AudienceEstimate"];
-            /** Can Launch */
-            can_launch: boolean;
-            /** Finish At */
-            finish_at: number | null;
-            /** First Message At */
-            first_message_at: number | null;
-            forecast: components["schemas"]["Forecast"];
-            /** Numbers */
-            numbers: components["schemas"]["SummaryNumber"][];
-            /** Problems */
-            problems: components["schemas"]["Problem"][];
-            quota: components["schemas"]["QuotaNeed"];
-            /**
-             * Send To First Max
-             * @description Largest N for 'send to the first N' when the quota is short
-             */
-            send_to_first_max: number | null;
-        };
         /** LoginBody */
         LoginBody: {
             /** Email */
@@ -1845,6 +1566,23 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** MessageCheck */
+        MessageCheck: {
+            /** Languages */
+            languages: string[];
+            /** Warning */
+            warning: string | null;
+            /**
+             * Words
+             * @description The reply words the message asks for
+             */
+            words: components["schemas"]["CheckedWord"][];
+        };
+        /** MessageCheckBody */
+        MessageCheckBody: {
+            /** Text */
+            text: string;
+        };
         /** Messages */
         Messages: {
             /** Quota */
@@ -1874,119 +1612,6 @@ export interface components {
             session_id: string | null;
             /** Title */
             title: string;
-        };
-        /** NumberDay */
-        NumberDay: {
-            /** Count */
-            count: number;
-            /**
-             * Limit
-             * @description What stopped more sends that day; null when the number finished that day
-             */
-            limit: ("gaps" | "daily_cap" | "warmup" | "quiet_hours") | null;
-            /** Session Id */
-            session_id: string;
-        };
-        /** NumberForecast */
-        NumberForecast: {
-            /**
-             * Daily Room Today
-             * @description What the number may still send today (UTC day)
-             */
-            daily_room_today: number;
-            /** Finish At */
-            finish_at: number | null;
-            /** First Message At */
-            first_message_at: number | null;
-            /** Label */
-            label: string | null;
-            /** Recipients */
-            recipients: number;
-            /** Session Id */
-            session_id: string;
-            /**
-             * Warmup Day
-             * @description 1 on the number's first day; null without warm-up
-             */
-            warmup_day: number | null;
-        };
-        /** NumberHealth */
-        NumberHealth: {
-            /**
-             * Badge
-             * @enum {string}
-             */
-            badge: "healthy" | "at_risk" | "paused";
-            /** Badge Reason */
-            badge_reason: string;
-            /** Daily Cap */
-            daily_cap: number;
-            /**
-             * Daily Limit
-             * @description Today's limit: the warm-up's or the daily cap
-             */
-            daily_limit: number;
-            /**
-             * Daily Room
-             * @description Messages it may still send today (UTC day)
-             */
-            daily_room: number;
-            /** Failed 7D */
-            failed_7d: number;
-            /**
-             * Failure Rate 7D
-             * @description Null with no sends in 7 days
-             */
-            failure_rate_7d: number | null;
-            /** Label */
-            label: string;
-            last_signal: components["schemas"]["Signal"] | null;
-            /**
-             * Opt Outs 7D
-             * @description Recipients of this number who opted out in 7 days
-             */
-            opt_outs_7d: number;
-            /** Phone */
-            phone: string | null;
-            /** Replies 7D */
-            replies_7d: number;
-            /** Reply Rate 7D */
-            reply_rate_7d: number | null;
-            /** Sent 7D */
-            sent_7d: number;
-            /** Sent Today */
-            sent_today: number;
-            /** Session Id */
-            session_id: string;
-            /** Status */
-            status: string;
-            /**
-             * Warmup Day
-             * @description 1 on its first day; null once warm-up is over
-             */
-            warmup_day: number | null;
-        };
-        /** NumberState */
-        NumberState: {
-            /**
-             * Detail
-             * @description Session status when offline; pause reason
-             */
-            detail: string | null;
-            /** Label */
-            label: string | null;
-            /** Session Id */
-            session_id: string;
-            /**
-             * State
-             * @enum {string}
-             */
-            state: "sending" | "waiting_gap" | "daily_cap" | "warmup_limit" | "quiet_hours" | "offline" | "backing_off" | "paused" | "other_campaign" | "scheduled" | "preparing" | "done" | "idle";
-            /**
-             * Until
-             * @description Epoch ms when this wait ends, when known
-             */
-            until: number | null;
         };
         /** Numbers */
         Numbers: {
@@ -2122,6 +1747,17 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Page[Review] */
+        Page_Review_: {
+            /** Items */
+            items: components["schemas"]["Review"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= for the next page
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
         /** Page[Session] */
         Page_Session_: {
             /** Items */
@@ -2143,26 +1779,6 @@ export interface components {
              * @default null
              */
             next_cursor?: string | null;
-        };
-        /** Pause */
-        Pause: {
-            /**
-             * End
-             * @description Epoch ms: sending resumes then
-             */
-            end: number;
-            /**
-             * Reason
-             * @enum {string}
-             */
-            reason: "daily_cap" | "warmup" | "quiet_hours";
-            /** Session Id */
-            session_id: string;
-            /**
-             * Start
-             * @description Epoch ms
-             */
-            start: number;
         };
         /** Period */
         Period: {
@@ -2210,13 +1826,6 @@ export interface components {
             /** Phone */
             phone: string;
         };
-        /** Problem */
-        Problem: {
-            /** Code */
-            code: string;
-            /** Message */
-            message: string;
-        };
         /** ProfilePatch */
         ProfilePatch: {
             /**
@@ -2226,10 +1835,34 @@ export interface components {
              */
             default_region?: string | null;
             /**
+             * Language
+             * @description Your customers' language (and the app's): pt, es, en, …
+             * @default null
+             */
+            language?: string | null;
+            /**
              * Name
              * @default null
              */
             name?: string | null;
+            /**
+             * Onboarded
+             * @description true marks the first-run step as done
+             * @default null
+             */
+            onboarded?: boolean | null;
+            /**
+             * Optout Languages
+             * @description Languages whose built-in opt-out words count
+             * @default null
+             */
+            optout_languages?: string[] | null;
+            /**
+             * Optout Words
+             * @description Your own opt-out words or phrases
+             * @default null
+             */
+            optout_words?: string[] | null;
             /**
              * Timezone
              * @default null
@@ -2250,20 +1883,6 @@ export interface components {
         Queued: {
             /** Message */
             message: string;
-        };
-        /** QuotaNeed */
-        QuotaNeed: {
-            /** Needed */
-            needed: number;
-            /**
-             * Remaining
-             * @description Null: the plan has no message limit
-             */
-            remaining: number | null;
-            /** Short By */
-            short_by: number;
-            /** Unlimited */
-            unlimited: boolean;
         };
         /** RedirectOut */
         RedirectOut: {
@@ -2309,14 +1928,30 @@ export interface components {
             /** Requeued */
             requeued: number;
         };
-        /** ScheduleBody */
-        ScheduleBody: {
+        /** Review */
+        Review: {
+            /** At */
+            at: number;
             /**
-             * Send To First
-             * @description Send only to the first N recipients; the rest are kept skipped (quota)
-             * @default null
+             * Body
+             * @description The reply as received
              */
-            send_to_first?: number | null;
+            body: string;
+            /** Decided At */
+            decided_at: number | null;
+            /** Language */
+            language: string | null;
+            /**
+             * Matched
+             * @description The word or phrase that made it look like one
+             */
+            matched: string | null;
+            /** Phone */
+            phone: string;
+            /** Review Id */
+            review_id: string;
+            /** Status */
+            status: string;
         };
         /** Session */
         Session: {
@@ -2343,21 +1978,6 @@ export interface components {
             /** Updated At */
             updated_at: number;
         };
-        /** Signal */
-        Signal: {
-            /** At */
-            at: number;
-            /**
-             * Reason
-             * @default null
-             */
-            reason?: string | null;
-            /**
-             * State
-             * @description banned | restricted | logged_out | disconnected | failed | agent_offline | rate_limited
-             */
-            state: string;
-        };
         /** StateChange */
         StateChange: {
             /** At */
@@ -2370,44 +1990,16 @@ export interface components {
             /** State */
             state: string;
         };
-        /** Suggestion */
-        Suggestion: {
-            /**
-             * Change
-             * @description What to change: extra_numbers | warmup | daily_cap | min_gap_s+max_gap_s
-             */
-            change: {
-                [key: string]: number | boolean;
-            };
-            /** Finish At */
-            finish_at: number | null;
-            /**
-             * Kind
-             * @enum {string}
-             */
-            kind: "more_numbers" | "skip_warmup" | "raise_daily_cap" | "shorter_gaps";
-            /** Meets Deadline */
-            meets_deadline: boolean;
-            /** Message */
-            message: string;
-            /** Risk */
-            risk: string | null;
-        };
-        /** SummaryNumber */
-        SummaryNumber: {
-            /** Connected */
-            connected: boolean;
-            /** Label */
-            label: string | null;
-            /** Session Id */
-            session_id: string;
-            /** Status */
-            status: string;
-        };
         /** TagCount */
         TagCount: {
             /** Count */
             count: number;
+            /**
+             * Label
+             * @description The spelling to show (as first typed)
+             * @default
+             */
+            label?: string;
             /** Tag */
             tag: string;
         };
@@ -2415,45 +2007,6 @@ export interface components {
         TagList: {
             /** Items */
             items: components["schemas"]["TagCount"][];
-        };
-        /** TemplateCheck */
-        TemplateCheck: {
-            /** Known Variables */
-            known_variables: string[];
-            /** Length */
-            length: number;
-            /**
-             * Max Length
-             * @description WhatsApp's limit: launch refuses more
-             */
-            max_length: number;
-            /** Over By */
-            over_by: number;
-            /**
-             * Problem
-             * @description Malformed spintax or braces, in words
-             */
-            problem: string | null;
-            /**
-             * Required Variables
-             * @description Used without a |fallback somewhere
-             */
-            required_variables: string[];
-            /**
-             * Unknown Variables
-             * @description Neither built in nor a field of any of your first 1,000 contacts
-             */
-            unknown_variables: string[];
-            /**
-             * Variables
-             * @description Variables used, in order
-             */
-            variables: string[];
-        };
-        /** TemplateCheckBody */
-        TemplateCheckBody: {
-            /** Template */
-            template: string;
         };
         /** TestBody */
         TestBody: {
@@ -2509,8 +2062,23 @@ export interface components {
             default_region: string;
             /** Email */
             email: string;
+            /**
+             * Language
+             * @description Customers' language; null until chosen
+             * @default null
+             */
+            language?: string | null;
             /** Name */
             name: string;
+            /**
+             * Onboarded
+             * @default true
+             */
+            onboarded?: boolean;
+            /** Optout Languages */
+            optout_languages?: string[];
+            /** Optout Words */
+            optout_words?: string[];
             /**
              * Role
              * @enum {string}
@@ -2527,6 +2095,28 @@ export interface components {
             duplicate: boolean;
             /** Received */
             received: boolean;
+        };
+        /** WordLanguage */
+        WordLanguage: {
+            /** Active */
+            active: boolean;
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Phrases */
+            phrases: string[];
+            /** Words */
+            words: string[];
+        };
+        /** WordsOverview */
+        WordsOverview: {
+            /** Extra Words */
+            extra_words: string[];
+            /** Languages */
+            languages: components["schemas"]["WordLanguage"][];
+            /** Operator Words */
+            operator_words: string[];
         };
         /** Accepted */
         chalicelib__routes__auth__Accepted: {
@@ -3330,108 +2920,6 @@ export interface operations {
             };
         };
     };
-    post_api_campaigns_forecast: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ForecastBody"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ForecastOut"];
-                };
-            };
-            /** @description Missing, invalid or revoked bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Validation failed */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    post_api_campaigns_template_check: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["TemplateCheckBody"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TemplateCheck"];
-                };
-            };
-            /** @description Missing, invalid or revoked bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Validation failed */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
     get_api_campaigns_campaign_id: {
         parameters: {
             query?: never;
@@ -3546,7 +3034,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["CampaignPatch"];
             };
@@ -3742,104 +3230,6 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
-                };
-            };
-            /** @description Missing, invalid or revoked bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also for another tenant's ids) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    get_api_campaigns_campaign_id_forecast: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                campaign_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Forecast"];
-                };
-            };
-            /** @description Missing, invalid or revoked bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not found (also for another tenant's ids) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    get_api_campaigns_campaign_id_launch_summary: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                campaign_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LaunchSummary"];
                 };
             };
             /** @description Missing, invalid or revoked bearer token */
@@ -4423,14 +3813,10 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["ScheduleBody"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description OK */
-            202: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4564,6 +3950,8 @@ export interface operations {
                 q?: string | null;
                 tag?: string | null;
                 opted_out?: boolean | null;
+                field?: string | null;
+                field_value?: string | null;
             };
             header?: never;
             path?: never;
@@ -5054,7 +4442,9 @@ export interface operations {
     };
     get_api_contacts_imports_import_id_preview: {
         parameters: {
-            query?: never;
+            query?: {
+                region?: string | null;
+            };
             header?: never;
             path: {
                 import_id: string;
@@ -5135,7 +4525,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ImportStart"];
             };
@@ -5170,6 +4560,262 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_contacts_opt_out_reviews: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                status?: ("open" | "confirmed" | "dismissed") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Review_"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_contacts_opt_out_reviews_review_id_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_contacts_opt_out_reviews_review_id_dismiss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_contacts_opt_out_words: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WordsOverview"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_contacts_opt_out_words_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageCheckBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageCheck"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5340,7 +4986,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ContactPatch"];
             };
@@ -5460,7 +5106,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["OptOutBody"];
             };
@@ -5587,7 +5233,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ProfilePatch"];
             };
@@ -5600,95 +5246,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
-                };
-            };
-            /** @description Missing, invalid or revoked bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Validation failed */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    get_api_notification_settings: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["EmailSettings"];
-                };
-            };
-            /** @description Missing, invalid or revoked bearer token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    put_api_notification_settings: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["EmailSettingsPatch"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["EmailSettings"];
                 };
             };
             /** @description Missing, invalid or revoked bearer token */
@@ -5934,44 +5491,6 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Rate limited; see Retry-After */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    get_api_sessions_health: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HealthList"];
-                };
-            };
-            /** @description Missing, invalid or revoked bearer token */
-            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -15,6 +15,8 @@ export type ContactIn = S["ContactIn"];
 export type ContactPatch = S["ContactPatch"];
 export type ImportView = S["ImportView"];
 export type ImportStart = S["ImportStart"];
+export type OptOutReview = S["Review"];
+export type WordsOverview = S["WordsOverview"];
 export type Campaign = S["Campaign"];
 export type CampaignFields = S["CampaignFields"];
 export type CampaignPatch = S["CampaignPatch"];
@@ -37,4 +39,17 @@ export interface ImportPreview {
   suggested_mapping: Record<string, string>;
   default_region: string | null;
   row_errors: { offset: number; reason: string; value: string }[];
+  phones?: PhoneCheck;
+}
+
+/** The preview's reading of the phone column with the chosen country. */
+export interface PhoneCheck {
+  region: string;
+  country_name: string;
+  checked: number;
+  valid: number;
+  invalid: number;
+  other_country: number;
+  other_country_examples: { row: number; value: string; read_as: string; country: string; country_name: string }[];
+  suggestion: { region: string; country_name: string; valid: number } | null;
 }

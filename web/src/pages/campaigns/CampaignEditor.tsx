@@ -19,6 +19,7 @@ import { TestPanel } from "./editor/TestPanel";
 import { ComposerForecast } from "./ForecastPanel";
 import type { ForecastRequest, Suggestion } from "../../api/planningApi";
 import { formatCount } from "../../lib/format";
+import { OptOutWordCheck } from "../../components/OptOutWordCheck";
 
 export { MAX_LENGTH, localInput, pacingWarnings } from "./editor/draft";
 export { BUILTIN_VARIABLES } from "../../lib/templateVars";
@@ -239,6 +240,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
             <div className="flex flex-col gap-3">
               <TextField label="Campaign name" required maxLength={120} value={d.name} onChange={(e) => set("name", e.target.value)} error={fieldErrors.name} hint="Only you see it." />
               <MessageEditor value={d.template} onChange={(v) => set("template", v)} error={fieldErrors.template} known={known} onMissing={d.onMissing} setOnMissing={(v) => set("onMissing", v)} />
+              <OptOutWordCheck text={d.template} />
               <MediaPanel campaignId={id} hasMedia={Boolean(saved?.has_media)} ensureDraft={ensureDraft} onImage={setImage} />
               <PreviewPanel campaignId={id} version={version} template={d.template} all={d.all} tags={d.tags} image={image} />
             </div>

@@ -1,13 +1,15 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { ApiError, messageOf } from "../../api/errors";
-import { useContacts, useCreateContact, useDeleteContact, useSetOptOut, useTags, useUpdateContact, type ContactFilter } from "../../api/contactsApi";
+import { useContacts, useCreateContact, useDecideReview, useDeleteContact, useOptOutReviews, useSetOptOut, useTags, useUpdateContact, type ContactFilter } from "../../api/contactsApi";
+import { useMe } from "../../api/queries";
 import { downloadFile, rawFetch } from "../../api/raw";
 import type { Contact } from "../../api/types";
 import { Badge } from "../../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, Modal, PageHeader, SelectField, TextField, cx } from "../../components/ui";
 import { formErrors } from "../../lib/forms";
 import { showToast } from "../../lib/toast";
+import { useI18n } from "../../i18n";
 
 export function displayPhone(phone: string): string {
   return phone.startsWith("+") ? phone : `+${phone}`;
@@ -31,8 +33,15 @@ export function ContactsPage() {
   const [q, setQ] = useState("");
   const [tag, setTag] = useState("");
   const [optedOut, setOptedOut] = useState<ContactFilter["optedOut"]>("");
-  const filter = { q: useDebounced(q), tag, optedOut };
+  const [field, setField] = useState("");
+  const [fieldValue, setFieldValue] = useState("");
+  const [shown, setShown] = useState<string[]>([]);
+  const filter = { q: useDebounced(q), tag, optedOut, field, fieldValue: useDebounced(fieldValue) };
   const contacts = useContacts(filter);
+  const { t, n, d } = useI18n();
+  // Custom fields seen on the loaded contacts: columns to show and keys to filter on.
+  const fieldKeys = [...new Set([...(contacts.data ?? []).flatMap((c) => Object.keys(c.fields)), ...shown, ...(field ? [field] : [])])].sort();
+  const labelOf = (key: string) => tags.data?.items.find((x) => x.tag === key)?.label || key;
   const tags = useTags();
   const [editing, setEditing] = useState<Contact | "new" | null>(null);
   const [deleting, setDeleting] = useState<Contact | null>(null);
@@ -53,7 +62,7 @@ export function ContactsPage() {
         window.location.assign(link.url);
       }
     } catch (error) {
-      showToast(`Could not export: ${messageOf(error)}`, "error");
+      showToast(t("contacts.exportFailed", { message: messageOf(error) }), "error");
     } finally {
       setExporting(false);
     }
@@ -63,71 +72,98 @@ export function ContactsPage() {
     opt.mutate(
       { phone: c.phone, optOut: !c.opted_out },
       {
-        onSuccess: () => showToast(c.opted_out ? `${displayPhone(c.phone)} can be messaged again.` : `${displayPhone(c.phone)} will not be messaged.`, "success"),
+        onSuccess: () => showToast(t(c.opted_out ? "contacts.optedIn.toast" : "contacts.optedOut.toast", { phone: displayPhone(c.phone) }), "success"),
         onError: (error) => showToast(messageOf(error), "error"),
       },
     );
 
   return (
     <>
-      <PageHeader title="Contacts">
-        <Button onClick={() => setEditing("new")}>Add contact</Button>
+      <PageHeader title={t("contacts.title")}>
+        <Button onClick={() => setEditing("new")}>{t("contacts.add")}</Button>
         <Link to="/contacts/import" className="inline-flex items-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium text-slate-800 hover:bg-slate-50">
-          Import CSV
+          {t("contacts.import")}
         </Link>
         <Button variant="secondary" busy={exporting} onClick={() => void onExport()}>
-          Export CSV
+          {t("contacts.export")}
         </Button>
       </PageHeader>
       <div className="grid items-start gap-4 lg:grid-cols-[1fr_16rem]">
         <div className="min-w-0">
           <form role="search" className="mb-4 grid gap-3 sm:grid-cols-3" onSubmit={(e) => e.preventDefault()}>
-            <TextField label="Search" type="search" placeholder="Name, email or phone" value={q} onChange={(e) => setQ(e.target.value)} />
-            <SelectField label="Tag" value={tag} onChange={(e) => setTag(e.target.value)}>
-              <option value="">All tags</option>
-              {(tags.data?.items ?? []).map((t) => (
-                <option key={t.tag} value={t.tag}>
-                  {t.tag} ({t.count})
+            <TextField label={t("contacts.search")} type="search" placeholder={t("contacts.search.placeholder")} value={q} onChange={(e) => setQ(e.target.value)} />
+            <SelectField label={t("contacts.tag")} value={tag} onChange={(e) => setTag(e.target.value)}>
+              <option value="">{t("contacts.allTags")}</option>
+              {(tags.data?.items ?? []).map((x) => (
+                <option key={x.tag} value={x.tag}>
+                  {x.label || x.tag} ({n(x.count)})
                 </option>
               ))}
             </SelectField>
-            <SelectField label="Opt-out" value={optedOut} onChange={(e) => setOptedOut(e.target.value as ContactFilter["optedOut"])}>
-              <option value="">Everyone</option>
-              <option value="false">Can be messaged</option>
-              <option value="true">Opted out</option>
+            <SelectField label={t("contacts.optout")} value={optedOut} onChange={(e) => setOptedOut(e.target.value as ContactFilter["optedOut"])}>
+              <option value="">{t("contacts.everyone")}</option>
+              <option value="false">{t("contacts.canMessage")}</option>
+              <option value="true">{t("contacts.optedOut")}</option>
             </SelectField>
+            {fieldKeys.length > 0 && (
+              <>
+                <SelectField label={t("contacts.field")} value={field} onChange={(e) => setField(e.target.value)}>
+                  <option value="">{t("contacts.field.any")}</option>
+                  {fieldKeys.map((key) => (
+                    <option key={key} value={key}>
+                      {key}
+                    </option>
+                  ))}
+                </SelectField>
+                {field && <TextField label={t("contacts.field.value")} value={fieldValue} onChange={(e) => setFieldValue(e.target.value)} />}
+                <fieldset className="sm:col-span-3">
+                  <legend className="text-sm font-medium text-slate-800">{t("contacts.columns.hint")}</legend>
+                  <div className="mt-1 flex flex-wrap gap-3">
+                    {fieldKeys.map((key) => (
+                      <label key={key} className="flex items-center gap-1 text-sm">
+                        <input type="checkbox" checked={shown.includes(key)} onChange={() => setShown((now) => (now.includes(key) ? now.filter((k) => k !== key) : [...now, key]))} />
+                        {key}
+                      </label>
+                    ))}
+                  </div>
+                </fieldset>
+              </>
+            )}
           </form>
           {contacts.isPending ? (
             <Loading what="contacts" />
           ) : contacts.isError ? (
             <ErrorState error={contacts.error} what="contacts" onRetry={() => contacts.refetch()} />
           ) : contacts.data.length === 0 ? (
-            q || tag || optedOut ? (
-              <EmptyState title="No contacts match">Try another search or filter.</EmptyState>
+            q || tag || optedOut || (field && fieldValue) ? (
+              <EmptyState title={t("contacts.noMatch")}>{t("contacts.noMatch.text")}</EmptyState>
             ) : (
               <EmptyState
-                title="No contacts yet"
+                title={t("contacts.none")}
                 action={
                   <Link to="/contacts/import" className="font-medium text-brand-700 underline">
-                    Import a CSV file
+                    {t("contacts.none.link")}
                   </Link>
                 }
               >
-                Import your customer list or add contacts one by one.
+                {t("contacts.none.text")}
               </EmptyState>
             )
           ) : (
             <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
               <table className="min-w-full text-left text-sm">
-                <caption className="sr-only">Contacts</caption>
+                <caption className="sr-only">{t("contacts.title")}</caption>
                 <thead className="bg-slate-50 text-xs uppercase text-slate-600">
                   <tr>
-                    <th scope="col" className="px-3 py-2">Phone</th>
-                    <th scope="col" className="px-3 py-2">Name</th>
-                    <th scope="col" className="hidden px-3 py-2 md:table-cell">Email</th>
-                    <th scope="col" className="hidden px-3 py-2 sm:table-cell">Tags</th>
+                    <th scope="col" className="px-3 py-2">{t("contacts.col.phone")}</th>
+                    <th scope="col" className="px-3 py-2">{t("contacts.col.name")}</th>
+                    <th scope="col" className="hidden px-3 py-2 md:table-cell">{t("contacts.col.email")}</th>
+                    <th scope="col" className="hidden px-3 py-2 sm:table-cell">{t("contacts.col.tags")}</th>
+                    {shown.map((key) => (
+                      <th key={key} scope="col" className="px-3 py-2 normal-case">{key}</th>
+                    ))}
                     <th scope="col" className="px-3 py-2">
-                      <span className="sr-only">Actions</span>
+                      <span className="sr-only">{t("contacts.col.actions")}</span>
                     </th>
                   </tr>
                 </thead>
@@ -138,35 +174,45 @@ export function ContactsPage() {
                         {displayPhone(c.phone)}
                         {c.opted_out && (
                           <span className="ml-2">
-                            <Badge tone="bad">Opted out</Badge>
+                            <Badge tone="bad">{t("contacts.optedOut")}</Badge>
                           </span>
                         )}
                       </td>
-                      <td className="px-3 py-2">{contactName(c)}</td>
+                      <td className="px-3 py-2">
+                        {contactName(c)}
+                        {c.opted_out && c.opted_out_at && (
+                          <p className="text-xs text-slate-600" data-testid="opt-out-reason">
+                            {c.opted_out_reply ? t("contacts.optedOutBecause", { date: d(c.opted_out_at), reply: c.opted_out_reply }) : t("contacts.optedOutOn", { date: d(c.opted_out_at) })}
+                          </p>
+                        )}
+                      </td>
                       <td className="hidden px-3 py-2 md:table-cell">{c.email ?? "—"}</td>
                       <td className="hidden px-3 py-2 sm:table-cell">
                         <div className="flex flex-wrap gap-1">
-                          {c.tags.map((t) => (
-                            <Badge key={t} tone="muted">{t}</Badge>
+                          {c.tags.map((x) => (
+                            <Badge key={x} tone="muted">{labelOf(x)}</Badge>
                           ))}
                         </div>
                       </td>
+                      {shown.map((key) => (
+                        <td key={key} className="px-3 py-2">{c.fields[key] ?? "—"}</td>
+                      ))}
                       <td className="px-1 py-1 text-right sm:px-3 sm:py-2">
                         <div className="flex flex-col items-end sm:flex-row sm:justify-end">
-                        <Button size="sm" variant="ghost" aria-label={`Edit ${displayPhone(c.phone)}`} onClick={() => setEditing(c)}>
-                          Edit
+                        <Button size="sm" variant="ghost" aria-label={`${t("contacts.edit")} ${displayPhone(c.phone)}`} onClick={() => setEditing(c)}>
+                          {t("contacts.edit")}
                         </Button>
                         <Button
                           size="sm"
                           variant="ghost"
-                          aria-label={`${c.opted_out ? "Opt in" : "Opt out"} ${displayPhone(c.phone)}`}
+                          aria-label={`${t(c.opted_out ? "contacts.optInAction" : "contacts.optOutAction")} ${displayPhone(c.phone)}`}
                           busy={opt.isPending && opt.variables?.phone === c.phone}
                           onClick={() => toggleOpt(c)}
                         >
-                          {c.opted_out ? "Opt in" : "Opt out"}
+                          {t(c.opted_out ? "contacts.optInAction" : "contacts.optOutAction")}
                         </Button>
-                        <Button size="sm" variant="ghost" className="text-red-700" aria-label={`Delete ${displayPhone(c.phone)}`} onClick={() => setDeleting(c)}>
-                          Delete
+                        <Button size="sm" variant="ghost" className="text-red-700" aria-label={`${t("contacts.delete")} ${displayPhone(c.phone)}`} onClick={() => setDeleting(c)}>
+                          {t("contacts.delete")}
                         </Button>
                         </div>
                       </td>
@@ -178,13 +224,16 @@ export function ContactsPage() {
           )}
           <LoadMore query={contacts} what="contacts" />
         </div>
-        <TagsCard tags={tags} selected={tag} onSelect={setTag} />
+        <div className="flex flex-col gap-4">
+          <ReviewsCard />
+          <TagsCard tags={tags} selected={tag} onSelect={setTag} />
+        </div>
       </div>
       {editing && <ContactModal contact={editing === "new" ? null : editing} onClose={() => setEditing(null)} />}
       {deleting && (
         <ConfirmDialog
-          title={`Delete ${displayPhone(deleting.phone)}?`}
-          confirmLabel="Delete contact"
+          title={t("contacts.deleteTitle", { phone: displayPhone(deleting.phone) })}
+          confirmLabel={t("contacts.deleteConfirm")}
           busy={remove.isPending}
           error={remove.error}
           onCancel={() => {
@@ -194,40 +243,89 @@ export function ContactsPage() {
           onConfirm={() =>
             remove.mutate(deleting.phone, {
               onSuccess: () => {
-                showToast("The contact was deleted.", "success");
+                showToast(t("contacts.deleted.toast"), "success");
                 setDeleting(null);
               },
             })
           }
         >
-          The contact and its fields are removed. {deleting.opted_out ? "Its opt-out stays: the number is still never messaged." : ""}
+          {t("contacts.deleteText")} {deleting.opted_out ? t("contacts.deleteKeepsOptOut") : ""}
         </ConfirmDialog>
       )}
     </>
   );
 }
 
-function TagsCard({ tags, selected, onSelect }: { tags: ReturnType<typeof useTags>; selected: string; onSelect: (tag: string) => void }) {
+function ReviewsCard() {
+  const reviews = useOptOutReviews();
+  const decide = useDecideReview();
+  const { t, d } = useI18n();
+  if (!reviews.data || reviews.data.length === 0) return null;
   return (
-    <Card title="Tags">
+    <Card title={t("contacts.reviews.title")}>
+      <p className="mb-2 text-sm text-slate-700">{t("contacts.reviews.intro")}</p>
+      <ul className="flex flex-col divide-y divide-slate-100" aria-label={t("contacts.reviews.title")}>
+        {reviews.data.map((r) => (
+          <li key={r.review_id} className="py-2">
+            <p className="font-mono text-xs">{displayPhone(r.phone)}</p>
+            <p className="text-sm">“{r.body}”</p>
+            <p className="text-xs text-slate-600">{d(r.at)}</p>
+            <div className="mt-1 flex flex-wrap gap-1">
+              <Button
+                size="sm"
+                variant="danger"
+                busy={decide.isPending && decide.variables?.reviewId === r.review_id && decide.variables.confirm}
+                onClick={() =>
+                  decide.mutate(
+                    { reviewId: r.review_id, confirm: true },
+                    { onSuccess: () => showToast(t("contacts.reviews.confirmed", { phone: displayPhone(r.phone) }), "success"), onError: (e) => showToast(messageOf(e), "error") },
+                  )
+                }
+              >
+                {t("contacts.reviews.confirm")}
+              </Button>
+              <Button
+                size="sm"
+                variant="secondary"
+                onClick={() =>
+                  decide.mutate(
+                    { reviewId: r.review_id, confirm: false },
+                    { onSuccess: () => showToast(t("contacts.reviews.dismissed", { phone: displayPhone(r.phone) }), "success"), onError: (e) => showToast(messageOf(e), "error") },
+                  )
+                }
+              >
+                {t("contacts.reviews.dismiss")}
+              </Button>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
+function TagsCard({ tags, selected, onSelect }: { tags: ReturnType<typeof useTags>; selected: string; onSelect: (tag: string) => void }) {
+  const { t, n } = useI18n();
+  return (
+    <Card title={t("contacts.tags.title")}>
       {tags.isPending ? (
         <Loading what="tags" />
       ) : tags.isError ? (
         <ErrorState error={tags.error} what="tags" onRetry={() => tags.refetch()} />
       ) : tags.data.items.length === 0 ? (
-        <p className="text-sm text-slate-600">No tags yet. Tag contacts when you import or edit them.</p>
+        <p className="text-sm text-slate-600">{t("contacts.tags.none")}</p>
       ) : (
         <ul className="flex flex-col gap-1">
-          {tags.data.items.map((t) => (
-            <li key={t.tag}>
+          {tags.data.items.map((x) => (
+            <li key={x.tag}>
               <button
                 type="button"
-                aria-pressed={selected === t.tag}
-                onClick={() => onSelect(selected === t.tag ? "" : t.tag)}
-                className={cx("flex w-full justify-between rounded-md px-2 py-1 text-sm", selected === t.tag ? "bg-brand-50 text-brand-800" : "hover:bg-slate-100")}
+                aria-pressed={selected === x.tag}
+                onClick={() => onSelect(selected === x.tag ? "" : x.tag)}
+                className={cx("flex w-full justify-between rounded-md px-2 py-1 text-sm", selected === x.tag ? "bg-brand-50 text-brand-800" : "hover:bg-slate-100")}
               >
-                <span className="truncate">{t.tag}</span>
-                <span className="text-slate-600">{t.count.toLocaleString()}</span>
+                <span className="truncate">{x.label || x.tag}</span>
+                <span className="text-slate-600">{n(x.count)}</span>
               </button>
             </li>
           ))}
@@ -239,7 +337,13 @@ function TagsCard({ tags, selected, onSelect }: { tags: ReturnType<typeof useTag
 
 /** "a, b" → ["a","b"]; "key: value" lines → {key: value}. */
 export function parseTags(text: string): string[] {
-  return [...new Set(text.split(",").map((t) => t.trim().toLowerCase()).filter(Boolean))];
+  // The spelling typed is kept for display; the API matches tags case-insensitively.
+  const seen = new Map<string, string>();
+  for (const raw of text.split(",")) {
+    const tag = raw.trim().replace(/\s+/g, " ");
+    if (tag && !seen.has(tag.toLowerCase())) seen.set(tag.toLowerCase(), tag);
+  }
+  return [...seen.values()];
 }
 
 export function parseFields(text: string): Record<string, string> {
@@ -257,6 +361,9 @@ const FIELDS = ["phone", "first_name", "last_name", "name", "email", "tags", "fi
 
 export function ContactModal({ contact, onClose }: { contact: Contact | null; onClose: () => void }) {
   const [phone, setPhone] = useState(contact?.phone ?? "");
+  const [name, setName] = useState(contact?.name ?? "");
+  const { t, country, d } = useI18n();
+  const me = useMe();
   const [firstName, setFirstName] = useState(contact?.first_name ?? "");
   const [lastName, setLastName] = useState(contact?.last_name ?? "");
   const [email, setEmail] = useState(contact?.email ?? "");
@@ -270,6 +377,7 @@ export function ContactModal({ contact, onClose }: { contact: Contact | null; on
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const common = {
+      name: name.trim() || null,
       first_name: firstName.trim() || null,
       last_name: lastName.trim() || null,
       email: email.trim() || null,
@@ -277,7 +385,7 @@ export function ContactModal({ contact, onClose }: { contact: Contact | null; on
       fields: parseFields(fields),
     };
     const onSuccess = () => {
-      showToast(contact ? "The contact was saved." : "The contact was added.", "success");
+      showToast(t(contact ? "contacts.saved.toast" : "contacts.added.toast"), "success");
       onClose();
     };
     if (contact) update.mutate({ phone: contact.phone, body: common }, { onSuccess });
@@ -285,21 +393,25 @@ export function ContactModal({ contact, onClose }: { contact: Contact | null; on
   };
 
   return (
-    <Modal title={contact ? `Edit ${displayPhone(contact.phone)}` : "Add a contact"} onClose={onClose}>
+    <Modal title={contact ? t("contacts.dialog.edit", { phone: displayPhone(contact.phone) }) : t("contacts.dialog.add")} onClose={onClose}>
       <form onSubmit={submit} className="flex flex-col gap-3" noValidate>
         {errors.form && <Alert>{errors.form}</Alert>}
         {!contact && (
-          <TextField label="Phone" required inputMode="tel" autoComplete="off" placeholder="+44 7700 900123" hint="With country code; numbers without one use your default region." value={phone} onChange={(e) => setPhone(e.target.value)} error={errors.fields.phone} />
+          <TextField label={t("contacts.dialog.phone")} required inputMode="tel" autoComplete="off" hint={t("contacts.dialog.phone.hint", { country: country(me.data?.default_region ?? "US") })} value={phone} onChange={(e) => setPhone(e.target.value)} error={errors.fields.phone} />
         )}
+        {contact?.opted_out && contact.opted_out_at && (
+          <Alert tone="warning">{contact.opted_out_reply ? t("contacts.optedOutBecause", { date: d(contact.opted_out_at), reply: contact.opted_out_reply }) : t("contacts.optedOutOn", { date: d(contact.opted_out_at) })}</Alert>
+        )}
+        <TextField label={t("contacts.dialog.fullName")} hint={t("contacts.dialog.fullName.hint")} autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} error={errors.fields.name} />
         <div className="grid gap-3 sm:grid-cols-2">
-          <TextField label="First name" value={firstName} onChange={(e) => setFirstName(e.target.value)} error={errors.fields.first_name} />
-          <TextField label="Last name" value={lastName} onChange={(e) => setLastName(e.target.value)} error={errors.fields.last_name} />
+          <TextField label={t("contacts.dialog.first")} value={firstName} onChange={(e) => setFirstName(e.target.value)} error={errors.fields.first_name} />
+          <TextField label={t("contacts.dialog.last")} value={lastName} onChange={(e) => setLastName(e.target.value)} error={errors.fields.last_name} />
         </div>
-        <TextField label="Email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} error={errors.fields.email} />
-        <TextField label="Tags" hint="Separated by commas, e.g. vip, newsletter" value={tags} onChange={(e) => setTags(e.target.value)} error={errors.fields.tags} />
+        <TextField label={t("contacts.dialog.email")} type="email" value={email} onChange={(e) => setEmail(e.target.value)} error={errors.fields.email} />
+        <TextField label={t("contacts.dialog.tags")} hint={t("contacts.dialog.tags.hint")} value={tags} onChange={(e) => setTags(e.target.value)} error={errors.fields.tags} />
         <div className="flex flex-col gap-1">
           <label htmlFor="contact-fields" className="text-sm font-medium text-slate-800">
-            Custom fields
+            {t("contacts.dialog.fields")}
           </label>
           <textarea
             id="contact-fields"
@@ -311,16 +423,16 @@ export function ContactModal({ contact, onClose }: { contact: Contact | null; on
             onChange={(e) => setFields(e.target.value)}
           />
           <p id="contact-fields-hint" className="text-xs text-slate-600">
-            One per line as <code>key: value</code>, e.g. <code>city: Lisbon</code>. Use them in messages as {"{{city}}"}.
+            {t("contacts.dialog.fields.hint")}
           </p>
           {errors.fields.fields && <p className="text-sm text-red-700">{errors.fields.fields}</p>}
         </div>
         <div className="flex justify-end gap-2">
           <Button variant="secondary" onClick={onClose}>
-            Cancel
+            {t("contacts.dialog.cancel")}
           </Button>
           <Button type="submit" busy={mutation.isPending}>
-            {contact ? "Save" : "Add contact"}
+            {contact ? t("contacts.dialog.save") : t("contacts.add")}
           </Button>
         </div>
       </form>

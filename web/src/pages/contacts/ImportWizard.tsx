@@ -8,17 +8,13 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, ErrorState, Loading, PageHeader, SelectField, TextField } from "../../components/ui";
 import { formErrors } from "../../lib/forms";
 import { parseTags } from "./Contacts";
+import { useI18n, type MessageKey } from "../../i18n";
+import { REGIONS } from "../../i18n/locale";
 
-export const TARGETS: { value: string; label: string }[] = [
-  { value: "ignore", label: "Ignore this column" },
-  { value: "phone", label: "Phone" },
-  { value: "phone_alt", label: "Second phone" },
-  { value: "name", label: "Full name" },
-  { value: "first_name", label: "First name" },
-  { value: "last_name", label: "Last name" },
-  { value: "email", label: "Email" },
-  { value: "tags", label: "Tags" },
-];
+export const TARGETS = ["ignore", "phone", "phone_alt", "name", "first_name", "last_name", "email", "tags"] as const;
+
+/** What the file picker offers: CSV and its cousins, and Excel workbooks. */
+export const ACCEPTED_FILES = ".csv,.txt,.tsv,.xlsx,text/csv,text/plain,text/tab-separated-values,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /** The custom-field key the API would make of a header (accents and symbols folded to _). */
 export function fieldKey(header: string, index: number): string {
@@ -36,18 +32,19 @@ type Step = { kind: "file" } | { kind: "map"; preview: ImportPreview } | { kind:
 
 export function ImportWizardPage() {
   const [step, setStep] = useState<Step>({ kind: "file" });
+  const { t } = useI18n();
   return (
     <>
-      <PageHeader title="Import contacts">
+      <PageHeader title={t("import.title")}>
         <Link to="/contacts" className="text-sm font-medium text-brand-700 underline">
-          Back to contacts
+          {t("import.back")}
         </Link>
       </PageHeader>
       <ol className="mb-4 flex flex-wrap gap-2 text-sm" aria-label="Steps">
         {[
-          ["file", "1. Choose a file"],
-          ["map", "2. Match columns"],
-          ["run", "3. Import"],
+          ["file", t("import.step.file")],
+          ["map", t("import.step.map")],
+          ["run", t("import.step.run")],
         ].map(([kind, label]) => (
           <li key={kind} aria-current={step.kind === kind ? "step" : undefined} className={step.kind === kind ? "rounded-full bg-brand-700 px-3 py-1 text-white" : "rounded-full bg-slate-100 px-3 py-1 text-slate-700"}>
             {label}
@@ -66,11 +63,12 @@ function FileStep({ onPreview }: { onPreview: (preview: ImportPreview) => void }
   const [progress, setProgress] = useState<number | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const { t } = useI18n();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!file) {
-      setError("Choose a CSV file first.");
+      setError(t("import.file.choose"));
       return;
     }
     setBusy(true);
@@ -90,41 +88,41 @@ function FileStep({ onPreview }: { onPreview: (preview: ImportPreview) => void }
       }
       onPreview(await fetchPreview(importId));
     } catch (e) {
-      setError(e instanceof ApiError && e.code === "not_csv" ? `This does not look like a CSV file: ${e.message}` : messageOf(e));
+      setError(e instanceof ApiError && (e.code === "not_csv" || e.code === "not_xlsx") ? t("import.file.notCsv", { message: e.message }) : messageOf(e));
     } finally {
       setBusy(false);
     }
   };
 
   return (
-    <Card title="Choose a CSV file">
+    <Card title={t("import.file.title")}>
       <form onSubmit={(e) => void submit(e)} className="flex flex-col gap-4" noValidate>
         {error && <Alert>{error}</Alert>}
         <div className="flex flex-col gap-1">
           <label htmlFor="import-file" className="text-sm font-medium text-slate-800">
-            CSV file
+            {t("import.file.label")}
           </label>
           <input
             id="import-file"
             type="file"
-            accept=".csv,.txt,text/csv,text/plain"
+            accept={ACCEPTED_FILES}
             aria-describedby="import-file-hint"
             className="text-sm file:mr-3 file:rounded-md file:border file:border-slate-300 file:bg-white file:px-3 file:py-2"
             onChange={(e) => setFile(e.target.files?.[0] ?? null)}
           />
           <p id="import-file-hint" className="text-xs text-slate-600">
-            Any spreadsheet saved as CSV: commas, semicolons or tabs, any common encoding. One row per contact, with a phone number column.
+            {t("import.file.hint")}
           </p>
         </div>
         {progress !== null && (
           <div>
-            <p className="mb-1 text-sm text-slate-700">Uploading… {Math.round(progress * 100)}%</p>
-            <ProgressBar value={progress} label="Upload progress" />
+            <p className="mb-1 text-sm text-slate-700">{t("import.file.uploading", { percent: new Intl.NumberFormat(undefined, { style: "percent" }).format(progress) })}</p>
+            <ProgressBar value={progress} label={t("import.uploadProgress")} />
           </div>
         )}
         <div>
           <Button type="submit" busy={busy}>
-            Upload and preview
+            {t("import.file.submit")}
           </Button>
         </div>
       </form>
@@ -141,28 +139,47 @@ export function ProgressBar({ value, label }: { value: number; label: string }) 
   );
 }
 
-const DELIMITERS: Record<string, string> = { ",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe" };
-
-function MapStep({ preview, onStarted, onBack }: { preview: ImportPreview; onStarted: (id: string) => void; onBack: () => void }) {
-  const [mapping, setMapping] = useState<Record<string, string>>(() => Object.fromEntries(preview.columns.map((c) => [String(c.index), c.suggested])));
+function MapStep({ preview: first, onStarted, onBack }: { preview: ImportPreview; onStarted: (id: string) => void; onBack: () => void }) {
+  const [preview, setPreview] = useState(first);
+  const [mapping, setMapping] = useState<Record<string, string>>(() => Object.fromEntries(first.columns.map((c) => [String(c.index), c.suggested])));
   const [tags, setTags] = useState("");
   const [mode, setMode] = useState<ImportStart["mode"]>("add");
-  const [region, setRegion] = useState(preview.default_region ?? "");
+  const [region, setRegion] = useState(first.default_region ?? "");
+  const [acceptForeign, setAcceptForeign] = useState(false);
+  const [rereading, setRereading] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const { t, n, country } = useI18n();
   const errors = formErrors(error, ["mapping", "tags", "mode", "default_region"]);
   const hasPhone = Object.values(mapping).includes("phone");
+  const phones = preview.phones;
+  const countries = REGIONS.map((code) => ({ code, name: country(code) })).sort((a, b) => a.name.localeCompare(b.name));
+
+  /** Read the sample's phones again with another country. */
+  const readWith = async (code: string) => {
+    setRegion(code);
+    setRereading(true);
+    try {
+      setPreview(await fetchPreview(preview.import_id, code));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setRereading(false);
+    }
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!hasPhone) {
-      setError(new Error("Choose which column holds the phone number."));
+      setError(new Error(t("import.noPhone.error")));
       return;
     }
     setBusy(true);
     setError(null);
     try {
-      const view = await startImport(preview.import_id, { mapping, tags: parseTags(tags), mode, default_region: region.trim().toUpperCase() || null });
+      const body: ImportStart = { mapping, tags: parseTags(tags), mode, default_region: region.trim().toUpperCase() || null };
+      if (acceptForeign) body.accept_other_countries = true;
+      const view = await startImport(preview.import_id, body);
       onStarted(view.import_id);
     } catch (e) {
       setError(e);
@@ -173,14 +190,18 @@ function MapStep({ preview, onStarted, onBack }: { preview: ImportPreview; onSta
 
   return (
     <form onSubmit={(e) => void submit(e)} className="flex flex-col gap-4" noValidate>
-      <Card title="What we found">
+      <Card title={t("import.found")}>
         <p className="text-sm text-slate-700">
-          Encoding <strong>{preview.encoding}</strong>, separated by <strong>{DELIMITERS[preview.delimiter] ?? preview.delimiter}</strong>,{" "}
-          {preview.has_header ? "first row is a header" : "no header row"}. Showing the first {preview.rows.length} rows.
+          {t("import.found.text", {
+            encoding: preview.encoding,
+            delimiter: t(`delimiter.${preview.delimiter}` as MessageKey) || preview.delimiter,
+            header: t(preview.has_header ? "import.found.header" : "import.found.noHeader"),
+            rows: n(preview.rows.length),
+          })}
         </p>
         {preview.row_errors.length > 0 && (
           <div className="mt-2">
-            <Alert tone="warning" title="Some rows could not be read">
+            <Alert tone="warning" title={t("import.rowErrors")}>
               {preview.row_errors.slice(0, 3).map((r) => (
                 <p key={r.offset}>{r.reason}</p>
               ))}
@@ -188,33 +209,72 @@ function MapStep({ preview, onStarted, onBack }: { preview: ImportPreview; onSta
           </div>
         )}
       </Card>
-      <Card title="Match columns">
+      {phones && (
+        <Card title={t("import.phones.title")}>
+          <div className="flex flex-col gap-3" aria-live="polite" data-testid="phone-check">
+            <div className="grid gap-3 sm:grid-cols-2">
+              <SelectField label={t("import.country")} value={region} disabled={rereading} onChange={(e) => void readWith(e.target.value)} error={errors.fields.default_region}>
+                {countries.map((c) => (
+                  <option key={c.code} value={c.code}>
+                    {c.name}
+                  </option>
+                ))}
+              </SelectField>
+              <p className="self-end text-sm text-slate-700">{t("import.phones.count", { valid: n(phones.valid), checked: n(phones.checked), country: country(phones.region) })}</p>
+            </div>
+            {phones.suggestion && (
+              <Alert tone="warning" title={t("import.phones.suggest", { valid: n(phones.suggestion.valid), country: country(phones.suggestion.region) })}>
+                <Button size="sm" busy={rereading} onClick={() => void readWith(phones.suggestion!.region)}>
+                  {t("import.phones.use", { country: country(phones.suggestion.region) })}
+                </Button>
+              </Alert>
+            )}
+            {phones.other_country > 0 && phones.other_country_examples[0] && (
+              <Alert tone="warning">
+                <p>
+                  {t(phones.other_country === 1 ? "import.phones.other.one" : "import.phones.other", {
+                    count: n(phones.other_country),
+                    value: phones.other_country_examples[0].value,
+                    readAs: phones.other_country_examples[0].read_as,
+                    country: country(phones.other_country_examples[0].country),
+                  })}
+                </p>
+                <label className="mt-2 flex items-center gap-2 text-sm">
+                  <input type="checkbox" checked={acceptForeign} onChange={(e) => setAcceptForeign(e.target.checked)} />
+                  {t("import.phones.accept")}
+                </label>
+              </Alert>
+            )}
+          </div>
+        </Card>
+      )}
+      <Card title={t("import.match")}>
         {errors.fields.mapping && <Alert>{errors.fields.mapping}</Alert>}
         <div className="overflow-x-auto">
           <table className="min-w-full text-left text-sm">
             <caption className="sr-only">Columns of the file and what each holds</caption>
             <thead className="text-xs uppercase text-slate-600">
               <tr>
-                <th scope="col" className="px-2 py-2">Column</th>
-                <th scope="col" className="px-2 py-2">Examples</th>
-                <th scope="col" className="px-2 py-2">Import as</th>
+                <th scope="col" className="px-2 py-2">{t("import.col.column")}</th>
+                <th scope="col" className="px-2 py-2">{t("import.col.examples")}</th>
+                <th scope="col" className="px-2 py-2">{t("import.col.as")}</th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
               {preview.columns.map((c) => {
                 const key = String(c.index);
-                const title = c.header || `Column ${c.index + 1}`;
+                const title = c.header || t("import.col.n", { n: c.index + 1 });
                 const custom = `field:${fieldKey(c.header, c.index)}`;
-                const options = [...TARGETS, { value: custom, label: `Custom field “${custom.slice(6)}”` }];
+                const options = [...TARGETS.map((value) => ({ value, label: t(`import.target.${value}`) })), { value: custom, label: t("import.target.field", { key: custom.slice(6) }) }];
                 const current = mapping[key] ?? "ignore";
-                if (!options.some((o) => o.value === current)) options.push({ value: current, label: current.replace(/^field:/, "Custom field ") });
+                if (!options.some((o) => o.value === current)) options.push({ value: current, label: t("import.target.field", { key: current.replace(/^field:/, "") }) });
                 return (
                   <tr key={key}>
                     <th scope="row" className="px-2 py-2 font-medium">{title}</th>
                     <td className="max-w-48 truncate px-2 py-2 text-slate-600">{c.sample.slice(0, 3).join(" · ") || "—"}</td>
                     <td className="px-2 py-2">
                       <label className="sr-only" htmlFor={`map-${key}`}>
-                        Import {title} as
+                        {t("import.col.importAs", { column: title })}
                       </label>
                       <select id={`map-${key}`} value={current} onChange={(e) => setMapping({ ...mapping, [key]: e.target.value })} className="rounded-md border border-slate-300 bg-white px-2 py-1.5 text-base sm:text-sm">
                         {options.map((o) => (
@@ -230,50 +290,33 @@ function MapStep({ preview, onStarted, onBack }: { preview: ImportPreview; onSta
             </tbody>
           </table>
         </div>
-        {!hasPhone && <p className="mt-2 text-sm text-amber-800">No column is imported as Phone yet.</p>}
+        {!hasPhone && <p className="mt-2 text-sm text-amber-800">{t("import.noPhone")}</p>}
       </Card>
-      <Card title="Options">
-        <div className="grid gap-3 sm:grid-cols-3">
-          <TextField label="Tags for everyone in this file" hint="Separated by commas" value={tags} onChange={(e) => setTags(e.target.value)} error={errors.fields.tags} />
-          <SelectField label="Mode" value={mode} onChange={(e) => setMode(e.target.value as ImportStart["mode"])} error={errors.fields.mode}>
-            <option value="add">Add new contacts (existing ones get the tags)</option>
-            <option value="update">Add and update existing contacts</option>
-            <option value="opt_out">Opt these numbers out</option>
+      <Card title={t("import.options")}>
+        <div className="grid gap-3 sm:grid-cols-2">
+          <TextField label={t("import.tags")} hint={t("import.tags.hint")} value={tags} onChange={(e) => setTags(e.target.value)} error={errors.fields.tags} />
+          <SelectField label={t("import.mode")} value={mode} onChange={(e) => setMode(e.target.value as ImportStart["mode"])} error={errors.fields.mode}>
+            <option value="add">{t("import.mode.add")}</option>
+            <option value="update">{t("import.mode.update")}</option>
+            <option value="opt_out">{t("import.mode.optout")}</option>
           </SelectField>
-          <TextField label="Default country" hint="Two letters, for numbers without a country code (e.g. GB, BR)" maxLength={2} value={region} onChange={(e) => setRegion(e.target.value)} error={errors.fields.default_region} />
         </div>
       </Card>
       {errors.form && <Alert>{errors.form}</Alert>}
       <div className="flex flex-wrap gap-2">
-        <Button type="submit" busy={busy}>
-          Start import
+        <Button type="submit" busy={busy || rereading}>
+          {t("import.start")}
         </Button>
         <Button variant="secondary" onClick={onBack}>
-          Choose another file
+          {t("import.another")}
         </Button>
       </div>
     </form>
   );
 }
 
-const COUNTERS: [keyof CountersView, string][] = [
-  ["rows_read", "Rows read"],
-  ["created", "Created"],
-  ["updated", "Updated"],
-  ["existing", "Already there"],
-  ["duplicates", "Duplicates"],
-  ["invalid", "Invalid"],
-  ["already_opted_out", "Already opted out"],
-];
-type CountersView = { rows_read: number; created: number; updated: number; existing: number; duplicates: number; invalid: number; already_opted_out: number };
-
-const IMPORT_STATES: Record<string, string> = {
-  queued: "Waiting to start",
-  running: "Importing",
-  completed: "Finished",
-  failed: "Failed",
-  cancelled: "Cancelled",
-};
+const COUNTERS = ["rows_read", "created", "updated", "existing", "duplicates", "invalid", "already_opted_out"] as const;
+const IMPORT_STATES = ["queued", "running", "completed", "failed", "cancelled"];
 
 function RunStep({ importId, onAnother }: { importId: string; onAnother: () => void }) {
   const job = useImport(importId);
@@ -281,6 +324,7 @@ function RunStep({ importId, onAnother }: { importId: string; onAnother: () => v
   const [cancelling, setCancelling] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const finished = job.data ? importFinished(job.data.status) : false;
+  const { t, n } = useI18n();
   useEffect(() => {
     if (finished) void qc.invalidateQueries({ queryKey: ["contacts"], predicate: (q) => q.queryKey[1] !== "imports" });
   }, [finished, qc]);
@@ -309,39 +353,39 @@ function RunStep({ importId, onAnother }: { importId: string; onAnother: () => v
   };
 
   return (
-    <Card title={`${view.filename}: ${IMPORT_STATES[view.status] ?? view.status}`}>
+    <Card title={`${view.filename}: ${IMPORT_STATES.includes(view.status) ? t(`import.state.${view.status}` as MessageKey) : view.status}`}>
       <div aria-live="polite" className="flex flex-col gap-3">
-        <ProgressBar value={view.status === "completed" ? 1 : view.progress} label="Import progress" />
+        <ProgressBar value={view.status === "completed" ? 1 : view.progress} label={t("import.progress")} />
         <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4" data-testid="import-counters">
-          {COUNTERS.map(([key, label]) => (
+          {COUNTERS.map((key) => (
             <div key={key} className="rounded-md bg-slate-50 p-2">
-              <dt className="text-xs text-slate-600">{label}</dt>
-              <dd className="text-lg font-semibold">{view[key].toLocaleString()}</dd>
+              <dt className="text-xs text-slate-600">{t(`import.counter.${key}`)}</dt>
+              <dd className="text-lg font-semibold">{n(view[key])}</dd>
             </div>
           ))}
         </dl>
         {view.error && <Alert>{view.error}</Alert>}
         {problem && <Alert>{problem}</Alert>}
-        {view.status === "completed" && <Alert tone="success">The import is finished.</Alert>}
+        {view.status === "completed" && <Alert tone="success">{t("import.finished")}</Alert>}
       </div>
       <div className="mt-4 flex flex-wrap gap-2">
         {!done && (
           <Button variant="danger" busy={cancelling} onClick={() => void onCancel()}>
-            Cancel import
+            {t("import.cancel")}
           </Button>
         )}
         {done && (view.invalid > 0 || view.warnings > 0) && (
           <Button variant="secondary" onClick={() => void onReport()}>
-            Download error report
+            {t("import.report")}
           </Button>
         )}
         {done && (
           <>
             <Link to="/contacts" className="inline-flex items-center rounded-md bg-brand-700 px-4 py-2 text-sm font-medium text-white hover:bg-brand-800">
-              See contacts
+              {t("import.seeContacts")}
             </Link>
             <Button variant="secondary" onClick={onAnother}>
-              Import another file
+              {t("import.importAnother")}
             </Button>
           </>
         )}

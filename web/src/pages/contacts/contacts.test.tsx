@@ -113,7 +113,7 @@ describe("ImportWizardPage", () => {
     });
     renderWithApp(<ImportWizardPage />, { path: "/contacts/import" });
     const file = new File(["Telefone;Nome;Cidade\n+447700900123;Maria;Porto\n"], "list.csv", { type: "text/csv" });
-    await userEvent.upload(screen.getByLabelText("CSV file"), file);
+    await userEvent.upload(screen.getByLabelText("Spreadsheet or CSV file"), file);
     await userEvent.click(screen.getByRole("button", { name: "Upload and preview" }));
     expect(await screen.findByText(/Encoding/)).toHaveTextContent("semicolon");
     const created = calls.find((c) => c.path === "/api/contacts/imports")!.body as { filename: string; content_base64: string };
@@ -127,7 +127,7 @@ describe("ImportWizardPage", () => {
     expect(await screen.findByText("list.csv: Importing", {}, { timeout: 3000 })).toBeInTheDocument();
     expect(calls.find((c) => c.path === "/api/contacts/imports/imp_1/start")!.body).toEqual({
       mapping: { "0": "phone", "1": "name", "2": "field:cidade" },
-      tags: ["lisbon", "vip"],
+      tags: ["Lisbon", "vip"],
       mode: "add",
       default_region: "GB",
     });
@@ -165,11 +165,11 @@ describe("ImportWizardPage", () => {
       "GET /api/contacts/imports/imp_1/preview": { status: 422, body: { error: { code: "not_csv", message: "The file is not text.", details: null } } },
     });
     renderWithApp(<ImportWizardPage />, { path: "/contacts/import" });
-    await userEvent.upload(screen.getByLabelText("CSV file"), new File([new Uint8Array(1_200_000)], "big.csv", { type: "text/csv" }));
+    await userEvent.upload(screen.getByLabelText("Spreadsheet or CSV file"), new File([new Uint8Array(1_200_000)], "big.csv", { type: "text/csv" }));
     await userEvent.click(screen.getByRole("button", { name: "Upload and preview" }));
     expect(await screen.findByText("Uploading… 50%")).toBeInTheDocument();
     expect(screen.getByRole("progressbar", { name: "Upload progress" })).toHaveAttribute("aria-valuenow", "50");
-    expect(await screen.findByText(/does not look like a CSV file/)).toBeInTheDocument();
+    expect(await screen.findByText(/does not look like a CSV or Excel file/)).toBeInTheDocument();
     expect(calls.find((c) => c.path === "/api/contacts/imports")!.body).toEqual({ filename: "big.csv" });
     expect(puts).toEqual([{ method: "POST", url: "http://s3.local/up", type: "text/csv", key: "imports/u/imp_1/upload.csv", size: 1_200_000 }]);
   });

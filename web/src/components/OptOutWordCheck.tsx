@@ -1,0 +1,43 @@
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { Link } from "react-router";
+import { checkOptOutWords } from "../api/contactsApi";
+import { useI18n } from "../i18n";
+import { Alert } from "./ui";
+
+/**
+ * Under the message editor: when the text asks people to reply a word ("Responda SAIR")
+ * that does not opt anyone out on this account, say so before the campaign goes out.
+ * Self-contained: give it the message text.
+ */
+export function OptOutWordCheck({ text }: { text: string }) {
+  const [settled, setSettled] = useState(text);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(text), 500);
+    return () => clearTimeout(timer);
+  }, [text]);
+  const { t } = useI18n();
+  const check = useQuery({
+    queryKey: ["contacts", "opt-out-check", settled],
+    queryFn: () => checkOptOutWords(settled),
+    enabled: settled.trim().length > 0,
+    staleTime: 60_000,
+  });
+  const words = check.data?.words ?? [];
+  if (check.data?.warning) {
+    return (
+      <div data-testid="optout-word-warning">
+        <Alert tone="warning">
+          {check.data.warning}{" "}
+          <Link to="/settings" className="font-medium underline">
+            Settings
+          </Link>
+        </Alert>
+      </div>
+    );
+  }
+  if (words.length > 0) {
+    return <p className="text-xs text-emerald-800">{t("composer.optout.ok", { words: words.map((w) => w.word).join(", ") })}</p>;
+  }
+  return null;
+}

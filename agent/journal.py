@@ -55,6 +55,7 @@ class Journal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        self._add_ack_column()
 
     def close(self) -> None:
         with self._lock:
@@ -219,3 +220,62 @@ class Journal:
                 raise
             self._db.execute("COMMIT")
             return seq
+
+    # ------------------------------------------------------------------ recovery
+    def _add_ack_column(self) -> None:
+        """Journals made before acks were kept get the column (0 = none seen yet)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(sends)")}
+        if "ack" not in columns:
+            self._db.execute("ALTER TABLE sends ADD COLUMN ack INTEGER NOT NULL DEFAULT 0")
+
+    def note_ack(self, wa_message_id: str, ack: int) -> bool:
+        """Keep the highest ack seen for one of our messages; False if it is not ours."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT ack FROM sends WHERE wa_message_id=?", (wa_message_id,)
+            ).fetchone()
+            if row is None:
+                return False
+            if ack > int(row[0]):
+                self._db.execute(
+                    "UPDATE sends SET ack=? WHERE wa_message_id=?", (ack, wa_message_id)
+                )
+            return True
+
+    def unread_sends(self, session_id: str, since_ms: int) -> list[tuple[str, int]]:
+        """(wa_message_id, highest ack seen) of messages sent since ``since_ms`` not yet read."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT wa_message_id, ack FROM sends WHERE session_id=? AND status='sent'"
+                " AND wa_message_id IS NOT NULL AND updated_ms >= ? AND ack >= 0 AND ack < 3",
+                (session_id, since_ms),
+            ).fetchall()
+        return [(str(w), int(a)) for w, a in rows]
+
+    def unreceipted_sends(self) -> list[tuple[str, str, str]]:
+        """(session_id, campaign_id, phone) of sends whose outcome the cloud has not
+        receipted: still journalled, finished but not packed, or packed into a
+        ``results`` frame still in the outbox."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT session_id, campaign_id, phone FROM sends WHERE reported=0"
+            ).fetchall()
+            frames = self._db.execute("SELECT frame FROM outbox ORDER BY seq").fetchall()
+        out = [(str(s), str(c), str(p)) for s, c, p in rows]
+        for (raw,) in frames:
+            try:
+                frame = json.loads(raw)
+            except ValueError:
+                continue
+            if not isinstance(frame, dict) or frame.get("type") != "results":
+                continue
+            for item in frame.get("items") or []:
+                if isinstance(item, dict):
+                    out.append(
+                        (
+                            str(item.get("session_id", "")),
+                            str(item.get("campaign_id", "")),
+                            str(item.get("phone", "")),
+                        )
+                    )
+        return out

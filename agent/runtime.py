@@ -19,6 +19,7 @@ from agent.config import AgentConfig
 from agent.driver import OpenWASession
 from agent.journal import Journal
 from agent.link import Link
+from agent.recovery import Recovery
 from agent.sender import SessionSender
 from agent.webhooks import WebhookReceiver
 from chalicelib.protocol import (
@@ -96,6 +97,7 @@ class Agent:
         self._tasks: list[asyncio.Task[None]] = []
         self._ops: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
+        self.recovery = Recovery()
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -103,6 +105,7 @@ class Agent:
         cfg.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         cfg.sessions_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.journal = Journal(cfg.journal_path)
+        self.recovery.journal = self.journal
         unknown = self.journal.recover_unconfirmed()
         if unknown:
             log.warning(
@@ -130,6 +133,7 @@ class Agent:
         log.info("agent stopping", extra={"sessions": len(self.sessions)})
         for t in list(self._ops):
             t.cancel()
+        await self.recovery.stop()
         await asyncio.gather(*(s.stop() for s in self.senders.values()), return_exceptions=True)
         await asyncio.gather(*(s.stop() for s in self.sessions.values()), return_exceptions=True)
         self._pack_results()
@@ -166,6 +170,7 @@ class Agent:
                 )
                 for sid, s in self.sessions.items()
             ],
+            in_flight=self.recovery.in_flight(self.senders),
         )
 
     def heartbeat(self) -> Heartbeat:
@@ -175,17 +180,21 @@ class Agent:
             rss_bytes=self.metrics.rss_bytes(),
             cpu_percent=self.metrics.cpu_percent(),
             uptime_s=self.metrics.uptime_s(),
+            sessions=[
+                SessionSummary(session_id=sid, state=s.state) for sid, s in self.sessions.items()
+            ],
         )
 
     def _on_state(self, frame: SessionStateFrame) -> None:
         assert self.link is not None
         self.link.send(frame)
+        self.recovery.on_state(frame, self.sessions.get(frame.session_id), self._on_ack)
         if frame.state == SessionState.banned:  # kill-process-on-ban: stop it, keep its data
             self._spawn_op(self._stop_process_only(frame.session_id))
 
     def _on_ack(self, session_id: str, wa_message_id: str, ack: int, ts: int) -> None:
         assert self.journal is not None
-        if not self.journal.is_our_message(wa_message_id):
+        if not self.journal.note_ack(wa_message_id, ack):
             return
         self._acks.append(
             AckItem(session_id=session_id, wa_message_id=wa_message_id[:200], ack=ack, ts=ts)
@@ -263,6 +272,7 @@ class Agent:
         if isinstance(frame, Sync):
             self._spawn_op(self._sync(frame))
         elif isinstance(frame, StartSession):
+            self.recovery.note_start(frame)
             self._spawn_op(self.start_session(frame.session_id))
         elif isinstance(frame, StopSession):
             self._spawn_op(self.stop_session(frame.session_id, frame.purge_after))
@@ -299,7 +309,7 @@ class Agent:
             else:
                 await self.stop_session(d.session_id, d.purge_after)
         for sid in list(self.sessions):
-            if sid not in wanted:
+            if sid not in wanted and self.recovery.sync_may_stop(sid, frame):
                 await self.stop_session(sid, None)
 
     async def start_session(self, sid: str) -> None:

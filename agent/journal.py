@@ -13,6 +13,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -228,19 +229,14 @@ class Journal:
         if "ack" not in columns:
             self._db.execute("ALTER TABLE sends ADD COLUMN ack INTEGER NOT NULL DEFAULT 0")
 
-    def note_ack(self, wa_message_id: str, ack: int) -> bool:
-        """Keep the highest ack seen for one of our messages; False if it is not ours."""
+    def note_acks(self, acks: Iterable[tuple[str, int]]) -> None:
+        """Keep the highest ack reported for our messages. Called once the acks are in the
+        outbox, so a crash before that leaves them to the ack catch-up after a restart."""
         with self._lock:
-            row = self._db.execute(
-                "SELECT ack FROM sends WHERE wa_message_id=?", (wa_message_id,)
-            ).fetchone()
-            if row is None:
-                return False
-            if ack > int(row[0]):
-                self._db.execute(
-                    "UPDATE sends SET ack=? WHERE wa_message_id=?", (ack, wa_message_id)
-                )
-            return True
+            self._db.executemany(
+                "UPDATE sends SET ack=? WHERE wa_message_id=? AND ack < ?",
+                [(ack, wa_id, ack) for wa_id, ack in acks],
+            )
 
     def unread_sends(self, session_id: str, since_ms: int) -> list[tuple[str, int]]:
         """(wa_message_id, highest ack seen) of messages sent since ``since_ms`` not yet read."""

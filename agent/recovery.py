@@ -34,6 +34,7 @@ log = logging.getLogger("agent.recovery")
 IN_FLIGHT_MAX = 10_000  # Hello.in_flight's bound; beyond it the agent says "unknown"
 ACK_CATCH_UP_DAYS = 7
 ACK_CATCH_UP_CONCURRENCY = 4
+ACK_CATCH_UP_RETRY_S = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)  # pauses before each round
 READ = 3
 
 
@@ -47,6 +48,7 @@ class QueueHolder(Protocol):
 
 class MessageLookup(Protocol):
     session_id: str
+    state: SessionState
 
     async def call(self, method: str, args: dict[str, Any], timeout: float = 60.0) -> Any: ...
 
@@ -130,36 +132,50 @@ class Recovery:
         task.add_done_callback(self._tasks.discard)
 
     async def catch_up_acks(self, session: MessageLookup, emit: AckEmitter) -> int:
-        """Ask OpenWA for the current ack of each recent unread message; report the changes."""
-        since = now_ms() - ACK_CATCH_UP_DAYS * 86_400_000
+        """Ask OpenWA for the current ack of each recent unread message; report the changes.
+
+        OpenWA's REST API may open a moment after its READY event, so calls that could not
+        be made are retried with a growing pause while the session stays connected."""
+        sid = session.session_id
         assert self.journal is not None
-        pending = self.journal.unread_sends(session.session_id, since)
-        if not pending:
-            return 0
-        changed = 0
+        since = now_ms() - ACK_CATCH_UP_DAYS * 86_400_000
+        pending = dict(self.journal.unread_sends(sid, since))
+        checked, changed = len(pending), 0
         gate = asyncio.Semaphore(ACK_CATCH_UP_CONCURRENCY)
 
-        async def one(wa_id: str, known: int) -> None:
+        async def one(wa_id: str, known: int) -> bool:
             nonlocal changed
             async with gate:
                 try:
                     response = await session.call("getMessageById", {"messageId": wa_id}, 30)
-                except Exception as exc:  # the session went away: its next connect retries
-                    self.caught_up.discard(session.session_id)
+                except Exception as exc:
                     log.info(
                         "ack catch-up call failed",
-                        extra={"session_id": session.session_id, "error": repr(exc)[:200]},
+                        extra={"session_id": sid, "error": repr(exc)[:200]},
                     )
-                    return
+                    return False
             ack = ack_of(response)
             if ack is not None and ack > known:
-                emit(session.session_id, wa_id, ack, now_ms())
+                emit(sid, wa_id, ack, now_ms())
                 changed += 1
+            return True
 
-        await asyncio.gather(*(one(wa_id, known) for wa_id, known in pending))
+        for pause in ACK_CATCH_UP_RETRY_S:
+            if not pending:
+                break
+            await asyncio.sleep(pause)
+            if session.state != SessionState.connected:
+                break
+            items = list(pending.items())
+            done = await asyncio.gather(*(one(wa_id, known) for wa_id, known in items))
+            pending = {
+                wa_id: known for (wa_id, known), ok in zip(items, done, strict=True) if not ok
+            }
+        if pending:  # not all answered: the session's next connect tries again
+            self.caught_up.discard(sid)
         log.info(
             "acks caught up",
-            extra={"session_id": session.session_id, "checked": len(pending), "changed": changed},
+            extra={"session_id": sid, "checked": checked, "changed": changed, "left": len(pending)},
         )
         return changed
 

@@ -194,7 +194,7 @@ class Agent:
 
     def _on_ack(self, session_id: str, wa_message_id: str, ack: int, ts: int) -> None:
         assert self.journal is not None
-        if not self.journal.note_ack(wa_message_id, ack):
+        if not self.journal.is_our_message(wa_message_id):
             return
         self._acks.append(
             AckItem(session_id=session_id, wa_message_id=wa_message_id[:200], ack=ack, ts=ts)
@@ -234,11 +234,12 @@ class Agent:
             self.link.notify()
 
     def _flush_acks(self) -> None:
-        if self.link is None:
+        if self.link is None or self.journal is None:
             return
         while self._acks:
             chunk, self._acks = self._acks[:500], self._acks[500:]
             self.link.send(Acks(items=chunk))
+            self.journal.note_acks((a.wa_message_id, a.ack) for a in chunk)  # after, not before
 
     async def _flusher(self) -> None:
         while True:

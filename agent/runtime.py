@@ -15,6 +15,7 @@ import aiohttp
 from pydantic import ValidationError
 
 from agent import __version__
+from agent.acks import AckBuffer
 from agent.config import AgentConfig
 from agent.driver import OpenWASession
 from agent.journal import Journal
@@ -91,7 +92,7 @@ class Agent:
         self.link: Link | None = None
         self.receiver = WebhookReceiver()
         self.http: aiohttp.ClientSession | None = None
-        self._acks: list[AckItem] = []
+        self._acks = AckBuffer()  # coalesced per message, see agent/acks.py
         self._results_pending = 0
         self._flush = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -137,7 +138,7 @@ class Agent:
         await asyncio.gather(*(s.stop() for s in self.senders.values()), return_exceptions=True)
         await asyncio.gather(*(s.stop() for s in self.sessions.values()), return_exceptions=True)
         self._pack_results()
-        self._flush_acks()
+        self._flush_acks(force=True)
         # give the link a moment to deliver the last frames; anything left is re-sent next time
         if self.link is not None and self.journal is not None:
             deadline = time.monotonic() + 2.0
@@ -196,10 +197,10 @@ class Agent:
         assert self.journal is not None
         if not self.journal.is_our_message(wa_message_id):
             return
-        self._acks.append(
+        self._acks.add(
             AckItem(session_id=session_id, wa_message_id=wa_message_id[:200], ack=ack, ts=ts)
         )
-        if len(self._acks) >= self.config.results_flush_items:
+        if len(self._acks) >= 500:  # a full frame; otherwise acks ride the results cadence
             self._flush.set()
 
     def _on_inbound(
@@ -233,11 +234,12 @@ class Agent:
         if packed and self.link is not None:
             self.link.notify()
 
-    def _flush_acks(self) -> None:
+    def _flush_acks(self, force: bool = False) -> None:
         if self.link is None or self.journal is None:
             return
-        while self._acks:
-            chunk, self._acks = self._acks[:500], self._acks[500:]
+        items = self._acks.take(force)
+        while items:
+            chunk, items = items[:500], items[500:]
             self.link.send(Acks(items=chunk))
             self.journal.note_acks((a.wa_message_id, a.ack) for a in chunk)  # after, not before
 

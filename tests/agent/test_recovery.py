@@ -202,3 +202,21 @@ async def test_acks_lost_while_the_agent_was_down_are_caught_up(
         assert len(cloud.of_type("acks")) == before
     finally:
         await agent.stop()
+
+
+def test_ack_buffer_sends_the_highest_ack_once_and_holds_a_fresh_delivered() -> None:
+    from agent.acks import AckBuffer
+    from chalicelib.protocol import AckItem
+
+    def ack(wa_id: str, level: int) -> AckItem:
+        return AckItem(session_id="s1", wa_message_id=wa_id, ack=level, ts=_now())
+
+    buffer = AckBuffer(hold_s=3600)
+    for item in (ack("m1", 1), ack("m1", 2), ack("m2", 2), ack("m1", 3), ack("m1", 2)):
+        buffer.add(item)
+    assert [(a.wa_message_id, a.ack) for a in buffer.take()] == [("m1", 3)]  # m2 may be read soon
+    assert [(a.wa_message_id, a.ack) for a in buffer.take(force=True)] == [("m2", 2)]
+    assert len(buffer) == 0
+    patient = AckBuffer(hold_s=0)  # held long enough: goes out as it is
+    patient.add(ack("m3", 2))
+    assert [(a.wa_message_id, a.ack) for a in patient.take()] == [("m3", 2)]

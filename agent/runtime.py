@@ -197,6 +197,8 @@ class Agent:
         assert self.journal is not None
         if not self.journal.is_our_message(wa_message_id):
             return
+        if ack >= 2 and self.journal.fold_ack(wa_message_id, ack):
+            return  # it rides in the message's result, not yet sent
         self._acks.add(
             AckItem(session_id=session_id, wa_message_id=wa_message_id[:200], ack=ack, ts=ts)
         )

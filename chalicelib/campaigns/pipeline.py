@@ -24,7 +24,16 @@ from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import expiry, now_ms, now_s, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel, MessageLogModel
 from chalicelib.models.sessions import WaSessionModel
-from chalicelib.protocol import Acks, Batch, BatchMessage, CancelLeases, Inbound, Pacing, Results
+from chalicelib.protocol import (
+    Acks,
+    Batch,
+    BatchMessage,
+    CancelLeases,
+    Inbound,
+    Pacing,
+    ResultItem,
+    Results,
+)
 from chalicelib.sessions import service as sessions
 
 RECENT_WINDOW = 20
@@ -270,7 +279,7 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
         if item.outcome.value == "sent":
             new = "sent"
             actions = [
-                CampaignMessageModel.status.set("sent"),
+                CampaignMessageModel.status.set(_status_of(item, new)),
                 CampaignMessageModel.sent_at.set(item.ts),
                 CampaignMessageModel.lease_session.remove(),
                 CampaignMessageModel.lease_until.remove(),
@@ -278,6 +287,7 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
             ]
             if item.wa_message_id:
                 actions.append(CampaignMessageModel.wa_message_id.set(item.wa_message_id))
+            actions += _ack_in_result(item)
         elif requeue:
             new = "pending"
             actions = [
@@ -313,7 +323,7 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
         if trial.is_test(item.campaign_id):
             continue  # test sends move no counters and no quota
         deltas[item.campaign_id][applied_from] -= 1
-        deltas[item.campaign_id][new] += 1
+        deltas[item.campaign_id][_status_of(item, new)] += 1
         if new in ("sent", "unknown", "failed"):
             deltas[item.campaign_id]["reserved"] -= 1
             deltas[item.campaign_id]["_consume" if new != "failed" else "_release"] += 1
@@ -348,6 +358,24 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
         _count_sent(owned[session_id], count)
     for session_id in rate_limited:
         _back_off(owned[session_id])
+
+
+def _status_of(item: ResultItem, new: str) -> str:
+    """The status a result leaves its message in: an ack folded into it moves it on."""
+    if new == "sent" and item.ack is not None and item.wa_message_id:
+        return ACK_STATE[item.ack]
+    return new
+
+
+def _ack_in_result(item: ResultItem) -> list:
+    """Writes for an ack that came with the result (timed at the send: at most a flush early)."""
+    status = _status_of(item, "sent")
+    if status == "sent":
+        return []
+    actions = [CampaignMessageModel.delivered_at.set(item.ts)]
+    if status == "read":
+        actions.append(CampaignMessageModel.read_at.set(item.ts))
+    return actions
 
 
 def _write_logs(logs: Iterable[MessageLogModel]) -> None:

@@ -132,6 +132,10 @@ async def test_stale_sync_after_a_fresh_start_leaves_the_session_running(
 
 def _acks(cloud: FakeCloud) -> dict[str, int]:
     out: dict[str, int] = {}
+    for frame in cloud.of_type("results"):
+        for item in frame["items"]:
+            if "ack" in item:
+                out[item["wa_message_id"]] = max(out.get(item["wa_message_id"], -1), item["ack"])
     for frame in cloud.of_type("acks"):
         for item in frame["items"]:
             out[item["wa_message_id"]] = max(out.get(item["wa_message_id"], -1), item["ack"])
@@ -220,3 +224,20 @@ def test_ack_buffer_sends_the_highest_ack_once_and_holds_a_fresh_delivered() -> 
     patient = AckBuffer(hold_s=0)  # held long enough: goes out as it is
     patient.add(ack("m3", 2))
     assert [(a.wa_message_id, a.ack) for a in patient.take()] == [("m3", 2)]
+
+
+def test_an_ack_before_the_result_is_packed_rides_in_it(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite")
+    for i, phone in enumerate(("+447700900201", "+447700900202")):
+        journal.journal_send("c1", phone, "s1", f"{phone[1:]}@c.us")
+        journal.finish_send("c1", phone, "sent", f"wa_{i}")
+    assert journal.fold_ack("wa_0", 2) and journal.fold_ack("wa_0", 3)
+    assert journal.fold_ack("wa_0", 2)  # never lowers it
+    assert not journal.fold_ack("wa_unknown", 3)
+    journal.pack_results(10)
+    (_, raw), *_ = journal.outbox_after(0)
+    items = {i["wa_message_id"]: i for i in json.loads(raw)["items"]}
+    assert items["wa_0"]["ack"] == 3 and "ack" not in items["wa_1"]
+    assert not journal.fold_ack("wa_1", 3)  # packed: it goes as an ack of its own
+    assert journal.unread_sends("s1", 0) == [("wa_1", 0)]
+    journal.close()

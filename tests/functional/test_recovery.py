@@ -186,3 +186,38 @@ def test_a_number_stuck_starting_ends_failed_with_a_reason(
     kit.session_id = sid
     kit.report("qr_ready", qr="data:image/png;base64,AAAA")
     assert api.get(f"/api/sessions/{sid}").json["status"] == "qr_ready"
+
+
+def test_an_ack_that_rides_in_the_result_costs_one_write(kit: Setup, api: Api) -> None:
+    from chalicelib.models.campaigns import CampaignMessageModel
+
+    add_contacts(api, 3)
+    cid = kit.campaign()["campaign_id"]
+    kit.launch(cid)
+    batch = kit.pull(3)
+    now = int(time.time() * 1000)
+    items = [
+        {
+            "campaign_id": m["campaign_id"],
+            "phone": m["phone"],
+            "session_id": kit.session_id,
+            "outcome": "sent",
+            "wa_message_id": f"true_{m['phone'][1:]}@c.us_{i}",
+            "ts": now,
+            **({"ack": ack} if ack else {}),
+        }
+        for i, (m, ack) in enumerate(zip(batch, (3, 2, None), strict=True))
+    ]
+    kit.agent.send({"type": "results", "items": items})
+    kit.agent.send({"type": "results", "items": items})  # re-sent: nothing moves twice
+    statuses = {m["phone"]: CampaignMessageModel.get(cid, m["phone"]).status for m in batch}
+    assert [statuses[m["phone"]] for m in batch] == ["read", "delivered", "sent"]
+    got = counters(api, cid)
+    assert (got["read"], got["delivered"], got["sent"], got["leased"]) == (1, 1, 1, 0)
+    funnel = api.get(f"/api/campaigns/{cid}").json["funnel"]
+    assert funnel == {"sent": 3, "delivered": 2, "read": 1}
+    read = CampaignMessageModel.get(cid, batch[0]["phone"])
+    assert read.read_at == read.delivered_at == read.sent_at == now
+    kit.acks([items[0]["wa_message_id"], items[1]["wa_message_id"]], 2)  # late, lower: no-op
+    assert counters(api, cid)["read"] == 1 and counters(api, cid)["delivered"] == 1
+    assert api.get(f"/api/campaigns/{cid}").json["status"] == "completed"

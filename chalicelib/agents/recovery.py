@@ -70,6 +70,9 @@ def release_unjournalled(agent: AgentModel, connection_id: str, frame: Hello) ->
     from chalicelib.models.campaigns import CampaignMessageModel
 
     held = {(ref.session_id, ref.campaign_id, ref.phone) for ref in frame.in_flight}
+    # leases made on this connection (a pull answered alongside the hello, where frames
+    # run in parallel) are newer than the agent's list: not the hello's to return
+    started = int(agent.connected_at or now_ms())
     returned: dict[tuple[str, str], int] = Counter()
     woken: set[str] = set()
     for session in sessions.sessions_of_agent(agent.agent_id):
@@ -88,7 +91,8 @@ def release_unjournalled(agent: AgentModel, connection_id: str, frame: Hello) ->
                     CampaignMessageModel.lease_until.remove(),
                     CampaignMessageModel.outbox_session.set(sid),
                 ],
-                extra_condition=CampaignMessageModel.lease_session == sid,
+                extra_condition=(CampaignMessageModel.lease_session == sid)
+                & (CampaignMessageModel.leased_at < started),
             )
             if not moved:
                 continue  # its result landed meanwhile

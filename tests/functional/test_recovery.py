@@ -20,6 +20,9 @@ def kit(api: Api, user: dict[str, Any], chalice_app: Any, fake: FakeManagement) 
 
 
 def _hello(kit: Setup, in_flight: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The agent comes back on a new connection and says hello."""
+    kit.agent.connection_id = f"conn-{time.monotonic_ns()}"
+    assert kit.agent.connect() == 200
     frame: dict[str, Any] = {"type": "hello", "agent_version": "1", "max_sessions": 10}
     if in_flight is not None:
         frame["in_flight"] = in_flight
@@ -221,3 +224,16 @@ def test_an_ack_that_rides_in_the_result_costs_one_write(kit: Setup, api: Api) -
     kit.acks([items[0]["wa_message_id"], items[1]["wa_message_id"]], 2)  # late, lower: no-op
     assert counters(api, cid)["read"] == 1 and counters(api, cid)["delivered"] == 1
     assert api.get(f"/api/campaigns/{cid}").json["status"] == "completed"
+
+
+def test_leases_made_on_the_new_connection_are_not_the_hellos_to_return(
+    kit: Setup, api: Api
+) -> None:
+    add_contacts(api, 2)
+    cid = kit.campaign()["campaign_id"]
+    kit.launch(cid)
+    kit.agent.connection_id = f"conn-{time.monotonic_ns()}"
+    assert kit.agent.connect() == 200
+    kit.pull(2)  # answered before the hello where frames run in parallel
+    kit.agent.send({"type": "hello", "agent_version": "1", "max_sessions": 10, "in_flight": []})
+    assert counters(api, cid)["leased"] == 2

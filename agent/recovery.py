@@ -31,7 +31,9 @@ from chalicelib.protocol import (
 
 log = logging.getLogger("agent.recovery")
 
-IN_FLIGHT_MAX = 10_000  # Hello.in_flight's bound; beyond it the agent says "unknown"
+# Beyond this many the agent says "unknown" (None) and its leases wait for their expiry:
+# ~100 bytes a reference keeps hello well inside API Gateway's 128 KB frame limit.
+IN_FLIGHT_MAX = 1_000
 ACK_CATCH_UP_DAYS = 7
 ACK_CATCH_UP_CONCURRENCY = 4
 ACK_CATCH_UP_RETRY_S = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)  # pauses before each round

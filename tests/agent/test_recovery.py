@@ -241,3 +241,14 @@ def test_an_ack_before_the_result_is_packed_rides_in_it(tmp_path: Path) -> None:
     assert not journal.fold_ack("wa_1", 3)  # packed: it goes as an ack of its own
     assert journal.unread_sends("s1", 0) == [("wa_1", 0)]
     journal.close()
+
+
+def test_too_many_in_flight_says_unknown(tmp_path: Path, monkeypatch: Any) -> None:
+    import agent.recovery as recovery_module
+
+    monkeypatch.setattr(recovery_module, "IN_FLIGHT_MAX", 2)
+    journal = Journal(tmp_path / "j.sqlite")
+    for i in range(3):
+        journal.journal_send("c1", f"+4477009003{i:02d}", "s1", f"4477009003{i:02d}@c.us")
+    assert Recovery(journal).in_flight({}) is None  # the cloud then waits for lease expiry
+    journal.close()

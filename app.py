@@ -152,11 +152,13 @@ scheduler.register("housekeeping")
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def housekeeping(event: Any) -> None:
+    from chalicelib.agents import recovery
     from chalicelib.campaigns import pipeline
     from chalicelib.sessions import service as sessions
 
     push.configure(app)
     offline = sessions.sweep_agents()
+    recovery.fail_stuck_starting()  # a session never stays "starting" silently
     purged = sessions.purge_due()
     returned = pipeline.sweep_leases()
     scheduler.record_run("housekeeping")

@@ -13,6 +13,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ class Journal:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(sends)")}
         if "detail" not in columns:  # journals of agents before OpenWA refusal details
             self._db.execute("ALTER TABLE sends ADD COLUMN detail TEXT")
+        self._add_ack_column()
 
     def close(self) -> None:
         with self._lock:
@@ -217,7 +219,7 @@ class Journal:
             try:
                 rows = self._db.execute(
                     "SELECT campaign_id, phone, session_id, status, wa_message_id, reason,"
-                    " updated_ms, detail FROM sends WHERE reported=0 AND status != 'journalled'"
+                    " updated_ms, detail, ack FROM sends WHERE reported=0 AND status != 'journalled'"
                     " ORDER BY updated_ms LIMIT ?",
                     (limit,),
                 ).fetchall()
@@ -225,7 +227,7 @@ class Journal:
                     self._db.execute("ROLLBACK")
                     return None
                 items = []
-                for cid, phone, sid, status, wa_id, reason, ts, detail in rows:
+                for cid, phone, sid, status, wa_id, reason, ts, detail, ack in rows:
                     item: dict[str, Any] = {
                         "campaign_id": cid,
                         "phone": phone,
@@ -239,6 +241,8 @@ class Journal:
                         item["reason"] = reason
                     if detail:
                         item["detail"] = detail[:500]
+                    if status == "sent" and ack >= 2:  # delivered/read before the result left
+                        item["ack"] = ack
                     items.append(item)
                 seq = self._add_frame({"type": "results", "v": 1, "items": items})
                 self._db.executemany(
@@ -250,3 +254,68 @@ class Journal:
                 raise
             self._db.execute("COMMIT")
             return seq
+
+    # ------------------------------------------------------------------ recovery
+    def _add_ack_column(self) -> None:
+        """Journals made before acks were kept get the column (0 = none seen yet)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(sends)")}
+        if "ack" not in columns:
+            self._db.execute("ALTER TABLE sends ADD COLUMN ack INTEGER NOT NULL DEFAULT 0")
+
+    def note_acks(self, acks: Iterable[tuple[str, int]]) -> None:
+        """Keep the highest ack reported for our messages. Called once the acks are in the
+        outbox, so a crash before that leaves them to the ack catch-up after a restart."""
+        with self._lock:
+            self._db.executemany(
+                "UPDATE sends SET ack=? WHERE wa_message_id=? AND ack < ?",
+                [(ack, wa_id, ack) for wa_id, ack in acks],
+            )
+
+    def fold_ack(self, wa_message_id: str, ack: int) -> bool:
+        """An ack for a sent message whose result is not packed yet rides in that result
+        (one write in the cloud instead of two). True when folded."""
+        with self._lock:
+            cur = self._db.execute(
+                "UPDATE sends SET ack=MAX(ack, ?) WHERE wa_message_id=? AND reported=0"
+                " AND status='sent'",
+                (ack, wa_message_id),
+            )
+            return cur.rowcount == 1
+
+    def unread_sends(self, session_id: str, since_ms: int) -> list[tuple[str, int]]:
+        """(wa_message_id, highest ack seen) of messages sent since ``since_ms`` not yet read."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT wa_message_id, ack FROM sends WHERE session_id=? AND status='sent'"
+                " AND wa_message_id IS NOT NULL AND updated_ms >= ? AND ack >= 0 AND ack < 3",
+                (session_id, since_ms),
+            ).fetchall()
+        return [(str(w), int(a)) for w, a in rows]
+
+    def unreceipted_sends(self) -> list[tuple[str, str, str]]:
+        """(session_id, campaign_id, phone) of sends whose outcome the cloud has not
+        receipted: still journalled, finished but not packed, or packed into a
+        ``results`` frame still in the outbox."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT session_id, campaign_id, phone FROM sends WHERE reported=0"
+            ).fetchall()
+            frames = self._db.execute("SELECT frame FROM outbox ORDER BY seq").fetchall()
+        out = [(str(s), str(c), str(p)) for s, c, p in rows]
+        for (raw,) in frames:
+            try:
+                frame = json.loads(raw)
+            except ValueError:
+                continue
+            if not isinstance(frame, dict) or frame.get("type") != "results":
+                continue
+            for item in frame.get("items") or []:
+                if isinstance(item, dict):
+                    out.append(
+                        (
+                            str(item.get("session_id", "")),
+                            str(item.get("campaign_id", "")),
+                            str(item.get("phone", "")),
+                        )
+                    )
+        return out

@@ -15,12 +15,14 @@ import aiohttp
 from pydantic import ValidationError
 
 from agent import __version__
+from agent.acks import AckBuffer
 from agent.config import AgentConfig
 from agent.driver import OpenWASession
 from agent.journal import Journal
 from agent.link import Link
 from agent.openwa import installed_version
 from agent.proctree import clean_session_dir
+from agent.recovery import Recovery
 from agent.sender import SessionSender
 from agent.supervisor import reap_orphan
 from agent.webhooks import WebhookReceiver
@@ -93,7 +95,7 @@ class Agent:
         self.link: Link | None = None
         self.receiver = WebhookReceiver()
         self.http: aiohttp.ClientSession | None = None
-        self._acks: list[AckItem] = []
+        self._acks = AckBuffer()  # coalesced per message, see agent/acks.py
         self._results_pending = 0
         self._flush = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -101,6 +103,7 @@ class Agent:
         self._lock = asyncio.Lock()
         # the version the configured command runs; replaced by what OpenWA itself announces
         self._openwa_version = installed_version(config.openwa_command)
+        self.recovery = Recovery()
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -108,6 +111,7 @@ class Agent:
         cfg.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         cfg.sessions_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.journal = Journal(cfg.journal_path)
+        self.recovery.journal = self.journal
         unknown = self.journal.recover_unconfirmed()
         if unknown:
             log.warning(
@@ -136,10 +140,11 @@ class Agent:
         log.info("agent stopping", extra={"sessions": len(self.sessions)})
         for t in list(self._ops):
             t.cancel()
+        await self.recovery.stop()
         await asyncio.gather(*(s.stop() for s in self.senders.values()), return_exceptions=True)
         await asyncio.gather(*(s.stop() for s in self.sessions.values()), return_exceptions=True)
         self._pack_results()
-        self._flush_acks()
+        self._flush_acks(force=True)
         # give the link a moment to deliver the last frames; anything left is re-sent next time
         if self.link is not None and self.journal is not None:
             deadline = time.monotonic() + 2.0
@@ -188,6 +193,7 @@ class Agent:
                 )
                 for sid, s in self.sessions.items()
             ],
+            in_flight=self.recovery.in_flight(self.senders),
         )
 
     def heartbeat(self) -> Heartbeat:
@@ -198,11 +204,15 @@ class Agent:
             rss_bytes=self.metrics.rss_bytes(),
             cpu_percent=self.metrics.cpu_percent(),
             uptime_s=self.metrics.uptime_s(),
+            sessions=[
+                SessionSummary(session_id=sid, state=s.state) for sid, s in self.sessions.items()
+            ],
         )
 
     def _on_state(self, frame: SessionStateFrame) -> None:
         assert self.link is not None
         self.link.send(frame)
+        self.recovery.on_state(frame, self.sessions.get(frame.session_id), self._on_ack)
         if frame.state == SessionState.banned:  # kill-process-on-ban: stop it, keep its data
             self._spawn_op(self._stop_process_only(frame.session_id))
 
@@ -210,10 +220,12 @@ class Agent:
         assert self.journal is not None
         if not self.journal.is_our_message(wa_message_id):
             return
-        self._acks.append(
+        if ack >= 2 and self.journal.fold_ack(wa_message_id, ack):
+            return  # it rides in the message's result, not yet sent
+        self._acks.add(
             AckItem(session_id=session_id, wa_message_id=wa_message_id[:200], ack=ack, ts=ts)
         )
-        if len(self._acks) >= self.config.results_flush_items:
+        if len(self._acks) >= 500:  # a full frame; otherwise acks ride the results cadence
             self._flush.set()
 
     def _on_outgoing(self, session_id: str, to_id: str, wa_message_id: str) -> bool:
@@ -256,12 +268,14 @@ class Agent:
         if packed and self.link is not None:
             self.link.notify()
 
-    def _flush_acks(self) -> None:
-        if self.link is None:
+    def _flush_acks(self, force: bool = False) -> None:
+        if self.link is None or self.journal is None:
             return
-        while self._acks:
-            chunk, self._acks = self._acks[:500], self._acks[500:]
+        items = self._acks.take(force)
+        while items:
+            chunk, items = items[:500], items[500:]
             self.link.send(Acks(items=chunk))
+            self.journal.note_acks((a.wa_message_id, a.ack) for a in chunk)  # after, not before
 
     async def _flusher(self) -> None:
         while True:
@@ -295,6 +309,7 @@ class Agent:
         if isinstance(frame, Sync):
             self._spawn_op(self._sync(frame))
         elif isinstance(frame, StartSession):
+            self.recovery.note_start(frame)
             self._spawn_op(self.start_session(frame.session_id, frame.license_key))
         elif isinstance(frame, StopSession):
             self._spawn_op(self.stop_session(frame.session_id, frame.purge_after))
@@ -331,7 +346,7 @@ class Agent:
             else:
                 await self.stop_session(d.session_id, d.purge_after)
         for sid in list(self.sessions):
-            if sid not in wanted:
+            if sid not in wanted and self.recovery.sync_may_stop(sid, frame):
                 await self.stop_session(sid, None)
 
     async def start_session(self, sid: str, license_key: str | None = None) -> None:

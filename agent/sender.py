@@ -223,7 +223,8 @@ class SessionSender:
             return
         await self._sleep(PULL_TIMEOUT_S, self._batch)
         if not self.queue and self._batch.is_set():  # the cloud had nothing: idle
-            self._wake.clear()
+            # a wake that came while the pull was answered is kept: it may announce work
+            # (e.g. the number just connected) that the idle answer did not see
             await self._sleep(self.idle_poll_s, self._wake)
 
     async def _step(self) -> None:

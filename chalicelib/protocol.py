@@ -174,6 +174,9 @@ class ResultItem(_Model):
     # the engine's own words for a failure it could not classify
     detail: ShortText | None = None
     ts: EpochMs
+    # a sent message's ack (2 delivered, 3 read, 4 played) that came before its result
+    # left the agent: the cloud applies both in one write
+    ack: Annotated[int, Field(ge=2, le=4)] | None = None
 
 
 class Results(_AgentFrameBase):

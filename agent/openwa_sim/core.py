@@ -142,6 +142,7 @@ class SimSession:
         self._qr_deadline: float | None = None
         self._record_fh: io.TextIOWrapper | None = None
         self._on_login: list[Callable[[], None]] = []
+        self.messages: dict[str, dict[str, Any]] = {}  # sent by this number, by id
 
     # ------------------------------------------------------------------ lifecycle
     def on_login(self, callback: Callable[[], None]) -> None:
@@ -156,6 +157,7 @@ class SimSession:
             "Launching Browser",
         ):
             self.sink.ev("STARTUP", text)
+        self._load_messages()
         if self.config.startup_fault == "browser-missing":
             for text in (
                 "Error launching browser",
@@ -370,6 +372,7 @@ class SimSession:
         mtype = "chat" if kind == "text" else "image" if kind == "image" else "document"
         for ack, delay in sorted(self.config.ack_delays.items(), key=lambda kv: kv[1]):
             self._later(delay, lambda a=ack: self._emit_ack(msg_id, to, a, mtype))  # type: ignore[misc]
+        self._remember_message(msg_id, to, kind, args)
         if kind != "text" and not args.get("waitForId"):
             return True  # sendImage answers the id only with waitForId
         return msg_id
@@ -522,11 +525,83 @@ class SimSession:
         )
         return msg_id
 
+    # ------------------------------------------------------------------ messages it sent
+    # WhatsApp keeps delivering and reading while OpenWA (or the agent) is down, so a
+    # message's ack follows its own schedule from the moment it was sent, and the log of
+    # sent messages outlives the process: getMessageById answers after a restart too.
+    def _messages_path(self) -> Path:
+        return self.config.data_path / f"{self.config.session_id}.messages.jsonl"
+
+    def _load_messages(self) -> None:
+        try:
+            lines = self._messages_path().read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a line torn by a crash
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                self.messages[entry["id"]] = entry
+
+    def _remember_message(self, msg_id: str, to: str, kind: str, args: dict[str, Any]) -> None:
+        entry = {
+            "id": msg_id,
+            "to": to,
+            "type": "chat" if kind == "text" else "image",
+            "body": args.get("content") if kind == "text" else args.get("caption"),
+            "sent_ms": now_ms(),
+            "acks": {str(k): v for k, v in self.config.ack_delays.items()},
+        }
+        self.messages[msg_id] = entry
+        with open(self._messages_path(), "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry) + "\n")
+
+    def ack_now(self, msg_id: str, at_ms: int | None = None) -> int | None:
+        """The ack a sent message has reached by now (None: not a message we sent)."""
+        entry = self.messages.get(msg_id)
+        if entry is None:
+            return None
+        elapsed_s = ((at_ms or now_ms()) - int(entry["sent_ms"])) / 1000
+        reached = [int(k) for k, delay in entry["acks"].items() if float(delay) <= elapsed_s]
+        return max([0, *reached])
+
+    def _get_message_by_id(self, args: dict[str, Any]) -> Any:
+        """Like WAPI.getMessageById: the serialized message, or false when not in the store."""
+        self._require_connected()
+        msg_id = args.get("messageId")
+        if not isinstance(msg_id, str):
+            return False
+        ack = self.ack_now(msg_id)
+        if ack is None:
+            return False
+        entry = self.messages[msg_id]
+        t = int(entry["sent_ms"]) // 1000
+        return {
+            "id": msg_id,
+            "ack": ack,
+            "from": self._host_wid(),
+            "to": entry["to"],
+            "chatId": entry["to"],
+            "fromMe": True,
+            "self": "out",
+            "type": entry["type"],
+            "body": entry["body"],
+            "content": entry["body"],
+            "t": t,
+            "timestamp": t,
+            "isGroupMsg": False,
+            "isMedia": entry["type"] != "chat",
+            "isNotification": False,
+        }
+
 
 _METHODS: dict[str, Callable[[SimSession, dict[str, Any]], Any]] = {
     "sendText": lambda s, a: s._send(a, "text"),
     "sendImage": lambda s, a: s._send(a, "image"),
     "sendFile": lambda s, a: s._send(a, "file"),
+    "getMessageById": SimSession._get_message_by_id,
     "checkNumberStatus": SimSession._check_number,
     "getConnectionState": SimSession._connection_state,
     "getHostNumber": SimSession._host_number,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib import push, queues
-from chalicelib.agents import registry
+from chalicelib.agents import recovery, registry
 from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import now_ms
@@ -118,6 +118,7 @@ def _hello(agent: AgentModel, connection_id: str, frame: Hello) -> None:
     )
     registry.record_openwa_version(agent, frame.openwa_version)
     push.send_frame(connection_id, sessions.reconcile(agent, frame.sessions))
+    recovery.release_unjournalled(agent, connection_id, frame)
 
 
 def _heartbeat(agent: AgentModel, connection_id: str, frame: Heartbeat) -> None:
@@ -135,10 +136,12 @@ def _heartbeat(agent: AgentModel, connection_id: str, frame: Heartbeat) -> None:
         ]
     )
     registry.record_openwa_version(agent, frame.openwa_version)
+    recovery.reconcile_running(agent, connection_id, frame)
 
 
 def _session_state(agent: AgentModel, connection_id: str, frame: SessionStateFrame) -> None:
     sessions.apply_report(agent, frame)
+    recovery.wake_if_connected(connection_id, frame)
 
 
 def _pull(agent: AgentModel, connection_id: str, frame: Pull) -> None:

@@ -24,7 +24,16 @@ from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import expiry, now_ms, now_s, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel, MessageLogModel
 from chalicelib.models.sessions import WaSessionModel
-from chalicelib.protocol import Acks, Batch, BatchMessage, CancelLeases, Inbound, Pacing, Results
+from chalicelib.protocol import (
+    Acks,
+    Batch,
+    BatchMessage,
+    CancelLeases,
+    Inbound,
+    Pacing,
+    ResultItem,
+    Results,
+)
 from chalicelib.sessions import licensing
 from chalicelib.sessions import service as sessions
 
@@ -284,7 +293,7 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
         if item.outcome.value == "sent":
             new = "sent"
             actions = [
-                CampaignMessageModel.status.set("sent"),
+                CampaignMessageModel.status.set(_status_of(item, new)),
                 CampaignMessageModel.sent_at.set(item.ts),
                 CampaignMessageModel.lease_session.remove(),
                 CampaignMessageModel.lease_until.remove(),
@@ -292,6 +301,7 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
             ]
             if item.wa_message_id:
                 actions.append(CampaignMessageModel.wa_message_id.set(item.wa_message_id))
+            actions += _ack_in_result(item)
         elif requeue:
             new = "pending"
             actions = [
@@ -344,7 +354,7 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
                 sent_by_session[item.session_id] += 1
             continue
         deltas[item.campaign_id][applied_from] -= 1
-        deltas[item.campaign_id][new] += 1
+        deltas[item.campaign_id][_status_of(item, new)] += 1
         if new in ("sent", "unknown", "failed"):
             deltas[item.campaign_id]["reserved"] -= 1
             deltas[item.campaign_id]["_consume" if new != "failed" else "_release"] += 1
@@ -400,6 +410,24 @@ def _late_message_id(campaign_id: str, phone: str, session_id: str, wa_message_i
         [CampaignMessageModel.wa_message_id.set(wa_message_id)],
         extra_condition=CampaignMessageModel.wa_message_id.does_not_exist(),
     )
+
+
+def _status_of(item: ResultItem, new: str) -> str:
+    """The status a result leaves its message in: an ack folded into it moves it on."""
+    if new == "sent" and item.ack is not None and item.wa_message_id:
+        return ACK_STATE[item.ack]
+    return new
+
+
+def _ack_in_result(item: ResultItem) -> list:
+    """Writes for an ack that came with the result (timed at the send: at most a flush early)."""
+    status = _status_of(item, "sent")
+    if status == "sent":
+        return []
+    actions = [CampaignMessageModel.delivered_at.set(item.ts)]
+    if status == "read":
+        actions.append(CampaignMessageModel.read_at.set(item.ts))
+    return actions
 
 
 def _write_logs(logs: Iterable[MessageLogModel]) -> None:

@@ -179,9 +179,7 @@ def create(user_id: str, label: str) -> WaSessionModel:
     except Exception:
         _release_slot(agent.agent_id)
         raise
-    push.send_frame(
-        agent.connection_id, StartSession(session_id=session.session_id, issued_at=now_ms())
-    )
+    push_start(agent, session)
     logger.info(
         "session created",
         extra={"user_id": user_id, "session_id": session.session_id, "agent_id": agent.agent_id},
@@ -514,7 +512,7 @@ def reconcile(agent: AgentModel, running: list[SessionSummary]) -> Sync:
             desired.append(
                 DesiredSession(session_id=session_id, desired="stopped", purge_after=now)
             )
-    return Sync(sessions=desired)
+    return Sync(sessions=desired, computed_at=now)
 
 
 def mark_agent_offline(agent: AgentModel) -> int:

@@ -41,6 +41,10 @@ def _results(cloud: FakeCloud) -> dict[str, dict[str, Any]]:
 
 def _acks(cloud: FakeCloud) -> dict[str, int]:
     out: dict[str, int] = {}
+    for frame in cloud.of_type("results"):  # an ack that came before its result rides in it
+        for item in frame["items"]:
+            if "ack" in item:
+                out[item["wa_message_id"]] = max(out.get(item["wa_message_id"], -1), item["ack"])
     for frame in cloud.of_type("acks"):
         for item in frame["items"]:
             out[item["wa_message_id"]] = max(out.get(item["wa_message_id"], -1), item["ack"])

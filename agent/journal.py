@@ -219,7 +219,8 @@ class Journal:
             try:
                 rows = self._db.execute(
                     "SELECT campaign_id, phone, session_id, status, wa_message_id, reason,"
-                    " updated_ms, detail, ack FROM sends WHERE reported=0 AND status != 'journalled'"
+                    " updated_ms, detail, ack FROM sends"
+                    " WHERE reported=0 AND status != 'journalled'"
                     " ORDER BY updated_ms LIMIT ?",
                     (limit,),
                 ).fetchall()

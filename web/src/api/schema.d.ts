@@ -22,6 +22,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/agents/{agent_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an agent: its connection is cut and its numbers go offline */
+        delete: operations["delete_api_admin_agents_agent_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/agents/{agent_id}/rotate-token": {
         parameters: {
             query?: never;
@@ -116,7 +133,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account */
+        /** Create an account (answers the same when the email already has one) */
         post: operations["post_api_auth_register"];
         delete?: never;
         options?: never;
@@ -244,6 +261,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Forecast unsaved composer values: first message, per day, finish, deadline */
+        post: operations["post_api_campaigns_forecast"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/template-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a message while typing: length, variables, unknown ones */
+        post: operations["post_api_campaigns_template_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/campaigns/{campaign_id}": {
         parameters: {
             query?: never;
@@ -270,7 +321,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who would receive it, and who lacks a variable */
+        /** Who would receive it, and who lacks a variable (estimated for large lists) */
         get: operations["get_api_campaigns_campaign_id_audience"];
         put?: never;
         post?: never;
@@ -289,7 +340,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a scheduled, running or paused campaign */
+        /** Cancel a scheduled, running or paused campaign (a preparing one: back to draft) */
         post: operations["post_api_campaigns_campaign_id_cancel"];
         delete?: never;
         options?: never;
@@ -306,6 +357,40 @@ export interface paths {
         };
         /** Every recipient and outcome as CSV */
         get: operations["get_api_campaigns_campaign_id_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{campaign_id}/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The campaign's forecast: what is left (or its audience, for a draft) */
+        get: operations["get_api_campaigns_campaign_id_forecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{campaign_id}/launch-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What launching means: recipients, numbers, times, quota needed vs left */
+        get: operations["get_api_campaigns_campaign_id_launch_summary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -444,7 +529,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Schedule (or launch now, with no send_at): reserves quota */
+        /** Launch (now, or at send_at): answers at once; the campaign is `preparing` */
         post: operations["post_api_campaigns_campaign_id_schedule"];
         delete?: never;
         options?: never;
@@ -814,6 +899,24 @@ export interface paths {
         patch: operations["patch_api_me"];
         trace?: never;
     };
+    "/api/notification-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which campaign events also send you an email */
+        get: operations["get_api_notification_settings"];
+        /** Choose which campaign events also send you an email */
+        put: operations["put_api_notification_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/notifications": {
         parameters: {
             query?: never;
@@ -883,6 +986,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each number's health: today's room, the last 7 days, a badge with its reason */
+        get: operations["get_api_sessions_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sessions/{session_id}": {
         parameters: {
             query?: never;
@@ -896,6 +1016,24 @@ export interface paths {
         post?: never;
         /** Stop the number now; its data is removed after 7 days */
         delete: operations["delete_api_sessions_session_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{session_id}/license": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set or replace the number's OpenWA licence key; the number restarts to use it */
+        put: operations["put_api_sessions_session_id_license"];
+        post?: never;
+        /** Remove the number's licence key; the number restarts without it */
+        delete: operations["delete_api_sessions_session_id_license"];
         options?: never;
         head?: never;
         patch?: never;
@@ -970,6 +1108,11 @@ export interface components {
             name: string;
             /** Online */
             online: boolean;
+            /**
+             * Openwa Version
+             * @description The OpenWA version the agent runs
+             */
+            openwa_version: string | null;
             /** Version */
             version: string | null;
         };
@@ -987,6 +1130,11 @@ export interface components {
             name: string;
             /** Online */
             online: boolean;
+            /**
+             * Openwa Version
+             * @description The OpenWA version the agent runs
+             */
+            openwa_version: string | null;
             /**
              * Token
              * @description The agent's secret; shown once
@@ -1013,16 +1161,50 @@ export interface components {
         };
         /** AudienceCheck */
         AudienceCheck: {
-            /** Affected */
+            /**
+             * Affected
+             * @description Contacts lacking a variable (≤ 100)
+             */
             affected: {
                 [key: string]: unknown;
             }[];
+            /**
+             * Exact
+             * @description False: counts scaled from the first 1,000 contacts (large lists)
+             * @default true
+             */
+            exact?: boolean;
             /** Missing Variables */
             missing_variables: number;
             /** Opted Out */
             opted_out: number;
             /** Recipients */
             recipients: number;
+        };
+        /** AudienceEstimate */
+        AudienceEstimate: {
+            /**
+             * Exact
+             * @description False: scaled from the first 1,000 contacts
+             */
+            exact: boolean;
+            /**
+             * Missing Variables
+             * @description Selected contacts lacking a required variable
+             */
+            missing_variables: number;
+            /** Opted Out */
+            opted_out: number;
+            /**
+             * Recipients
+             * @description Who would be messaged
+             */
+            recipients: number;
+            /**
+             * Selected
+             * @description Contacts the audience selects (opted-out included)
+             */
+            selected: number;
         };
         /** BillingState */
         BillingState: {
@@ -1070,17 +1252,43 @@ export interface components {
             /** Created At */
             created_at: number;
             /**
+             * Deadline
+             * @default null
+             */
+            deadline?: number | null;
+            /**
              * Eta S
-             * @description Seconds until done at the configured pacing
+             * @description Seconds from now to the forecast finish
              */
             eta_s: number | null;
+            /**
+             * Finish At
+             * @description Forecast finish of what is left
+             * @default null
+             */
+            finish_at?: number | null;
+            /**
+             * First Message At
+             * @description Forecast (or actual) first message
+             * @default null
+             */
+            first_message_at?: number | null;
             funnel: components["schemas"]["Funnel"];
             /** Has Media */
             has_media: boolean;
+            /** @default null */
+            launch_problem?: components["schemas"]["LaunchProblem"] | null;
+            /** @default null */
+            launch_progress?: components["schemas"]["LaunchProgress"] | null;
             /** Launched At */
             launched_at: number | null;
             /** Name */
             name: string;
+            /**
+             * Numbers
+             * @description Why it waits: each sending number's live state
+             */
+            numbers?: components["schemas"]["NumberState"][];
             /** On Missing Variable */
             on_missing_variable: string;
             /** Pacing */
@@ -1096,6 +1304,11 @@ export interface components {
             progress: number;
             /** Send At */
             send_at: number | null;
+            /**
+             * Send Limit
+             * @default null
+             */
+            send_limit?: number | null;
             /** Session Ids */
             session_ids: string[];
             /** Status */
@@ -1108,6 +1321,12 @@ export interface components {
         /** CampaignFields */
         CampaignFields: {
             audience: components["schemas"]["Audience"];
+            /**
+             * Deadline
+             * @description Must be done by: local date and time in `timezone`
+             * @default null
+             */
+            deadline?: string | null;
             /** Name */
             name: string;
             /**
@@ -1137,6 +1356,11 @@ export interface components {
         CampaignPatch: {
             /** @default null */
             audience?: components["schemas"]["Audience"] | null;
+            /**
+             * Deadline
+             * @default null
+             */
+            deadline?: string | null;
             /**
              * Name
              * @default null
@@ -1192,6 +1416,12 @@ export interface components {
              * @enum {string}
              */
             plan: "starter" | "pro";
+            /**
+             * Return To
+             * @description An app path to come back to after checkout, e.g. /campaigns/cmp_…
+             * @default null
+             */
+            return_to?: string | null;
         };
         /** Contact */
         Contact: {
@@ -1349,12 +1579,152 @@ export interface components {
              */
             label: string;
         };
+        /** Day */
+        Day: {
+            /**
+             * Date
+             * @description Local date in the campaign's time zone, YYYY-MM-DD
+             */
+            date: string;
+            /** Numbers */
+            numbers: components["schemas"]["NumberDay"][];
+            /** Total */
+            total: number;
+        };
+        /** DeadlineCheck */
+        DeadlineCheck: {
+            /** Deadline */
+            deadline: number;
+            /**
+             * Late By S
+             * @description 0 when met
+             */
+            late_by_s: number;
+            /** Met */
+            met: boolean;
+            /** Suggestions */
+            suggestions: components["schemas"]["Suggestion"][];
+        };
+        /** EmailSettings */
+        EmailSettings: {
+            /** Campaign Finished */
+            campaign_finished: boolean;
+            /** Campaign Paused */
+            campaign_paused: boolean;
+            /** Campaign Started */
+            campaign_started: boolean;
+            /**
+             * Campaign Waiting
+             * @description Waited over an hour for something other than gaps
+             */
+            campaign_waiting: boolean;
+        };
+        /** EmailSettingsPatch */
+        EmailSettingsPatch: {
+            /**
+             * Campaign Finished
+             * @default null
+             */
+            campaign_finished?: boolean | null;
+            /**
+             * Campaign Paused
+             * @default null
+             */
+            campaign_paused?: boolean | null;
+            /**
+             * Campaign Started
+             * @default null
+             */
+            campaign_started?: boolean | null;
+            /**
+             * Campaign Waiting
+             * @default null
+             */
+            campaign_waiting?: boolean | null;
+        };
         Error: {
             error: {
                 code: string;
                 details: unknown;
                 message: string;
             };
+        };
+        /** Forecast */
+        Forecast: {
+            /**
+             * Beyond Horizon
+             * @description True when it would take more than ~a year
+             */
+            beyond_horizon: boolean;
+            /** Days */
+            days: components["schemas"]["Day"][];
+            /** @default null */
+            deadline?: components["schemas"]["DeadlineCheck"] | null;
+            /**
+             * Duration S
+             * @description From the first message to the last
+             */
+            duration_s: number | null;
+            /**
+             * Finish At
+             * @description Null when nothing is to send or beyond a year
+             */
+            finish_at: number | null;
+            /** First Message At */
+            first_message_at: number | null;
+            /** Numbers */
+            numbers: components["schemas"]["NumberForecast"][];
+            /** Pauses */
+            pauses: components["schemas"]["Pause"][];
+            /** Recipients */
+            recipients: number;
+            /** Timezone */
+            timezone: string;
+        };
+        /** ForecastBody */
+        ForecastBody: {
+            /** @default null */
+            audience?: components["schemas"]["Audience"] | null;
+            /**
+             * Deadline
+             * @default null
+             */
+            deadline?: string | null;
+            /**
+             * On Missing Variable
+             * @default block
+             * @enum {string}
+             */
+            on_missing_variable?: "block" | "skip";
+            pacing?: components["schemas"]["PacingIn"];
+            /**
+             * Recipients
+             * @description Overrides the audience's estimate
+             * @default null
+             */
+            recipients?: number | null;
+            /**
+             * Send At
+             * @default null
+             */
+            send_at?: string | null;
+            /** Session Ids */
+            session_ids: string[];
+            /**
+             * Template
+             * @default null
+             */
+            template?: string | null;
+            /**
+             * Timezone
+             * @default UTC
+             */
+            timezone?: string;
+        };
+        /** ForecastOut */
+        ForecastOut: {
+            audience: components["schemas"]["AudienceEstimate"] | null;
+            forecast: components["schemas"]["Forecast"];
         };
         /** Funnel */
         Funnel: {
@@ -1381,6 +1751,11 @@ export interface components {
             };
             /** Status */
             status: string;
+        };
+        /** HealthList */
+        HealthList: {
+            /** Items */
+            items: components["schemas"]["NumberHealth"][];
         };
         /** ImportCreate */
         ImportCreate: {
@@ -1508,6 +1883,87 @@ export interface components {
             /** Warnings */
             warnings: number;
         };
+        /** LaunchProblem */
+        LaunchProblem: {
+            /** Code */
+            code: string;
+            /**
+             * Details
+             * @default null
+             */
+            details?: unknown;
+            /** Message */
+            message: string;
+        };
+        /** LaunchProgress */
+        LaunchProgress: {
+            /**
+             * Checked
+             * @description Contacts checked by the preparing walk
+             */
+            checked: number;
+            /**
+             * Queued
+             * @description Messages written for sending so far
+             */
+            queued: number;
+            /**
+             * Recipients
+             * @description Recipients found so far
+             */
+            recipients: number;
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "checking" | "queuing" | "done";
+            /**
+             * Total
+             * @description Messages to write, once known
+             */
+            total: number | null;
+        };
+        /** LaunchSummary */
+        LaunchSummary: {
+            audience: components["schemas"]["AudienceEstimate"];
+            /** Can Launch */
+            can_launch: boolean;
+            /** Finish At */
+            finish_at: number | null;
+            /** First Message At */
+            first_message_at: number | null;
+            forecast: components["schemas"]["Forecast"];
+            /** Numbers */
+            numbers: components["schemas"]["SummaryNumber"][];
+            /** Problems */
+            problems: components["schemas"]["Problem"][];
+            quota: components["schemas"]["QuotaNeed"];
+            /**
+             * Send To First Max
+             * @description Largest N for 'send to the first N' when the quota is short
+             */
+            send_to_first_max: number | null;
+        };
+        /** License */
+        License: {
+            /**
+             * Masked
+             * @description The key's last four characters, e.g. ••••AB12
+             */
+            masked: string | null;
+            /** Set */
+            set: boolean;
+            /** Updated At */
+            updated_at: number | null;
+        };
+        /** LicenseBody */
+        LicenseBody: {
+            /**
+             * License Key
+             * @description The number's OpenWA licence key (write-only: never shown again)
+             */
+            license_key: string;
+        };
         /** LoginBody */
         LoginBody: {
             /** Email */
@@ -1545,6 +2001,12 @@ export interface components {
             attempts: number;
             /** Delivered At */
             delivered_at: number | null;
+            /**
+             * Detail
+             * @description The engine's own words for a failure
+             * @default null
+             */
+            detail?: string | null;
             /** Failed At */
             failed_at: number | null;
             /** Name */
@@ -1612,6 +2074,119 @@ export interface components {
             session_id: string | null;
             /** Title */
             title: string;
+        };
+        /** NumberDay */
+        NumberDay: {
+            /** Count */
+            count: number;
+            /**
+             * Limit
+             * @description What stopped more sends that day; null when the number finished that day
+             */
+            limit: ("gaps" | "daily_cap" | "warmup" | "quiet_hours") | null;
+            /** Session Id */
+            session_id: string;
+        };
+        /** NumberForecast */
+        NumberForecast: {
+            /**
+             * Daily Room Today
+             * @description What the number may still send today (UTC day)
+             */
+            daily_room_today: number;
+            /** Finish At */
+            finish_at: number | null;
+            /** First Message At */
+            first_message_at: number | null;
+            /** Label */
+            label: string | null;
+            /** Recipients */
+            recipients: number;
+            /** Session Id */
+            session_id: string;
+            /**
+             * Warmup Day
+             * @description 1 on the number's first day; null without warm-up
+             */
+            warmup_day: number | null;
+        };
+        /** NumberHealth */
+        NumberHealth: {
+            /**
+             * Badge
+             * @enum {string}
+             */
+            badge: "healthy" | "at_risk" | "paused";
+            /** Badge Reason */
+            badge_reason: string;
+            /** Daily Cap */
+            daily_cap: number;
+            /**
+             * Daily Limit
+             * @description Today's limit: the warm-up's or the daily cap
+             */
+            daily_limit: number;
+            /**
+             * Daily Room
+             * @description Messages it may still send today (UTC day)
+             */
+            daily_room: number;
+            /** Failed 7D */
+            failed_7d: number;
+            /**
+             * Failure Rate 7D
+             * @description Null with no sends in 7 days
+             */
+            failure_rate_7d: number | null;
+            /** Label */
+            label: string;
+            last_signal: components["schemas"]["Signal"] | null;
+            /**
+             * Opt Outs 7D
+             * @description Recipients of this number who opted out in 7 days
+             */
+            opt_outs_7d: number;
+            /** Phone */
+            phone: string | null;
+            /** Replies 7D */
+            replies_7d: number;
+            /** Reply Rate 7D */
+            reply_rate_7d: number | null;
+            /** Sent 7D */
+            sent_7d: number;
+            /** Sent Today */
+            sent_today: number;
+            /** Session Id */
+            session_id: string;
+            /** Status */
+            status: string;
+            /**
+             * Warmup Day
+             * @description 1 on its first day; null once warm-up is over
+             */
+            warmup_day: number | null;
+        };
+        /** NumberState */
+        NumberState: {
+            /**
+             * Detail
+             * @description Session status when offline; pause reason
+             */
+            detail: string | null;
+            /** Label */
+            label: string | null;
+            /** Session Id */
+            session_id: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "sending" | "waiting_gap" | "daily_cap" | "warmup_limit" | "quiet_hours" | "offline" | "backing_off" | "paused" | "other_campaign" | "scheduled" | "preparing" | "done" | "idle";
+            /**
+             * Until
+             * @description Epoch ms when this wait ends, when known
+             */
+            until: number | null;
         };
         /** Numbers */
         Numbers: {
@@ -1780,6 +2355,26 @@ export interface components {
              */
             next_cursor?: string | null;
         };
+        /** Pause */
+        Pause: {
+            /**
+             * End
+             * @description Epoch ms: sending resumes then
+             */
+            end: number;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "daily_cap" | "warmup" | "quiet_hours";
+            /** Session Id */
+            session_id: string;
+            /**
+             * Start
+             * @description Epoch ms
+             */
+            start: number;
+        };
         /** Period */
         Period: {
             /** End */
@@ -1825,6 +2420,13 @@ export interface components {
         PreviewBody: {
             /** Phone */
             phone: string;
+        };
+        /** Problem */
+        Problem: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
         };
         /** ProfilePatch */
         ProfilePatch: {
@@ -1884,6 +2486,20 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** QuotaNeed */
+        QuotaNeed: {
+            /** Needed */
+            needed: number;
+            /**
+             * Remaining
+             * @description Null: the plan has no message limit
+             */
+            remaining: number | null;
+            /** Short By */
+            short_by: number;
+            /** Unlimited */
+            unlimited: boolean;
+        };
         /** RedirectOut */
         RedirectOut: {
             /** Url */
@@ -1897,6 +2513,16 @@ export interface components {
             name: string;
             /** Password */
             password: string;
+        };
+        /** Registered */
+        Registered: {
+            /**
+             * Email
+             * @description The address, normalised
+             */
+            email: string;
+            /** Message */
+            message: string;
         };
         /** ReportLink */
         ReportLink: {
@@ -1953,6 +2579,15 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** ScheduleBody */
+        ScheduleBody: {
+            /**
+             * Send To First
+             * @description Send only to the first N recipients; the rest are kept skipped (quota)
+             * @default null
+             */
+            send_to_first?: number | null;
+        };
         /** Session */
         Session: {
             /** Agent Id */
@@ -1967,16 +2602,47 @@ export interface components {
             label: string;
             /** Last Error */
             last_error: string | null;
+            license: components["schemas"]["License"];
             /** Phone */
             phone: string | null;
             /** Purge After */
             purge_after: number | null;
+            /**
+             * Restricted Until
+             * @description When a restriction lifts, if known
+             */
+            restricted_until: number | null;
             /** Session Id */
             session_id: string;
             /** Status */
             status: string;
+            /**
+             * Status Reason
+             * @description Why it is failed (a start-failure code) or restricted
+             */
+            status_reason: string | null;
+            /**
+             * Status Reason Text
+             * @description The same, in one plain sentence
+             */
+            status_reason_text: string | null;
             /** Updated At */
             updated_at: number;
+        };
+        /** Signal */
+        Signal: {
+            /** At */
+            at: number;
+            /**
+             * Reason
+             * @default null
+             */
+            reason?: string | null;
+            /**
+             * State
+             * @description banned | restricted | logged_out | disconnected | failed | agent_offline | rate_limited
+             */
+            state: string;
         };
         /** StateChange */
         StateChange: {
@@ -1989,6 +2655,40 @@ export interface components {
             reason?: string | null;
             /** State */
             state: string;
+        };
+        /** Suggestion */
+        Suggestion: {
+            /**
+             * Change
+             * @description What to change: extra_numbers | warmup | daily_cap | min_gap_s+max_gap_s
+             */
+            change: {
+                [key: string]: number | boolean;
+            };
+            /** Finish At */
+            finish_at: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "more_numbers" | "skip_warmup" | "raise_daily_cap" | "shorter_gaps";
+            /** Meets Deadline */
+            meets_deadline: boolean;
+            /** Message */
+            message: string;
+            /** Risk */
+            risk: string | null;
+        };
+        /** SummaryNumber */
+        SummaryNumber: {
+            /** Connected */
+            connected: boolean;
+            /** Label */
+            label: string | null;
+            /** Session Id */
+            session_id: string;
+            /** Status */
+            status: string;
         };
         /** TagCount */
         TagCount: {
@@ -2007,6 +2707,45 @@ export interface components {
         TagList: {
             /** Items */
             items: components["schemas"]["TagCount"][];
+        };
+        /** TemplateCheck */
+        TemplateCheck: {
+            /** Known Variables */
+            known_variables: string[];
+            /** Length */
+            length: number;
+            /**
+             * Max Length
+             * @description WhatsApp's limit: launch refuses more
+             */
+            max_length: number;
+            /** Over By */
+            over_by: number;
+            /**
+             * Problem
+             * @description Malformed spintax or braces, in words
+             */
+            problem: string | null;
+            /**
+             * Required Variables
+             * @description Used without a |fallback somewhere
+             */
+            required_variables: string[];
+            /**
+             * Unknown Variables
+             * @description Neither built in nor a field of any of your first 1,000 contacts
+             */
+            unknown_variables: string[];
+            /**
+             * Variables
+             * @description Variables used, in order
+             */
+            variables: string[];
+        };
+        /** TemplateCheckBody */
+        TemplateCheckBody: {
+            /** Template */
+            template: string;
         };
         /** TestBody */
         TestBody: {
@@ -2035,6 +2774,13 @@ export interface components {
         UploadInfo: {
             /** Expires In */
             expires_in: number;
+            /**
+             * Fields
+             * @description POST: form fields to send first, the file last
+             */
+            fields?: {
+                [key: string]: string;
+            };
             /** Max Bytes */
             max_bytes: number;
             /** Method */
@@ -2046,11 +2792,24 @@ export interface components {
         UploadSlot: {
             /** Expires In */
             expires_in: number;
+            /**
+             * Method
+             * @default POST
+             * @constant
+             */
+            method?: "POST";
+            /**
+             * Upload Fields
+             * @description Form fields to send first, the file last as `file`; Content-Type may be set to the image's type
+             */
+            upload_fields: {
+                [key: string]: string;
+            };
             /** Upload Key */
             upload_key: string;
             /**
              * Upload Url
-             * @description PUT the image here (JPEG, PNG or WebP, ≤ 5 MB)
+             * @description POST the image here (JPEG, PNG or WebP, ≤ 5 MB)
              */
             upload_url: string;
         };
@@ -2240,6 +2999,62 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_api_admin_agents_agent_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2506,11 +3321,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["Registered"];
                 };
             };
-            /** @description Conflicts with the current state */
-            409: {
+            /** @description Validation failed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2518,8 +3333,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Validation failed */
-            422: {
+            /** @description Rate limited; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2920,6 +3735,108 @@ export interface operations {
             };
         };
     };
+    post_api_campaigns_forecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForecastBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastOut"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_campaigns_template_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateCheckBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateCheck"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_api_campaigns_campaign_id: {
         parameters: {
             query?: never;
@@ -3034,7 +3951,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["CampaignPatch"];
             };
@@ -3230,6 +4147,104 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_campaigns_campaign_id_forecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forecast"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_campaigns_campaign_id_launch_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaunchSummary"];
                 };
             };
             /** @description Missing, invalid or revoked bearer token */
@@ -3813,10 +4828,14 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ScheduleBody"];
+            };
+        };
         responses: {
             /** @description OK */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4525,7 +5544,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ImportStart"];
             };
@@ -4986,7 +6005,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ContactPatch"];
             };
@@ -5106,7 +6125,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["OptOutBody"];
             };
@@ -5233,7 +6252,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["ProfilePatch"];
             };
@@ -5246,6 +6265,95 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_notification_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSettings"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_api_notification_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmailSettingsPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSettings"];
                 };
             };
             /** @description Missing, invalid or revoked bearer token */
@@ -5509,6 +6617,44 @@ export interface operations {
             };
         };
     };
+    get_api_sessions_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthList"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_api_sessions_session_id: {
         parameters: {
             query?: never;
@@ -5587,6 +6733,135 @@ export interface operations {
             };
             /** @description Not found (also for another tenant's ids) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_api_sessions_session_id_license: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LicenseBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_api_sessions_session_id_license: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

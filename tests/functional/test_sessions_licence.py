@@ -164,6 +164,21 @@ def test_vault_binds_ciphertext_to_its_number_and_supports_kms(monkeypatch: Any)
 # --- send refusals ------------------------------------------------------------------------
 
 
+def _queued_emails() -> list[dict[str, Any]]:
+    from chalicelib import aws, queues
+
+    sqs = aws.client("sqs")
+    found: list[dict[str, Any]] = []
+    for _ in range(10):
+        batch = sqs.receive_message(
+            QueueUrl=queues.queue_url(queues.EMAIL), MaxNumberOfMessages=10, VisibilityTimeout=60
+        ).get("Messages", [])
+        if not batch:
+            break
+        found += [json.loads(m["Body"]) for m in batch]
+    return found
+
+
 def _fail(kit: Setup, messages: list[dict[str, Any]], reason: str, detail: str | None = None):
     items = []
     for m in messages:
@@ -202,6 +217,9 @@ def test_licence_wall_pauses_once_then_retry_sends_after_a_key(kit: Setup, api: 
     assert len(notices) == 1
     assert notices[0]["session_id"] == kit.session_id
     assert "chatted with it" in notices[0]["body"] and "contacts" in notices[0]["body"]
+    emails = _queued_emails()
+    wall_mail = [e for e in emails if e["kind"] == "campaign_needs_license"]
+    assert len(wall_mail) == 1 and f"/sessions/{kit.session_id}" in wall_mail[0]["text"]
 
     # Without a key, needs_license is not retried.
     assert api.post(f"/api/campaigns/{cid}/retry-failed").json == {"requeued": 0}

@@ -481,3 +481,18 @@ def test_admin_shows_each_agents_openwa_version(
         }
     )
     assert api.get("/api/admin/agents").json["items"][0]["openwa_version"] == "4.76.1"
+
+
+def test_every_start_failure_reason_has_words() -> None:
+    from chalicelib.protocol import StartFailReason
+    from chalicelib.sessions import reasons
+
+    for reason in StartFailReason:
+        text = reasons.status_text("failed", reason.value)
+        assert text and text == reasons.START_FAILURES[reason.value], reason
+        assert "_" not in text  # words, not codes
+    assert reasons.status_text("connected", None) is None
+    assert reasons.status_text("restricted", None, None) == (
+        "WhatsApp is not letting this number start new chats for a while. "
+        "Chats that already exist still work."
+    )

@@ -329,7 +329,10 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
                 actions.append(CampaignMessageModel.detail.set(item.detail))
         # Only a message leased to this session moves: a result for a pending message, or
         # one leased elsewhere, changes nothing (the agent is not trusted beyond its leases).
+        # The one exception is a lease of this session that expired while it was sending:
+        # its late result still counts, so the message is not sent a second time.
         applied_from = None
+        actions.append(CampaignMessageModel.returned_from.remove())
         if _move_message(
             item.campaign_id,
             item.phone,
@@ -339,6 +342,15 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
             extra_condition=CampaignMessageModel.lease_session == item.session_id,
         ):
             applied_from = "leased"
+        elif new != "pending" and _move_message(
+            item.campaign_id,
+            item.phone,
+            item.session_id,
+            "pending",
+            actions,
+            extra_condition=CampaignMessageModel.returned_from == item.session_id,
+        ):
+            applied_from = "pending"
         if applied_from is None:
             if item.outcome.value == "sent" and item.wa_message_id:
                 _late_message_id(item.campaign_id, item.phone, item.session_id, item.wa_message_id)
@@ -727,6 +739,7 @@ def sweep_leases() -> int:
                         CampaignMessageModel.lease_session.remove(),
                         CampaignMessageModel.lease_until.remove(),
                         CampaignMessageModel.outbox_session.set(session.session_id),
+                        CampaignMessageModel.returned_from.set(session.session_id),
                     ],
                     extra_condition=CampaignMessageModel.lease_until < now,
                 ):

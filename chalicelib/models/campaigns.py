@@ -138,6 +138,9 @@ class CampaignMessageModel(Model):
     outbox_order = UnicodeAttribute(null=True)
     lease_session = UnicodeAttribute(null=True)
     lease_until = NumberAttribute(null=True)
+    # The number whose expired lease returned it to pending: that number's late result
+    # still counts (it may have sent just before the lease ran out).
+    returned_from = UnicodeAttribute(null=True)
     outbox = Outbox()
     leases = Leases()
     by_wa_message = ByWaMessage()

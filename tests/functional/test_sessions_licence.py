@@ -164,6 +164,21 @@ def test_vault_binds_ciphertext_to_its_number_and_supports_kms(monkeypatch: Any)
 # --- send refusals ------------------------------------------------------------------------
 
 
+def _queued_emails() -> list[dict[str, Any]]:
+    from chalicelib import aws, queues
+
+    sqs = aws.client("sqs")
+    found: list[dict[str, Any]] = []
+    for _ in range(10):
+        batch = sqs.receive_message(
+            QueueUrl=queues.queue_url(queues.EMAIL), MaxNumberOfMessages=10, VisibilityTimeout=60
+        ).get("Messages", [])
+        if not batch:
+            break
+        found += [json.loads(m["Body"]) for m in batch]
+    return found
+
+
 def _fail(kit: Setup, messages: list[dict[str, Any]], reason: str, detail: str | None = None):
     items = []
     for m in messages:
@@ -202,6 +217,9 @@ def test_licence_wall_pauses_once_then_retry_sends_after_a_key(kit: Setup, api: 
     assert len(notices) == 1
     assert notices[0]["session_id"] == kit.session_id
     assert "chatted with it" in notices[0]["body"] and "contacts" in notices[0]["body"]
+    emails = _queued_emails()
+    wall_mail = [e for e in emails if e["kind"] == "campaign_needs_license"]
+    assert len(wall_mail) == 1 and f"/sessions/{kit.session_id}" in wall_mail[0]["text"]
 
     # Without a key, needs_license is not retried.
     assert api.post(f"/api/campaigns/{cid}/retry-failed").json == {"requeued": 0}
@@ -396,6 +414,26 @@ def test_results_only_for_messages_leased_to_that_session(
     assert counters(api, cid)["sent"] == 1
 
 
+def test_a_late_result_for_an_expired_lease_still_counts_so_nobody_gets_it_twice(
+    kit: Setup, api: Api
+) -> None:
+    from chalicelib.campaigns import pipeline
+    from chalicelib.models.campaigns import CampaignMessageModel
+
+    add_contacts(api, 2)
+    cid = kit.campaign()["campaign_id"]
+    kit.launch(cid)
+    (slow,) = kit.pull(1)
+    CampaignMessageModel(cid, slow["phone"]).update(
+        actions=[CampaignMessageModel.lease_until.set(1)]
+    )
+    assert pipeline.sweep_leases() == 1  # the lease ran out while the image uploaded
+    kit.results([slow])  # ... and then the send was confirmed
+    assert counters(api, cid)["sent"] == 1 and counters(api, cid)["pending"] == 1
+    (other,) = kit.pull(10)
+    assert other["phone"] != slow["phone"]  # not leased (and sent) a second time
+
+
 def test_rotation_and_deletion_cut_the_live_connection(
     api: Api, user: dict[str, Any], chalice_app: Any, fake: FakeManagement
 ) -> None:
@@ -463,3 +501,18 @@ def test_admin_shows_each_agents_openwa_version(
         }
     )
     assert api.get("/api/admin/agents").json["items"][0]["openwa_version"] == "4.76.1"
+
+
+def test_every_start_failure_reason_has_words() -> None:
+    from chalicelib.protocol import StartFailReason
+    from chalicelib.sessions import reasons
+
+    for reason in StartFailReason:
+        text = reasons.status_text("failed", reason.value)
+        assert text and text == reasons.START_FAILURES[reason.value], reason
+        assert "_" not in text  # words, not codes
+    assert reasons.status_text("connected", None) is None
+    assert reasons.status_text("restricted", None, None) == (
+        "WhatsApp is not letting this number start new chats for a while. "
+        "Chats that already exist still work."
+    )

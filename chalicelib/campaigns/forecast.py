@@ -64,6 +64,7 @@ class NumberPlan:
     sent_today: int = 0  # already sent in the UTC day of ``now`` (every campaign)
     first_connected_at: datetime | None = None  # None: the warm-up starts at the first send
     label: str | None = None
+    ahead: int = 0  # messages of older running campaigns on this number: they go first
 
 
 # --- the answer ---------------------------------------------------------------------------
@@ -198,15 +199,17 @@ def warmup_cap(pace: Pace, origin: datetime, moment: datetime) -> int:
 def _simulate(number: NumberPlan, pace: Pace, tz: ZoneInfo, start: datetime, now: datetime) -> _Run:
     run = _Run(per_date={}, reasons={}, pauses=[])
     assert run.per_date is not None and run.reasons is not None and run.pauses is not None
-    remaining = int(number.recipients)
-    if remaining <= 0:
+    if int(number.recipients) <= 0:
         return run
+    others = max(0, int(number.ahead))  # sent first, at the same pace, not counted as ours
+    remaining = int(number.recipients) + others
     t = max(start, now)
     origin = number.first_connected_at or t
     gap = pace.gap
     used_day = now.astimezone(UTC).date()
     used = int(number.sent_today)
     limit_date = t + HORIZON
+    latest: list[datetime | None] = [None]  # the last send, ours or an older campaign's
 
     def pause(reason: str, begin: datetime, end: datetime) -> None:
         assert run.pauses is not None and run.reasons is not None
@@ -215,7 +218,7 @@ def _simulate(number: NumberPlan, pace: Pace, tz: ZoneInfo, start: datetime, now
             previous
             and previous[0] == reason
             and previous[2] == begin
-            and (run.last is None or run.last < previous[2])  # nothing sent in between
+            and (latest[0] is None or latest[0] < previous[2])  # nothing sent in between
         ):
             run.pauses[-1] = (reason, run.pauses[-1][1], end)
         else:
@@ -257,10 +260,15 @@ def _simulate(number: NumberPlan, pace: Pace, tz: ZoneInfo, start: datetime, now
         fit = max(1, math.ceil((window_end - t) / gap)) if gap.total_seconds() > 0 else remaining
         count = min(remaining, room, fit)
         last = t + gap * (count - 1)
-        run.first = run.first or t
-        run.last = last
-        local_day = _local_date(t, tz)
-        run.per_date[local_day] = run.per_date.get(local_day, 0) + count
+        theirs = min(count, others)
+        others -= theirs
+        latest[0] = last
+        if count > theirs:
+            first_ours = t + gap * theirs
+            run.first = run.first or first_ours
+            run.last = last
+            local_day = _local_date(first_ours, tz)
+            run.per_date[local_day] = run.per_date.get(local_day, 0) + count - theirs
         remaining -= count
         used += count
         t = last + gap
@@ -272,10 +280,15 @@ def _runs(
 ) -> list[_Run]:
     """One simulation per distinct number: numbers alike (same share, same day, same age)
     send alike, which keeps twenty numbers or the "more numbers" suggestions cheap."""
-    seen: dict[tuple[int, int, datetime | None], _Run] = {}
+    seen: dict[tuple[int, int, datetime | None, int], _Run] = {}
     runs = []
     for number in numbers:
-        key = (int(number.recipients), int(number.sent_today), number.first_connected_at)
+        key = (
+            int(number.recipients),
+            int(number.sent_today),
+            number.first_connected_at,
+            int(number.ahead),
+        )
         if key not in seen:
             seen[key] = _simulate(number, pace, tz, start, now)
         runs.append(seen[key])

@@ -141,27 +141,71 @@ def sent_today(session: WaSessionModel | None, now: datetime) -> int:
     return int(session.sent_today or 0)
 
 
+def _share(total: int, session_ids: list[str], session_id: str) -> int:
+    """A number's part of ``total`` spread round-robin over ``session_ids``."""
+    if session_id not in session_ids:
+        return 0
+    count, index = len(session_ids), session_ids.index(session_id)
+    return total // count + (1 if index < total % count else 0)
+
+
+def running_campaigns(user_id: str) -> list[CampaignModel]:
+    from chalicelib.campaigns import service
+
+    return list(
+        CampaignModel.query(user_id, filter_condition=CampaignModel.status == service.RUNNING)
+    )
+
+
+def older_on(
+    campaign: CampaignModel | None, running: list[CampaignModel], session_id: str
+) -> list[CampaignModel]:
+    """Running campaigns the number serves before ``campaign`` (leases take the oldest)."""
+    mine = int(campaign.launched_at or 0) if campaign is not None else 0
+    return [
+        c
+        for c in running
+        if (campaign is None or c.campaign_id != campaign.campaign_id)
+        and session_id in (c.session_ids or [])
+        and (not mine or int(c.launched_at or 0) < mine)
+        and (remaining_of(c) or 0) > 0
+    ]
+
+
 def number_plans(
     session_ids: list[str],
     remaining: int,
     sessions: dict[str, WaSessionModel],
     now: datetime,
+    ahead: dict[str, int] | None = None,
 ) -> list[fc.NumberPlan]:
     """Recipients spread round-robin over the numbers, as materialisation assigns them."""
-    count = max(1, len(session_ids))
-    plans = []
-    for index, session_id in enumerate(session_ids):
-        session = sessions.get(session_id)
-        plans.append(
-            fc.NumberPlan(
-                session_id=session_id,
-                recipients=remaining // count + (1 if index < remaining % count else 0),
-                sent_today=sent_today(session, now),
-                first_connected_at=_dt(session.first_connected_at) if session else None,
-                label=session.label if session else None,
-            )
+    return [
+        fc.NumberPlan(
+            session_id=session_id,
+            recipients=_share(remaining, session_ids, session_id),
+            sent_today=sent_today(sessions.get(session_id), now),
+            first_connected_at=_dt(sessions[session_id].first_connected_at)
+            if session_id in sessions
+            else None,
+            label=sessions[session_id].label if session_id in sessions else None,
+            ahead=(ahead or {}).get(session_id, 0),
         )
-    return plans
+        for session_id in session_ids
+    ]
+
+
+def ahead_of(
+    campaign: CampaignModel | None, session_ids: list[str], running: list[CampaignModel]
+) -> dict[str, int]:
+    """Per number, the messages of older running campaigns still to send on it."""
+    return {
+        sid: sum(
+            _share(remaining_of(c) or 0, list(c.session_ids or []), sid)
+            for c in older_on(campaign, running, sid)
+        )
+        for sid in session_ids
+    }
 
 
 # --- a campaign's forecast -------------------------------------------------------------------
@@ -185,6 +229,7 @@ def campaign_forecast(
     sessions: dict[str, WaSessionModel] | None = None,
     now: datetime | None = None,
     remaining: int | None = None,
+    running: list[CampaignModel] | None = None,
 ) -> fc.Forecast | None:
     now = now or datetime.now(UTC)
     if remaining is None:
@@ -194,8 +239,11 @@ def campaign_forecast(
     session_ids = list(campaign.session_ids or [])
     if sessions is None:
         sessions = sessions_by_id(campaign.user_id, session_ids)
+    if running is None:
+        running = running_campaigns(campaign.user_id) if remaining else []
+    ahead = ahead_of(campaign, session_ids, running)
     return fc.forecast(
-        number_plans(session_ids, remaining, sessions, now),
+        number_plans(session_ids, remaining, sessions, now, ahead),
         pace_of(plain(campaign.pacing)),
         campaign.timezone or "UTC",
         now,
@@ -215,6 +263,7 @@ NumberStateName = Literal[
     "offline",
     "backing_off",
     "paused",
+    "other_campaign",
     "scheduled",
     "preparing",
     "done",
@@ -240,7 +289,11 @@ class _Wait:
 
 
 def _number_wait(
-    campaign: CampaignModel, session: WaSessionModel | None, pace: fc.Pace, now: datetime
+    campaign: CampaignModel,
+    session: WaSessionModel | None,
+    pace: fc.Pace,
+    now: datetime,
+    before: list[CampaignModel],
 ) -> _Wait:
     from chalicelib.campaigns import service
 
@@ -274,6 +327,8 @@ def _number_wait(
         return _Wait("daily_cap", until=midnight)
     if int(campaign.leased or 0):
         return _Wait("sending")
+    if before:
+        return _Wait("other_campaign", detail=before[0].name)  # it sends the older one first
     return _Wait("waiting_gap")
 
 
@@ -281,16 +336,23 @@ def number_states(
     campaign: CampaignModel,
     sessions: dict[str, WaSessionModel] | None = None,
     now: datetime | None = None,
+    running: list[CampaignModel] | None = None,
 ) -> list[NumberState]:
+    from chalicelib.campaigns import service
+
     now = now or datetime.now(UTC)
     session_ids = list(campaign.session_ids or [])
     if sessions is None:
         sessions = sessions_by_id(campaign.user_id, session_ids)
+    if running is None:
+        live = campaign.status == service.RUNNING
+        running = running_campaigns(campaign.user_id) if live else []
     pace = pace_of(plain(campaign.pacing))
     states = []
     for session_id in session_ids:
         session = sessions.get(session_id)
-        wait = _number_wait(campaign, session, pace, now)
+        before = older_on(campaign, running, session_id)
+        wait = _number_wait(campaign, session, pace, now, before)
         states.append(
             NumberState(
                 session_id=session_id,

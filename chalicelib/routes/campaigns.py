@@ -114,7 +114,9 @@ def _local_ms(moment: datetime | None, timezone: str) -> int | None:
 
 def _epoch_ms(send_at: datetime | None, timezone: str, unchanged: int | None = None) -> int | None:
     value = _local_ms(send_at, timezone)
-    if value is not None and value != unchanged and value < now_ms() - 60_000:
+    if value is not None and unchanged is not None and value // 60_000 == unchanged // 60_000:
+        return unchanged  # the stored time, as a form shows it (to the minute): no change
+    if value is not None and value < now_ms() - 60_000:
         raise ValidationFailed(
             "The send time is in the past.", [{"loc": ["send_at"], "msg": "in the past"}]
         )
@@ -203,6 +205,7 @@ class Campaign(BaseModel):
         c: CampaignModel,
         sessions: dict[str, Any] | None = None,
         now: datetime | None = None,
+        running: list[CampaignModel] | None = None,
     ) -> Campaign:
         counts = {name: int(getattr(c, name) or 0) for name in Counters.model_fields}
         final = sum(
@@ -212,7 +215,10 @@ class Campaign(BaseModel):
         now = now or planning.now_dt()
         if sessions is None:
             sessions = planning.sessions_by_id(c.user_id, list(c.session_ids or []))
-        predicted = planning.campaign_forecast(c, sessions, now)
+        if running is None:
+            live = c.status in (service.RUNNING, service.SCHEDULED, service.PAUSED)
+            running = planning.running_campaigns(c.user_id) if live else []
+        predicted = planning.campaign_forecast(c, sessions, now, running=running)
         finish = predicted.finish_at if predicted and predicted.recipients else None
         eta = max(0, (finish - int(now.timestamp() * 1000)) // 1000) if finish else None
         # Once launched, sending began at launch (within seconds); before, the forecast's.
@@ -250,7 +256,7 @@ class Campaign(BaseModel):
             launch_problem=LaunchProblem(**problem) if problem else None,
             launch_progress=_progress(c),
             send_limit=int(c.send_limit) if c.send_limit else None,
-            numbers=planning.number_states(c, sessions, now),
+            numbers=planning.number_states(c, sessions, now, running),
         )
 
 
@@ -315,8 +321,11 @@ def list_campaigns(ctx: RequestContext, query: CampaignQuery) -> Page[Campaign]:
     assert ctx.user_id
     items, cursor = service.list_for(ctx.user_id, query.limit, query.cursor, query.status)
     sessions = planning.all_sessions(ctx.user_id) if items else {}
+    running = planning.running_campaigns(ctx.user_id) if items else []
     now = planning.now_dt()
-    return Page[Campaign](items=[Campaign.of(c, sessions, now) for c in items], next_cursor=cursor)
+    return Page[Campaign](
+        items=[Campaign.of(c, sessions, now, running) for c in items], next_cursor=cursor
+    )
 
 
 @api.route(
@@ -766,8 +775,9 @@ def forecast_unsaved(ctx: RequestContext, body: ForecastBody) -> ForecastOut:
         recipients = audience.recipients
     now = planning.now_dt()
     sessions = planning.sessions_by_id(ctx.user_id, body.session_ids)
+    ahead = planning.ahead_of(None, body.session_ids, planning.running_campaigns(ctx.user_id))
     result = forecast_model.forecast(
-        planning.number_plans(body.session_ids, recipients, sessions, now),
+        planning.number_plans(body.session_ids, recipients, sessions, now, ahead),
         planning.pace_of(body.pacing.model_dump()),
         body.timezone,
         now,

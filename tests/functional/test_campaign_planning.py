@@ -4,6 +4,7 @@ send, the forecast, why a number waits, edits while paused, the 4,096-character 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -125,6 +126,12 @@ def test_a_paused_campaign_takes_edits_of_pace_message_and_unchanged_fields(
     reply = api.patch(f"/api/campaigns/{cid}", whole_form)
     assert reply.status == 200, reply.json
     assert reply.json["pacing"]["quiet_start"] == "22:00"
+    # The start time as the form shows it (local, to the minute) is no change either.
+    stored = api.get(f"/api/campaigns/{cid}").json["send_at"]
+    shown = datetime.fromtimestamp(stored / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M")
+    same_time = api.patch(f"/api/campaigns/{cid}", {**whole_form, "send_at": shown})
+    assert same_time.status == 200, same_time.json
+    assert same_time.json["send_at"] == stored
     changed = api.patch(f"/api/campaigns/{cid}", {"audience": {"all": True}})
     assert changed.status == 409 and changed.error_code == "not_editable"
     assert changed.json["error"]["details"] == {"fields": ["audience"]}
@@ -463,3 +470,42 @@ def test_audience_counts_while_composing_never_walk_everything(
     scaled = api.get(f"/api/campaigns/{cid}/audience").json
     # The tag counter says 6; half of the two sampled opted out: about 3 of 6.
     assert (scaled["recipients"], scaled["opted_out"], scaled["exact"]) == (3, 3, False)
+
+
+def test_a_number_shared_with_an_older_campaign_sends_that_one_first(kit: Setup, api: Api) -> None:
+    add_contacts(api, 3)
+    pace = {"min_gap_s": 60, "max_gap_s": 60, "daily_cap": 500, "warmup": False}
+    older = kit.campaign(name="Older", pacing=pace)["campaign_id"]
+    kit.launch(older)
+    newer = kit.campaign(name="Newer", pacing=pace)["campaign_id"]
+    kit.launch(newer)
+    first = api.get(f"/api/campaigns/{older}").json
+    second = api.get(f"/api/campaigns/{newer}").json
+    assert first["numbers"][0]["state"] == "waiting_gap"
+    assert second["numbers"][0]["state"] == "other_campaign"
+    assert second["numbers"][0]["detail"] == "Older"
+    # The newer one's 3 go after the older one's 3, a minute apart.
+    forecast = api.get(f"/api/campaigns/{newer}/forecast").json
+    assert abs(forecast["finish_at"] - first["finish_at"] - 180_000) < 10_000
+    assert abs(forecast["first_message_at"] - first["finish_at"] - 60_000) < 10_000
+
+
+def test_a_message_grown_too_long_after_launch_fails_instead_of_being_cut(
+    kit: Setup, api: Api
+) -> None:
+    from chalicelib.models.campaigns import CampaignMessageModel
+
+    phones = add_contacts(api, 2)
+    cid = kit.campaign(template="Hi {{first_name}}")["campaign_id"]
+    kit.launch(cid)
+    # The details changed between the launch's check and the send.
+    CampaignMessageModel(cid, phones[0]).update(
+        actions=[CampaignMessageModel.values.set({"first_name": "N" * 4100})]
+    )
+    batch = kit.pull()
+    assert [m["phone"] for m in batch] == [phones[1]]
+    failed = api.get(f"/api/campaigns/{cid}/messages?status=failed").json["items"]
+    assert [(m["phone"], m["reason"]) for m in failed] == [(phones[0], "too_long")]
+    c = api.get(f"/api/campaigns/{cid}").json["counters"]
+    assert (c["pending"], c["leased"], c["failed"]) == (0, 1, 1)
+    assert api.get("/api/billing").json["messages"]["reserved"] == 1

@@ -157,3 +157,21 @@ def test_a_missed_deadline_comes_with_suggestions_that_name_their_risk() -> None
         [NumberPlan("a", 10)], Pace(warmup=False), "UTC", now, deadline=at(2026, 12, 2)
     ).deadline
     assert met is not None and met.met and met.suggestions == []
+
+
+def test_older_campaigns_on_the_number_go_first() -> None:
+    # 30 messages of an older campaign wait on the number (cap 50 a day, one a minute):
+    # ours are the 20 after them today, then 30 from tomorrow's midnight.
+    now = at(2026, 12, 1, 10, 0)
+    pace = Pace(min_gap_s=60, max_gap_s=60, daily_cap=50, warmup=False)
+    result = forecast([NumberPlan("a", 50, ahead=30)], pace, "UTC", now)
+    assert result.first_message_at == ms(at(2026, 12, 1, 10, 30))
+    assert per_day(result) == [
+        ("2026-12-01", 20, [(20, "daily_cap")]),
+        ("2026-12-02", 30, [(30, None)]),
+    ]
+    assert result.finish_at == ms(at(2026, 12, 2, 0, 29))
+    # Waiting behind them through two capped days shows two pauses, not one.
+    behind = forecast([NumberPlan("a", 1, ahead=100)], pace, "UTC", now)
+    assert [p.end for p in behind.pauses] == [ms(at(2026, 12, 2)), ms(at(2026, 12, 3))]
+    assert behind.first_message_at == ms(at(2026, 12, 3))

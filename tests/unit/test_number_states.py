@@ -37,7 +37,7 @@ def session(**values: Any) -> WaSessionModel:
 
 
 def state_of(c: CampaignModel, s: WaSessionModel, now: datetime) -> tuple[str, int | None]:
-    found = number_states(c, {"s1": s}, now)[0]
+    found = number_states(c, {"s1": s}, now, running=[])[0]
     return found.state, found.until
 
 

@@ -1981,7 +1981,7 @@ export interface components {
              * State
              * @enum {string}
              */
-            state: "sending" | "waiting_gap" | "daily_cap" | "warmup_limit" | "quiet_hours" | "offline" | "backing_off" | "paused" | "scheduled" | "preparing" | "done" | "idle";
+            state: "sending" | "waiting_gap" | "daily_cap" | "warmup_limit" | "quiet_hours" | "offline" | "backing_off" | "paused" | "other_campaign" | "scheduled" | "preparing" | "done" | "idle";
             /**
              * Until
              * @description Epoch ms when this wait ends, when known

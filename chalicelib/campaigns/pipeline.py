@@ -220,15 +220,20 @@ def _lease_from(
     media_url = media.download_url(campaign.media_key) if campaign.media_key else None
     gap_ms = int(float(pacing["max_gap_s"]) * 1000)
     leased: list[BatchMessage] = []
+    too_long = 0
     for message in candidates:
-        lease_until = now + (len(leased) + 1) * gap_ms + lease_slack_ms()
-        if not _lease_one(message, session.session_id, lease_until, now):
-            continue
         rendered = templates.render(
             campaign.template,
             plain(message.values),
             seed=f"{campaign.campaign_id}:{message.phone}",
         )
+        if rendered.truncated:
+            # Never a silent cut: launch checked every recipient, but details can change.
+            too_long += _fail_too_long(message, session.session_id, now)
+            continue
+        lease_until = now + (len(leased) + 1) * gap_ms + lease_slack_ms()
+        if not _lease_one(message, session.session_id, lease_until, now):
+            continue
         leased.append(
             BatchMessage(
                 campaign_id=campaign.campaign_id,
@@ -244,7 +249,31 @@ def _lease_from(
         bump(
             campaign.user_id, campaign.campaign_id, {"pending": -len(leased), "leased": len(leased)}
         )
+    if too_long:
+        bump(
+            campaign.user_id,
+            campaign.campaign_id,
+            {"pending": -too_long, "failed": too_long, "reserved": -too_long},
+        )
+        quota.safely("release", campaign.user_id, too_long)
     return leased
+
+
+def _fail_too_long(message: CampaignMessageModel, session_id: str, now: int) -> int:
+    moved = _move_message(
+        message.campaign_id,
+        message.phone,
+        session_id,
+        "pending",
+        [
+            CampaignMessageModel.status.set("failed"),
+            CampaignMessageModel.reason.set("too_long"),
+            CampaignMessageModel.failed_at.set(now),
+            CampaignMessageModel.outbox_session.remove(),
+        ],
+        extra_condition=CampaignMessageModel.outbox_session.exists(),
+    )
+    return int(moved)
 
 
 # --- results --------------------------------------------------------------------------

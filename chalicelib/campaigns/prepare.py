@@ -211,7 +211,11 @@ def finish(campaign: CampaignModel) -> None:
         reserved=wanted,
         send_at=send_at,
     ):
-        quota.safely("release", campaign.user_id, wanted)
+        # Cancelled meanwhile (or relaunched under a new token): give the hold back. A twin
+        # delivery that scheduled it first holds this same reservation: keep it then.
+        fresh = service.get(campaign.user_id, campaign.campaign_id, consistent=True)
+        if fresh.launch_token != campaign.launch_token or fresh.status == service.DRAFT:
+            quota.safely("release", campaign.user_id, wanted)
         return
     from chalicelib.campaigns import launch
 

@@ -488,3 +488,24 @@ def test_a_number_shared_with_an_older_campaign_sends_that_one_first(kit: Setup,
     forecast = api.get(f"/api/campaigns/{newer}/forecast").json
     assert abs(forecast["finish_at"] - first["finish_at"] - 180_000) < 10_000
     assert abs(forecast["first_message_at"] - first["finish_at"] - 60_000) < 10_000
+
+
+def test_a_message_grown_too_long_after_launch_fails_instead_of_being_cut(
+    kit: Setup, api: Api
+) -> None:
+    from chalicelib.models.campaigns import CampaignMessageModel
+
+    phones = add_contacts(api, 2)
+    cid = kit.campaign(template="Hi {{first_name}}")["campaign_id"]
+    kit.launch(cid)
+    # The details changed between the launch's check and the send.
+    CampaignMessageModel(cid, phones[0]).update(
+        actions=[CampaignMessageModel.values.set({"first_name": "N" * 4100})]
+    )
+    batch = kit.pull()
+    assert [m["phone"] for m in batch] == [phones[1]]
+    failed = api.get(f"/api/campaigns/{cid}/messages?status=failed").json["items"]
+    assert [(m["phone"], m["reason"]) for m in failed] == [(phones[0], "too_long")]
+    c = api.get(f"/api/campaigns/{cid}").json["counters"]
+    assert (c["pending"], c["leased"], c["failed"]) == (0, 1, 1)
+    assert api.get("/api/billing").json["messages"]["reserved"] == 1

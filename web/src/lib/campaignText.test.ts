@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { changesOf, draftOf } from "../pages/campaigns/editor/draft";
 import type { Forecast } from "../api/planningApi";
-import { campaignOutcome, formatCount, formatDayTime } from "./format";
+import { campaignOutcome, formatCount, formatDayTime, formatUntil } from "./format";
 import { durationWords, forecastWords, mainLimit } from "./forecastWords";
 import { checkVariables, templateVariables } from "./templateVars";
 import { parseWhatsApp, plainText } from "./whatsapp";
@@ -99,5 +99,20 @@ describe("forecast words", () => {
     expect(forecastWords(forecast({ recipients: 0, first_message_at: null }), now)).toMatch(/Nothing to send/);
     expect(durationWords(30)).toBe("less than a minute");
     expect(durationWords(5 * 3600)).toBe("about 5 hours");
+  });
+});
+
+describe("why a number waits", () => {
+  it("names each state in words, with until when in the campaign's time zone", async () => {
+    const { numberStateWords } = await import("../pages/campaigns/NumberStates");
+    const now = Date.UTC(2026, 11, 1, 12);
+    const until = Date.UTC(2026, 11, 2, 0);
+    const words = (state: string, detail: string | null = null) => numberStateWords({ state, until, detail }, "America/Sao_Paulo", now).text;
+    expect(words("warmup_limit")).toBe(`Warm-up limit reached, resumes at ${formatUntil(until, "America/Sao_Paulo", now)}`);
+    expect(words("daily_cap")).toMatch(/^Daily cap reached, resumes at /);
+    expect(words("quiet_hours")).toMatch(/^Quiet hours until /);
+    expect(words("offline", "logged_out")).toBe("Number offline (logged out): reconnect it on the Numbers page");
+    expect(words("paused", "quota_exhausted")).toMatch(/^Paused: This month's message quota is used up/);
+    expect(words("other_campaign", "Black Friday")).toBe("Sending an older campaign first (“Black Friday”)");
   });
 });

@@ -155,7 +155,10 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
           {reason && (
             <div className="mt-3">
               <Alert tone="warning" title="Paused">
-                {reason}
+                {reason}{" "}
+                <Link to={`/campaigns/${c.campaign_id}/edit`} className="font-medium underline">
+                  Change the message or the pace
+                </Link>
               </Alert>
             </div>
           )}

@@ -1,6 +1,5 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
-import { api, unwrap } from "../../api/client";
 import { useQueryClient } from "@tanstack/react-query";
 import { useCampaign, useCampaignAction } from "../../api/campaignsApi";
 import { useMe, useSessions } from "../../api/queries";
@@ -11,7 +10,8 @@ import { showToast } from "../../lib/toast";
 import { launchProblem, storedLaunchProblem } from "./common";
 import { LaunchSummaryDialog } from "./LaunchSummary";
 import { AffectedList, AudienceCheck, AudiencePicker } from "./editor/AudienceSection";
-import { FIELD_OF, FORM_FIELDS, MAX_LENGTH, bodyOf, changesOf, draftOf, pacingOf, type Draft } from "./editor/draft";
+import { FORM_FIELDS, MAX_LENGTH, pacingOf } from "./editor/draft";
+import { useDraftState } from "./editor/useDraftState";
 import { MediaPanel, MessageEditor, PreviewPanel, useKnownFields } from "./editor/MessageSection";
 import { ScheduleFields } from "./editor/ScheduleSection";
 import { SessionPicker } from "./editor/SessionPicker";
@@ -33,22 +33,11 @@ export function CampaignEditorPage() {
   return <Editor key={campaignId ?? "new"} campaign={campaign.data} defaultTimezone={me.data?.timezone ?? "UTC"} />;
 }
 
-const AUTOSAVE_MS = 800;
-
 function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined; defaultTimezone: string }) {
   const navigate = useNavigate();
   // Back from checkout (the launch summary's "Upgrade"): the campaign is still a draft.
   const [search] = useSearchParams();
   const checkout = search.get("checkout");
-  const [d, setD] = useState<Draft>(() => draftOf(campaign, defaultTimezone));
-  // The server's copy as last saved; a draft created here has no route id yet.
-  const [saved, setSaved] = useState<Campaign | undefined>(campaign);
-  const original = useRef<Draft>(draftOf(campaign, defaultTimezone));
-  const [saveError, setSaveError] = useState<unknown>(null);
-  // API fields the user changed since the last refusal: their old message no longer applies.
-  const [touched, setTouched] = useState<Set<string>>(new Set());
-  const [saving, setSaving] = useState(false);
-  const [version, setVersion] = useState(0);
   const [image, setImage] = useState<string | null>(null);
   const [clientProblem, setClientProblem] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
@@ -56,87 +45,14 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
   const known = useKnownFields();
   const sessions = useSessions(10_000);
   const qc = useQueryClient();
+  const firstConnected = sessions.data?.find((s) => s.status === "connected")?.session_id;
+  const { d, set, saved, save, saving, saveError, touched, version, isDraft, ensureDraft, draftKey, lastSavedKey } = useDraftState(campaign, defaultTimezone, firstConnected, () => setClientProblem(null));
 
   const id = saved?.campaign_id ?? null;
   const status = saved?.status ?? "draft";
-  const isDraft = status === "draft";
   const editable = ["draft", "scheduled", "paused"].includes(status);
   // Recipients and numbers are fixed once sending started (the API refuses changes).
   const locked = status === "paused";
-
-  const set = useCallback(<K extends keyof Draft>(key: K, value: Draft[K]) => {
-    setD((prev) => ({ ...prev, [key]: value }));
-    setTouched((prev) => new Set([...prev, ...FIELD_OF[key]]));
-    setClientProblem(null);
-  }, []);
-
-  // A new campaign sends from the first connected number until the user picks.
-  const firstConnected = sessions.data?.find((s) => s.status === "connected")?.session_id;
-  useEffect(() => {
-    if (!campaign && firstConnected) setD((prev) => (prev.sessionIds.length ? prev : { ...prev, sessionIds: [firstConnected] }));
-  }, [campaign, firstConnected]);
-
-  const dRef = useRef(d);
-  dRef.current = d;
-  const savedRef = useRef(saved);
-  savedRef.current = saved;
-  const lastSavedBody = useRef(campaign ? JSON.stringify(bodyOf(original.current)) : "");
-  const queue = useRef<Promise<unknown>>(Promise.resolve());
-
-  /**
-   * Saves what is on screen: a draft is created (once it has a message and a
-   * number) or rewritten whole; a started campaign gets only what changed.
-   * Saves run one after another. Resolves to the saved campaign, or null.
-   */
-  const save = useCallback((): Promise<Campaign | null> => {
-    const run = async (): Promise<Campaign | null> => {
-      const draft = dRef.current;
-      const current = savedRef.current;
-      const body: ReturnType<typeof bodyOf> & { deadline?: string | null } = bodyOf(draft);
-      const key = JSON.stringify(body);
-      if (!draft.deadline && original.current.deadline) body.deadline = null;
-      if (current && key === lastSavedBody.current) return current;
-      if (!current && (!draft.template.trim() || draft.sessionIds.length === 0)) return null;
-      setSaving(true);
-      try {
-        let result: Campaign;
-        if (!current) result = await unwrap(api.POST("/api/campaigns", { body }));
-        else if (current.status === "draft") result = await unwrap(api.PATCH("/api/campaigns/{campaign_id}", { params: { path: { campaign_id: current.campaign_id } }, body }));
-        else result = await unwrap(api.PATCH("/api/campaigns/{campaign_id}", { params: { path: { campaign_id: current.campaign_id } }, body: changesOf(original.current, draft) }));
-        lastSavedBody.current = key;
-        original.current = draft;
-        savedRef.current = result;
-        setSaved(result);
-        qc.setQueryData(["campaigns", result.campaign_id], result);
-        void qc.invalidateQueries({ queryKey: ["campaigns", "list"] });
-        setSaveError(null);
-        setTouched(new Set());
-        setVersion((v) => v + 1);
-        // The address follows the new draft without remounting the form being typed in.
-        if (!current) window.history.replaceState(window.history.state, "", `/campaigns/${result.campaign_id}/edit`);
-        return result;
-      } catch (error) {
-        setSaveError(error);
-        setTouched(new Set());
-        throw error;
-      } finally {
-        setSaving(false);
-      }
-    };
-    const next = queue.current.then(run, run);
-    queue.current = next.catch(() => undefined);
-    return next;
-  }, [qc]);
-
-  // A draft saves itself shortly after each change.
-  const draftKey = JSON.stringify(bodyOf(d));
-  useEffect(() => {
-    if (!isDraft || draftKey === lastSavedBody.current) return;
-    const timer = setTimeout(() => void save().catch(() => undefined), AUTOSAVE_MS);
-    return () => clearTimeout(timer);
-  }, [draftKey, isDraft, save]);
-
-  const ensureDraft = useCallback(async () => (isDraft ? (await save())?.campaign_id ?? null : savedRef.current?.campaign_id ?? null), [isDraft, save]);
 
   const allErrors = formErrors(saveError, FORM_FIELDS);
   const fieldErrors = Object.fromEntries(Object.entries(allErrors.fields).filter(([k]) => !touched.has(k)));
@@ -196,7 +112,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
   const problem = launchProblem(launch.error);
   const stored = isDraft ? storedLaunchProblem((saved as { launch_problem?: { code: string; message: string; details?: unknown } | null } | undefined)?.launch_problem) : null;
   const sessionLabel = (sessionId: string) => sessions.data?.find((s) => s.session_id === sessionId)?.label ?? sessionId;
-  const saveState = saving ? "Saving…" : saveError ? "Not saved: see the fields marked in red." : id && isDraft && draftKey === lastSavedBody.current ? "Draft saved." : null;
+  const saveState = saving ? "Saving…" : saveError ? "Not saved: see the fields marked in red." : id && isDraft && draftKey === lastSavedKey() ? "Draft saved." : null;
 
   return (
     <>

@@ -37,6 +37,8 @@ export function numberStateWords(n: { state: string; until: number | null; detai
       return { text: `Number offline${n.detail ? ` (${n.detail.replace(/_/g, " ")})` : ""}: reconnect it on the Numbers page`, tone: "bad" };
     case "backing_off":
       return { text: `WhatsApp asked it to slow down${until ? `; resumes at ${until}` : ""}`, tone: "warn" };
+    case "other_campaign":
+      return { text: `Sending an older campaign first${n.detail ? ` (“${n.detail}”)` : ""}`, tone: "info" };
     case "paused":
       return { text: `Paused: ${pauseReasonText(n.detail) ?? "the campaign is paused."}`, tone: "warn" };
     case "scheduled":

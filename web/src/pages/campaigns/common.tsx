@@ -121,6 +121,7 @@ const MESSAGE_REASONS: Record<string, string> = {
   timeout: "WhatsApp did not answer in time",
   session_error: "the number had a problem sending",
   needs_license: "needs an OpenWA licence to message someone new",
+  too_long: "longer than 4,096 characters once filled in for this contact",
 };
 
 /** Why one recipient was skipped or failed, in words. */

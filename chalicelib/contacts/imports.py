@@ -541,6 +541,7 @@ class ChunkPlan:
     contacts: list[ContactModel] = field(default_factory=list)
     opt_outs: list[OptOutModel] = field(default_factory=list)
     errors: list[tuple[int, str, str]] = field(default_factory=list)
+    tag_labels: dict[str, str] = field(default_factory=dict)
     end: int = 0
     eof: bool = False
     truncated: bool = False
@@ -619,6 +620,8 @@ def plan_chunk(item: ImportModel, records: list[tuple[int, csvfile.Record]]) -> 
             plan.counts["invalid"] += 1
             plan.errors.append((row_number, raw_phone, error or "invalid row"))
             continue
+        for tag, label in data.tag_labels.items():
+            plan.tag_labels.setdefault(tag, label)
         if data.phone in merged:
             merged[data.phone].merge(data)
             plan.counts["duplicates"] += 1
@@ -755,6 +758,8 @@ def run_chunk(user_id: str, import_id: str, offset: int) -> None:
             raise
     if plan.errors:
         _write_error_part(user_id, import_id, offset, plan.errors)
+    # Tags from a tag column keep the file's spelling for display (first one wins).
+    service.remember_tag_labels(user_id, plan.tag_labels)
     with ContactModel.batch_write() as batch:
         for contact in plan.contacts:
             batch.save(contact)

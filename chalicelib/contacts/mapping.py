@@ -303,6 +303,8 @@ class RowData:
     email: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
     tags: set[str] = field(default_factory=set)
+    # Folded tag → the spelling in the file, when it differs (for display).
+    tag_labels: dict[str, str] = field(default_factory=dict)
 
     def merge(self, other: RowData) -> None:
         """A later row for the same phone: its non-empty values win, tags add up."""
@@ -410,6 +412,9 @@ def convert(
                 tag = normalise_tag(part.lstrip("* "))
                 if tag and len(data.tags) < MAX_TAGS:
                     data.tags.add(tag)
+                    spelled = " ".join(part.lstrip("* ").split())
+                    if spelled != tag:
+                        data.tag_labels.setdefault(tag, spelled)
     if len(cells) > max(compiled.width, 1) and any(c.strip() for c in cells[compiled.width :]):
         warnings.append(f"row has {len(cells)} columns; cells past column {compiled.width} ignored")
     if not data.name and (data.first_name or data.last_name):

@@ -328,3 +328,19 @@ def test_tags_keep_their_spelling_and_fields_filter_the_list(
     assert [c["phone"] for c in santos] == ["+5511987654321"]
     renamed = api.patch("/api/contacts/+5511987654321", {"name": "Maria da Silva"})
     assert renamed.json["name"] == "Maria da Silva"
+
+
+def test_tags_from_a_file_keep_the_files_spelling(api: Api, user: dict[str, Any]) -> None:
+    api.patch("/api/me", {"default_region": "BR"})
+    data = csv_bytes(
+        [["Nome", "Celular", "Etiquetas"], ["Ana", "11 98765-4321", "Clientes Loja; VIP"]]
+    )
+    import_id = _upload(api, data)
+    api.get(f"/api/contacts/imports/{import_id}/preview")
+    body = {"tags": ["Natal 2026"]}
+    assert api.post(f"/api/contacts/imports/{import_id}/start", body).status == 202
+    drain_contacts_queue()
+    tags = {t["tag"]: t["label"] for t in api.get("/api/contacts/tags").json["items"]}
+    assert tags == {"clientes loja": "Clientes Loja", "vip": "VIP", "natal 2026": "Natal 2026"}
+    contact = api.get("/api/contacts/+5511987654321").json
+    assert contact["tags"] == ["Clientes Loja", "Natal 2026", "VIP"]

@@ -77,6 +77,7 @@ describe("local first", { concurrency: false }, () => {
     assert.equal(await page.getByLabel("País padrão").inputValue(), "BR");
     assert.equal(await page.getByLabel("Fuso horário").inputValue(), "America/Sao_Paulo");
     assert.equal(await page.getByRole("checkbox", { name: /Português/ }).isChecked(), true);
+    await shots(page, "local-settings");
 
     // Import: a Brazilian file; read as US it proposes Brazil, and flags the +98 reading.
     await page.goto("/contacts/import");

@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { Link } from "react-router";
 import { checkOptOutWords } from "../api/contactsApi";
-import { useI18n } from "../i18n";
+import { useI18n, type MessageKey } from "../i18n";
 import { Alert } from "./ui";
 
 /**
@@ -24,13 +24,15 @@ export function OptOutWordCheck({ text }: { text: string }) {
     staleTime: 60_000,
   });
   const words = check.data?.words ?? [];
-  if (check.data?.warning) {
+  const inactive = words.find((w) => !w.active);
+  if (inactive) {
+    const languages = inactive.languages.map((code) => t(`lang.${code}` as MessageKey)).join(" / ");
     return (
       <div data-testid="optout-word-warning">
         <Alert tone="warning">
-          {check.data.warning}{" "}
+          {languages ? t("composer.optout.inactive", { word: inactive.word, languages }) : t("composer.optout.unknown", { word: inactive.word })}{" "}
           <Link to="/settings" className="font-medium underline">
-            Settings
+            {t("composer.optout.settings")}
           </Link>
         </Alert>
       </div>

@@ -213,6 +213,9 @@ export const en = {
   "delimiter.|": "pipe",
 
   // composer
+  "composer.optout.inactive": "Your message asks people to reply {word}, but {word} does not opt anyone out on your account: it is a {languages} word and that language is not turned on. Turn it on in Settings, or change the message.",
+  "composer.optout.unknown": "Your message asks people to reply {word}, but {word} is not one of your opt-out words, so those replies would not stop your messages. Add it in Settings, or change the message.",
+  "composer.optout.settings": "Open Settings",
   "composer.optout.ok": "Replying {words} opts people out.",
 } as const;
 

@@ -205,5 +205,8 @@ export const es: Record<MessageKey, string> = {
   "delimiter.\t": "tabulación",
   "delimiter.|": "barra vertical",
 
+  "composer.optout.inactive": "Tu mensaje pide responder {word}, pero {word} no da de baja a nadie en tu cuenta: es una palabra en {languages} y ese idioma no está activado. Actívalo en Ajustes o cambia el mensaje.",
+  "composer.optout.unknown": "Tu mensaje pide responder {word}, pero {word} no es una de tus palabras de baja, así que esas respuestas no detendrían tus mensajes. Añádela en Ajustes o cambia el mensaje.",
+  "composer.optout.settings": "Abrir Ajustes",
   "composer.optout.ok": "Responder {words} da de baja a la persona.",
 };

@@ -205,5 +205,8 @@ export const ptBR: Record<MessageKey, string> = {
   "delimiter.\t": "tabulação",
   "delimiter.|": "barra vertical",
 
+  "composer.optout.inactive": "Sua mensagem pede para responder {word}, mas {word} não descadastra ninguém na sua conta: é uma palavra em {languages} e esse idioma não está ativo. Ative-o em Configurações ou mude a mensagem.",
+  "composer.optout.unknown": "Sua mensagem pede para responder {word}, mas {word} não é uma das suas palavras de descadastro, então essas respostas não parariam suas mensagens. Adicione-a em Configurações ou mude a mensagem.",
+  "composer.optout.settings": "Abrir Configurações",
   "composer.optout.ok": "Responder {words} descadastra a pessoa.",
 };

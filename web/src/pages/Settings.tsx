@@ -15,7 +15,7 @@ export function SettingsPage() {
   return (
     <>
       <PageHeader title={t("settings.title")} />
-      <div className="grid items-start gap-4 lg:grid-cols-2">
+      <div className="grid grid-cols-1 items-start gap-4 lg:grid-cols-2">
         <Card title={t("settings.profile")}>
           {me.isPending ? <Loading what="your profile" /> : me.isError ? <ErrorState error={me.error} what="your profile" onRetry={() => me.refetch()} /> : <ProfileForm user={me.data} />}
         </Card>

@@ -88,9 +88,9 @@ export function ContactsPage() {
           {t("contacts.export")}
         </Button>
       </PageHeader>
-      <div className="grid items-start gap-4 lg:grid-cols-[1fr_16rem]">
+      <div className="grid grid-cols-1 items-start gap-4 lg:grid-cols-[1fr_16rem]">
         <div className="min-w-0">
-          <form role="search" className="mb-4 grid gap-3 sm:grid-cols-3" onSubmit={(e) => e.preventDefault()}>
+          <form role="search" className="mb-4 grid grid-cols-1 gap-3 sm:grid-cols-3" onSubmit={(e) => e.preventDefault()}>
             <TextField label={t("contacts.search")} type="search" placeholder={t("contacts.search.placeholder")} value={q} onChange={(e) => setQ(e.target.value)} />
             <SelectField label={t("contacts.tag")} value={tag} onChange={(e) => setTag(e.target.value)}>
               <option value="">{t("contacts.allTags")}</option>

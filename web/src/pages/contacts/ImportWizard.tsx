@@ -212,8 +212,8 @@ function MapStep({ preview: first, onStarted, onBack }: { preview: ImportPreview
       {phones && (
         <Card title={t("import.phones.title")}>
           <div className="flex flex-col gap-3" aria-live="polite" data-testid="phone-check">
-            <div className="grid gap-3 sm:grid-cols-2">
-              <SelectField label={t("import.country")} value={region} disabled={rereading} onChange={(e) => void readWith(e.target.value)} error={errors.fields.default_region}>
+            <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
+              <SelectField label={t("import.country")} style={{ maxWidth: "100%" }} value={region} disabled={rereading} onChange={(e) => void readWith(e.target.value)} error={errors.fields.default_region}>
                 {countries.map((c) => (
                   <option key={c.code} value={c.code}>
                     {c.name}
@@ -293,9 +293,9 @@ function MapStep({ preview: first, onStarted, onBack }: { preview: ImportPreview
         {!hasPhone && <p className="mt-2 text-sm text-amber-800">{t("import.noPhone")}</p>}
       </Card>
       <Card title={t("import.options")}>
-        <div className="grid gap-3 sm:grid-cols-2">
+        <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
           <TextField label={t("import.tags")} hint={t("import.tags.hint")} value={tags} onChange={(e) => setTags(e.target.value)} error={errors.fields.tags} />
-          <SelectField label={t("import.mode")} value={mode} onChange={(e) => setMode(e.target.value as ImportStart["mode"])} error={errors.fields.mode}>
+          <SelectField label={t("import.mode")} style={{ maxWidth: "100%" }} value={mode} onChange={(e) => setMode(e.target.value as ImportStart["mode"])} error={errors.fields.mode}>
             <option value="add">{t("import.mode.add")}</option>
             <option value="update">{t("import.mode.update")}</option>
             <option value="opt_out">{t("import.mode.optout")}</option>

@@ -19,7 +19,7 @@ from chalicelib.campaigns import planning, service
 from chalicelib.models.base import plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel, MessageLogModel
 from chalicelib.models.contacts import OptOutModel
-from chalicelib.models.sessions import WaSessionModel
+from chalicelib.models.sessions import WaSessionModel, sessions_of
 
 WINDOW = timedelta(days=7)
 MIN_SENDS_FOR_RATES = 20
@@ -123,7 +123,7 @@ def number_health(user_id: str, now: datetime | None = None) -> HealthList:
         timezone = UserModel.get(user_id).timezone or "UTC"
     except UserModel.DoesNotExist:
         timezone = "UTC"
-    sessions = [s for s in WaSessionModel.query(user_id) if s.status != "deleted"]
+    sessions = [s for s in sessions_of(user_id) if s.status != "deleted"]
     campaigns = _recent_campaigns(user_id, since)
     sent: dict[str, int] = {}
     failed: dict[str, int] = {}

@@ -122,11 +122,16 @@ def lease(agent: AgentModel, session_id: str, wanted: int) -> Batch:
                 "campaign after the account is back in good standing.",
             )
         return idle
+    in_flight: int | None = None
     for campaign in campaigns:
         pacing = pacing_of(campaign)
         if _in_quiet_hours(pacing, campaign.timezone or "UTC"):
             continue
-        room = min(wanted, daily_room(session, pacing))
+        if in_flight is None:
+            in_flight = _leased_count(session_id)
+        # Messages still leased may already be sent with their results on the way:
+        # they count against today's room, or a quick second pull passes the cap.
+        room = min(wanted, daily_room(session, pacing) - in_flight)
         if room <= 0:
             continue
         messages = _lease_from(campaign, session, room, pacing, now)
@@ -144,6 +149,10 @@ def lease(agent: AgentModel, session_id: str, wanted: int) -> Batch:
                 ),
             )
     return idle
+
+
+def _leased_count(session_id: str) -> int:
+    return sum(1 for _ in CampaignMessageModel.leases.query(session_id))
 
 
 def _lease_one(message: CampaignMessageModel, session_id: str, lease_until: int, now: int) -> bool:

@@ -19,7 +19,7 @@ from chalicelib.campaigns import forecast as fc
 from chalicelib.campaigns import templates
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignModel
-from chalicelib.models.sessions import WaSessionModel
+from chalicelib.models.sessions import WaSessionModel, sessions_of
 
 SAMPLE_CONTACTS = 1000
 DEFAULT_PACING = {"min_gap_s": 20, "max_gap_s": 60, "daily_cap": 200, "warmup": True}
@@ -132,7 +132,7 @@ def sessions_by_id(user_id: str, session_ids: list[str]) -> dict[str, WaSessionM
 
 
 def all_sessions(user_id: str) -> dict[str, WaSessionModel]:
-    return {s.session_id: s for s in WaSessionModel.query(user_id)}
+    return {s.session_id: s for s in sessions_of(user_id)}
 
 
 def sent_today(session: WaSessionModel | None, now: datetime) -> int:

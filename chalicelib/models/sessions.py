@@ -73,6 +73,15 @@ class WaSessionModel(Model):
 
 
 NUMBERS_COUNTER_KEY = "#numbers"
+# Every session id starts so; the user's other items in the table (the counter) do not.
+SESSION_ID_PREFIX = "ses_"
+
+
+def sessions_of(user_id: str) -> list[WaSessionModel]:
+    """The user's numbers (deleted ones included), without the counter item."""
+    return list(
+        WaSessionModel.query(user_id, WaSessionModel.session_id.startswith(SESSION_ID_PREFIX))
+    )
 
 
 class SessionCountModel(Model):

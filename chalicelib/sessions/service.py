@@ -20,6 +20,7 @@ from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import now_ms
 from chalicelib.models.sessions import (
     NUMBERS_COUNTER_KEY,
+    SESSION_ID_PREFIX,
     SessionCountModel,
     StateChange,
     WaSessionModel,
@@ -40,7 +41,6 @@ from chalicelib.sessions import limits, reasons
 HEARTBEAT_TIMEOUT_MS = 60_000
 PURGE_GRACE_MS = 7 * 86_400_000
 HISTORY_KEPT = 50
-SESSION_ID_PREFIX = "ses_"
 CREATE_ATTEMPTS = 10
 # The cloud, not the agent, decides these; reports never move a session out of them.
 CLOUD_OWNED = {SessionState.stopped.value, SessionState.deleted.value}

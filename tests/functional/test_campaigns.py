@@ -368,3 +368,20 @@ def test_launch_worker_dying_mid_chunk_is_redelivered_without_duplicates(
     assert len(list(CampaignMessageModel.query(cid))) == 10
     phones = [m["phone"] for m in kit.pull()]
     assert len(phones) == 10 == len(set(phones))
+
+
+def test_a_second_pull_before_results_does_not_pass_the_daily_cap(kit: Setup, api: Api) -> None:
+    # The agent may pull again while its sends' results are still in its outbox: what is
+    # leased counts against the day, or the number sends past its cap (seen: 40 on a
+    # warm-up day of 20).
+    add_contacts(api, 30)
+    cid = kit.campaign(pacing={"min_gap_s": 0, "max_gap_s": 0, "daily_cap": 10, "warmup": False})[
+        "campaign_id"
+    ]
+    kit.launch(cid)
+    first = kit.pull(100)
+    assert len(first) == 10
+    assert kit.pull(100) == []
+    kit.results(first)
+    assert kit.pull(100) == []
+    assert counters(api, cid)["sent"] == 10

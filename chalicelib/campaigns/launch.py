@@ -37,6 +37,40 @@ def enqueue(user_id: str, campaign_id: str, send_at: int, chunk: int = 0) -> Non
     )
 
 
+def enqueue_resume(user_id: str, campaign_id: str, at: int) -> None:
+    delay = max(0, min(MAX_DELAY_S, (at - now_ms()) // 1000))
+    queues.send(
+        queues.LAUNCH,
+        {"kind": "resume", "user_id": user_id, "campaign_id": campaign_id, "at": at},
+        delay_seconds=int(delay),
+    )
+
+
+def resume_when_due(job: dict[str, Any]) -> None:
+    """A paused campaign given a new start time resumes then (if still paused for it)."""
+    user_id, campaign_id, at = str(job["user_id"]), str(job["campaign_id"]), int(job["at"])
+    try:
+        campaign = service.get(user_id, campaign_id, consistent=True)
+    except service.NotFound:
+        return
+    if campaign.status != service.PAUSED or int(campaign.send_at or 0) != at:
+        return  # resumed, cancelled or given another time meanwhile
+    if at - now_ms() > 1000:
+        enqueue_resume(user_id, campaign_id, at)  # longer than SQS's delay: chain
+        return
+    try:
+        service.resume(user_id, campaign_id)
+    except DomainError as error:
+        from chalicelib.campaigns import emails
+
+        emails.notify(
+            campaign,
+            "campaign_paused",
+            f"Campaign “{campaign.name}” could not resume",
+            f"It was set to resume now, but: {error.message} Resume it once that is fixed.",
+        )
+
+
 def outbox_order(campaign_id: str, chunk: int, index: int) -> str:
     return f"1#{campaign_id}#{chunk:06d}#{index:06d}"
 
@@ -51,6 +85,9 @@ def handle(job: dict[str, Any]) -> None:
         from chalicelib.campaigns import prepare
 
         prepare.handle(job)
+        return
+    if job.get("kind") == "resume":
+        resume_when_due(job)
         return
     user_id, campaign_id, chunk = job["user_id"], job["campaign_id"], int(job.get("chunk", 0))
     try:

@@ -299,7 +299,12 @@ def _number_wait(
 
     status = campaign.status
     if status == service.PAUSED:
-        return _Wait("paused", detail=campaign.pause_reason)
+        resume_at = _dt(campaign.send_at)  # a paused campaign's send_at: when it resumes
+        return _Wait(
+            "paused",
+            until=resume_at if resume_at and resume_at > now else None,
+            detail=campaign.pause_reason,
+        )
     if status == service.PREPARING:
         return _Wait("preparing")
     if status == service.SCHEDULED:

@@ -160,11 +160,11 @@ def update(user_id: str, campaign_id: str, changes: dict[str, Any]) -> CampaignM
             {"fields": sorted({"audience", "session_ids"} & set(changes))},
             code="not_editable",
         )
-    if started and "send_at" in changes and campaign.status == PAUSED:
-        raise Conflict(
-            "This campaign has already started; resume it when you want sending to go on.",
-            {"fields": ["send_at"]},
-            code="not_editable",
+    paused_until = changes.get("send_at") if campaign.status == PAUSED else None
+    if paused_until is not None and int(paused_until) <= now_ms():
+        raise ValidationFailed(
+            "Choose a time in the future to resume at, or resume the campaign now.",
+            [{"loc": ["send_at"], "msg": "in the past"}],
         )
     actions = [getattr(CampaignModel, key).set(value) for key, value in changes.items()]
     actions.append(CampaignModel.updated_at.set(now_ms()))
@@ -179,6 +179,11 @@ def update(user_id: str, campaign_id: str, changes: dict[str, Any]) -> CampaignM
 
         # An earlier time needs its own wake-up; a later one is chained by the queued job.
         launch.enqueue(user_id, campaign_id, int(changes["send_at"] or now_ms()))
+    if campaign.status == PAUSED and changes.get("send_at") is not None:
+        from chalicelib.campaigns import launch
+
+        # A paused campaign's new start time: it resumes by itself then.
+        launch.enqueue_resume(user_id, campaign_id, int(changes["send_at"]))
     return campaign
 
 

@@ -509,3 +509,52 @@ def test_a_message_grown_too_long_after_launch_fails_instead_of_being_cut(
     c = api.get(f"/api/campaigns/{cid}").json["counters"]
     assert (c["pending"], c["leased"], c["failed"]) == (0, 1, 1)
     assert api.get("/api/billing").json["messages"]["reserved"] == 1
+
+
+def test_quiet_hours_are_shown_but_never_notified(kit: Setup, api: Api) -> None:
+    from datetime import timedelta
+
+    from chalicelib.campaigns import watch
+    from chalicelib.campaigns.planning import now_dt
+
+    add_contacts(api, 2)
+    now = now_dt()
+    quiet = {
+        "quiet_start": (now - timedelta(hours=1)).strftime("%H:%M"),
+        "quiet_end": (now + timedelta(hours=3)).strftime("%H:%M"),
+    }
+    pace = {"min_gap_s": 20, "max_gap_s": 60, "daily_cap": 200, "warmup": False, **quiet}
+    cid = kit.campaign(pacing=pace, timezone="UTC")["campaign_id"]
+    kit.launch(cid)
+    state = api.get(f"/api/campaigns/{cid}").json["numbers"][0]
+    assert state["state"] == "quiet_hours" and state["until"] > int(now.timestamp() * 1000)
+    assert kit.pull() == []  # the pipeline holds them too
+    assert watch.run(now) == 0 and watch.run(now + timedelta(minutes=61)) == 0
+    kinds = [n["kind"] for n in api.get("/api/notifications").json["items"]]
+    assert "campaign_waiting" not in kinds
+
+
+def test_a_paused_campaign_can_be_given_a_time_to_resume(
+    kit: Setup, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from chalicelib.campaigns import launch
+
+    add_contacts(api, 2)
+    cid = kit.campaign()["campaign_id"]
+    kit.launch(cid)
+    api.post(f"/api/campaigns/{cid}/pause")
+    later = (datetime.now(UTC) + timedelta(hours=3)).replace(microsecond=0)
+    reply = api.patch(f"/api/campaigns/{cid}", {"send_at": later.strftime("%Y-%m-%dT%H:%M:%S")})
+    assert reply.status == 200, reply.json
+    at = int(later.timestamp() * 1000)
+    assert reply.json["status"] == "paused" and reply.json["numbers"][0]["until"] == at
+    assert api.get(f"/api/campaigns/{cid}/forecast").json["first_message_at"] == at
+    job = {"kind": "resume", "user_id": user_id(api), "campaign_id": cid, "at": at}
+    launch.handle(job)  # not due yet: chained, still paused
+    assert api.get(f"/api/campaigns/{cid}").json["status"] == "paused"
+    monkeypatch.setattr(launch, "now_ms", lambda: at + 2_000)
+    launch.handle(job)
+    assert api.get(f"/api/campaigns/{cid}").json["status"] == "running"
+    assert len(kit.pull()) == 2

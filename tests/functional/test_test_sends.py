@@ -138,3 +138,14 @@ def test_tests_are_paced_and_count_against_the_daily_cap(kit: Setup, api: Api) -
     kit.results(second)
     refused = send_test(kit, cid, phones[2])
     assert refused.status == 409 and refused.error_code == "daily_cap_reached"
+
+
+def test_a_queued_test_is_dropped_when_its_contact_opts_out(kit: Setup, api: Api) -> None:
+    phone = add_contacts(api, 1)[0]
+    cid = kit.campaign()["campaign_id"]
+    assert send_test(kit, cid, phone).status == 202
+    assert messages_left(api)["reserved"] == 1
+    assert api.post(f"/api/contacts/{quote(phone)}/opt-out").status in (200, 204)
+    assert kit.pull() == []
+    left = messages_left(api)
+    assert (left["used"], left["reserved"], left["remaining"]) == (0, 0, 100)

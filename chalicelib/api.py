@@ -251,11 +251,12 @@ class Api:
         self, spec: RouteSpec, handler: Callable[..., Any], path_params: dict[str, str]
     ) -> Response:
         ctx = self._context()
-        refresh = (self.blueprint.current_request.context or {}).get("authorizer", {})
-        if ctx.token_hash and refresh.get("refresh"):
+        authorizer = (self.blueprint.current_request.context or {}).get("authorizer") or {}
+        if ctx.token_hash and authorizer.get("refresh"):
             from chalicelib.auth import service
 
-            service.touch(ctx.token_hash, str(refresh["refresh"]))
+            # The authorizer only reads; recording use and sliding renewal happen here.
+            service.touch(ctx.token_hash, str(authorizer["refresh"]))
         try:
             if spec.admin and ctx.role != "admin":
                 raise Forbidden("This needs an administrator.")

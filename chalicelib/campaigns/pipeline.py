@@ -176,10 +176,23 @@ def _lease_one(message: CampaignMessageModel, session_id: str, lease_until: int,
 
 def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
     """Tests go first, but one per pull and paced like their campaign (gap, daily cap),
-    and never while billing holds sending."""
+    never while billing holds sending, and never to someone who opted out meanwhile."""
+    import chalicelib.contacts.service as contacts
+
     for message in CampaignMessageModel.outbox.query(
         session.session_id, CampaignMessageModel.outbox_order.startswith("0#"), limit=5
     ):
+        if contacts.is_opted_out(session.user_id, message.phone):
+            skip = [
+                CampaignMessageModel.status.set("skipped"),
+                CampaignMessageModel.reason.set("opted_out"),
+                CampaignMessageModel.outbox_session.remove(),
+            ]
+            if _move_message(
+                message.campaign_id, message.phone, session.session_id, "pending", skip
+            ):
+                quota.safely("release", session.user_id, 1)
+            continue
         try:
             origin = CampaignModel.get(session.user_id, message.campaign_id[len(trial.PREFIX) :])
         except CampaignModel.DoesNotExist:

@@ -55,6 +55,9 @@ class LocalStack:
             "WACAST_AWS_PORT": str(self.aws_port),
             "PYTHONUNBUFFERED": "1",
             "POWERTOOLS_LOG_LEVEL": "INFO",
+            # Every test (and bench) client shares one source address (127.0.0.1).
+            "WACAST_RATE_PUBLIC_PER_MINUTE": "6000",
+            "WACAST_REGISTRATIONS_PER_HOUR": "6000",
             **(extra_env or {}),
         }
         self.process: subprocess.Popen[str] | None = None

@@ -20,6 +20,7 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ses as ses
@@ -45,6 +46,8 @@ TABLE_READ = [
 ]
 # Functions that call Stripe (checkout, portal, webhooks; dunning re-reads subscriptions).
 STRIPE_FUNCTIONS = {"APIHandler", "BillingDunning"}
+# They seal a number's licence key (API) or open it for its agent (WebSocket messages).
+LICENCE_FUNCTIONS = {"APIHandler", "WebsocketMessage"}
 STAGES = ("dev", "prod")
 
 # The SPA's client-side routes have no file extension; everything else is an asset.
@@ -161,6 +164,7 @@ class WacastStack(cdk.Stack):
         self.uploads, self.media = self._data_buckets()
         self.identity_arn = self._mail_identity()
         self.alarm_topic = self._alarm_topic()
+        self.licence_key = self._licence_key()
         self.chalice: ChaliceApp = self._chalice_app(work_dir)
         self.sam = self._read_sam()
         self._gateway_responses()
@@ -171,6 +175,16 @@ class WacastStack(cdk.Stack):
         self._outputs()
 
     # --- data -------------------------------------------------------------------
+
+    def _licence_key(self) -> kms.Key:
+        """Seals numbers' OpenWA licence keys at rest (chalicelib/sessions/vault.py)."""
+        return kms.Key(
+            self,
+            "LicenceKey",
+            description=f"wacast {self.settings.stage}: numbers' OpenWA licence keys",
+            enable_key_rotation=True,
+            removal_policy=self.removal,
+        )
 
     def _tables(self) -> dict[str, cdk.CfnResource]:
         # A raw CfnResource: the model-derived shape is already in CloudFormation casing.
@@ -405,6 +419,7 @@ class WacastStack(cdk.Stack):
             "WACAST_APP_URL": s.url,
             "WACAST_MAIL_FROM": s.sender,
             "WACAST_SECRETS_PREFIX": f"wacast/{s.stage}/",
+            "WACAST_KMS_KEY_ID": self.licence_key.key_arn,
             "POWERTOOLS_SERVICE_NAME": "wacast",
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
@@ -604,6 +619,15 @@ class WacastStack(cdk.Stack):
         ]
         if logical in STRIPE_FUNCTIONS:
             statements += self._secret_statements()
+        if logical in LICENCE_FUNCTIONS:
+            # sets a number's licence (API) or hands it to its agent in start_session/sync
+            statements.append(
+                iam.PolicyStatement(
+                    sid="LicenceKeys",
+                    actions=["kms:Encrypt", "kms:Decrypt"],
+                    resources=[self.licence_key.key_arn],
+                )
+            )
         statements += self._queue_statements(consumed)
         return iam.PolicyDocument(statements=statements)
 

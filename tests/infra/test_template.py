@@ -399,3 +399,19 @@ def test_cloudfront_sends_security_headers(dev: Template) -> None:
     assert config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"]
     (api_behaviour,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
     assert api_behaviour["ResponseHeadersPolicyId"]
+
+
+def test_licence_keys_are_sealed_by_a_rotating_kms_key_only_two_functions_use(
+    dev: Template,
+) -> None:
+    (logical, key), *_ = resources(dev, "AWS::KMS::Key").items()
+    assert key["Properties"]["EnableKeyRotation"] is True
+    for name in resources(dev, "AWS::Serverless::Function"):
+        variables = dev["Resources"][name]["Properties"]["Environment"]["Variables"]
+        assert variables["WACAST_KMS_KEY_ID"] == {"Fn::GetAtt": [logical, "Arn"]}, name
+        by_sid = {s["Sid"]: s for s in role_statements(dev, name)}
+        if name in ("APIHandler", "WebsocketMessage"):
+            assert set(by_sid["LicenceKeys"]["Action"]) == {"kms:Encrypt", "kms:Decrypt"}
+            assert by_sid["LicenceKeys"]["Resource"] == {"Fn::GetAtt": [logical, "Arn"]}
+        else:
+            assert "LicenceKeys" not in by_sid, name

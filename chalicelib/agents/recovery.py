@@ -90,6 +90,9 @@ def release_unjournalled(agent: AgentModel, connection_id: str, frame: Hello) ->
                     CampaignMessageModel.lease_session.remove(),
                     CampaignMessageModel.lease_until.remove(),
                     CampaignMessageModel.outbox_session.set(sid),
+                    # should the agent have been wrong, its late result still counts
+                    # (as after the lease sweep), so nobody is messaged twice
+                    CampaignMessageModel.returned_from.set(sid),
                 ],
                 extra_condition=(CampaignMessageModel.lease_session == sid)
                 & (CampaignMessageModel.leased_at < started),

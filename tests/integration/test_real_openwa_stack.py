@@ -69,7 +69,9 @@ def test_unreachable_whatsapp_reason_and_nothing_left(stack: LocalStack) -> None
 
     got = wait_for(failed, DEADLINE_S + 20, "the number to fail")
     assert time.monotonic() - t0 < DEADLINE_S + 20
-    assert "whatsapp_unreachable" in str(got["last_error"]), got
+    assert got["status_reason"] == "whatsapp_unreachable", got
+    assert "cannot reach WhatsApp Web" in str(got["status_reason_text"]), got
+    assert "ERR_NAME_NOT_RESOLVED" in str(got["last_error"]), got
     wait_for(lambda: not _processes_of(sid), 10, "no process of the number after the deadline")
     # started again, then deleted while its browser runs: the whole tree goes
     status, _ = stack.request("POST", f"/api/sessions/{sid}/restart", {}, token=token)

@@ -145,7 +145,7 @@ describe("wacast web", { concurrency: false }, () => {
     // The simulator scans by itself after 3 s; the modal closes on connected.
     await link.waitFor({ state: "detached", timeout: 45_000 });
     await page.getByRole("status").filter({ hasText: "“Shop front desk” is connected." }).waitFor();
-    const card = page.getByRole("list", { name: "Your numbers" }).getByRole("listitem").filter({ hasText: "Shop front desk" });
+    const card = page.getByRole("list", { name: "Your numbers", exact: true }).getByRole("listitem").filter({ hasText: "Shop front desk" });
     await card.getByTestId("session-status").filter({ hasText: "Connected" }).waitFor();
     await shot(page, "sessions-connected");
 
@@ -371,7 +371,7 @@ describe("wacast web", { concurrency: false }, () => {
     await add.getByLabel("Name for this number").fill(label);
     await add.getByRole("button", { name: "Continue" }).click();
     await page.getByRole("dialog", { name: new RegExp(`Link “${label}”`) }).waitFor({ state: "detached", timeout: 60_000 });
-    const card = page.getByRole("list", { name: "Your numbers" }).getByRole("listitem").filter({ hasText: label });
+    const card = page.getByRole("list", { name: "Your numbers", exact: true }).getByRole("listitem").filter({ hasText: label });
     const panel = card.getByTestId("license-panel");
     await panel.locator("summary").click();
     await panel.getByText(/people who have chatted with it before/).waitFor();

@@ -84,7 +84,7 @@ describe("honest campaigns", { concurrency: false }, () => {
   test("a Free account composes, sees the forecast follow the pace, and sends to the first 100 from the launch summary", async () => {
     await api("POST", "/api/auth/register", null, { name: maria.name, email: maria.email, password: maria.password });
     const { token } = await api("POST", "/api/auth/login", null, { email: maria.email, password: maria.password });
-    await api("PATCH", "/api/me", token, { timezone: "America/Sao_Paulo", default_region: "BR" });
+    await api("PATCH", "/api/me", token, { timezone: "America/Sao_Paulo", default_region: "BR", onboarded: true });
     page = await newPage();
     await page.goto("/auth/login");
     await page.getByLabel("Email").fill(maria.email);
@@ -103,7 +103,7 @@ describe("honest campaigns", { concurrency: false }, () => {
     // 150 customers, more than the Free plan's 100 messages.
     const rows = Array.from({ length: 150 }, (_, i) => `+55119${String(87_650_000 + i)};Cliente${i}`);
     await page.goto("/contacts/import");
-    await page.getByLabel("CSV file", { exact: true }).setInputFiles({ name: `${TAG}.csv`, mimeType: "text/csv", buffer: Buffer.from(`Phone;First name\n${rows.join("\n")}\n`, "utf-8") });
+    await page.getByLabel("Spreadsheet or CSV file", { exact: true }).setInputFiles({ name: `${TAG}.csv`, mimeType: "text/csv", buffer: Buffer.from(`Phone;First name\n${rows.join("\n")}\n`, "utf-8") });
     await page.getByRole("button", { name: "Upload and preview" }).click();
     await page.getByLabel("Tags for everyone in this file").fill(TAG);
     await page.getByRole("button", { name: "Start import" }).click();

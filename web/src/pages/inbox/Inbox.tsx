@@ -172,8 +172,7 @@ function ThreadView({ id, number, back }: { id: string; number: Map<string, stri
         <div className="min-w-0 flex-1">
           <h2 className="truncate font-semibold">{c.name || displayPhone(c.phone)}</h2>
           <p className="truncate text-xs text-slate-600">
-            {displayPhone(c.phone)}
-            {number.get(c.session_id) && ` · on ${number.get(c.session_id)}`}
+            {[c.name && displayPhone(c.phone), number.get(c.session_id) && `on ${number.get(c.session_id)}`].filter(Boolean).join(" · ")}
           </p>
         </div>
         {c.opted_out && <Badge tone="warn">Opted out</Badge>}

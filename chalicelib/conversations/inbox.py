@@ -9,7 +9,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib import notifications
 from chalicelib.campaigns import templates
@@ -122,47 +124,73 @@ def record_inbound(
         received_at=now,
         expires_at=expiry(keep_until),
     )
-    try:
-        message.save(condition=ConversationMessageModel.message_key.does_not_exist())
-    except PutError as error:
-        if _condition_failed(error):
-            return ConversationModel.get(user_id, cid)
-        raise
     name = _contact_name(user_id, frame.from_phone, frame.push_name)
     preview = frame.body[:PREVIEW_CHARS]
-    actions: list[Any] = [
-        ConversationModel.session_id.set(frame.session_id),
-        ConversationModel.phone.set(frame.from_phone),
-        ConversationModel.unread.add(1),
-        ConversationModel.opted_out.set(contacts.is_opted_out(user_id, frame.from_phone)),
-        ConversationModel.updated_at.set(now),
-        ConversationModel.created_at.set(ConversationModel.created_at | now),
-        ConversationModel.search.set(
-            " ".join(p for p in (name or "", frame.from_phone, preview) if p).lower()
-        ),
-    ]
-    if name:
-        actions.append(ConversationModel.name.set(name))
-    # An older message re-sent late does not take over the preview or the order.
-    newer = (ConversationModel.last_at.does_not_exist()) | (ConversationModel.last_at <= frame.ts)
-    conversation = ConversationModel(user_id, cid)
-    latest = [
-        ConversationModel.last_at.set(frame.ts),
-        ConversationModel.recent.set(f"{frame.ts:013d}#{cid}"),
-        ConversationModel.last_in_text.set(preview),
-        ConversationModel.last_in_expires.set(keep_until),
-    ]
-    if campaign:
-        latest.append(ConversationModel.campaign_id.set(campaign.campaign_id))
-        actions.append(ConversationModel.campaign_ids.add({campaign.campaign_id}))
-    try:
-        conversation.update(actions=actions + latest, condition=newer)
-    except UpdateError as error:
-        if not _condition_failed(error):
+    opted_out = contacts.is_opted_out(user_id, frame.from_phone)
+    # Message, conversation and the user's inbox state move together or not at all: a
+    # re-sent frame finds its message and changes nothing; a half-done one never exists.
+    for _ in range(5):
+        try:
+            before: ConversationModel | None = ConversationModel.get(
+                user_id, cid, consistent_read=True
+            )
+        except ConversationModel.DoesNotExist:
+            before = None
+        unread = int(before.unread or 0) if before and before.unread is not None else None
+        actions: list[Any] = [
+            ConversationModel.session_id.set(frame.session_id),
+            ConversationModel.phone.set(frame.from_phone),
+            ConversationModel.unread.set((unread or 0) + 1),
+            ConversationModel.opted_out.set(opted_out),
+            ConversationModel.updated_at.set(now),
+            ConversationModel.created_at.set(ConversationModel.created_at | now),
+        ]
+        if name:
+            actions.append(ConversationModel.name.set(name))
+        if campaign:
+            actions.append(ConversationModel.campaign_ids.add({campaign.campaign_id}))
+        last_at = int(before.last_at) if before and before.last_at else None
+        if last_at is None or last_at <= frame.ts:
+            # An older message re-sent late does not take over the preview or the order.
+            actions += [
+                ConversationModel.last_at.set(frame.ts),
+                ConversationModel.recent.set(f"{frame.ts:013d}#{cid}"),
+                ConversationModel.last_in_text.set(preview),
+                ConversationModel.last_in_expires.set(keep_until),
+                ConversationModel.search.set(
+                    " ".join(p for p in (name or "", frame.from_phone, preview) if p).lower()
+                ),
+            ]
+            if campaign:
+                actions.append(ConversationModel.campaign_id.set(campaign.campaign_id))
+        unchanged = (
+            ConversationModel.unread.does_not_exist()
+            if unread is None
+            else ConversationModel.unread == unread
+        )
+        state_actions: list[Any] = [ConversationModel.version.add(1)]
+        was_read = not unread
+        if was_read:
+            state_actions.append(ConversationModel.unread_conversations.add(1))
+        try:
+            with _transaction() as transaction:
+                transaction.save(
+                    message, condition=ConversationMessageModel.message_key.does_not_exist()
+                )
+                transaction.update(ConversationModel(user_id, cid), actions, condition=unchanged)
+                transaction.update(ConversationModel(user_id, STATE_ID), state_actions)
+        except TransactWriteError as error:
+            reasons = getattr(error, "cancellation_reasons", None) or []
+            failed = [r is not None and r.code == "ConditionalCheckFailed" for r in reasons]
+            if failed[:1] == [True]:
+                return ConversationModel.get(user_id, cid)  # already stored: a re-sent frame
+            if len(failed) > 1 and failed[1]:
+                continue  # another reply or a mark-read moved it meanwhile: read again
             raise
-        conversation.update(actions=actions)
-    was_read = int(conversation.unread or 0) == 1
-    _bump_state(user_id, unread_delta=1 if was_read else 0)
+        break
+    else:
+        raise RuntimeError("the conversation kept changing; the frame will be re-sent")
+    conversation = ConversationModel.get(user_id, cid)
     if was_read:
         # One notice per conversation: only when a reply reopens a read (or new) one.
         who = name or frame.from_phone
@@ -183,16 +211,8 @@ def record_inbound(
     return conversation
 
 
-def _condition_failed(error: Exception) -> bool:
-    cause = getattr(error, "cause_response_code", None)
-    return cause == "ConditionalCheckFailedException"
-
-
-def _bump_state(user_id: str, unread_delta: int) -> None:
-    actions: list[Any] = [ConversationModel.version.add(1)]
-    if unread_delta:
-        actions.append(ConversationModel.unread_conversations.add(unread_delta))
-    ConversationModel(user_id, STATE_ID).update(actions=actions)
+def _transaction() -> TransactWrite:
+    return TransactWrite(connection=Connection(region=ConversationModel.Meta.region))
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -270,17 +290,27 @@ def list_conversations(
 
 def mark_read(user_id: str, cid: str) -> ConversationModel:
     conversation = get(user_id, cid)
-    try:
-        conversation.update(
-            actions=[ConversationModel.unread.set(0), ConversationModel.read_at.set(now_ms())],
-            condition=ConversationModel.unread > 0,
-        )
-    except UpdateError as error:
-        if not _condition_failed(error):
-            raise
+    if not int(conversation.unread or 0):
         return conversation  # already read: nothing moves
-    _bump_state(user_id, unread_delta=-1)
-    return conversation
+    try:
+        with _transaction() as transaction:
+            transaction.update(
+                conversation,
+                [ConversationModel.unread.set(0), ConversationModel.read_at.set(now_ms())],
+                condition=ConversationModel.unread > 0,
+            )
+            transaction.update(
+                ConversationModel(user_id, STATE_ID),
+                [
+                    ConversationModel.version.add(1),
+                    ConversationModel.unread_conversations.add(-1),
+                ],
+            )
+    except TransactWriteError as error:
+        reasons = getattr(error, "cancellation_reasons", None) or []
+        if not any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+            raise
+    return get(user_id, cid)  # read meanwhile by another tab: the same answer
 
 
 @dataclass(frozen=True)

@@ -268,3 +268,24 @@ def test_an_opted_out_replier_is_flagged_and_filterable(kit: Setup, api: Api) ->
     assert [c["phone"] for c in api.get("/api/conversations?opted_out=false").json["items"]] == [
         phones[1]
     ]
+
+
+def test_an_older_reply_delivered_late_keeps_the_newest_on_top(kit: Setup, api: Api) -> None:
+    phones = add_contacts(api, 1)
+    now = int(time.time() * 1000)
+    for wa_id, body, ts in (("l-2", "Newest", now), ("l-1", "Older, delivered late", now - 60_000)):
+        kit.agent.send(
+            {
+                "type": "inbound",
+                "session_id": kit.session_id,
+                "from_phone": phones[0],
+                "body": body,
+                "wa_message_id": wa_id,
+                "ts": ts,
+            }
+        )
+    (conversation,) = api.get("/api/conversations").json["items"]
+    assert conversation["last_text"] == "Newest" and conversation["last_at"] == now
+    assert conversation["unread"] == 2
+    thread = api.get(f"/api/conversations/{conversation['conversation_id']}/messages").json
+    assert [m["text"] for m in thread["items"]] == ["Older, delivered late", "Newest"]

@@ -1,7 +1,8 @@
 """The reply inbox end to end: the local stack, a real agent process and the OpenWA
 simulator. A campaign goes out, the simulator injects replies from two recipients and
-a stranger, and the inbox lists them with their text and campaign (the stranger's
-with none); the thread shows the campaign message before the reply."""
+a stranger (named by WhatsApp), and the inbox lists them with their text and
+campaign (the stranger's with none, under its WhatsApp name); the thread shows the
+campaign message before the reply."""
 
 from __future__ import annotations
 
@@ -39,14 +40,14 @@ def stack() -> Iterator[LocalStack]:
     assert running.stop() == 0
 
 
-def _reply(data_dir: str, phone: str, body: str) -> None:
+def _reply(data_dir: str, phone: str, body: str, name: str | None = None) -> None:
     found = wait_for(
         lambda: next(Path(data_dir).glob("**/sim-control.json"), None), 30, "the simulator"
     )
     control = str(json.loads(found.read_text())["control_url"])
     request = urllib.request.Request(
         control + "/sim/inbound",
-        data=json.dumps({"from": phone, "body": body}).encode(),
+        data=json.dumps({"from": phone, "body": body, "name": name}).encode(),
         method="POST",
         headers={"Content-Type": "application/json"},
     )
@@ -74,7 +75,7 @@ def test_replies_through_the_simulator_reach_the_inbox(stack: LocalStack) -> Non
         )
         _reply(agent.data_dir, "+14155550000", "Quero dois!")
         _reply(agent.data_dir, "+14155550001", "Que horas abre?")
-        _reply(agent.data_dir, "+14155559999", "Quem é?")
+        _reply(agent.data_dir, "+14155559999", "Quem é?", name="Bea Estranha")
 
         def listed() -> list[dict[str, Any]] | None:
             status, page = stack.request("GET", "/api/conversations", token=token)
@@ -87,6 +88,10 @@ def test_replies_through_the_simulator_reach_the_inbox(stack: LocalStack) -> Non
         assert by_phone["+14155550000"]["campaign_id"] == cid
         assert by_phone["+14155550001"]["campaign_id"] == cid
         assert by_phone["+14155559999"]["campaign_id"] is None
+        # A stranger becomes a contact under the name WhatsApp shows (its push name).
+        assert by_phone["+14155559999"]["name"] == "Bea Estranha"
+        status, stranger = stack.request("GET", "/api/contacts/+14155559999", token=token)
+        assert status == 200 and stranger["name"] == "Bea Estranha"
         assert all(c["unread"] == 1 and c["session_id"] == session_id for c in items)
 
         conversation_id = by_phone["+14155550000"]["conversation_id"]

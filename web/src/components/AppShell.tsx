@@ -71,6 +71,14 @@ export function AppShell() {
             {links}
           </nav>
           <div className="ml-auto flex items-center gap-1">
+            {/* On a phone the menu is folded: the inbox and its count stay in sight. */}
+            <NavLink to="/inbox" className="flex items-center rounded-full p-2 text-slate-700 hover:bg-slate-100 md:hidden">
+              <svg aria-hidden="true" viewBox="0 0 24 24" className="h-6 w-6" fill="none" stroke="currentColor" strokeWidth="1.8">
+                <path d="M4 5h16v11H8l-4 4V5Z" strokeLinejoin="round" />
+              </svg>
+              <span className="sr-only">Inbox</span>
+              <InboxBadge />
+            </NavLink>
             <NotificationBell />
             <NavLink
               to="/settings"

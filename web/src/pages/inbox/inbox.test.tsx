@@ -116,7 +116,9 @@ describe("Inbox", () => {
       "GET /api/conversations/summary": { body: { unread_conversations: 4, version: 9 }, headers: { ETag: 'W/"9-a"' } },
     });
     renderWithApp(<AppShell />, { path: "/dashboard" });
-    const inbox = await screen.findByRole("link", { name: /^Inbox.*4 unread$/ });
-    expect(inbox).toHaveAttribute("href", "/inbox");
+    // In the navigation, and beside the menu button on a phone (where the menu is folded).
+    const links = await screen.findAllByRole("link", { name: /^Inbox.*4 unread$/ });
+    expect(links).toHaveLength(2);
+    for (const link of links) expect(link).toHaveAttribute("href", "/inbox");
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { useConversations, useMarkConversationRead, useThread, type Conversation, type InboxFilters } from "../../api/inboxApi";
 import { useSessions } from "../../api/queries";
@@ -105,7 +105,12 @@ export function InboxPage() {
         </section>
         <section aria-label="Conversation" className={cx("min-w-0", !conversationId && "hidden md:block")}>
           {conversationId ? (
-            <ThreadView id={conversationId} number={labels} back={`/inbox${query}`} />
+            <ThreadView
+              id={conversationId}
+              number={labels}
+              back={`/inbox${query}`}
+              lastAt={list.data?.items.find((c) => c.conversation_id === conversationId)?.last_at}
+            />
           ) : (
             <p className="rounded-lg border border-dashed border-slate-300 p-8 text-center text-sm text-slate-600">Choose a conversation to read it.</p>
           )}
@@ -150,8 +155,17 @@ function ConversationRow({ c, active, number, query }: { c: Conversation; active
   );
 }
 
-function ThreadView({ id, number, back }: { id: string; number: Map<string, string>; back: string }) {
-  const thread = useThread(id);
+function ThreadView({ id, number, back, lastAt }: { id: string; number: Map<string, string>; back: string; lastAt?: number }) {
+  // The list polls cheaply (ETag); the thread is read again when the list says a reply
+  // came, and every minute for the sent messages' delivered/read ticks.
+  const thread = useThread(id, 60_000);
+  const { refetch } = thread;
+  const seen = useRef(lastAt);
+  useEffect(() => {
+    if (lastAt === undefined || seen.current === lastAt) return;
+    seen.current = lastAt;
+    void refetch();
+  }, [lastAt, refetch]);
   const markRead = useMarkConversationRead();
   const unread = thread.data?.conversation.unread ?? 0;
   const { mutate } = markRead;

@@ -73,6 +73,24 @@ describe("Inbox", () => {
     expect(calls.filter((c) => c.method === "POST").length).toBe(1);
   });
 
+  it("reads the open conversation again when the list shows a new reply in it", async () => {
+    tokenStore.set("wct_x");
+    let latest = now - 60_000;
+    const replies = [{ direction: "in", at: now - 60_000, text: "Quero 2, por favor!", campaign_id: null, campaign_name: null, status: null }];
+    mockApi({
+      "GET /api/sessions": { body: page([session({ status: "connected" })]) },
+      "GET /api/conversations": () => ({ body: { ...page([conversation({ last_at: latest, unread: 0 })]), unread_conversations: 0 } }),
+      "GET /api/conversations/cv_1/messages": () => ({ body: { conversation: conversation({ last_at: latest, unread: 0 }), items: [...replies] } }),
+    });
+    const { client } = renderWithApp(<InboxPage />, { path: "/inbox/cv_1", route: "/inbox/:conversationId?" });
+    const open = await screen.findByRole("list", { name: "Messages" });
+    await within(open).findByText("Quero 2, por favor!");
+    latest = now;
+    replies.push({ direction: "in", at: now, text: "E entregam?", campaign_id: null, campaign_name: null, status: null });
+    await client.refetchQueries({ queryKey: ["inbox", "list"] });
+    expect(await within(open).findByText("E entregam?")).toBeInTheDocument();
+  });
+
   it("searches and filters through the address, so a link can share them", async () => {
     tokenStore.set("wct_x");
     const { calls } = mockApi({

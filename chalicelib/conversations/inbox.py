@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import DeleteError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import notifications
@@ -380,3 +380,37 @@ def add_reply_texts(user_id: str, items: list[Any]) -> None:
     texts = {(c.session_id, c.phone): preview_of(c) for c in conversations}
     for item in items:
         item.reply_text = texts.get((item.session_id, item.phone))
+
+
+# --- erasure -----------------------------------------------------------------------------
+
+
+def erase_contact(user_id: str, phone: str) -> int:
+    """Delete every conversation with this phone (on any number, deleted ones included)
+    and its messages. Rare, so it walks the user's conversations rather than keeping an
+    index by phone. Returns how many conversations went."""
+    erased = 0
+    for conversation in ConversationModel.recent_index.query(
+        user_id, filter_condition=ConversationModel.phone == phone
+    ):
+        cid = conversation.conversation_id
+        with ConversationMessageModel.batch_write() as batch:
+            for message in ConversationMessageModel.query(cid):
+                batch.delete(message)
+        try:
+            conversation.delete(condition=ConversationModel.unread == conversation.unread)
+        except DeleteError:
+            conversation = ConversationModel.get(user_id, cid, consistent_read=True)
+            conversation.delete()  # a reply arrived meanwhile: its count is read again
+        _state_after_erase(user_id, int(conversation.unread or 0))
+        erased += 1
+    if erased:
+        logger.info("conversations erased", extra={"user_id": user_id, "count": erased})
+    return erased
+
+
+def _state_after_erase(user_id: str, unread: int) -> None:
+    actions: list[Any] = [ConversationModel.version.add(1)]
+    if unread:
+        actions.append(ConversationModel.unread_conversations.add(-1))
+    ConversationModel(user_id, STATE_ID).update(actions=actions)

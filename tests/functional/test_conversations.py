@@ -289,3 +289,23 @@ def test_an_older_reply_delivered_late_keeps_the_newest_on_top(kit: Setup, api: 
     assert conversation["unread"] == 2
     thread = api.get(f"/api/conversations/{conversation['conversation_id']}/messages").json
     assert [m["text"] for m in thread["items"]] == ["Older, delivered late", "Newest"]
+
+
+def test_deleting_a_contact_erases_their_conversations(kit: Setup, api: Api) -> None:
+    from chalicelib.models.conversations import ConversationMessageModel
+
+    phones = add_contacts(api, 2)
+    _inbound(kit, phones[0], "Forget me", "x-1")
+    _inbound(kit, phones[0], "Please", "x-2")
+    _inbound(kit, phones[1], "Keep me", "x-3")
+    gone = next(
+        c["conversation_id"]
+        for c in api.get("/api/conversations").json["items"]
+        if c["phone"] == phones[0]
+    )
+    assert api.get("/api/conversations/summary").json["unread_conversations"] == 2
+    assert api.delete(f"/api/contacts/{phones[0]}").status == 204
+    assert [c["phone"] for c in api.get("/api/conversations").json["items"]] == [phones[1]]
+    assert api.get(f"/api/conversations/{gone}/messages").status == 404
+    assert list(ConversationMessageModel.query(gone)) == []
+    assert api.get("/api/conversations/summary").json["unread_conversations"] == 1

@@ -98,3 +98,15 @@ export function useMarkConversationRead() {
     onSuccess: () => qc.invalidateQueries({ queryKey: inboxKeys.all }),
   });
 }
+
+export function useInboxSettings() {
+  return useQuery({ queryKey: ["inbox", "settings"], queryFn: () => unwrap(api.GET("/api/conversations/settings")) });
+}
+
+export function useSaveInboxSettings() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (retention_days: number) => unwrap(api.PUT("/api/conversations/settings", { body: { retention_days } })),
+    onSuccess: (data) => qc.setQueryData(["inbox", "settings"], data),
+  });
+}

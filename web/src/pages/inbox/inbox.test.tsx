@@ -7,6 +7,7 @@ import { AppShell } from "../../components/AppShell";
 import { mockApi, page, session, user } from "../../test/mockApi";
 import { renderWithApp } from "../../test/render";
 import { InboxPage } from "./Inbox";
+import { InboxRetentionCard } from "./InboxSettings";
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -138,5 +139,23 @@ describe("Inbox", () => {
     const links = await screen.findAllByRole("link", { name: /^Inbox.*4 unread$/ });
     expect(links).toHaveLength(2);
     for (const link of links) expect(link).toHaveAttribute("href", "/inbox");
+  });
+});
+
+describe("Inbox settings", () => {
+  it("shows and saves how long reply texts are kept", async () => {
+    tokenStore.set("wct_x");
+    const { calls } = mockApi({
+      "GET /api/conversations/settings": { body: { retention_days: 180 } },
+      "PUT /api/conversations/settings": (_r, _u, body) => ({ body }),
+    });
+    renderWithApp(<InboxRetentionCard />);
+    const field = await screen.findByLabelText("Keep reply texts for (days)");
+    expect(field).toHaveValue(180);
+    await userEvent.clear(field);
+    await userEvent.type(field, "30");
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(calls.find((c) => c.method === "PUT")?.body).toEqual({ retention_days: 30 }));
+    expect(await screen.findByText("Saved. New replies are kept this long.")).toBeInTheDocument();
   });
 });

@@ -20,6 +20,7 @@ from chalicelib.routes import (
     billing,
     campaigns,
     contacts,
+    conversations,
     notifications,
     sessions,
     system,
@@ -33,6 +34,7 @@ push.bind(app)
 app.register_blueprint(auth_blueprint)
 for area in (auth, system, admin, sessions, notifications, contacts, campaigns, billing):
     app.register_blueprint(area.api.blueprint)
+app.register_blueprint(conversations.api.blueprint)
 
 billing_wiring.install()  # billing's quota and number limits into campaigns and sessions
 

@@ -142,7 +142,8 @@ def outcome_of_reply(reply: openwa.Reply) -> SendOutcome:
 
 StateListener = Callable[[SessionStateFrame], None]
 AckListener = Callable[[str, str, int, int], None]  # session_id, wa_message_id, ack, ts
-InboundListener = Callable[[str, str, str, str, int], None]  # sid, from_phone, body, id, ts
+# sid, from_phone, body, id, ts, the sender's WhatsApp name (push name) when known
+InboundListener = Callable[[str, str, str, str, int, str | None], None]
 # session_id, to (wa id), wa_message_id -> whether a send without an id took it
 OutgoingListener = Callable[[str, str, str], bool]
 
@@ -486,12 +487,17 @@ class OpenWASession:
                 and sender.endswith("@c.us")
             ):
                 body = data.get("body")
+                contact = data.get("sender")
+                name = contact.get("pushname") if isinstance(contact, dict) else None
+                name = name if isinstance(name, str) else data.get("notifyName")
+                push_name = name.strip()[:200] if isinstance(name, str) else ""
                 self.on_inbound(
                     self.session_id,
                     "+" + sender.split("@")[0],
                     body if isinstance(body, str) else "",
                     str(data.get("id", "")),
                     ts,
+                    push_name or None,
                 )
         elif event == "onStateChanged" and isinstance(data, str):
             if data in BAN_MARKERS:

@@ -238,7 +238,13 @@ class Agent:
         return True
 
     def _on_inbound(
-        self, session_id: str, from_phone: str, body: str, msg_id: str, ts: int
+        self,
+        session_id: str,
+        from_phone: str,
+        body: str,
+        msg_id: str,
+        ts: int,
+        push_name: str | None = None,
     ) -> None:
         assert self.link is not None
         try:
@@ -248,6 +254,7 @@ class Agent:
                 body=body[:4096],
                 wa_message_id=msg_id[:200] or f"in-{ts}",
                 ts=ts,
+                push_name=push_name,
             )
         except ValidationError:
             log.warning("inbound message dropped (invalid)", extra={"session_id": session_id})

@@ -203,6 +203,8 @@ class Inbound(_AgentFrameBase):
     body: Annotated[str, Field(max_length=4096)]
     wa_message_id: WaMessageId
     ts: EpochMs
+    # The sender's WhatsApp display name, when the engine reports it.
+    push_name: Annotated[str, Field(max_length=200)] | None = None
 
 
 # ----------------------------------------------------------------- cloud -> agent

@@ -241,7 +241,13 @@ def control_app(sim: SimSession) -> web.Application:
     async def inbound(request: web.Request) -> web.Response:
         body = await _json(request)
         return web.json_response(
-            {"id": sim.inbound(str(body.get("from", "")), str(body.get("body", "")))}
+            {
+                "id": sim.inbound(
+                    str(body.get("from", "")),
+                    str(body.get("body", "")),
+                    str(body["name"]) if body.get("name") else None,
+                )
+            }
         )
 
     async def status(request: web.Request) -> web.Response:

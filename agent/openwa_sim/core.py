@@ -507,22 +507,24 @@ class SimSession:
     def _host_wid(self) -> str:
         return f"{(self.host_phone or '').lstrip('+')}@c.us"
 
-    def inbound(self, from_phone: str, body: str) -> str:
+    def inbound(self, from_phone: str, body: str, push_name: str | None = None) -> str:
         digits = from_phone.lstrip("+")
         self.chats.add(f"{digits}@c.us")
         msg_id = f"false_{digits}@c.us_3EB0{secrets.token_hex(8).upper()}"
-        self.sink.webhook(
-            "onMessage",
-            {
-                "id": msg_id,
-                "from": f"{digits}@c.us",
-                "to": self._host_wid(),
-                "body": body,
-                "type": "chat",
-                "fromMe": False,
-                "t": now_ms() // 1000,
-            },
-        )
+        message: dict[str, Any] = {
+            "id": msg_id,
+            "from": f"{digits}@c.us",
+            "to": self._host_wid(),
+            "body": body,
+            "type": "chat",
+            "fromMe": False,
+            "t": now_ms() // 1000,
+        }
+        if push_name:
+            # Like OpenWA: the sender's contact carries the name they set in WhatsApp.
+            message["sender"] = {"id": f"{digits}@c.us", "pushname": push_name}
+            message["notifyName"] = push_name
+        self.sink.webhook("onMessage", message)
         return msg_id
 
     # ------------------------------------------------------------------ messages it sent

@@ -663,7 +663,11 @@ def apply_inbound(agent: AgentModel, frame: Inbound) -> None:
         key=lambda c: int(c.launched_at or 0),
         reverse=True,
     )
-    for campaign in campaigns:
+    from chalicelib.conversations import inbox
+
+    # The reply counts for the campaign the contact last received from this number (7 days).
+    attributed = inbox.attribute(frame.session_id, frame.from_phone, campaigns)
+    for campaign in [attributed] if attributed else []:
         try:
             CampaignMessageModel(campaign.campaign_id, frame.from_phone).update(
                 actions=[CampaignMessageModel.replied_at.set(frame.ts)],
@@ -681,6 +685,7 @@ def apply_inbound(agent: AgentModel, frame: Inbound) -> None:
     if verdict.kind == "opt_out":
         stop_pending_for(user_id, frame.from_phone, campaigns)
         logger.info("opted out by reply", extra={"user_id": user_id})
+    inbox.record_inbound(session, frame, attributed)
 
 
 def stop_pending_for(user_id: str, phone: str, campaigns: list[CampaignModel]) -> None:

@@ -256,6 +256,9 @@ def delete_contact(user_id: str, phone: str) -> None:
         if _cancelled_by_condition(error):
             raise Conflict("The contact changed; try again.", code="edit_conflict") from None
         raise
+    from chalicelib.conversations import inbox
+
+    inbox.erase_contact(user_id, phone)  # their replies go with them
 
 
 def delete_tag_page(

@@ -16,6 +16,7 @@ from chalicelib.models.contacts import (
     OptOutModel,
     OptOutReviewModel,
 )
+from chalicelib.models.conversations import ConversationMessageModel, ConversationModel
 from chalicelib.models.sessions import NotificationModel, WaSessionModel
 from chalicelib.models.system import RateLimitModel, SystemModel
 from chalicelib.models.tokens import ApiTokenModel, PasswordResetModel
@@ -42,6 +43,8 @@ TABLE_MODELS: list[type[Model]] = [
     BillingAccountModel,
     QuotaReservationModel,
     StripeEventModel,
+    ConversationModel,
+    ConversationMessageModel,
 ]
 
 

@@ -36,6 +36,8 @@ class UserModel(Model):
     owner_id = UnicodeAttribute(null=True)
     # Which campaign events also send an email (chalicelib/campaigns/emails.py).
     email_settings = MapAttribute(null=True)  # type: ignore[var-annotated]
+    # Days inbound message bodies are kept (chalicelib/conversations); None = default.
+    inbox_retention_days = NumberAttribute(null=True)
 
 
 def email_guard_key(email: str) -> str:

@@ -154,6 +154,7 @@ class Funnel(BaseModel):
     sent: int = Field(description="Sent, including those since delivered or read")
     delivered: int = Field(description="Delivered, including those since read")
     read: int
+    replied: int = Field(0, description="Recipients who replied (first reply counts)")
 
 
 class LaunchProblem(BaseModel):
@@ -245,6 +246,7 @@ class Campaign(BaseModel):
                 sent=counts["sent"] + counts["delivered"] + counts["read"],
                 delivered=counts["delivered"] + counts["read"],
                 read=counts["read"],
+                replied=counts.get("replies", 0),
             ),
             progress=round(final / counts["total"], 4) if counts["total"] else 0.0,
             eta_s=eta,
@@ -636,6 +638,7 @@ class Message(BaseModel):
     failed_at: int | None
     replied_at: int | None
     detail: str | None = Field(None, description="The engine's own words for a failure")
+    reply_text: str | None = Field(None, description="Their last reply, with ?replied=true")
 
     @classmethod
     def of(cls, m: CampaignMessageModel) -> Message:
@@ -666,6 +669,7 @@ MessageStatus = Literal[
 
 class MessageQuery(PageQuery):
     status: MessageStatus | None = None
+    replied: bool | None = Field(None, description="Only those who replied, with the reply")
 
 
 @api.route(
@@ -683,10 +687,17 @@ def list_messages(ctx: RequestContext, campaign_id: str, query: MessageQuery) ->
         query.cursor, {"campaign_id", "phone"}, owner=("campaign_id", campaign_id)
     )
     condition = CampaignMessageModel.status == query.status if query.status else None
+    if query.replied is not None:
+        from chalicelib.conversations import inbox
+
+        replied = inbox.replied_condition(query.replied)
+        condition = replied if condition is None else condition & replied
     result = CampaignMessageModel.query(
         campaign_id, limit=query.limit, last_evaluated_key=start, filter_condition=condition
     )
     items = [Message.of(m) for m in result]
+    if query.replied:
+        inbox.add_reply_texts(ctx.user_id, items)
     return Page[Message](items=items, next_cursor=encode_cursor(result.last_evaluated_key))
 
 

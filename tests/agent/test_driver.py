@@ -124,6 +124,12 @@ async def test_qr_scan_connected(make_session: MakeSession) -> None:
     await _post(h.control_url() + "/sim/inbound", {"from": "+447700900009", "body": "STOP"})
     await wait_for(lambda: h.inbound, what="inbound")
     assert h.inbound[0][1:3] == ("+447700900009", "STOP")
+    assert h.inbound[0][5] is None
+    await _post(
+        h.control_url() + "/sim/inbound", {"from": "+447700900010", "body": "Hi", "name": "Bea"}
+    )
+    await wait_for(lambda: len(h.inbound) == 2, what="inbound with a name")
+    assert h.inbound[1][1:3] == ("+447700900010", "Hi") and h.inbound[1][5] == "Bea"
 
 
 async def test_ban(make_session: MakeSession) -> None:

@@ -21,6 +21,7 @@ from tests.integration.stack import ROOT, LocalStack
 WEB = ROOT / "web"
 CHROMIUM = os.environ.get("WACAST_E2E_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+E2E_TMP = ROOT / "test-artifacts" / "e2e-tmp"
 
 
 def _missing() -> str | None:
@@ -53,6 +54,9 @@ def built_web() -> Path:
 def stack(built_web: Path):
     local = LocalStack(
         {
+            # The agent's folder (with the simulator's control file) lands here, so the
+            # inbox test can inject replies (web/e2e/inbox.e2e.test.mjs).
+            "TMPDIR": str(E2E_TMP),
             "WACAST_WEB_DIST": str(built_web),
             "WACAST_SIM_AUTO_SCAN": "3",
             # The campaign test makes more writes a minute than a person would.
@@ -61,6 +65,7 @@ def stack(built_web: Path):
             "WACAST_RATE_PUBLIC_PER_MINUTE": "600",
         }
     )
+    E2E_TMP.mkdir(parents=True, exist_ok=True)
     local.start()
     try:
         yield local
@@ -82,6 +87,7 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
             "WACAST_E2E_BASE": stack.base,
             "WACAST_E2E_SCREENSHOTS": str(SCREENSHOTS),
             "WACAST_E2E_CHROMIUM": CHROMIUM,
+            "WACAST_E2E_TMP": str(E2E_TMP),
         },
         capture_output=True,
         text=True,
@@ -95,6 +101,7 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
     assert "✔ contacts are imported from a CSV, a campaign to their tag" in report, report
     assert "✔ a number's licence key is set on its page" in report, report
     assert "✔ no serious accessibility problems" in report, report
+    assert "✔ a reply appears in the inbox without reload" in report, report
     # web/e2e/campaigns.e2e.test.mjs: issue 13's honest campaigns.
     assert "✔ a Free account composes, sees the forecast follow the pace" in report, report
     assert "✔ a paused campaign's pace is edited" in report, report
@@ -123,5 +130,9 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
         "honest-paused-edit",
         "honest-paused-edit-375",
         "honest-back-from-checkout",
+        "inbox-list-1280",
+        "inbox-list-375",
+        "inbox-thread-1280",
+        "inbox-thread-375",
     ):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 1000, name

@@ -45,7 +45,7 @@ def test_full_send_counts_are_exact(kit: Setup, api: Api) -> None:
     assert detail["counters"] | {} == detail["counters"]
     c = detail["counters"]
     assert (c["sent"], c["delivered"], c["read"], c["pending"], c["leased"]) == (4, 3, 5, 0, 0)
-    assert detail["funnel"] == {"sent": 12, "delivered": 8, "read": 5}
+    assert detail["funnel"] == {"sent": 12, "delivered": 8, "read": 5, "replied": 0}
     assert detail["progress"] == 1.0
     read = api.get(f"/api/campaigns/{cid}/messages?status=read").json["items"]
     assert len(read) == 5 and all(m["read_at"] and m["delivered_at"] for m in read)

@@ -19,6 +19,7 @@ import { hasApi } from "./lib/features";
 import { ContactsPage } from "./pages/contacts/Contacts";
 import { ImportWizardPage } from "./pages/contacts/ImportWizard";
 import { SettingsPage } from "./pages/Settings";
+import { InboxPage } from "./pages/inbox/Inbox";
 import { OnboardingPage } from "./pages/Onboarding";
 import { LoginPage } from "./pages/auth/Login";
 import { RegisterPage } from "./pages/auth/Register";
@@ -102,6 +103,8 @@ export function AppRoutes() {
         <Route element={<Onboarded><AppShell /></Onboarded>}>
           <Route index element={<Navigate to="/dashboard" replace />} />
           <Route path="/dashboard" element={<DashboardPage />} />
+          <Route path="/inbox" element={<InboxPage />} />
+          <Route path="/inbox/:conversationId" element={<InboxPage />} />
           <Route path="/sessions" element={<SessionsPage />} />
           <Route path="/sessions/:sessionId" element={<SessionsPage />} />
           <Route path="/contacts" element={<ContactsPage />} />

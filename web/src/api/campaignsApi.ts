@@ -43,7 +43,7 @@ export function useCampaignMessages(id: string, status: string, poll: boolean) {
     (cursor) =>
       unwrap(
         api.GET("/api/campaigns/{campaign_id}/messages", {
-          params: { path: { campaign_id: id }, query: { limit: 50, cursor, status: (status || undefined) as never } },
+          params: { path: { campaign_id: id }, query: { limit: 50, cursor, ...(status === "replied" ? { replied: true } : { status: (status || undefined) as never }) } },
         }),
       ),
     poll ? 5000 : false,

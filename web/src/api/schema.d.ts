@@ -864,6 +864,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Conversations with replies, newest first (ETag: send If-None-Match to poll) */
+        get: operations["get_api_conversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Inbox settings */
+        get: operations["get_api_conversations_settings"];
+        /** How long reply texts are kept (new replies) */
+        put: operations["put_api_conversations_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Unread conversations, for the navigation badge (ETag) */
+        get: operations["get_api_conversations_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/{conversation_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A conversation: the replies and the campaign messages sent, oldest first */
+        get: operations["get_api_conversations_conversation_id_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/{conversation_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a conversation read */
+        post: operations["post_api_conversations_conversation_id_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -1535,6 +1621,51 @@ export interface components {
              */
             tags?: string[] | null;
         };
+        /** Conversation */
+        Conversation: {
+            /**
+             * Campaign Id
+             * @description The campaign the last reply answered
+             */
+            campaign_id: string | null;
+            /** Conversation Id */
+            conversation_id: string;
+            /** Last At */
+            last_at: number;
+            /**
+             * Last Text
+             * @description The last reply, unless past retention
+             */
+            last_text: string | null;
+            /** Name */
+            name: string | null;
+            /** Opted Out */
+            opted_out: boolean;
+            /** Phone */
+            phone: string;
+            /** Read At */
+            read_at: number | null;
+            /** Session Id */
+            session_id: string;
+            /** Unread */
+            unread: number;
+        };
+        /** ConversationPage */
+        ConversationPage: {
+            /** Items */
+            items: components["schemas"]["Conversation"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= for the next page
+             * @default null
+             */
+            next_cursor?: string | null;
+            /**
+             * Unread Conversations
+             * @description Conversations with unread replies, in all
+             */
+            unread_conversations: number;
+        };
         /** Counters */
         Counters: {
             /** Cancelled */
@@ -1736,6 +1867,12 @@ export interface components {
             /** Read */
             read: number;
             /**
+             * Replied
+             * @description Recipients who replied (first reply counts)
+             * @default 0
+             */
+            replied?: number;
+            /**
              * Sent
              * @description Sent, including those since delivered or read
              */
@@ -1883,6 +2020,24 @@ export interface components {
             /** Warnings */
             warnings: number;
         };
+        /** InboxSettings */
+        InboxSettings: {
+            /**
+             * Retention Days
+             * @description Days reply texts are kept
+             */
+            retention_days: number;
+        };
+        /** InboxSummary */
+        InboxSummary: {
+            /** Unread Conversations */
+            unread_conversations: number;
+            /**
+             * Version
+             * @description Changes whenever a reply arrives or one is read
+             */
+            version: number;
+        };
         /** LaunchProblem */
         LaunchProblem: {
             /** Code */
@@ -2021,6 +2176,12 @@ export interface components {
             reason: string | null;
             /** Replied At */
             replied_at: number | null;
+            /**
+             * Reply Text
+             * @description Their last reply, with ?replied=true
+             * @default null
+             */
+            reply_text?: string | null;
             /** Sent At */
             sent_at: number | null;
             /** Session Id */
@@ -2756,6 +2917,33 @@ export interface components {
              * @description A contact's phone (E.164)
              */
             to: string;
+        };
+        /** Thread */
+        Thread: {
+            conversation: components["schemas"]["Conversation"];
+            /** Items */
+            items: components["schemas"]["ThreadMessage"][];
+        };
+        /** ThreadMessage */
+        ThreadMessage: {
+            /** At */
+            at: number;
+            /** Campaign Id */
+            campaign_id: string | null;
+            /** Campaign Name */
+            campaign_name: string | null;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "in" | "out";
+            /**
+             * Status
+             * @description For messages sent: sent, delivered, read, failed
+             */
+            status: string | null;
+            /** Text */
+            text: string | null;
         };
         /** Token */
         Token: {
@@ -4509,6 +4697,7 @@ export interface operations {
                 limit?: number;
                 cursor?: string | null;
                 status?: ("pending" | "leased" | "sent" | "delivered" | "read" | "failed" | "skipped" | "unknown" | "cancelled") | null;
+                replied?: boolean | null;
             };
             header?: never;
             path: {
@@ -6160,6 +6349,286 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_conversations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                session_id?: string | null;
+                unread?: boolean | null;
+                campaign_id?: string | null;
+                opted_out?: boolean | null;
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationPage"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_conversations_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxSettings"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_api_conversations_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InboxSettings"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxSettings"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_conversations_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxSummary"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_conversations_conversation_id_messages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Thread"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_conversations_conversation_id_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversation"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

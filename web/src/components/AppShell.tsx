@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
+import { useInboxSummary } from "../api/inboxApi";
 import { useMe } from "../api/queries";
 import { useAuth } from "../lib/auth";
 import { Logo } from "../pages/auth/AuthLayout";
@@ -8,6 +9,7 @@ import { cx } from "./ui";
 
 const NAV = [
   { to: "/dashboard", label: "Dashboard" },
+  { to: "/inbox", label: "Inbox" },
   { to: "/sessions", label: "Numbers" },
   { to: "/contacts", label: "Contacts" },
   { to: "/campaigns", label: "Campaigns" },
@@ -36,6 +38,7 @@ export function AppShell() {
             }
           >
             {item.label}
+            {item.to === "/inbox" && <InboxBadge />}
           </NavLink>
         </li>
       ))}
@@ -68,6 +71,14 @@ export function AppShell() {
             {links}
           </nav>
           <div className="ml-auto flex items-center gap-1">
+            {/* On a phone the menu is folded: the inbox and its count stay in sight. */}
+            <NavLink to="/inbox" className="flex items-center rounded-full p-2 text-slate-700 hover:bg-slate-100 md:hidden">
+              <svg aria-hidden="true" viewBox="0 0 24 24" className="h-6 w-6" fill="none" stroke="currentColor" strokeWidth="1.8">
+                <path d="M4 5h16v11H8l-4 4V5Z" strokeLinejoin="round" />
+              </svg>
+              <span className="sr-only">Inbox</span>
+              <InboxBadge />
+            </NavLink>
             <NotificationBell />
             <NavLink
               to="/settings"
@@ -94,5 +105,18 @@ export function AppShell() {
         <Outlet />
       </main>
     </div>
+  );
+}
+
+/** Unread conversations on "Inbox" (polled with an ETag, so mostly 304s). */
+function InboxBadge() {
+  const summary = useInboxSummary();
+  const count = summary.data?.unread_conversations ?? 0;
+  if (count === 0) return null;
+  return (
+    <span data-testid="inbox-badge" className="ml-1.5 inline-block min-w-5 rounded-full bg-red-700 px-1 text-center text-xs font-semibold leading-5 text-white">
+      <span aria-hidden="true">{count > 99 ? "99+" : count}</span>
+      <span className="sr-only">, {count} unread</span>
+    </span>
   );
 }

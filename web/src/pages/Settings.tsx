@@ -8,6 +8,7 @@ import { translate, uiLanguage, useI18n, type MessageKey } from "../i18n";
 import { CUSTOMER_LANGUAGES, REGIONS, timeZones } from "../i18n/locale";
 import { formErrors } from "../lib/forms";
 import { showToast } from "../lib/toast";
+import { InboxRetentionCard } from "./inbox/InboxSettings";
 
 export function SettingsPage() {
   const me = useMe();
@@ -21,6 +22,7 @@ export function SettingsPage() {
         </Card>
         <TokensCard />
         {me.data && <OptOutWordsCard user={me.data} />}
+        <InboxRetentionCard />
       </div>
     </>
   );

@@ -298,6 +298,7 @@ function Recipients({ campaign: c }: { campaign: Campaign }) {
               {info.label}
             </option>
           ))}
+          <option value="replied">Replied</option>
         </SelectField>
       </div>
       {messages.isPending ? (
@@ -324,7 +325,10 @@ function Recipients({ campaign: c }: { campaign: Campaign }) {
                 return (
                   <tr key={m.phone}>
                     <td className="whitespace-nowrap px-2 py-2 font-mono text-xs">{displayPhone(m.phone)}</td>
-                    <td className="px-2 py-2">{m.name ?? "—"}</td>
+                    <td className="px-2 py-2">
+                      {m.name ?? "—"}
+                      {m.reply_text && <p className="mt-0.5 max-w-xs truncate text-xs text-slate-700" title={m.reply_text}>“{m.reply_text}”</p>}
+                    </td>
                     <td className="px-2 py-2">
                       <Badge tone={info.tone}>{info.label}</Badge>
                       {m.reason && <span className="ml-2 text-xs text-slate-600">{messageReasonText(m.reason)}</span>}

@@ -1,0 +1,1 @@
+"""The reply inbox (docs/architecture.md, "Conversations")."""

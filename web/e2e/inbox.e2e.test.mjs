@@ -1,0 +1,114 @@
+// The reply inbox in a real browser (issue 16), against a running local stack started by
+// tests/e2e/test_web.py, which tells where its agent keeps the OpenWA simulator's control
+// file (WACAST_E2E_TMP): a number connects, the simulator injects a reply, the Inbox shows
+// it with a badge; a second reply appears without reload; opening it reads it.
+// Screenshots at 1280 and 375 px, with an axe check.
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { chromium } from "playwright-core";
+
+const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const BASE = process.env.WACAST_E2E_BASE ?? "http://127.0.0.1:8000";
+const SHOTS = process.env.WACAST_E2E_SCREENSHOTS ?? join(process.cwd(), "..", "test-artifacts", "screenshots");
+const CHROMIUM = process.env.WACAST_E2E_CHROMIUM ?? "/usr/bin/chromium";
+const TMP = process.env.WACAST_E2E_TMP ?? "";
+const RUN = `${Date.now() % 1_000_000}`;
+const ana = { name: "Ana Flores", email: `flores-${RUN}-${Math.floor(Math.random() * 1e6)}@example.com`, password: "sunflowers every friday 2026" };
+
+let browser;
+const problems = [];
+
+async function api(method, path, token, body) {
+  const response = await fetch(new URL(path, BASE), { method, headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function until(what, check, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The simulator's control address for one number (its file sits in the session's folder). */
+function simControl(sessionId) {
+  for (const dir of readdirSync(TMP).filter((d) => d.startsWith("wacast-agent-"))) {
+    const found = readdirSync(join(TMP, dir), { recursive: true }).find((p) => String(p).includes(sessionId) && String(p).endsWith("sim-control.json"));
+    if (found) return JSON.parse(readFileSync(join(TMP, dir, String(found)), "utf-8")).control_url;
+  }
+  return null;
+}
+
+async function reply(control, from, body) {
+  const response = await fetch(`${control}/sim/inbound`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ from, body }) });
+  assert.equal(response.status, 200);
+}
+
+async function shots(page, name) {
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: width === 375 ? 740 : 860 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
+    const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(scroll <= width, `no sideways scrolling at ${width} px (${scroll} px)`);
+    await page.addScriptTag({ path: axeSource });
+    const violations = await page.evaluate(async () => {
+      const result = await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
+      return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help}`);
+    });
+    for (const v of violations) problems.push(`${name}-${width}: ${v}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 860 });
+}
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+describe("reply inbox", { concurrency: false, skip: TMP ? false : "WACAST_E2E_TMP is not set (run through tests/e2e/test_web.py)" }, () => {
+  test("a reply appears in the inbox without reload, with a badge, and opening it reads it", async () => {
+    await api("POST", "/api/auth/register", null, ana);
+    const { token } = await api("POST", "/api/auth/login", null, { email: ana.email, password: ana.password });
+    await api("PATCH", "/api/me", token, { onboarded: true });
+    const { session_id: sessionId } = await api("POST", "/api/sessions", token, { label: "Flower shop" });
+    await until("the number to connect", async () => (await api("GET", `/api/sessions/${sessionId}`, token)).status === "connected");
+    const control = await until("the simulator's control file", () => simControl(sessionId));
+    await reply(control, "+14155550123", "Do you deliver on Sundays?");
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, baseURL: BASE, locale: "en-GB", timezoneId: "Europe/Lisbon", bypassCSP: true });
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    page.on("pageerror", (error) => problems.push(String(error)));
+    await page.goto("/auth/login");
+    await page.evaluate((t) => localStorage.setItem("wacast.token", t), token);
+    await page.goto("/inbox");
+    const list = page.getByRole("region", { name: "Conversations" });
+    await list.getByText("Do you deliver on Sundays?").waitFor();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /Inbox.*1 unread/ }).waitFor();
+
+    // A second person writes: it appears by polling, no reload.
+    await reply(control, "+14155550456", "Two bouquets for Saturday, please");
+    await list.getByText("Two bouquets for Saturday, please").waitFor({ timeout: 30_000 });
+    await shots(page, "inbox-list");
+
+    await list.getByRole("link", { name: /Do you deliver on Sundays/ }).click();
+    await page.getByRole("list", { name: "Messages" }).getByText("Do you deliver on Sundays?").waitFor();
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /Inbox.*1 unread/ }).waitFor();
+    await shots(page, "inbox-thread");
+    await context.close();
+    assert.deepEqual(problems, []);
+  });
+});

@@ -37,6 +37,21 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+# OpenWA refused these before anything went out, so a retry may send again.
+RESEND_SAFE = frozenset(
+    {
+        "needs_license",
+        "not_on_whatsapp",
+        "invalid_number",
+        "no_chats",
+        "chat_not_found",
+        "broadcast_refused",
+        "restricted",
+        "rate_limited",
+    }
+)
+
+
 @dataclass(frozen=True)
 class SendRow:
     campaign_id: str
@@ -111,8 +126,10 @@ class Journal:
 
     # ------------------------------------------------------------------ send journal
     def journal_send(self, campaign_id: str, phone: str, session_id: str, to_id: str) -> bool:
-        """Record intent to send, BEFORE calling OpenWA. False if this recipient was ever
-        journalled before (whatever happened then): it must not be sent again."""
+        """Record intent to send, BEFORE calling OpenWA. False if this recipient was
+        journalled before and may have been reached then: it must not be sent again. Only
+        an earlier attempt that OpenWA refused outright (``RESEND_SAFE``) may go again:
+        the user retried it, e.g. once the number has its licence key."""
         with self._lock:
             ts = now_ms()
             cur = self._db.execute(
@@ -120,7 +137,36 @@ class Journal:
                 " created_ms, updated_ms) VALUES (?, ?, ?, ?, 'journalled', ?, ?)",
                 (campaign_id, phone, session_id, to_id, ts, ts),
             )
+            if cur.rowcount == 1:
+                return True
+            safe = sorted(RESEND_SAFE)
+            cur = self._db.execute(
+                "UPDATE sends SET status='journalled', session_id=?, to_id=?, reason=NULL,"
+                " detail=NULL, wa_message_id=NULL, reported=0, updated_ms=?"
+                " WHERE campaign_id=? AND phone=? AND status='failed'"
+                f" AND reason IN ({','.join('?' * len(safe))})",
+                (session_id, to_id, ts, campaign_id, phone, *safe),
+            )
             return cur.rowcount == 1
+
+    def may_resend(self, row: SendRow) -> bool:
+        return row.status == "failed" and row.reason in RESEND_SAFE
+
+    def report_again(self, campaign_id: str, phone: str) -> None:
+        """A recipient leased again that must not be re-sent (a retry of a failure that
+        may have gone out, or a send whose result was lost): its journalled outcome is
+        reported once more, so the cloud settles the lease instead of waiting on it. A send
+        that never finished is reported ``unknown``."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE sends SET status='unknown', reason=NULL, updated_ms=?"
+                " WHERE campaign_id=? AND phone=? AND status='journalled'",
+                (now_ms(), campaign_id, phone),
+            )
+            self._db.execute(
+                "UPDATE sends SET reported=0 WHERE campaign_id=? AND phone=?",
+                (campaign_id, phone),
+            )
 
     def finish_send(
         self,

@@ -256,11 +256,14 @@ class SessionSender:
             await self._sleep(quiet)
             return
         self.queue.popleft()
-        if self.journal.get_send(msg.campaign_id, msg.phone) is not None:
+        row = self.journal.get_send(msg.campaign_id, msg.phone)
+        if row is not None and not self.journal.may_resend(row):
             log.warning(
-                "already journalled, never re-sent",
+                "already journalled, never re-sent; its outcome is reported again",
                 extra={"session_id": self.sid, "campaign_id": msg.campaign_id},
             )
+            self.journal.report_again(msg.campaign_id, msg.phone)
+            self.on_result()
             return
         outcome = await self._send(msg)
         self.on_result()

@@ -113,6 +113,37 @@ def test_journal_send_lifecycle(tmp_path: Path) -> None:
     j.close()
 
 
+def test_a_refused_send_may_go_again_but_a_maybe_sent_one_is_only_reported_again(
+    tmp_path: Path,
+) -> None:
+    # A retry after the licence wall must send; a retry of a timeout (maybe delivered)
+    # must not, and its old outcome is reported again so the cloud settles the lease.
+    j = Journal(tmp_path / "j.sqlite3")
+    walled, timed_out = "+447700900001", "+447700900002"
+    for phone in (walled, timed_out):
+        assert j.journal_send("c1", phone, "s1", f"{phone[1:]}@c.us")
+    j.finish_send("c1", walled, "failed", reason="needs_license")
+    j.finish_send("c1", timed_out, "failed", reason="timeout")
+    assert j.pack_results() is not None and j.pack_results() is None
+
+    walled_row, timed_out_row = j.get_send("c1", walled), j.get_send("c1", timed_out)
+    assert walled_row is not None and j.may_resend(walled_row)
+    assert timed_out_row is not None and not j.may_resend(timed_out_row)
+    assert j.journal_send("c1", walled, "s1", f"{walled[1:]}@c.us")
+    assert not j.journal_send("c1", timed_out, "s1", f"{timed_out[1:]}@c.us")
+    j.finish_send("c1", walled, "sent", "wa-walled")
+    sent_row = j.get_send("c1", walled)
+    assert sent_row is not None and not j.may_resend(sent_row)  # sent: never again
+
+    j.report_again("c1", timed_out)
+    seq = j.pack_results()
+    assert seq is not None
+    items = {i["phone"]: i for i in json.loads(j.outbox_after(seq - 1)[0][1])["items"]}
+    assert items[walled]["outcome"] == "sent"
+    assert (items[timed_out]["outcome"], items[timed_out]["reason"]) == ("failed", "timeout")
+    j.close()
+
+
 def test_classify_errors() -> None:
     assert classify_error(OpenWAError("RateLimited", "rate-overlimit")) == FailReason.rate_limited
     assert classify_error(OpenWAError("NotOnWhatsApp", "x")) == FailReason.not_on_whatsapp

@@ -68,7 +68,21 @@ def _check_timezone(value: str) -> str:
     return value
 
 
-class CampaignFields(Strict):
+class _SendingChoices(Strict):
+    """A known time zone, and each number once (campaign fields and the forecast)."""
+
+    @field_validator("timezone", check_fields=False)
+    @classmethod
+    def known_timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @field_validator("session_ids", check_fields=False)
+    @classmethod
+    def distinct(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+
+class CampaignFields(_SendingChoices):
     name: str = Field(min_length=1, max_length=120)
     template: str = Field(min_length=1, max_length=templates.MAX_TEMPLATE_LENGTH)
     audience: Audience
@@ -82,16 +96,6 @@ class CampaignFields(Strict):
     deadline: datetime | None = Field(
         None, description="Must be done by: local date and time in `timezone`"
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def known_timezone(cls, value: str) -> str:
-        return _check_timezone(value)
-
-    @field_validator("session_ids")
-    @classmethod
-    def distinct(cls, value: list[str]) -> list[str]:
-        return list(dict.fromkeys(value))
 
 
 class CampaignPatch(Strict):
@@ -740,7 +744,7 @@ def export_messages(ctx: RequestContext, campaign_id: str) -> Response:
 # --- planning: forecast and launch summary (docs/campaign-planning.md) ---------------------
 
 
-class ForecastBody(Strict):
+class ForecastBody(_SendingChoices):
     session_ids: list[SessionIdField] = Field(min_length=1, max_length=20)
     audience: Audience | None = None
     recipients: int | None = Field(
@@ -752,16 +756,6 @@ class ForecastBody(Strict):
     deadline: datetime | None = None
     template: str | None = Field(None, max_length=templates.MAX_TEMPLATE_LENGTH)
     on_missing_variable: Literal["block", "skip"] = "block"
-
-    @field_validator("timezone")
-    @classmethod
-    def known_timezone(cls, value: str) -> str:
-        return _check_timezone(value)
-
-    @field_validator("session_ids")
-    @classmethod
-    def distinct(cls, value: list[str]) -> list[str]:
-        return list(dict.fromkeys(value))
 
 
 class ForecastOut(BaseModel):

@@ -218,7 +218,7 @@ def test_an_ack_that_rides_in_the_result_costs_one_write(kit: Setup, api: Api) -
     got = counters(api, cid)
     assert (got["read"], got["delivered"], got["sent"], got["leased"]) == (1, 1, 1, 0)
     funnel = api.get(f"/api/campaigns/{cid}").json["funnel"]
-    assert funnel == {"sent": 3, "delivered": 2, "read": 1}
+    assert funnel == {"sent": 3, "delivered": 2, "read": 1, "replied": 0}
     read = CampaignMessageModel.get(cid, batch[0]["phone"])
     assert read.read_at == read.delivered_at == read.sent_at == now
     kit.acks([items[0]["wa_message_id"], items[1]["wa_message_id"]], 2)  # late, lower: no-op

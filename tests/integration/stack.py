@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -126,3 +126,17 @@ class LocalStack:
 
     def demo_token(self) -> str:
         return self.login("demo@example.com", "wacast-demo-password")
+
+
+NO_RATE_LIMITS = {
+    "WACAST_RATE_WRITES_PER_MINUTE": "100000",
+    "WACAST_RATE_READS_PER_MINUTE": "100000",
+}
+
+
+def serve(env: dict[str, str]) -> Iterator[LocalStack]:
+    """A module fixture's body: the stack with ``env`` (per-user rate limits lifted),
+    stopped cleanly afterwards."""
+    running = LocalStack({**NO_RATE_LIMITS, **env}).start()
+    yield running
+    assert running.stop() == 0

@@ -15,23 +15,19 @@ from tests.integration.flows import (
     launch_campaign,
     new_user,
 )
-from tests.integration.stack import LocalStack, wait_for
+from tests.integration.stack import LocalStack, serve, wait_for
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    running = LocalStack(
+    yield from serve(
         {
             "WACAST_SIM_AUTO_SCAN": "0.5",
             "WACAST_LOCAL_SCHEDULE_SECONDS": "3",
-            "WACAST_RATE_WRITES_PER_MINUTE": "100000",
-            "WACAST_RATE_READS_PER_MINUTE": "100000",
         }
-    ).start()
-    yield running
-    assert running.stop() == 0
+    )
 
 
 def test_demo_agent_sends_to_new_chats(stack: LocalStack) -> None:

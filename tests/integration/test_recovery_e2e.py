@@ -16,22 +16,18 @@ from tests.integration.flows import (
     new_user,
     registered_agent,
 )
-from tests.integration.stack import LocalStack, wait_for
+from tests.integration.stack import LocalStack, serve, wait_for
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[LocalStack]:
-    running = LocalStack(
+    yield from serve(
         {
             "WACAST_LOCAL_AGENT": "0",
-            "WACAST_RATE_WRITES_PER_MINUTE": "100000",
-            "WACAST_RATE_READS_PER_MINUTE": "100000",
         }
-    ).start()
-    yield running
-    assert running.stop() == 0
+    )
 
 
 def _online(stack: LocalStack, admin: str, agent_name: str) -> bool:

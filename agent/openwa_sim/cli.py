@@ -151,6 +151,8 @@ class ProcessSink:
         self.http: ClientSession | None = None
         self.pending: set[asyncio.Task[None]] = set()
         self.exit_code: asyncio.Future[int] | None = None
+        # OpenWA's CLI calls server.listen() before it posts the ready webhook
+        self.rest_listening: asyncio.Task[None] | None = None
 
     def _post(self, url: str | None, body: dict[str, Any]) -> None:
         if not url or self.http is None:
@@ -179,7 +181,19 @@ class ProcessSink:
         )
 
     def ready(self, payload: dict[str, Any]) -> None:
-        self._post(self.ready_url, payload)
+        if self.rest_listening is None:
+            self._post(self.ready_url, payload)
+            return
+        task = asyncio.get_running_loop().create_task(self._ready_after_listen(payload))
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
+
+    async def _ready_after_listen(self, payload: dict[str, Any]) -> None:
+        assert self.rest_listening is not None
+        with contextlib.suppress(Exception):  # a failed listen is logged by its task
+            await asyncio.shield(self.rest_listening)
+        if self.ready_url and self.http is not None:
+            await self._deliver(self.ready_url, payload)
 
     def webhook(self, event: str, data: Any) -> None:
         self._post(
@@ -406,8 +420,10 @@ async def run(argv: list[str]) -> int:
             await web.TCPSite(runner, "127.0.0.1", port).start()
             log.info("REST API listening", extra={"session_id": session_id, "port": port})
 
-        login_started: list[asyncio.Task[None]] = []
-        sim.on_login(lambda: login_started.append(loop.create_task(start_rest())))
+        def on_login() -> None:
+            sink.rest_listening = loop.create_task(start_rest())
+
+        sim.on_login(on_login)
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, sink.exit, 0, False)
         browser: subprocess.Popen[bytes] | None = None

@@ -21,6 +21,7 @@ from chalicelib.routes import (
     campaigns,
     contacts,
     conversations,
+    followups,
     notifications,
     sessions,
     system,
@@ -35,6 +36,7 @@ app.register_blueprint(auth_blueprint)
 for area in (auth, system, admin, sessions, notifications, contacts, campaigns, billing):
     app.register_blueprint(area.api.blueprint)
 app.register_blueprint(conversations.api.blueprint)
+app.register_blueprint(followups.api.blueprint)
 
 billing_wiring.install()  # billing's quota and number limits into campaigns and sessions
 

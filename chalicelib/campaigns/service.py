@@ -253,6 +253,12 @@ def schedule(user_id: str, campaign_id: str, send_to_first: int | None = None) -
     _check_sessions(user_id, list(campaign.session_ids), need_connected=True)
     _check_template(campaign.template)
     check_length(campaign.template)
+    if not (campaign.template or "").strip():  # a follow-up starts without one
+        raise ValidationFailed(
+            "Write the message before launching.",
+            [{"loc": ["template"], "msg": "empty"}],
+            code="empty_message",
+        )
     allowed, why = quota.sending_allowed(user_id)
     if not allowed:
         raise Conflict(f"Sending is on hold: {why}.", {"reason": why}, code="sending_on_hold")

@@ -1,9 +1,11 @@
+import { followupsEn } from "./followups";
 /**
  * The app's words, in English: the one message catalogue. Keys name the place;
  * `{name}` marks a value filled in at run time. pt-BR.ts and es.ts translate every
  * key (TypeScript refuses a missing one).
  */
 export const en = {
+  ...followupsEn, // follow-ups, duplicate, frequency cap (followups.ts)
   // languages the account can pick (customers' language)
   "lang.pt": "Portuguese",
   "lang.es": "Spanish",

@@ -1,7 +1,9 @@
 import type { MessageKey } from "./en";
+import { followupsEs } from "./followups";
 
 /** Spanish. */
 export const es: Record<MessageKey, string> = {
+  ...followupsEs, // follow-ups, duplicate, frequency cap (followups.ts)
   "lang.pt": "Portugués",
   "lang.es": "Español",
   "lang.en": "Inglés",

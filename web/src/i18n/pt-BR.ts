@@ -1,7 +1,9 @@
 import type { MessageKey } from "./en";
+import { followupsPtBR } from "./followups";
 
 /** Portuguese (Brazil). */
 export const ptBR: Record<MessageKey, string> = {
+  ...followupsPtBR, // follow-ups, duplicate, frequency cap (followups.ts)
   "lang.pt": "Português",
   "lang.es": "Espanhol",
   "lang.en": "Inglês",

@@ -19,6 +19,8 @@ import { useCampaignForecast } from "../../api/planningApi";
 import { durationWords } from "../../lib/forecastWords";
 import { formatDayTime } from "../../lib/format";
 import { PhoneBubble } from "../../components/WhatsAppText";
+import { CampaignCopyActions } from "./FollowUpDialog";
+import { FrequencyCapNote } from "./editor/AudienceExtras";
 
 const EDITABLE = new Set(["draft", "scheduled", "paused"]);
 
@@ -126,6 +128,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
             Export CSV
           </Button>
         )}
+        <CampaignCopyActions campaign={c} />
       </PageHeader>
       <div className="flex flex-col gap-4">
         <Card>
@@ -137,6 +140,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
               {c.status === "completed" && c.completed_at ? `Completed ${formatDateTime(c.completed_at)}` : null}
             </p>
           </div>
+          <FrequencyCapNote campaign={c} />
           {problem && (
             <div className="mt-3">
               <Alert title={problem.title}>

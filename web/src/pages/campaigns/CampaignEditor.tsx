@@ -10,6 +10,7 @@ import { showToast } from "../../lib/toast";
 import { launchProblem, storedLaunchProblem } from "./common";
 import { LaunchSummaryDialog } from "./LaunchSummary";
 import { AffectedList, AudienceCheck, AudiencePicker } from "./editor/AudienceSection";
+import { AudienceExtras } from "./editor/AudienceExtras";
 import { FORM_FIELDS, MAX_LENGTH, pacingOf } from "./editor/draft";
 import { useDraftState } from "./editor/useDraftState";
 import { MediaPanel, MessageEditor, PreviewPanel, useKnownFields } from "./editor/MessageSection";
@@ -164,6 +165,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
           <Card title="2. Audience">
             <AudiencePicker d={d} set={set} error={fieldErrors.audience} locked={locked} />
             {id && <AudienceCheck campaignId={id} version={version} onMissing={d.onMissing} />}
+            <AudienceExtras d={d} set={set} campaign={saved} locked={locked} />
           </Card>
           <Card title="3. Sending numbers">
             <SessionPicker selected={d.sessionIds} onChange={(v) => set("sessionIds", v)} error={fieldErrors.session_ids} locked={locked} />

@@ -176,3 +176,72 @@ def fields_of(campaign: CampaignModel) -> dict[str, Any]:
         "frequency_cap_hours": frequency.hours_of(campaign),
         "frequency_capped": capped,
     }
+
+
+# --- the composer's estimate ------------------------------------------------------------
+
+
+def sample(campaign: CampaignModel) -> tuple[Any, list[dict[str, Any]]]:
+    """A follow-up's audience as the composer shows it (``planning.AudienceEstimate``, and
+    who lacks a variable): the origin's matching recipients now, within its tags, less
+    opt-outs. Exact up to ``PREVIEW_LIMIT`` origin messages, scaled from them beyond."""
+    import chalicelib.contacts.service as contacts
+    from chalicelib.campaigns import planning, templates
+    from chalicelib.models.contacts import ContactModel
+
+    follow_up = plain(campaign.follow_up)
+    origin, kind = str(follow_up["campaign_id"]), str(follow_up["kind"])
+    scanned, phones = 0, []
+    result = CampaignMessageModel.query(
+        origin,
+        attributes_to_get=["phone", "status", "read_at", "replied_at"],
+        limit=PREVIEW_LIMIT,
+    )
+    for m in result:
+        scanned += 1
+        if matches(m, kind):
+            phones.append(m.phone)
+    exact = result.last_evaluated_key is None
+    audience = plain(campaign.audience)
+    tags = set(audience.get("tags") or [])
+    everyone = bool(audience.get("all")) or not tags
+    found = [
+        c
+        for c in ContactModel.batch_get([(campaign.user_id, p) for p in phones])
+        if everyone or set(c.tags or ()) & tags
+    ]
+    opted = contacts.opted_out_among(campaign.user_id, [c.phone for c in found])
+    required = templates.required_variables(campaign.template or "")
+    opted_out = missing = 0
+    affected: list[dict[str, Any]] = []
+    for contact in found:
+        if contact.opted_out or contact.phone in opted:
+            opted_out += 1
+            continue
+        values = service.contact_values_of(contact)
+        lacking = [name for name in required if not (values.get(name) or "").strip()]
+        if lacking:
+            missing += 1
+            if len(affected) < 100:
+                affected.append({"phone": contact.phone, "name": contact.name, "missing": lacking})
+    selected = len(found)
+    if not exact and scanned:
+        scale = int(campaign_total(origin, campaign.user_id)) / scanned
+        selected, opted_out, missing = (round(x * scale) for x in (selected, opted_out, missing))
+    skip = campaign.on_missing_variable == "skip"
+    recipients = selected - opted_out - (missing if skip else 0)
+    estimate = planning.AudienceEstimate(
+        selected=selected,
+        opted_out=opted_out,
+        missing_variables=missing,
+        recipients=max(0, recipients),
+        exact=exact,
+    )
+    return estimate, affected
+
+
+def campaign_total(campaign_id: str, user_id: str) -> int:
+    try:
+        return int(service.get(user_id, campaign_id).total or 0)
+    except service.NotFound:
+        return 0

@@ -462,11 +462,15 @@ def check_audience(ctx: RequestContext, campaign_id: str) -> AudienceCheck:
     assert ctx.user_id
     campaign = service.get(ctx.user_id, campaign_id)
     # Never a full walk while composing: counters and the first page of contacts.
-    estimate, affected = planning.sample_audience(
-        ctx.user_id,
-        plain(campaign.audience),
-        campaign.template,
-        campaign.on_missing_variable or "block",
+    estimate, affected = (
+        followups.sample(campaign)  # a follow-up: the origin's matching recipients
+        if campaign.follow_up
+        else planning.sample_audience(
+            ctx.user_id,
+            plain(campaign.audience),
+            campaign.template,
+            campaign.on_missing_variable or "block",
+        )
     )
     return AudienceCheck(
         recipients=estimate.recipients,

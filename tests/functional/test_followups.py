@@ -91,6 +91,11 @@ def test_follow_up_audiences_are_exactly_those_recipients(kit: Setup, api: Api) 
         first = int(origin["launched_at"])
         assert abs(draft["send_at"] - (first + 2 * 24 * HOUR_MS)) < 5_000
 
+        # The composer's count: the origin's matching recipients, less opt-outs.
+        check = api.get(f"/api/campaigns/{draft['campaign_id']}/audience").json
+        assert check["recipients"] == len(phones) and check["exact"] is True
+        assert check["opted_out"] == (1 if kind != "read_not_replied" else 0)  # p5
+
         # It needs its own message before it can go.
         refused = api.post(f"/api/campaigns/{draft['campaign_id']}/schedule")
         assert refused.status == 422 and refused.error_code == "empty_message"

@@ -10,7 +10,7 @@ import { showToast } from "../../lib/toast";
 import { launchProblem, storedLaunchProblem } from "./common";
 import { LaunchSummaryDialog } from "./LaunchSummary";
 import { AffectedList, AudienceCheck, AudiencePicker } from "./editor/AudienceSection";
-import { AudienceExtras } from "./editor/AudienceExtras";
+import { AudienceExtras, useFollowUpRecipients } from "./editor/AudienceExtras";
 import { FORM_FIELDS, MAX_LENGTH, pacingOf } from "./editor/draft";
 import { useDraftState } from "./editor/useDraftState";
 import { MediaPanel, MessageEditor, PreviewPanel, useKnownFields } from "./editor/MessageSection";
@@ -92,10 +92,13 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
     );
   };
 
+  // A follow-up reaches only the origin's matching recipients, as the audience check counts them.
+  const followUpRecipients = useFollowUpRecipients(saved, version);
   // Paused: what is left to send; otherwise the audience as chosen on screen.
   const forecastRequest: ForecastRequest = {
     session_ids: d.sessionIds,
     ...(locked && saved ? { recipients: saved.counters.pending + saved.counters.leased } : { audience: { all: d.all, tags: d.all ? [] : d.tags } }),
+    ...(!locked && followUpRecipients !== null ? { recipients: followUpRecipients, audience: null } : {}),
     pacing: pacingOf(d),
     timezone: d.timezone,
     send_at: !locked && d.when === "later" && d.sendAt ? d.sendAt : null,

@@ -1,5 +1,5 @@
 import { Link } from "react-router";
-import { useCampaign } from "../../../api/campaignsApi";
+import { useAudience, useCampaign } from "../../../api/campaignsApi";
 import type { Campaign } from "../../../api/types";
 import { useI18n, type MessageKey } from "../../../i18n";
 import type { Draft, SetDraft } from "./draft";
@@ -75,4 +75,11 @@ export function FrequencyCapNote({ campaign: c }: { campaign: Campaign }) {
       {t(key, { count: n(count), hours: n(hours) })}
     </p>
   );
+}
+
+/** A saved follow-up's recipients (the audience check counts them from its origin); null otherwise. */
+export function useFollowUpRecipients(saved: Campaign | undefined, version: number): number | null {
+  const isFollowUp = Boolean(followUpOf(saved));
+  const check = useAudience(isFollowUp && saved ? saved.campaign_id : null, version);
+  return isFollowUp && check.data ? check.data.recipients : null;
 }

@@ -114,6 +114,8 @@ describe("follow-ups and duplicates", { concurrency: false, skip: TMP ? false : 
     await page.waitForURL((url) => /\/campaigns\/[^/]+\/edit$/.test(url.pathname) && !url.pathname.includes(origin.campaign_id));
     const followUpId = new URL(page.url()).pathname.split("/")[2];
     await page.getByTestId("follow-up-note").filter({ hasText: "A follow-up of “Laranjas”: only its recipients who have not replied." }).waitFor();
+    // The composer counts the follow-up's own recipients, not every contact.
+    await page.getByTestId("recipient-count").filter({ hasText: /^2 recipients;/ }).waitFor();
     const cap = page.getByRole("spinbutton", { name: /Leave out people who got a message from you in the last/ });
     assert.equal(await cap.inputValue(), "24");
     await page.getByLabel("Message", { exact: true }).fill("Ainda dá tempo, {{first_name}}!");

@@ -10,7 +10,8 @@ from chalicelib.agents import recovery, registry
 from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import now_ms
-from chalicelib.protocol import (
+from chalicelib.sessions import service as sessions
+from wacast_protocol import (
     Acks,
     ErrorFrame,
     Heartbeat,
@@ -23,7 +24,6 @@ from chalicelib.protocol import (
     SessionStateFrame,
     parse_agent_frame,
 )
-from chalicelib.sessions import service as sessions
 
 OFFLINE_CHECK_DELAY_S = 60
 

@@ -25,7 +25,8 @@ from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import now_ms
 from chalicelib.models.sessions import WaSessionModel
-from chalicelib.protocol import (
+from chalicelib.sessions import service as sessions
+from wacast_protocol import (
     Heartbeat,
     Hello,
     SessionState,
@@ -34,7 +35,6 @@ from chalicelib.protocol import (
     StopSession,
     Wake,
 )
-from chalicelib.sessions import service as sessions
 
 # Cloud states in which the agent is expected to be running the session. Sessions that
 # failed, expired, were banned or logged out wait for their owner's restart instead.

@@ -24,7 +24,9 @@ from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import expiry, now_ms, now_s, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel, MessageLogModel
 from chalicelib.models.sessions import WaSessionModel
-from chalicelib.protocol import (
+from chalicelib.sessions import licensing
+from chalicelib.sessions import service as sessions
+from wacast_protocol import (
     Acks,
     Batch,
     BatchMessage,
@@ -34,8 +36,6 @@ from chalicelib.protocol import (
     ResultItem,
     Results,
 )
-from chalicelib.sessions import licensing
-from chalicelib.sessions import service as sessions
 
 RECENT_WINDOW = 20
 BACKOFF_START_S = 900

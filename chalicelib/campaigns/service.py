@@ -24,7 +24,7 @@ from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 from chalicelib.models.sessions import WaSessionModel
 from chalicelib.pagination import decode_cursor, encode_cursor
-from chalicelib.protocol import SessionState, Wake
+from wacast_protocol import SessionState, Wake
 
 DRAFT, SCHEDULED, RUNNING, PAUSED, COMPLETED, CANCELLED = (
     "draft",
@@ -345,7 +345,7 @@ def cancel(user_id: str, campaign_id: str) -> CampaignModel:
 
 def cancel_leases(campaign: CampaignModel) -> None:
     """Tell the agents to drop unsent messages of this campaign (takes effect in a batch)."""
-    from chalicelib.protocol import CancelLeases
+    from wacast_protocol import CancelLeases
 
     for session_id in campaign.session_ids:
         agent = _agent_of(campaign.user_id, session_id)

@@ -26,7 +26,8 @@ from chalicelib.models.sessions import (
     WaSessionModel,
 )
 from chalicelib.pagination import decode_cursor, encode_cursor
-from chalicelib.protocol import (
+from chalicelib.sessions import limits, reasons
+from wacast_protocol import (
     DesiredSession,
     SessionState,
     SessionStateFrame,
@@ -36,7 +37,6 @@ from chalicelib.protocol import (
     StopSession,
     Sync,
 )
-from chalicelib.sessions import limits, reasons
 
 HEARTBEAT_TIMEOUT_MS = 60_000
 PURGE_GRACE_MS = 7 * 86_400_000

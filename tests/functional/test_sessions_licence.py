@@ -504,8 +504,8 @@ def test_admin_shows_each_agents_openwa_version(
 
 
 def test_every_start_failure_reason_has_words() -> None:
-    from chalicelib.protocol import StartFailReason
     from chalicelib.sessions import reasons
+    from wacast_protocol import StartFailReason
 
     for reason in StartFailReason:
         text = reasons.status_text("failed", reason.value)

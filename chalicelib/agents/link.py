@@ -145,27 +145,27 @@ def _session_state(agent: AgentModel, connection_id: str, frame: SessionStateFra
 
 
 def _pull(agent: AgentModel, connection_id: str, frame: Pull) -> None:
-    from chalicelib.campaigns import pipeline
+    from chalicelib.campaigns import lease
 
-    push.send_frame(connection_id, pipeline.lease(agent, frame.session_id, frame.max))
+    push.send_frame(connection_id, lease.lease(agent, frame.session_id, frame.max))
 
 
 def _results(agent: AgentModel, connection_id: str, frame: Results) -> None:
-    from chalicelib.campaigns import pipeline
+    from chalicelib.campaigns import outcomes
 
-    pipeline.apply_results(agent, frame)
+    outcomes.apply_results(agent, frame)
 
 
 def _acks(agent: AgentModel, connection_id: str, frame: Acks) -> None:
-    from chalicelib.campaigns import pipeline
+    from chalicelib.campaigns import outcomes
 
-    pipeline.apply_acks(agent, frame)
+    outcomes.apply_acks(agent, frame)
 
 
 def _inbound(agent: AgentModel, connection_id: str, frame: Inbound) -> None:
-    from chalicelib.campaigns import pipeline
+    from chalicelib.campaigns import outcomes
 
-    pipeline.apply_inbound(agent, frame)
+    outcomes.apply_inbound(agent, frame)
 
 
 HANDLERS: dict[str, Callable[[AgentModel, str, Any], None]] = {

@@ -65,8 +65,9 @@ def release_unjournalled(agent: AgentModel, connection_id: str, frame: Hello) ->
     keeps its leases until they expire."""
     if frame.in_flight is None:
         return 0
-    from chalicelib.campaigns import pipeline, trial
+    from chalicelib.campaigns import trial
     from chalicelib.campaigns.counters import bump
+    from chalicelib.campaigns.messages import move_message
     from chalicelib.models.campaigns import CampaignMessageModel
 
     held = {(ref.session_id, ref.campaign_id, ref.phone) for ref in frame.in_flight}
@@ -80,7 +81,7 @@ def release_unjournalled(agent: AgentModel, connection_id: str, frame: Hello) ->
         for hit in CampaignMessageModel.leases.query(sid):
             if (sid, hit.campaign_id, hit.phone) in held:
                 continue
-            moved = pipeline._move_message(
+            moved = move_message(
                 hit.campaign_id,
                 hit.phone,
                 sid,

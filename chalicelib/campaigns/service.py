@@ -378,14 +378,14 @@ def wake(user_id: str, session_ids: list[str]) -> None:
 
 def cancel_pending(user_id: str, campaign_id: str) -> int:
     """Background: pending messages of a cancelled campaign become cancelled."""
-    from chalicelib.campaigns.pipeline import settle_pending
+    from chalicelib.campaigns.sweeps import settle_pending
 
     return settle_pending(user_id, campaign_id, "cancelled", None)
 
 
 def retry_failed(user_id: str, campaign_id: str) -> int:
     """Failures with a retryable reason go back to pending; never `unknown` ones."""
-    from chalicelib.campaigns.pipeline import requeue
+    from chalicelib.campaigns.sweeps import requeue
 
     campaign = get(user_id, campaign_id, consistent=True)
     if campaign.status not in (RUNNING, PAUSED, COMPLETED):

@@ -84,7 +84,9 @@ def _origin(user_id: str, campaign_id: str) -> CampaignModel:
     return origin
 
 
-def default_send_at(origin: CampaignModel, after_days: int, timezone: str) -> int | None:
+def default_send_at(
+    origin: CampaignModel, after_days: int, timezone: str, now: int | None = None
+) -> int | None:
     """The origin's send time plus N days on the account's calendar (the same local time
     across a daylight-saving change); None when that moment has already passed."""
     began = int(origin.first_sent_at or origin.launched_at or origin.send_at or 0)
@@ -93,7 +95,7 @@ def default_send_at(origin: CampaignModel, after_days: int, timezone: str) -> in
     zone = ZoneInfo(timezone)
     local = datetime.fromtimestamp(began / 1000, tz=zone).replace(tzinfo=None)
     moment = int((local + timedelta(days=after_days)).replace(tzinfo=zone).timestamp() * 1000)
-    return moment if moment > now_ms() + 60_000 else None
+    return moment if moment > (now or now_ms()) + 60_000 else None
 
 
 def create_follow_up(

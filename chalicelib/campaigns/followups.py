@@ -50,8 +50,12 @@ def matches(message: Any, kind: str) -> bool:
 
 
 def narrow(campaign: CampaignModel, contacts: list[Any]) -> tuple[list[Any], set[str]]:
-    """One page of the audience: who stays (a follow-up keeps only the origin's matching
-    recipients), and which of those the frequency cap leaves out."""
+    """One page of the audience: who stays (its tags; a follow-up keeps only the origin's
+    matching recipients), and which of those the frequency cap leaves out."""
+    audience = plain(campaign.audience)
+    tags = set(audience.get("tags") or [])
+    if tags and not audience.get("all"):  # read nothing for contacts outside the audience
+        contacts = [c for c in contacts if set(c.tags or ()) & tags]
     follow_up = plain(getattr(campaign, "follow_up", None))
     if follow_up and contacts:
         origin, kind = str(follow_up["campaign_id"]), str(follow_up["kind"])

@@ -52,7 +52,7 @@ class BillingAccountModel(Model):
     subscription_status = UnicodeAttribute(null=True)
     cancel_at_period_end = BooleanAttribute(default=False)
     renews_at = NumberAttribute(null=True)
-    # The counting period (epoch seconds); rolls over on invoice.paid (free: every 30 days).
+    # The counting period (epoch ms); rolls over on invoice.paid (free: every 30 days).
     period_start = NumberAttribute()
     period_end = NumberAttribute()
     quota = NumberAttribute()

@@ -1186,9 +1186,15 @@ export interface components {
             agent_id: string;
             /** Capacity */
             capacity: number;
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
-            /** Last Heartbeat At */
+            /**
+             * Last Heartbeat At
+             * @description Epoch milliseconds (UTC).
+             */
             last_heartbeat_at: number | null;
             /** Name */
             name: string;
@@ -1208,9 +1214,15 @@ export interface components {
             agent_id: string;
             /** Capacity */
             capacity: number;
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
-            /** Last Heartbeat At */
+            /**
+             * Last Heartbeat At
+             * @description Epoch milliseconds (UTC).
+             */
             last_heartbeat_at: number | null;
             /** Name */
             name: string;
@@ -1296,14 +1308,17 @@ export interface components {
         BillingState: {
             /** Cancel At Period End */
             cancel_at_period_end: boolean;
-            /** Grace Ends At */
+            /**
+             * Grace Ends At
+             * @description Epoch milliseconds (UTC).
+             */
             grace_ends_at: number | null;
             /** Has Billing Customer */
             has_billing_customer: boolean;
             messages: components["schemas"]["Messages"];
             /**
              * Next Renewal
-             * @description When the plan renews (free: period end)
+             * @description When the plan renews (free: period end). Epoch milliseconds (UTC).
              */
             next_renewal: number | null;
             numbers: components["schemas"]["Numbers"];
@@ -1332,10 +1347,16 @@ export interface components {
             };
             /** Campaign Id */
             campaign_id: string;
-            /** Completed At */
+            /**
+             * Completed At
+             * @description Epoch milliseconds (UTC).
+             */
             completed_at: number | null;
             counters: components["schemas"]["Counters"];
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
             /**
              * Deadline
@@ -1349,13 +1370,13 @@ export interface components {
             eta_s: number | null;
             /**
              * Finish At
-             * @description Forecast finish of what is left
+             * @description Forecast finish of what is left Epoch milliseconds (UTC).
              * @default null
              */
             finish_at?: number | null;
             /**
              * First Message At
-             * @description Forecast (or actual) first message
+             * @description Forecast (or actual) first message Epoch milliseconds (UTC).
              * @default null
              */
             first_message_at?: number | null;
@@ -1366,7 +1387,10 @@ export interface components {
             launch_problem?: components["schemas"]["LaunchProblem"] | null;
             /** @default null */
             launch_progress?: components["schemas"]["LaunchProgress"] | null;
-            /** Launched At */
+            /**
+             * Launched At
+             * @description Epoch milliseconds (UTC).
+             */
             launched_at: number | null;
             /** Name */
             name: string;
@@ -1388,7 +1412,10 @@ export interface components {
              * @description Share of recipients with a final outcome, 0..1
              */
             progress: number;
-            /** Send At */
+            /**
+             * Send At
+             * @description Epoch milliseconds (UTC).
+             */
             send_at: number | null;
             /**
              * Send Limit
@@ -1424,7 +1451,7 @@ export interface components {
             pacing?: components["schemas"]["PacingIn"];
             /**
              * Send At
-             * @description Local date and time in `timezone`; empty means as soon as launched
+             * @description Local date and time in `timezone`; empty means as soon as launched Epoch milliseconds (UTC).
              * @default null
              */
             send_at?: string | null;
@@ -1461,6 +1488,7 @@ export interface components {
             pacing?: components["schemas"]["PacingIn"] | null;
             /**
              * Send At
+             * @description Epoch milliseconds (UTC).
              * @default null
              */
             send_at?: string | null;
@@ -1511,7 +1539,10 @@ export interface components {
         };
         /** Contact */
         Contact: {
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
             /** Email */
             email: string | null;
@@ -1527,7 +1558,10 @@ export interface components {
             name: string | null;
             /** Opted Out */
             opted_out: boolean;
-            /** Opted Out At */
+            /**
+             * Opted Out At
+             * @description Epoch milliseconds (UTC).
+             */
             opted_out_at: number | null;
             /**
              * Opted Out Reply
@@ -1541,7 +1575,10 @@ export interface components {
             phone: string;
             /** Tags */
             tags: string[];
-            /** Updated At */
+            /**
+             * Updated At
+             * @description Epoch milliseconds (UTC).
+             */
             updated_at: number;
         };
         /** ContactIn */
@@ -1630,7 +1667,10 @@ export interface components {
             campaign_id: string | null;
             /** Conversation Id */
             conversation_id: string;
-            /** Last At */
+            /**
+             * Last At
+             * @description Epoch milliseconds (UTC).
+             */
             last_at: number;
             /**
              * Last Text
@@ -1643,7 +1683,10 @@ export interface components {
             opted_out: boolean;
             /** Phone */
             phone: string;
-            /** Read At */
+            /**
+             * Read At
+             * @description Epoch milliseconds (UTC).
+             */
             read_at: number | null;
             /** Session Id */
             session_id: string;
@@ -1798,10 +1841,13 @@ export interface components {
             duration_s: number | null;
             /**
              * Finish At
-             * @description Null when nothing is to send or beyond a year
+             * @description Null when nothing is to send or beyond a year Epoch milliseconds (UTC).
              */
             finish_at: number | null;
-            /** First Message At */
+            /**
+             * First Message At
+             * @description Epoch milliseconds (UTC).
+             */
             first_message_at: number | null;
             /** Numbers */
             numbers: components["schemas"]["NumberForecast"][];
@@ -1836,6 +1882,7 @@ export interface components {
             recipients?: number | null;
             /**
              * Send At
+             * @description Epoch milliseconds (UTC).
              * @default null
              */
             send_at?: string | null;
@@ -1964,7 +2011,10 @@ export interface components {
             blank: number;
             /** Created */
             created: number;
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
             /** Default Region */
             default_region: string | null;
@@ -1980,7 +2030,10 @@ export interface components {
             existing: number;
             /** Filename */
             filename: string;
-            /** Finished At */
+            /**
+             * Finished At
+             * @description Epoch milliseconds (UTC).
+             */
             finished_at: number | null;
             /** Has Header */
             has_header: boolean | null;
@@ -2005,7 +2058,10 @@ export interface components {
             rows_read: number;
             /** Size */
             size: number | null;
-            /** Started At */
+            /**
+             * Started At
+             * @description Epoch milliseconds (UTC).
+             */
             started_at: number | null;
             /** Status */
             status: string;
@@ -2015,7 +2071,10 @@ export interface components {
             truncated: boolean;
             /** Updated */
             updated: number;
-            /** Updated At */
+            /**
+             * Updated At
+             * @description Epoch milliseconds (UTC).
+             */
             updated_at: number;
             /** Warnings */
             warnings: number;
@@ -2083,9 +2142,15 @@ export interface components {
             audience: components["schemas"]["AudienceEstimate"];
             /** Can Launch */
             can_launch: boolean;
-            /** Finish At */
+            /**
+             * Finish At
+             * @description Epoch milliseconds (UTC).
+             */
             finish_at: number | null;
-            /** First Message At */
+            /**
+             * First Message At
+             * @description Epoch milliseconds (UTC).
+             */
             first_message_at: number | null;
             forecast: components["schemas"]["Forecast"];
             /** Numbers */
@@ -2108,7 +2173,10 @@ export interface components {
             masked: string | null;
             /** Set */
             set: boolean;
-            /** Updated At */
+            /**
+             * Updated At
+             * @description Epoch milliseconds (UTC).
+             */
             updated_at: number | null;
         };
         /** LicenseBody */
@@ -2134,7 +2202,10 @@ export interface components {
         };
         /** LoginResult */
         LoginResult: {
-            /** Expires At */
+            /**
+             * Expires At
+             * @description Epoch milliseconds (UTC).
+             */
             expires_at: number;
             /**
              * Token
@@ -2154,7 +2225,10 @@ export interface components {
         Message: {
             /** Attempts */
             attempts: number;
-            /** Delivered At */
+            /**
+             * Delivered At
+             * @description Epoch milliseconds (UTC).
+             */
             delivered_at: number | null;
             /**
              * Detail
@@ -2162,19 +2236,31 @@ export interface components {
              * @default null
              */
             detail?: string | null;
-            /** Failed At */
+            /**
+             * Failed At
+             * @description Epoch milliseconds (UTC).
+             */
             failed_at: number | null;
             /** Name */
             name: string | null;
             /** Phone */
             phone: string;
-            /** Queued At */
+            /**
+             * Queued At
+             * @description Epoch milliseconds (UTC).
+             */
             queued_at: number;
-            /** Read At */
+            /**
+             * Read At
+             * @description Epoch milliseconds (UTC).
+             */
             read_at: number | null;
             /** Reason */
             reason: string | null;
-            /** Replied At */
+            /**
+             * Replied At
+             * @description Epoch milliseconds (UTC).
+             */
             replied_at: number | null;
             /**
              * Reply Text
@@ -2182,7 +2268,10 @@ export interface components {
              * @default null
              */
             reply_text?: string | null;
-            /** Sent At */
+            /**
+             * Sent At
+             * @description Epoch milliseconds (UTC).
+             */
             sent_at: number | null;
             /** Session Id */
             session_id: string;
@@ -2223,13 +2312,19 @@ export interface components {
             body: string;
             /** Campaign Id */
             campaign_id: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
             /** Kind */
             kind: string;
             /** Notification Id */
             notification_id: string;
-            /** Read At */
+            /**
+             * Read At
+             * @description Epoch milliseconds (UTC).
+             */
             read_at: number | null;
             /** Session Id */
             session_id: string | null;
@@ -2255,9 +2350,15 @@ export interface components {
              * @description What the number may still send today (UTC day)
              */
             daily_room_today: number;
-            /** Finish At */
+            /**
+             * Finish At
+             * @description Epoch milliseconds (UTC).
+             */
             finish_at: number | null;
-            /** First Message At */
+            /**
+             * First Message At
+             * @description Epoch milliseconds (UTC).
+             */
             first_message_at: number | null;
             /** Label */
             label: string | null;
@@ -2538,9 +2639,15 @@ export interface components {
         };
         /** Period */
         Period: {
-            /** End */
+            /**
+             * End
+             * @description Epoch milliseconds (UTC).
+             */
             end: number;
-            /** Start */
+            /**
+             * Start
+             * @description Epoch milliseconds (UTC).
+             */
             start: number;
         };
         /** PlanList */
@@ -2639,7 +2746,10 @@ export interface components {
              * @description data:image/png;base64,… of the QR to scan
              */
             data_url: string;
-            /** Expires At */
+            /**
+             * Expires At
+             * @description Epoch milliseconds (UTC).
+             */
             expires_at: number;
         };
         /** Queued */
@@ -2724,7 +2834,10 @@ export interface components {
              * @description The reply as received
              */
             body: string;
-            /** Decided At */
+            /**
+             * Decided At
+             * @description Epoch milliseconds (UTC).
+             */
             decided_at: number | null;
             /** Language */
             language: string | null;
@@ -2753,9 +2866,15 @@ export interface components {
         Session: {
             /** Agent Id */
             agent_id: string;
-            /** Connected At */
+            /**
+             * Connected At
+             * @description Epoch milliseconds (UTC).
+             */
             connected_at: number | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
             /** History */
             history: components["schemas"]["StateChange"][];
@@ -2787,7 +2906,10 @@ export interface components {
              * @description The same, in one plain sentence
              */
             status_reason_text: string | null;
-            /** Updated At */
+            /**
+             * Updated At
+             * @description Epoch milliseconds (UTC).
+             */
             updated_at: number;
         };
         /** Signal */
@@ -2826,7 +2948,10 @@ export interface components {
             change: {
                 [key: string]: number | boolean;
             };
-            /** Finish At */
+            /**
+             * Finish At
+             * @description Epoch milliseconds (UTC).
+             */
             finish_at: number | null;
             /**
              * Kind
@@ -2947,13 +3072,22 @@ export interface components {
         };
         /** Token */
         Token: {
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
-            /** Expires At */
+            /**
+             * Expires At
+             * @description Epoch milliseconds (UTC).
+             */
             expires_at: number;
             /** Label */
             label: string | null;
-            /** Last Used At */
+            /**
+             * Last Used At
+             * @description Epoch milliseconds (UTC).
+             */
             last_used_at: number | null;
             /** Token Id */
             token_id: string;
@@ -3003,7 +3137,10 @@ export interface components {
         };
         /** User */
         User: {
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
             /** Default Region */
             default_region: string;

@@ -99,6 +99,7 @@ class Agent:
         self._results_pending = 0
         self._flush = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
+        self._failures: asyncio.Queue[BaseException] = asyncio.Queue()
         self._ops: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
         # the version the configured command runs; replaced by what OpenWA itself announces
@@ -143,6 +144,20 @@ class Agent:
             group.create_task(self.link.run(), name="link")
             group.create_task(self._flusher(), name="results-flusher")
             group.create_task(self._purger(), name="purger")
+            group.create_task(self._watched_failed(), name="watched-tasks")
+
+    def _watch(self, task: asyncio.Task[None]) -> None:
+        """A per-session loop (a sender) dying on an unexpected error fails the agent as
+        the group's own tasks do: otherwise its number holds leases and sends nothing."""
+
+        def done(t: asyncio.Task[None]) -> None:
+            if not t.cancelled() and (error := t.exception()) is not None:
+                self._failures.put_nowait(error)
+
+        task.add_done_callback(done)
+
+    async def _watched_failed(self) -> None:
+        raise await self._failures.get()
 
     async def wait(self) -> None:
         """Until the long-lived tasks end: returns after :meth:`stop`; raises (an
@@ -435,7 +450,7 @@ class Agent:
             self.sessions[sid] = session
             self.senders[sid] = sender
             await session.start()
-            sender.start()
+            self._watch(sender.start())
 
     async def _stop_process_only(self, sid: str) -> None:
         session = self.sessions.get(sid)

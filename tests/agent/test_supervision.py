@@ -1,8 +1,10 @@
 """The agent process supervises its long-lived tasks: one dying ends the process
-non-zero (launchd then restarts it); SIGTERM still ends it cleanly with 0."""
+non-zero (launchd then restarts it); SIGTERM still ends it cleanly with 0. A number's
+send loop dying fails the agent the same way."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -12,6 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
+
+from agent.runtime import Agent
+from agent.sender import SessionSender
+from tests.agent.conftest import PY, FakeCloud, make_config
+from wacast_protocol import StartSession
 
 # Runs the real ``python -m agent`` entry point; only the purger is replaced, by one
 # that fails the way a bug would, once the agent is up.
@@ -103,3 +110,31 @@ def test_sigterm_still_stops_cleanly(tmp_path: Path) -> None:
             proc.wait()
     assert code == 0, log.read_text()
     assert "agent stopped" in log.read_text()
+
+
+async def test_a_dead_send_loop_fails_the_agent(
+    cloud: FakeCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def play(c: FakeCloud, ws: object, frame: dict[str, object]) -> None:
+        if frame["type"] == "hello":
+            await c.send(StartSession(session_id="s1"))
+
+    async def broken_pull(self: SessionSender) -> None:
+        raise RuntimeError("sender broke")  # as a bug in the loop would, once connected
+
+    cloud.on_frame = play
+    monkeypatch.setattr(SessionSender, "_pull", broken_pull)
+    agent = Agent(
+        make_config(
+            tmp_path,
+            server_url=cloud.url,
+            openwa_command=[PY, "-m", "agent.openwa_sim", "--sim-auto-scan", "0"],
+        )
+    )
+    await agent.start()
+    try:
+        with pytest.raises(ExceptionGroup) as caught:
+            await asyncio.wait_for(agent.wait(), 60)
+        assert caught.group_contains(RuntimeError, match="sender broke")
+    finally:
+        await agent.stop()

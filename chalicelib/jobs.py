@@ -8,30 +8,20 @@ cannot make it valid, it would only cycle to the dead-letter queue.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from chalicelib.mail import EmailJob  # defined there: the app imports mail, not this
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class Job(BaseModel):
     # Ignore unknown keys: a newer producer may add one while older consumers drain.
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-# --- email ---------------------------------------------------------------------------
-
-
-class EmailJob(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    to: str = Field(
-        min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$"
-    )  # validated at sign-up
-    subject: str = Field(max_length=200)
-    text: str = Field(max_length=20_000)
-    kind: str = Field("generic", max_length=64)
+    # defer_build: the app imports this module; schemas are built on first use.
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 # --- jobs (small background jobs) -----------------------------------------------------
@@ -100,18 +90,23 @@ ContactsJob = Annotated[ImportChunk | BulkDelete, Field(discriminator="kind")]
 
 
 # The jobs each queue carries, by queue key (``queues.QueueSpec.key``).
-ADAPTERS: dict[str, TypeAdapter[Any]] = {
-    "email": TypeAdapter(EmailJob),
-    "jobs": TypeAdapter(SmallJob),
-    "launch": TypeAdapter(LaunchJob),
-    "contacts": TypeAdapter(ContactsJob),
+JOB_TYPES: dict[str, Any] = {
+    "email": EmailJob,
+    "jobs": SmallJob,
+    "launch": LaunchJob,
+    "contacts": ContactsJob,
 }
+
+
+@cache
+def _adapter(queue_key: str) -> TypeAdapter[Any]:
+    return TypeAdapter(JOB_TYPES[queue_key])  # built on first use: cold starts stay short
 
 
 def validate(queue_key: str, body: BaseModel | dict[str, Any]) -> BaseModel:
     """The job as its model; raises ``pydantic.ValidationError`` if it is not one of the
     queue's kinds (a bug in the producer, so it must not be swallowed)."""
-    adapter = ADAPTERS[queue_key]
+    adapter = _adapter(queue_key)
     data = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
     job: BaseModel = adapter.validate_python(data)
     return job
@@ -119,5 +114,5 @@ def validate(queue_key: str, body: BaseModel | dict[str, Any]) -> BaseModel:
 
 def parse(queue_key: str, raw: str) -> BaseModel:
     """A received body as its model; raises ``pydantic.ValidationError`` if malformed."""
-    job: BaseModel = ADAPTERS[queue_key].validate_json(raw)
+    job: BaseModel = _adapter(queue_key).validate_json(raw)
     return job

@@ -1,28 +1,30 @@
 """One-off: rewrite times stored in epoch seconds as epoch milliseconds.
 
 Before issue 17 billing (accounts, quota guards, Stripe events) and a conversation's
-``last_in_expires`` were kept in seconds; everything else already was in ms. Run
-``python -m chalicelib.admin migrate-epoch-ms`` once right after deploying the
-ms-only code (and it is harmless to run again, or before the deploy as well).
+``last_in_expires`` were kept in seconds; everything else already was in ms. Those
+attributes are ``EpochMsAttribute``s now, which read an old value as ms, so the code is
+right before this runs; what this fixes is the stored value, which conditions and index
+queries compare (e.g. the dunning sweep's ``past_due_since <= cutoff``). Run
+``python -m chalicelib.admin migrate-epoch-ms`` once right after deploying.
 
-Safe to repeat and to run while the app serves: a value below ``SECONDS_BELOW`` can
-only be seconds (1e11 ms is March 1973; 1e11 s is the year 5138), each item is
-rewritten with a condition that its old values are still there, so a value the new
-code wrote meanwhile (ms) is never multiplied again.
+Safe to repeat and to run while the app serves: only values below ``SECONDS_BELOW`` are
+seconds, and each item is rewritten on the condition that its old values are still
+there, so a value the new code wrote meanwhile (ms) is never multiplied again. It reads
+the raw items (boto3), as the models would already show the values converted.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute
-from pynamodb.exceptions import UpdateError
+from botocore.exceptions import ClientError
 from pynamodb.models import Model
 
+from chalicelib import aws
 from chalicelib.logs import logger
-
-SECONDS_BELOW = 100_000_000_000
+from chalicelib.models.base import SECONDS_BELOW
 
 
 def _fields() -> list[tuple[type[Model], tuple[str, ...]]]:
@@ -58,42 +60,65 @@ class Report:
     converted: dict[str, int] = field(default_factory=dict)
 
 
-def _in_seconds(value: Any) -> bool:
-    return value is not None and 0 < int(value) < SECONDS_BELOW
+def _seconds(item: dict[str, Any], names: tuple[str, ...]) -> dict[str, str]:
+    """The named number attributes of a raw item that hold seconds (raw strings)."""
+    found = {}
+    for name in names:
+        raw = (item.get(name) or {}).get("N")
+        if raw is not None and 0 < Decimal(raw) < SECONDS_BELOW:
+            found[name] = raw
+    return found
 
 
-def _convert(model: type[Model], item: Model, names: tuple[str, ...]) -> bool:
-    """Multiply this item's second-valued fields by 1000; True if any were."""
+def _convert(table: str, key: dict[str, Any], item: dict[str, Any], names: tuple[str, ...]) -> bool:
+    """Multiply this item's second-valued attributes by 1000; True if any were."""
+    client = aws.client("dynamodb")
     for _ in range(5):
-        old = {n: getattr(item, n) for n in names if _in_seconds(getattr(item, n))}
+        old = _seconds(item, names)
         if not old:
             return False
-        attrs: dict[str, NumberAttribute] = {n: getattr(model, n) for n in old}
-        condition = None
-        for name, value in old.items():
-            clause = attrs[name] == value
-            condition = clause if condition is None else condition & clause
+        labels = {f"#a{i}": name for i, name in enumerate(old)}
+        values: dict[str, Any] = {}
+        sets, checks = [], []
+        for i, raw in enumerate(old.values()):
+            values[f":new{i}"] = {"N": str(int(Decimal(raw) * 1000))}
+            values[f":old{i}"] = {"N": raw}
+            sets.append(f"#a{i} = :new{i}")
+            checks.append(f"#a{i} = :old{i}")
         try:
-            item.update(
-                actions=[attrs[n].set(int(v) * 1000) for n, v in old.items()],
-                condition=condition,
+            client.update_item(
+                TableName=table,
+                Key=key,
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression=" AND ".join(checks),
+                ExpressionAttributeNames=labels,
+                ExpressionAttributeValues=values,
             )
             return True
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            item.refresh(consistent_read=True)  # changed meanwhile: look again
-    raise RuntimeError(f"{model.Meta.table_name}: an item kept changing; run again")
+        # Changed meanwhile: look again.
+        item = client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item", {})
+    raise RuntimeError(f"{table}: an item kept changing; run again")
 
 
 def migrate() -> Report:
     report = Report()
+    client = aws.client("dynamodb")
     for model, names in _fields():
         table = model.Meta.table_name
+        keys = [
+            attr.attr_name
+            for attr in model.get_attributes().values()
+            if attr.is_hash_key or attr.is_range_key
+        ]
         report.scanned[table] = report.converted[table] = 0
-        for item in model.scan(consistent_read=True):
-            report.scanned[table] += 1
-            if _convert(model, item, names):
-                report.converted[table] += 1
+        for page in client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+            for item in page.get("Items", []):
+                report.scanned[table] += 1
+                key = {k: item[k] for k in keys}
+                if _convert(table, key, item, names):
+                    report.converted[table] += 1
     logger.info("epoch-ms migration done", extra={"report": report.__dict__})
     return report

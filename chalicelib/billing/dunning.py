@@ -9,7 +9,7 @@ and emails the user, once per account.
 from __future__ import annotations
 
 from chalicelib.billing import accounts, hooks, notify
-from chalicelib.billing.quota import PAYMENT_FAILED, Account, find_account
+from chalicelib.billing.quota import PAYMENT_FAILED, Account, find_account, sending_allowed_for
 from chalicelib.config import settings
 from chalicelib.models.base import now_ms
 from chalicelib.models.billing import DUNNING_PAST_DUE
@@ -33,6 +33,8 @@ def enforce_grace(now: int | None = None) -> list[str]:
         account = find_account(user_id)
         if account is None or account.status != "past_due" or account.paused_at is not None:
             continue
+        if sending_allowed_for(account, now)[0]:
+            continue  # the index holds a stale or not yet migrated (seconds) value
         # Listeners first (they are idempotent): a crash here is retried next tick.
         hooks.fire_pause(user_id, PAYMENT_FAILED)
         if accounts.mark_paused(user_id, now):

@@ -62,38 +62,48 @@ def test_billing_state_is_in_ms(api: Api, user: dict[str, Any]) -> None:
     assert state["next_renewal"] == state["period"]["end"]
 
 
-def test_migration_rewrites_seconds_once_and_leaves_ms_alone(
+def _raw(model: Any, **key: str) -> dict[str, int]:
+    """An item's number attributes as stored (the models read old seconds as ms)."""
+    from chalicelib import aws
+
+    item = aws.client("dynamodb").get_item(
+        TableName=model.Meta.table_name,
+        Key={k: {"S": v} for k, v in key.items()},
+        ConsistentRead=True,
+    )["Item"]
+    return {name: int(value["N"]) for name, value in item.items() if "N" in value}
+
+
+def test_seconds_stored_before_read_as_ms_and_the_migration_rewrites_them_once(
     api: Api, user: dict[str, Any], capsys: Any
 ) -> None:
     from chalicelib import admin
-    from chalicelib.billing import quota
+    from chalicelib.billing import dunning, quota
     from chalicelib.models.base import expiry
     from chalicelib.models.billing import BillingAccountModel, StripeEventModel
     from chalicelib.models.conversations import ConversationModel
 
     user_id = api.get("/api/me").json["user_id"]
-    now_ms = int(time.time() * 1000)
-    now_s = now_ms // 1000
+    now_s = int(time.time())
     fresh = quota.get_account(user_id)  # written by this code: ms
-    fresh_values = (fresh.period_start, fresh.period_end, fresh.created_at)
+    fresh_raw = _raw(BillingAccountModel, user_id=user_id)
     # As the code before issue 17 wrote them: seconds.
-    old = BillingAccountModel(
+    BillingAccountModel(
         "usr_old",
         plan="free",
         status="past_due",
         period_start=now_s - 86_400,
         period_end=now_s + 29 * 86_400,
         quota=100,
-        used=0,
+        used=7,
         reserved=0,
-        available=100,
+        available=93,
         numbers_allowed=1,
         past_due_since=now_s - 3_600,
         dunning="past_due",
         created_at=S_2023,
         updated_at=now_s,
-    )
-    old.save()
+    ).save()
     StripeEventModel(
         "evt_old",
         type="invoice.paid",
@@ -103,29 +113,42 @@ def test_migration_rewrites_seconds_once_and_leaves_ms_alone(
         expires_at=expiry(now_s + 86_400),
     ).save()
     ConversationModel("usr_old", "conv_old", last_in_expires=now_s + 86_400).save()
+    assert _raw(BillingAccountModel, user_id="usr_old")["period_end"] == now_s + 29 * 86_400
 
-    assert admin.main(["migrate-epoch-ms"]) == 0
-    assert "1 converted" in capsys.readouterr().out
-    old.refresh()
+    # Before the migration the code already reads them as ms: the period is current
+    # (not rolled, usage kept) and the account is an hour into its grace, not paused.
+    old = quota.get_account("usr_old")
     assert (old.period_start, old.period_end) == (
         (now_s - 86_400) * 1000,
         (now_s + 29 * 86_400) * 1000,
     )
-    assert (old.past_due_since, old.created_at) == ((now_s - 3_600) * 1000, S_2023 * 1000)
-    event = StripeEventModel.get("evt_old")
-    assert (event.received_at, event.processed_at) == (S_2023 * 1000, S_2023 * 1000)
-    assert ConversationModel.get("usr_old", "conv_old").last_in_expires == (now_s + 86_400) * 1000
-    fresh.refresh()
-    assert (fresh.period_start, fresh.period_end, fresh.created_at) == fresh_values
-    # Read back correctly: in its grace (an hour of three days in), not paused.
+    assert old.used == 7 and old.past_due_since == (now_s - 3_600) * 1000
     assert quota.sending_allowed("usr_old") == (True, None)
-    assert quota.grace_ends_at(old) == (now_s - 3_600) * 1000 + 3 * 86_400_000
+    assert dunning.enforce_grace() == []  # the index matched the raw seconds; not paused
+
+    assert admin.main(["migrate-epoch-ms"]) == 0
+    assert "1 converted" in capsys.readouterr().out
+    raw = _raw(BillingAccountModel, user_id="usr_old")
+    assert (raw["period_start"], raw["period_end"]) == (
+        (now_s - 86_400) * 1000,
+        (now_s + 29 * 86_400) * 1000,
+    )
+    assert (raw["past_due_since"], raw["created_at"]) == ((now_s - 3_600) * 1000, S_2023 * 1000)
+    assert raw["used"] == 7  # not a time: untouched
+    event = _raw(StripeEventModel, event_id="evt_old")
+    assert (event["received_at"], event["processed_at"]) == (S_2023 * 1000, S_2023 * 1000)
+    conversation = _raw(ConversationModel, user_id="usr_old", conversation_id="conv_old")
+    assert conversation["last_in_expires"] == (now_s + 86_400) * 1000
+    assert _raw(BillingAccountModel, user_id=user_id) == fresh_raw  # ms already: left alone
+    assert quota.grace_ends_at(quota.get_account("usr_old")) == (
+        (now_s - 3_600) * 1000 + 3 * 86_400_000
+    )
+    assert fresh.period_end == fresh_raw["period_end"]
 
     assert admin.main(["migrate-epoch-ms"]) == 0  # again: nothing left to do
     out = capsys.readouterr().out
     assert " 0 converted" in out and " 1 converted" not in out
-    old.refresh()
-    assert old.created_at == S_2023 * 1000
+    assert _raw(BillingAccountModel, user_id="usr_old")["created_at"] == S_2023 * 1000
 
 
 def test_old_setting_names_still_work_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,10 +28,24 @@ async def amain() -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await agent.start()
+    stopping = asyncio.create_task(stop.wait())
+    failed = asyncio.create_task(agent.wait())
     try:
-        await stop.wait()
+        await asyncio.wait({stopping, failed}, return_when=asyncio.FIRST_COMPLETED)
     finally:
+        stopping.cancel()
+        if not failed.done():
+            failed.cancel()
         await agent.stop()
+    error = None if failed.cancelled() else failed.exception()
+    if error is not None:
+        # Up but without its link or flusher the agent would look offline for good:
+        # exit non-zero instead, so launchd (KeepAlive) starts a fresh one.
+        log.critical(
+            "a long-lived task failed; exiting to be restarted",
+            exc_info=(type(error), error, error.__traceback__),
+        )
+        return 1
     log.info("agent stopped")
     return 0
 

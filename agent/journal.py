@@ -10,6 +10,7 @@ same transaction that puts that frame in the outbox, so a crash loses no result.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -17,6 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
+
+from wacast_protocol import ResultItem, Results
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -31,6 +36,9 @@ CREATE INDEX IF NOT EXISTS sends_unreported ON sends (reported, status);
 CREATE INDEX IF NOT EXISTS sends_wa_id ON sends (wa_message_id);
 CREATE INDEX IF NOT EXISTS sends_session_day ON sends (session_id, status, updated_ms);
 """
+
+
+log = logging.getLogger("agent")
 
 
 def now_ms() -> int:
@@ -273,28 +281,47 @@ class Journal:
                 if not rows:
                     self._db.execute("ROLLBACK")
                     return None
-                items = []
+                items: list[ResultItem] = []
                 for cid, phone, sid, status, wa_id, reason, ts, detail, ack in rows:
-                    item: dict[str, Any] = {
-                        "campaign_id": cid,
-                        "phone": phone,
-                        "session_id": sid,
-                        "outcome": status,
-                        "ts": ts,
-                    }
-                    if wa_id:
-                        item["wa_message_id"] = wa_id
-                    if reason:
-                        item["reason"] = reason
-                    if detail:
-                        item["detail"] = detail[:500]
-                    if status == "sent" and ack >= 2:  # delivered/read before the result left
-                        item["ack"] = ack
-                    items.append(item)
-                seq = self._add_frame({"type": "results", "v": 1, "items": items})
+                    try:
+                        items.append(
+                            ResultItem(
+                                campaign_id=cid,
+                                phone=phone,
+                                session_id=sid,
+                                outcome=status,
+                                ts=ts,
+                                wa_message_id=wa_id or None,
+                                reason=reason or None,
+                                detail=detail[:500] if detail else None,
+                                # delivered/read before the result left: rides along
+                                ack=ack if status == "sent" and ack >= 2 else None,
+                            )
+                        )
+                    except ValidationError as error:
+                        # A bug wrote a row the protocol cannot carry: set it aside
+                        # (reported = -1, kept for a look), loudly, rather than hold up
+                        # every result behind it. The journal still never sends it twice.
+                        log.error(
+                            "journalled result does not fit the protocol; set aside",
+                            extra={
+                                "campaign_id": cid,
+                                "errors": error.errors(include_url=False, include_input=False),
+                            },
+                        )
+                        self._db.execute(
+                            "UPDATE sends SET reported=-1 WHERE campaign_id=? AND phone=?",
+                            (cid, phone),
+                        )
+                if not items:
+                    self._db.execute("COMMIT")
+                    return None
+                frame = Results(items=items).model_dump(mode="json", exclude_none=True)
+                frame.pop("seq", None)
+                seq = self._add_frame(frame)
                 self._db.executemany(
                     "UPDATE sends SET reported=1 WHERE campaign_id=? AND phone=?",
-                    [(r[0], r[1]) for r in rows],
+                    [(item.campaign_id, item.phone) for item in items],
                 )
             except BaseException:
                 self._db.execute("ROLLBACK")

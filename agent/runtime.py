@@ -98,7 +98,8 @@ class Agent:
         self._acks = AckBuffer()  # coalesced per message, see agent/acks.py
         self._results_pending = 0
         self._flush = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._supervisor: asyncio.Task[None] | None = None
+        self._failures: asyncio.Queue[BaseException] = asyncio.Queue()
         self._ops: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
         # the version the configured command runs; replaced by what OpenWA itself announces
@@ -131,10 +132,40 @@ class Agent:
             heartbeat_interval_s=cfg.heartbeat_interval_s,
         )
         self._pack_results()
-        self.link.start()
-        loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._flusher()), loop.create_task(self._purger())]
+        self._supervisor = asyncio.get_running_loop().create_task(self._supervise())
         log.info("agent started", extra={"version": __version__, "data_dir": str(cfg.data_dir)})
+
+    async def _supervise(self) -> None:
+        """The long-lived tasks, in one group: if one dies on an unexpected error the
+        group cancels the rest and :meth:`wait` raises it, so the process exits non-zero
+        (launchd restarts it) rather than staying up without a link."""
+        assert self.link is not None
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self.link.run(), name="link")
+            group.create_task(self._flusher(), name="results-flusher")
+            group.create_task(self._purger(), name="purger")
+            group.create_task(self._watched_failed(), name="watched-tasks")
+
+    def _watch(self, task: asyncio.Task[None]) -> None:
+        """A per-session loop (a sender) dying on an unexpected error fails the agent as
+        the group's own tasks do: otherwise its number holds leases and sends nothing."""
+
+        def done(t: asyncio.Task[None]) -> None:
+            if not t.cancelled() and (error := t.exception()) is not None:
+                self._failures.put_nowait(error)
+
+        task.add_done_callback(done)
+
+    async def _watched_failed(self) -> None:
+        raise await self._failures.get()
+
+    async def wait(self) -> None:
+        """Until the long-lived tasks end: returns after :meth:`stop`; raises (an
+        ``ExceptionGroup``) when one of them failed."""
+        assert self._supervisor is not None, "start() first"
+        await asyncio.wait({self._supervisor})  # does not cancel it when we are cancelled
+        if not self._supervisor.cancelled() and (failure := self._supervisor.exception()):
+            raise failure
 
     async def stop(self) -> None:
         log.info("agent stopping", extra={"sessions": len(self.sessions)})
@@ -155,9 +186,9 @@ class Agent:
             ):
                 await asyncio.sleep(0.05)
             await self.link.stop()
-        for t in self._tasks:
-            t.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            await asyncio.gather(self._supervisor, return_exceptions=True)
         await self.receiver.stop()
         if self.http is not None:
             await self.http.close()
@@ -419,7 +450,7 @@ class Agent:
             self.sessions[sid] = session
             self.senders[sid] = sender
             await session.start()
-            sender.start()
+            self._watch(sender.start())
 
     async def _stop_process_only(self, sid: str) -> None:
         session = self.sessions.get(sid)

@@ -168,8 +168,10 @@ class SessionSender:
         return dropped
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> None:
+    def start(self) -> asyncio.Task[None]:
+        """Start the send loop; returns its task (the agent watches it)."""
         self._task = asyncio.get_running_loop().create_task(self.run())
+        return self._task
 
     async def stop(self, grace_s: float = 10.0) -> None:
         """Let an in-flight send finish (up to ``grace_s``) so it is not reported unknown."""

@@ -1,4 +1,5 @@
-"""Operator commands: ``python -m chalicelib.admin create-admin --email … --name …``.
+"""Operator commands: ``python -m chalicelib.admin create-admin --email … --name …``,
+``python -m chalicelib.admin migrate-epoch-ms`` (see chalicelib/migrate_epoch_ms.py).
 
 The password is read from WACAST_ADMIN_PASSWORD or prompted for, never taken on
 the command line (it would land in shell history and process lists).
@@ -32,7 +33,17 @@ def main(argv: list[str] | None = None) -> int:
     create = commands.add_parser("create-admin", help="create an admin or promote a user")
     create.add_argument("--email", required=True)
     create.add_argument("--name", default="Administrator")
+    commands.add_parser(
+        "migrate-epoch-ms", help="rewrite times stored in seconds as milliseconds (idempotent)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "migrate-epoch-ms":
+        from chalicelib.migrate_epoch_ms import migrate
+
+        report = migrate()
+        for table, scanned in report.scanned.items():
+            sys.stdout.write(f"{table}: {scanned} scanned, {report.converted[table]} converted\n")
+        return 0
     password = os.environ.get("WACAST_ADMIN_PASSWORD") or getpass.getpass("Password: ")
     try:
         user_id = create_admin(args.email, args.name, password)

@@ -286,7 +286,7 @@ class Api:
     def _limit(kind: str, user_id: str) -> None:
         s = settings()
         per_minute = s.write_rate_per_minute if kind == "write" else s.read_rate_per_minute
-        burst = max(5, math.ceil(per_minute * s.rate_burst_seconds / 60))
+        burst = max(5, math.ceil(per_minute * s.rate_burst_s / 60))
         ratelimit.consume(f"{kind}:{user_id}", ratelimit.Rate(per_minute, 60, burst))
 
     @staticmethod

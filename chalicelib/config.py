@@ -6,6 +6,14 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
+# Durations in settings and environment names end in their unit: _S, _MS, _MINUTES,
+# _DAYS. Old names that spelt SECONDS still work, with a warning (see RENAMED).
+RENAMED = {
+    "WACAST_RATE_BURST_S": "WACAST_RATE_BURST_SECONDS",
+    "WACAST_BILLING_GRACE_S": "WACAST_BILLING_GRACE_SECONDS",
+    "WACAST_LOCAL_SCHEDULE_S": "WACAST_LOCAL_SCHEDULE_SECONDS",
+}
+
 
 def stage() -> str:
     return os.environ.get("WACAST_STAGE", "dev")
@@ -16,8 +24,20 @@ def resource_name(name: str) -> str:
     return f"wacast-{stage()}-{name}"
 
 
-def _int(name: str, default: int) -> int:
+def env(name: str) -> str | None:
+    """The variable ``name``, or its old name's value (warned about) if only that is set."""
     raw = os.environ.get(name)
+    old = RENAMED.get(name)
+    if raw in (None, "") and old and os.environ.get(old) not in (None, ""):
+        from chalicelib.logs import logger  # here: logs must not load before settings
+
+        logger.warning("deprecated setting name", extra={"old": old, "new": name})
+        return os.environ[old]
+    return raw
+
+
+def _int(name: str, default: int) -> int:
+    raw = env(name)
     return int(raw) if raw not in (None, "") else default
 
 
@@ -28,7 +48,7 @@ class Settings:
     mail_from: str
     write_rate_per_minute: int
     read_rate_per_minute: int
-    rate_burst_seconds: int
+    rate_burst_s: int
     login_attempts_per_15min_email: int
     login_attempts_per_15min_source: int
     max_body_bytes: int
@@ -43,7 +63,7 @@ class Settings:
     stripe_api_base: str
     stripe_price_starter: str
     stripe_price_pro: str
-    billing_grace_seconds: int
+    billing_grace_s: int
     lease_slack_s: int
     stop_keywords: tuple[str, ...]
     test_sends_per_day: int = 20
@@ -59,7 +79,7 @@ def settings() -> Settings:
         mail_from=os.environ.get("WACAST_MAIL_FROM", "wacast <no-reply@wacast.local>"),
         write_rate_per_minute=_int("WACAST_RATE_WRITES_PER_MINUTE", 60),
         read_rate_per_minute=_int("WACAST_RATE_READS_PER_MINUTE", 600),
-        rate_burst_seconds=_int("WACAST_RATE_BURST_SECONDS", 10),
+        rate_burst_s=_int("WACAST_RATE_BURST_S", 10),
         login_attempts_per_15min_email=_int("WACAST_LOGIN_ATTEMPTS_PER_EMAIL", 10),
         login_attempts_per_15min_source=_int("WACAST_LOGIN_ATTEMPTS_PER_SOURCE", 50),
         max_body_bytes=_int("WACAST_MAX_BODY_BYTES", 1_048_576),
@@ -77,7 +97,7 @@ def settings() -> Settings:
         stripe_api_base=os.environ.get("WACAST_STRIPE_API_BASE", ""),
         stripe_price_starter=os.environ.get("WACAST_STRIPE_PRICE_STARTER", ""),
         stripe_price_pro=os.environ.get("WACAST_STRIPE_PRICE_PRO", ""),
-        billing_grace_seconds=_int("WACAST_BILLING_GRACE_SECONDS", 3 * 86400),
+        billing_grace_s=_int("WACAST_BILLING_GRACE_S", 3 * 86400),
         # How long past its turn a leased message may wait before it returns to the outbox.
         lease_slack_s=_int("WACAST_LEASE_SLACK_S", 120),
         # Replies that opt a contact out, besides STOP, UNSUBSCRIBE, PARAR and CANCELAR.

@@ -24,7 +24,7 @@ class EmailJob(BaseModel):
 
 def enqueue(to: str, subject: str, text: str, kind: str = "generic") -> None:
     job = EmailJob(to=to, subject=subject, text=text, kind=kind)
-    queues.send(queues.EMAIL, job.model_dump())
+    queues.send(queues.EMAIL, job)
 
 
 def deliver(job: EmailJob, ses: Any = None) -> str:

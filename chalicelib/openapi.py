@@ -9,6 +9,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.api import ROUTES, RouteSpec
+from chalicelib.epoch import MS_NOTE
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -54,6 +55,27 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
         {"name": name, "in": "query", "required": name in required, "schema": prop}
         for name, prop in schema.get("properties", {}).items()
     ]
+
+
+def _note_time_fields(schema: Any) -> None:
+    """Every property named ``*_at`` is an epoch-ms time (the API's one unit): say so
+    where the model did not already (``chalicelib.epoch.EpochMs`` does)."""
+    if isinstance(schema, list):
+        for item in schema:
+            _note_time_fields(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    named = dict(schema.get("properties") or {})
+    if "in" in schema and str(schema.get("name", "")).endswith("_at"):  # a parameter
+        named[schema["name"]] = schema
+    for name, prop in named.items():
+        if name.endswith("_at") and isinstance(prop, dict):
+            text = prop.get("description", "")
+            if MS_NOTE not in text:
+                prop["description"] = f"{text} {MS_NOTE}".strip()
+    for value in schema.values():
+        _note_time_fields(value)
 
 
 def operation_id(route: RouteSpec) -> str:
@@ -123,6 +145,8 @@ def build_document(title: str = "wacast API", version: str = "1") -> dict[str, A
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
             }
         paths.setdefault(route.path, {})[route.method.lower()] = operation
+    _note_time_fields(schemas)
+    _note_time_fields(paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},

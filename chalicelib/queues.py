@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel
 
 from chalicelib import aws
 from chalicelib.config import resource_name
@@ -57,10 +58,15 @@ def queue_url(spec: QueueSpec) -> str:
     return url
 
 
-def send(spec: QueueSpec, body: dict[str, Any], delay_seconds: int = 0) -> str:
+def send(spec: QueueSpec, body: BaseModel | dict[str, Any], delay_seconds: int = 0) -> str:
+    """Queue one job: its model (``chalicelib/jobs.py``), or a dict that must validate as
+    one of the queue's jobs (a malformed job raises here, at its producer)."""
+    from chalicelib import jobs
+
+    job = jobs.validate(spec.key, body)
     response = aws.client("sqs").send_message(
         QueueUrl=queue_url(spec),
-        MessageBody=json.dumps(body, separators=(",", ":")),
+        MessageBody=job.model_dump_json(),
         DelaySeconds=max(0, min(900, delay_seconds)),
     )
     return str(response["MessageId"])

@@ -1,16 +1,27 @@
-"""SQS workers, with partial batch failures so one bad record never blocks the rest."""
+"""SQS workers, with partial batch failures so one bad record never blocks the rest.
+
+Each record's body is parsed into its job model (``chalicelib/jobs.py``) first; one
+that does not parse is logged and dropped (retrying cannot fix it), so only a
+failing handler makes a record come back.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError
+
+from chalicelib import jobs
 from chalicelib.logs import logger
+from chalicelib.queues import EMAIL, JOBS, LAUNCH, QueueSpec
 
 
-def run_batch(event: dict[str, Any], handle: Callable[[str], object], name: str) -> dict[str, Any]:
-    """Run ``handle(body)`` per record; failed records are reported, not the whole batch."""
+def run_batch(
+    event: dict[str, Any], spec: QueueSpec, handle: Callable[[Any, int], object]
+) -> dict[str, Any]:
+    """Run ``handle(job, receive_count)`` per record; failed records are reported,
+    not the whole batch."""
     from aws_lambda_powertools.utilities.batch import (
         BatchProcessor,
         EventType,
@@ -19,7 +30,24 @@ def run_batch(event: dict[str, Any], handle: Callable[[str], object], name: str)
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
     def record_handler(record: SQSRecord) -> None:
-        handle(record.body)
+        try:
+            job = jobs.parse(spec.key, record.body)
+        except ValidationError as error:
+            logger.error(
+                "malformed job dropped",
+                extra={
+                    "queue": spec.key,
+                    "message_id": record.message_id,
+                    "errors": error.errors(include_url=False, include_input=False)[:5],
+                },
+            )
+            return
+        attributes = record.raw_event.get("attributes") or {}
+        try:
+            handle(job, int(attributes.get("ApproximateReceiveCount") or 1))
+        except Exception:
+            logger.exception(f"{spec.key} job failed", extra={"message_id": record.message_id})
+            raise
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     result = dict(
@@ -28,48 +56,44 @@ def run_batch(event: dict[str, Any], handle: Callable[[str], object], name: str)
         )
     )
     if result.get("batchItemFailures"):
-        logger.warning(f"{name} batch had failures", extra={"failed": result["batchItemFailures"]})
+        logger.warning(
+            f"{spec.key} batch had failures", extra={"failed": result["batchItemFailures"]}
+        )
     return result
 
 
 def email_batch(event: dict[str, Any]) -> dict[str, Any]:
-    from chalicelib.mail import EmailJob, deliver
+    from chalicelib.mail import deliver
 
-    return run_batch(event, lambda body: deliver(EmailJob.model_validate_json(body)), "email")
+    return run_batch(event, EMAIL, lambda job, _: deliver(job))
 
 
-def _job(body: str) -> None:
-    job = json.loads(body)
-    kind = job.get("kind") if isinstance(job, dict) else None
-    if kind == "agent_offline_check":
+def _job(job: jobs.AgentOfflineCheck | jobs.CancelPending, _: int) -> None:
+    if isinstance(job, jobs.AgentOfflineCheck):
         from chalicelib.agents.link import offline_check
 
-        offline_check(str(job["agent_id"]))
-    elif kind == "cancel_pending":
+        offline_check(job.agent_id)
+    else:
         from chalicelib.campaigns.service import cancel_pending
 
-        cancel_pending(str(job["user_id"]), str(job["campaign_id"]))
-    else:
-        # Unknown jobs are dropped, not retried: retrying cannot make them known.
-        logger.error("unknown job", extra={"kind": kind})
+        cancel_pending(job.user_id, job.campaign_id)
 
 
 def jobs_batch(event: dict[str, Any]) -> dict[str, Any]:
     """Small background jobs, dispatched by ``kind``."""
-    return run_batch(event, _job, "jobs")
+    return run_batch(event, JOBS, _job)
 
 
-def _launch(body: str) -> None:
+def _launch(job: jobs.LaunchChunk | jobs.ResumeAt | jobs.PreparePage, _: int) -> None:
     from chalicelib.campaigns import launch
 
-    job = json.loads(body)
-    logger.append_keys(campaign_id=job.get("campaign_id"))
+    logger.append_keys(campaign_id=job.campaign_id)
     try:
-        launch.handle(job)
+        launch.handle(job.model_dump())  # validated; the launch module reads its fields
     finally:
         logger.remove_keys(["campaign_id"])
 
 
 def launch_batch(event: dict[str, Any]) -> dict[str, Any]:
     """Campaign launches and materialisation chunks (batch size 1: each is a unit)."""
-    return run_batch(event, _launch, "launch")
+    return run_batch(event, LAUNCH, _launch)

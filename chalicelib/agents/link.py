@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib import push, queues
+from chalicelib import jobs, push, queues
 from chalicelib.agents import recovery, registry
 from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
@@ -60,7 +60,7 @@ def on_disconnect(event: Any) -> None:
         # If it has not come back within a minute, its sessions are offline.
         queues.send(
             queues.JOBS,
-            {"kind": "agent_offline_check", "agent_id": agent.agent_id},
+            jobs.AgentOfflineCheck(agent_id=agent.agent_id),
             delay_seconds=OFFLINE_CHECK_DELAY_S,
         )
 

@@ -12,7 +12,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.billing import plans
 from chalicelib.billing.quota import Account, _condition_failed, get_account
 from chalicelib.errors import Conflict
-from chalicelib.models.base import now_s
+from chalicelib.models.base import now_ms
 from chalicelib.models.billing import DUNNING_PAST_DUE
 
 RETRIES = 8
@@ -61,7 +61,7 @@ def apply_subscription(
             Account.stripe_subscription_id.set(subscription_id),
             Account.subscription_status.set(subscription_status),
             Account.cancel_at_period_end.set(cancel_at_period_end),
-            Account.updated_at.set(now_s()),
+            Account.updated_at.set(now_ms()),
         ]
         if renews_at:
             actions.append(Account.renews_at.set(renews_at))
@@ -93,7 +93,7 @@ def grant_plan(user_id: str, plan_id: str) -> Account:
                     Account.quota.set(plan.messages_per_month),
                     Account.available.add(plan.messages_per_month - int(account.quota)),
                     Account.numbers_allowed.set(plan.numbers),
-                    Account.updated_at.set(now_s()),
+                    Account.updated_at.set(now_ms()),
                 ],
                 condition=(Account.quota == int(account.quota))
                 & Account.stripe_subscription_id.does_not_exist(),
@@ -117,7 +117,7 @@ def roll_period(user_id: str, start: int, end: int) -> bool:
                 Account.period_end.set(end),
                 Account.used.set(0),
                 Account.available.set(Account.quota - Account.reserved),
-                Account.updated_at.set(now_s()),
+                Account.updated_at.set(now_ms()),
             ],
             condition=Account.user_id.exists() & (Account.period_start < start),
         )
@@ -134,7 +134,7 @@ def downgrade_to_free(user_id: str, subscription_id: str | None, now: int | None
     Only the subscription the account holds can end it (an old one's late
     ``deleted`` event must not downgrade a newer subscription).
     """
-    now = now if now is not None else now_s()
+    now = now if now is not None else now_ms()
     free = plans.get(plans.FREE)
     for _ in range(RETRIES):
         account = get_account(user_id, now)
@@ -153,7 +153,7 @@ def downgrade_to_free(user_id: str, subscription_id: str | None, now: int | None
                     Account.used.set(0),
                     Account.available.set(free.messages_per_month - reserved),
                     Account.period_start.set(now),
-                    Account.period_end.set(now + plans.PERIOD_SECONDS),
+                    Account.period_end.set(now + plans.PERIOD_MS),
                     Account.subscription_status.set("canceled"),
                     Account.cancel_at_period_end.set(False),
                     Account.stripe_subscription_id.remove(),
@@ -179,7 +179,7 @@ def downgrade_to_free(user_id: str, subscription_id: str | None, now: int | None
 
 def mark_past_due(user_id: str, now: int | None = None) -> bool:
     """A payment failed: start the grace clock (once). True if newly past due."""
-    now = now if now is not None else now_s()
+    now = now if now is not None else now_ms()
     try:
         Account(user_id).update(
             actions=[
@@ -206,7 +206,7 @@ def clear_past_due(user_id: str) -> bool:
                 Account.past_due_since.remove(),
                 Account.dunning.remove(),
                 Account.paused_at.remove(),
-                Account.updated_at.set(now_s()),
+                Account.updated_at.set(now_ms()),
             ],
             condition=Account.past_due_since.exists(),
         )

@@ -11,10 +11,10 @@ from chalicelib.logs import logger
 from chalicelib.models.users import UserModel
 
 
-def day(epoch_s: int | None) -> str:
-    if not epoch_s:
+def day(epoch_ms: int | None) -> str:
+    if not epoch_ms:
         return "the end of the period"
-    return datetime.fromtimestamp(epoch_s, tz=UTC).strftime("%d %B %Y")
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).strftime("%d %B %Y")
 
 
 def email_user(user_id: str, subject: str, text: str, kind: str) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from chalicelib.config import settings
 
 FREE = "free"
-PERIOD_SECONDS = 30 * 86400  # the free plan's counting period
+PERIOD_MS = 30 * 86_400_000  # the free plan's counting period
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from chalicelib.billing import plans
 from chalicelib.billing.errors import PlanLimitReached, QuotaExceeded, ReservationMissing
 from chalicelib.config import settings
 from chalicelib.errors import ServiceUnavailable, ValidationFailed
-from chalicelib.models.base import expiry, now_s
+from chalicelib.models.base import expiry, now_ms
 from chalicelib.models.billing import BillingAccountModel, QuotaReservationModel
 
 RESERVATION_GUARD_TTL_S = 7 * 86400
@@ -42,7 +42,7 @@ def _new_account(user_id: str, now: int) -> Account:
         plan=free.id,
         status="active",
         period_start=now,
-        period_end=now + plans.PERIOD_SECONDS,
+        period_end=now + plans.PERIOD_MS,
         quota=free.messages_per_month,
         used=0,
         reserved=0,
@@ -63,7 +63,7 @@ def find_account(user_id: str) -> Account | None:
 
 def get_account(user_id: str, now: int | None = None) -> Account:
     """The user's billing account: created on first use (free), free periods rolled."""
-    now = now if now is not None else now_s()
+    now = now if now is not None else now_ms()
     account = find_account(user_id)
     if account is None:
         account = _new_account(user_id, now)
@@ -82,12 +82,12 @@ def _roll_free_period(account: Account, now: int) -> Account:
     """Without a subscription (free, or a granted plan) periods are 30 days back to
     back; reservations in flight carry over."""
     ended = int(account.period_end)
-    start = ended + ((now - ended) // plans.PERIOD_SECONDS) * plans.PERIOD_SECONDS
+    start = ended + ((now - ended) // plans.PERIOD_MS) * plans.PERIOD_MS
     try:
         account.update(
             actions=[
                 Account.period_start.set(start),
-                Account.period_end.set(start + plans.PERIOD_SECONDS),
+                Account.period_end.set(start + plans.PERIOD_MS),
                 Account.used.set(0),
                 Account.available.set(Account.quota - Account.reserved),
                 Account.updated_at.set(now),
@@ -122,14 +122,14 @@ def reserve(user_id: str, n: int, request_token: str, now: int | None = None) ->
         raise ValidationFailed("A reservation needs at least one message.", {"n": n})
     if not request_token or len(request_token) > 200:
         raise ValidationFailed("A request token of 1-200 characters is required.")
-    now = now if now is not None else now_s()
+    now = now if now is not None else now_ms()
     get_account(user_id, now)
     guard = QuotaReservationModel(
         user_id,
         request_token,
         messages=n,
         created_at=now,
-        expires_at=expiry(now + RESERVATION_GUARD_TTL_S),
+        expires_at=expiry(now // 1000 + RESERVATION_GUARD_TTL_S),
     )
     for attempt in range(8):
         try:
@@ -200,7 +200,7 @@ def _move(user_id: str, n: int, actions: list[Action]) -> None:
         return
     try:
         Account(user_id).update(
-            actions=[*actions, Account.updated_at.set(now_s())],
+            actions=[*actions, Account.updated_at.set(now_ms())],
             condition=Account.reserved >= n,
         )
     except UpdateError as error:
@@ -226,7 +226,7 @@ def check_session_allowed(user_id: str, current_count: int) -> None:
 def grace_ends_at(account: Account) -> int | None:
     if account.status != "past_due" or account.past_due_since is None:
         return None
-    return int(account.past_due_since) + settings().billing_grace_seconds
+    return int(account.past_due_since) + settings().billing_grace_s * 1000
 
 
 def sending_allowed(user_id: str, now: int | None = None) -> tuple[bool, str | None]:
@@ -238,7 +238,7 @@ def sending_allowed(user_id: str, now: int | None = None) -> tuple[bool, str | N
 
 
 def sending_allowed_for(account: Account, now: int | None = None) -> tuple[bool, str | None]:
-    now = now if now is not None else now_s()
+    now = now if now is not None else now_ms()
     ends = grace_ends_at(account)
     if ends is not None and now >= ends:
         return False, PAYMENT_FAILED

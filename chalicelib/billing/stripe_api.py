@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from chalicelib import epoch
 from chalicelib.billing.errors import BillingNotConfigured
 from chalicelib.config import settings
 
@@ -58,7 +59,7 @@ class SubscriptionFacts:
     customer: str
     status: str
     price_id: str | None
-    period_start: int | None
+    period_start: int | None  # epoch ms (Stripe's seconds converted on reading)
     period_end: int | None
     cancel_at_period_end: bool
     user_id: str | None  # from metadata, set by our checkout
@@ -91,8 +92,8 @@ def subscription_facts(raw: Any) -> SubscriptionFacts:
         customer=_id(sub.get("customer")) or "",
         status=str(sub.get("status") or ""),
         price_id=_id(price),
-        period_start=int(start) if start else None,
-        period_end=int(end) if end else None,
+        period_start=epoch.from_s(start),
+        period_end=epoch.from_s(end),
         cancel_at_period_end=bool(sub.get("cancel_at_period_end")),
         user_id=(sub.get("metadata") or {}).get("user_id"),
     )

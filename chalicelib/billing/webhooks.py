@@ -23,11 +23,11 @@ from chalicelib.billing.quota import _condition_failed, find_account, get_accoun
 from chalicelib.billing.stripe_api import SubscriptionFacts
 from chalicelib.errors import Conflict
 from chalicelib.logs import logger
-from chalicelib.models.base import expiry, now_s
+from chalicelib.models.base import expiry, now_ms
 from chalicelib.models.billing import StripeEventModel
 
 TOLERANCE_S = 300
-LEASE_S = 60
+LEASE_MS = 60_000
 KEEP_EVENTS_S = 35 * 86400  # longer than Stripe's 3-day retry window, with room
 
 
@@ -78,7 +78,7 @@ def handle(raw: bytes, signature: str | None) -> dict[str, Any]:
     StripeEventModel(event_id).update(
         actions=[
             StripeEventModel.state.set("done"),
-            StripeEventModel.processed_at.set(now_s()),
+            StripeEventModel.processed_at.set(now_ms()),
             StripeEventModel.lease_until.remove(),
         ]
     )
@@ -87,14 +87,14 @@ def handle(raw: bytes, signature: str | None) -> dict[str, Any]:
 
 
 def _claim(event_id: str, kind: str) -> bool:
-    now = now_s()
+    now = now_ms()
     record = StripeEventModel(
         event_id,
         type=kind[:100],
         state="processing",
-        lease_until=now + LEASE_S,
+        lease_until=now + LEASE_MS,
         received_at=now,
-        expires_at=expiry(now + KEEP_EVENTS_S),
+        expires_at=expiry(now // 1000 + KEEP_EVENTS_S),
     )
     try:
         record.save(

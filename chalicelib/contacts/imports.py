@@ -27,7 +27,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
-from chalicelib import aws, queues
+from chalicelib import aws, jobs, queues
 from chalicelib.config import settings
 from chalicelib.contacts import csvfile, mapping, regions, service, xlsx
 from chalicelib.contacts.mapping import RowData
@@ -379,10 +379,7 @@ def start(
                 "This import has already started.", code="import_not_startable"
             ) from None
         raise
-    queues.send(
-        queues.CONTACTS,
-        {"kind": "import", "user_id": user_id, "import_id": import_id, "offset": -1},
-    )
+    queues.send(queues.CONTACTS, jobs.ImportChunk(user_id=user_id, import_id=import_id, offset=-1))
     return item
 
 
@@ -411,11 +408,13 @@ def cancel(user_id: str, import_id: str) -> ImportModel:
 # --- worker --------------------------------------------------------------------------
 
 
-def handle_message(body: dict[str, Any], receive_count: int = 1) -> None:
-    """One SQS message of the contacts queue."""
-    kind = body.get("kind")
-    if kind == "import":
-        user_id, import_id, offset = body["user_id"], body["import_id"], int(body["offset"])
+def handle_message(
+    body: jobs.ImportChunk | jobs.BulkDelete | dict[str, Any], receive_count: int = 1
+) -> None:
+    """One SQS message of the contacts queue (its job, or the job as a dict)."""
+    job = jobs.validate(queues.CONTACTS.key, body)
+    if isinstance(job, jobs.ImportChunk):
+        user_id, import_id, offset = job.user_id, job.import_id, job.offset
         try:
             if offset < 0:
                 prepare(user_id, import_id)
@@ -431,10 +430,8 @@ def handle_message(body: dict[str, Any], receive_count: int = 1) -> None:
                     logger.exception("could not mark import failed")
                 return
             raise
-    elif kind == "bulk_delete":
-        run_bulk_delete(body)
-    else:
-        logger.warning("unknown contacts job", extra={"kind": kind})
+    elif isinstance(job, jobs.BulkDelete):
+        run_bulk_delete(job)
 
 
 def prepare(user_id: str, import_id: str) -> None:
@@ -529,8 +526,7 @@ def _transcode(source: str, target: str, encoding: csvfile.Encoding, cr_only: bo
 
 def _enqueue(user_id: str, import_id: str, offset: int) -> None:
     queues.send(
-        queues.CONTACTS,
-        {"kind": "import", "user_id": user_id, "import_id": import_id, "offset": offset},
+        queues.CONTACTS, jobs.ImportChunk(user_id=user_id, import_id=import_id, offset=offset)
     )
 
 
@@ -881,16 +877,13 @@ def error_report(user_id: str, import_id: str) -> dict[str, Any]:
 
 
 def start_bulk_delete(user_id: str, tag: str) -> None:
-    queues.send(
-        queues.CONTACTS, {"kind": "bulk_delete", "user_id": user_id, "tag": tag, "start": None}
-    )
+    queues.send(queues.CONTACTS, jobs.BulkDelete(user_id=user_id, tag=tag))
 
 
-def run_bulk_delete(body: dict[str, Any]) -> None:
-    user_id, tag = body["user_id"], body["tag"]
-    _, next_key = service.delete_tag_page(user_id, tag, body.get("start"))
+def run_bulk_delete(job: jobs.BulkDelete) -> None:
+    _, next_key = service.delete_tag_page(job.user_id, job.tag, job.start)
     if next_key:
-        queues.send(queues.CONTACTS, {**body, "start": next_key})
+        queues.send(queues.CONTACTS, job.model_copy(update={"start": next_key}))
 
 
 def export_link(user_id: str, data: bytes) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from chalicelib import notifications
 from chalicelib.campaigns import templates
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.logs import logger
-from chalicelib.models.base import expiry, now_ms, now_s, plain
+from chalicelib.models.base import expiry, now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 from chalicelib.models.conversations import (
     STATE_ID,
@@ -112,7 +112,7 @@ def record_inbound(
     user_id = session.user_id
     cid = conversation_id(user_id, frame.session_id, frame.from_phone)
     now = now_ms()
-    keep_until = now_s() + retention_days(user_id) * 86_400
+    keep_until = now + retention_days(user_id) * 86_400_000
     message = ConversationMessageModel(
         cid,
         f"{frame.ts:013d}#{frame.wa_message_id}",
@@ -122,7 +122,7 @@ def record_inbound(
         at=frame.ts,
         campaign_id=campaign.campaign_id if campaign else None,
         received_at=now,
-        expires_at=expiry(keep_until),
+        expires_at=expiry(keep_until // 1000),
     )
     name = _contact_name(user_id, frame.from_phone, frame.push_name)
     preview = frame.body[:PREVIEW_CHARS]
@@ -233,7 +233,7 @@ def state(user_id: str) -> InboxState:
 
 
 def preview_of(conversation: ConversationModel) -> str | None:
-    if conversation.last_in_expires and int(conversation.last_in_expires) < now_s():
+    if conversation.last_in_expires and int(conversation.last_in_expires) < now_ms():
         return None  # past the account's retention
     return conversation.last_in_text
 

@@ -11,7 +11,12 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from pynamodb.attributes import NumberAttribute
+
 from chalicelib.config import resource_name
+
+# Epoch values below this are seconds: 1e11 ms is March 1973, 1e11 s the year 5138.
+SECONDS_BELOW = 100_000_000_000
 
 
 def table_name(name: str) -> str:
@@ -28,6 +33,16 @@ def now_ms() -> int:
 
 def now_s() -> int:
     return int(time.time())
+
+
+class EpochMsAttribute(NumberAttribute):
+    """Epoch milliseconds. A value written in seconds before issue 17 (billing, a
+    conversation's preview expiry) reads as ms, so code never sees the old unit while
+    ``python -m chalicelib.admin migrate-epoch-ms`` has not rewritten it yet."""
+
+    def deserialize(self, value: Any) -> Any:
+        number = super().deserialize(value)
+        return number * 1000 if 0 < number < SECONDS_BELOW else number
 
 
 def expiry(epoch_s: int) -> datetime:

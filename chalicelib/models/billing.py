@@ -11,7 +11,7 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute,
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from chalicelib.models.base import region, table_name
+from chalicelib.models.base import EpochMsAttribute, region, table_name
 
 DUNNING_PAST_DUE = "past_due"
 
@@ -34,7 +34,7 @@ class AccountsInDunning(GlobalSecondaryIndex["BillingAccountModel"]):
         projection = KeysOnlyProjection()
 
     dunning = UnicodeAttribute(hash_key=True)
-    past_due_since = NumberAttribute(range_key=True)
+    past_due_since = EpochMsAttribute(range_key=True)
 
 
 class BillingAccountModel(Model):
@@ -51,20 +51,20 @@ class BillingAccountModel(Model):
     stripe_subscription_id = UnicodeAttribute(null=True)
     subscription_status = UnicodeAttribute(null=True)
     cancel_at_period_end = BooleanAttribute(default=False)
-    renews_at = NumberAttribute(null=True)
-    # The counting period (epoch seconds); rolls over on invoice.paid (free: every 30 days).
-    period_start = NumberAttribute()
-    period_end = NumberAttribute()
+    renews_at = EpochMsAttribute(null=True)
+    # The counting period (epoch ms); rolls over on invoice.paid (free: every 30 days).
+    period_start = EpochMsAttribute()
+    period_end = EpochMsAttribute()
     quota = NumberAttribute()
     used = NumberAttribute(default=0)
     reserved = NumberAttribute(default=0)
     available = NumberAttribute()
     numbers_allowed = NumberAttribute()
-    past_due_since = NumberAttribute(null=True)
+    past_due_since = EpochMsAttribute(null=True)
     dunning = UnicodeAttribute(null=True)
-    paused_at = NumberAttribute(null=True)
-    created_at = NumberAttribute()
-    updated_at = NumberAttribute()
+    paused_at = EpochMsAttribute(null=True)
+    created_at = EpochMsAttribute()
+    updated_at = EpochMsAttribute()
     by_customer = AccountsByCustomer()
     by_dunning = AccountsInDunning()
 
@@ -80,7 +80,7 @@ class QuotaReservationModel(Model):
     user_id = UnicodeAttribute(hash_key=True)
     token = UnicodeAttribute(range_key=True)
     messages = NumberAttribute()
-    created_at = NumberAttribute()
+    created_at = EpochMsAttribute()
     expires_at = TTLAttribute()
 
 
@@ -95,7 +95,7 @@ class StripeEventModel(Model):
     event_id = UnicodeAttribute(hash_key=True)
     type = UnicodeAttribute()
     state = UnicodeAttribute()
-    lease_until = NumberAttribute(null=True)
-    received_at = NumberAttribute()
-    processed_at = NumberAttribute(null=True)
+    lease_until = EpochMsAttribute(null=True)
+    received_at = EpochMsAttribute()
+    processed_at = EpochMsAttribute(null=True)
     expires_at = TTLAttribute()

@@ -13,7 +13,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.models.base import region, table_name
+from chalicelib.models.base import EpochMsAttribute, region, table_name
 
 STATE_ID = "#state"  # the per-user state item shares the table; it has no `recent`
 
@@ -44,7 +44,7 @@ class ConversationModel(Model):
     last_at = NumberAttribute(null=True)
     # Preview of the last inbound message; hidden once its retention has passed.
     last_in_text = UnicodeAttribute(null=True)
-    last_in_expires = NumberAttribute(null=True)  # epoch s
+    last_in_expires = EpochMsAttribute(null=True)
     unread = NumberAttribute(default=0)  # inbound messages since last read
     read_at = NumberAttribute(null=True)
     campaign_id = UnicodeAttribute(null=True)  # the last reply's campaign

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from chalicelib.api import Api, RequestContext
 from chalicelib.auth import profile, service
+from chalicelib.epoch import EpochMs, ttl_ms
 from chalicelib.models.tokens import ApiTokenModel
 from chalicelib.models.users import UserModel
 from chalicelib.pagination import Page, PageQuery
@@ -95,7 +96,7 @@ class User(BaseModel):
     role: Literal["user", "admin"]
     default_region: str
     timezone: str
-    created_at: int
+    created_at: EpochMs
     language: str | None = Field(None, description="Customers' language; null until chosen")
     optout_languages: list[str] = Field(default_factory=list)
     optout_words: list[str] = Field(default_factory=list)
@@ -118,9 +119,9 @@ class User(BaseModel):
 class Token(BaseModel):
     token_id: str
     label: str | None
-    created_at: int
-    last_used_at: int | None
-    expires_at: int
+    created_at: EpochMs
+    last_used_at: EpochMs | None
+    expires_at: EpochMs
 
     @classmethod
     def of(cls, record: ApiTokenModel) -> Token:
@@ -129,14 +130,14 @@ class Token(BaseModel):
             label=record.label,
             created_at=record.created_at,
             last_used_at=record.last_used_at,
-            expires_at=int(record.expires_at.timestamp()) if record.expires_at else 0,
+            expires_at=ttl_ms(record.expires_at),
         )
 
 
 class LoginResult(BaseModel):
     token: str = Field(description="Opaque bearer token; shown once")
     token_id: str
-    expires_at: int
+    expires_at: EpochMs
     user: User
 
 
@@ -182,7 +183,7 @@ def login(ctx: RequestContext, body: LoginBody) -> LoginResult:
     return LoginResult(
         token=secret,
         token_id=record.token_id,
-        expires_at=int(record.expires_at.timestamp()),
+        expires_at=ttl_ms(record.expires_at),
         user=User.of(service.get_user(record.user_id)),
     )
 

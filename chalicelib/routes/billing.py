@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.api import Api, RequestContext
 from chalicelib.billing import hooks, plans, quota
+from chalicelib.epoch import MS_NOTE, EpochMs
 from chalicelib.errors import DomainError, ServiceUnavailable
 from chalicelib.logs import logger
 
@@ -44,8 +45,8 @@ class PlanList(BaseModel):
 
 
 class Period(BaseModel):
-    start: int
-    end: int
+    start: EpochMs
+    end: EpochMs
 
 
 class Messages(BaseModel):
@@ -65,11 +66,13 @@ class BillingState(BaseModel):
     status: Literal["active", "past_due"]
     sending_allowed: bool
     sending_paused_reason: str | None
-    grace_ends_at: int | None
+    grace_ends_at: EpochMs | None
     period: Period
     messages: Messages
     numbers: Numbers
-    next_renewal: int | None = Field(description="When the plan renews (free: period end)")
+    next_renewal: int | None = Field(
+        description=f"When the plan renews (free: period end). {MS_NOTE}"
+    )
     cancel_at_period_end: bool
     has_billing_customer: bool
 

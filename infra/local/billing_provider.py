@@ -652,5 +652,5 @@ def backdate_past_due(user_id: str, seconds: int) -> None:
     account = BillingAccountModel.get(user_id, consistent_read=True)
     if account.past_due_since is None:
         return
-    account.update(actions=[BillingAccountModel.past_due_since.add(-seconds)])
+    account.update(actions=[BillingAccountModel.past_due_since.add(-seconds * 1000)])  # ms
     dunning.enforce_grace()

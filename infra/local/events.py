@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import time
@@ -16,6 +15,7 @@ from chalice import Chalice, Cron, Rate
 from chalice.app import ScheduledEventConfig, SQSEventConfig
 
 from chalicelib import aws
+from chalicelib.config import env
 
 log = logging.getLogger("localstack.events")
 
@@ -104,7 +104,7 @@ class SqsPump(threading.Thread):
 
 
 def interval_seconds(expression: Any) -> int:
-    override = os.environ.get("WACAST_LOCAL_SCHEDULE_SECONDS")
+    override = env("WACAST_LOCAL_SCHEDULE_S")  # or its old name, ..._SECONDS
     if override:
         return max(1, int(override))  # tests speed the minute schedules up
     if isinstance(expression, Rate):

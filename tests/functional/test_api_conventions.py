@@ -126,7 +126,7 @@ def test_write_rate_limit_gives_429_with_retry_after(api: Api, monkeypatch: Any)
     from chalicelib.config import reset_settings_cache
 
     monkeypatch.setenv("WACAST_RATE_WRITES_PER_MINUTE", "6")
-    monkeypatch.setenv("WACAST_RATE_BURST_SECONDS", "10")
+    monkeypatch.setenv("WACAST_RATE_BURST_S", "10")
     reset_settings_cache()
     account = register_and_login(api)
     api.token = account["token"]

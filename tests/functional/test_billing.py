@@ -25,7 +25,7 @@ def test_new_user_is_on_free(api: Any, user: dict[str, Any]) -> None:
     assert body["status"] == "active" and body["sending_allowed"] is True
     assert body["messages"] == {"quota": 100, "used": 0, "reserved": 0, "remaining": 100}
     assert body["numbers"] == {"used": 0, "allowed": 1}
-    assert body["period"]["end"] - body["period"]["start"] == 30 * 86400
+    assert body["period"]["end"] - body["period"]["start"] == 30 * 86_400_000  # ms
 
 
 def test_checkout_then_webhook_grants_pro(billing: Billing, user: dict[str, Any]) -> None:
@@ -253,7 +253,7 @@ def test_lifecycle_free_pro_failed_grace_paused_paid_cancelled_free(
         state = api.get("/api/billing").json
         assert state["status"] == "past_due" and state["sending_allowed"] is True
         failed_at = int(quota.get_account(user_id).past_due_since)
-        grace_end = failed_at + settings().billing_grace_seconds
+        grace_end = failed_at + settings().billing_grace_s * 1000
         assert state["grace_ends_at"] == grace_end
         assert [e["kind"] for e in _emails("billing")] == ["billing_payment_failed"]
         assert quota.sending_allowed(user_id, now=grace_end - 1) == (True, None)
@@ -261,14 +261,14 @@ def test_lifecycle_free_pro_failed_grace_paused_paid_cancelled_free(
         # → grace over: paused, once
         assert quota.sending_allowed(user_id, now=grace_end) == (False, "payment_failed")
         assert dunning.enforce_grace(now=grace_end) == [user_id]
-        assert dunning.enforce_grace(now=grace_end + 60) == []
+        assert dunning.enforce_grace(now=grace_end + 60_000) == []
         assert paused == [(user_id, "payment_failed")]
         assert [e["kind"] for e in _emails("billing")] == ["billing_paused"]
         # → paid: resumed, new period (used resets; the 10 in flight carry over)
         fake.pay_invoice(sub_id)
         state = api.get("/api/billing").json
         assert state["status"] == "active" and state["sending_allowed"] is True
-        assert quota.sending_allowed(user_id, now=grace_end + 86400) == (True, None)
+        assert quota.sending_allowed(user_id, now=grace_end + 86_400_000) == (True, None)
         assert user_id in resumed
         assert state["messages"] == {
             "quota": 50_000,
@@ -278,7 +278,7 @@ def test_lifecycle_free_pro_failed_grace_paused_paid_cancelled_free(
         }
         assert (
             state["period"]["start"]
-            == fake.subscriptions[sub_id]["items"]["data"][0]["current_period_start"]
+            == fake.subscriptions[sub_id]["items"]["data"][0]["current_period_start"] * 1000
         )
         # → cancelled at period end: still pro until then
         fake.cancel_at_period_end(sub_id)
@@ -313,7 +313,7 @@ def test_dunning_schedule_pauses_accounts_past_grace(chalice_app: Any) -> None:
     try:
         quota.get_account("usr_late")
         quota.get_account("usr_recent")
-        long_ago = quota.now_s() - settings().billing_grace_seconds - 10
+        long_ago = quota.now_ms() - settings().billing_grace_s * 1000 - 10_000
         accounts.mark_past_due("usr_late", now=long_ago)
         accounts.mark_past_due("usr_recent")
         with Client(chalice_app) as client:

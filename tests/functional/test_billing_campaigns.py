@@ -60,13 +60,13 @@ def test_number_limit_of_the_plan(kit: Setup, api: Api) -> None:
 
 def test_payment_failed_past_grace_pauses_running_campaigns(kit: Setup, api: Api) -> None:
     from chalicelib.billing import accounts, dunning
-    from chalicelib.models.base import now_s
+    from chalicelib.models.base import now_ms
 
     add_contacts(api, 3)
     cid = kit.campaign()["campaign_id"]
     kit.launch(cid)
     user_id = api.get("/api/me").json["user_id"]
-    accounts.mark_past_due(user_id, now=now_s() - 4 * 86_400)  # billing counts seconds
+    accounts.mark_past_due(user_id, now=now_ms() - 4 * 86_400_000)
     dunning.enforce_grace()
     detail = api.get(f"/api/campaigns/{cid}").json
     assert detail["status"] == "paused" and detail["pause_reason"] == "payment_failed"

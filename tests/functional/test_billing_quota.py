@@ -109,9 +109,9 @@ def test_free_period_rolls_and_reservations_carry_over(aws: None) -> None:
     account = quota.get_account("usr_a")
     quota.reserve("usr_a", 50, "t1")
     quota.consume("usr_a", 30)
-    later = int(account.period_end) + 31 * 86400  # two periods on
+    later = int(account.period_end) + 31 * 86_400_000  # two periods on (ms)
     rolled = quota.get_account("usr_a", now=later)
-    assert rolled.period_start == int(account.period_end) + 30 * 86400
+    assert rolled.period_start == int(account.period_end) + 30 * 86_400_000
     assert rolled.period_start <= later < rolled.period_end
     assert (rolled.used, rolled.reserved, rolled.available) == (0, 20, 80)
 

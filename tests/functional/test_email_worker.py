@@ -19,7 +19,7 @@ def record(message_id: str, body: Any) -> dict[str, Any]:
     }
 
 
-def test_bad_record_fails_alone(chalice_app: Any) -> None:
+def test_malformed_record_is_dropped_and_the_rest_sent(chalice_app: Any, caplog: Any) -> None:
     from chalice.test import Client
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
@@ -28,6 +28,32 @@ def test_bad_record_fails_alone(chalice_app: Any) -> None:
     event = {"Records": [record("1", good), record("2", "{broken"), record("3", good)]}
     with Client(chalice_app) as client:
         result = client.lambda_.invoke("email_worker", event).payload
-    assert result == {"batchItemFailures": [{"itemIdentifier": "2"}]}
+    # A body that is not an email job cannot become one on a retry: dropped, not failed.
+    assert result == {"batchItemFailures": []}
+    sent = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    assert [m.subject for m in sent] == ["Hi", "Hi"]
+
+
+def test_failed_delivery_fails_alone(chalice_app: Any, monkeypatch: Any) -> None:
+    from chalice.test import Client
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    from chalicelib import mail
+
+    real = mail.deliver
+
+    def refuses_later(job: Any, ses: Any = None) -> str:
+        if job.subject == "Later":
+            raise RuntimeError("SES is unavailable")  # a well-formed job that failed
+        return real(job, ses)
+
+    monkeypatch.setattr(mail, "deliver", refuses_later)
+    good = {"to": "a@example.com", "subject": "Hi", "text": "Hello", "kind": "test"}
+    later = {**good, "subject": "Later"}
+    event = {"Records": [record("1", good), record("2", later), record("3", good)]}
+    with Client(chalice_app) as client:
+        result = client.lambda_.invoke("email_worker", event).payload
+    assert result == {"batchItemFailures": [{"itemIdentifier": "2"}]}  # retried
     sent = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
     assert [m.subject for m in sent] == ["Hi", "Hi"]

@@ -205,8 +205,8 @@ def test_tokens_last_30_days_and_slide_when_used(api: Api) -> None:
     from chalicelib.models.tokens import ApiTokenModel
 
     account = register_and_login(api)
-    now = time.time()
-    assert abs(account["expires_at"] - (now + 30 * 86_400)) < 120
+    now_ms = time.time() * 1000
+    assert abs(account["expires_at"] - (now_ms + 30 * 86_400_000)) < 120_000  # epoch ms
     record = next(ApiTokenModel.by_user.query(api_user_id(api, account)))
     soon = datetime.now(UTC) + timedelta(days=10)  # past half-life
     ApiTokenModel(record.token_hash).update(actions=[ApiTokenModel.expires_at.set(soon)])

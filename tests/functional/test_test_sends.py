@@ -107,13 +107,13 @@ def test_opted_out_contact_is_refused(kit: Setup, api: Api) -> None:
 
 def test_billing_hold_stops_tests(kit: Setup, api: Api) -> None:
     from chalicelib.billing import accounts
-    from chalicelib.models.base import now_s
+    from chalicelib.models.base import now_ms
 
     phones = add_contacts(api, 2)
     cid = kit.campaign()["campaign_id"]
     assert send_test(kit, cid, phones[0]).status == 202  # queued before the hold
     user_id = api.get("/api/me").json["user_id"]
-    accounts.mark_past_due(user_id, now=now_s() - 4 * 86_400)
+    accounts.mark_past_due(user_id, now=now_ms() - 4 * 86_400_000)
     refused = send_test(kit, cid, phones[1])
     assert refused.status == 409 and refused.error_code == "sending_on_hold"
     assert kit.pull() == []  # the queued one waits too

@@ -1221,9 +1221,15 @@ export interface components {
             agent_id: string;
             /** Capacity */
             capacity: number;
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
-            /** Last Heartbeat At */
+            /**
+             * Last Heartbeat At
+             * @description Epoch milliseconds (UTC).
+             */
             last_heartbeat_at: number | null;
             /** Name */
             name: string;
@@ -1243,9 +1249,15 @@ export interface components {
             agent_id: string;
             /** Capacity */
             capacity: number;
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
-            /** Last Heartbeat At */
+            /**
+             * Last Heartbeat At
+             * @description Epoch milliseconds (UTC).
+             */
             last_heartbeat_at: number | null;
             /** Name */
             name: string;
@@ -1331,14 +1343,17 @@ export interface components {
         BillingState: {
             /** Cancel At Period End */
             cancel_at_period_end: boolean;
-            /** Grace Ends At */
+            /**
+             * Grace Ends At
+             * @description Epoch milliseconds (UTC).
+             */
             grace_ends_at: number | null;
             /** Has Billing Customer */
             has_billing_customer: boolean;
             messages: components["schemas"]["Messages"];
             /**
              * Next Renewal
-             * @description When the plan renews (free: period end)
+             * @description When the plan renews (free: period end). Epoch milliseconds (UTC).
              */
             next_renewal: number | null;
             numbers: components["schemas"]["Numbers"];
@@ -1367,10 +1382,16 @@ export interface components {
             };
             /** Campaign Id */
             campaign_id: string;
-            /** Completed At */
+            /**
+             * Completed At
+             * @description Epoch milliseconds (UTC).
+             */
             completed_at: number | null;
             counters: components["schemas"]["Counters"];
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
             /**
              * Deadline
@@ -1384,13 +1405,13 @@ export interface components {
             eta_s: number | null;
             /**
              * Finish At
-             * @description Forecast finish of what is left
+             * @description Forecast finish of what is left Epoch milliseconds (UTC).
              * @default null
              */
             finish_at?: number | null;
             /**
              * First Message At
-             * @description Forecast (or actual) first message
+             * @description Forecast (or actual) first message Epoch milliseconds (UTC).
              * @default null
              */
             first_message_at?: number | null;
@@ -1420,7 +1441,10 @@ export interface components {
             launch_problem?: components["schemas"]["LaunchProblem"] | null;
             /** @default null */
             launch_progress?: components["schemas"]["LaunchProgress"] | null;
-            /** Launched At */
+            /**
+             * Launched At
+             * @description Epoch milliseconds (UTC).
+             */
             launched_at: number | null;
             /** Name */
             name: string;
@@ -1442,7 +1466,10 @@ export interface components {
              * @description Share of recipients with a final outcome, 0..1
              */
             progress: number;
-            /** Send At */
+            /**
+             * Send At
+             * @description Epoch milliseconds (UTC).
+             */
             send_at: number | null;
             /**
              * Send Limit
@@ -1484,7 +1511,7 @@ export interface components {
             pacing?: components["schemas"]["PacingIn"];
             /**
              * Send At
-             * @description Local date and time in `timezone`; empty means as soon as launched
+             * @description Local date and time in `timezone`; empty means as soon as launched Epoch milliseconds (UTC).
              * @default null
              */
             send_at?: string | null;
@@ -1526,6 +1553,7 @@ export interface components {
             pacing?: components["schemas"]["PacingIn"] | null;
             /**
              * Send At
+             * @description Epoch milliseconds (UTC).
              * @default null
              */
             send_at?: string | null;
@@ -1576,7 +1604,10 @@ export interface components {
         };
         /** Contact */
         Contact: {
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
             /** Email */
             email: string | null;
@@ -1592,7 +1623,10 @@ export interface components {
             name: string | null;
             /** Opted Out */
             opted_out: boolean;
-            /** Opted Out At */
+            /**
+             * Opted Out At
+             * @description Epoch milliseconds (UTC).
+             */
             opted_out_at: number | null;
             /**
              * Opted Out Reply
@@ -1606,7 +1640,10 @@ export interface components {
             phone: string;
             /** Tags */
             tags: string[];
-            /** Updated At */
+            /**
+             * Updated At
+             * @description Epoch milliseconds (UTC).
+             */
             updated_at: number;
         };
         /** ContactIn */
@@ -1695,7 +1732,10 @@ export interface components {
             campaign_id: string | null;
             /** Conversation Id */
             conversation_id: string;
-            /** Last At */
+            /**
+             * Last At
+             * @description Epoch milliseconds (UTC).
+             */
             last_at: number;
             /**
              * Last Text
@@ -1708,7 +1748,10 @@ export interface components {
             opted_out: boolean;
             /** Phone */
             phone: string;
-            /** Read At */
+            /**
+             * Read At
+             * @description Epoch milliseconds (UTC).
+             */
             read_at: number | null;
             /** Session Id */
             session_id: string;
@@ -1918,10 +1961,13 @@ export interface components {
             duration_s: number | null;
             /**
              * Finish At
-             * @description Null when nothing is to send or beyond a year
+             * @description Null when nothing is to send or beyond a year Epoch milliseconds (UTC).
              */
             finish_at: number | null;
-            /** First Message At */
+            /**
+             * First Message At
+             * @description Epoch milliseconds (UTC).
+             */
             first_message_at: number | null;
             /** Numbers */
             numbers: components["schemas"]["NumberForecast"][];
@@ -1956,6 +2002,7 @@ export interface components {
             recipients?: number | null;
             /**
              * Send At
+             * @description Epoch milliseconds (UTC).
              * @default null
              */
             send_at?: string | null;
@@ -2084,7 +2131,10 @@ export interface components {
             blank: number;
             /** Created */
             created: number;
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
             /** Default Region */
             default_region: string | null;
@@ -2100,7 +2150,10 @@ export interface components {
             existing: number;
             /** Filename */
             filename: string;
-            /** Finished At */
+            /**
+             * Finished At
+             * @description Epoch milliseconds (UTC).
+             */
             finished_at: number | null;
             /** Has Header */
             has_header: boolean | null;
@@ -2125,7 +2178,10 @@ export interface components {
             rows_read: number;
             /** Size */
             size: number | null;
-            /** Started At */
+            /**
+             * Started At
+             * @description Epoch milliseconds (UTC).
+             */
             started_at: number | null;
             /** Status */
             status: string;
@@ -2135,7 +2191,10 @@ export interface components {
             truncated: boolean;
             /** Updated */
             updated: number;
-            /** Updated At */
+            /**
+             * Updated At
+             * @description Epoch milliseconds (UTC).
+             */
             updated_at: number;
             /** Warnings */
             warnings: number;
@@ -2203,9 +2262,15 @@ export interface components {
             audience: components["schemas"]["AudienceEstimate"];
             /** Can Launch */
             can_launch: boolean;
-            /** Finish At */
+            /**
+             * Finish At
+             * @description Epoch milliseconds (UTC).
+             */
             finish_at: number | null;
-            /** First Message At */
+            /**
+             * First Message At
+             * @description Epoch milliseconds (UTC).
+             */
             first_message_at: number | null;
             forecast: components["schemas"]["Forecast"];
             /** Numbers */
@@ -2228,7 +2293,10 @@ export interface components {
             masked: string | null;
             /** Set */
             set: boolean;
-            /** Updated At */
+            /**
+             * Updated At
+             * @description Epoch milliseconds (UTC).
+             */
             updated_at: number | null;
         };
         /** LicenseBody */
@@ -2254,7 +2322,10 @@ export interface components {
         };
         /** LoginResult */
         LoginResult: {
-            /** Expires At */
+            /**
+             * Expires At
+             * @description Epoch milliseconds (UTC).
+             */
             expires_at: number;
             /**
              * Token
@@ -2274,7 +2345,10 @@ export interface components {
         Message: {
             /** Attempts */
             attempts: number;
-            /** Delivered At */
+            /**
+             * Delivered At
+             * @description Epoch milliseconds (UTC).
+             */
             delivered_at: number | null;
             /**
              * Detail
@@ -2282,19 +2356,31 @@ export interface components {
              * @default null
              */
             detail?: string | null;
-            /** Failed At */
+            /**
+             * Failed At
+             * @description Epoch milliseconds (UTC).
+             */
             failed_at: number | null;
             /** Name */
             name: string | null;
             /** Phone */
             phone: string;
-            /** Queued At */
+            /**
+             * Queued At
+             * @description Epoch milliseconds (UTC).
+             */
             queued_at: number;
-            /** Read At */
+            /**
+             * Read At
+             * @description Epoch milliseconds (UTC).
+             */
             read_at: number | null;
             /** Reason */
             reason: string | null;
-            /** Replied At */
+            /**
+             * Replied At
+             * @description Epoch milliseconds (UTC).
+             */
             replied_at: number | null;
             /**
              * Reply Text
@@ -2302,7 +2388,10 @@ export interface components {
              * @default null
              */
             reply_text?: string | null;
-            /** Sent At */
+            /**
+             * Sent At
+             * @description Epoch milliseconds (UTC).
+             */
             sent_at: number | null;
             /** Session Id */
             session_id: string;
@@ -2343,13 +2432,19 @@ export interface components {
             body: string;
             /** Campaign Id */
             campaign_id: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
             /** Kind */
             kind: string;
             /** Notification Id */
             notification_id: string;
-            /** Read At */
+            /**
+             * Read At
+             * @description Epoch milliseconds (UTC).
+             */
             read_at: number | null;
             /** Session Id */
             session_id: string | null;
@@ -2375,9 +2470,15 @@ export interface components {
              * @description What the number may still send today (UTC day)
              */
             daily_room_today: number;
-            /** Finish At */
+            /**
+             * Finish At
+             * @description Epoch milliseconds (UTC).
+             */
             finish_at: number | null;
-            /** First Message At */
+            /**
+             * First Message At
+             * @description Epoch milliseconds (UTC).
+             */
             first_message_at: number | null;
             /** Label */
             label: string | null;
@@ -2658,9 +2759,15 @@ export interface components {
         };
         /** Period */
         Period: {
-            /** End */
+            /**
+             * End
+             * @description Epoch milliseconds (UTC).
+             */
             end: number;
-            /** Start */
+            /**
+             * Start
+             * @description Epoch milliseconds (UTC).
+             */
             start: number;
         };
         /** PlanList */
@@ -2759,7 +2866,10 @@ export interface components {
              * @description data:image/png;base64,… of the QR to scan
              */
             data_url: string;
-            /** Expires At */
+            /**
+             * Expires At
+             * @description Epoch milliseconds (UTC).
+             */
             expires_at: number;
         };
         /** Queued */
@@ -2844,7 +2954,10 @@ export interface components {
              * @description The reply as received
              */
             body: string;
-            /** Decided At */
+            /**
+             * Decided At
+             * @description Epoch milliseconds (UTC).
+             */
             decided_at: number | null;
             /** Language */
             language: string | null;
@@ -2873,9 +2986,15 @@ export interface components {
         Session: {
             /** Agent Id */
             agent_id: string;
-            /** Connected At */
+            /**
+             * Connected At
+             * @description Epoch milliseconds (UTC).
+             */
             connected_at: number | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
             /** History */
             history: components["schemas"]["StateChange"][];
@@ -2907,7 +3026,10 @@ export interface components {
              * @description The same, in one plain sentence
              */
             status_reason_text: string | null;
-            /** Updated At */
+            /**
+             * Updated At
+             * @description Epoch milliseconds (UTC).
+             */
             updated_at: number;
         };
         /** Signal */
@@ -2946,7 +3068,10 @@ export interface components {
             change: {
                 [key: string]: number | boolean;
             };
-            /** Finish At */
+            /**
+             * Finish At
+             * @description Epoch milliseconds (UTC).
+             */
             finish_at: number | null;
             /**
              * Kind
@@ -3067,13 +3192,22 @@ export interface components {
         };
         /** Token */
         Token: {
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
-            /** Expires At */
+            /**
+             * Expires At
+             * @description Epoch milliseconds (UTC).
+             */
             expires_at: number;
             /** Label */
             label: string | null;
-            /** Last Used At */
+            /**
+             * Last Used At
+             * @description Epoch milliseconds (UTC).
+             */
             last_used_at: number | null;
             /** Token Id */
             token_id: string;
@@ -3123,7 +3257,10 @@ export interface components {
         };
         /** User */
         User: {
-            /** Created At */
+            /**
+             * Created At
+             * @description Epoch milliseconds (UTC).
+             */
             created_at: number;
             /** Default Region */
             default_region: string;

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { Link } from "react-router";
 import { useMarkRead, useNotifications } from "../api/queries";
-import { timeAgo } from "../lib/time";
+import { timeAgo } from "../lib/format";
 import { ErrorState, Spinner, cx } from "./ui";
 
 /** The bell in the top bar: unread notices, each can be marked read. */

@@ -1,6 +1,6 @@
 import { useNumberHealth, type NumberHealth as Health } from "../api/planningApi";
 import { formatCount, formatPercent } from "../lib/format";
-import { timeAgo } from "../lib/time";
+import { timeAgo } from "../lib/format";
 import { Badge, stateInfo } from "./SessionStatus";
 import { messageOf } from "../api/errors";
 import { Card, Loading } from "./ui";

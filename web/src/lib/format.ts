@@ -77,3 +77,26 @@ export function campaignOutcome(c: CampaignCounts): string {
       return sent;
   }
 }
+
+/** Date and time of an API timestamp (epoch ms, like every `*_at`); "—" when unset. */
+export function formatDateTime(epochMs: number | null | undefined, timeZone?: string): string {
+  if (!epochMs) return "—";
+  try {
+    return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone }).format(epochMs);
+  } catch {
+    return new Date(epochMs).toLocaleString();
+  }
+}
+
+/** How long ago an API timestamp (epoch ms) was, in short words. */
+export function timeAgo(epochMs: number | null | undefined, now = Date.now()): string {
+  if (!epochMs) return "never";
+  const seconds = Math.round((now - epochMs) / 1000);
+  if (seconds < 5) return "just now";
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours} h ago`;
+  return `${Math.round(hours / 24)} days ago`;
+}

@@ -6,7 +6,7 @@ import type { AgentWithToken } from "../api/types";
 import { Badge } from "../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, Modal, PageHeader, TextField } from "../components/ui";
 import { formErrors } from "../lib/forms";
-import { timeAgo } from "../lib/time";
+import { timeAgo } from "../lib/format";
 import { showToast } from "../lib/toast";
 
 export function AdminPage() {

@@ -4,7 +4,7 @@ import { messageOf } from "../api/errors";
 import type { BillingState } from "../api/types";
 import { Badge } from "../components/SessionStatus";
 import { Alert, Button, Card, ErrorState, Loading, PageHeader } from "../components/ui";
-import { formatDateTime } from "../lib/time";
+import { formatDateTime } from "../lib/format";
 import { ProgressBar } from "./contacts/ImportWizard";
 
 export function useBilling(enabled = true) {

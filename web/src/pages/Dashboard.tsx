@@ -9,7 +9,7 @@ import { useMe, useNotifications, useSessions } from "../api/queries";
 import { SessionStatusBadge } from "../components/SessionStatus";
 import { REMOVED } from "./Sessions";
 import { Card, EmptyState, ErrorState, Loading, PageHeader } from "../components/ui";
-import { timeAgo } from "../lib/time";
+import { timeAgo } from "../lib/format";
 import { NumberHealthCard } from "../components/NumberHealth";
 import { campaignOutcome } from "../lib/format";
 

@@ -8,7 +8,7 @@ import { QrModal } from "../components/QrModal";
 import { SessionStatusBadge, stateInfo } from "../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, Modal, PageHeader, TextField } from "../components/ui";
 import { formErrors } from "../lib/forms";
-import { formatDateTime, timeAgo } from "../lib/time";
+import { formatDateTime, timeAgo } from "../lib/format";
 import { showToast } from "../lib/toast";
 import { hasApi } from "../lib/features";
 import { NumberHealthCard } from "../components/NumberHealth";

@@ -179,7 +179,7 @@ function TokensCard() {
   const [target, setTarget] = useState<Token | null>(null);
   const current = tokenStore.id();
   const { t: tr, d } = useI18n();
-  const when = (epoch: number | null | undefined) => (epoch ? d(epoch < 1e11 ? epoch * 1000 : epoch) : tr("tokens.never"));
+  const when = (epochMs: number | null | undefined) => (epochMs ? d(epochMs) : tr("tokens.never"));
   return (
     <Card title={tr("tokens.title")}>
       {tokens.isPending ? (

@@ -7,7 +7,7 @@ import type { Campaign } from "../../api/types";
 import { Badge } from "../../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, PageHeader, SelectField } from "../../components/ui";
 import { campaignOutcome, formatCount, formatPercent } from "../../lib/format";
-import { formatDateTime } from "../../lib/time";
+import { formatDateTime } from "../../lib/format";
 import { showToast } from "../../lib/toast";
 import { displayPhone } from "../contacts/Contacts";
 import { ProgressBar } from "../contacts/ImportWizard";

@@ -3,7 +3,7 @@ import { Link } from "react-router";
 import { useCampaigns } from "../../api/campaignsApi";
 import { EmptyState, ErrorState, LoadMore, Loading, PageHeader, SelectField } from "../../components/ui";
 import { campaignOutcome, formatCount, formatDayTime } from "../../lib/format";
-import { formatDateTime } from "../../lib/time";
+import { formatDateTime } from "../../lib/format";
 import { ProgressBar } from "../contacts/ImportWizard";
 import { CAMPAIGN_STATES, CampaignStatusBadge } from "./common";
 import { NumberStates, PreparingProgress } from "./NumberStates";

@@ -149,7 +149,7 @@ function MapStep({ preview: first, onStarted, onBack }: { preview: ImportPreview
   const [rereading, setRereading] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const { t, n, country } = useI18n();
+  const { t, n, p, country } = useI18n();
   const errors = formErrors(error, ["mapping", "tags", "mode", "default_region"]);
   const hasPhone = Object.values(mapping).includes("phone");
   const phones = preview.phones;
@@ -232,8 +232,7 @@ function MapStep({ preview: first, onStarted, onBack }: { preview: ImportPreview
             {phones.other_country > 0 && phones.other_country_examples[0] && (
               <Alert tone="warning">
                 <p>
-                  {t(phones.other_country === 1 ? "import.phones.other.one" : "import.phones.other", {
-                    count: n(phones.other_country),
+                  {p("import.phones.foreign", phones.other_country, {
                     value: phones.other_country_examples[0].value,
                     readAs: phones.other_country_examples[0].read_as,
                     country: country(phones.other_country_examples[0].country),

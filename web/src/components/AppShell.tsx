@@ -22,7 +22,7 @@ export function AppShell() {
   const { signOut } = useAuth();
   const [menuOpen, setMenuOpen] = useState(false);
   const location = useLocation();
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const items = me.data?.role === "admin" ? [...NAV, { to: "/admin", label: "nav.admin" as MessageKey }] : NAV;
 
   const links = (
@@ -103,7 +103,7 @@ export function AppShell() {
           </nav>
         )}
       </header>
-      <main id="main" key={location.pathname} className="mx-auto max-w-6xl px-3 py-6 sm:px-6">
+      <main id="main" key={`${location.pathname}:${lang}`} className="mx-auto max-w-6xl px-3 py-6 sm:px-6">
         <Outlet />
       </main>
     </div>

@@ -55,6 +55,7 @@ describe("plurals and formats", () => {
     expect(translatePlural("en", "en-US", "time.daysAgo", 1956)).toBe("1,956 days ago");
     expect(translatePlural("pt-BR", "pt-BR", "time.daysAgo", 1)).toBe("há 1 dia");
     expect(translatePlural("pt-BR", "pt-BR", "time.daysAgo", 1956)).toBe("há 1.956 dias");
+    expect(translatePlural("pt-BR", "pt-BR", "time.daysAgo", 0)).toBe("há 0 dias");
     // Spanish has a "many" category for millions; the catalogue falls back to "other".
     expect(translatePlural("es", "es-MX", "time.daysAgo", 1_000_000)).toBe("hace 1,000,000 días");
   });

@@ -19,6 +19,8 @@ let current: { lang: UiLanguage; locale: string } = { lang: "en", locale: browse
 
 export function setCurrent(lang: UiLanguage, locale: string): void {
   current = { lang, locale };
+  // Screen readers pronounce, and the browser spell-checks, in the page's language.
+  if (typeof document !== "undefined") document.documentElement.lang = lang;
 }
 export const currentLang = (): UiLanguage => current.lang;
 export const currentLocale = (): string => current.locale;
@@ -54,9 +56,10 @@ export function translate(lang: UiLanguage, key: MessageKey, vars?: Vars): strin
 
 /** The plural form for `count` ("1 contact", "2 contatos"); `{count}` is the count in the locale's digits. */
 export function translatePlural(lang: UiLanguage, locale: string, base: PluralKey, count: number, vars?: Vars): string {
+  // Zero reads as a plural in all three languages ("0 dias", not CLDR pt's "0 dia").
   let category: string = "other";
   try {
-    category = new Intl.PluralRules(lang).select(count);
+    if (count !== 0) category = new Intl.PluralRules(lang).select(count);
   } catch {
     // keep "other"
   }

@@ -773,6 +773,33 @@ export const en = {
   "auth.repeatPassword": "Repeat the new password",
   "auth.mismatch": "The two passwords differ.",
   "auth.setPassword": "Set new password",
+
+  // billing (pages/Billing.tsx)
+  "billing.free": "Free",
+  "billing.perMonth": "{price} / month",
+  "billing.usedLabel": "Messages used this month",
+  "billing.usage": "{used} sent of {quota} this period · {remaining} left",
+  "billing.usageReserved": "{used} sent + {reserved} reserved for running campaigns of {quota} this period · {remaining} left",
+  "billing.what": "billing",
+  "billing.manage": "Manage billing",
+  "billing.pastDue": "Your last payment failed",
+  "billing.pastDue.before": "Update the payment method before {when} to keep sending.",
+  "billing.pastDue.text": "Update the payment method to keep sending.",
+  "billing.checkPayment": "Check your payment method.",
+  "billing.yourPlan": "Your plan",
+  "billing.active": "Active",
+  "billing.due": "Payment due",
+  "billing.perMonthMessages": "{count} messages a month",
+  "billing.numbers.one": "{count} number",
+  "billing.numbers.other": "{count} numbers",
+  "billing.ends": "Ends {when}",
+  "billing.renews": "Renews {when}",
+  "billing.numbersUsed": "Numbers: {used} of {allowed}",
+  "billing.plans": "Plans",
+  "billing.plans.what": "plans",
+  "billing.current": "Current plan",
+  "billing.upgradeTo": "Upgrade to {plan}",
+  "billing.switchTo": "Switch to {plan}",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -800,6 +800,37 @@ export const en = {
   "billing.current": "Current plan",
   "billing.upgradeTo": "Upgrade to {plan}",
   "billing.switchTo": "Switch to {plan}",
+
+  // dashboard (pages/Dashboard.tsx)
+  "dashboard.hello": "Hello, {name}",
+  "dashboard.manageNumbers": "Manage numbers",
+  "dashboard.noNumbers.text": "Link a WhatsApp number to start sending.",
+  "dashboard.connected": "{connected} of {total} connected",
+  "dashboard.notifications": "Recent notifications",
+  "dashboard.nothingYet": "Nothing yet",
+  "dashboard.nothingYet.text": "Numbers going offline, bans and finished campaigns show up here.",
+  "dashboard.unread": "Unread",
+  "dashboard.running": "Running campaigns",
+  "dashboard.nothingSending": "Nothing sending right now",
+  "dashboard.messages": "Messages this month",
+  "dashboard.usage.what": "usage",
+  "dashboard.plan": "{plan} plan",
+
+  // inbox titles and filters (pages/inbox/Inbox.tsx)
+  "inbox.conversations": "Conversations",
+  "inbox.conversation": "Conversation",
+  "inbox.search": "Search",
+  "inbox.search.placeholder": "Name, phone or words",
+  "inbox.unreadOnly": "Unread only",
+  "inbox.number": "Number",
+  "inbox.allNumbers": "All numbers",
+  "inbox.oneCampaign": "Replies to one campaign.",
+  "inbox.showAll": "Show all",
+  "inbox.conversations.what": "conversations",
+  "inbox.noMatch": "No conversation matches",
+  "inbox.none": "No replies yet",
+  "inbox.none.text": "When someone answers one of your numbers, the conversation shows here.",
+  "inbox.showMore": "Show more",
 } as const;
 
 export type MessageKey = keyof typeof en;

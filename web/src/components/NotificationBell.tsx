@@ -63,7 +63,7 @@ export function NotificationBell() {
           aria-label={tr("bell.panel")}
           className="fixed inset-x-2 top-14 z-30 max-h-[70vh] overflow-y-auto rounded-lg border border-slate-200 bg-white shadow-lg sm:absolute sm:inset-x-auto sm:right-0 sm:top-11 sm:w-96"
         >
-          <h2 className="border-b border-slate-200 px-4 py-2 text-sm font-semibold">Notifications</h2>
+          <h2 className="border-b border-slate-200 px-4 py-2 text-sm font-semibold">{tr("bell.title")}</h2>
           {unread.isPending ? (
             <div className="p-4">
               <Spinner label={tr("bell.loading")} />

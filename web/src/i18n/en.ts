@@ -859,6 +859,11 @@ export const en = {
   "err.request": "The request failed ({status}).",
   "err.offline": "Cannot reach wacast. Check your connection and try again.",
   "err.unknown": "Something went wrong.",
+
+  // message bubble and notifications panel (components/WhatsAppText.tsx, NotificationBell.tsx)
+  "bell.title": "Notifications",
+  "bubble.image": "The campaign's image",
+  "bubble.empty": "Your message shows here.",
 } as const;
 
 export type MessageKey = keyof typeof en;

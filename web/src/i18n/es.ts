@@ -851,4 +851,9 @@ export const es: Record<MessageKey, string> = {
   "err.request": "La solicitud falló ({status}).",
   "err.offline": "No se puede conectar con wacast. Revisa tu conexión y vuelve a intentarlo.",
   "err.unknown": "Algo salió mal.",
+
+  // message bubble and notifications panel (components/WhatsAppText.tsx, NotificationBell.tsx)
+  "bell.title": "Notificaciones",
+  "bubble.image": "Imagen de la campaña",
+  "bubble.empty": "Tu mensaje aparece aquí.",
 };

@@ -851,4 +851,9 @@ export const ptBR: Record<MessageKey, string> = {
   "err.request": "A solicitação falhou ({status}).",
   "err.offline": "Não foi possível falar com o wacast. Confira sua conexão e tente de novo.",
   "err.unknown": "Algo deu errado.",
+
+  // message bubble and notifications panel (components/WhatsAppText.tsx, NotificationBell.tsx)
+  "bell.title": "Notificações",
+  "bubble.image": "Imagem da campanha",
+  "bubble.empty": "Sua mensagem aparece aqui.",
 };

@@ -864,6 +864,12 @@ export const en = {
   "bell.title": "Notifications",
   "bubble.image": "The campaign's image",
   "bubble.empty": "Your message shows here.",
+
+  // "Load more …" nouns, without an article (components/ui.tsx LoadMore)
+  "campaigns.more": "campaigns",
+  "campaign.recipients.more": "recipients",
+  "contacts.more": "contacts",
+  "tokens.more": "tokens",
 } as const;
 
 export type MessageKey = keyof typeof en;

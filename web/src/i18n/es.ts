@@ -856,4 +856,10 @@ export const es: Record<MessageKey, string> = {
   "bell.title": "Notificaciones",
   "bubble.image": "Imagen de la campaña",
   "bubble.empty": "Tu mensaje aparece aquí.",
+
+  // "Load more …" nouns, without an article (components/ui.tsx LoadMore)
+  "campaigns.more": "campañas",
+  "campaign.recipients.more": "destinatarios",
+  "contacts.more": "contactos",
+  "tokens.more": "tokens de acceso",
 };

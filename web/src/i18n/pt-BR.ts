@@ -856,4 +856,10 @@ export const ptBR: Record<MessageKey, string> = {
   "bell.title": "Notificações",
   "bubble.image": "Imagem da campanha",
   "bubble.empty": "Sua mensagem aparece aqui.",
+
+  // "Load more …" nouns, without an article (components/ui.tsx LoadMore)
+  "campaigns.more": "campanhas",
+  "campaign.recipients.more": "destinatários",
+  "contacts.more": "contatos",
+  "tokens.more": "tokens de acesso",
 };

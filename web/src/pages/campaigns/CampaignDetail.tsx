@@ -348,7 +348,7 @@ function Recipients({ campaign: c }: { campaign: Campaign }) {
           </table>
         </div>
       )}
-      <LoadMore query={messages} what={t("campaign.recipients.what")} />
+      <LoadMore query={messages} what={t("campaign.recipients.more")} />
     </Card>
   );
 }

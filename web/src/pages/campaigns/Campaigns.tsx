@@ -87,7 +87,7 @@ export function CampaignsPage() {
           ))}
         </ul>
       )}
-      <LoadMore query={campaigns} what={t("campaigns.what")} />
+      <LoadMore query={campaigns} what={t("campaigns.more")} />
       {hasApi("/api/notification-settings") && (
         <div className="mt-6">
           <CampaignEmails />

@@ -870,6 +870,17 @@ export const en = {
   "campaign.recipients.more": "recipients",
   "contacts.more": "contacts",
   "tokens.more": "tokens",
+
+  // inbox settings, toasts, page not found (pages/inbox/InboxSettings.tsx, components/Toaster.tsx, pages/Misc.tsx)
+  "inboxSettings.saved": "Saved. New replies are kept this long.",
+  "inboxSettings.what": "inbox settings",
+  "inboxSettings.days": "Keep reply texts for (days)",
+  "inboxSettings.days.error": "Enter a number of days from 1 to 3650.",
+  "inboxSettings.days.hint": "After this, the words of a reply are deleted; who replied and when stay. Applies to replies from now on.",
+  "ui.dismiss": "Dismiss",
+  "notFound.title": "Page not found",
+  "notFound.text": "There is nothing at this address.",
+  "notFound.link": "Go to the dashboard",
 } as const;
 
 export type MessageKey = keyof typeof en;

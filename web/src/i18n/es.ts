@@ -862,4 +862,15 @@ export const es: Record<MessageKey, string> = {
   "campaign.recipients.more": "destinatarios",
   "contacts.more": "contactos",
   "tokens.more": "tokens de acceso",
+
+  // inbox settings, toasts, page not found (pages/inbox/InboxSettings.tsx, components/Toaster.tsx, pages/Misc.tsx)
+  "inboxSettings.saved": "Guardado. Las respuestas nuevas se guardan durante ese tiempo.",
+  "inboxSettings.what": "la configuración de la bandeja de entrada",
+  "inboxSettings.days": "Guardar el texto de las respuestas durante (días)",
+  "inboxSettings.days.error": "Indica un número de días entre 1 y 3650.",
+  "inboxSettings.days.hint": "Después de eso, se borra el texto de la respuesta; queda quién respondió y cuándo. Se aplica a las respuestas de ahora en adelante.",
+  "ui.dismiss": "Descartar",
+  "notFound.title": "Página no encontrada",
+  "notFound.text": "No hay nada en esta dirección.",
+  "notFound.link": "Ir al panel",
 };

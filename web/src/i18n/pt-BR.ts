@@ -862,4 +862,15 @@ export const ptBR: Record<MessageKey, string> = {
   "campaign.recipients.more": "destinatários",
   "contacts.more": "contatos",
   "tokens.more": "tokens de acesso",
+
+  // inbox settings, toasts, page not found (pages/inbox/InboxSettings.tsx, components/Toaster.tsx, pages/Misc.tsx)
+  "inboxSettings.saved": "Salvo. As novas respostas ficam guardadas por esse tempo.",
+  "inboxSettings.what": "as configurações das conversas",
+  "inboxSettings.days": "Guardar o texto das respostas por (dias)",
+  "inboxSettings.days.error": "Informe um número de dias entre 1 e 3650.",
+  "inboxSettings.days.hint": "Depois disso, o texto da resposta é apagado; fica quem respondeu e quando. Vale para as respostas daqui para frente.",
+  "ui.dismiss": "Dispensar",
+  "notFound.title": "Página não encontrada",
+  "notFound.text": "Não há nada neste endereço.",
+  "notFound.link": "Ir para o painel",
 };

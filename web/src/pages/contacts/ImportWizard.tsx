@@ -8,6 +8,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, ErrorState, Loading, PageHeader, SelectField, TextField } from "../../components/ui";
 import { formErrors } from "../../lib/forms";
 import { parseTags } from "./Contacts";
+import { formatPercent } from "../../lib/format";
 import { useI18n, type MessageKey } from "../../i18n";
 import { REGIONS } from "../../i18n/locale";
 
@@ -116,7 +117,7 @@ function FileStep({ onPreview }: { onPreview: (preview: ImportPreview) => void }
         </div>
         {progress !== null && (
           <div>
-            <p className="mb-1 text-sm text-slate-700">{t("import.file.uploading", { percent: new Intl.NumberFormat(undefined, { style: "percent" }).format(progress) })}</p>
+            <p className="mb-1 text-sm text-slate-700">{t("import.file.uploading", { percent: formatPercent(progress) })}</p>
             <ProgressBar value={progress} label={t("import.uploadProgress")} />
           </div>
         )}

@@ -881,6 +881,18 @@ export const en = {
   "notFound.title": "Page not found",
   "notFound.text": "There is nothing at this address.",
   "notFound.link": "Go to the dashboard",
+
+  // launch problems from the server, said by code (pages/campaigns/common.tsx, LaunchSummary.tsx)
+  "launchMsg.tooLong.one": "For {count} recipient the message would be longer than WhatsApp's {max} characters once their details are filled in.",
+  "launchMsg.tooLong.other": "For {count} recipients the message would be longer than WhatsApp's {max} characters once their details are filled in.",
+  "launchMsg.missing.one": "{count} recipient has no value for a variable without a fallback.",
+  "launchMsg.missing.other": "{count} recipients have no value for a variable without a fallback.",
+  "launchMsg.aboutMissing.one": "About {count} recipient lacks a variable without a fallback: add a fallback, or choose to skip them.",
+  "launchMsg.aboutMissing.other": "About {count} recipients lack a variable without a fallback: add a fallback, or choose to skip them.",
+  "launchMsg.empty": "The audience has no one to message (after opt-outs).",
+  "launchMsg.quotaShort": "This needs {needed} messages but only {remaining} remain in your plan this period.",
+  "launchMsg.quotaNone": "This needs {needed} messages and none remain in your plan this period.",
+  "launchMsg.connectFirst": "Connect {numbers} first: every sending number must be connected.",
 } as const;
 
 export type MessageKey = keyof typeof en;

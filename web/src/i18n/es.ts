@@ -873,4 +873,16 @@ export const es: Record<MessageKey, string> = {
   "notFound.title": "Página no encontrada",
   "notFound.text": "No hay nada en esta dirección.",
   "notFound.link": "Ir al panel",
+
+  // launch problems from the server, said by code (pages/campaigns/common.tsx, LaunchSummary.tsx)
+  "launchMsg.tooLong.one": "Para {count} destinatario, el mensaje superaría los {max} caracteres de WhatsApp una vez completado con sus datos.",
+  "launchMsg.tooLong.other": "Para {count} destinatarios, el mensaje superaría los {max} caracteres de WhatsApp una vez completado con sus datos.",
+  "launchMsg.missing.one": "{count} destinatario no tiene valor para una variable sin valor por defecto.",
+  "launchMsg.missing.other": "{count} destinatarios no tienen valor para una variable sin valor por defecto.",
+  "launchMsg.aboutMissing.one": "Alrededor de {count} destinatario no tiene un dato sin valor por defecto: agrega un valor por defecto o elige omitirlo.",
+  "launchMsg.aboutMissing.other": "Unos {count} destinatarios no tienen un dato sin valor por defecto: agrega un valor por defecto o elige omitirlos.",
+  "launchMsg.empty": "El público no tiene a nadie a quien enviar (después de las bajas).",
+  "launchMsg.quotaShort": "Esta campaña necesita {needed} mensajes, pero solo te quedan {remaining} en tu plan este período.",
+  "launchMsg.quotaNone": "Esta campaña necesita {needed} mensajes y no te queda ninguno en tu plan este período.",
+  "launchMsg.connectFirst": "Conecta primero {numbers}: todos los números de envío deben estar conectados.",
 };

@@ -5,7 +5,7 @@ import type { MessageKey } from "./en";
 import { browserLocale, displayLocale, setCurrent, translate, translatePlural, type PluralKey, type UiLanguage } from "./current";
 
 export type { MessageKey } from "./en";
-export { browserLocale, currentLocale, displayLocale, tr, translate, translatePlural, trPlural } from "./current";
+export { browserLocale, currentLang, currentLocale, displayLocale, tr, translate, translatePlural, trPlural } from "./current";
 export type { PluralKey, UiLanguage } from "./current";
 
 /** The account's language code (pt, es, en, …) → the catalogue to use. */

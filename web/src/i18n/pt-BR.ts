@@ -873,4 +873,16 @@ export const ptBR: Record<MessageKey, string> = {
   "notFound.title": "Página não encontrada",
   "notFound.text": "Não há nada neste endereço.",
   "notFound.link": "Ir para o painel",
+
+  // launch problems from the server, said by code (pages/campaigns/common.tsx, LaunchSummary.tsx)
+  "launchMsg.tooLong.one": "Para {count} destinatário, a mensagem passaria dos {max} caracteres do WhatsApp depois de preenchida com os dados dele.",
+  "launchMsg.tooLong.other": "Para {count} destinatários, a mensagem passaria dos {max} caracteres do WhatsApp depois de preenchida com os dados deles.",
+  "launchMsg.missing.one": "{count} destinatário não tem valor para uma variável sem valor padrão.",
+  "launchMsg.missing.other": "{count} destinatários não têm valor para uma variável sem valor padrão.",
+  "launchMsg.aboutMissing.one": "Cerca de {count} destinatário não tem um dado sem valor padrão: dê um valor padrão ou escolha pular.",
+  "launchMsg.aboutMissing.other": "Cerca de {count} destinatários não têm um dado sem valor padrão: dê um valor padrão ou escolha pulá-los.",
+  "launchMsg.empty": "O público não tem ninguém para receber (depois dos descadastros).",
+  "launchMsg.quotaShort": "Esta campanha precisa de {needed} mensagens, mas só restam {remaining} no seu plano neste período.",
+  "launchMsg.quotaNone": "Esta campanha precisa de {needed} mensagens e não resta nenhuma no seu plano neste período.",
+  "launchMsg.connectFirst": "Conecte {numbers} primeiro: todos os números de envio precisam estar conectados.",
 };

@@ -6,7 +6,7 @@ import { checkoutReturningTo, scheduleCampaign, useLaunchSummary, type LaunchSum
 import { Alert, Button, ErrorState, Loading, Modal } from "../../components/ui";
 import { formatCount, formatDayTime } from "../../lib/format";
 import { durationWords } from "../../lib/forecastWords";
-import { tr, trPlural } from "../../i18n";
+import { currentLang, tr, trPlural } from "../../i18n";
 
 /** The cheapest paid plan that covers `needed` messages a month (else the largest). */
 function planFor(plans: { id: string; name: string; messages_per_month: number; price_monthly_cents: number; purchasable: boolean }[], needed: number) {
@@ -35,6 +35,18 @@ function Facts({ s, now }: { s: LaunchSummary; now: number }) {
       ))}
     </dl>
   );
+}
+
+/** A summary problem in the user's language, rebuilt from the summary's own facts (English keeps the server's words). */
+function summaryProblem(p: { code: string; message: string }, s: LaunchSummary): string {
+  if (currentLang() === "en") return p.message;
+  if (p.code === "sessions_not_ready") {
+    const offline = s.numbers.filter((n) => !n.connected).map((n) => n.label ?? n.session_id);
+    return offline.length ? tr("launchMsg.connectFirst", { numbers: offline.join(", ") }) : p.message;
+  }
+  if (p.code === "missing_variables") return trPlural("launchMsg.aboutMissing", s.audience.missing_variables);
+  if (p.code === "empty_audience") return tr("launchMsg.empty");
+  return p.message;
 }
 
 /**
@@ -81,7 +93,7 @@ export function LaunchSummaryDialog({ campaignId, scheduled, onClose, onLaunched
         <div className="flex flex-col gap-3">
           <Facts s={s!} now={now} />
           {blocking.map((p) => (
-            <Alert key={p.code}>{p.message}</Alert>
+            <Alert key={p.code}>{summaryProblem(p, s!)}</Alert>
           ))}
           {short && (
             <Alert tone="warning" title={trPlural("summary.short", s!.quota.remaining ?? 0, { needed: formatCount(s!.quota.needed) })}>

@@ -1,6 +1,7 @@
 import { ApiError } from "../../api/errors";
 import { Badge } from "../../components/SessionStatus";
-import { tr, trPlural, type MessageKey } from "../../i18n";
+import { currentLang, tr, trPlural, type MessageKey } from "../../i18n";
+import { formatCount } from "../../lib/format";
 
 type Tone = "ok" | "info" | "warn" | "bad" | "muted";
 export const CAMPAIGN_STATES: Record<string, { label: string; tone: Tone }> = {
@@ -90,23 +91,45 @@ export function launchProblem(error: unknown): { title: string; message: string;
   }
 }
 
+/**
+ * The server's sentence for a launch problem, said in the user's language by its code
+ * (and the numbers in its details). English keeps the server's own words.
+ */
+export function problemMessage(p: { code: string; message: string; details?: unknown }): string {
+  if (currentLang() === "en") return p.message;
+  const d = (p.details ?? {}) as { count?: number; requested?: number; remaining?: number };
+  switch (p.code) {
+    case "message_too_long":
+      return typeof d.count === "number" ? trPlural("launchMsg.tooLong", d.count, { max: formatCount(4096) }) : p.message;
+    case "missing_variables":
+      return typeof d.count === "number" ? trPlural("launchMsg.missing", d.count) : p.message;
+    case "empty_audience":
+      return tr("launchMsg.empty");
+    case "quota_short":
+      if (typeof d.requested !== "number") return p.message;
+      return d.remaining ? tr("launchMsg.quotaShort", { needed: formatCount(d.requested), remaining: formatCount(d.remaining) }) : tr("launchMsg.quotaNone", { needed: formatCount(d.requested) });
+    default:
+      return p.message;
+  }
+}
+
 /** A launch the worker sent back to draft (`launch_problem`), in words with its fix. */
 export function storedLaunchProblem(p: { code: string; message: string; details?: unknown } | null | undefined): { title: string; message: string; fix: string; affected?: Affected[] } | null {
   if (!p) return null;
   const details = (p.details ?? {}) as { affected?: Affected[]; count?: number };
   switch (p.code) {
     case "missing_variables":
-      return { title: tr("launch.missing.title"), message: p.message, fix: tr("launch.missing.fix"), affected: details.affected ?? [] };
+      return { title: tr("launch.missing.title"), message: problemMessage(p), fix: tr("launch.missing.fix"), affected: details.affected ?? [] };
     case "empty_audience":
-      return { title: tr("launch.empty.title"), message: p.message, fix: tr("launch.empty.fix") };
+      return { title: tr("launch.empty.title"), message: problemMessage(p), fix: tr("launch.empty.fix") };
     case "quota_short":
-      return { title: tr("launch.quota.title"), message: p.message, fix: tr("launch.quotaShort.fix") };
+      return { title: tr("launch.quota.title"), message: problemMessage(p), fix: tr("launch.quotaShort.fix") };
     case "message_too_long":
-      return { title: tr("launch.tooLong.title"), message: p.message, fix: tr("launch.tooLong.fix") };
+      return { title: tr("launch.tooLong.title"), message: problemMessage(p), fix: tr("launch.tooLong.fix") };
     case "sessions_not_ready":
-      return { title: tr("launch.sessions.title"), message: p.message, fix: tr("launch.sessions.fix") };
+      return { title: tr("launch.sessions.title"), message: problemMessage(p), fix: tr("launch.sessions.fix") };
     default:
-      return { title: tr("launch.stopped.title"), message: p.message, fix: tr("launch.stopped.fix") };
+      return { title: tr("launch.stopped.title"), message: problemMessage(p), fix: tr("launch.stopped.fix") };
   }
 }
 

@@ -3,7 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { keys, useQr, useSession } from "../api/queries";
 import { messageOf } from "../api/errors";
 import { Alert, Button, Modal, Spinner } from "./ui";
-import { SessionStatusBadge, stateInfo } from "./SessionStatus";
+import { SessionStatusBadge, startFailureText, stateInfo } from "./SessionStatus";
 import { tr } from "../i18n/current";
 
 const WAITING = new Set(["starting", "qr_ready"]);
@@ -45,7 +45,7 @@ export function QrModal({
   }, [status, onConnected]);
 
   const info = status ? stateInfo(status) : null;
-  const reason = session.data?.status_reason_text ?? session.data?.last_error;
+  const reason = (session.data && startFailureText(session.data)) ?? session.data?.last_error;
 
   return (
     <Modal title={tr("qr.title", { label })} onClose={onClose}>

@@ -1,5 +1,6 @@
 import { cx } from "./ui";
-import { tr } from "../i18n/current";
+import { currentLang, tr } from "../i18n/current";
+import type { MessageKey } from "../i18n/en";
 
 /** What each session state means to the person who owns the number. */
 export const SESSION_STATES: Record<string, { label: string; tone: Tone; help: string }> = {
@@ -25,6 +26,17 @@ const tones: Record<Tone, string> = {
   bad: "bg-red-100 text-red-900 ring-red-600/30",
   muted: "bg-slate-100 text-slate-700 ring-slate-500/30",
 };
+
+const START_FAILURES = new Set(["whatsapp_unreachable", "browser_missing", "browser_failed", "profile_locked", "qr_timeout", "whatsapp_web_changed", "start_failed"]);
+
+/** Why a number failed to start: the server's sentence, or in another language the words for the agent's code. */
+export function startFailureText(s: { status: string; status_reason?: string | null; status_reason_text?: string | null }): string | null {
+  if (s.status === "failed" && s.status_reason_text && currentLang() !== "en") {
+    const code = s.status_reason && START_FAILURES.has(s.status_reason) ? s.status_reason : "start_failed";
+    return tr(`startFail.${code}` as MessageKey);
+  }
+  return s.status_reason_text ?? null;
+}
 
 export function stateInfo(status: string) {
   return SESSION_STATES[status] ?? { label: status.replace(/_/g, " "), tone: "muted" as Tone, help: "" };

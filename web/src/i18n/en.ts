@@ -893,6 +893,15 @@ export const en = {
   "launchMsg.quotaShort": "This needs {needed} messages but only {remaining} remain in your plan this period.",
   "launchMsg.quotaNone": "This needs {needed} messages and none remain in your plan this period.",
   "launchMsg.connectFirst": "Connect {numbers} first: every sending number must be connected.",
+
+  // why a number did not start, by the agent's code (components/SessionStatus.tsx)
+  "startFail.whatsapp_unreachable": "This machine cannot reach WhatsApp Web (network or DNS problem).",
+  "startFail.browser_missing": "The browser that runs WhatsApp Web is not installed on this machine.",
+  "startFail.browser_failed": "The browser that runs WhatsApp Web failed to start.",
+  "startFail.profile_locked": "An earlier run of this number is still holding its browser profile.",
+  "startFail.qr_timeout": "The QR code was not scanned in time.",
+  "startFail.whatsapp_web_changed": "WhatsApp Web changed and the engine on this machine cannot drive it yet; it needs an update.",
+  "startFail.start_failed": "WhatsApp Web did not start on this machine.",
 } as const;
 
 export type MessageKey = keyof typeof en;

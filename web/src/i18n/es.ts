@@ -885,4 +885,13 @@ export const es: Record<MessageKey, string> = {
   "launchMsg.quotaShort": "Esta campaña necesita {needed} mensajes, pero solo te quedan {remaining} en tu plan este período.",
   "launchMsg.quotaNone": "Esta campaña necesita {needed} mensajes y no te queda ninguno en tu plan este período.",
   "launchMsg.connectFirst": "Conecta primero {numbers}: todos los números de envío deben estar conectados.",
+
+  // why a number did not start, by the agent's code (components/SessionStatus.tsx)
+  "startFail.whatsapp_unreachable": "Esta computadora no puede acceder a WhatsApp Web (problema de red o de DNS).",
+  "startFail.browser_missing": "El navegador que ejecuta WhatsApp Web no está instalado en esta computadora.",
+  "startFail.browser_failed": "El navegador que ejecuta WhatsApp Web no pudo iniciarse.",
+  "startFail.profile_locked": "Una ejecución anterior de este número todavía está usando su perfil del navegador.",
+  "startFail.qr_timeout": "El código QR no se escaneó a tiempo.",
+  "startFail.whatsapp_web_changed": "WhatsApp Web cambió y el programa de esta computadora todavía no puede manejarlo; necesita una actualización.",
+  "startFail.start_failed": "WhatsApp Web no se inició en esta computadora.",
 };

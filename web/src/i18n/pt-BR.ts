@@ -885,4 +885,13 @@ export const ptBR: Record<MessageKey, string> = {
   "launchMsg.quotaShort": "Esta campanha precisa de {needed} mensagens, mas só restam {remaining} no seu plano neste período.",
   "launchMsg.quotaNone": "Esta campanha precisa de {needed} mensagens e não resta nenhuma no seu plano neste período.",
   "launchMsg.connectFirst": "Conecte {numbers} primeiro: todos os números de envio precisam estar conectados.",
+
+  // why a number did not start, by the agent's code (components/SessionStatus.tsx)
+  "startFail.whatsapp_unreachable": "Este computador não consegue acessar o WhatsApp Web (problema de rede ou de DNS).",
+  "startFail.browser_missing": "O navegador que roda o WhatsApp Web não está instalado neste computador.",
+  "startFail.browser_failed": "O navegador que roda o WhatsApp Web não conseguiu iniciar.",
+  "startFail.profile_locked": "Uma execução anterior deste número ainda está usando o perfil do navegador.",
+  "startFail.qr_timeout": "O QR code não foi lido a tempo.",
+  "startFail.whatsapp_web_changed": "O WhatsApp Web mudou e o programa deste computador ainda não consegue usá-lo; ele precisa de uma atualização.",
+  "startFail.start_failed": "O WhatsApp Web não iniciou neste computador.",
 };

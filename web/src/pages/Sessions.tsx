@@ -5,7 +5,7 @@ import { useCreateSession, useDeleteSession, useRestartSession, useSessions } fr
 import { licenseShopUrl, useRemoveLicense, useSetLicense } from "../api/sessionsApi";
 import type { Session, StateChange } from "../api/types";
 import { QrModal } from "../components/QrModal";
-import { SessionStatusBadge, stateInfo } from "../components/SessionStatus";
+import { SessionStatusBadge, startFailureText, stateInfo } from "../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, Modal, PageHeader, TextField } from "../components/ui";
 import { formErrors } from "../lib/forms";
 import { formatDateTime, timeAgo } from "../lib/time";
@@ -172,7 +172,7 @@ function StatusReason({ session: s }: { session: Session }) {
   if (s.status === "failed" && s.status_reason_text) {
     return (
       <Alert title={tr("sessions.whyFailed")}>
-        {s.status_reason_text}
+        {startFailureText(s)}
         {s.last_error && <span className="mt-1 block text-xs text-slate-600">{tr("sessions.details", { details: s.last_error })}</span>}
       </Alert>
     );

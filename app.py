@@ -21,6 +21,7 @@ from chalicelib.routes import (
     campaigns,
     contacts,
     conversations,
+    followups,
     notifications,
     sessions,
     system,
@@ -35,6 +36,7 @@ app.register_blueprint(auth_blueprint)
 for area in (auth, system, admin, sessions, notifications, contacts, campaigns, billing):
     app.register_blueprint(area.api.blueprint)
 app.register_blueprint(conversations.api.blueprint)
+app.register_blueprint(followups.api.blueprint)
 
 billing_wiring.install()  # billing's quota and number limits into campaigns and sessions
 
@@ -155,14 +157,14 @@ scheduler.register("housekeeping")
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def housekeeping(event: Any) -> None:
     from chalicelib.agents import recovery
-    from chalicelib.campaigns import pipeline
+    from chalicelib.campaigns import sweeps
     from chalicelib.sessions import service as sessions
 
     push.configure(app)
     offline = sessions.sweep_agents()
     recovery.fail_stuck_starting()  # a session never stays "starting" silently
     purged = sessions.purge_due()
-    returned = pipeline.sweep_leases()
+    returned = sweeps.sweep_leases()
     scheduler.record_run("housekeeping")
     logger.info(
         "housekeeping",

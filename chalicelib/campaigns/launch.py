@@ -16,7 +16,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import queues
-from chalicelib.campaigns import quota, service, templates
+from chalicelib.campaigns import followups, quota, service, templates
 from chalicelib.campaigns.counters import bump
 from chalicelib.errors import DomainError
 from chalicelib.logs import logger
@@ -166,6 +166,7 @@ def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:
     deltas: Counter[str] = Counter()
     created = 0
     contacts_page = list(page)
+    contacts_page, capped = followups.narrow(campaign, contacts_page)  # follow-up, frequency cap
     # The opt-out table is the truth (the contact's flag is a copy that can lag).
     opted_out = contacts.opted_out_among(campaign.user_id, [c.phone for c in contacts_page])
     # "Send to the first N": past N, recipients are kept as skipped (quota) for a retry later.
@@ -178,6 +179,9 @@ def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:
             status, reason = "pending", None
             if contact.opted_out or contact.phone in opted_out:
                 status, reason = "skipped", "opted_out"
+            elif contact.phone in capped:
+                status, reason = "skipped", "frequency_cap"
+                deltas["frequency_capped"] += 1
             elif campaign.on_missing_variable == "skip" and any(
                 not (values.get(name) or "").strip() for name in required
             ):
@@ -236,7 +240,7 @@ def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:
         service.wake(campaign.user_id, sessions)
     if done:
         settle_reservation(campaign.user_id, campaign.campaign_id)
-        from chalicelib.campaigns.pipeline import maybe_complete
+        from chalicelib.campaigns.outcomes import maybe_complete
 
         maybe_complete(campaign.user_id, campaign.campaign_id)
     else:

@@ -423,6 +423,10 @@ def audience_of(campaign: CampaignModel) -> AudienceEstimate:
             recipients=int(counts.get("recipients", 0)),
             exact=True,
         )
+    if campaign.follow_up:
+        from chalicelib.campaigns import followups
+
+        return followups.sample(campaign)[0]  # the origin's matching recipients
     return estimate_audience(
         campaign.user_id,
         plain(campaign.audience),

@@ -16,7 +16,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import queues
-from chalicelib.campaigns import quota, service, templates
+from chalicelib.campaigns import followups, quota, service, templates
 from chalicelib.errors import DomainError
 from chalicelib.logs import logger
 from chalicelib.models.base import now_ms, plain
@@ -24,7 +24,7 @@ from chalicelib.models.campaigns import CampaignModel
 
 PAGE_CONTACTS = 2000  # per SQS message: a page is one query and one opt-out lookup
 AFFECTED_LIMIT = 100
-COUNTS = ("checked", "recipients", "opted_out", "missing_variables", "too_long")
+COUNTS = ("checked", "recipients", "opted_out", "missing_variables", "too_long", "frequency_capped")
 
 
 def enqueue(user_id: str, campaign_id: str, token: str, page: int) -> None:
@@ -78,11 +78,15 @@ def walk_page(campaign: CampaignModel, page: int) -> None:
     counts = {name: int(plain(campaign.prepare_counts).get(name, 0)) for name in COUNTS}
     affected: list[dict[str, Any]] = [plain(a) for a in (campaign.prepare_affected or [])]
     selected = [c for c in result if everyone or set(c.tags or ()) & tags]
+    selected, capped = followups.narrow(campaign, selected)  # follow-up audience, frequency cap
     opted = contacts.opted_out_among(campaign.user_id, [c.phone for c in selected])
     for contact in selected:
         counts["checked"] += 1
         if contact.opted_out or contact.phone in opted:
             counts["opted_out"] += 1
+            continue
+        if contact.phone in capped:
+            counts["frequency_capped"] += 1
             continue
         values = service.contact_values_of(contact)
         missing = [name for name in required if not (values.get(name) or "").strip()]
@@ -160,11 +164,17 @@ def _problem(campaign: CampaignModel, counts: dict[str, int]) -> dict[str, Any] 
     if counts["recipients"] == 0:
         return {
             "code": "empty_audience",
-            "message": "The audience has no one to message (after opt-outs).",
+            "message": "The audience has no one to message (after opt-outs)."
+            if not counts["frequency_capped"]
+            else (
+                f"The audience has no one to message: {counts['frequency_capped']:,} were "
+                "left out because they got a message recently (the frequency cap)."
+            ),
             "details": {
                 "checked": counts["checked"],
                 "opted_out": counts["opted_out"],
                 "missing_variables": counts["missing_variables"],
+                "frequency_capped": counts["frequency_capped"],
             },
         }
     return None

@@ -74,6 +74,11 @@ class CampaignModel(Model):
     waiting_reason = UnicodeAttribute(null=True)
     waiting_since = NumberAttribute(null=True)
     waiting_notified_for = UnicodeAttribute(null=True)  # reasons already notified
+    # --- follow-ups and the frequency cap (campaigns/followups.py, frequency.py) ---
+    # {campaign_id, kind, after_days}: only that campaign's recipients matching the kind.
+    follow_up = MapAttribute(null=True)  # type: ignore[var-annotated]
+    frequency_cap_hours = NumberAttribute(null=True)  # leave out those messaged in N h; 0/None off
+    frequency_capped = NumberAttribute(default=0)  # recipients skipped for it at launch
 
 
 class Outbox(GlobalSecondaryIndex["CampaignMessageModel"]):

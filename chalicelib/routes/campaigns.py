@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from chalicelib.api import Api, RequestContext, attachment
 from chalicelib.auth import profile
+from chalicelib.campaigns import followups, frequency, media, planning, service, templates
 from chalicelib.campaigns import forecast as forecast_model
 from chalicelib.campaigns import health as health_model
-from chalicelib.campaigns import media, pipeline, planning, service, templates
+from chalicelib.campaigns.pacing import pacing_of
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
@@ -82,6 +83,14 @@ class _SendingChoices(Strict):
         return list(dict.fromkeys(value))
 
 
+FREQUENCY_CAP = Field(
+    frequency.DEFAULT_HOURS,
+    ge=0,
+    le=frequency.MAX_HOURS,
+    description="Leave out contacts this account messaged in the last N hours; 0 is off",
+)
+
+
 class CampaignFields(_SendingChoices):
     name: str = Field(min_length=1, max_length=120)
     template: str = Field(min_length=1, max_length=templates.MAX_TEMPLATE_LENGTH)
@@ -96,6 +105,7 @@ class CampaignFields(_SendingChoices):
     deadline: datetime | None = Field(
         None, description="Must be done by: local date and time in `timezone`"
     )
+    frequency_cap_hours: int = FREQUENCY_CAP
 
 
 class CampaignPatch(Strict):
@@ -108,6 +118,7 @@ class CampaignPatch(Strict):
     pacing: PacingIn | None = None
     on_missing_variable: Literal["block", "skip"] | None = None
     deadline: datetime | None = None
+    frequency_cap_hours: int | None = Field(None, ge=0, le=frequency.MAX_HOURS)
 
 
 def _local_ms(moment: datetime | None, timezone: str) -> int | None:
@@ -204,6 +215,13 @@ class Campaign(BaseModel):
     numbers: list[planning.NumberState] = Field(
         default_factory=list, description="Why it waits: each sending number's live state"
     )
+    follow_up: dict[str, Any] | None = Field(
+        None, description="Follows up {campaign_id, kind, after_days}: only those recipients"
+    )
+    frequency_cap_hours: int = 0
+    frequency_capped: int = Field(
+        0, description="Recipients left out by the frequency cap (counted, then skipped)"
+    )
 
     @classmethod
     def of(
@@ -243,7 +261,7 @@ class Campaign(BaseModel):
             session_ids=list(c.session_ids or []),
             send_at=int(c.send_at) if c.send_at else None,
             timezone=c.timezone or "UTC",
-            pacing=pipeline.pacing_of(c),
+            pacing=pacing_of(c),
             on_missing_variable=c.on_missing_variable or "block",
             counters=Counters(**counts),
             funnel=Funnel(
@@ -264,6 +282,7 @@ class Campaign(BaseModel):
             launch_progress=_progress(c),
             send_limit=int(c.send_limit) if c.send_limit else None,
             numbers=planning.number_states(c, sessions, now, running),
+            **followups.fields_of(c),
         )
 
 
@@ -444,11 +463,15 @@ def check_audience(ctx: RequestContext, campaign_id: str) -> AudienceCheck:
     assert ctx.user_id
     campaign = service.get(ctx.user_id, campaign_id)
     # Never a full walk while composing: counters and the first page of contacts.
-    estimate, affected = planning.sample_audience(
-        ctx.user_id,
-        plain(campaign.audience),
-        campaign.template,
-        campaign.on_missing_variable or "block",
+    estimate, affected = (
+        followups.sample(campaign)  # a follow-up: the origin's matching recipients
+        if campaign.follow_up
+        else planning.sample_audience(
+            ctx.user_id,
+            plain(campaign.audience),
+            campaign.template,
+            campaign.on_missing_variable or "block",
+        )
     )
     return AudienceCheck(
         recipients=estimate.recipients,

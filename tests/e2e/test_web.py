@@ -102,6 +102,7 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
     assert "✔ a number's licence key is set on its page" in report, report
     assert "✔ no serious accessibility problems" in report, report
     assert "✔ a reply appears in the inbox without reload" in report, report
+    assert "✔ a campaign is followed up to those who did not reply" in report, report
     # web/e2e/campaigns.e2e.test.mjs: issue 13's honest campaigns.
     assert "✔ a Free account composes, sees the forecast follow the pace" in report, report
     assert "✔ a paused campaign's pace is edited" in report, report
@@ -134,5 +135,11 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
         "inbox-list-375",
         "inbox-thread-1280",
         "inbox-thread-375",
+        "follow-up-dialog-1280",
+        "follow-up-dialog-375",
+        "follow-up-editor-1280",
+        "follow-up-editor-375",
+        "campaign-duplicate-1280",
+        "campaign-duplicate-375",
     ):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 1000, name

@@ -63,6 +63,8 @@ class Setup:
             "audience": {"tags": ["vip"]},
             "session_ids": [self.session_id],
             "pacing": {"min_gap_s": 0, "max_gap_s": 0, "daily_cap": 10000, "warmup": False},
+            # Tests send to the same contacts again and again: no frequency cap unless asked.
+            "frequency_cap_hours": 0,
             **overrides,
         }
         reply = self.api.post("/api/campaigns", body)

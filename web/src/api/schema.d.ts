@@ -348,6 +348,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns/{campaign_id}/duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new draft with the same message, image, audience, numbers and pacing */
+        post: operations["post_api_campaigns_campaign_id_duplicate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/campaigns/{campaign_id}/export": {
         parameters: {
             query?: never;
@@ -359,6 +376,24 @@ export interface paths {
         get: operations["get_api_campaigns_campaign_id_export"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{campaign_id}/follow-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How many recipients each kind of follow-up would reach */
+        get: operations["get_api_campaigns_campaign_id_follow_up"];
+        put?: never;
+        /** A draft to the recipients who did not read or reply, N days later */
+        post: operations["post_api_campaigns_campaign_id_follow_up"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1359,6 +1394,25 @@ export interface components {
              * @default null
              */
             first_message_at?: number | null;
+            /**
+             * Follow Up
+             * @description Follows up {campaign_id, kind, after_days}: only those recipients
+             * @default null
+             */
+            follow_up?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Frequency Cap Hours
+             * @default 0
+             */
+            frequency_cap_hours?: number;
+            /**
+             * Frequency Capped
+             * @description Recipients left out by the frequency cap (counted, then skipped)
+             * @default 0
+             */
+            frequency_capped?: number;
             funnel: components["schemas"]["Funnel"];
             /** Has Media */
             has_media: boolean;
@@ -1413,6 +1467,12 @@ export interface components {
              * @default null
              */
             deadline?: string | null;
+            /**
+             * Frequency Cap Hours
+             * @description Leave out contacts this account messaged in the last N hours; 0 is off
+             * @default 24
+             */
+            frequency_cap_hours?: number;
             /** Name */
             name: string;
             /**
@@ -1447,6 +1507,11 @@ export interface components {
              * @default null
              */
             deadline?: string | null;
+            /**
+             * Frequency Cap Hours
+             * @default null
+             */
+            frequency_cap_hours?: number | null;
             /**
              * Name
              * @default null
@@ -1779,6 +1844,61 @@ export interface components {
                 details: unknown;
                 message: string;
             };
+        };
+        /** FollowUpBody */
+        FollowUpBody: {
+            /**
+             * After Days
+             * @description Send this many days after the original (at the same local time)
+             * @default 2
+             */
+            after_days?: number;
+            /**
+             * Frequency Cap Hours
+             * @description Leave out contacts this account messaged in the last N hours; 0 is off
+             * @default 24
+             */
+            frequency_cap_hours?: number;
+            /**
+             * Kind
+             * @description Who: not_read, not_replied, or read_not_replied (read but no reply)
+             * @enum {string}
+             */
+            kind: "not_read" | "not_replied" | "read_not_replied";
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Template
+             * @description Its own message
+             * @default null
+             */
+            template?: string | null;
+        };
+        /** FollowUpPreview */
+        FollowUpPreview: {
+            /**
+             * Exact
+             * @description False: estimated from the campaign's counters
+             */
+            exact: boolean;
+            /**
+             * Not Read
+             * @description Received it but have not read it
+             */
+            not_read: number;
+            /**
+             * Not Replied
+             * @description Received it and have not replied
+             */
+            not_replied: number;
+            /**
+             * Read Not Replied
+             * @description Read it but have not replied
+             */
+            read_not_replied: number;
         };
         /** Forecast */
         Forecast: {
@@ -4317,6 +4437,64 @@ export interface operations {
             };
         };
     };
+    post_api_campaigns_campaign_id_duplicate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_api_campaigns_campaign_id_export: {
         parameters: {
             query?: never;
@@ -4348,6 +4526,135 @@ export interface operations {
             };
             /** @description Not found (also for another tenant's ids) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_campaigns_campaign_id_follow_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowUpPreview"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_campaigns_campaign_id_follow_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FollowUpBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

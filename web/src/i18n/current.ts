@@ -49,7 +49,8 @@ export function displayLocale(lang: UiLanguage, region?: string | null, browser 
 }
 
 export function translate(lang: UiLanguage, key: MessageKey, vars?: Vars): string {
-  const text = CATALOGUES[lang][key] ?? en[key];
+  // A key built at run time (a new server code) may have no words: show the key, never crash.
+  const text: string = CATALOGUES[lang][key] ?? en[key] ?? key;
   if (!vars) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }

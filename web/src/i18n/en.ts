@@ -1,9 +1,11 @@
+import { followupsEn } from "./followups";
 /**
  * The app's words, in English: the one message catalogue. Keys name the place;
  * `{name}` marks a value filled in at run time. pt-BR.ts and es.ts translate every
  * key (TypeScript refuses a missing one).
  */
 export const en = {
+  ...followupsEn, // follow-ups, duplicate, frequency cap (followups.ts)
   // languages the account can pick (customers' language)
   "lang.pt": "Portuguese",
   "lang.es": "Spanish",
@@ -902,6 +904,9 @@ export const en = {
   "startFail.qr_timeout": "The QR code was not scanned in time.",
   "startFail.whatsapp_web_changed": "WhatsApp Web changed and the engine on this machine cannot drive it yet; it needs an update.",
   "startFail.start_failed": "WhatsApp Web did not start on this machine.",
+
+  // why a recipient was skipped: the frequency cap (pages/campaigns/common.tsx)
+  "campaign.reason.frequency_cap": "got a message from you recently (the frequency cap)",
 } as const;
 
 export type MessageKey = keyof typeof en;

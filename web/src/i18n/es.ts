@@ -1,7 +1,9 @@
 import type { MessageKey } from "./en";
+import { followupsEs } from "./followups";
 
 /** Spanish. */
 export const es: Record<MessageKey, string> = {
+  ...followupsEs, // follow-ups, duplicate, frequency cap (followups.ts)
   "lang.pt": "Portugués",
   "lang.es": "Español",
   "lang.en": "Inglés",
@@ -894,4 +896,7 @@ export const es: Record<MessageKey, string> = {
   "startFail.qr_timeout": "El código QR no se escaneó a tiempo.",
   "startFail.whatsapp_web_changed": "WhatsApp Web cambió y el programa de esta computadora todavía no puede manejarlo; necesita una actualización.",
   "startFail.start_failed": "WhatsApp Web no se inició en esta computadora.",
+
+  // why a recipient was skipped: the frequency cap (pages/campaigns/common.tsx)
+  "campaign.reason.frequency_cap": "recibió un mensaje tuyo hace poco (límite de frecuencia)",
 };

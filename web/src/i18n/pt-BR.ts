@@ -1,7 +1,9 @@
 import type { MessageKey } from "./en";
+import { followupsPtBR } from "./followups";
 
 /** Portuguese (Brazil). */
 export const ptBR: Record<MessageKey, string> = {
+  ...followupsPtBR, // follow-ups, duplicate, frequency cap (followups.ts)
   "lang.pt": "Português",
   "lang.es": "Espanhol",
   "lang.en": "Inglês",
@@ -894,4 +896,7 @@ export const ptBR: Record<MessageKey, string> = {
   "startFail.qr_timeout": "O QR code não foi lido a tempo.",
   "startFail.whatsapp_web_changed": "O WhatsApp Web mudou e o programa deste computador ainda não consegue usá-lo; ele precisa de uma atualização.",
   "startFail.start_failed": "O WhatsApp Web não iniciou neste computador.",
+
+  // why a recipient was skipped: the frequency cap (pages/campaigns/common.tsx)
+  "campaign.reason.frequency_cap": "recebeu uma mensagem sua há pouco tempo (limite de frequência)",
 };

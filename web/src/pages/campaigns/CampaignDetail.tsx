@@ -20,6 +20,8 @@ import { durationWords } from "../../lib/forecastWords";
 import { formatDayTime } from "../../lib/format";
 import { PhoneBubble } from "../../components/WhatsAppText";
 import { useI18n } from "../../i18n";
+import { CampaignCopyActions } from "./FollowUpDialog";
+import { FrequencyCapNote } from "./editor/AudienceExtras";
 
 const EDITABLE = new Set(["draft", "scheduled", "paused"]);
 
@@ -129,6 +131,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
             {t("campaign.export")}
           </Button>
         )}
+        <CampaignCopyActions campaign={c} />
       </PageHeader>
       <div className="flex flex-col gap-4">
         <Card>
@@ -140,6 +143,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
               {c.status === "completed" && c.completed_at ? t("campaign.completedAt", { when: formatDateTime(c.completed_at) }) : null}
             </p>
           </div>
+          <FrequencyCapNote campaign={c} />
           {problem && (
             <div className="mt-3">
               <Alert title={problem.title}>

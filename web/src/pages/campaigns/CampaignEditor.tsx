@@ -11,6 +11,7 @@ import { launchProblem, storedLaunchProblem } from "./common";
 import { CAMPAIGN_STATES } from "./common";
 import { LaunchSummaryDialog } from "./LaunchSummary";
 import { AffectedList, AudienceCheck, AudiencePicker } from "./editor/AudienceSection";
+import { AudienceExtras, useFollowUpRecipients } from "./editor/AudienceExtras";
 import { FORM_FIELDS, MAX_LENGTH, pacingOf } from "./editor/draft";
 import { useDraftState } from "./editor/useDraftState";
 import { MediaPanel, MessageEditor, PreviewPanel, useKnownFields } from "./editor/MessageSection";
@@ -93,10 +94,13 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
     );
   };
 
+  // A follow-up reaches only the origin's matching recipients, as the audience check counts them.
+  const followUpRecipients = useFollowUpRecipients(saved, version);
   // Paused: what is left to send; otherwise the audience as chosen on screen.
   const forecastRequest: ForecastRequest = {
     session_ids: d.sessionIds,
     ...(locked && saved ? { recipients: saved.counters.pending + saved.counters.leased } : { audience: { all: d.all, tags: d.all ? [] : d.tags } }),
+    ...(!locked && followUpRecipients !== null ? { recipients: followUpRecipients, audience: null } : {}),
     pacing: pacingOf(d),
     timezone: d.timezone,
     send_at: !locked && d.when === "later" && d.sendAt ? d.sendAt : null,
@@ -166,6 +170,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
           <Card title={tr("editor.section.audience")}>
             <AudiencePicker d={d} set={set} error={fieldErrors.audience} locked={locked} />
             {id && <AudienceCheck campaignId={id} version={version} onMissing={d.onMissing} />}
+            <AudienceExtras d={d} set={set} campaign={saved} locked={locked} />
           </Card>
           <Card title={tr("editor.section.numbers")}>
             <SessionPicker selected={d.sessionIds} onChange={(v) => set("sessionIds", v)} error={fieldErrors.session_ids} locked={locked} />

@@ -146,6 +146,7 @@ const MESSAGE_REASONS: Record<string, string> = {
   session_error: "the number had a problem sending",
   needs_license: "needs an OpenWA licence to message someone new",
   too_long: "longer than 4,096 characters once filled in for this contact",
+  frequency_cap: "got a message from you recently (the frequency cap)",
 };
 
 /** Why one recipient was skipped or failed, in words. */

@@ -2,6 +2,8 @@ import type { Campaign, CampaignFields, CampaignPatch, PacingIn } from "../../..
 import { currentLocale, tr } from "../../../i18n/current";
 
 export const MAX_LENGTH = 4096;
+/** New campaigns leave out contacts messaged in the last day (the API's default too). */
+export const FREQUENCY_CAP_DEFAULT = 24;
 
 /** What the composer holds: the form's values as typed. */
 export interface Draft {
@@ -23,6 +25,8 @@ export interface Draft {
   quietEnd: string;
   /** "Must be done by", local date-time in `timezone`; empty for none. */
   deadline: string;
+  /** Leave out contacts messaged in the last N hours ("0": off). */
+  frequencyCap: string;
 }
 
 export type SetDraft = <K extends keyof Draft>(key: K, value: Draft[K]) => void;
@@ -68,6 +72,7 @@ export function draftOf(c: Campaign | undefined, timezone: string): Draft {
     quietStart: pacing.quiet_start ?? "21:00",
     quietEnd: pacing.quiet_end ?? "08:00",
     deadline: deadlineOf(c) ? localInput(deadlineOf(c)!, c!.timezone) : "",
+    frequencyCap: String(c ? (c.frequency_cap_hours ?? 0) : FREQUENCY_CAP_DEFAULT),
   };
 }
 
@@ -92,6 +97,7 @@ export function bodyOf(d: Draft): CampaignFields {
     send_at: d.when === "later" && d.sendAt ? d.sendAt : null,
     timezone: d.timezone,
     pacing: pacingOf(d),
+    frequency_cap_hours: Math.max(0, Math.round(Number(d.frequencyCap) || 0)),
   };
   // Sent only when set, so a form without a deadline saves on any backend.
   if (d.deadline) body.deadline = d.deadline;
@@ -120,6 +126,7 @@ export function changesOf(original: Draft, d: Draft): CampaignPatch {
   }
   if (!same(after.pacing, before.pacing)) patch.pacing = after.pacing;
   if (d.deadline !== original.deadline) patch.deadline = d.deadline || null;
+  if (after.frequency_cap_hours !== before.frequency_cap_hours) patch.frequency_cap_hours = after.frequency_cap_hours ?? 0;
   return patch;
 }
 
@@ -151,6 +158,7 @@ export const FIELD_OF: Record<keyof Draft, string[]> = {
   quietStart: ["pacing.quiet_start", "pacing"],
   quietEnd: ["pacing.quiet_end", "pacing"],
   deadline: ["deadline"],
+  frequencyCap: ["frequency_cap_hours"],
 };
 
-export const FORM_FIELDS = ["name", "template", "audience", "session_ids", "send_at", "timezone", "pacing.min_gap_s", "pacing.max_gap_s", "pacing.daily_cap", "pacing.quiet_start", "pacing.quiet_end", "pacing", "on_missing_variable", "deadline"] as const;
+export const FORM_FIELDS = ["name", "template", "audience", "session_ids", "send_at", "timezone", "pacing.min_gap_s", "pacing.max_gap_s", "pacing.daily_cap", "pacing.quiet_start", "pacing.quiet_end", "pacing", "on_missing_variable", "deadline", "frequency_cap_hours"] as const;

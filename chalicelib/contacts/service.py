@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -110,6 +111,23 @@ def get_contact(user_id: str, phone: str) -> ContactModel:
         raise NotFound("No contact with this phone number.") from None
 
 
+def fold_text(text: str) -> str:
+    """Case- and accent-free form for "contains" matching: "São PAULO" → "sao paulo"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def field_matcher(key: str, text: str) -> Callable[[ContactModel], bool]:
+    """Whether a contact's custom field `key` contains `text`, ignoring case and accents."""
+    needle = fold_text(text)
+
+    def matches(contact: ContactModel) -> bool:
+        value = fields_of(contact).get(key)
+        return value is not None and needle in fold_text(str(value))
+
+    return matches
+
+
 def list_contacts(
     user_id: str,
     limit: int,
@@ -133,9 +151,14 @@ def list_contacts(
         conditions.append(ContactModel.tags.contains(tag))
     if opted_out is not None:
         conditions.append(ContactModel.opted_out == opted_out)
-    if field:  # a custom field (City, Last visit…) containing the text, as typed
+    # A custom field (City, Last visit…) containing the text, ignoring case and accents
+    # ("sao paulo" finds "São Paulo"): DynamoDB's contains() is exact, so the table only
+    # keeps contacts that have the field and the text is matched here, page by page.
+    field_match: Callable[[ContactModel], bool] | None = None
+    if field:
         field_key, field_text = field
-        conditions.append(ContactModel.fields[field_key].contains(field_text))
+        conditions.append(ContactModel.fields[field_key].exists())
+        field_match = field_matcher(field_key, field_text)
     filter_condition = None
     for condition in conditions:
         filter_condition = condition if filter_condition is None else filter_condition & condition
@@ -151,7 +174,10 @@ def list_contacts(
             limit=PAGE_SCAN if filter_condition is not None else limit - len(items),
         )
         for raw in page.get("Items", []):
-            items.append(ContactModel.from_raw_data(raw))
+            contact = ContactModel.from_raw_data(raw)
+            if field_match is not None and not field_match(contact):
+                continue
+            items.append(contact)
             if len(items) == limit:
                 last = items[-1]
                 return items, encode_cursor({"user_id": {"S": user_id}, "phone": {"S": last.phone}})

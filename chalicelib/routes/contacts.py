@@ -139,7 +139,7 @@ class ContactsQuery(PageQuery):
     opted_out: bool | None = None
     field: str | None = Field(None, max_length=40, description="Custom field key to filter on")
     field_value: str | None = Field(
-        None, max_length=100, description="Text the field contains (exact case)"
+        None, max_length=100, description="Text the field contains (case and accents ignored)"
     )
 
 

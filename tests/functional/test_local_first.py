@@ -330,6 +330,36 @@ def test_tags_keep_their_spelling_and_fields_filter_the_list(
     assert renamed.json["name"] == "Maria da Silva"
 
 
+def test_the_custom_field_filter_ignores_case_and_accents(api: Api, user: dict[str, Any]) -> None:
+    api.patch("/api/me", {"default_region": "BR"})
+    people = {
+        "11987654321": {"cidade": "São Paulo"},
+        "11912345678": {"cidade": "SAO PAULO - Centro"},
+        "11955554444": {"cidade": "Santos"},
+        "11933332222": {"bairro": "São Paulo"},  # the text, but in another field
+    }
+    for phone, fields in people.items():
+        api.post("/api/contacts", {"phone": phone, "fields": fields})
+
+    def phones(value: str) -> list[str]:
+        url = f"/api/contacts?field=cidade&field_value={value}"
+        return [c["phone"] for c in api.get(url).json["items"]]
+
+    both = ["+5511912345678", "+5511987654321"]
+    assert phones("sao paulo") == both
+    assert phones("SÃO%20PAULO") == both
+    assert phones("são") == both
+    assert phones("centro") == ["+5511912345678"]
+    assert phones("santos") == ["+5511955554444"]
+    assert phones("Recife") == []
+    # a short page still pages on through matches only
+    first = api.get("/api/contacts?field=cidade&field_value=sao&limit=1").json
+    assert [c["phone"] for c in first["items"]] == ["+5511912345678"]
+    cursor = first["next_cursor"]
+    rest = api.get(f"/api/contacts?field=cidade&field_value=sao&limit=1&cursor={cursor}")
+    assert [c["phone"] for c in rest.json["items"]] == ["+5511987654321"]
+
+
 def test_tags_from_a_file_keep_the_files_spelling(api: Api, user: dict[str, Any]) -> None:
     api.patch("/api/me", {"default_region": "BR"})
     data = csv_bytes(

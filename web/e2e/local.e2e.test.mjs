@@ -54,11 +54,12 @@ describe("local first", { concurrency: false }, () => {
     page.setDefaultTimeout(20_000);
     page.on("pageerror", (error) => errors.push(String(error)));
 
+    // Before any account exists the words follow the browser's language.
     await page.goto("/auth/register");
-    await page.getByLabel("Your name").fill(maria.name);
-    await page.getByLabel("Email").fill(maria.email);
-    await page.getByLabel("Password").fill(maria.password);
-    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByLabel("Seu nome").fill(maria.name);
+    await page.getByLabel("E-mail").fill(maria.email);
+    await page.getByLabel("Senha").fill(maria.password);
+    await page.getByRole("button", { name: "Criar conta" }).click();
 
     // The first-run step, already answered from the browser.
     await page.waitForURL("**/welcome");

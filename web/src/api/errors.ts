@@ -1,4 +1,6 @@
 import type { components } from "./schema";
+import { currentLocale, tr } from "../i18n/current";
+import type { MessageKey } from "../i18n/en";
 
 export type ErrorBody = components["schemas"]["Error"];
 
@@ -46,17 +48,17 @@ function tidy(message: string): string {
 }
 
 /** The validators' own sentences that name code, said for people. */
-const CUSTOM_WORDS: Record<string, string> = {
-  "not an IANA timezone": "This is not a time zone we know. Use a name such as Europe/Lisbon or America/Sao_Paulo.",
-  "max_gap_s must be at least min_gap_s": "The longest gap must be at least the shortest gap.",
-  "give both quiet_start and quiet_end, or neither": "Give both the start and the end of the quiet hours.",
-  "choose all contacts or at least one tag": "Choose all contacts or at least one tag.",
-  "in the past": "This time has already passed. Choose a later one, or send as soon as you launch.",
+const CUSTOM_WORDS: Record<string, MessageKey> = {
+  "not an IANA timezone": "err.timezone",
+  "max_gap_s must be at least min_gap_s": "err.gaps",
+  "give both quiet_start and quiet_end, or neither": "err.quiet",
+  "choose all contacts or at least one tag": "err.audience",
+  "in the past": "err.past",
 };
 
 const numberIn = (msg: string): string | null => {
   const match = /(-?\d+(?:\.\d+)?)/.exec(msg);
-  return match ? new Intl.NumberFormat().format(Number(match[1])) : null;
+  return match ? new Intl.NumberFormat(currentLocale()).format(Number(match[1])) : null;
 };
 
 /**
@@ -67,49 +69,49 @@ const numberIn = (msg: string): string | null => {
 export function plainMessage(detail: { msg: string; type?: string | undefined }): string {
   const { msg } = detail;
   const bare = msg.replace(/^(Value error|Assertion failed), /, "");
-  if (CUSTOM_WORDS[bare]) return CUSTOM_WORDS[bare];
+  if (CUSTOM_WORDS[bare]) return tr(CUSTOM_WORDS[bare]);
   const n = numberIn(msg);
   switch (detail.type) {
     case "missing":
-      return "Please fill this in.";
+      return tr("err.missing");
     case "string_too_short":
-      return n === "1" ? "Please fill this in." : `Use at least ${n} characters.`;
+      return n === "1" ? tr("err.missing") : tr("err.tooShort", { n: n ?? "" });
     case "string_too_long":
-      return `This is too long: use at most ${n} characters.`;
+      return tr("err.tooLong", { n: n ?? "" });
     case "too_short":
-      return n === "1" ? "Choose at least one." : `Choose at least ${n}.`;
+      return n === "1" ? tr("err.chooseOne") : tr("err.chooseAtLeast", { n: n ?? "" });
     case "too_long":
-      return `Choose at most ${n}.`;
+      return tr("err.chooseAtMost", { n: n ?? "" });
     case "greater_than_equal":
-      return `Use a number of at least ${n}.`;
+      return tr("err.atLeast", { n: n ?? "" });
     case "greater_than":
-      return `Use a number above ${n}.`;
+      return tr("err.above", { n: n ?? "" });
     case "less_than_equal":
-      return `Use a number no higher than ${n}.`;
+      return tr("err.atMost", { n: n ?? "" });
     case "less_than":
-      return `Use a number below ${n}.`;
+      return tr("err.below", { n: n ?? "" });
     case "int_parsing":
     case "int_type":
     case "int_from_float":
-      return "Enter a whole number.";
+      return tr("err.whole");
     case "float_parsing":
     case "float_type":
     case "finite_number":
-      return "Enter a number.";
+      return tr("err.number");
     case "string_pattern_mismatch":
-      return "This is not in the expected format.";
+      return tr("err.format");
     case "datetime_parsing":
     case "datetime_from_date_parsing":
     case "datetime_type":
-      return "Enter a date and a time.";
+      return tr("err.dateTime");
     case "bool_parsing":
     case "bool_type":
-      return "Choose yes or no.";
+      return tr("err.yesNo");
     case "literal_error":
     case "enum":
-      return "Choose one of the options.";
+      return tr("err.option");
     case "extra_forbidden":
-      return "This cannot be changed here.";
+      return tr("err.notHere");
     default:
       return tidy(msg);
   }
@@ -146,9 +148,7 @@ export function toApiError(response: Response, body: unknown): ApiError {
   return new ApiError(
     response.status,
     "http_" + response.status,
-    response.status >= 500
-      ? "The server had a problem. Please try again in a moment."
-      : `The request failed (${response.status}).`,
+    response.status >= 500 ? tr("err.server") : tr("err.request", { status: response.status }),
     null,
     retryAfter,
   );
@@ -156,7 +156,7 @@ export function toApiError(response: Response, body: unknown): ApiError {
 
 export function messageOf(error: unknown): string {
   if (error instanceof ApiError) return error.message;
-  if (error instanceof TypeError) return "Cannot reach wacast. Check your connection and try again.";
+  if (error instanceof TypeError) return tr("err.offline");
   if (error instanceof Error) return error.message;
-  return "Something went wrong.";
+  return tr("err.unknown");
 }

@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import { useMarkRead, useNotifications } from "../api/queries";
 import { timeAgo } from "../lib/format";
 import { ErrorState, Spinner, cx } from "./ui";
+import { tr } from "../i18n/current";
 
 /** The bell in the top bar: unread notices, each can be marked read. */
 export function NotificationBell() {
@@ -34,7 +35,7 @@ export function NotificationBell() {
     };
   }, [open]);
 
-  const label = count === 0 ? "Notifications, none unread" : `Notifications, ${count}${more ? "+" : ""} unread`;
+  const label = count === 0 ? tr("bell.none") : tr("bell.unread", { count: `${count}${more ? "+" : ""}` });
   return (
     <div ref={root} className="relative">
       <button
@@ -59,20 +60,20 @@ export function NotificationBell() {
         <div
           id={panelId}
           role="region"
-          aria-label="Unread notifications"
+          aria-label={tr("bell.panel")}
           className="fixed inset-x-2 top-14 z-30 max-h-[70vh] overflow-y-auto rounded-lg border border-slate-200 bg-white shadow-lg sm:absolute sm:inset-x-auto sm:right-0 sm:top-11 sm:w-96"
         >
-          <h2 className="border-b border-slate-200 px-4 py-2 text-sm font-semibold">Notifications</h2>
+          <h2 className="border-b border-slate-200 px-4 py-2 text-sm font-semibold">{tr("bell.title")}</h2>
           {unread.isPending ? (
             <div className="p-4">
-              <Spinner label="Loading notifications…" />
+              <Spinner label={tr("bell.loading")} />
             </div>
           ) : unread.isError ? (
             <div className="p-3">
-              <ErrorState error={unread.error} what="notifications" onRetry={() => unread.refetch()} />
+              <ErrorState error={unread.error} what={tr("bell.what")} onRetry={() => unread.refetch()} />
             </div>
           ) : count === 0 ? (
-            <p className="px-4 py-6 text-center text-sm text-slate-600">You are all caught up.</p>
+            <p className="px-4 py-6 text-center text-sm text-slate-600">{tr("bell.caughtUp")}</p>
           ) : (
             <ul className="divide-y divide-slate-100">
               {unread.data.items.map((n) => (
@@ -82,18 +83,18 @@ export function NotificationBell() {
                     <p className="text-sm text-slate-700">{n.body}</p>
                     {n.session_id && (
                       <Link to={`/sessions/${n.session_id}`} onClick={() => setOpen(false)} className="text-sm font-medium text-brand-700 underline">
-                        Open the number
+                        {tr("bell.openNumber")}
                       </Link>
                     )}
                     <p className="mt-1 text-xs text-slate-500">{timeAgo(n.created_at)}</p>
                   </div>
-                  <button aria-label={`Mark read: ${n.title}`}
+                  <button aria-label={tr("bell.markReadFor", { title: n.title })}
                     type="button"
                     onClick={() => markRead.mutate(n.notification_id)}
                     disabled={markRead.isPending && markRead.variables === n.notification_id}
                     className={cx("self-start rounded px-2 py-1 text-xs font-medium text-brand-700 hover:bg-brand-50")}
                   >
-                    Mark read
+                    {tr("bell.markRead")}
                   </button>
                 </li>
               ))}

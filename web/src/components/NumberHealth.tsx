@@ -4,16 +4,17 @@ import { timeAgo } from "../lib/format";
 import { Badge, stateInfo } from "./SessionStatus";
 import { messageOf } from "../api/errors";
 import { Card, Loading } from "./ui";
+import { tr, trPlural } from "../i18n/current";
 
 const BADGES: Record<Health["badge"], { label: string; tone: "ok" | "warn" | "bad" }> = {
-  healthy: { label: "Healthy", tone: "ok" },
-  at_risk: { label: "At risk", tone: "warn" },
-  paused: { label: "Paused", tone: "bad" },
+  healthy: { get label() { return tr("health.healthy"); }, tone: "ok" },
+  at_risk: { get label() { return tr("health.at_risk"); }, tone: "warn" },
+  paused: { get label() { return tr("health.paused"); }, tone: "bad" },
 };
 
 function Row({ h }: { h: Health }) {
   const badge = BADGES[h.badge as Health["badge"]] ?? { label: h.badge, tone: "warn" as const };
-  const room = h.warmup_day ? `warm-up day ${formatCount(h.warmup_day)}` : `daily cap ${formatCount(h.daily_cap)}`;
+  const room = h.warmup_day ? tr("health.warmupDay", { day: formatCount(h.warmup_day) }) : tr("health.dailyCap", { cap: formatCount(h.daily_cap) });
   return (
     <li className="flex flex-col gap-1 py-3" data-testid="number-health">
       <div className="flex flex-wrap items-center justify-between gap-2">
@@ -24,12 +25,12 @@ function Row({ h }: { h: Health }) {
       </div>
       {h.badge_reason && <p className="text-sm text-slate-700">{h.badge_reason}</p>}
       <p className="text-xs text-slate-600">
-        Today {formatCount(h.sent_today)} of {formatCount(h.daily_limit)} ({room}) · last 7 days:{" "}
-        {h.sent_7d > 0 ? `${formatCount(h.sent_7d)} sent, ${formatPercent(h.failure_rate_7d ?? 0)} failed, ${formatPercent(h.reply_rate_7d ?? 0)} replied` : "nothing sent"}, {formatCount(h.opt_outs_7d)} {h.opt_outs_7d === 1 ? "opt-out" : "opt-outs"}
+        {tr("health.today", { sent: formatCount(h.sent_today), limit: formatCount(h.daily_limit), room })}{" "}
+        {h.sent_7d > 0 ? tr("health.week", { sent: formatCount(h.sent_7d), failed: formatPercent(h.failure_rate_7d ?? 0), replied: formatPercent(h.reply_rate_7d ?? 0) }) : tr("health.nothing")}, {trPlural("health.optOuts", h.opt_outs_7d)}
       </p>
       {h.last_signal && (
         <p className="text-xs text-slate-600">
-          Last warning sign: {stateInfo(h.last_signal.state).label.toLowerCase()} {timeAgo(h.last_signal.at)}
+          {tr("health.lastSign", { state: stateInfo(h.last_signal.state).label.toLowerCase(), when: timeAgo(h.last_signal.at) })}
           {h.last_signal.reason ? ` (${h.last_signal.reason})` : ""}
         </p>
       )}
@@ -43,14 +44,14 @@ export function NumberHealthCard() {
   // With no number yet, the page's own empty state says what to do.
   if (health.data && health.data.items.length === 0) return null;
   return (
-    <Card title="Health of your numbers">
+    <Card title={tr("health.title")}>
       {health.isPending ? (
-        <Loading what="number health" />
+        <Loading what={tr("health.what")} />
       ) : health.isError ? (
         // It polls, so a failure mends itself; the page keeps one "Try again" (its own list's).
-        <p className="text-sm text-slate-600">Number health is not available right now ({messageOf(health.error)}). It is checked again every 30 seconds.</p>
+        <p className="text-sm text-slate-600">{tr("health.unavailable", { message: messageOf(health.error) })}</p>
       ) : (
-        <ul className="divide-y divide-slate-100" aria-label="Health of your numbers">
+        <ul className="divide-y divide-slate-100" aria-label={tr("health.title")}>
           {health.data.items.map((h) => (
             <Row key={h.session_id} h={h} />
           ))}

@@ -3,7 +3,8 @@ import { useQueryClient } from "@tanstack/react-query";
 import { keys, useQr, useSession } from "../api/queries";
 import { messageOf } from "../api/errors";
 import { Alert, Button, Modal, Spinner } from "./ui";
-import { SessionStatusBadge, stateInfo } from "./SessionStatus";
+import { SessionStatusBadge, startFailureText, stateInfo } from "./SessionStatus";
+import { tr } from "../i18n/current";
 
 const WAITING = new Set(["starting", "qr_ready"]);
 
@@ -44,15 +45,15 @@ export function QrModal({
   }, [status, onConnected]);
 
   const info = status ? stateInfo(status) : null;
-  const reason = session.data?.status_reason_text ?? session.data?.last_error;
+  const reason = (session.data && startFailureText(session.data)) ?? session.data?.last_error;
 
   return (
-    <Modal title={`Link “${label}”`} onClose={onClose}>
+    <Modal title={tr("qr.title", { label })} onClose={onClose}>
       <div className="flex flex-col items-center gap-4 text-center" aria-live="polite">
         {session.isError ? (
           <Alert>{messageOf(session.error)}</Alert>
         ) : !status ? (
-          <Spinner label="Starting…" />
+          <Spinner label={tr("preparing.starting")} />
         ) : (
           <>
             <SessionStatusBadge status={status} />
@@ -60,28 +61,28 @@ export function QrModal({
               <>
                 <img
                   src={qr.data.data_url}
-                  alt="QR code to scan with WhatsApp"
+                  alt={tr("qr.alt")}
                   className="h-64 w-64 max-w-full rounded-md border border-slate-200 bg-white p-2 [image-rendering:pixelated]"
                   data-testid="qr-image"
                 />
                 <ol className="list-decimal space-y-1 pl-5 text-left text-sm text-slate-700">
-                  <li>Open WhatsApp on the phone that owns this number.</li>
+                  <li>{tr("qr.step1")}</li>
                   <li>
-                    Go to <b>Settings → Linked devices → Link a device</b>.
+                    {tr("qr.step2")} <b>{tr("qr.step2.path")}</b>.
                   </li>
-                  <li>Point the phone at this code. It refreshes by itself.</li>
+                  <li>{tr("qr.step3")}</li>
                 </ol>
               </>
             ) : WAITING.has(status) ? (
               <div className="flex h-64 w-64 max-w-full items-center justify-center rounded-md border border-dashed border-slate-300">
-                <Spinner label={status === "starting" ? "Starting WhatsApp Web…" : "Loading the QR code…"} />
+                <Spinner label={status === "starting" ? tr("qr.startingWeb") : tr("qr.loading")} />
               </div>
             ) : status === "connected" ? (
-              <Alert tone="success">Connected.</Alert>
+              <Alert tone="success">{tr("qr.connected")}</Alert>
             ) : (
               <Alert tone="warning" title={info?.label}>
                 <p>{info?.help}</p>
-                {reason && <p className="mt-1">Reason: {reason}</p>}
+                {reason && <p className="mt-1">{tr("sessions.reason", { reason })}</p>}
               </Alert>
             )}
           </>
@@ -90,11 +91,11 @@ export function QrModal({
       <div className="mt-5 flex flex-wrap justify-end gap-2">
         {status && !WAITING.has(status) && status !== "connected" && onRestart && (
           <Button variant="secondary" onClick={onRestart}>
-            Restart
+            {tr("sessions.restart")}
           </Button>
         )}
         <Button variant="secondary" onClick={onClose}>
-          {status === "connected" ? "Close" : "Finish later"}
+          {status === "connected" ? tr("ui.close") : tr("qr.later")}
         </Button>
       </div>
     </Modal>

@@ -1,19 +1,21 @@
 import { cx } from "./ui";
+import { currentLang, tr } from "../i18n/current";
+import type { MessageKey } from "../i18n/en";
 
 /** What each session state means to the person who owns the number. */
 export const SESSION_STATES: Record<string, { label: string; tone: Tone; help: string }> = {
-  starting: { label: "Starting", tone: "info", help: "WhatsApp Web is starting for this number." },
-  qr_ready: { label: "Waiting for scan", tone: "info", help: "Scan the QR code with WhatsApp on the phone." },
-  qr_expired: { label: "QR expired", tone: "warn", help: "Nobody scanned the QR in time. Restart to get a new one." },
-  connected: { label: "Connected", tone: "ok", help: "Ready to send." },
-  disconnected: { label: "Disconnected", tone: "warn", help: "The phone lost its link; it usually comes back by itself." },
-  banned: { label: "Banned", tone: "bad", help: "WhatsApp has banned this number." },
-  logged_out: { label: "Logged out", tone: "bad", help: "The number was logged out from the phone. Restart and scan again." },
-  agent_offline: { label: "Machine offline", tone: "warn", help: "The machine that runs this number is not answering." },
-  stopped: { label: "Stopped", tone: "muted", help: "This number was removed." },
-  deleted: { label: "Deleted", tone: "muted", help: "This number was removed." },
-  failed: { label: "Failed", tone: "bad", help: "WhatsApp Web could not start for this number." },
-  restricted: { label: "Limited", tone: "warn", help: "Only chats that already exist can be messaged for now." },
+  starting: { get label() { return tr("session.state.starting"); }, tone: "info", get help() { return tr("session.help.starting"); } },
+  qr_ready: { get label() { return tr("session.state.qr_ready"); }, tone: "info", get help() { return tr("session.help.qr_ready"); } },
+  qr_expired: { get label() { return tr("session.state.qr_expired"); }, tone: "warn", get help() { return tr("session.help.qr_expired"); } },
+  connected: { get label() { return tr("session.state.connected"); }, tone: "ok", get help() { return tr("session.help.connected"); } },
+  disconnected: { get label() { return tr("session.state.disconnected"); }, tone: "warn", get help() { return tr("session.help.disconnected"); } },
+  banned: { get label() { return tr("session.state.banned"); }, tone: "bad", get help() { return tr("session.help.banned"); } },
+  logged_out: { get label() { return tr("session.state.logged_out"); }, tone: "bad", get help() { return tr("session.help.logged_out"); } },
+  agent_offline: { get label() { return tr("session.state.agent_offline"); }, tone: "warn", get help() { return tr("session.help.agent_offline"); } },
+  stopped: { get label() { return tr("session.state.stopped"); }, tone: "muted", get help() { return tr("session.help.stopped"); } },
+  deleted: { get label() { return tr("session.state.deleted"); }, tone: "muted", get help() { return tr("session.help.deleted"); } },
+  failed: { get label() { return tr("session.state.failed"); }, tone: "bad", get help() { return tr("session.help.failed"); } },
+  restricted: { get label() { return tr("session.state.restricted"); }, tone: "warn", get help() { return tr("session.help.restricted"); } },
 };
 
 type Tone = "ok" | "info" | "warn" | "bad" | "muted";
@@ -24,6 +26,17 @@ const tones: Record<Tone, string> = {
   bad: "bg-red-100 text-red-900 ring-red-600/30",
   muted: "bg-slate-100 text-slate-700 ring-slate-500/30",
 };
+
+const START_FAILURES = new Set(["whatsapp_unreachable", "browser_missing", "browser_failed", "profile_locked", "qr_timeout", "whatsapp_web_changed", "start_failed"]);
+
+/** Why a number failed to start: the server's sentence, or in another language the words for the agent's code. */
+export function startFailureText(s: { status: string; status_reason?: string | null; status_reason_text?: string | null }): string | null {
+  if (s.status === "failed" && s.status_reason_text && currentLang() !== "en") {
+    const code = s.status_reason && START_FAILURES.has(s.status_reason) ? s.status_reason : "start_failed";
+    return tr(`startFail.${code}` as MessageKey);
+  }
+  return s.status_reason_text ?? null;
+}
 
 export function stateInfo(status: string) {
   return SESSION_STATES[status] ?? { label: status.replace(/_/g, " "), tone: "muted" as Tone, help: "" };

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { currentToasts, dismissToast, subscribeToasts, type Toast } from "../lib/toast";
 import { cx } from "./ui";
+import { tr } from "../i18n/current";
 
 export function Toaster() {
   const [toasts, setToasts] = useState<Toast[]>(currentToasts);
@@ -17,7 +18,7 @@ export function Toaster() {
           )}
         >
           <p className="flex-1">{toast.message}</p>
-          <button type="button" onClick={() => dismissToast(toast.id)} aria-label="Dismiss" className="rounded px-1 text-white/80 hover:text-white">
+          <button type="button" onClick={() => dismissToast(toast.id)} aria-label={tr("ui.dismiss")} className="rounded px-1 text-white/80 hover:text-white">
             ×
           </button>
         </div>

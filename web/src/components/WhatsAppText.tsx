@@ -1,4 +1,5 @@
 import { parseWhatsApp, type Styled } from "../lib/whatsapp";
+import { tr } from "../i18n/current";
 
 function render(nodes: Styled[], key = ""): React.ReactNode[] {
   return nodes.map((n, i) => {
@@ -32,8 +33,8 @@ export function PhoneBubble({ text, image, footer, testId }: { text: string; ima
   return (
     <div className="rounded-xl bg-[#efeae2] p-3" data-testid={testId}>
       <div className="ml-auto max-w-[85%] overflow-hidden rounded-lg rounded-tr-none bg-[#d9fdd3] text-sm text-slate-900 shadow-sm">
-        {image && <img src={image} alt="The campaign's image" className="max-h-56 w-full object-cover" />}
-        <p className="whitespace-pre-wrap break-words px-3 py-2">{text ? <WhatsAppText text={text} /> : <span className="text-slate-500">Your message shows here.</span>}</p>
+        {image && <img src={image} alt={tr("bubble.image")} className="max-h-56 w-full object-cover" />}
+        <p className="whitespace-pre-wrap break-words px-3 py-2">{text ? <WhatsAppText text={text} /> : <span className="text-slate-500">{tr("bubble.empty")}</span>}</p>
         {footer && <p className="px-3 pb-1 text-right text-[11px] text-slate-600">{footer}</p>}
       </div>
     </div>

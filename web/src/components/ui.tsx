@@ -9,6 +9,7 @@ import {
   type SelectHTMLAttributes,
 } from "react";
 import { messageOf } from "../api/errors";
+import { tr } from "../i18n/current";
 
 export function cx(...parts: (string | false | null | undefined)[]): string {
   return parts.filter(Boolean).join(" ");
@@ -175,18 +176,18 @@ export function Alert({
 export function Loading({ what }: { what: string }) {
   return (
     <div className="py-8 text-center">
-      <Spinner label={`Loading ${what}…`} />
+      <Spinner label={tr("ui.loading", { what })} />
     </div>
   );
 }
 
 export function ErrorState({ error, onRetry, what }: { error: unknown; onRetry?: () => void; what: string }) {
   return (
-    <Alert title={`Could not load ${what}.`}>
+    <Alert title={tr("ui.couldNotLoad", { what })}>
       <p>{messageOf(error)}</p>
       {onRetry && (
         <Button variant="secondary" size="sm" className="mt-2" onClick={onRetry}>
-          Try again
+          {tr("ui.tryAgain")}
         </Button>
       )}
     </Alert>
@@ -307,7 +308,7 @@ export function Modal({
             {title}
           </h2>
           {dismissable && (
-            <button type="button" onClick={onClose} aria-label="Close" className="rounded p-1 text-slate-500 hover:bg-slate-100">
+            <button type="button" onClick={onClose} aria-label={tr("ui.close")} className="rounded p-1 text-slate-500 hover:bg-slate-100">
               <span aria-hidden="true" className="text-xl leading-none">
                 ×
               </span>
@@ -345,7 +346,7 @@ export function ConfirmDialog({
       footer={
         <>
           <Button variant="secondary" onClick={onCancel}>
-            Cancel
+            {tr("ui.cancel")}
           </Button>
           <Button variant="danger" onClick={onConfirm} busy={busy}>
             {confirmLabel}
@@ -375,7 +376,7 @@ export function LoadMore({
   return (
     <div className="mt-3 text-center">
       <Button variant="secondary" busy={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
-        Load more {what}
+        {tr("ui.loadMore", { what })}
       </Button>
     </div>
   );

@@ -1,32 +1,18 @@
 import { useMemo } from "react";
 import { useAuth } from "../lib/auth";
 import { useMe } from "../api/queries";
-import { en, type MessageKey } from "./en";
-import { es } from "./es";
-import { ptBR } from "./pt-BR";
+import type { MessageKey } from "./en";
+import { browserLocale, displayLocale, setCurrent, translate, translatePlural, type PluralKey, type UiLanguage } from "./current";
 
 export type { MessageKey } from "./en";
-
-/** The app's languages; an account language without a translation reads English. */
-export type UiLanguage = "en" | "pt-BR" | "es";
-const CATALOGUES: Record<UiLanguage, Record<MessageKey, string>> = { en, "pt-BR": ptBR, es };
+export { browserLocale, currentLang, currentLocale, displayLocale, tr, translate, translatePlural, trPlural } from "./current";
+export type { PluralKey, UiLanguage } from "./current";
 
 /** The account's language code (pt, es, en, …) → the catalogue to use. */
 export function uiLanguage(language: string | null | undefined): UiLanguage {
   if (language === "pt") return "pt-BR";
   if (language === "es") return "es";
   return "en";
-}
-
-export function translate(lang: UiLanguage, key: MessageKey, vars?: Record<string, string | number>): string {
-  const text = CATALOGUES[lang][key] ?? en[key];
-  if (!vars) return text;
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
-}
-
-/** The browser's locale, for Intl (numbers, dates): es-MX and es-ES differ even if the words do not. */
-export function browserLocale(): string {
-  return (typeof navigator !== "undefined" && navigator.language) || "en";
 }
 
 export function formatNumber(value: number, locale = browserLocale()): string {
@@ -56,22 +42,28 @@ export function countryName(region: string, lang: UiLanguage): string {
 
 /**
  * Words and formats for the signed-in user: the catalogue follows the account's
- * language (until it loads, the browser's), numbers and dates the browser's locale.
+ * language (until it loads, the browser's); numbers and dates the browser's locale
+ * when it speaks that language, else the language in the account's country.
  */
 export function useI18n() {
   const { token } = useAuth();
   const me = useMe(Boolean(token));
   const lang = uiLanguage(me.data?.language ?? browserLocale().split("-")[0]);
   const timeZone = me.data?.timezone;
+  const region = me.data?.default_region;
   return useMemo(() => {
-    const locale = browserLocale();
+    const locale = displayLocale(lang, region);
+    // Formatters outside components (lib/format) follow the same choice.
+    setCurrent(lang, locale);
     return {
       lang,
       locale,
       t: (key: MessageKey, vars?: Record<string, string | number>) => translate(lang, key, vars),
+      /** Plural forms by Intl.PluralRules: p("campaigns.count", 3) reads `campaigns.count.other`. */
+      p: (key: PluralKey, count: number, vars?: Record<string, string | number>) => translatePlural(lang, locale, key, count, vars),
       n: (value: number) => formatNumber(value, locale),
       d: (epochMs: number) => formatDate(epochMs, locale, timeZone),
       country: (region: string) => countryName(region, lang),
     };
-  }, [lang, timeZone]);
+  }, [lang, timeZone, region]);
 }

@@ -1,5 +1,6 @@
 import type { Forecast, ForecastDay, Limit } from "../api/planningApi";
 import { formatCount, formatDay, formatDayTime } from "./format";
+import { currentLocale, tr, trPlural } from "../i18n/current";
 
 /** "YYYY-MM-DD" of `epochMs` in `timeZone`. */
 export function localDate(epochMs: number, timeZone: string): string {
@@ -24,27 +25,27 @@ const noonOf = (ymd: string) => {
 /** "today", "tomorrow", "Wed" (within a week) or "Tue 15 Dec". */
 export function dayLabel(ymd: string, now: number, timeZone: string): string {
   const today = localDate(now, timeZone);
-  if (ymd === today) return "today";
-  if (ymd === addDays(today, 1)) return "tomorrow";
-  const weekday = new Intl.DateTimeFormat(undefined, { weekday: "short", timeZone: "UTC" }).format(noonOf(ymd));
+  if (ymd === today) return tr("forecast.today");
+  if (ymd === addDays(today, 1)) return tr("forecast.tomorrow");
+  const weekday = new Intl.DateTimeFormat(currentLocale(), { weekday: "short", timeZone: "UTC" }).format(noonOf(ymd));
   for (let i = 2; i < 7; i++) if (ymd === addDays(today, i)) return weekday;
   return formatDay(noonOf(ymd), "UTC", now);
 }
 
 export function durationWords(seconds: number): string {
-  if (seconds < 60) return "less than a minute";
+  if (seconds < 60) return tr("duration.underMinute");
   const minutes = Math.round(seconds / 60);
-  if (minutes < 90) return `about ${minutes} min`;
+  if (minutes < 90) return tr("duration.minutes", { minutes });
   const hours = Math.round(seconds / 3600);
-  if (hours < 36) return `about ${hours} hours`;
-  return `about ${Math.round(seconds / 86400)} days`;
+  if (hours < 36) return trPlural("duration.hours", hours);
+  return trPlural("duration.days", Math.round(seconds / 86400));
 }
 
 export const LIMIT_WORDS: Record<Limit, string> = {
-  gaps: "the gaps between messages",
-  daily_cap: "the daily cap",
-  warmup: "the warm-up",
-  quiet_hours: "the quiet hours",
+  get gaps() { return tr("limit.gaps"); },
+  get daily_cap() { return tr("limit.daily_cap"); },
+  get warmup() { return tr("limit.warmup"); },
+  get quiet_hours() { return tr("limit.quiet_hours"); },
 };
 
 /** What holds most days back, if anything but the gaps. */
@@ -62,18 +63,19 @@ export function mainLimit(days: ForecastDay[]): Limit | null {
  */
 export function forecastWords(f: Forecast, now: number): string {
   const tz = f.timezone;
-  if (f.recipients === 0 || f.first_message_at === null) return "Nothing to send: no one in the audience can be messaged.";
-  if (f.beyond_horizon || f.finish_at === null) return "More than a year at this pace. Add numbers or raise the daily cap.";
+  if (f.recipients === 0 || f.first_message_at === null) return tr("forecast.nothing");
+  if (f.beyond_horizon || f.finish_at === null) return tr("forecast.beyondYear");
   const span = durationWords((f.finish_at - Math.min(now, f.first_message_at)) / 1000);
   const startsLater = f.first_message_at - now > 3600_000;
   const days = f.days.map((d) => {
     const label = dayLabel(d.date, now, tz);
-    return `${formatCount(d.total)} ${label === "today" || label === "tomorrow" ? label : `on ${label}`}`;
+    const count = formatCount(d.total);
+    return label === tr("forecast.today") || label === tr("forecast.tomorrow") ? tr("forecast.countWhen", { count, when: label }) : tr("forecast.countOn", { count, day: label });
   });
   let perDay = "";
   if (days.length > 1) perDay = days.length <= 4 ? days.join(", ") : `${days.slice(0, 3).join(", ")} … ${days.at(-1)}`;
   const parts = [`${span.charAt(0).toUpperCase()}${span.slice(1)}`];
-  if (startsLater) parts.push(`starting ${formatDayTime(f.first_message_at, tz, now)}`);
+  if (startsLater) parts.push(tr("forecast.starting", { when: formatDayTime(f.first_message_at, tz, now) }));
   const head = parts.join(", ");
-  return `${head}${perDay ? `: ${perDay}` : ""}, finishing ${formatDayTime(f.finish_at, tz, now)}.`;
+  return `${head}${perDay ? `: ${perDay}` : ""}, ${tr("forecast.finishing", { when: formatDayTime(f.finish_at, tz, now) })}.`;
 }

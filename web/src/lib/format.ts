@@ -1,20 +1,24 @@
-/** Counts and dates in the user's own format (the browser's locale). */
+import { currentLocale, tr, trPlural } from "../i18n/current";
 
-const counts = new Intl.NumberFormat();
+/** Counts and dates in the user's own format (the locale i18n chose: see displayLocale). */
 
 export function formatCount(n: number | null | undefined): string {
-  return counts.format(n ?? 0);
+  try {
+    return new Intl.NumberFormat(currentLocale()).format(n ?? 0);
+  } catch {
+    return String(n ?? 0);
+  }
 }
 
 export function formatPercent(share: number): string {
-  return new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 0 }).format(share);
+  return new Intl.NumberFormat(currentLocale(), { style: "percent", maximumFractionDigits: 0 }).format(share);
 }
 
 /** "Tue 15 Dec" (with the year when it is not this year's) in `timeZone`. */
 export function formatDay(epochMs: number, timeZone?: string, now = Date.now()): string {
   const sameYear = new Date(epochMs).getUTCFullYear() === new Date(now).getUTCFullYear();
   try {
-    return new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", year: sameYear ? undefined : "numeric", timeZone }).format(epochMs);
+    return new Intl.DateTimeFormat(currentLocale(), { weekday: "short", day: "numeric", month: "short", year: sameYear ? undefined : "numeric", timeZone }).format(epochMs);
   } catch {
     return new Date(epochMs).toDateString();
   }
@@ -23,7 +27,7 @@ export function formatDay(epochMs: number, timeZone?: string, now = Date.now()):
 /** "Tue 15 Dec, 14:30" in `timeZone`. */
 export function formatDayTime(epochMs: number, timeZone?: string, now = Date.now()): string {
   try {
-    const time = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", timeZone }).format(epochMs);
+    const time = new Intl.DateTimeFormat(currentLocale(), { hour: "numeric", minute: "2-digit", timeZone }).format(epochMs);
     return `${formatDay(epochMs, timeZone, now)}, ${time}`;
   } catch {
     return new Date(epochMs).toLocaleString();
@@ -41,7 +45,7 @@ export function formatUntil(epochMs: number, timeZone?: string, now = Date.now()
   };
   if (day(epochMs) !== day(now)) return formatDayTime(epochMs, timeZone, now);
   try {
-    return new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", timeZone }).format(epochMs);
+    return new Intl.DateTimeFormat(currentLocale(), { hour: "numeric", minute: "2-digit", timeZone }).format(epochMs);
   } catch {
     return new Date(epochMs).toLocaleTimeString();
   }
@@ -58,31 +62,32 @@ interface CampaignCounts {
  * percentage of "final" outcomes that counts cancelled messages as done.
  */
 export function campaignOutcome(c: CampaignCounts): string {
-  const sent = `${formatCount(c.funnel.sent)} of ${formatCount(c.counters.total)} sent`;
+  const sent = tr("outcome.sent", { sent: formatCount(c.funnel.sent), total: formatCount(c.counters.total) });
   switch (c.status) {
     case "draft":
     case "scheduled":
-      return "Nothing sent yet";
+      return tr("outcome.nothingYet");
     case "preparing":
-      return "Preparing the recipient list";
+      return tr("outcome.preparing");
     case "cancelled":
-      return `Cancelled — ${sent}`;
+      return tr("outcome.cancelled", { sent });
     case "paused":
-      return `Paused — ${sent}`;
+      return tr("outcome.paused", { sent });
     case "completed": {
       const notSent = c.counters.failed + c.counters.skipped + c.counters.unknown + c.counters.cancelled;
-      return notSent > 0 ? `Completed — ${sent} (${formatCount(notSent)} not sent)` : `Completed — ${sent}`;
+      return notSent > 0 ? tr("outcome.completedNotSent", { sent, notSent: formatCount(notSent) }) : tr("outcome.completed", { sent });
     }
     default:
       return sent;
   }
 }
 
-/** Date and time of an API timestamp (epoch ms, like every `*_at`); "—" when unset. */
+/** Date and time of an API timestamp (epoch ms, like every `*_at`); "—" when unset.
+ * Numeric ("28/11/2026, 14:30" in pt-BR): short enough for a phone. */
 export function formatDateTime(epochMs: number | null | undefined, timeZone?: string): string {
   if (!epochMs) return "—";
   try {
-    return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone }).format(epochMs);
+    return new Intl.DateTimeFormat(currentLocale(), { day: "2-digit", month: "2-digit", year: "numeric", hour: "numeric", minute: "2-digit", timeZone }).format(epochMs);
   } catch {
     return new Date(epochMs).toLocaleString();
   }
@@ -90,13 +95,13 @@ export function formatDateTime(epochMs: number | null | undefined, timeZone?: st
 
 /** How long ago an API timestamp (epoch ms) was, in short words. */
 export function timeAgo(epochMs: number | null | undefined, now = Date.now()): string {
-  if (!epochMs) return "never";
+  if (!epochMs) return tr("time.never");
   const seconds = Math.round((now - epochMs) / 1000);
-  if (seconds < 5) return "just now";
-  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 5) return tr("time.justNow");
+  if (seconds < 60) return tr("time.secondsAgo", { count: formatCount(seconds) });
   const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
+  if (minutes < 60) return tr("time.minutesAgo", { count: formatCount(minutes) });
   const hours = Math.round(minutes / 60);
-  if (hours < 48) return `${hours} h ago`;
-  return `${Math.round(hours / 24)} days ago`;
+  if (hours < 48) return tr("time.hoursAgo", { count: formatCount(hours) });
+  return trPlural("time.daysAgo", Math.round(hours / 24));
 }

@@ -6,13 +6,15 @@ import { Badge } from "../components/SessionStatus";
 import { Alert, Button, Card, ErrorState, Loading, PageHeader } from "../components/ui";
 import { formatDateTime } from "../lib/format";
 import { ProgressBar } from "./contacts/ImportWizard";
+import { formatCount } from "../lib/format";
+import { currentLocale, tr, trPlural } from "../i18n";
 
 export function useBilling(enabled = true) {
   return useQuery({ queryKey: ["billing"], queryFn: () => unwrap(api.GET("/api/billing")), enabled, refetchInterval: 30_000 });
 }
 
 function money(cents: number): string {
-  return cents === 0 ? "Free" : `${new Intl.NumberFormat(undefined, { style: "currency", currency: "USD" }).format(cents / 100)} / month`;
+  return cents === 0 ? tr("billing.free") : tr("billing.perMonth", { price: new Intl.NumberFormat(currentLocale(), { style: "currency", currency: "USD" }).format(cents / 100) });
 }
 
 /** Messages used this period against the plan's quota (shared with the dashboard). */
@@ -21,9 +23,11 @@ export function UsageBar({ billing }: { billing: BillingState }) {
   const share = m.quota > 0 ? (m.used + m.reserved) / m.quota : 0;
   return (
     <div>
-      <ProgressBar value={share} label="Messages used this month" />
+      <ProgressBar value={share} label={tr("billing.usedLabel")} />
       <p className="mt-1 text-sm text-slate-700" data-testid="usage">
-        {m.used.toLocaleString()} sent{m.reserved ? ` + ${m.reserved.toLocaleString()} reserved for running campaigns` : ""} of {m.quota.toLocaleString()} this period · {m.remaining.toLocaleString()} left
+        {m.reserved
+          ? tr("billing.usageReserved", { used: formatCount(m.used), reserved: formatCount(m.reserved), quota: formatCount(m.quota), remaining: formatCount(m.remaining) })
+          : tr("billing.usage", { used: formatCount(m.used), quota: formatCount(m.quota), remaining: formatCount(m.remaining) })}
       </p>
     </div>
   );
@@ -39,54 +43,54 @@ export function BillingPage() {
   });
   const portal = useMutation({ mutationFn: () => unwrap(api.POST("/api/billing/portal")), onSuccess: (r) => redirect(r.url) });
 
-  if (billing.isPending) return <Loading what="billing" />;
-  if (billing.isError) return <ErrorState error={billing.error} what="billing" onRetry={() => billing.refetch()} />;
+  if (billing.isPending) return <Loading what={tr("billing.what")} />;
+  if (billing.isError) return <ErrorState error={billing.error} what={tr("billing.what")} onRetry={() => billing.refetch()} />;
   const b = billing.data;
   return (
     <>
-      <PageHeader title="Billing">
+      <PageHeader title={tr("nav.billing")}>
         {b.has_billing_customer && (
           <Button variant="secondary" busy={portal.isPending} onClick={() => portal.mutate()}>
-            Manage billing
+            {tr("billing.manage")}
           </Button>
         )}
       </PageHeader>
       <div className="flex flex-col gap-4">
         {portal.error != null && <Alert>{messageOf(portal.error)}</Alert>}
         {b.status === "past_due" && (
-          <Alert tone="warning" title="Your last payment failed">
-            Update the payment method{b.grace_ends_at ? ` before ${formatDateTime(b.grace_ends_at)}` : ""} to keep sending.
+          <Alert tone="warning" title={tr("billing.pastDue")}>
+            {b.grace_ends_at ? tr("billing.pastDue.before", { when: formatDateTime(b.grace_ends_at) }) : tr("billing.pastDue.text")}
           </Alert>
         )}
-        {!b.sending_allowed && <Alert title="Sending is on hold">{b.sending_paused_reason?.replace(/_/g, " ") ?? "Check your payment method."}</Alert>}
-        <Card title="Your plan">
+        {!b.sending_allowed && <Alert title={tr("launch.hold.title")}>{b.sending_paused_reason?.replace(/_/g, " ") ?? tr("billing.checkPayment")}</Alert>}
+        <Card title={tr("billing.yourPlan")}>
           <div className="flex flex-wrap items-center gap-2">
             <p className="text-xl font-semibold">{b.plan.name}</p>
-            <Badge tone={b.status === "active" ? "ok" : "warn"}>{b.status === "active" ? "Active" : "Payment due"}</Badge>
+            <Badge tone={b.status === "active" ? "ok" : "warn"}>{b.status === "active" ? tr("billing.active") : tr("billing.due")}</Badge>
           </div>
           <p className="mt-1 text-sm text-slate-700">
-            {money(b.plan.price_monthly_cents)} · {b.plan.messages_per_month.toLocaleString()} messages a month · {b.plan.numbers} number(s)
+            {money(b.plan.price_monthly_cents)} · {tr("billing.perMonthMessages", { count: formatCount(b.plan.messages_per_month) })} · {trPlural("billing.numbers", b.plan.numbers)}
           </p>
           <p className="text-sm text-slate-600">
-            {b.cancel_at_period_end ? "Ends" : "Renews"} {formatDateTime(b.next_renewal)}
+            {tr(b.cancel_at_period_end ? "billing.ends" : "billing.renews", { when: formatDateTime(b.next_renewal) })}
           </p>
           <div className="mt-4">
             <UsageBar billing={b} />
           </div>
           <p className="mt-2 text-sm text-slate-700">
-            Numbers: {b.numbers.used} of {b.numbers.allowed}
+            {tr("billing.numbersUsed", { used: formatCount(b.numbers.used), allowed: formatCount(b.numbers.allowed) })}
           </p>
         </Card>
-        <Card title="Plans">
+        <Card title={tr("billing.plans")}>
           {checkout.error != null && (
             <div className="mb-3">
               <Alert>{messageOf(checkout.error)}</Alert>
             </div>
           )}
           {plans.isPending ? (
-            <Loading what="plans" />
+            <Loading what={tr("billing.plans.what")} />
           ) : plans.isError ? (
-            <ErrorState error={plans.error} what="plans" onRetry={() => plans.refetch()} />
+            <ErrorState error={plans.error} what={tr("billing.plans.what")} onRetry={() => plans.refetch()} />
           ) : (
             <ul className="grid gap-3 sm:grid-cols-3">
               {plans.data.items.map((p) => {
@@ -97,14 +101,14 @@ export function BillingPage() {
                     <h3 className="font-semibold">{p.name}</h3>
                     <p className="text-sm">{money(p.price_monthly_cents)}</p>
                     <p className="text-sm text-slate-600">
-                      {p.messages_per_month.toLocaleString()} messages / month · {p.numbers} number(s)
+                      {tr("billing.perMonthMessages", { count: formatCount(p.messages_per_month) })} · {trPlural("billing.numbers", p.numbers)}
                     </p>
                     <div className="mt-3">
                       {current ? (
-                        <Badge tone="ok">Current plan</Badge>
+                        <Badge tone="ok">{tr("billing.current")}</Badge>
                       ) : paid && p.purchasable ? (
                         <Button size="sm" busy={checkout.isPending && checkout.variables === p.id} onClick={() => checkout.mutate(p.id as "starter" | "pro")}>
-                          {p.price_monthly_cents > b.plan.price_monthly_cents ? `Upgrade to ${p.name}` : `Switch to ${p.name}`}
+                          {tr(p.price_monthly_cents > b.plan.price_monthly_cents ? "billing.upgradeTo" : "billing.switchTo", { plan: p.name })}
                         </Button>
                       ) : null}
                     </div>

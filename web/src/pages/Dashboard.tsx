@@ -12,6 +12,7 @@ import { Card, EmptyState, ErrorState, Loading, PageHeader } from "../components
 import { timeAgo } from "../lib/format";
 import { NumberHealthCard } from "../components/NumberHealth";
 import { campaignOutcome } from "../lib/format";
+import { tr } from "../i18n";
 
 /**
  * Only what the API can answer today: numbers and notifications. Campaign and
@@ -21,7 +22,7 @@ export function DashboardPage() {
   const me = useMe();
   return (
     <>
-      <PageHeader title={me.data ? `Hello, ${me.data.name.split(" ")[0]}` : "Dashboard"} />
+      <PageHeader title={me.data ? tr("dashboard.hello", { name: me.data.name.split(" ")[0] ?? "" }) : tr("nav.dashboard")} />
       <div className="grid items-start gap-4 lg:grid-cols-2">
         {hasApi("/api/campaigns") && <CampaignsCard />}
         {hasApi("/api/billing") && <UsageCard />}
@@ -38,19 +39,19 @@ function NumbersCard() {
   const items = (sessions.data ?? []).filter((s) => !REMOVED.has(s.status));
   const connected = items.filter((s) => s.status === "connected").length;
   return (
-    <Card title="Numbers" actions={<Link to="/sessions" className="text-sm font-medium text-brand-700 underline">Manage numbers</Link>}>
+    <Card title={tr("nav.numbers")} actions={<Link to="/sessions" className="text-sm font-medium text-brand-700 underline">{tr("dashboard.manageNumbers")}</Link>}>
       {sessions.isPending ? (
-        <Loading what="numbers" />
+        <Loading what={tr("numbers.what")} />
       ) : sessions.isError ? (
-        <ErrorState error={sessions.error} what="numbers" onRetry={() => sessions.refetch()} />
+        <ErrorState error={sessions.error} what={tr("numbers.what")} onRetry={() => sessions.refetch()} />
       ) : items.length === 0 ? (
-        <EmptyState title="No numbers yet" action={<Link to="/sessions" className="font-medium text-brand-700 underline">Add a number</Link>}>
-          Link a WhatsApp number to start sending.
+        <EmptyState title={tr("sessions.none")} action={<Link to="/sessions" className="font-medium text-brand-700 underline">{tr("forecast.addNumber")}</Link>}>
+          {tr("dashboard.noNumbers.text")}
         </EmptyState>
       ) : (
         <>
           <p className="mb-2 text-sm text-slate-700">
-            {connected} of {items.length} connected
+            {tr("dashboard.connected", { connected, total: items.length })}
           </p>
           <ul className="divide-y divide-slate-100">
             {items.map((s) => (
@@ -72,19 +73,19 @@ function NumbersCard() {
 function RecentNotificationsCard() {
   const notes = useNotifications(false, 10);
   return (
-    <Card title="Recent notifications">
+    <Card title={tr("dashboard.notifications")}>
       {notes.isPending ? (
-        <Loading what="notifications" />
+        <Loading what={tr("bell.what")} />
       ) : notes.isError ? (
-        <ErrorState error={notes.error} what="notifications" onRetry={() => notes.refetch()} />
+        <ErrorState error={notes.error} what={tr("bell.what")} onRetry={() => notes.refetch()} />
       ) : notes.data.items.length === 0 ? (
-        <EmptyState title="Nothing yet">Numbers going offline, bans and finished campaigns show up here.</EmptyState>
+        <EmptyState title={tr("dashboard.nothingYet")}>{tr("dashboard.nothingYet.text")}</EmptyState>
       ) : (
         <ul className="divide-y divide-slate-100">
           {notes.data.items.map((n) => (
             <li key={n.notification_id} className="py-2">
               <p className="text-sm font-medium">
-                {!n.read_at && <span className="mr-1 inline-block h-2 w-2 rounded-full bg-brand-600" aria-label="Unread" role="img" />}
+                {!n.read_at && <span className="mr-1 inline-block h-2 w-2 rounded-full bg-brand-600" aria-label={tr("dashboard.unread")} role="img" />}
                 {n.title}
               </p>
               <p className="text-sm text-slate-700">{n.body}</p>
@@ -101,13 +102,13 @@ function CampaignsCard() {
   const running = useCampaigns("running");
   const items = running.data ?? [];
   return (
-    <Card title="Running campaigns" actions={<Link to="/campaigns" className="text-sm font-medium text-brand-700 underline">All campaigns</Link>}>
+    <Card title={tr("dashboard.running")} actions={<Link to="/campaigns" className="text-sm font-medium text-brand-700 underline">{tr("campaigns.all")}</Link>}>
       {running.isPending ? (
-        <Loading what="campaigns" />
+        <Loading what={tr("campaigns.what")} />
       ) : running.isError ? (
-        <ErrorState error={running.error} what="campaigns" onRetry={() => running.refetch()} />
+        <ErrorState error={running.error} what={tr("campaigns.what")} onRetry={() => running.refetch()} />
       ) : items.length === 0 ? (
-        <EmptyState title="Nothing sending right now" action={<Link to="/campaigns/new" className="font-medium text-brand-700 underline">New campaign</Link>} />
+        <EmptyState title={tr("dashboard.nothingSending")} action={<Link to="/campaigns/new" className="font-medium text-brand-700 underline">{tr("campaigns.new")}</Link>} />
       ) : (
         <ul className="flex flex-col gap-3">
           {items.map((c) => (
@@ -118,7 +119,7 @@ function CampaignsCard() {
                 </Link>
                 <CampaignStatusBadge status={c.status} />
               </div>
-              <ProgressBar value={c.progress} label={`Progress of ${c.name}`} />
+              <ProgressBar value={c.progress} label={tr("campaigns.progressOf", { name: c.name })} />
               <p className="mt-1 text-xs text-slate-600">
                 {campaignOutcome(c)}
               </p>
@@ -134,14 +135,14 @@ function CampaignsCard() {
 function UsageCard() {
   const billing = useBilling();
   return (
-    <Card title="Messages this month" actions={<Link to="/billing" className="text-sm font-medium text-brand-700 underline">Billing</Link>}>
+    <Card title={tr("dashboard.messages")} actions={<Link to="/billing" className="text-sm font-medium text-brand-700 underline">{tr("nav.billing")}</Link>}>
       {billing.isPending ? (
-        <Loading what="usage" />
+        <Loading what={tr("dashboard.usage.what")} />
       ) : billing.isError ? (
-        <ErrorState error={billing.error} what="usage" onRetry={() => billing.refetch()} />
+        <ErrorState error={billing.error} what={tr("dashboard.usage.what")} onRetry={() => billing.refetch()} />
       ) : (
         <>
-          <p className="mb-2 text-sm text-slate-700">{billing.data.plan.name} plan</p>
+          <p className="mb-2 text-sm text-slate-700">{tr("dashboard.plan", { plan: billing.data.plan.name })}</p>
           <UsageBar billing={billing.data} />
         </>
       )}

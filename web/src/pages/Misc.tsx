@@ -1,6 +1,7 @@
 import { Link } from "react-router";
 import { Card, PageHeader } from "../components/ui";
 import { hasApi } from "../lib/features";
+import { tr } from "../i18n";
 
 /** Honest pages for areas the web app does not cover yet: they say so, nothing more. */
 export function NotYetPage({ title, what, api }: { title: string; what: string; api: string }) {
@@ -21,9 +22,9 @@ export function NotYetPage({ title, what, api }: { title: string; what: string; 
 export function NotFoundPage() {
   return (
     <>
-      <PageHeader title="Page not found" />
+      <PageHeader title={tr("notFound.title")} />
       <p className="text-sm text-slate-700">
-        There is nothing at this address. <Link className="text-brand-700 underline" to="/dashboard">Go to the dashboard</Link>.
+        {tr("notFound.text")} <Link className="text-brand-700 underline" to="/dashboard">{tr("notFound.link")}</Link>.
       </p>
     </>
   );

@@ -5,13 +5,14 @@ import { useCreateSession, useDeleteSession, useRestartSession, useSessions } fr
 import { licenseShopUrl, useRemoveLicense, useSetLicense } from "../api/sessionsApi";
 import type { Session, StateChange } from "../api/types";
 import { QrModal } from "../components/QrModal";
-import { SessionStatusBadge, stateInfo } from "../components/SessionStatus";
+import { SessionStatusBadge, startFailureText, stateInfo } from "../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, Modal, PageHeader, TextField } from "../components/ui";
 import { formErrors } from "../lib/forms";
 import { formatDateTime, timeAgo } from "../lib/format";
 import { showToast } from "../lib/toast";
 import { hasApi } from "../lib/features";
 import { NumberHealthCard } from "../components/NumberHealth";
+import { tr } from "../i18n";
 
 const NEEDS_SCAN = new Set(["starting", "qr_ready"]);
 /** Deleted numbers stay listed as stopped until their data is purged. */
@@ -36,12 +37,12 @@ export function SessionsPage() {
   const onRestart = (session: Session) =>
     restart.mutate(session.session_id, {
       onSuccess: () => setLinking({ id: session.session_id, label: session.label }),
-      onError: (error) => showToast(`Could not restart “${session.label}”: ${messageOf(error)}`, "error"),
+      onError: (error) => showToast(tr("sessions.restartFailed", { label: session.label, message: messageOf(error) }), "error"),
     });
 
   const onConnected = useCallback(() => {
     setLinking((current) => {
-      if (current) showToast(`“${current.label}” is connected.`, "success");
+      if (current) showToast(tr("sessions.connected", { label: current.label }), "success");
       return null;
     });
     void sessions.refetch();
@@ -49,27 +50,27 @@ export function SessionsPage() {
 
   return (
     <>
-      <PageHeader title="Numbers">
-        <Button onClick={() => setAdding(true)}>Add number</Button>
+      <PageHeader title={tr("nav.numbers")}>
+        <Button onClick={() => setAdding(true)}>{tr("sessions.add")}</Button>
       </PageHeader>
       {hasApi("/api/sessions/health") && <div className="mb-4"><NumberHealthCard /></div>}
       {sessions.isPending ? (
-        <Loading what="your numbers" />
+        <Loading what={tr("numbers.what")} />
       ) : sessions.isError ? (
-        <ErrorState error={sessions.error} what="your numbers" onRetry={() => sessions.refetch()} />
+        <ErrorState error={sessions.error} what={tr("numbers.what")} onRetry={() => sessions.refetch()} />
       ) : sessions.data.length === 0 ? (
-        <EmptyState title="No numbers yet" action={<Button onClick={() => setAdding(true)}>Add your first number</Button>}>
-          Link a WhatsApp number by scanning a QR code with the phone. Campaigns are sent from your linked numbers.
+        <EmptyState title={tr("sessions.none")} action={<Button onClick={() => setAdding(true)}>{tr("sessions.addFirst")}</Button>}>
+          {tr("sessions.none.text")}
         </EmptyState>
       ) : (
-        <ul className="flex flex-col gap-3" aria-label="Your numbers">
+        <ul className="flex flex-col gap-3" aria-label={tr("sessions.yours")}>
           {sessions.data.map((s) => (
             <li key={s.session_id} id={`number-${s.session_id}`} className="scroll-mt-20">
               <Card className={focusId === s.session_id ? "ring-2 ring-brand-600" : undefined}>
                 <div className="flex flex-wrap items-start justify-between gap-3">
                   <div className="min-w-0">
                     <h2 className="truncate text-base font-semibold">{s.label}</h2>
-                    <p className="text-sm text-slate-600">{s.phone ? `+${s.phone.replace(/^\+/, "")}` : "Not linked yet"}</p>
+                    <p className="text-sm text-slate-600">{s.phone ? `+${s.phone.replace(/^\+/, "")}` : tr("sessions.notLinked")}</p>
                   </div>
                   <SessionStatusBadge status={s.status} />
                 </div>
@@ -78,32 +79,32 @@ export function SessionsPage() {
                   {s.last_error && s.status !== "connected" && !s.status_reason_text && (
                     <>
                       {" "}
-                      <span className="font-medium">Reason: {s.last_error}</span>
+                      <span className="font-medium">{tr("sessions.reason", { reason: s.last_error })}</span>
                     </>
                   )}
                 </p>
                 <StatusReason session={s} />
                 {REMOVED.has(s.status) ? (
                   <p className="mt-1 text-xs text-slate-500">
-                    Removed {timeAgo(s.updated_at)}
-                    {s.purge_after ? `; its data is deleted on ${formatDateTime(s.purge_after)}` : ""}.
+                    {tr("sessions.removed", { when: timeAgo(s.updated_at) })}
+                    {s.purge_after ? `; ${tr("sessions.purge", { when: formatDateTime(s.purge_after) })}` : ""}.
                   </p>
                 ) : (
                   <>
-                    <p className="mt-1 text-xs text-slate-500">Updated {timeAgo(s.updated_at)}</p>
+                    <p className="mt-1 text-xs text-slate-500">{tr("sessions.updated", { when: timeAgo(s.updated_at) })}</p>
                     <LicensePanel session={s} open={focusId === s.session_id} />
                     <SessionHistory history={s.history} />
                     <div className="mt-3 flex flex-wrap gap-2">
                       {NEEDS_SCAN.has(s.status) && (
-                        <Button aria-label={`Show QR code for ${s.label}`} size="sm" onClick={() => setLinking({ id: s.session_id, label: s.label })}>
-                          Show QR code
+                        <Button aria-label={tr("sessions.showQrFor", { label: s.label })} size="sm" onClick={() => setLinking({ id: s.session_id, label: s.label })}>
+                          {tr("sessions.showQr")}
                         </Button>
                       )}
-                      <Button aria-label={`Restart ${s.label}`} size="sm" variant="secondary" busy={restart.isPending && restart.variables === s.session_id} onClick={() => onRestart(s)}>
-                        Restart
+                      <Button aria-label={tr("sessions.restartFor", { label: s.label })} size="sm" variant="secondary" busy={restart.isPending && restart.variables === s.session_id} onClick={() => onRestart(s)}>
+                        {tr("sessions.restart")}
                       </Button>
-                      <Button aria-label={`Delete ${s.label}`} size="sm" variant="secondary" className="text-red-700" onClick={() => setDeleting(s)}>
-                        Delete
+                      <Button aria-label={tr("sessions.deleteFor", { label: s.label })} size="sm" variant="secondary" className="text-red-700" onClick={() => setDeleting(s)}>
+                        {tr("sessions.delete")}
                       </Button>
                     </div>
                   </>
@@ -113,7 +114,7 @@ export function SessionsPage() {
           ))}
         </ul>
       )}
-      <LoadMore query={sessions} what="numbers" />
+      <LoadMore query={sessions} what={tr("sessions.what")} />
 
       {adding && (
         <AddNumberModal
@@ -135,8 +136,8 @@ export function SessionsPage() {
       )}
       {deleting && (
         <ConfirmDialog
-          title={`Delete “${deleting.label}”?`}
-          confirmLabel="Delete number"
+          title={tr("sessions.deleteTitle", { label: deleting.label })}
+          confirmLabel={tr("sessions.deleteConfirm")}
           busy={remove.isPending}
           error={remove.error}
           onCancel={() => {
@@ -146,13 +147,13 @@ export function SessionsPage() {
           onConfirm={() =>
             remove.mutate(deleting.session_id, {
               onSuccess: () => {
-                showToast(`“${deleting.label}” was deleted.`, "success");
+                showToast(tr("sessions.deleted", { label: deleting.label }), "success");
                 setDeleting(null);
               },
             })
           }
         >
-          WhatsApp Web stops for this number now; campaigns can no longer send from it. Its data is removed after 7 days.
+          {tr("sessions.deleteText")}
         </ConfirmDialog>
       )}
     </>
@@ -163,18 +164,16 @@ export function SessionsPage() {
 function StatusReason({ session: s }: { session: Session }) {
   if (s.status === "restricted") {
     return (
-      <Alert tone="warning" title="WhatsApp is limiting this number">
-        WhatsApp is not letting this number start new chats
-        {s.restricted_until ? ` until ${formatDateTime(s.restricted_until)}` : " for a while"}. Campaigns using it are
-        paused; resume them once the restriction lifts.
+      <Alert tone="warning" title={tr("sessions.restricted")}>
+        {s.restricted_until ? tr("sessions.restrictedUntil", { when: formatDateTime(s.restricted_until) }) : tr("sessions.restrictedWhile")}
       </Alert>
     );
   }
   if (s.status === "failed" && s.status_reason_text) {
     return (
-      <Alert title="Why it did not start">
-        {s.status_reason_text}
-        {s.last_error && <span className="mt-1 block text-xs text-slate-600">Details: {s.last_error}</span>}
+      <Alert title={tr("sessions.whyFailed")}>
+        {startFailureText(s)}
+        {s.last_error && <span className="mt-1 block text-xs text-slate-600">{tr("sessions.details", { details: s.last_error })}</span>}
       </Alert>
     );
   }
@@ -196,44 +195,42 @@ function LicensePanel({ session: s, open }: { session: Session; open: boolean })
         onSuccess: () => {
           setKey("");
           setEditing(false);
-          showToast(`Licence key saved for “${s.label}”. The number restarts to use it.`, "success");
+          showToast(tr("licence.saved", { label: s.label }), "success");
         },
       },
     );
   };
   const onRemove = () =>
     remove.mutate(s.session_id, {
-      onSuccess: () => showToast(`Licence key removed from “${s.label}”.`, "success"),
-      onError: (error) => showToast(`Could not remove the key: ${messageOf(error)}`, "error"),
+      onSuccess: () => showToast(tr("licence.removed", { label: s.label }), "success"),
+      onError: (error) => showToast(tr("licence.removeFailed", { message: messageOf(error) }), "error"),
     });
   return (
     <details className="mt-2 text-sm" open={open || undefined} data-testid="license-panel">
       <summary className="cursor-pointer text-slate-700">
-        Licence key:{" "}
-        <span className="font-medium">{s.license.set ? `set (${s.license.masked})` : "none"}</span>
+        {tr("licence.summary")}{" "}
+        <span className="font-medium">{s.license.set ? tr("licence.set", { masked: s.license.masked ?? "" }) : tr("licence.none")}</span>
       </summary>
       <div className="mt-2 flex flex-col gap-3 rounded-md bg-slate-50 p-3">
         <p className="text-slate-700">
-          Without a licence key, this number can only message people who have chatted with it before or who are saved
-          in its phone’s contacts. To message everyone else, buy an OpenWA licence for this number at{" "}
+          {tr("licence.intro")}{" "}
           <a className="break-all font-medium text-brand-700 underline" href={licenseShopUrl(s.phone)} target="_blank" rel="noreferrer">
             {licenseShopUrl(s.phone)}
           </a>{" "}
-          and paste the key here. A key works only for the number it was bought for.
+          {tr("licence.intro.end")}
         </p>
         {s.license.set && !editing && (
           <p className="text-slate-700">
-            Key ending in <span className="font-mono">{s.license.masked?.replace(/^•+/, "")}</span>
-            {s.license.updated_at ? `, saved ${formatDateTime(s.license.updated_at)}` : ""}. For your safety it is never
-            shown in full.
+            {tr("licence.endingIn")} <span className="font-mono">{s.license.masked?.replace(/^•+/, "")}</span>
+            {s.license.updated_at ? `, ${tr("licence.savedAt", { when: formatDateTime(s.license.updated_at) })}` : ""}. {tr("licence.never")}
           </p>
         )}
         {editing || !s.license.set ? (
           <form onSubmit={submit} className="flex flex-col gap-2" noValidate>
             {errors.form && <Alert>{errors.form}</Alert>}
             <TextField
-              label={s.license.set ? "New licence key" : "Licence key"}
-              hint="Saving restarts the number so the key takes effect."
+              label={s.license.set ? tr("licence.new") : tr("licence.key")}
+              hint={tr("licence.key.hint")}
               autoComplete="off"
               spellCheck={false}
               maxLength={200}
@@ -243,11 +240,11 @@ function LicensePanel({ session: s, open }: { session: Session; open: boolean })
             />
             <div className="flex flex-wrap gap-2">
               <Button type="submit" size="sm" busy={save.isPending} disabled={!key.trim()}>
-                Save key
+                {tr("licence.save")}
               </Button>
               {editing && (
                 <Button size="sm" variant="secondary" onClick={() => setEditing(false)}>
-                  Cancel
+                  {tr("ui.cancel")}
                 </Button>
               )}
             </div>
@@ -255,10 +252,10 @@ function LicensePanel({ session: s, open }: { session: Session; open: boolean })
         ) : (
           <div className="flex flex-wrap gap-2">
             <Button size="sm" variant="secondary" onClick={() => setEditing(true)}>
-              Replace key
+              {tr("licence.replace")}
             </Button>
             <Button size="sm" variant="secondary" className="text-red-700" busy={remove.isPending} onClick={onRemove}>
-              Remove key
+              {tr("licence.remove")}
             </Button>
           </div>
         )}
@@ -272,7 +269,7 @@ function SessionHistory({ history }: { history: StateChange[] }) {
   if (history.length === 0) return null;
   return (
     <details className="mt-2 text-sm">
-      <summary className="cursor-pointer text-slate-700">History</summary>
+      <summary className="cursor-pointer text-slate-700">{tr("sessions.history")}</summary>
       <ol className="mt-2 space-y-1 border-l border-slate-200 pl-3">
         {[...history].reverse().map((h, i) => (
           <li key={`${h.at}-${i}`}>
@@ -296,16 +293,16 @@ export function AddNumberModal({ onClose, onCreated }: { onClose: () => void; on
     create.mutate(label.trim(), { onSuccess: onCreated });
   };
   return (
-    <Modal title="Add a number" onClose={onClose}>
+    <Modal title={tr("sessions.addTitle")} onClose={onClose}>
       <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
         {noCapacity ? (
-          <Alert title="No room for another number right now">{errors.form}</Alert>
+          <Alert title={tr("sessions.noCapacity")}>{errors.form}</Alert>
         ) : (
           errors.form && <Alert>{errors.form}</Alert>
         )}
         <TextField
-          label="Name for this number"
-          hint="Only you see it, e.g. “Shop front desk”."
+          label={tr("sessions.label")}
+          hint={tr("sessions.label.hint")}
           required
           maxLength={80}
           value={label}
@@ -315,10 +312,10 @@ export function AddNumberModal({ onClose, onCreated }: { onClose: () => void; on
         />
         <div className="flex justify-end gap-2">
           <Button variant="secondary" onClick={onClose}>
-            Cancel
+            {tr("ui.cancel")}
           </Button>
           <Button type="submit" busy={create.isPending}>
-            Continue
+            {tr("sessions.continue")}
           </Button>
         </div>
       </form>

@@ -208,7 +208,7 @@ function TokensCard() {
           ))}
         </ul>
       )}
-      <LoadMore query={tokens} what="tokens" />
+      <LoadMore query={tokens} what={tr("tokens.more")} />
       {target && (
         <ConfirmDialog
           title={tr("tokens.revokeTitle")}

@@ -5,9 +5,11 @@ import { Alert, Button, TextField } from "../../components/ui";
 import { useAuth } from "../../lib/auth";
 import { formErrors } from "../../lib/forms";
 import { AuthLayout } from "./AuthLayout";
+import { useI18n } from "../../i18n";
 
 export function LoginPage() {
   const { signIn } = useAuth();
+  const { t } = useI18n();
   const navigate = useNavigate();
   const location = useLocation();
   const params = new URLSearchParams(location.search);
@@ -27,19 +29,19 @@ export function LoginPage() {
 
   return (
     <AuthLayout
-      title="Sign in"
+      title={t("auth.signIn")}
       footer={
         <>
-          New to wacast? <Link className="font-medium text-brand-700 underline" to="/auth/register">Create an account</Link>
+          {t("auth.new")} <Link className="font-medium text-brand-700 underline" to="/auth/register">{t("auth.createAccount")}</Link>
         </>
       }
     >
       {params.get("registered") && (
         <div className="mb-4">
           <Alert tone="info">
-            Check your email. If this address already had a wacast account, we sent it a message: sign in below with that account’s password, or{" "}
+            {t("auth.registered")}{" "}
             <Link className="font-medium underline" to="/auth/forgot">
-              reset the password
+              {t("auth.registered.reset")}
             </Link>
             .
           </Alert>
@@ -47,18 +49,18 @@ export function LoginPage() {
       )}
       {params.get("reset") && (
         <div className="mb-4">
-          <Alert tone="success">Your password was changed. Sign in with the new one.</Alert>
+          <Alert tone="success">{t("auth.passwordChanged")}</Alert>
         </div>
       )}
       <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
         {errors.form && <Alert>{errors.form}</Alert>}
-        <TextField label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={errors.fields.email} />
-        <TextField label="Password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} error={errors.fields.password} />
+        <TextField label={t("auth.email")} type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={errors.fields.email} />
+        <TextField label={t("auth.password")} type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} error={errors.fields.password} />
         <Button type="submit" busy={login.isPending}>
-          Sign in
+          {t("auth.signIn")}
         </Button>
         <Link to="/auth/forgot" className="text-sm text-brand-700 underline">
-          Forgot your password?
+          {t("auth.forgot")}
         </Link>
       </form>
     </AuthLayout>

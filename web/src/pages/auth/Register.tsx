@@ -6,10 +6,12 @@ import { Alert, Button, TextField } from "../../components/ui";
 import { useAuth } from "../../lib/auth";
 import { formErrors } from "../../lib/forms";
 import { AuthLayout } from "./AuthLayout";
+import { useI18n } from "../../i18n";
 
 export function RegisterPage() {
   const navigate = useNavigate();
   const { signIn } = useAuth();
+  const { t } = useI18n();
   const [form, setForm] = useState({ name: "", email: "", password: "" });
   const register = useMutation({
     mutationFn: async () => {
@@ -39,29 +41,29 @@ export function RegisterPage() {
 
   return (
     <AuthLayout
-      title="Create your account"
+      title={t("auth.register.title")}
       footer={
         <>
-          Already have an account? <Link className="font-medium text-brand-700 underline" to="/auth/login">Sign in</Link>
+          {t("auth.haveAccount")} <Link className="font-medium text-brand-700 underline" to="/auth/login">{t("auth.signIn")}</Link>
         </>
       }
     >
       <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
         {errors.form && <Alert>{errors.form}</Alert>}
-        <TextField label="Your name" autoComplete="name" required maxLength={100} value={form.name} onChange={set("name")} error={errors.fields.name} />
-        <TextField label="Email" type="email" autoComplete="email" required value={form.email} onChange={set("email")} error={errors.fields.email} />
+        <TextField label={t("auth.name")} autoComplete="name" required maxLength={100} value={form.name} onChange={set("name")} error={errors.fields.name} />
+        <TextField label={t("auth.email")} type="email" autoComplete="email" required value={form.email} onChange={set("email")} error={errors.fields.email} />
         <TextField
-          label="Password"
+          label={t("auth.password")}
           type="password"
           autoComplete="new-password"
           required
           value={form.password}
           onChange={set("password")}
           error={errors.fields.password}
-          hint="At least 10 characters; not a common password."
+          hint={t("auth.password.hint")}
         />
         <Button type="submit" busy={register.isPending}>
-          Create account
+          {t("auth.createAccount.button")}
         </Button>
       </form>
     </AuthLayout>

@@ -5,10 +5,12 @@ import { api, unwrap } from "../../api/client";
 import { Alert, Button, TextField } from "../../components/ui";
 import { formErrors } from "../../lib/forms";
 import { AuthLayout } from "./AuthLayout";
+import { useI18n } from "../../i18n";
 
 /** Step 1: ask for a reset link by email. */
 export function ForgotPasswordPage() {
   const [email, setEmail] = useState("");
+  const { t } = useI18n();
   const request = useMutation({
     mutationFn: () => unwrap(api.POST("/api/auth/password-reset", { body: { email: email.trim() } })),
   });
@@ -18,18 +20,18 @@ export function ForgotPasswordPage() {
     request.mutate();
   };
   return (
-    <AuthLayout title="Reset your password" footer={<Link className="text-brand-700 underline" to="/auth/login">Back to sign in</Link>}>
+    <AuthLayout title={t("auth.reset.title")} footer={<Link className="text-brand-700 underline" to="/auth/login">{t("auth.backToSignIn")}</Link>}>
       {request.isSuccess ? (
-        <Alert tone="success" title="Check your email">
-          If an account exists for {email}, we have sent it a link to choose a new password.
+        <Alert tone="success" title={t("auth.checkEmail")}>
+          {t("auth.reset.sent", { email })}
         </Alert>
       ) : (
         <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
-          <p className="text-sm text-slate-700">Enter your email and we will send you a link to choose a new password.</p>
+          <p className="text-sm text-slate-700">{t("auth.reset.intro")}</p>
           {errors.form && <Alert>{errors.form}</Alert>}
-          <TextField label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={errors.fields.email} />
+          <TextField label={t("auth.email")} type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={errors.fields.email} />
           <Button type="submit" busy={request.isPending}>
-            Send reset link
+            {t("auth.reset.send")}
           </Button>
         </form>
       )}
@@ -42,6 +44,7 @@ export function ResetPasswordPage() {
   const [params] = useSearchParams();
   const token = params.get("token") ?? "";
   const navigate = useNavigate();
+  const { t } = useI18n();
   const [password, setPassword] = useState("");
   const [again, setAgain] = useState("");
   const [mismatch, setMismatch] = useState(false);
@@ -62,25 +65,25 @@ export function ResetPasswordPage() {
 
   if (!token) {
     return (
-      <AuthLayout title="Choose a new password">
-        <Alert title="This link is incomplete.">
-          Open the link from the email again, or <Link className="underline" to="/auth/forgot">ask for a new one</Link>.
+      <AuthLayout title={t("auth.newPassword.title")}>
+        <Alert title={t("auth.link.incomplete")}>
+          {t("auth.link.again")} <Link className="underline" to="/auth/forgot">{t("auth.link.askNew")}</Link>.
         </Alert>
       </AuthLayout>
     );
   }
   return (
-    <AuthLayout title="Choose a new password" footer={<Link className="text-brand-700 underline" to="/auth/login">Back to sign in</Link>}>
+    <AuthLayout title={t("auth.newPassword.title")} footer={<Link className="text-brand-700 underline" to="/auth/login">{t("auth.backToSignIn")}</Link>}>
       <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
         {errors.form && (
           <Alert>
-            {errors.form} <Link className="underline" to="/auth/forgot">Ask for a new link</Link>.
+            {errors.form} <Link className="underline" to="/auth/forgot">{t("auth.link.askNewLink")}</Link>.
           </Alert>
         )}
-        <TextField label="New password" type="password" autoComplete="new-password" required value={password} onChange={(e) => setPassword(e.target.value)} error={errors.fields.password} hint="At least 10 characters; not a common password." />
-        <TextField label="Repeat the new password" type="password" autoComplete="new-password" required value={again} onChange={(e) => setAgain(e.target.value)} error={mismatch ? "The two passwords differ." : undefined} />
+        <TextField label={t("auth.newPassword")} type="password" autoComplete="new-password" required value={password} onChange={(e) => setPassword(e.target.value)} error={errors.fields.password} hint={t("auth.password.hint")} />
+        <TextField label={t("auth.repeatPassword")} type="password" autoComplete="new-password" required value={again} onChange={(e) => setAgain(e.target.value)} error={mismatch ? t("auth.mismatch") : undefined} />
         <Button type="submit" busy={confirm.isPending}>
-          Set new password
+          {t("auth.setPassword")}
         </Button>
       </form>
     </AuthLayout>

@@ -19,6 +19,7 @@ import { useCampaignForecast } from "../../api/planningApi";
 import { durationWords } from "../../lib/forecastWords";
 import { formatDayTime } from "../../lib/format";
 import { PhoneBubble } from "../../components/WhatsAppText";
+import { useI18n } from "../../i18n";
 import { CampaignCopyActions } from "./FollowUpDialog";
 import { FrequencyCapNote } from "./editor/AudienceExtras";
 
@@ -27,12 +28,14 @@ const EDITABLE = new Set(["draft", "scheduled", "paused"]);
 export function CampaignDetailPage() {
   const { campaignId = "" } = useParams();
   const campaign = useCampaign(campaignId);
-  if (campaign.isPending) return <Loading what="the campaign" />;
-  if (campaign.isError) return <ErrorState error={campaign.error} what="the campaign" onRetry={() => campaign.refetch()} />;
+  const { t } = useI18n();
+  if (campaign.isPending) return <Loading what={t("campaign.what")} />;
+  if (campaign.isError) return <ErrorState error={campaign.error} what={t("campaign.what")} onRetry={() => campaign.refetch()} />;
   return <CampaignView campaign={campaign.data} />;
 }
 
 function CampaignView({ campaign: c }: { campaign: Campaign }) {
+  const { t, p } = useI18n();
   const action = useCampaignAction();
   const retry = useRetryFailed();
   const [confirmCancel, setConfirmCancel] = useState(false);
@@ -47,7 +50,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
     try {
       await downloadFile(`/api/campaigns/${encodeURIComponent(c.campaign_id)}/export`, `campaign-${c.campaign_id}.csv`);
     } catch (error) {
-      showToast(`Could not export: ${messageOf(error)}`, "error");
+      showToast(t("campaign.exportFailed", { message: messageOf(error) }), "error");
     } finally {
       setExporting(false);
     }
@@ -58,41 +61,41 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
   // Recipients held back by "send to the first N" (skipped for quota) can be sent later.
   const heldBack = plan.send_limit ? c.counters.skipped : 0;
   const counters: [string, number][] = [
-    ["Recipients", c.counters.total],
-    ["Waiting", c.counters.pending + c.counters.leased],
-    ["Sent", c.funnel.sent],
-    ["Delivered", c.funnel.delivered],
-    ["Read", c.funnel.read],
-    ["Replies", c.counters.replies],
-    ["Failed", c.counters.failed],
-    ["Skipped", c.counters.skipped],
+    [t("campaign.count.recipients"), c.counters.total],
+    [t("campaign.count.waiting"), c.counters.pending + c.counters.leased],
+    [t("campaign.count.sent"), c.funnel.sent],
+    [t("campaign.count.delivered"), c.funnel.delivered],
+    [t("campaign.count.read"), c.funnel.read],
+    [t("campaign.count.replies"), c.counters.replies],
+    [t("campaign.count.failed"), c.counters.failed],
+    [t("campaign.count.skipped"), c.counters.skipped],
   ];
   return (
     <>
       <PageHeader title={c.name}>
         {EDITABLE.has(c.status) && (
           <Link to={`/campaigns/${c.campaign_id}/edit`} className="inline-flex items-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium text-slate-800 hover:bg-slate-50">
-            Edit
+            {t("campaign.edit")}
           </Link>
         )}
         {c.status === "draft" && (
           <Button variant="secondary" className="text-red-700" onClick={() => setConfirmDelete(true)}>
-            Delete draft
+            {t("campaign.deleteDraft")}
           </Button>
         )}
         {c.status === "running" && (
           <Button variant="secondary" busy={action.isPending && action.variables?.action === "pause"} onClick={() => run("pause")}>
-            Pause
+            {t("campaign.pause")}
           </Button>
         )}
         {c.status === "paused" && (
           <Button busy={action.isPending && action.variables?.action === "resume"} onClick={() => run("resume")}>
-            Resume
+            {t("campaign.resume")}
           </Button>
         )}
         {["scheduled", "running", "paused"].includes(c.status) && (
           <Button variant="danger" onClick={() => setConfirmCancel(true)}>
-            Cancel campaign
+            {t("campaign.cancel")}
           </Button>
         )}
         {c.counters.failed > 0 && c.status !== "draft" && (
@@ -101,12 +104,12 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
             busy={retry.isPending}
             onClick={() =>
               retry.mutate(c.campaign_id, {
-                onSuccess: (r) => showToast(r.requeued ? `${formatCount(r.requeued)} failed ${r.requeued === 1 ? "message" : "messages"} will be sent again.` : "No failure can be retried (only temporary failures are).", "info"),
+                onSuccess: (r) => showToast(r.requeued ? p("campaign.retried", r.requeued) : t("campaign.retryNone"), "info"),
                 onError: (error) => showToast(messageOf(error), "error"),
               })
             }
           >
-            Retry failed
+            {t("campaign.retryFailed")}
           </Button>
         )}
         {heldBack > 0 && ["running", "paused", "completed"].includes(c.status) && (
@@ -115,17 +118,17 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
             busy={retry.isPending}
             onClick={() =>
               retry.mutate(c.campaign_id, {
-                onSuccess: (r) => showToast(r.requeued ? `${formatCount(r.requeued)} more will be sent.` : "Nothing more can be sent yet.", "info"),
+                onSuccess: (r) => showToast(r.requeued ? t("campaign.restQueued", { count: formatCount(r.requeued) }) : t("campaign.restNone"), "info"),
                 onError: (error) => showToast(messageOf(error), "error"),
               })
             }
           >
-            Send the rest ({formatCount(heldBack)})
+            {t("campaign.sendRest", { count: formatCount(heldBack) })}
           </Button>
         )}
         {c.status !== "draft" && (
           <Button variant="secondary" busy={exporting} onClick={() => void onExport()}>
-            Export CSV
+            {t("campaign.export")}
           </Button>
         )}
         <CampaignCopyActions campaign={c} />
@@ -135,9 +138,9 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
           <div className="flex flex-wrap items-center justify-between gap-2">
             <CampaignStatusBadge status={c.status} />
             <p className="text-sm text-slate-700">
-              {c.status === "scheduled" && c.send_at ? `Starts ${formatDateTime(c.send_at, c.timezone)} (${c.timezone})` : null}
-              {c.status === "running" && plan.finish_at ? `Finishes ${formatDayTime(plan.finish_at, c.timezone)} (${durationWords(Math.max(0, plan.finish_at - Date.now()) / 1000)})` : null}
-              {c.status === "completed" && c.completed_at ? `Completed ${formatDateTime(c.completed_at)}` : null}
+              {c.status === "scheduled" && c.send_at ? t("campaign.startsIn", { when: formatDateTime(c.send_at, c.timezone), zone: c.timezone }) : null}
+              {c.status === "running" && plan.finish_at ? t("campaign.finishes", { when: formatDayTime(plan.finish_at, c.timezone), duration: durationWords(Math.max(0, plan.finish_at - Date.now()) / 1000) }) : null}
+              {c.status === "completed" && c.completed_at ? t("campaign.completedAt", { when: formatDateTime(c.completed_at) }) : null}
             </p>
           </div>
           <FrequencyCapNote campaign={c} />
@@ -148,7 +151,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
                 <p className="mt-1 font-medium">{problem.fix}</p>
                 {problem.affected && problem.affected.length > 0 && <AffectedList affected={problem.affected} />}
                 <Link to={`/campaigns/${c.campaign_id}/edit`} className="mt-2 inline-block font-medium underline">
-                  Fix the campaign
+                  {t("campaign.fix")}
                 </Link>
               </Alert>
             </div>
@@ -158,16 +161,16 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
           </div>
           {reason && (
             <div className="mt-3">
-              <Alert tone="warning" title="Paused">
+              <Alert tone="warning" title={t("campaign.state.paused")}>
                 {reason}{" "}
                 <Link to={`/campaigns/${c.campaign_id}/edit`} className="font-medium underline">
-                  Change the message or the pace
+                  {t("campaign.changeMessageOrPace")}
                 </Link>
               </Alert>
             </div>
           )}
           <div className="mt-3" aria-live="polite">
-            <ProgressBar value={c.progress} label="Campaign progress" />
+            <ProgressBar value={c.progress} label={t("campaign.progress")} />
             <p className="mt-1 text-sm text-slate-700" data-testid="campaign-progress">
               {campaignOutcome(c)}
             </p>
@@ -182,23 +185,23 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
           </dl>
         </Card>
         {["running", "paused", "scheduled"].includes(c.status) && (
-          <Card title="Sending numbers">
+          <Card title={t("campaign.sendingNumbers")}>
             <NumberStates campaign={c} />
             <CampaignForecast campaign={c} />
           </Card>
         )}
-        <Card title="Funnel">
+        <Card title={t("campaign.funnel")}>
           <Funnel campaign={c} />
         </Card>
-        <Card title="Message">
+        <Card title={t("campaign.message")}>
           <PhoneBubble text={c.template} />
         </Card>
         <Recipients campaign={c} />
       </div>
       {confirmDelete && (
         <ConfirmDialog
-          title={`Delete the draft “${c.name}”?`}
-          confirmLabel="Delete draft"
+          title={t("campaign.deleteDraft.title", { name: c.name })}
+          confirmLabel={t("campaign.deleteDraft")}
           busy={remove.isPending}
           error={remove.error}
           onCancel={() => {
@@ -208,19 +211,19 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
           onConfirm={() =>
             remove.mutate(c.campaign_id, {
               onSuccess: () => {
-                showToast("The draft was deleted.", "success");
+                showToast(t("campaign.deleteDraft.done"), "success");
                 navigate("/campaigns");
               },
             })
           }
         >
-          Nothing was sent from it; the draft and its image are removed.
+          {t("campaign.deleteDraft.text")}
         </ConfirmDialog>
       )}
       {confirmCancel && (
         <ConfirmDialog
-          title={`Cancel “${c.name}”?`}
-          confirmLabel="Cancel campaign"
+          title={t("campaign.cancel.title", { name: c.name })}
+          confirmLabel={t("campaign.cancel")}
           busy={action.isPending}
           error={action.error}
           onCancel={() => {
@@ -233,13 +236,13 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
               {
                 onSuccess: () => {
                   setConfirmCancel(false);
-                  showToast("The campaign was cancelled.", "success");
+                  showToast(t("campaign.cancel.done"), "success");
                 },
               },
             )
           }
         >
-          Messages not yet sent are dropped and their quota returned. Messages already sent stay sent. This cannot be undone.
+          {t("campaign.cancel.text")}
         </ConfirmDialog>
       )}
     </>
@@ -258,18 +261,19 @@ function CampaignForecast({ campaign: c }: { campaign: Campaign }) {
 }
 
 function Funnel({ campaign: c }: { campaign: Campaign }) {
+  const { t } = useI18n();
   const total = Math.max(c.counters.total, 1);
   const steps: [string, number][] = [
-    ["Sent", c.funnel.sent],
-    ["Delivered", c.funnel.delivered],
-    ["Read", c.funnel.read],
+    [t("campaign.count.sent"), c.funnel.sent],
+    [t("campaign.count.delivered"), c.funnel.delivered],
+    [t("campaign.count.read"), c.funnel.read],
   ];
   return (
     <ul className="flex flex-col gap-2">
       {steps.map(([label, value]) => (
         <li key={label} className="grid grid-cols-[6rem_1fr_5rem] items-center gap-2 text-sm">
           <span>{label}</span>
-          <ProgressBar value={value / total} label={`${label} share`} />
+          <ProgressBar value={value / total} label={t("campaign.share", { label })} />
           <span className="text-right tabular-nums">
             {formatCount(value)} ({formatPercent(value / total)})
           </span>
@@ -281,6 +285,7 @@ function Funnel({ campaign: c }: { campaign: Campaign }) {
 
 function Recipients({ campaign: c }: { campaign: Campaign }) {
   const [status, setStatus] = useState("");
+  const { t } = useI18n();
   const messages = useCampaignMessages(c.campaign_id, status, c.status === "running");
   // The list follows the live counters: when they move, the loaded pages are read again.
   const fingerprint = `${c.status}:${c.funnel.sent}:${c.funnel.delivered}:${c.funnel.read}:${c.counters.failed}:${c.counters.skipped}`;
@@ -293,34 +298,34 @@ function Recipients({ campaign: c }: { campaign: Campaign }) {
   }, [fingerprint, refetch]);
   if (c.status === "draft") return null;
   return (
-    <Card title="Recipients">
+    <Card title={t("campaign.recipients")}>
       <div className="mb-3 max-w-xs">
-        <SelectField label="Show" value={status} onChange={(e) => setStatus(e.target.value)}>
-          <option value="">Every recipient</option>
+        <SelectField label={t("campaign.show")} value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="">{t("campaign.everyRecipient")}</option>
           {Object.entries(MESSAGE_STATES).map(([value, info]) => (
             <option key={value} value={value}>
               {info.label}
             </option>
           ))}
-          <option value="replied">Replied</option>
+          <option value="replied">{t("campaign.replied")}</option>
         </SelectField>
       </div>
       {messages.isPending ? (
-        <Loading what="recipients" />
+        <Loading what={t("campaign.recipients.what")} />
       ) : messages.isError ? (
-        <ErrorState error={messages.error} what="recipients" onRetry={() => messages.refetch()} />
+        <ErrorState error={messages.error} what={t("campaign.recipients.what")} onRetry={() => messages.refetch()} />
       ) : messages.data.length === 0 ? (
-        <EmptyState title={status ? "No recipients with this status" : "No recipients yet"} />
+        <EmptyState title={status ? t("campaign.recipients.noneWithStatus") : t("campaign.recipients.none")} />
       ) : (
         <div className="overflow-x-auto">
           <table className="min-w-full text-left text-sm">
-            <caption className="sr-only">Recipients and their status</caption>
+            <caption className="sr-only">{t("campaign.recipients.caption")}</caption>
             <thead className="text-xs uppercase text-slate-600">
               <tr>
-                <th scope="col" className="px-2 py-2">Phone</th>
-                <th scope="col" className="px-2 py-2">Name</th>
-                <th scope="col" className="px-2 py-2">Status</th>
-                <th scope="col" className="hidden px-2 py-2 sm:table-cell">Updated</th>
+                <th scope="col" className="px-2 py-2">{t("campaign.col.phone")}</th>
+                <th scope="col" className="px-2 py-2">{t("campaign.col.name")}</th>
+                <th scope="col" className="px-2 py-2">{t("campaign.col.status")}</th>
+                <th scope="col" className="hidden px-2 py-2 sm:table-cell">{t("campaign.col.updated")}</th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
@@ -347,7 +352,7 @@ function Recipients({ campaign: c }: { campaign: Campaign }) {
           </table>
         </div>
       )}
-      <LoadMore query={messages} what="recipients" />
+      <LoadMore query={messages} what={t("campaign.recipients.more")} />
     </Card>
   );
 }

@@ -8,6 +8,7 @@ import { Alert, Button, Card, ErrorState, Loading, PageHeader, TextField } from 
 import { formErrors } from "../../lib/forms";
 import { showToast } from "../../lib/toast";
 import { launchProblem, storedLaunchProblem } from "./common";
+import { CAMPAIGN_STATES } from "./common";
 import { LaunchSummaryDialog } from "./LaunchSummary";
 import { AffectedList, AudienceCheck, AudiencePicker } from "./editor/AudienceSection";
 import { AudienceExtras, useFollowUpRecipients } from "./editor/AudienceExtras";
@@ -21,6 +22,7 @@ import { ComposerForecast } from "./ForecastPanel";
 import type { ForecastRequest, Suggestion } from "../../api/planningApi";
 import { formatCount } from "../../lib/format";
 import { OptOutWordCheck } from "../../components/OptOutWordCheck";
+import { tr } from "../../i18n";
 
 export { MAX_LENGTH, localInput, pacingWarnings } from "./editor/draft";
 export { BUILTIN_VARIABLES } from "../../lib/templateVars";
@@ -29,8 +31,8 @@ export function CampaignEditorPage() {
   const { campaignId } = useParams();
   const campaign = useCampaign(campaignId ?? null);
   const me = useMe();
-  if ((campaignId && campaign.isPending) || me.isPending) return <Loading what="the campaign" />;
-  if (campaign.isError) return <ErrorState error={campaign.error} what="the campaign" onRetry={() => campaign.refetch()} />;
+  if ((campaignId && campaign.isPending) || me.isPending) return <Loading what={tr("campaign.what")} />;
+  if (campaign.isError) return <ErrorState error={campaign.error} what={tr("campaign.what")} onRetry={() => campaign.refetch()} />;
   return <Editor key={campaignId ?? "new"} campaign={campaign.data} defaultTimezone={me.data?.timezone ?? "UTC"} />;
 }
 
@@ -61,18 +63,18 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     save().then(
-      () => showToast(isDraft ? "Saved." : "Changes saved.", "success"),
+      () => showToast(isDraft ? tr("editor.saved") : tr("editor.changesSaved"), "success"),
       () => undefined,
     );
   };
 
   const over = d.template.length > MAX_LENGTH;
-  const tooLong = `The message has ${formatCount(d.template.length)} characters; WhatsApp allows ${formatCount(MAX_LENGTH)}. Shorten it to launch.`;
+  const tooLong = tr("editor.tooLong", { length: formatCount(d.template.length), max: formatCount(MAX_LENGTH) });
 
   const onLaunch = async () => {
     if (over) return setClientProblem(tooLong);
-    if (!d.template.trim()) return setClientProblem("Write the message first.");
-    if (d.sessionIds.length === 0) return setClientProblem("Choose a number to send from.");
+    if (!d.template.trim()) return setClientProblem(tr("editor.writeFirst"));
+    if (d.sessionIds.length === 0) return setClientProblem(tr("editor.chooseNumber"));
     const campaignNow = await save().catch(() => null);
     if (campaignNow) setConfirming(campaignNow.campaign_id);
   };
@@ -85,7 +87,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
       { id: campaignNow.campaign_id, action: "resume" },
       {
         onSuccess: (c) => {
-          showToast("Saved. The campaign is sending again.", "success");
+          showToast(tr("editor.resumed"), "success");
           navigate(`/campaigns/${c.campaign_id}`);
         },
       },
@@ -116,26 +118,26 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
   const problem = launchProblem(launch.error);
   const stored = isDraft ? storedLaunchProblem((saved as { launch_problem?: { code: string; message: string; details?: unknown } | null } | undefined)?.launch_problem) : null;
   const sessionLabel = (sessionId: string) => sessions.data?.find((s) => s.session_id === sessionId)?.label ?? sessionId;
-  const saveState = saving ? "Saving…" : saveError ? "Not saved: see the fields marked in red." : id && isDraft && draftKey === lastSavedKey() ? "Draft saved." : null;
+  const saveState = saving ? tr("editor.saving") : saveError ? tr("editor.notSaved") : id && isDraft && draftKey === lastSavedKey() ? tr("editor.draftSaved") : null;
 
   return (
     <>
-      <PageHeader title={saved ? `Edit “${saved.name}”` : "New campaign"}>
+      <PageHeader title={saved ? tr("editor.editTitle", { name: saved.name }) : tr("campaigns.new")}>
         <Link to={saved ? `/campaigns/${saved.campaign_id}` : "/campaigns"} className="text-sm font-medium text-brand-700 underline">
-          {saved ? "Back to the campaign" : "Back to campaigns"}
+          {saved ? tr("editor.backToCampaign") : tr("editor.backToCampaigns")}
         </Link>
       </PageHeader>
-      {!editable && <Alert tone="info">A {status} campaign cannot be edited.</Alert>}
+      {!editable && <Alert tone="info">{tr("editor.notEditable", { status: CAMPAIGN_STATES[status]?.label ?? status })}</Alert>}
       {checkout === "success" && isDraft && (
         <div className="mb-4">
-          <Alert tone="success" title="Thank you: your plan is upgraded">
-            This campaign is still a draft. Check it and launch it when you are ready.
+          <Alert tone="success" title={tr("editor.upgraded")}>
+            {tr("editor.upgraded.text")}
           </Alert>
         </div>
       )}
       {checkout === "cancelled" && isDraft && (
         <div className="mb-4">
-          <Alert tone="info">The payment was cancelled; nothing changed. The campaign is still a draft.</Alert>
+          <Alert tone="info">{tr("editor.paymentCancelled")}</Alert>
         </div>
       )}
       {stored && (
@@ -149,31 +151,31 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
       )}
       {status === "paused" && (
         <div className="mb-4">
-          <Alert tone="info" title="This campaign is paused">
-            You can change the message, the image, the pace and the quiet hours; the new pace applies to the messages still waiting. The recipients and the numbers stay as they are.
+          <Alert tone="info" title={tr("editor.paused")}>
+            {tr("editor.paused.text")}
           </Alert>
         </div>
       )}
       <form onSubmit={onSubmit} className="flex flex-col gap-4" noValidate>
         <fieldset disabled={!editable} className="flex min-w-0 flex-col gap-4">
-          <Card title="1. Message">
+          <Card title={tr("editor.section.message")}>
             <div className="flex flex-col gap-3">
-              <TextField label="Campaign name" required maxLength={120} value={d.name} onChange={(e) => set("name", e.target.value)} error={fieldErrors.name} hint="Only you see it." />
+              <TextField label={tr("editor.name")} required maxLength={120} value={d.name} onChange={(e) => set("name", e.target.value)} error={fieldErrors.name} hint={tr("editor.name.hint")} />
               <MessageEditor value={d.template} onChange={(v) => set("template", v)} error={fieldErrors.template} known={known} onMissing={d.onMissing} setOnMissing={(v) => set("onMissing", v)} />
               <OptOutWordCheck text={d.template} />
               <MediaPanel campaignId={id} hasMedia={Boolean(saved?.has_media)} ensureDraft={ensureDraft} onImage={setImage} />
               <PreviewPanel campaignId={id} version={version} template={d.template} all={d.all} tags={d.tags} image={image} />
             </div>
           </Card>
-          <Card title="2. Audience">
+          <Card title={tr("editor.section.audience")}>
             <AudiencePicker d={d} set={set} error={fieldErrors.audience} locked={locked} />
             {id && <AudienceCheck campaignId={id} version={version} onMissing={d.onMissing} />}
             <AudienceExtras d={d} set={set} campaign={saved} locked={locked} />
           </Card>
-          <Card title="3. Sending numbers">
+          <Card title={tr("editor.section.numbers")}>
             <SessionPicker selected={d.sessionIds} onChange={(v) => set("sessionIds", v)} error={fieldErrors.session_ids} locked={locked} />
           </Card>
-          <Card title="4. Schedule and pace">
+          <Card title={tr("editor.section.schedule")}>
             <ScheduleFields d={d} set={set} errors={fieldErrors} showWhen={status !== "paused"} forecast={<ComposerForecast request={forecastRequest} onApply={applySuggestion} />} />
           </Card>
         </fieldset>
@@ -197,16 +199,16 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
         )}
         <div className="flex flex-wrap items-center gap-2">
           <Button type="submit" variant="secondary" busy={saving && !launch.isPending} disabled={!editable}>
-            {isDraft ? "Save draft" : "Save changes"}
+            {isDraft ? tr("editor.saveDraft") : tr("editor.saveChanges")}
           </Button>
           {isDraft && (
             <Button onClick={() => void onLaunch()} busy={launch.isPending}>
-              {d.when === "later" ? "Schedule campaign" : "Launch now"}
+              {d.when === "later" ? tr("editor.schedule") : tr("editor.launchNow")}
             </Button>
           )}
           {status === "paused" && (
             <Button onClick={() => void onSaveAndResume()} busy={launch.isPending}>
-              Save and resume
+              {tr("editor.saveResume")}
             </Button>
           )}
           {saveState && (
@@ -222,7 +224,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
           scheduled={d.when === "later"}
           onClose={() => setConfirming(null)}
           onLaunched={() => {
-            showToast("Preparing the recipient list…", "success");
+            showToast(tr("editor.preparing"), "success");
             void qc.invalidateQueries({ queryKey: ["campaigns"] });
             navigate(`/campaigns/${confirming}`);
           }}

@@ -3,19 +3,21 @@ import { api, unwrap } from "../../api/client";
 import { messageOf } from "../../api/errors";
 import type { components } from "../../api/schema";
 import { Card } from "../../components/ui";
+import { useI18n, type MessageKey } from "../../i18n";
 
 type Settings = components["schemas"]["EmailSettings"];
 
-const CHOICES: [keyof Settings, string][] = [
-  ["campaign_started", "A campaign starts sending"],
-  ["campaign_paused", "A campaign pauses (with the reason)"],
-  ["campaign_waiting", "A campaign waits more than an hour (daily cap, warm-up, quiet hours, a number offline)"],
-  ["campaign_finished", "A campaign finishes (with how many were delivered and read)"],
+const CHOICES: [keyof Settings, MessageKey][] = [
+  ["campaign_started", "campaignEmails.started"],
+  ["campaign_paused", "campaignEmails.paused"],
+  ["campaign_waiting", "campaignEmails.waiting"],
+  ["campaign_finished", "campaignEmails.finished"],
 ];
 
 /** Which campaign events also send an email; the in-app notice always comes. */
 export function CampaignEmails() {
   const qc = useQueryClient();
+  const { t } = useI18n();
   const settings = useQuery({ queryKey: ["notification-settings"], queryFn: () => unwrap(api.GET("/api/notification-settings")) });
   const save = useMutation({
     mutationFn: (body: Settings) => unwrap(api.PUT("/api/notification-settings", { body })),
@@ -24,13 +26,13 @@ export function CampaignEmails() {
   if (!settings.data) return null;
   const current = settings.data;
   return (
-    <Card title="Emails about campaigns">
+    <Card title={t("campaignEmails.title")}>
       <fieldset>
-        <legend className="mb-2 text-sm text-slate-700">Also email me when:</legend>
+        <legend className="mb-2 text-sm text-slate-700">{t("campaignEmails.legend")}</legend>
         <div className="flex flex-col gap-1">
           {CHOICES.map(([key, label]) => (
             <label key={key} className="flex items-start gap-2 text-sm">
-              <input type="checkbox" className="mt-1" checked={Boolean(current[key])} disabled={save.isPending} onChange={(e) => save.mutate({ ...current, [key]: e.target.checked })} /> {label}
+              <input type="checkbox" className="mt-1" checked={Boolean(current[key])} disabled={save.isPending} onChange={(e) => save.mutate({ ...current, [key]: e.target.checked })} /> {t(label)}
             </label>
           ))}
         </div>

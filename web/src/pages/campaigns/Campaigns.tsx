@@ -9,20 +9,22 @@ import { CAMPAIGN_STATES, CampaignStatusBadge } from "./common";
 import { NumberStates, PreparingProgress } from "./NumberStates";
 import { CampaignEmails } from "./CampaignEmails";
 import { hasApi } from "../../lib/features";
+import { useI18n } from "../../i18n";
 
 export function CampaignsPage() {
   const [status, setStatus] = useState("");
+  const { t } = useI18n();
   const campaigns = useCampaigns(status);
   return (
     <>
-      <PageHeader title="Campaigns">
+      <PageHeader title={t("campaigns.title")}>
         <Link to="/campaigns/new" className="inline-flex items-center rounded-md bg-brand-700 px-4 py-2 text-sm font-medium text-white hover:bg-brand-800">
-          New campaign
+          {t("campaigns.new")}
         </Link>
       </PageHeader>
       <div className="mb-4 max-w-xs">
-        <SelectField label="Status" value={status} onChange={(e) => setStatus(e.target.value)}>
-          <option value="">All campaigns</option>
+        <SelectField label={t("campaigns.status")} value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="">{t("campaigns.all")}</option>
           {Object.entries(CAMPAIGN_STATES).map(([value, info]) => (
             <option key={value} value={value}>
               {info.label}
@@ -31,26 +33,26 @@ export function CampaignsPage() {
         </SelectField>
       </div>
       {campaigns.isPending ? (
-        <Loading what="campaigns" />
+        <Loading what={t("campaigns.what")} />
       ) : campaigns.isError ? (
-        <ErrorState error={campaigns.error} what="campaigns" onRetry={() => campaigns.refetch()} />
+        <ErrorState error={campaigns.error} what={t("campaigns.what")} onRetry={() => campaigns.refetch()} />
       ) : campaigns.data.length === 0 ? (
         status ? (
-          <EmptyState title="No campaigns with this status" />
+          <EmptyState title={t("campaigns.noneWithStatus")} />
         ) : (
           <EmptyState
-            title="No campaigns yet"
+            title={t("campaigns.none")}
             action={
               <Link to="/campaigns/new" className="font-medium text-brand-700 underline">
-                Create your first campaign
+                {t("campaigns.createFirst")}
               </Link>
             }
           >
-            A campaign sends a personalised message to your contacts from your numbers, at a safe pace.
+            {t("campaigns.none.text")}
           </EmptyState>
         )
       ) : (
-        <ul className="flex flex-col gap-3" aria-label="Your campaigns">
+        <ul className="flex flex-col gap-3" aria-label={t("campaigns.yours")}>
           {campaigns.data.map((c) => (
             <li key={c.campaign_id} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
               <div className="flex flex-wrap items-start justify-between gap-2">
@@ -61,8 +63,8 @@ export function CampaignsPage() {
                     </Link>
                   </h2>
                   <p className="text-xs text-slate-600">
-                    {c.status === "scheduled" && c.send_at ? `Starts ${formatDateTime(c.send_at, c.timezone)}` : c.launched_at ? `Launched ${formatDateTime(c.launched_at)}` : `Created ${formatDateTime(c.created_at)}`}
-                    {c.status === "running" && c.finish_at ? ` · finishes ${formatDayTime(c.finish_at, c.timezone)}` : ""}
+                    {c.status === "scheduled" && c.send_at ? t("campaigns.starts", { when: formatDateTime(c.send_at, c.timezone) }) : c.launched_at ? t("campaigns.launched", { when: formatDateTime(c.launched_at) }) : t("campaigns.created", { when: formatDateTime(c.created_at) })}
+                    {c.status === "running" && c.finish_at ? ` · ${t("campaigns.finishes", { when: formatDayTime(c.finish_at, c.timezone) })}` : ""}
                   </p>
                 </div>
                 <CampaignStatusBadge status={c.status} />
@@ -75,9 +77,9 @@ export function CampaignsPage() {
               )}
               {!["draft", "preparing"].includes(c.status) && (
                 <div className="mt-3">
-                  <ProgressBar value={c.progress} label={`Progress of ${c.name}`} />
+                  <ProgressBar value={c.progress} label={t("campaigns.progressOf", { name: c.name })} />
                   <p className="mt-1 text-xs text-slate-600">
-                    {campaignOutcome(c)} · {formatCount(c.funnel.delivered)} delivered · {formatCount(c.counters.failed)} failed
+                    {campaignOutcome(c)} · {t("campaigns.delivered", { count: formatCount(c.funnel.delivered) })} · {t("campaigns.failed", { count: formatCount(c.counters.failed) })}
                   </p>
                 </div>
               )}
@@ -85,7 +87,7 @@ export function CampaignsPage() {
           ))}
         </ul>
       )}
-      <LoadMore query={campaigns} what="campaigns" />
+      <LoadMore query={campaigns} what={t("campaigns.more")} />
       {hasApi("/api/notification-settings") && (
         <div className="mt-6">
           <CampaignEmails />

@@ -5,6 +5,7 @@ import { useComposerForecast, type Forecast, type ForecastRequest, type Limit, t
 import { Alert, Button, Spinner } from "../../components/ui";
 import { formatCount, formatDayTime } from "../../lib/format";
 import { LIMIT_WORDS, dayLabel, durationWords, forecastWords, mainLimit } from "../../lib/forecastWords";
+import { tr, trPlural } from "../../i18n";
 
 const BAR_COLOURS: Record<Limit | "done", string> = {
   gaps: "bg-brand-600",
@@ -23,10 +24,10 @@ export function ForecastBars({ forecast, now }: { forecast: Forecast; now: numbe
   const top = Math.max(...days.map((d) => d.total), 1);
   return (
     <div>
-      <ul className="flex h-20 items-end gap-0.5" aria-label="Messages per day">
+      <ul className="flex h-20 items-end gap-0.5" aria-label={tr("forecast.perDay")}>
         {days.map((d) => {
           const limit = d.numbers.find((n) => n.limit)?.limit ?? "done";
-          const label = `${dayLabel(d.date, now, forecast.timezone)}: ${formatCount(d.total)}${limit !== "done" ? ` (held by ${LIMIT_WORDS[limit]})` : ""}`;
+          const label = `${dayLabel(d.date, now, forecast.timezone)}: ${formatCount(d.total)}${limit !== "done" ? ` (${tr("forecast.heldBy", { limit: LIMIT_WORDS[limit] })})` : ""}`;
           return (
             <li key={d.date} className="flex h-full min-w-1 flex-1 items-end" title={label} aria-label={label}>
               <span className={`block w-full rounded-t-sm ${BAR_COLOURS[limit]}`} style={{ height: `${Math.max(4, (d.total / top) * 100)}%` }} />
@@ -36,7 +37,7 @@ export function ForecastBars({ forecast, now }: { forecast: Forecast; now: numbe
       </ul>
       <div className="mt-1 flex justify-between text-xs text-slate-600">
         <span>{dayLabel(days[0]!.date, now, forecast.timezone)}</span>
-        {forecast.days.length > MAX_BARS ? <span>+{formatCount(forecast.days.length - MAX_BARS)} more days</span> : days.length > 1 && <span>{dayLabel(days.at(-1)!.date, now, forecast.timezone)}</span>}
+        {forecast.days.length > MAX_BARS ? <span>{tr("forecast.moreDays", { count: formatCount(forecast.days.length - MAX_BARS) })}</span> : days.length > 1 && <span>{dayLabel(days.at(-1)!.date, now, forecast.timezone)}</span>}
       </div>
     </div>
   );
@@ -49,29 +50,29 @@ function DeadlineAdvice({ forecast, onApply }: { forecast: Forecast; onApply?: (
   if (check.met)
     return (
       <Alert tone="success">
-        Done before the deadline ({formatDayTime(check.deadline, forecast.timezone)}).
+        {tr("forecast.deadlineMet", { when: formatDayTime(check.deadline, forecast.timezone) })}
       </Alert>
     );
   return (
-    <Alert tone="warning" title={`This misses the deadline (${formatDayTime(check.deadline, forecast.timezone)}) by ${durationWords(check.late_by_s)}`}>
+    <Alert tone="warning" title={tr("forecast.deadlineMissed", { when: formatDayTime(check.deadline, forecast.timezone), late: durationWords(check.late_by_s) })}>
       {check.suggestions.length === 0 ? (
-        <p>Nothing in the pace alone gets it done in time: start earlier or send to fewer contacts.</p>
+        <p>{tr("forecast.noSuggestion")}</p>
       ) : (
-        <ul className="mt-1 flex flex-col gap-2" aria-label="Ways to meet the deadline">
+        <ul className="mt-1 flex flex-col gap-2" aria-label={tr("forecast.ways")}>
           {check.suggestions.map((s) => (
             <li key={s.kind} className="rounded border border-amber-200 bg-white p-2 text-slate-800">
               <p>
-                {s.message} {s.finish_at && <>Finishes {formatDayTime(s.finish_at, forecast.timezone)}{s.meets_deadline ? ", in time." : ", still late."}</>}
+                {s.message} {s.finish_at && <>{tr(s.meets_deadline ? "forecast.finishesInTime" : "forecast.finishesLate", { when: formatDayTime(s.finish_at, forecast.timezone) })}</>}
               </p>
-              {s.risk && <p className="text-xs text-amber-900">Risk: {s.risk}</p>}
+              {s.risk && <p className="text-xs text-amber-900">{tr("forecast.risk", { risk: s.risk })}</p>}
               {s.kind === "more_numbers" ? (
                 <Link to="/sessions" className="text-sm font-medium text-brand-700 underline">
-                  Add a number
+                  {tr("forecast.addNumber")}
                 </Link>
               ) : (
                 onApply && (
                   <Button size="sm" variant="secondary" className="mt-1" onClick={() => onApply(s.change)}>
-                    Use this
+                    {tr("forecast.useThis")}
                   </Button>
                 )
               )}
@@ -93,8 +94,7 @@ export function ForecastView({ forecast, now, onApply }: { forecast: Forecast; n
       </p>
       {limit && limit !== "gaps" && (
         <p className="text-xs text-slate-600">
-          Most days are held back by {LIMIT_WORDS[limit]}
-          {limit === "warmup" ? " (20 on a number's first day, doubling each day)" : ""}.
+          {tr(limit === "warmup" ? "forecast.mostDaysWarmup" : "forecast.mostDays", { limit: LIMIT_WORDS[limit] })}
         </p>
       )}
       <ForecastBars forecast={forecast} now={now} />
@@ -115,7 +115,7 @@ function useDebounced<T>(value: T, ms: number): T {
 }
 
 function audienceNotes(a: { opted_out: number; missing_variables: number }): string {
-  const notes = [a.opted_out > 0 && `${formatCount(a.opted_out)} opted out`, a.missing_variables > 0 && `${formatCount(a.missing_variables)} missing a variable`].filter(Boolean);
+  const notes = [a.opted_out > 0 && tr("audience.optedOut", { count: formatCount(a.opted_out) }), a.missing_variables > 0 && tr("audience.missing", { count: formatCount(a.missing_variables) })].filter(Boolean);
   return notes.length ? ` (${notes.join(", ")})` : "";
 }
 
@@ -124,28 +124,28 @@ export function ComposerForecast({ request, onApply }: { request: ForecastReques
   const settled = useDebounced(request, 500);
   const noAudience = Boolean(settled.audience && !settled.audience.all && (settled.audience.tags ?? []).length === 0);
   const forecast = useComposerForecast(settled.session_ids.length > 0 && !noAudience ? settled : null);
-  if (noAudience) return <p className="text-sm text-slate-600">Choose who receives it to see when the messages will go out.</p>;
-  if (settled.session_ids.length === 0) return <p className="text-sm text-slate-600">Choose a number to see when the messages will go out.</p>;
+  if (noAudience) return <p className="text-sm text-slate-600">{tr("forecast.chooseAudience")}</p>;
+  if (settled.session_ids.length === 0) return <p className="text-sm text-slate-600">{tr("forecast.chooseNumber")}</p>;
   if (forecast.isError) {
     // A backend without the forecast says nothing rather than an error about it.
     if (forecast.error instanceof ApiError && forecast.error.status === 404) return null;
-    if (forecast.error instanceof ApiError && forecast.error.status === 422) return <p className="text-sm text-slate-600">Fix the values marked above to see when the messages will go out.</p>;
-    return <p className="text-sm text-slate-600">The forecast is not available right now.</p>;
+    if (forecast.error instanceof ApiError && forecast.error.status === 422) return <p className="text-sm text-slate-600">{tr("forecast.fixValues")}</p>;
+    return <p className="text-sm text-slate-600">{tr("forecast.unavailable")}</p>;
   }
-  if (!forecast.data) return <Spinner small label="Working out when the messages will go out…" />;
+  if (!forecast.data) return <Spinner small label={tr("forecast.working")} />;
   const { forecast: f, audience } = forecast.data;
   return (
     <div className="flex flex-col gap-2" aria-live="polite" aria-busy={forecast.isFetching}>
       {audience ? (
         <p className="text-sm text-slate-700" data-testid="forecast-audience">
-          {audience.exact ? "" : "About "}
-          {formatCount(audience.recipients)} {audience.recipients === 1 ? "recipient" : "recipients"}
+          {trPlural(audience.exact ? "forecast.recipients" : "forecast.aboutRecipients", audience.recipients)}
           {audienceNotes(audience)}
-          {f.numbers.length > 1 ? ` over ${f.numbers.length} numbers.` : "."}
+          {f.numbers.length > 1 ? ` ${tr("forecast.overNumbers", { count: f.numbers.length })}.` : "."}
         </p>
       ) : (
         <p className="text-sm text-slate-700" data-testid="forecast-audience">
-          {formatCount(f.recipients)} {f.recipients === 1 ? "message" : "messages"} still to send{f.numbers.length > 1 ? ` over ${f.numbers.length} numbers` : ""}.
+          {trPlural("forecast.stillToSend", f.recipients)}
+          {f.numbers.length > 1 ? ` ${tr("forecast.overNumbers", { count: f.numbers.length })}` : ""}.
         </p>
       )}
       <ForecastView forecast={f} now={Date.now()} onApply={onApply} />

@@ -6,6 +6,7 @@ import { checkoutReturningTo, scheduleCampaign, useLaunchSummary, type LaunchSum
 import { Alert, Button, ErrorState, Loading, Modal } from "../../components/ui";
 import { formatCount, formatDayTime } from "../../lib/format";
 import { durationWords } from "../../lib/forecastWords";
+import { currentLang, tr, trPlural } from "../../i18n";
 
 /** The cheapest paid plan that covers `needed` messages a month (else the largest). */
 function planFor(plans: { id: string; name: string; messages_per_month: number; price_monthly_cents: number; purchasable: boolean }[], needed: number) {
@@ -16,13 +17,13 @@ function planFor(plans: { id: string; name: string; messages_per_month: number; 
 function Facts({ s, now }: { s: LaunchSummary; now: number }) {
   const tz = s.forecast.timezone;
   const a = s.audience;
-  const left = [a.opted_out > 0 && `${formatCount(a.opted_out)} opted out`, a.missing_variables > 0 && `${formatCount(a.missing_variables)} missing a variable`].filter(Boolean);
+  const left = [a.opted_out > 0 && tr("audience.optedOut", { count: formatCount(a.opted_out) }), a.missing_variables > 0 && tr("audience.missing", { count: formatCount(a.missing_variables) })].filter(Boolean);
   const rows: [string, string][] = [
-    ["Recipients", `${a.exact ? "" : "About "}${formatCount(a.recipients)}${left.length ? ` (not counting ${left.join(" and ")})` : ""}`],
-    ["From", s.numbers.map((n) => `${n.label ?? n.session_id}${n.connected ? "" : " (not connected)"}`).join(", ")],
-    ["First message", s.first_message_at ? formatDayTime(s.first_message_at, tz, now) : "—"],
-    ["Finishes", s.finish_at ? `${formatDayTime(s.finish_at, tz, now)} (${durationWords((s.finish_at - now) / 1000)})` : s.forecast.beyond_horizon ? "More than a year at this pace" : "—"],
-    ["Messages", s.quota.unlimited ? `${formatCount(s.quota.needed)} needed; your plan has no monthly limit` : `${formatCount(s.quota.needed)} needed, ${formatCount(s.quota.remaining)} left this month`],
+    [tr("summary.recipients"), `${a.exact ? "" : `${tr("summary.about")} `}${formatCount(a.recipients)}${left.length ? ` (${tr("summary.notCounting", { list: left.join(` ${tr("summary.and")} `) })})` : ""}`],
+    [tr("summary.from"), s.numbers.map((n) => `${n.label ?? n.session_id}${n.connected ? "" : ` (${tr("summary.notConnected")})`}`).join(", ")],
+    [tr("summary.first"), s.first_message_at ? formatDayTime(s.first_message_at, tz, now) : "—"],
+    [tr("summary.finishes"), s.finish_at ? `${formatDayTime(s.finish_at, tz, now)} (${durationWords((s.finish_at - now) / 1000)})` : s.forecast.beyond_horizon ? tr("summary.beyondYear") : "—"],
+    [tr("summary.messages"), s.quota.unlimited ? tr("summary.unlimited", { needed: formatCount(s.quota.needed) }) : tr("summary.quota", { needed: formatCount(s.quota.needed), remaining: formatCount(s.quota.remaining) })],
   ];
   return (
     <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm" data-testid="launch-facts">
@@ -34,6 +35,18 @@ function Facts({ s, now }: { s: LaunchSummary; now: number }) {
       ))}
     </dl>
   );
+}
+
+/** A summary problem in the user's language, rebuilt from the summary's own facts (English keeps the server's words). */
+function summaryProblem(p: { code: string; message: string }, s: LaunchSummary): string {
+  if (currentLang() === "en") return p.message;
+  if (p.code === "sessions_not_ready") {
+    const offline = s.numbers.filter((n) => !n.connected).map((n) => n.label ?? n.session_id);
+    return offline.length ? tr("launchMsg.connectFirst", { numbers: offline.join(", ") }) : p.message;
+  }
+  if (p.code === "missing_variables") return trPlural("launchMsg.aboutMissing", s.audience.missing_variables);
+  if (p.code === "empty_audience") return tr("launchMsg.empty");
+  return p.message;
 }
 
 /**
@@ -57,48 +70,48 @@ export function LaunchSummaryDialog({ campaignId, scheduled, onClose, onLaunched
   const blocking = s?.problems.filter((p) => p.code !== "quota_short") ?? [];
   return (
     <Modal
-      title={scheduled ? "Schedule this campaign?" : "Send this campaign?"}
+      title={scheduled ? tr("summary.scheduleTitle") : tr("summary.sendTitle")}
       onClose={onClose}
       footer={
         <>
           <Button variant="secondary" onClick={onClose}>
-            Not yet
+            {tr("summary.notYet")}
           </Button>
           {s && !short && (
             <Button busy={launch.isPending && launch.variables === null} disabled={!s.can_launch} onClick={() => launch.mutate(null)}>
-              {scheduled ? "Schedule" : `Send to ${formatCount(s.audience.recipients)}`}
+              {scheduled ? tr("summary.schedule") : tr("summary.sendTo", { count: formatCount(s.audience.recipients) })}
             </Button>
           )}
         </>
       }
     >
       {summary.isPending ? (
-        <Loading what="the summary" />
+        <Loading what={tr("summary.what")} />
       ) : summary.isError ? (
-        <ErrorState error={summary.error} what="the summary" onRetry={() => summary.refetch()} />
+        <ErrorState error={summary.error} what={tr("summary.what")} onRetry={() => summary.refetch()} />
       ) : (
         <div className="flex flex-col gap-3">
           <Facts s={s!} now={now} />
           {blocking.map((p) => (
-            <Alert key={p.code}>{p.message}</Alert>
+            <Alert key={p.code}>{summaryProblem(p, s!)}</Alert>
           ))}
           {short && (
-            <Alert tone="warning" title={`You have ${formatCount(s!.quota.remaining)} messages left this month; this needs ${formatCount(s!.quota.needed)}`}>
+            <Alert tone="warning" title={trPlural("summary.short", s!.quota.remaining ?? 0, { needed: formatCount(s!.quota.needed) })}>
               <div className="mt-2 flex flex-col gap-2">
                 {plan && (
                   <div>
                     <Button busy={upgrade.isPending} onClick={() => upgrade.mutate(plan.id)}>
-                      Upgrade to {plan.name} ({formatCount(plan.messages_per_month)} a month)
+                      {tr("summary.upgrade", { plan: plan.name, count: formatCount(plan.messages_per_month) })}
                     </Button>
-                    <p className="mt-1 text-xs">You come back to this campaign after paying; it stays a draft until you send it.</p>
+                    <p className="mt-1 text-xs">{tr("summary.upgrade.hint")}</p>
                   </div>
                 )}
                 {first !== null && first > 0 && (
                   <div>
                     <Button variant="secondary" busy={launch.isPending && launch.variables === first} disabled={blocking.length > 0} onClick={() => launch.mutate(first)}>
-                      Send to the first {formatCount(first)} now
+                      {tr("summary.sendFirst", { count: formatCount(first) })}
                     </Button>
-                    <p className="mt-1 text-xs">The other {formatCount(s!.audience.recipients - first)} are kept as skipped and can be sent later with “Send the rest” once you have messages left.</p>
+                    <p className="mt-1 text-xs">{tr("summary.sendFirst.hint", { count: formatCount(s!.audience.recipients - first) })}</p>
                   </div>
                 )}
               </div>

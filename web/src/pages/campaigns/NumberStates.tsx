@@ -3,6 +3,7 @@ import { Badge } from "../../components/SessionStatus";
 import { formatCount } from "../../lib/format";
 import { formatUntil } from "../../lib/format";
 import { pauseReasonText } from "./common";
+import { tr } from "../../i18n";
 
 /** Fields of docs/campaign-planning.md that older API documents do not describe. */
 export interface CampaignPlanning {
@@ -24,31 +25,31 @@ export function numberStateWords(n: { state: string; until: number | null; detai
   const until = n.until ? formatUntil(n.until, timeZone, now) : null;
   switch (n.state) {
     case "sending":
-      return { text: "Sending now", tone: "ok" };
+      return { text: tr("numberState.sending"), tone: "ok" };
     case "waiting_gap":
-      return { text: until ? `Waiting between messages; next at ${until}` : "Waiting between messages", tone: "ok" };
+      return { text: until ? tr("numberState.gapUntil", { until }) : tr("numberState.gap"), tone: "ok" };
     case "daily_cap":
-      return { text: `Daily cap reached${until ? `, resumes at ${until}` : ""}`, tone: "info" };
+      return { text: until ? tr("numberState.dailyCapUntil", { until }) : tr("numberState.dailyCap"), tone: "info" };
     case "warmup_limit":
-      return { text: `Warm-up limit reached${until ? `, resumes at ${until}` : ""}`, tone: "info" };
+      return { text: until ? tr("numberState.warmupUntil", { until }) : tr("numberState.warmup"), tone: "info" };
     case "quiet_hours":
-      return { text: `Quiet hours${until ? ` until ${until}` : ""}`, tone: "info" };
+      return { text: until ? tr("numberState.quietUntil", { until }) : tr("numberState.quiet"), tone: "info" };
     case "offline":
-      return { text: `Number offline${n.detail ? ` (${n.detail.replace(/_/g, " ")})` : ""}: reconnect it on the Numbers page`, tone: "bad" };
+      return { text: tr("numberState.offline", { detail: n.detail ? ` (${n.detail.replace(/_/g, " ")})` : "" }), tone: "bad" };
     case "backing_off":
-      return { text: `WhatsApp asked it to slow down${until ? `; resumes at ${until}` : ""}`, tone: "warn" };
+      return { text: until ? tr("numberState.backoffUntil", { until }) : tr("numberState.backoff"), tone: "warn" };
     case "other_campaign":
-      return { text: `Sending an older campaign first${n.detail ? ` (“${n.detail}”)` : ""}`, tone: "info" };
+      return { text: n.detail ? tr("numberState.otherNamed", { name: n.detail }) : tr("numberState.other"), tone: "info" };
     case "paused":
-      return { text: `Paused: ${pauseReasonText(n.detail) ?? "the campaign is paused."}`, tone: "warn" };
+      return { text: tr("numberState.paused", { reason: pauseReasonText(n.detail) ?? tr("numberState.pausedDefault") }), tone: "warn" };
     case "scheduled":
-      return { text: until ? `Starts at ${until}` : "Scheduled", tone: "info" };
+      return { text: until ? tr("numberState.startsAt", { until }) : tr("campaign.state.scheduled"), tone: "info" };
     case "preparing":
-      return { text: "Preparing the recipient list", tone: "info" };
+      return { text: tr("outcome.preparing"), tone: "info" };
     case "done":
-      return { text: "Finished its share", tone: "muted" };
+      return { text: tr("numberState.done"), tone: "muted" };
     default:
-      return { text: "Not sending", tone: "muted" };
+      return { text: tr("numberState.idle"), tone: "muted" };
   }
 }
 
@@ -59,7 +60,7 @@ export function NumberStates({ campaign, compact = false }: { campaign: Campaign
   const shown = compact ? numbers.filter((n) => !["idle", "done"].includes(n.state)) : numbers;
   if (shown.length === 0) return null;
   return (
-    <ul className={compact ? "mt-1 flex flex-col gap-0.5" : "flex flex-col gap-2"} aria-label="Sending numbers" data-testid="number-states">
+    <ul className={compact ? "mt-1 flex flex-col gap-0.5" : "flex flex-col gap-2"} aria-label={tr("campaign.sendingNumbers")} data-testid="number-states">
       {shown.map((n) => {
         const words = numberStateWords(n, campaign.timezone);
         return (
@@ -82,15 +83,15 @@ export function PreparingProgress({ campaign }: { campaign: Campaign }) {
   const pct = Math.max(0, Math.min(100, Math.round(share * 100)));
   return (
     <div className="flex flex-col gap-1" aria-live="polite">
-      <div role="progressbar" aria-label="Preparing the launch" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} className="h-2.5 w-full overflow-hidden rounded-full bg-slate-200">
+      <div role="progressbar" aria-label={tr("preparing.label")} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} className="h-2.5 w-full overflow-hidden rounded-full bg-slate-200">
         <div className="h-full rounded-full bg-sky-600 transition-[width]" style={{ width: `${pct}%` }} />
       </div>
       <p className="text-sm text-slate-700" data-testid="preparing-progress">
         {!p
-          ? "Starting…"
+          ? tr("preparing.starting")
           : checking
-            ? `Checking contacts (opt-outs, missing variables): ${formatCount(p.checked)} of ${p.recipients ? formatCount(p.recipients) : "…"}`
-            : `Queuing messages: ${formatCount(p.queued)} of ${formatCount(p.total)}`}
+            ? tr("preparing.checking", { checked: formatCount(p.checked), total: p.recipients ? formatCount(p.recipients) : "…" })
+            : tr("preparing.queuing", { queued: formatCount(p.queued), total: formatCount(p.total) })}
       </p>
     </div>
   );

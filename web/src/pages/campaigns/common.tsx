@@ -1,15 +1,17 @@
 import { ApiError } from "../../api/errors";
 import { Badge } from "../../components/SessionStatus";
+import { currentLang, tr, trPlural, type MessageKey } from "../../i18n";
+import { formatCount } from "../../lib/format";
 
 type Tone = "ok" | "info" | "warn" | "bad" | "muted";
 export const CAMPAIGN_STATES: Record<string, { label: string; tone: Tone }> = {
-  draft: { label: "Draft", tone: "muted" },
-  preparing: { label: "Preparing", tone: "info" },
-  scheduled: { label: "Scheduled", tone: "info" },
-  running: { label: "Sending", tone: "info" },
-  paused: { label: "Paused", tone: "warn" },
-  completed: { label: "Completed", tone: "ok" },
-  cancelled: { label: "Cancelled", tone: "muted" },
+  draft: { get label() { return tr("campaign.state.draft"); }, tone: "muted" },
+  preparing: { get label() { return tr("campaign.state.preparing"); }, tone: "info" },
+  scheduled: { get label() { return tr("campaign.state.scheduled"); }, tone: "info" },
+  running: { get label() { return tr("campaign.state.running"); }, tone: "info" },
+  paused: { get label() { return tr("campaign.state.paused"); }, tone: "warn" },
+  completed: { get label() { return tr("campaign.state.completed"); }, tone: "ok" },
+  cancelled: { get label() { return tr("campaign.state.cancelled"); }, tone: "muted" },
 };
 
 export function CampaignStatusBadge({ status }: { status: string }) {
@@ -22,15 +24,15 @@ export function CampaignStatusBadge({ status }: { status: string }) {
 }
 
 export const MESSAGE_STATES: Record<string, { label: string; tone: Tone }> = {
-  pending: { label: "Waiting", tone: "muted" },
-  leased: { label: "Sending", tone: "info" },
-  sent: { label: "Sent", tone: "info" },
-  delivered: { label: "Delivered", tone: "ok" },
-  read: { label: "Read", tone: "ok" },
-  failed: { label: "Failed", tone: "bad" },
-  skipped: { label: "Skipped", tone: "warn" },
-  unknown: { label: "Unknown", tone: "warn" },
-  cancelled: { label: "Cancelled", tone: "muted" },
+  pending: { get label() { return tr("campaign.message.pending"); }, tone: "muted" },
+  leased: { get label() { return tr("campaign.message.leased"); }, tone: "info" },
+  sent: { get label() { return tr("campaign.message.sent"); }, tone: "info" },
+  delivered: { get label() { return tr("campaign.message.delivered"); }, tone: "ok" },
+  read: { get label() { return tr("campaign.message.read"); }, tone: "ok" },
+  failed: { get label() { return tr("campaign.message.failed"); }, tone: "bad" },
+  skipped: { get label() { return tr("campaign.message.skipped"); }, tone: "warn" },
+  unknown: { get label() { return tr("campaign.message.unknown"); }, tone: "warn" },
+  cancelled: { get label() { return tr("campaign.message.cancelled"); }, tone: "muted" },
 };
 
 const PAUSE_REASONS: Record<string, string> = {
@@ -49,17 +51,17 @@ const PAUSE_REASONS: Record<string, string> = {
 
 export function pauseReasonText(reason: string | null | undefined): string | null {
   if (!reason) return null;
-  return PAUSE_REASONS[reason] ?? reason.replace(/_/g, " ");
+  return reason in PAUSE_REASONS ? tr(`campaign.pause.${reason}` as MessageKey) : reason.replace(/_/g, " ");
 }
 
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds == null) return "—";
-  if (seconds < 60) return "less than a minute";
+  if (seconds < 60) return tr("duration.underMinute");
   const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `about ${minutes} min`;
+  if (minutes < 60) return tr("duration.minutes", { minutes });
   const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `about ${hours} h ${minutes % 60} min`;
-  return `about ${Math.round(hours / 24)} days`;
+  if (hours < 48) return tr("duration.hoursMinutes", { hours, minutes: minutes % 60 });
+  return trPlural("duration.days", Math.round(hours / 24));
 }
 
 interface Affected {
@@ -73,19 +75,41 @@ export function launchProblem(error: unknown): { title: string; message: string;
   if (!(error instanceof ApiError)) return null;
   switch (error.code) {
     case "sessions_not_ready":
-      return { title: "A sending number is not connected", message: error.message, sessions: Array.isArray(error.details) ? (error.details as { session_id: string; problem: string }[]) : [] };
+      return { title: tr("launch.sessions.title"), message: error.message, sessions: Array.isArray(error.details) ? (error.details as { session_id: string; problem: string }[]) : [] };
     case "missing_variables": {
       const details = error.details as { affected?: Affected[] } | null;
-      return { title: "Some recipients lack a variable", message: error.message, affected: details?.affected ?? [] };
+      return { title: tr("launch.missing.title"), message: error.message, affected: details?.affected ?? [] };
     }
     case "empty_audience":
-      return { title: "No one to message", message: "The audience has no contacts who can be messaged. Choose other tags or import contacts." };
+      return { title: tr("launch.empty.title"), message: tr("launch.empty.message") };
     case "quota_exceeded":
-      return { title: "Not enough messages left this month", message: `${error.message} Upgrade your plan in Billing or send to fewer contacts.` };
+      return { title: tr("launch.quota.title"), message: `${error.message} ${tr("launch.quota.fix")}` };
     case "sending_on_hold":
-      return { title: "Sending is on hold", message: `${error.message} Check Billing.` };
+      return { title: tr("launch.hold.title"), message: `${error.message} ${tr("launch.hold.fix")}` };
     default:
-      return { title: "Could not launch", message: error.message };
+      return { title: tr("launch.failed.title"), message: error.message };
+  }
+}
+
+/**
+ * The server's sentence for a launch problem, said in the user's language by its code
+ * (and the numbers in its details). English keeps the server's own words.
+ */
+export function problemMessage(p: { code: string; message: string; details?: unknown }): string {
+  if (currentLang() === "en") return p.message;
+  const d = (p.details ?? {}) as { count?: number; requested?: number; remaining?: number };
+  switch (p.code) {
+    case "message_too_long":
+      return typeof d.count === "number" ? trPlural("launchMsg.tooLong", d.count, { max: formatCount(4096) }) : p.message;
+    case "missing_variables":
+      return typeof d.count === "number" ? trPlural("launchMsg.missing", d.count) : p.message;
+    case "empty_audience":
+      return tr("launchMsg.empty");
+    case "quota_short":
+      if (typeof d.requested !== "number") return p.message;
+      return d.remaining ? tr("launchMsg.quotaShort", { needed: formatCount(d.requested), remaining: formatCount(d.remaining) }) : tr("launchMsg.quotaNone", { needed: formatCount(d.requested) });
+    default:
+      return p.message;
   }
 }
 
@@ -95,17 +119,17 @@ export function storedLaunchProblem(p: { code: string; message: string; details?
   const details = (p.details ?? {}) as { affected?: Affected[]; count?: number };
   switch (p.code) {
     case "missing_variables":
-      return { title: "Some recipients lack a variable", message: p.message, fix: "Choose “Skip contacts missing it” under the message, give the variable a fallback, or fill in their details, then launch again.", affected: details.affected ?? [] };
+      return { title: tr("launch.missing.title"), message: problemMessage(p), fix: tr("launch.missing.fix"), affected: details.affected ?? [] };
     case "empty_audience":
-      return { title: "No one to message", message: p.message, fix: "Choose other tags or import contacts, then launch again." };
+      return { title: tr("launch.empty.title"), message: problemMessage(p), fix: tr("launch.empty.fix") };
     case "quota_short":
-      return { title: "Not enough messages left this month", message: p.message, fix: "Launch again to upgrade, or to send to as many as your plan allows now." };
+      return { title: tr("launch.quota.title"), message: problemMessage(p), fix: tr("launch.quotaShort.fix") };
     case "message_too_long":
-      return { title: "The message is too long for some contacts", message: p.message, fix: "Once their details are filled in, their message passes WhatsApp's 4,096 characters. Shorten it, then launch again." };
+      return { title: tr("launch.tooLong.title"), message: problemMessage(p), fix: tr("launch.tooLong.fix") };
     case "sessions_not_ready":
-      return { title: "A sending number is not connected", message: p.message, fix: "Reconnect it on the Numbers page, then launch again." };
+      return { title: tr("launch.sessions.title"), message: problemMessage(p), fix: tr("launch.sessions.fix") };
     default:
-      return { title: "The launch stopped", message: p.message, fix: "Check the campaign, then launch again." };
+      return { title: tr("launch.stopped.title"), message: problemMessage(p), fix: tr("launch.stopped.fix") };
   }
 }
 
@@ -128,5 +152,5 @@ const MESSAGE_REASONS: Record<string, string> = {
 /** Why one recipient was skipped or failed, in words. */
 export function messageReasonText(reason: string | null | undefined): string | null {
   if (!reason) return null;
-  return MESSAGE_REASONS[reason] ?? reason.replace(/_/g, " ");
+  return reason in MESSAGE_REASONS ? tr(`campaign.reason.${reason}` as MessageKey) : reason.replace(/_/g, " ");
 }

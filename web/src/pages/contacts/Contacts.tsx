@@ -222,7 +222,7 @@ export function ContactsPage() {
               </table>
             </div>
           )}
-          <LoadMore query={contacts} what="contacts" />
+          <LoadMore query={contacts} what={t("contacts.more")} />
         </div>
         <div className="flex flex-col gap-4">
           <ReviewsCard />

@@ -8,6 +8,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, ErrorState, Loading, PageHeader, SelectField, TextField } from "../../components/ui";
 import { formErrors } from "../../lib/forms";
 import { parseTags } from "./Contacts";
+import { formatPercent } from "../../lib/format";
 import { useI18n, type MessageKey } from "../../i18n";
 import { REGIONS } from "../../i18n/locale";
 
@@ -116,7 +117,7 @@ function FileStep({ onPreview }: { onPreview: (preview: ImportPreview) => void }
         </div>
         {progress !== null && (
           <div>
-            <p className="mb-1 text-sm text-slate-700">{t("import.file.uploading", { percent: new Intl.NumberFormat(undefined, { style: "percent" }).format(progress) })}</p>
+            <p className="mb-1 text-sm text-slate-700">{t("import.file.uploading", { percent: formatPercent(progress) })}</p>
             <ProgressBar value={progress} label={t("import.uploadProgress")} />
           </div>
         )}
@@ -149,7 +150,7 @@ function MapStep({ preview: first, onStarted, onBack }: { preview: ImportPreview
   const [rereading, setRereading] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const { t, n, country } = useI18n();
+  const { t, n, p, country } = useI18n();
   const errors = formErrors(error, ["mapping", "tags", "mode", "default_region"]);
   const hasPhone = Object.values(mapping).includes("phone");
   const phones = preview.phones;
@@ -232,8 +233,7 @@ function MapStep({ preview: first, onStarted, onBack }: { preview: ImportPreview
             {phones.other_country > 0 && phones.other_country_examples[0] && (
               <Alert tone="warning">
                 <p>
-                  {t(phones.other_country === 1 ? "import.phones.other.one" : "import.phones.other", {
-                    count: n(phones.other_country),
+                  {p("import.phones.foreign", phones.other_country, {
                     value: phones.other_country_examples[0].value,
                     readAs: phones.other_country_examples[0].read_as,
                     country: country(phones.other_country_examples[0].country),

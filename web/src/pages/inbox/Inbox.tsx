@@ -6,6 +6,7 @@ import { Badge } from "../../components/SessionStatus";
 import { Button, EmptyState, ErrorState, Loading, PageHeader, SelectField, TextField, cx } from "../../components/ui";
 import { formatCount, formatDayTime } from "../../lib/format";
 import { displayPhone } from "../contacts/Contacts";
+import { tr } from "../../i18n";
 
 const SENT_STATES: Record<string, string> = {
   sent: "Sent",
@@ -48,20 +49,20 @@ export function InboxPage() {
 
   return (
     <>
-      <PageHeader title="Inbox" />
+      <PageHeader title={tr("nav.inbox")} />
       <div className="grid gap-4 md:grid-cols-[minmax(0,22rem)_minmax(0,1fr)]">
-        <section aria-label="Conversations" className={cx("min-w-0", conversationId && "hidden md:block")}>
+        <section aria-label={tr("inbox.conversations")} className={cx("min-w-0", conversationId && "hidden md:block")}>
           <div className="mb-3 grid gap-2">
-            <TextField label="Search" placeholder="Name, phone or words" value={search} onChange={(e) => setSearch(e.target.value)} type="search" />
+            <TextField label={tr("inbox.search")} placeholder={tr("inbox.search.placeholder")} value={search} onChange={(e) => setSearch(e.target.value)} type="search" />
             <div className="flex flex-wrap items-end gap-3">
               <label className="flex items-center gap-2 text-sm">
                 <input type="checkbox" checked={filters.unread} onChange={(e) => setFilter("unread", e.target.checked ? "true" : "")} />
-                Unread only{unread > 0 && ` (${formatCount(unread)})`}
+                {tr("inbox.unreadOnly")}{unread > 0 && ` (${formatCount(unread)})`}
               </label>
               {(sessions.data?.length ?? 0) > 1 && (
                 <div className="min-w-40 flex-1">
-                  <SelectField label="Number" value={filters.session_id ?? ""} onChange={(e) => setFilter("number", e.target.value)}>
-                    <option value="">All numbers</option>
+                  <SelectField label={tr("inbox.number")} value={filters.session_id ?? ""} onChange={(e) => setFilter("number", e.target.value)}>
+                    <option value="">{tr("inbox.allNumbers")}</option>
                     {sessions.data!.map((s) => (
                       <option key={s.session_id} value={s.session_id}>
                         {s.label}
@@ -73,20 +74,20 @@ export function InboxPage() {
             </div>
             {filters.campaign_id && (
               <p className="text-sm text-slate-700">
-                Replies to one campaign.{" "}
+                {tr("inbox.oneCampaign")}{" "}
                 <button type="button" className="font-medium text-brand-700 underline" onClick={() => setFilter("campaign", "")}>
-                  Show all
+                  {tr("inbox.showAll")}
                 </button>
               </p>
             )}
           </div>
           {list.isPending ? (
-            <Loading what="conversations" />
+            <Loading what={tr("inbox.conversations.what")} />
           ) : list.isError ? (
-            <ErrorState error={list.error} what="conversations" onRetry={() => list.refetch()} />
+            <ErrorState error={list.error} what={tr("inbox.conversations.what")} onRetry={() => list.refetch()} />
           ) : list.data.items.length === 0 ? (
-            <EmptyState title={filters.q || filters.unread || filters.session_id || filters.campaign_id ? "No conversation matches" : "No replies yet"}>
-              When someone answers one of your numbers, the conversation shows here.
+            <EmptyState title={filters.q || filters.unread || filters.session_id || filters.campaign_id ? tr("inbox.noMatch") : tr("inbox.none")}>
+              {tr("inbox.none.text")}
             </EmptyState>
           ) : (
             <ul className="divide-y divide-slate-100 overflow-hidden rounded-lg border border-slate-200 bg-white">
@@ -98,12 +99,12 @@ export function InboxPage() {
           {list.data?.next_cursor && limit < 200 && (
             <div className="mt-3 text-center">
               <Button variant="secondary" busy={list.isFetching} onClick={() => setLimit((n) => Math.min(200, n * 2))}>
-                Show more
+                {tr("inbox.showMore")}
               </Button>
             </div>
           )}
         </section>
-        <section aria-label="Conversation" className={cx("min-w-0", !conversationId && "hidden md:block")}>
+        <section aria-label={tr("inbox.conversation")} className={cx("min-w-0", !conversationId && "hidden md:block")}>
           {conversationId ? (
             <ThreadView
               id={conversationId}

@@ -3,6 +3,7 @@ import { useInboxSettings, useSaveInboxSettings } from "../../api/inboxApi";
 import { Alert, Button, Card, ErrorState, Loading, TextField } from "../../components/ui";
 import { formErrors } from "../../lib/forms";
 import { showToast } from "../../lib/toast";
+import { tr } from "../../i18n";
 
 /** How long the texts of replies are kept (the conversations stay, without the words). */
 export function InboxRetentionCard() {
@@ -15,31 +16,31 @@ export function InboxRetentionCard() {
   }, [settings.data]);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    save.mutate(Number(days), { onSuccess: () => showToast("Saved. New replies are kept this long.", "success") });
+    save.mutate(Number(days), { onSuccess: () => showToast(tr("inboxSettings.saved"), "success") });
   };
   return (
-    <Card title="Inbox">
+    <Card title={tr("nav.inbox")}>
       {settings.isPending ? (
-        <Loading what="inbox settings" />
+        <Loading what={tr("inboxSettings.what")} />
       ) : settings.isError ? (
-        <ErrorState error={settings.error} what="inbox settings" onRetry={() => settings.refetch()} />
+        <ErrorState error={settings.error} what={tr("inboxSettings.what")} onRetry={() => settings.refetch()} />
       ) : (
         <form onSubmit={submit} className="flex flex-col gap-3" noValidate>
           {errors.form && <Alert>{errors.form}</Alert>}
           <TextField
-            label="Keep reply texts for (days)"
+            label={tr("inboxSettings.days")}
             type="number"
             inputMode="numeric"
             min={1}
             max={3650}
             value={days}
             onChange={(e) => setDays(e.target.value)}
-            error={errors.fields.retention_days ? "Enter a number of days from 1 to 3650." : undefined}
-            hint="After this, the words of a reply are deleted; who replied and when stay. Applies to replies from now on."
+            error={errors.fields.retention_days ? tr("inboxSettings.days.error") : undefined}
+            hint={tr("inboxSettings.days.hint")}
           />
           <div>
             <Button type="submit" busy={save.isPending}>
-              Save
+              {tr("contacts.dialog.save")}
             </Button>
           </div>
         </form>

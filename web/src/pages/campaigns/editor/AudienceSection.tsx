@@ -5,6 +5,7 @@ import { Alert, ErrorState, Loading } from "../../../components/ui";
 import { formatCount } from "../../../lib/format";
 import { displayPhone } from "../../contacts/Contacts";
 import type { Draft, SetDraft } from "./draft";
+import { tr, trPlural } from "../../../i18n";
 
 export function AudiencePicker({ d, set, error, locked }: { d: Draft; set: SetDraft; error?: string | undefined; locked: boolean }) {
   const tags = useTags();
@@ -12,28 +13,28 @@ export function AudiencePicker({ d, set, error, locked }: { d: Draft; set: SetDr
   if (locked)
     return (
       <p className="text-sm text-slate-700">
-        {d.all ? "All contacts" : `Contacts tagged ${d.tags.join(", ")}`}. The recipients are fixed once a campaign has started.
+        {d.all ? tr("audience.all") : tr("audience.tagged", { tags: d.tags.join(", ") })}. {tr("audience.fixed")}
       </p>
     );
   return (
     <fieldset className="flex flex-col gap-2">
-      <legend className="text-sm font-medium text-slate-800">Who receives it</legend>
+      <legend className="text-sm font-medium text-slate-800">{tr("audience.who")}</legend>
       <label className="flex items-center gap-2 text-sm">
-        <input type="radio" name="audience" checked={d.all} onChange={() => set("all", true)} /> All contacts (opted-out ones never receive)
+        <input type="radio" name="audience" checked={d.all} onChange={() => set("all", true)} /> {tr("audience.allOption")}
       </label>
       <label className="flex items-center gap-2 text-sm">
-        <input type="radio" name="audience" checked={!d.all} onChange={() => set("all", false)} /> Contacts with any of these tags
+        <input type="radio" name="audience" checked={!d.all} onChange={() => set("all", false)} /> {tr("audience.tagsOption")}
       </label>
       {!d.all &&
         (tags.isPending ? (
-          <Loading what="tags" />
+          <Loading what={tr("audience.tags.what")} />
         ) : tags.isError ? (
-          <ErrorState error={tags.error} what="tags" onRetry={() => tags.refetch()} />
+          <ErrorState error={tags.error} what={tr("audience.tags.what")} onRetry={() => tags.refetch()} />
         ) : tags.data.items.length === 0 ? (
           <p className="text-sm text-slate-600">
-            No tags yet.{" "}
+            {tr("audience.noTags")}{" "}
             <Link className="text-brand-700 underline" to="/contacts/import">
-              Import contacts with a tag
+              {tr("audience.importWithTag")}
             </Link>
             .
           </p>
@@ -59,10 +60,10 @@ export interface Affected {
 
 export function AffectedList({ affected }: { affected: Affected[] }) {
   return (
-    <ul className="mt-2 max-h-40 overflow-y-auto rounded border border-amber-200 bg-white p-2 text-xs text-slate-800" aria-label="Contacts missing a variable">
+    <ul className="mt-2 max-h-40 overflow-y-auto rounded border border-amber-200 bg-white p-2 text-xs text-slate-800" aria-label={tr("audience.missingList")}>
       {affected.map((a) => (
         <li key={a.phone}>
-          {a.name || displayPhone(a.phone)} ({displayPhone(a.phone)}): no {a.missing.join(", ")}
+          {a.name || displayPhone(a.phone)} ({displayPhone(a.phone)}): {tr("audience.lacks", { names: a.missing.join(", ") })}
         </li>
       ))}
     </ul>
@@ -75,19 +76,19 @@ export function AudienceCheck({ campaignId, version, onMissing }: { campaignId: 
   return (
     <div className="mt-3 rounded-md bg-slate-50 p-3 text-sm" aria-live="polite">
       {check.isPending ? (
-        <Loading what="the audience" />
+        <Loading what={tr("audience.what")} />
       ) : check.isError ? (
-        <ErrorState error={check.error} what="the audience" onRetry={() => check.refetch()} />
+        <ErrorState error={check.error} what={tr("audience.what")} onRetry={() => check.refetch()} />
       ) : (
         <>
           <p data-testid="recipient-count">
-            {check.data.exact === false && "About "}
-            <strong>{formatCount(check.data.recipients)}</strong> {check.data.recipients === 1 ? "recipient" : "recipients"}; {formatCount(check.data.opted_out)} opted out (never messaged).
+            {check.data.exact === false && `${tr("summary.about")} `}
+            <strong>{formatCount(check.data.recipients)}</strong> {trPlural("audience.recipientWord", check.data.recipients)}; {tr("audience.optedOutNever", { count: formatCount(check.data.opted_out) })}
           </p>
           {check.data.missing_variables > 0 && (
             <div className="mt-2">
-              <Alert tone="warning" title={`${formatCount(check.data.missing_variables)} ${check.data.missing_variables === 1 ? "contact lacks" : "contacts lack"} a variable the message uses`}>
-                <p>{onMissing === "skip" ? "They are skipped; everyone else receives the message." : "The campaign will not launch until they have it, or you choose to skip them (under the message)."}</p>
+              <Alert tone="warning" title={trPlural("audience.lackVariable", check.data.missing_variables)}>
+                <p>{onMissing === "skip" ? tr("audience.skipped") : tr("audience.blocked")}</p>
                 <AffectedList affected={check.data.affected as unknown as Affected[]} />
               </Alert>
             </div>

@@ -6,11 +6,12 @@ import { ApiError, messageOf } from "../../../api/errors";
 import { postWithProgress } from "../../../api/raw";
 import { PhoneBubble } from "../../../components/WhatsAppText";
 import { Button, TextField, cx } from "../../../components/ui";
-import { formatCount } from "../../../lib/format";
+import { formatCount, formatPercent } from "../../../lib/format";
 import { BUILTIN_VARIABLES, checkVariables } from "../../../lib/templateVars";
 import { showToast } from "../../../lib/toast";
 import { contactName, displayPhone } from "../../contacts/Contacts";
 import { MAX_LENGTH } from "./draft";
+import { tr, type MessageKey } from "../../../i18n";
 
 /** Custom field keys seen on the first contacts (no endpoint lists them). */
 export function useKnownFields(): string[] {
@@ -23,10 +24,10 @@ export function useKnownFields(): string[] {
 }
 
 const FORMATS = [
-  { label: "Bold", marker: "*", show: <strong>B</strong> },
-  { label: "Italic", marker: "_", show: <em>I</em> },
-  { label: "Strikethrough", marker: "~", show: <s>S</s> },
-  { label: "Monospace", marker: "```", show: <code>{"</>"}</code> },
+  { label: "format.bold" as MessageKey, marker: "*", show: <strong>B</strong> },
+  { label: "format.italic" as MessageKey, marker: "_", show: <em>I</em> },
+  { label: "format.strike" as MessageKey, marker: "~", show: <s>S</s> },
+  { label: "format.mono" as MessageKey, marker: "```", show: <code>{"</>"}</code> },
 ];
 
 export function MessageEditor({ value, onChange, error, known, onMissing, setOnMissing }: { value: string; onChange: (v: string) => void; error?: string | undefined; known: string[]; onMissing: "block" | "skip"; setOnMissing: (v: "block" | "skip") => void }) {
@@ -47,7 +48,7 @@ export function MessageEditor({ value, onChange, error, known, onMissing, setOnM
   const wrap = (marker: string) => {
     const start = ref.current?.selectionStart ?? value.length;
     const end = ref.current?.selectionEnd ?? value.length;
-    const inner = value.slice(start, end) || "text";
+    const inner = value.slice(start, end) || tr("format.sample");
     place(value.slice(0, start) + marker + inner + marker + value.slice(end), start + marker.length, start + marker.length + inner.length);
   };
   const over = value.length > MAX_LENGTH;
@@ -55,17 +56,17 @@ export function MessageEditor({ value, onChange, error, known, onMissing, setOnM
   return (
     <div className="flex flex-col gap-1">
       <label htmlFor="template" className="text-sm font-medium text-slate-800">
-        Message
+        {tr("campaign.message")}
       </label>
       <div className="flex flex-wrap items-center gap-1">
-        <div role="group" aria-label="Formatting" className="mr-2 flex gap-1">
+        <div role="group" aria-label={tr("format.group")} className="mr-2 flex gap-1">
           {FORMATS.map((f) => (
-            <button key={f.label} type="button" aria-label={f.label} title={f.label} onClick={() => wrap(f.marker)} className="h-7 min-w-7 rounded border border-slate-300 bg-white px-1.5 text-xs hover:bg-slate-50">
+            <button key={f.label} type="button" aria-label={tr(f.label)} title={tr(f.label)} onClick={() => wrap(f.marker)} className="h-7 min-w-7 rounded border border-slate-300 bg-white px-1.5 text-xs hover:bg-slate-50">
               {f.show}
             </button>
           ))}
         </div>
-        <div role="group" aria-label="Insert a variable" className="flex flex-wrap gap-1">
+        <div role="group" aria-label={tr("format.insertVariable")} className="flex flex-wrap gap-1">
           {[...BUILTIN_VARIABLES, ...known].map((v) => (
             <button key={v} type="button" onClick={() => insert(`{{${v}}}`)} className="rounded-full border border-slate-300 bg-white px-2 py-0.5 text-xs hover:bg-slate-50">
               + {v}
@@ -82,38 +83,38 @@ export function MessageEditor({ value, onChange, error, known, onMissing, setOnM
         aria-invalid={error || over ? true : undefined}
         aria-describedby="template-help template-count template-error"
         className={cx("rounded-md border px-3 py-2 text-base sm:text-sm", error || over ? "border-red-600" : "border-slate-300")}
-        placeholder="{Hi|Hello} {{first_name|there}}, …"
+        placeholder={tr("message.placeholder")}
       />
       <div className="flex flex-wrap justify-between gap-2 text-xs">
         <p id="template-help" className="text-slate-600">
-          <code>{"{{first_name|there}}"}</code> uses “there” when the contact has no first name. <code>{"{Hi|Hello}"}</code> picks one at random per message. <code>*bold*</code> <code>_italic_</code> <code>~strike~</code>.
+          <code>{tr("message.help.fallbackCode")}</code> {tr("message.help.fallback")} <code>{tr("message.help.spinCode")}</code> {tr("message.help.spin")} <code>*{tr("format.bold.sample")}*</code> <code>_{tr("format.italic.sample")}_</code> <code>~{tr("format.strike.sample")}~</code>.
         </p>
         <p id="template-count" className={over ? "font-medium text-red-700" : "text-slate-600"} aria-live="polite">
-          {formatCount(value.length)} / {formatCount(MAX_LENGTH)} characters
+          {tr("message.count", { length: formatCount(value.length), max: formatCount(MAX_LENGTH) })}
         </p>
       </div>
       <div id="template-error" aria-live="polite">
-        {over && <p className="text-sm text-red-700">WhatsApp allows {formatCount(MAX_LENGTH)} characters in one message. Remove {formatCount(value.length - MAX_LENGTH)} to launch.</p>}
+        {over && <p className="text-sm text-red-700">{tr("message.over", { max: formatCount(MAX_LENGTH), extra: formatCount(value.length - MAX_LENGTH) })}</p>}
         {error && <p className="text-sm text-red-700">{error}</p>}
         {check.malformed.map((m) => (
           <p key={m} className="text-sm text-red-700">
-            {m} is not a variable: names use letters, digits and _ without spaces, such as {"{{first_name}}"}.
+            {tr("message.malformed", { text: m })}
           </p>
         ))}
         {check.unknown.map((name) => (
           <p key={name} className="text-sm text-amber-800" data-testid="unknown-variable">
-            No contact field is called “{name}”. Check the spelling, or add a fallback: {`{{${name}|…}}`}.
+            {tr("message.unknown", { name, example: `{{${name}|…}}` })}
           </p>
         ))}
       </div>
       {check.required.length > 0 && (
         <fieldset className="mt-1 rounded-md border border-slate-200 p-2 text-sm">
-          <legend className="px-1 font-medium text-slate-800">Contacts with no {check.required.join(", ")}</legend>
+          <legend className="px-1 font-medium text-slate-800">{tr("message.required", { names: check.required.join(", ") })}</legend>
           <label className="mr-4 inline-flex items-center gap-1">
-            <input type="radio" name="on-missing" checked={onMissing === "skip"} onChange={() => setOnMissing("skip")} /> Skip contacts missing it
+            <input type="radio" name="on-missing" checked={onMissing === "skip"} onChange={() => setOnMissing("skip")} /> {tr("message.skip")}
           </label>
           <label className="inline-flex items-center gap-1">
-            <input type="radio" name="on-missing" checked={onMissing === "block"} onChange={() => setOnMissing("block")} /> Do not launch until they have it
+            <input type="radio" name="on-missing" checked={onMissing === "block"} onChange={() => setOnMissing("block")} /> {tr("message.block")}
           </label>
         </fieldset>
       )}
@@ -153,15 +154,15 @@ export function PreviewPanel({ campaignId, version, template, all, tags, image }
   const text = preview?.text ?? template;
   return (
     <div className="flex flex-col gap-2 rounded-md border border-slate-200 bg-slate-50 p-3">
-      <p className="text-sm font-medium text-slate-800">Preview</p>
+      <p className="text-sm font-medium text-slate-800">{tr("preview.title")}</p>
       <div className="grid gap-2 sm:grid-cols-2">
-        <TextField label="Find a recipient" type="search" placeholder="Name or phone" value={q} onChange={(e) => setQ(e.target.value)} />
+        <TextField label={tr("preview.find")} type="search" placeholder={tr("preview.find.placeholder")} value={q} onChange={(e) => setQ(e.target.value)} />
         <div className="flex flex-col gap-1">
           <label htmlFor="preview-for" className="text-sm font-medium text-slate-800">
-            Preview for
+            {tr("preview.for")}
           </label>
           <select id="preview-for" value={chosen} onChange={(e) => setPhone(e.target.value)} className="rounded-md border border-slate-300 bg-white px-3 py-2 text-base sm:text-sm">
-            {list.length === 0 && <option value="">{contacts.isPending ? "Loading…" : "No one in the audience matches"}</option>}
+            {list.length === 0 && <option value="">{contacts.isPending ? tr("preview.loading") : tr("preview.noMatch")}</option>}
             {list.map((c) => (
               <option key={c.phone} value={c.phone}>
                 {contactName(c)} ({displayPhone(c.phone)})
@@ -174,12 +175,12 @@ export function PreviewPanel({ campaignId, version, template, all, tags, image }
       <PhoneBubble text={text} image={image} testId="message-preview" />
       {preview ? (
         <p className="text-xs text-slate-600">
-          {formatCount(preview.length)} characters as sent to this contact{preview.truncated ? `; more than ${formatCount(MAX_LENGTH)}: shorten the message` : ""}.
+          {tr(preview.truncated ? "preview.lengthOver" : "preview.length", { length: formatCount(preview.length), max: formatCount(MAX_LENGTH) })}
         </p>
       ) : (
-        <p className="text-xs text-slate-600">Variables are filled in for a recipient once you write the message.</p>
+        <p className="text-xs text-slate-600">{tr("preview.later")}</p>
       )}
-      {preview && preview.missing.length > 0 && <p className="text-sm text-amber-800">This contact has no value for: {preview.missing.join(", ")}.</p>}
+      {preview && preview.missing.length > 0 && <p className="text-sm text-amber-800">{tr("preview.missing", { names: preview.missing.join(", ") })}</p>}
     </div>
   );
 }
@@ -207,7 +208,7 @@ export function MediaPanel({ campaignId, hasMedia: initial, ensureDraft, onImage
     try {
       const id = await ensureDraft();
       if (!id) {
-        setError("Write the message first: the image is sent with it as its caption.");
+        setError(tr("image.writeFirst"));
         return;
       }
       setLocal(URL.createObjectURL(file));
@@ -216,10 +217,10 @@ export function MediaPanel({ campaignId, hasMedia: initial, ensureDraft, onImage
       await postWithProgress(slot.upload_url, slot.upload_fields, file, file.type.startsWith("image/") ? file.type : "image/jpeg", setProgress);
       await unwrap(api.PUT("/api/campaigns/{campaign_id}/media", { params: { path: { campaign_id: id } }, body: { upload_key: slot.upload_key } }));
       setHasMedia(true);
-      showToast("The image is attached.", "success");
+      showToast(tr("image.attached"), "success");
     } catch (e) {
       setLocal(null);
-      setError(e instanceof ApiError && (e.code === "invalid_image" || e.code === "image_too_large") ? `This image cannot be sent: ${e.message}` : messageOf(e));
+      setError(e instanceof ApiError && (e.code === "invalid_image" || e.code === "image_too_large") ? tr("image.cannotSend", { message: e.message }) : messageOf(e));
     } finally {
       setProgress(null);
     }
@@ -238,13 +239,13 @@ export function MediaPanel({ campaignId, hasMedia: initial, ensureDraft, onImage
   return (
     <div className="flex flex-col gap-2">
       <label htmlFor="campaign-image" className="text-sm font-medium text-slate-800">
-        Image (optional)
+        {tr("image.label")}
       </label>
       <input id="campaign-image" type="file" accept="image/jpeg,image/png,image/webp" aria-describedby="campaign-image-hint" className="text-sm" onChange={(e) => void onFile(e.target.files?.[0])} />
       <p id="campaign-image-hint" className="text-xs text-slate-600">
-        JPEG, PNG or WebP up to 5 MB; the message becomes its caption.
+        {tr("image.hint")}
       </p>
-      {progress !== null && <p className="text-sm text-slate-700">Uploading… {Math.round(progress * 100)}%</p>}
+      {progress !== null && <p className="text-sm text-slate-700">{tr("image.uploading", { percent: formatPercent(progress) })}</p>}
       {error && (
         <p className="text-sm text-red-700" role="alert">
           {error}
@@ -253,7 +254,7 @@ export function MediaPanel({ campaignId, hasMedia: initial, ensureDraft, onImage
       {hasMedia && (
         <div>
           <Button size="sm" variant="secondary" onClick={() => void onRemove()}>
-            Remove image
+            {tr("image.remove")}
           </Button>
         </div>
       )}

@@ -1,29 +1,30 @@
 import { Link } from "react-router";
 import { useSessions } from "../../../api/queries";
 import { ErrorState, Loading } from "../../../components/ui";
+import { tr } from "../../../i18n";
 
 export function SessionPicker({ selected, onChange, error, locked }: { selected: string[]; onChange: (v: string[]) => void; error?: string | undefined; locked: boolean }) {
   const sessions = useSessions(10_000);
-  if (sessions.isPending) return <Loading what="your numbers" />;
-  if (sessions.isError) return <ErrorState error={sessions.error} what="your numbers" onRetry={() => sessions.refetch()} />;
+  if (sessions.isPending) return <Loading what={tr("numbers.what")} />;
+  if (sessions.isError) return <ErrorState error={sessions.error} what={tr("numbers.what")} onRetry={() => sessions.refetch()} />;
   if (locked) {
     const labels = selected.map((id) => sessions.data.find((s) => s.session_id === id)?.label ?? id);
-    return <p className="text-sm text-slate-700">{labels.join(", ")}. The numbers are fixed once a campaign has started.</p>;
+    return <p className="text-sm text-slate-700">{labels.join(", ")}. {tr("picker.fixed")}</p>;
   }
   const connected = sessions.data.filter((s) => s.status === "connected");
   if (connected.length === 0)
     return (
       <p className="text-sm text-slate-700">
-        No connected number.{" "}
+        {tr("picker.none")}{" "}
         <Link to="/sessions" className="text-brand-700 underline">
-          Link a number
+          {tr("picker.link")}
         </Link>{" "}
-        first.
+        {tr("picker.first")}
       </p>
     );
   return (
     <fieldset>
-      <legend className="mb-1 text-sm text-slate-700">Messages are spread over the numbers you choose.</legend>
+      <legend className="mb-1 text-sm text-slate-700">{tr("picker.legend")}</legend>
       <div className="flex flex-col gap-1">
         {connected.map((s) => (
           <label key={s.session_id} className="flex items-center gap-2 text-sm">

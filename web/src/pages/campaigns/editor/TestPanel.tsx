@@ -4,6 +4,7 @@ import { useSessions } from "../../../api/queries";
 import { Alert, Button, Card, SelectField, TextField } from "../../../components/ui";
 import { formErrors } from "../../../lib/forms";
 import { showToast } from "../../../lib/toast";
+import { tr } from "../../../i18n";
 
 /** One real message to the user's own phone; saves the draft first, so it works before "Save draft". */
 export function TestPanel({ sessionIds, ensureDraft }: { sessionIds: string[]; ensureDraft: () => Promise<string | null> }) {
@@ -20,9 +21,9 @@ export function TestPanel({ sessionIds, ensureDraft }: { sessionIds: string[]; e
     setError(null);
     try {
       const id = await ensureDraft();
-      if (!id) throw new Error("Write the message first, then send a test.");
+      if (!id) throw new Error(tr("test.writeFirst"));
       const queued = await unwrap(api.POST("/api/campaigns/{campaign_id}/test", { params: { path: { campaign_id: id } }, body: { session_id: from, to: to.trim() } }));
-      showToast(queued.message || "The test message is on its way.", "success");
+      showToast(queued.message || tr("test.onItsWay"), "success");
     } catch (e) {
       setError(e);
     } finally {
@@ -30,23 +31,23 @@ export function TestPanel({ sessionIds, ensureDraft }: { sessionIds: string[]; e
     }
   };
   return (
-    <Card title="Send a test">
-      <p className="mb-2 text-sm text-slate-600">Sends the message once, filled in for that contact, to check how it looks on a phone.</p>
+    <Card title={tr("test.title")}>
+      <p className="mb-2 text-sm text-slate-600">{tr("test.intro")}</p>
       <p className="mb-2 text-sm text-slate-600" data-testid="test-allowance">
-        A test is a real message: it uses one message of your plan and counts toward the number’s daily limit. You can send up to 20 tests a day, never to a contact who opted out.
+        {tr("test.allowance")}
       </p>
       <div className="grid items-end gap-3 sm:grid-cols-[1fr_1fr_auto]">
-        <SelectField label="From" value={from} onChange={(e) => setSessionId(e.target.value)} error={errors.fields.session_id}>
-          {connected.length === 0 && <option value="">No connected number</option>}
+        <SelectField label={tr("test.from")} value={from} onChange={(e) => setSessionId(e.target.value)} error={errors.fields.session_id}>
+          {connected.length === 0 && <option value="">{tr("test.noNumber")}</option>}
           {connected.map((s) => (
             <option key={s.session_id} value={s.session_id}>
               {s.label}
             </option>
           ))}
         </SelectField>
-        <TextField label="To (a contact's phone)" inputMode="tel" placeholder="+44…" value={to} onChange={(e) => setTo(e.target.value)} error={errors.fields.to} />
+        <TextField label={tr("test.to")} inputMode="tel" placeholder="+44…" value={to} onChange={(e) => setTo(e.target.value)} error={errors.fields.to} />
         <Button variant="secondary" busy={busy} disabled={!from || !to.trim()} onClick={() => void send()}>
-          Send test
+          {tr("test.send")}
         </Button>
       </div>
       {errors.form && (

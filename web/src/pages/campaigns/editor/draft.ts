@@ -1,4 +1,5 @@
 import type { Campaign, CampaignFields, CampaignPatch, PacingIn } from "../../../api/types";
+import { currentLocale, tr } from "../../../i18n/current";
 
 export const MAX_LENGTH = 4096;
 /** New campaigns leave out contacts messaged in the last day (the API's default too). */
@@ -43,7 +44,7 @@ export function localInput(epochMs: number, timeZone: string): string {
 
 /** A name the user sees and may change: a draft needs one to save itself. */
 export function defaultName(now = Date.now()): string {
-  return `Campaign of ${new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" }).format(now)}`;
+  return tr("editor.defaultName", { date: new Intl.DateTimeFormat(currentLocale(), { day: "numeric", month: "short", year: "numeric" }).format(now) });
 }
 
 /** The campaign's "must be done by" (epoch ms), from an API that may not have it yet. */
@@ -132,9 +133,9 @@ export function changesOf(original: Draft, d: Draft): CampaignPatch {
 /** Advice, not rules: the API accepts these, but they put numbers at risk. */
 export function pacingWarnings(d: Pick<Draft, "minGap" | "maxGap" | "dailyCap" | "warmup">): string[] {
   const out: string[] = [];
-  if (Number(d.minGap) < 10 || Number(d.maxGap) < 10) out.push("Gaps under 10 seconds look automated to WhatsApp and risk a ban.");
-  if (Number(d.dailyCap) > 500) out.push("More than 500 messages a day is risky for numbers that are new or rarely used.");
-  if (!d.warmup) out.push("Without warm-up, new numbers send their full daily cap from the first day.");
+  if (Number(d.minGap) < 10 || Number(d.maxGap) < 10) out.push(tr("pace.warn.gaps"));
+  if (Number(d.dailyCap) > 500) out.push(tr("pace.warn.cap"));
+  if (!d.warmup) out.push(tr("pace.warn.warmup"));
   return out;
 }
 

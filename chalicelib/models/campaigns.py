@@ -74,6 +74,13 @@ class CampaignModel(Model):
     waiting_reason = UnicodeAttribute(null=True)
     waiting_since = NumberAttribute(null=True)
     waiting_notified_for = UnicodeAttribute(null=True)  # reasons already notified
+    # --- A/B variants (campaigns/variants.py): the template is A, these are B-D ---
+    variants = ListAttribute(null=True)  # type: ignore[var-annotated]  # [{template}]
+    rollout = MapAttribute(null=True)  # type: ignore[var-annotated]  # {test_size, wait_hours}
+    rollout_decision = MapAttribute(null=True)  # type: ignore[var-annotated]  # winner, figures
+    variant_counts = MapAttribute(default=dict)  # type: ignore[var-annotated]  # "A_sent": n
+    ab_tested = NumberAttribute(default=0)  # test-group messages written so far
+    ab_held = NumberAttribute(default=0)  # messages parked until the winner is known
 
 
 class Outbox(GlobalSecondaryIndex["CampaignMessageModel"]):
@@ -141,6 +148,7 @@ class CampaignMessageModel(Model):
     # The number whose expired lease returned it to pending: that number's late result
     # still counts (it may have sent just before the lease ran out).
     returned_from = UnicodeAttribute(null=True)
+    variant = UnicodeAttribute(null=True)  # A-D, sticky per recipient (campaigns/variants.py)
     outbox = Outbox()
     leases = Leases()
     by_wa_message = ByWaMessage()

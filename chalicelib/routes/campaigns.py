@@ -16,6 +16,7 @@ from chalicelib.auth import profile
 from chalicelib.campaigns import forecast as forecast_model
 from chalicelib.campaigns import health as health_model
 from chalicelib.campaigns import media, pipeline, planning, service, templates
+from chalicelib.campaigns import variant_schema as ab
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
@@ -96,6 +97,10 @@ class CampaignFields(_SendingChoices):
     deadline: datetime | None = Field(
         None, description="Must be done by: local date and time in `timezone`"
     )
+    variants: list[ab.VariantIn] = Field(
+        default_factory=list, max_length=3, description="Variants B-D (the template is A)"
+    )
+    rollout: ab.RolloutIn | None = Field(None, description="Send the rest with the best variant")
 
 
 class CampaignPatch(Strict):
@@ -108,6 +113,8 @@ class CampaignPatch(Strict):
     pacing: PacingIn | None = None
     on_missing_variable: Literal["block", "skip"] | None = None
     deadline: datetime | None = None
+    variants: list[ab.VariantIn] | None = Field(None, max_length=3)
+    rollout: ab.RolloutIn | None = None
 
 
 def _local_ms(moment: datetime | None, timezone: str) -> int | None:
@@ -204,6 +211,9 @@ class Campaign(BaseModel):
     numbers: list[planning.NumberState] = Field(
         default_factory=list, description="Why it waits: each sending number's live state"
     )
+    variants: list[ab.VariantOut] = Field(default_factory=list)
+    rollout: ab.Rollout | None = None
+    variant_results: list[ab.VariantResult] = Field(default_factory=list)
 
     @classmethod
     def of(
@@ -264,6 +274,7 @@ class Campaign(BaseModel):
             launch_progress=_progress(c),
             send_limit=int(c.send_limit) if c.send_limit else None,
             numbers=planning.number_states(c, sessions, now, running),
+            **ab.fields_of(c),
         )
 
 
@@ -363,7 +374,9 @@ def update_campaign(ctx: RequestContext, campaign_id: str, body: CampaignPatch) 
     changes = body.model_dump(mode="python", exclude_unset=True)
     if "timezone" in changes and changes["timezone"] is not None:
         _check_timezone(changes["timezone"])
-    changes = {k: v for k, v in changes.items() if v is not None or k in ("send_at", "deadline")}
+    changes = {
+        k: v for k, v in changes.items() if v is not None or k in ("send_at", "deadline", "rollout")
+    }
     data = _stored(changes, changes.get("timezone") or current.timezone or "UTC", current)
     return Campaign.of(service.update(ctx.user_id, campaign_id, data))
 
@@ -643,6 +656,7 @@ class Message(BaseModel):
     replied_at: int | None
     detail: str | None = Field(None, description="The engine's own words for a failure")
     reply_text: str | None = Field(None, description="Their last reply, with ?replied=true")
+    variant: str | None = Field(None, description="A-D; empty while it waits for the winner")
 
     @classmethod
     def of(cls, m: CampaignMessageModel) -> Message:
@@ -663,6 +677,7 @@ class Message(BaseModel):
             failed_at=opt(m.failed_at),
             replied_at=opt(m.replied_at),
             detail=m.detail,
+            variant=m.variant,
         )
 
 

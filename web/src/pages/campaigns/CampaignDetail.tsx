@@ -19,6 +19,7 @@ import { useCampaignForecast } from "../../api/planningApi";
 import { durationWords } from "../../lib/forecastWords";
 import { formatDayTime } from "../../lib/format";
 import { PhoneBubble } from "../../components/WhatsAppText";
+import { VariantComparison, VariantTag } from "./VariantComparison";
 
 const EDITABLE = new Set(["draft", "scheduled", "paused"]);
 
@@ -186,6 +187,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
         <Card title="Funnel">
           <Funnel campaign={c} />
         </Card>
+        <VariantComparison campaign={c} />
         <Card title="Message">
           <PhoneBubble text={c.template} />
         </Card>
@@ -332,6 +334,7 @@ function Recipients({ campaign: c }: { campaign: Campaign }) {
                     <td className="px-2 py-2">
                       <Badge tone={info.tone}>{info.label}</Badge>
                       {m.reason && <span className="ml-2 text-xs text-slate-600">{messageReasonText(m.reason)}</span>}
+                      <VariantTag campaign={c} message={m} />
                     </td>
                     <td className="hidden whitespace-nowrap px-2 py-2 text-xs text-slate-600 sm:table-cell">
                       {formatDateTime(m.read_at ?? m.delivered_at ?? m.sent_at ?? m.failed_at ?? m.queued_at)}

@@ -2,6 +2,25 @@ import type { Campaign, CampaignFields, CampaignPatch, PacingIn } from "../../..
 
 export const MAX_LENGTH = 4096;
 
+/** Fields a 422 may name for the variants (loc "variants.<i>.template", "rollout.*"). */
+const VARIANT_FIELDS = ["variants", "variants.0.template", "variants.1.template", "variants.2.template", "rollout", "rollout.test_size", "rollout.wait_hours"] as const;
+
+function variantsDraftOf(c: Campaign | undefined): Pick<Draft, "variants" | "rollout" | "rolloutSize" | "rolloutHours"> {
+  return {
+    variants: (c?.variants ?? []).map((v) => v.template),
+    rollout: Boolean(c?.rollout),
+    rolloutSize: String(c?.rollout?.test_size ?? 200),
+    rolloutHours: String(c?.rollout?.wait_hours ?? 4),
+  };
+}
+
+function variantsBodyOf(d: Draft): Pick<CampaignFields, "variants" | "rollout"> {
+  const rollout = d.rollout && d.variants.length > 0 ? { test_size: Number(d.rolloutSize), wait_hours: Number(d.rolloutHours) } : null;
+  // A tab not yet written is not sent: the draft saves while the user is still on it.
+  const texts = d.variants.filter((text) => text.trim());
+  return { variants: texts.map((template) => ({ template })), rollout: texts.length > 0 ? rollout : null };
+}
+
 /** What the composer holds: the form's values as typed. */
 export interface Draft {
   name: string;
@@ -22,6 +41,11 @@ export interface Draft {
   quietEnd: string;
   /** "Must be done by", local date-time in `timezone`; empty for none. */
   deadline: string;
+  /** A/B: the texts of variants B-D (the template is A), and the winner rollout. */
+  variants: string[];
+  rollout: boolean;
+  rolloutSize: string;
+  rolloutHours: string;
 }
 
 export type SetDraft = <K extends keyof Draft>(key: K, value: Draft[K]) => void;
@@ -67,6 +91,7 @@ export function draftOf(c: Campaign | undefined, timezone: string): Draft {
     quietStart: pacing.quiet_start ?? "21:00",
     quietEnd: pacing.quiet_end ?? "08:00",
     deadline: deadlineOf(c) ? localInput(deadlineOf(c)!, c!.timezone) : "",
+    ...variantsDraftOf(c),
   };
 }
 
@@ -94,6 +119,7 @@ export function bodyOf(d: Draft): CampaignFields {
   };
   // Sent only when set, so a form without a deadline saves on any backend.
   if (d.deadline) body.deadline = d.deadline;
+  Object.assign(body, variantsBodyOf(d));
   return body;
 }
 
@@ -119,6 +145,8 @@ export function changesOf(original: Draft, d: Draft): CampaignPatch {
   }
   if (!same(after.pacing, before.pacing)) patch.pacing = after.pacing;
   if (d.deadline !== original.deadline) patch.deadline = d.deadline || null;
+  if (!same(after.variants, before.variants)) patch.variants = after.variants ?? [];
+  if (!same(after.rollout, before.rollout)) patch.rollout = after.rollout ?? null;
   return patch;
 }
 
@@ -150,6 +178,10 @@ export const FIELD_OF: Record<keyof Draft, string[]> = {
   quietStart: ["pacing.quiet_start", "pacing"],
   quietEnd: ["pacing.quiet_end", "pacing"],
   deadline: ["deadline"],
+  variants: ["variants"],
+  rollout: ["rollout"],
+  rolloutSize: ["rollout.test_size", "rollout"],
+  rolloutHours: ["rollout.wait_hours", "rollout"],
 };
 
-export const FORM_FIELDS = ["name", "template", "audience", "session_ids", "send_at", "timezone", "pacing.min_gap_s", "pacing.max_gap_s", "pacing.daily_cap", "pacing.quiet_start", "pacing.quiet_end", "pacing", "on_missing_variable", "deadline"] as const;
+export const FORM_FIELDS = ["name", "template", "audience", "session_ids", "send_at", "timezone", "pacing.min_gap_s", "pacing.max_gap_s", "pacing.daily_cap", "pacing.quiet_start", "pacing.quiet_end", "pacing", "on_missing_variable", "deadline", ...VARIANT_FIELDS] as const;

@@ -39,7 +39,8 @@ export function VariantComparison({ campaign: c }: { campaign: Campaign }) {
               : null}
         </p>
       )}
-      <div className="overflow-x-auto">
+      {/* Focusable so a keyboard can scroll it on a narrow screen. */}
+      <div className="overflow-x-auto" tabIndex={0} role="region" aria-label={t("variants.compare.title")}>
         <table className="min-w-full text-left text-sm" data-testid="variant-comparison">
           <caption className="mb-2 text-left text-xs text-slate-600">{t("variants.compare.caption")}</caption>
           <thead className="text-xs uppercase text-slate-600">
@@ -113,5 +114,5 @@ export function VariantComparison({ campaign: c }: { campaign: Campaign }) {
 export function VariantTag({ campaign: c, message: m }: { campaign: Campaign; message: CampaignMessage }) {
   const { t } = useI18n();
   if (!c.variant_results?.length) return null;
-  return <span className="ml-2 text-xs text-slate-600">{m.variant ? t("variants.recipient", { letter: m.variant }) : t("variants.recipient.waiting")}</span>;
+  return <span className="mt-0.5 block text-xs text-slate-600">{m.variant ? t("variants.recipient", { letter: m.variant }) : t("variants.recipient.waiting")}</span>;
 }

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.campaigns import templates, variants
+from chalicelib.errors import NotFound
 from chalicelib.models.base import plain
 from chalicelib.models.campaigns import CampaignModel
 
@@ -59,6 +60,15 @@ class Rollout(BaseModel):
     wait_hours: float
     waiting: int = Field(description="Recipients waiting for the winner")
     decision: RolloutDecision | None = None
+
+
+def template_of(c: CampaignModel, letter: str | None) -> str:
+    """The text a preview renders: the variant asked for (a missing one is refused)."""
+    if letter in (None, "A"):
+        return c.template
+    if letter not in variants.letters_of(c):
+        raise NotFound(f"This campaign has no variant {letter}.")
+    return variants.template_for(c, letter)
 
 
 def fields_of(c: CampaignModel) -> dict[str, Any]:

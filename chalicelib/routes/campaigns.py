@@ -396,6 +396,9 @@ def delete_campaign(ctx: RequestContext, campaign_id: str) -> None:
 
 class PreviewBody(Strict):
     phone: str = Field(min_length=3, max_length=32)
+    variant: Literal["A", "B", "C", "D"] | None = Field(
+        None, description="The A/B variant to render (A, the template, by default)"
+    )
 
 
 class Preview(BaseModel):
@@ -427,7 +430,9 @@ def preview_campaign(ctx: RequestContext, campaign_id: str, body: PreviewBody) -
     campaign = service.get(ctx.user_id, campaign_id)
     contact = _contact(ctx.user_id, body.phone)
     rendered = templates.render(
-        campaign.template, service.contact_values_of(contact), seed=f"{campaign_id}:{contact.phone}"
+        ab.template_of(campaign, body.variant),
+        service.contact_values_of(contact),
+        seed=f"{campaign_id}:{contact.phone}",
     )
     return Preview(
         text=rendered.text,

@@ -124,6 +124,11 @@ def test_each_variant_is_sent_with_its_own_text_and_counted(kit: Setup, api: Api
     cid = kit.campaign(template="A {{first_name}}", variants=[{"template": "B {{first_name}}"}])[
         "campaign_id"
     ]
+    preview = api.post(f"/api/campaigns/{cid}/preview", {"phone": phones[0], "variant": "B"})
+    assert preview.status == 200 and preview.json["text"] == "B Ana0"
+    assert api.post(f"/api/campaigns/{cid}/preview", {"phone": phones[0]}).json["text"] == "A Ana0"
+    missing = api.post(f"/api/campaigns/{cid}/preview", {"phone": phones[0], "variant": "D"})
+    assert missing.status == 404
     kit.launch(cid)
     batch = kit.pull(100)
     by_phone = {m["phone"]: m for m in batch}

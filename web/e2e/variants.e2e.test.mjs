@@ -107,6 +107,8 @@ describe("A/B variants", { concurrency: false, skip: TMP ? false : "WACAST_E2E_T
     await tabs.getByRole("tab", { name: "Variant B", selected: true }).waitFor();
     await page.getByText("Variant B is empty: write it, or remove it.").waitFor();
     await page.getByRole("tabpanel").getByLabel("Message", { exact: true }).fill("{{first_name|Hello}}, fresh carrot cake: reply YES to keep one!");
+    // Its preview fills the variables in for a contact of the audience once saved.
+    await page.getByTestId("variant-preview").getByText(/Cliente\d+, fresh carrot cake/).waitFor();
     await page.getByRole("button", { name: "+ Add variant" }).click();
     await tabs.getByRole("tab", { name: "Variant C", selected: true }).waitFor();
     await page.getByRole("tabpanel").getByLabel("Message", { exact: true }).fill("Carrot cake o'clock, {{first_name|friend}}.");

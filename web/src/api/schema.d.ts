@@ -2610,6 +2610,12 @@ export interface components {
         PreviewBody: {
             /** Phone */
             phone: string;
+            /**
+             * Variant
+             * @description The A/B variant to render (A, the template, by default)
+             * @default null
+             */
+            variant?: ("A" | "B" | "C" | "D") | null;
         };
         /** Problem */
         Problem: {

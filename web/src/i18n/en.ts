@@ -60,6 +60,8 @@ export const en = {
   "variants.rollout.waitingHours": "{count} recipients wait for the winner. The test group of {size} goes first; once it has been sent and {hours} hours have passed since launch, the variant with the best reply rate is sent to them.",
   "variants.rollout.decided": "Variant {letter} had the best reply rate on {date} and was sent to the rest.",
   "variants.rollout.figures": "The figures it was chosen on",
+  "variants.preview": "Variant {letter} as {name} receives it",
+  "variants.preview.typed": "Variant {letter} as typed (variables are filled in once the draft is saved)",
   "variants.recipient": "Variant {letter}",
   "variants.recipient.waiting": "Waits for the winner",
 

@@ -55,6 +55,8 @@ export const es: Record<MessageKey, string> = {
   "variants.rollout.waitingHours": "{count} destinatarios esperan a la ganadora. El grupo de prueba de {size} va primero; cuando se haya enviado y hayan pasado {hours} horas desde el inicio, se les envía la variante con la mejor tasa de respuesta.",
   "variants.rollout.decided": "La variante {letter} tuvo la mejor tasa de respuesta el {date} y se envió al resto.",
   "variants.rollout.figures": "Las cifras con las que se eligió",
+  "variants.preview": "Variante {letter} como la recibe {name}",
+  "variants.preview.typed": "Variante {letter} tal como se escribió (las variables se completan cuando se guarde el borrador)",
   "variants.recipient": "Variante {letter}",
   "variants.recipient.waiting": "Espera a la ganadora",
 

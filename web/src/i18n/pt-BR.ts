@@ -55,6 +55,8 @@ export const ptBR: Record<MessageKey, string> = {
   "variants.rollout.waitingHours": "{count} destinatários aguardam a vencedora. O grupo de teste de {size} vai primeiro; quando ele tiver sido enviado e {hours} horas tiverem passado desde o início, a variante com a melhor taxa de resposta é enviada a eles.",
   "variants.rollout.decided": "A variante {letter} teve a melhor taxa de resposta em {date} e foi enviada ao restante.",
   "variants.rollout.figures": "Os números usados na escolha",
+  "variants.preview": "Variante {letter} como {name} a recebe",
+  "variants.preview.typed": "Variante {letter} como digitada (as variáveis são preenchidas quando o rascunho for salvo)",
   "variants.recipient": "Variante {letter}",
   "variants.recipient.waiting": "Aguarda a vencedora",
 

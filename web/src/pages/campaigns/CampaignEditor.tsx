@@ -156,7 +156,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
           <Card title="1. Message">
             <div className="flex flex-col gap-3">
               <TextField label="Campaign name" required maxLength={120} value={d.name} onChange={(e) => set("name", e.target.value)} error={fieldErrors.name} hint="Only you see it." />
-              <VariantsSection d={d} set={set} errors={fieldErrors} known={known} locked={!isDraft}>
+              <VariantsSection d={d} set={set} errors={fieldErrors} known={known} locked={!isDraft} campaignId={id} version={version}>
               <MessageEditor value={d.template} onChange={(v) => set("template", v)} error={fieldErrors.template} known={known} onMissing={d.onMissing} setOnMissing={(v) => set("onMissing", v)} />
               </VariantsSection>
               <OptOutWordCheck text={d.template} />

@@ -1,6 +1,10 @@
-import { useId, useState, type KeyboardEvent, type ReactNode } from "react";
+import { useEffect, useId, useState, type KeyboardEvent, type ReactNode } from "react";
+import { api, unwrap } from "../../../api/client";
+import { useAudienceContacts } from "../../../api/campaignsApi";
+import { PhoneBubble } from "../../../components/WhatsAppText";
 import { Button, TextField, cx } from "../../../components/ui";
 import { useI18n } from "../../../i18n";
+import { contactName } from "../../contacts/Contacts";
 import { MAX_LENGTH, type Draft, type SetDraft } from "./draft";
 import { MessageEditor } from "./MessageSection";
 
@@ -13,7 +17,7 @@ const letterOf = (i: number): string => LETTERS[i] ?? "";
  * winner rollout can be turned on. Errors the API names `variants.<i>.template`
  * show on their tab.
  */
-export function VariantsSection({ d, set, errors, known, locked, children }: { d: Draft; set: SetDraft; errors: Record<string, string>; known: string[]; locked: boolean; children: ReactNode }) {
+export function VariantsSection({ d, set, errors, known, locked, campaignId, version, children }: { d: Draft; set: SetDraft; errors: Record<string, string>; known: string[]; locked: boolean; campaignId: string | null; version: number; children: ReactNode }) {
   const { t, n } = useI18n();
   const [active, setActive] = useState(0);
   const base = useId();
@@ -103,7 +107,7 @@ export function VariantsSection({ d, set, errors, known, locked, children }: { d
         ) : (
           <>
             <MessageEditor key={index} value={d.variants[index] ?? ""} onChange={(v) => setVariant(index, v)} error={problems[index]} known={known} onMissing={d.onMissing} setOnMissing={(v) => set("onMissing", v)} />
-            {!d.variants[index]?.trim() && <p className="text-sm text-slate-600">{t("variants.empty", { letter: letterOf(index + 1) })}</p>}
+            {!d.variants[index]?.trim() ? <p className="text-sm text-slate-600">{t("variants.empty", { letter: letterOf(index + 1) })}</p> : <VariantPreview campaignId={campaignId} version={version} letter={letterOf(index + 1)} text={d.variants[index] ?? ""} all={d.all} tags={d.tags} />}
             {!locked && (
               <div>
                 <Button size="sm" variant="secondary" onClick={() => remove(index)}>
@@ -115,6 +119,30 @@ export function VariantsSection({ d, set, errors, known, locked, children }: { d
         )}
       </div>
       <RolloutFields d={d} set={set} errors={errors} locked={locked} />
+    </div>
+  );
+}
+
+/** The variant as the first contact of the audience receives it (the text as typed until saved). */
+function VariantPreview({ campaignId, version, letter, text, all, tags }: { campaignId: string | null; version: number; letter: string; text: string; all: boolean; tags: string[] }) {
+  const { t } = useI18n();
+  const contacts = useAudienceContacts(all, tags, "");
+  const contact = contacts.data?.[0];
+  const [rendered, setRendered] = useState<string | null>(null);
+  useEffect(() => {
+    if (!campaignId || !contact) return setRendered(null);
+    let stale = false;
+    unwrap(api.POST("/api/campaigns/{campaign_id}/preview", { params: { path: { campaign_id: campaignId } }, body: { phone: contact.phone, variant: letter as "A" | "B" | "C" | "D" } }))
+      .then((p) => !stale && setRendered(p.text))
+      .catch(() => !stale && setRendered(null)); // not saved yet: the text as typed
+    return () => {
+      stale = true;
+    };
+  }, [campaignId, contact, letter, version]);
+  return (
+    <div className="flex flex-col gap-1 rounded-md border border-slate-200 bg-slate-50 p-3">
+      <p className="text-sm font-medium text-slate-800">{rendered !== null && contact ? t("variants.preview", { letter, name: contactName(contact) }) : t("variants.preview.typed", { letter })}</p>
+      <PhoneBubble text={rendered ?? text} testId="variant-preview" />
     </div>
   );
 }

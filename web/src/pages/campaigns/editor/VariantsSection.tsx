@@ -106,7 +106,10 @@ export function VariantsSection({ d, set, errors, known, locked, campaignId, ver
           children
         ) : (
           <>
+            {/* Fixed once launched: shown, not editable. */}
+            <fieldset disabled={locked} className="min-w-0">
             <MessageEditor key={index} value={d.variants[index] ?? ""} onChange={(v) => setVariant(index, v)} error={problems[index]} known={known} onMissing={d.onMissing} setOnMissing={(v) => set("onMissing", v)} />
+            </fieldset>
             {!d.variants[index]?.trim() ? <p className="text-sm text-slate-600">{t("variants.empty", { letter: letterOf(index + 1) })}</p> : <VariantPreview campaignId={campaignId} version={version} letter={letterOf(index + 1)} text={d.variants[index] ?? ""} all={d.all} tags={d.tags} />}
             {!locked && (
               <div>

@@ -165,6 +165,9 @@ def housekeeping(event: Any) -> None:
     recovery.fail_stuck_starting()  # a session never stays "starting" silently
     purged = sessions.purge_due()
     returned = sweeps.sweep_leases()
+    from chalicelib.campaigns import variants
+
+    variants.sweep()  # A/B winner rollouts that are due
     scheduler.record_run("housekeeping")
     logger.info(
         "housekeeping",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from chalicelib.campaigns import variants
 from chalicelib.models.campaigns import CampaignModel
 
 STATUSES = (
@@ -17,7 +18,7 @@ STATUSES = (
     "unknown",
     "cancelled",
 )
-COUNTERS = (*STATUSES, "total", "replies", "reserved")
+COUNTERS = (*STATUSES, "total", "replies", "reserved", "ab_held")
 
 
 def bump(user_id: str, campaign_id: str, deltas: Counter[str] | dict[str, int]) -> None:
@@ -26,6 +27,8 @@ def bump(user_id: str, campaign_id: str, deltas: Counter[str] | dict[str, int]) 
         for name, amount in deltas.items()
         if amount and name in COUNTERS
     ]
+    # Per-variant keys ("v:A:sent") ride in the same write.
+    actions += variants.counter_actions(deltas)
     if actions:
         CampaignModel(user_id, campaign_id).update(actions=actions)
 

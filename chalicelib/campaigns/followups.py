@@ -167,6 +167,10 @@ def duplicate(user_id: str, campaign_id: str) -> CampaignModel:
     data["frequency_cap_hours"] = frequency.hours_of(source)
     if getattr(source, "follow_up", None):
         data["follow_up"] = plain(source.follow_up)
+    if source.variants:  # the A/B test, not its results or decision
+        data["variants"] = [{"template": v["template"]} for v in plain(source.variants)]
+    if source.rollout:
+        data["rollout"] = plain(source.rollout)
     if not data["media_key"]:
         del data["media_key"]
     return service.create(user_id, data)

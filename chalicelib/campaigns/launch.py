@@ -16,7 +16,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import queues
-from chalicelib.campaigns import followups, quota, service, templates
+from chalicelib.campaigns import followups, quota, service, variants
 from chalicelib.campaigns.counters import bump
 from chalicelib.errors import DomainError
 from chalicelib.logs import logger
@@ -159,8 +159,9 @@ def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:
     audience = plain(campaign.audience)
     tags = set(audience.get("tags") or [])
     everyone = bool(audience.get("all")) or not tags
-    required = templates.required_variables(campaign.template)
+    required = variants.required_variables(campaign)
     sessions = list(campaign.session_ids)
+    split = variants.Split(campaign)
     position = int(campaign.total or 0)
     now = now_ms()
     deltas: Counter[str] = Counter()
@@ -208,6 +209,7 @@ def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:
             if status == "pending":
                 message.outbox_session = session_id
                 message.outbox_order = outbox_order(campaign.campaign_id, chunk, index)
+            split.place(message)  # its variant (or parked until the winner is known)
             batch.save(message)
             deltas["total"] += 1
             deltas[status] += 1
@@ -218,6 +220,7 @@ def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:
         CampaignModel.materialise_chunks.set(chunk + 1),
         CampaignModel.materialised.set(done),
     ] + [getattr(CampaignModel, name).add(amount) for name, amount in deltas.items() if amount]
+    actions += split.actions()
     actions.append(
         CampaignModel.materialise_cursor.set(json.dumps(next_cursor))
         if next_cursor

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.campaigns import launch, media, quota, service, templates, trial
+from chalicelib.campaigns import launch, media, quota, service, templates, trial, variants
 from chalicelib.campaigns.counters import bump
 from chalicelib.campaigns.messages import move_message
 from chalicelib.campaigns.pacing import DEFAULT_PACING, daily_room, in_quiet_hours, pacing_of
@@ -184,7 +184,7 @@ def _lease_from(
     too_long = 0
     for message in candidates:
         rendered = templates.render(
-            campaign.template,
+            variants.template_for(campaign, message.variant),
             plain(message.values),
             seed=f"{campaign.campaign_id}:{message.phone}",
         )

@@ -37,13 +37,28 @@ def move_message(
 ) -> bool:
     """Apply ``actions`` to the message if it is still ``old`` on ``session_id`` (and
     ``extra_condition`` holds); False when another write got there first."""
+    moved = moved_message(campaign_id, phone, session_id, old, actions, extra_condition)
+    return moved is not None
+
+
+def moved_message(
+    campaign_id: str,
+    phone: str,
+    session_id: str,
+    old: str,
+    actions: list,
+    extra_condition: object = None,
+) -> CampaignMessageModel | None:
+    """As ``move_message``, answering the message as written (the update reads back
+    ALL_NEW: its variant, …), or None when another write got there first."""
     condition = (CampaignMessageModel.status == old) & (
         CampaignMessageModel.session_id == session_id
     )
     if extra_condition is not None:
         condition = condition & extra_condition
+    message = CampaignMessageModel(campaign_id, phone)
     try:
-        CampaignMessageModel(campaign_id, phone).update(actions=actions, condition=condition)
-        return True
+        message.update(actions=actions, condition=condition)
+        return message
     except UpdateError:
-        return False
+        return None

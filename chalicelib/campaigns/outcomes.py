@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import notifications
-from chalicelib.campaigns import quota, service, trial
+from chalicelib.campaigns import quota, service, trial, variants
 from chalicelib.campaigns.counters import bump
-from chalicelib.campaigns.messages import move_message
+from chalicelib.campaigns.messages import move_message, moved_message
 from chalicelib.campaigns.pacing import today
 from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
@@ -94,24 +94,26 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
         # its late result still counts, so the message is not sent a second time.
         applied_from = None
         actions.append(CampaignMessageModel.returned_from.remove())
-        if move_message(
+        written = moved_message(
             item.campaign_id,
             item.phone,
             item.session_id,
             "leased",
             actions,
             extra_condition=CampaignMessageModel.lease_session == item.session_id,
-        ):
+        )
+        if written is not None:
             applied_from = "leased"
-        elif new != "pending" and move_message(
-            item.campaign_id,
-            item.phone,
-            item.session_id,
-            "pending",
-            actions,
-            extra_condition=CampaignMessageModel.returned_from == item.session_id,
-        ):
-            applied_from = "pending"
+        elif new != "pending":
+            written = moved_message(
+                item.campaign_id,
+                item.phone,
+                item.session_id,
+                "pending",
+                actions,
+                extra_condition=CampaignMessageModel.returned_from == item.session_id,
+            )
+            applied_from = "pending" if written is not None else None
         if applied_from is None:
             if item.outcome.value == "sent" and item.wa_message_id:
                 _late_message_id(item.campaign_id, item.phone, item.session_id, item.wa_message_id)
@@ -128,6 +130,10 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
             continue
         deltas[item.campaign_id][applied_from] -= 1
         deltas[item.campaign_id][_status_of(item, new)] += 1
+        if written is not None:  # per-variant figures ride the same counter write
+            deltas[item.campaign_id].update(
+                variants.result_deltas(written.variant, _status_of(item, new))
+            )
         if new in ("sent", "unknown", "failed"):
             deltas[item.campaign_id]["reserved"] -= 1
             deltas[item.campaign_id]["_consume" if new != "failed" else "_release"] += 1
@@ -254,7 +260,9 @@ def _bump_and_note(user_id: str, campaign_id: str, deltas: Counter[str], recent:
     if not recent:
         bump(user_id, campaign_id, deltas)
         return
-    adds = [getattr(CampaignModel, k).add(v) for k, v in deltas.items() if v]
+    counts, by_variant = variants.split_deltas(deltas)
+    adds = [getattr(CampaignModel, k).add(v) for k, v in counts.items() if v]
+    adds += variants.counter_actions(by_variant)
     for _ in range(5):
         campaign = service.get(user_id, campaign_id, consistent=True)
         old = campaign.recent_outcomes or ""
@@ -355,6 +363,7 @@ def apply_acks(agent: AgentModel, frame: Acks) -> None:
                 counter = deltas[(message.user_id, message.campaign_id)]
                 counter[previous] -= 1
                 counter[target] += 1
+                counter.update(variants.ack_deltas(message.variant, previous, target))
     for (user_id, campaign_id), counter in deltas.items():
         bump(user_id, campaign_id, counter)
 
@@ -379,12 +388,16 @@ def apply_inbound(agent: AgentModel, frame: Inbound) -> None:
     attributed = inbox.attribute(frame.session_id, frame.from_phone, campaigns)
     for campaign in [attributed] if attributed else []:
         try:
-            CampaignMessageModel(campaign.campaign_id, frame.from_phone).update(
+            replied = CampaignMessageModel(campaign.campaign_id, frame.from_phone)
+            replied.update(
                 actions=[CampaignMessageModel.replied_at.set(frame.ts)],
                 condition=CampaignMessageModel.replied_at.does_not_exist()
                 & CampaignMessageModel.phone.exists(),
             )
-            bump(user_id, campaign.campaign_id, {"replies": 1})
+            reply_deltas = {"replies": 1}
+            if replied.variant:  # its variant's reply count rides the same write
+                reply_deltas[variants.key(replied.variant, "replied")] = 1
+            bump(user_id, campaign.campaign_id, reply_deltas)
             break
         except UpdateError:
             continue  # not a recipient of this campaign, or already counted

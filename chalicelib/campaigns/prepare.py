@@ -16,7 +16,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import queues
-from chalicelib.campaigns import followups, quota, service, templates
+from chalicelib.campaigns import followups, quota, service, templates, variants
 from chalicelib.errors import DomainError
 from chalicelib.logs import logger
 from chalicelib.models.base import now_ms, plain
@@ -73,7 +73,8 @@ def walk_page(campaign: CampaignModel, page: int) -> None:
     audience = plain(campaign.audience)
     tags = set(audience.get("tags") or [])
     everyone = bool(audience.get("all")) or not tags
-    required = templates.required_variables(campaign.template)
+    required = variants.required_variables(campaign)
+    texts = variants.templates_of(campaign)  # every variant is checked for everyone
     skip_missing = campaign.on_missing_variable == "skip"
     counts = {name: int(plain(campaign.prepare_counts).get(name, 0)) for name in COUNTS}
     affected: list[dict[str, Any]] = [plain(a) for a in (campaign.prepare_affected or [])]
@@ -93,21 +94,33 @@ def walk_page(campaign: CampaignModel, page: int) -> None:
         if missing:
             counts["missing_variables"] += 1
             if not skip_missing and len(affected) < AFFECTED_LIMIT:
-                affected.append({"phone": contact.phone, "name": contact.name, "missing": missing})
+                entry = {"phone": contact.phone, "name": contact.name, "missing": missing}
+                if len(texts) > 1:  # which variants need them
+                    entry["variants"] = [
+                        letter
+                        for letter, text in texts
+                        if set(templates.required_variables(text)) & set(missing)
+                    ]
+                affected.append(entry)
             if skip_missing:
                 continue
-        rendered = templates.render(
-            campaign.template,
-            {k: v for k, v in values.items() if v},
-            seed=f"{campaign.campaign_id}:{contact.phone}",
-            limit=10 * templates.MAX_LENGTH,  # the whole text, to say how long it would be
-        )
-        if len(rendered.text) > templates.MAX_LENGTH:
+        longest, letter = 0, "A"
+        for variant, text in texts:
+            rendered = templates.render(
+                text,
+                {k: v for k, v in values.items() if v},
+                seed=f"{campaign.campaign_id}:{contact.phone}",
+                limit=10 * templates.MAX_LENGTH,  # the whole text, to say how long it would be
+            )
+            if len(rendered.text) > longest:
+                longest, letter = len(rendered.text), variant
+        if longest > templates.MAX_LENGTH:
             counts["too_long"] += 1
             if len(affected) < AFFECTED_LIMIT:
-                affected.append(
-                    {"phone": contact.phone, "name": contact.name, "length": len(rendered.text)}
-                )
+                problem = {"phone": contact.phone, "name": contact.name, "length": longest}
+                if len(texts) > 1:
+                    problem["variant"] = letter
+                affected.append(problem)
             continue
         counts["recipients"] += 1
     cursor = result.last_evaluated_key

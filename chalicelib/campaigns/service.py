@@ -15,7 +15,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib import push, queues
-from chalicelib.campaigns import quota, templates
+from chalicelib.campaigns import quota, templates, variants
 from chalicelib.campaigns.counters import bump
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.logs import logger
@@ -121,6 +121,7 @@ def _check_sessions(user_id: str, session_ids: list[str], need_connected: bool) 
 
 def create(user_id: str, data: dict[str, Any]) -> CampaignModel:
     _check_template(data["template"])
+    data = variants.prepare_changes(None, data)
     _check_sessions(user_id, data["session_ids"], need_connected=False)
     now = now_ms()
     campaign = CampaignModel(
@@ -147,6 +148,7 @@ def update(user_id: str, campaign_id: str, changes: dict[str, Any]) -> CampaignM
         _check_template(changes["template"])
         if campaign.status != DRAFT:
             check_length(changes["template"])
+    changes = variants.prepare_changes(campaign, changes)
     started = campaign.status != DRAFT
     if started:
         # A form may send every field: unchanged values are no change.
@@ -259,6 +261,7 @@ def schedule(user_id: str, campaign_id: str, send_to_first: int | None = None) -
             [{"loc": ["template"], "msg": "empty"}],
             code="empty_message",
         )
+    variants.check_lengths(campaign)
     allowed, why = quota.sending_allowed(user_id)
     if not allowed:
         raise Conflict(f"Sending is on hold: {why}.", {"reason": why}, code="sending_on_hold")

@@ -79,6 +79,13 @@ class CampaignModel(Model):
     follow_up = MapAttribute(null=True)  # type: ignore[var-annotated]
     frequency_cap_hours = NumberAttribute(null=True)  # leave out those messaged in N h; 0/None off
     frequency_capped = NumberAttribute(default=0)  # recipients skipped for it at launch
+    # --- A/B variants (campaigns/variants.py): the template is A, these are B-D ---
+    variants = ListAttribute(null=True)  # type: ignore[var-annotated]  # [{template}]
+    rollout = MapAttribute(null=True)  # type: ignore[var-annotated]  # {test_size, wait_hours}
+    rollout_decision = MapAttribute(null=True)  # type: ignore[var-annotated]  # winner, figures
+    variant_counts = MapAttribute(default=dict)  # type: ignore[var-annotated]  # "A_sent": n
+    ab_tested = NumberAttribute(default=0)  # test-group messages written so far
+    ab_held = NumberAttribute(default=0)  # messages parked until the winner is known
 
 
 class Outbox(GlobalSecondaryIndex["CampaignMessageModel"]):
@@ -146,6 +153,7 @@ class CampaignMessageModel(Model):
     # The number whose expired lease returned it to pending: that number's late result
     # still counts (it may have sent just before the lease ran out).
     returned_from = UnicodeAttribute(null=True)
+    variant = UnicodeAttribute(null=True)  # A-D, sticky per recipient (campaigns/variants.py)
     outbox = Outbox()
     leases = Leases()
     by_wa_message = ByWaMessage()

@@ -16,6 +16,7 @@ from chalicelib.auth import profile
 from chalicelib.campaigns import followups, frequency, media, planning, service, templates
 from chalicelib.campaigns import forecast as forecast_model
 from chalicelib.campaigns import health as health_model
+from chalicelib.campaigns import variant_schema as ab
 from chalicelib.campaigns.pacing import pacing_of
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.models.base import now_ms, plain
@@ -106,6 +107,10 @@ class CampaignFields(_SendingChoices):
         None, description="Must be done by: local date and time in `timezone`"
     )
     frequency_cap_hours: int = FREQUENCY_CAP
+    variants: list[ab.VariantIn] = Field(
+        default_factory=list, max_length=3, description="Variants B-D (the template is A)"
+    )
+    rollout: ab.RolloutIn | None = Field(None, description="Send the rest with the best variant")
 
 
 class CampaignPatch(Strict):
@@ -119,6 +124,8 @@ class CampaignPatch(Strict):
     on_missing_variable: Literal["block", "skip"] | None = None
     deadline: datetime | None = None
     frequency_cap_hours: int | None = Field(None, ge=0, le=frequency.MAX_HOURS)
+    variants: list[ab.VariantIn] | None = Field(None, max_length=3)
+    rollout: ab.RolloutIn | None = None
 
 
 def _local_ms(moment: datetime | None, timezone: str) -> int | None:
@@ -222,6 +229,9 @@ class Campaign(BaseModel):
     frequency_capped: int = Field(
         0, description="Recipients left out by the frequency cap (counted, then skipped)"
     )
+    variants: list[ab.VariantOut] = Field(default_factory=list)
+    rollout: ab.Rollout | None = None
+    variant_results: list[ab.VariantResult] = Field(default_factory=list)
 
     @classmethod
     def of(
@@ -283,6 +293,7 @@ class Campaign(BaseModel):
             send_limit=int(c.send_limit) if c.send_limit else None,
             numbers=planning.number_states(c, sessions, now, running),
             **followups.fields_of(c),
+            **ab.fields_of(c),
         )
 
 
@@ -382,7 +393,9 @@ def update_campaign(ctx: RequestContext, campaign_id: str, body: CampaignPatch) 
     changes = body.model_dump(mode="python", exclude_unset=True)
     if "timezone" in changes and changes["timezone"] is not None:
         _check_timezone(changes["timezone"])
-    changes = {k: v for k, v in changes.items() if v is not None or k in ("send_at", "deadline")}
+    changes = {
+        k: v for k, v in changes.items() if v is not None or k in ("send_at", "deadline", "rollout")
+    }
     data = _stored(changes, changes.get("timezone") or current.timezone or "UTC", current)
     return Campaign.of(service.update(ctx.user_id, campaign_id, data))
 
@@ -401,6 +414,9 @@ def delete_campaign(ctx: RequestContext, campaign_id: str) -> None:
 
 class PreviewBody(Strict):
     phone: str = Field(min_length=3, max_length=32)
+    variant: Literal["A", "B", "C", "D"] | None = Field(
+        None, description="The A/B variant to render (A, the template, by default)"
+    )
 
 
 class Preview(BaseModel):
@@ -432,7 +448,9 @@ def preview_campaign(ctx: RequestContext, campaign_id: str, body: PreviewBody) -
     campaign = service.get(ctx.user_id, campaign_id)
     contact = _contact(ctx.user_id, body.phone)
     rendered = templates.render(
-        campaign.template, service.contact_values_of(contact), seed=f"{campaign_id}:{contact.phone}"
+        ab.template_of(campaign, body.variant),
+        service.contact_values_of(contact),
+        seed=f"{campaign_id}:{contact.phone}",
     )
     return Preview(
         text=rendered.text,
@@ -666,6 +684,7 @@ class Message(BaseModel):
     replied_at: int | None
     detail: str | None = Field(None, description="The engine's own words for a failure")
     reply_text: str | None = Field(None, description="Their last reply, with ?replied=true")
+    variant: str | None = Field(None, description="A-D; empty while it waits for the winner")
 
     @classmethod
     def of(cls, m: CampaignMessageModel) -> Message:
@@ -686,6 +705,7 @@ class Message(BaseModel):
             failed_at=opt(m.failed_at),
             replied_at=opt(m.replied_at),
             detail=m.detail,
+            variant=m.variant,
         )
 
 

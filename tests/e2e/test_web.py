@@ -107,6 +107,8 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
     assert "✔ a Free account composes, sees the forecast follow the pace" in report, report
     assert "✔ a paused campaign's pace is edited" in report, report
     assert "✔ a second campaign, short of quota, upgrades and comes back" in report, report
+    # web/e2e/variants.e2e.test.mjs: A/B variants (issue 16).
+    assert "✔ variants are written in the composer's tabs and compared" in report, report
     for name in (
         "login",
         "sessions-qr",
@@ -141,5 +143,9 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
         "follow-up-editor-375",
         "campaign-duplicate-1280",
         "campaign-duplicate-375",
+        "variants-composer-1280",
+        "variants-composer-375",
+        "variants-detail-1280",
+        "variants-detail-375",
     ):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 1000, name

@@ -1466,6 +1466,8 @@ export interface components {
              * @description Share of recipients with a final outcome, 0..1
              */
             progress: number;
+            /** @default null */
+            rollout?: components["schemas"]["Rollout"] | null;
             /**
              * Send At
              * @description Epoch milliseconds (UTC).
@@ -1484,6 +1486,10 @@ export interface components {
             template: string;
             /** Timezone */
             timezone: string;
+            /** Variant Results */
+            variant_results?: components["schemas"]["VariantResult"][];
+            /** Variants */
+            variants?: components["schemas"]["VariantOut"][];
         };
         /** CampaignFields */
         CampaignFields: {
@@ -1510,6 +1516,11 @@ export interface components {
             on_missing_variable?: "block" | "skip";
             pacing?: components["schemas"]["PacingIn"];
             /**
+             * @description Send the rest with the best variant
+             * @default null
+             */
+            rollout?: components["schemas"]["RolloutIn"] | null;
+            /**
              * Send At
              * @description Local date and time in `timezone`; empty means as soon as launched Epoch milliseconds (UTC).
              * @default null
@@ -1524,6 +1535,11 @@ export interface components {
              * @default UTC
              */
             timezone?: string;
+            /**
+             * Variants
+             * @description Variants B-D (the template is A)
+             */
+            variants?: components["schemas"]["VariantIn"][];
         };
         /** CampaignPatch */
         CampaignPatch: {
@@ -1551,6 +1567,8 @@ export interface components {
             on_missing_variable?: ("block" | "skip") | null;
             /** @default null */
             pacing?: components["schemas"]["PacingIn"] | null;
+            /** @default null */
+            rollout?: components["schemas"]["RolloutIn"] | null;
             /**
              * Send At
              * @description Epoch milliseconds (UTC).
@@ -1572,6 +1590,11 @@ export interface components {
              * @default null
              */
             timezone?: string | null;
+            /**
+             * Variants
+             * @default null
+             */
+            variants?: components["schemas"]["VariantIn"][] | null;
         };
         /** CheckedWord */
         CheckedWord: {
@@ -2397,6 +2420,12 @@ export interface components {
             session_id: string;
             /** Status */
             status: string;
+            /**
+             * Variant
+             * @description A-D; empty while it waits for the winner
+             * @default null
+             */
+            variant?: string | null;
         };
         /** MessageCheck */
         MessageCheck: {
@@ -2808,6 +2837,12 @@ export interface components {
         PreviewBody: {
             /** Phone */
             phone: string;
+            /**
+             * Variant
+             * @description The A/B variant to render (A, the template, by default)
+             * @default null
+             */
+            variant?: ("A" | "B" | "C" | "D") | null;
         };
         /** Problem */
         Problem: {
@@ -2972,6 +3007,49 @@ export interface components {
             review_id: string;
             /** Status */
             status: string;
+        };
+        /** Rollout */
+        Rollout: {
+            /** @default null */
+            decision?: components["schemas"]["RolloutDecision"] | null;
+            /** Test Size */
+            test_size: number;
+            /** Wait Hours */
+            wait_hours: number;
+            /**
+             * Waiting
+             * @description Recipients waiting for the winner
+             */
+            waiting: number;
+        };
+        /** RolloutDecision */
+        RolloutDecision: {
+            /**
+             * Decided At
+             * @description Epoch milliseconds (UTC).
+             */
+            decided_at: number;
+            /**
+             * Figures
+             * @description The figures the decision was based on
+             */
+            figures: components["schemas"]["VariantResult"][];
+            /** Winner */
+            winner: string;
+        };
+        /** RolloutIn */
+        RolloutIn: {
+            /**
+             * Test Size
+             * @description Recipients in the test group, split between variants
+             */
+            test_size: number;
+            /**
+             * Wait Hours
+             * @description Decide no sooner than this many hours after launch
+             * @default 0
+             */
+            wait_hours?: number;
         };
         /** ScheduleBody */
         ScheduleBody: {
@@ -3292,6 +3370,64 @@ export interface components {
             timezone: string;
             /** User Id */
             user_id: string;
+        };
+        /** VariantIn */
+        VariantIn: {
+            /** Template */
+            template: string;
+        };
+        /** VariantOut */
+        VariantOut: {
+            /** Template */
+            template: string;
+            /**
+             * Variant
+             * @description B, C or D (the campaign's template is A)
+             */
+            variant: string;
+        };
+        /** VariantResult */
+        VariantResult: {
+            /** Delivered */
+            delivered: number;
+            /**
+             * Delivered Rate
+             * @description delivered / sent, 0..1
+             */
+            delivered_rate: number;
+            /** Failed */
+            failed: number;
+            /**
+             * Failed Rate
+             * @description failed / (sent + failed), 0..1
+             */
+            failed_rate: number;
+            /** Read */
+            read: number;
+            /**
+             * Read Rate
+             * @description read / sent, 0..1
+             */
+            read_rate: number;
+            /**
+             * Recipients
+             * @description Recipients given this variant
+             */
+            recipients: number;
+            /** Replied */
+            replied: number;
+            /**
+             * Reply Rate
+             * @description replied / sent, 0..1
+             */
+            reply_rate: number;
+            /**
+             * Sent
+             * @description Sent, including those since delivered or read
+             */
+            sent: number;
+            /** Variant */
+            variant: string;
         };
         /** WebhookAck */
         WebhookAck: {

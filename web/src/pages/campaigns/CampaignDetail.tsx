@@ -22,6 +22,7 @@ import { PhoneBubble } from "../../components/WhatsAppText";
 import { useI18n } from "../../i18n";
 import { CampaignCopyActions } from "./FollowUpDialog";
 import { FrequencyCapNote } from "./editor/AudienceExtras";
+import { VariantComparison, VariantTag } from "./VariantComparison";
 
 const EDITABLE = new Set(["draft", "scheduled", "paused"]);
 
@@ -193,6 +194,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
         <Card title={t("campaign.funnel")}>
           <Funnel campaign={c} />
         </Card>
+        <VariantComparison campaign={c} />
         <Card title={t("campaign.message")}>
           <PhoneBubble text={c.template} />
         </Card>
@@ -341,6 +343,7 @@ function Recipients({ campaign: c }: { campaign: Campaign }) {
                     <td className="px-2 py-2">
                       <Badge tone={info.tone}>{info.label}</Badge>
                       {m.reason && <span className="ml-2 text-xs text-slate-600">{messageReasonText(m.reason)}</span>}
+                      <VariantTag campaign={c} message={m} />
                     </td>
                     <td className="hidden whitespace-nowrap px-2 py-2 text-xs text-slate-600 sm:table-cell">
                       {formatDateTime(m.read_at ?? m.delivered_at ?? m.sent_at ?? m.failed_at ?? m.queued_at)}

@@ -18,6 +18,7 @@ import { MediaPanel, MessageEditor, PreviewPanel, useKnownFields } from "./edito
 import { ScheduleFields } from "./editor/ScheduleSection";
 import { SessionPicker } from "./editor/SessionPicker";
 import { TestPanel } from "./editor/TestPanel";
+import { VariantsSection } from "./editor/VariantsSection";
 import { ComposerForecast } from "./ForecastPanel";
 import type { ForecastRequest, Suggestion } from "../../api/planningApi";
 import { formatCount } from "../../lib/format";
@@ -161,7 +162,9 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
           <Card title={tr("editor.section.message")}>
             <div className="flex flex-col gap-3">
               <TextField label={tr("editor.name")} required maxLength={120} value={d.name} onChange={(e) => set("name", e.target.value)} error={fieldErrors.name} hint={tr("editor.name.hint")} />
+              <VariantsSection d={d} set={set} errors={fieldErrors} known={known} locked={!isDraft} campaignId={id} version={version}>
               <MessageEditor value={d.template} onChange={(v) => set("template", v)} error={fieldErrors.template} known={known} onMissing={d.onMissing} setOnMissing={(v) => set("onMissing", v)} />
+              </VariantsSection>
               <OptOutWordCheck text={d.template} />
               <MediaPanel campaignId={id} hasMedia={Boolean(saved?.has_media)} ensureDraft={ensureDraft} onImage={setImage} />
               <PreviewPanel campaignId={id} version={version} template={d.template} all={d.all} tags={d.tags} image={image} />

@@ -5,6 +5,25 @@ export const MAX_LENGTH = 4096;
 /** New campaigns leave out contacts messaged in the last day (the API's default too). */
 export const FREQUENCY_CAP_DEFAULT = 24;
 
+/** Fields a 422 may name for the variants (loc "variants.<i>.template", "rollout.*"). */
+const VARIANT_FIELDS = ["variants", "variants.0.template", "variants.1.template", "variants.2.template", "rollout", "rollout.test_size", "rollout.wait_hours"] as const;
+
+function variantsDraftOf(c: Campaign | undefined): Pick<Draft, "variants" | "rollout" | "rolloutSize" | "rolloutHours"> {
+  return {
+    variants: (c?.variants ?? []).map((v) => v.template),
+    rollout: Boolean(c?.rollout),
+    rolloutSize: String(c?.rollout?.test_size ?? 200),
+    rolloutHours: String(c?.rollout?.wait_hours ?? 4),
+  };
+}
+
+function variantsBodyOf(d: Draft): Pick<CampaignFields, "variants" | "rollout"> {
+  const rollout = d.rollout && d.variants.length > 0 ? { test_size: Number(d.rolloutSize), wait_hours: Number(d.rolloutHours) } : null;
+  // A tab not yet written is not sent: the draft saves while the user is still on it.
+  const texts = d.variants.filter((text) => text.trim());
+  return { variants: texts.map((template) => ({ template })), rollout: texts.length > 0 ? rollout : null };
+}
+
 /** What the composer holds: the form's values as typed. */
 export interface Draft {
   name: string;
@@ -27,6 +46,11 @@ export interface Draft {
   deadline: string;
   /** Leave out contacts messaged in the last N hours ("0": off). */
   frequencyCap: string;
+  /** A/B: the texts of variants B-D (the template is A), and the winner rollout. */
+  variants: string[];
+  rollout: boolean;
+  rolloutSize: string;
+  rolloutHours: string;
 }
 
 export type SetDraft = <K extends keyof Draft>(key: K, value: Draft[K]) => void;
@@ -73,6 +97,7 @@ export function draftOf(c: Campaign | undefined, timezone: string): Draft {
     quietEnd: pacing.quiet_end ?? "08:00",
     deadline: deadlineOf(c) ? localInput(deadlineOf(c)!, c!.timezone) : "",
     frequencyCap: String(c ? (c.frequency_cap_hours ?? 0) : FREQUENCY_CAP_DEFAULT),
+    ...variantsDraftOf(c),
   };
 }
 
@@ -101,6 +126,7 @@ export function bodyOf(d: Draft): CampaignFields {
   };
   // Sent only when set, so a form without a deadline saves on any backend.
   if (d.deadline) body.deadline = d.deadline;
+  Object.assign(body, variantsBodyOf(d));
   return body;
 }
 
@@ -127,6 +153,8 @@ export function changesOf(original: Draft, d: Draft): CampaignPatch {
   if (!same(after.pacing, before.pacing)) patch.pacing = after.pacing;
   if (d.deadline !== original.deadline) patch.deadline = d.deadline || null;
   if (after.frequency_cap_hours !== before.frequency_cap_hours) patch.frequency_cap_hours = after.frequency_cap_hours ?? 0;
+  if (!same(after.variants, before.variants)) patch.variants = after.variants ?? [];
+  if (!same(after.rollout, before.rollout)) patch.rollout = after.rollout ?? null;
   return patch;
 }
 
@@ -159,6 +187,10 @@ export const FIELD_OF: Record<keyof Draft, string[]> = {
   quietEnd: ["pacing.quiet_end", "pacing"],
   deadline: ["deadline"],
   frequencyCap: ["frequency_cap_hours"],
+  variants: ["variants"],
+  rollout: ["rollout"],
+  rolloutSize: ["rollout.test_size", "rollout"],
+  rolloutHours: ["rollout.wait_hours", "rollout"],
 };
 
-export const FORM_FIELDS = ["name", "template", "audience", "session_ids", "send_at", "timezone", "pacing.min_gap_s", "pacing.max_gap_s", "pacing.daily_cap", "pacing.quiet_start", "pacing.quiet_end", "pacing", "on_missing_variable", "deadline", "frequency_cap_hours"] as const;
+export const FORM_FIELDS = ["name", "template", "audience", "session_ids", "send_at", "timezone", "pacing.min_gap_s", "pacing.max_gap_s", "pacing.daily_cap", "pacing.quiet_start", "pacing.quiet_end", "pacing", "on_missing_variable", "deadline", "frequency_cap_hours", ...VARIANT_FIELDS] as const;

@@ -1,0 +1,174 @@
+// A/B variants in a real browser (issue 16), against a running local stack started by
+// tests/e2e/test_web.py (WACAST_E2E_TMP tells where the simulator's control file is):
+// the composer's "Add variant" tabs and the rollout option save with the draft; the
+// campaign is sent through the simulator, some recipients reply, and the campaign page
+// compares the variants with counts and rates, and names each recipient's variant.
+// Screenshots at 1280 and 375 px, with an axe check.
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { chromium } from "playwright-core";
+
+const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const BASE = process.env.WACAST_E2E_BASE ?? "http://127.0.0.1:8000";
+const SHOTS = process.env.WACAST_E2E_SCREENSHOTS ?? join(process.cwd(), "..", "test-artifacts", "screenshots");
+const CHROMIUM = process.env.WACAST_E2E_CHROMIUM ?? "/usr/bin/chromium";
+const TMP = process.env.WACAST_E2E_TMP ?? "";
+const RUN = `${Date.now() % 1_000_000}`;
+const TAG = `ab${RUN}`;
+const bea = { name: "Bea Bolos", email: `bolos-${RUN}-${Math.floor(Math.random() * 1e6)}@example.com`, password: "carrot cake on tuesdays 2026" };
+
+let browser;
+const problems = [];
+
+async function api(method, path, token, body) {
+  const response = await fetch(new URL(path, BASE), { method, headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function until(what, check, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The simulator's control address for one number (its file sits in the session's folder). */
+function simControl(sessionId) {
+  for (const dir of readdirSync(TMP).filter((d) => d.startsWith("wacast-agent-"))) {
+    const found = readdirSync(join(TMP, dir), { recursive: true }).find((p) => String(p).includes(sessionId) && String(p).endsWith("sim-control.json"));
+    if (found) return JSON.parse(readFileSync(join(TMP, dir, String(found)), "utf-8")).control_url;
+  }
+  return null;
+}
+
+async function reply(control, from, body) {
+  const response = await fetch(`${control}/sim/inbound`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ from, body }) });
+  assert.equal(response.status, 200);
+}
+
+async function shots(page, name) {
+  for (const width of [1280, 375]) {
+    await page.setViewportSize({ width, height: width === 375 ? 740 : 860 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
+    const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(scroll <= width, `no sideways scrolling at ${width} px (${scroll} px)`);
+    await page.evaluate(readFileSync(axeSource, "utf8")); // an inline script tag would break the CSP
+    const violations = await page.evaluate(async () => {
+      const result = await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
+      return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
+    });
+    for (const v of violations) problems.push(`${name}-${width}: ${v}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 860 });
+}
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+describe("A/B variants", { concurrency: false, skip: TMP ? false : "WACAST_E2E_TMP is not set (run through tests/e2e/test_web.py)" }, () => {
+  test("variants are written in the composer's tabs and compared on the campaign page", async () => {
+    await api("POST", "/api/auth/register", null, bea);
+    const { token } = await api("POST", "/api/auth/login", null, { email: bea.email, password: bea.password });
+    await api("PATCH", "/api/me", token, { onboarded: true });
+    const { session_id: sessionId } = await api("POST", "/api/sessions", token, { label: "Bakery" });
+    await until("the number to connect", async () => (await api("GET", `/api/sessions/${sessionId}`, token)).status === "connected");
+    const phones = Array.from({ length: 8 }, (_, i) => `+5511987${String(650_000 + Number(RUN.slice(-3)) * 10 + i).padStart(6, "0")}`);
+    for (const [i, phone] of phones.entries()) await api("POST", "/api/contacts", token, { phone, first_name: `Cliente${i}`, tags: [TAG] });
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, baseURL: BASE, locale: "en-GB", timezoneId: "Europe/Lisbon" });
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    page.on("pageerror", (error) => problems.push(String(error)));
+    await page.goto("/auth/login");
+    await page.evaluate((t) => localStorage.setItem("wacast.token", t), token);
+
+    // Compose: A is the message; "Add variant" opens tab B, then C.
+    await page.goto("/campaigns/new");
+    await page.getByLabel("Campaign name", { exact: true }).fill("Carrot cake A/B");
+    await page.getByLabel("Message", { exact: true }).fill("Hi {{first_name|there}}, carrot cake today!");
+    await page.waitForURL("**/campaigns/*/edit");
+    await page.getByRole("button", { name: "+ Add variant" }).click();
+    const tabs = page.getByRole("tablist", { name: "Message variants" });
+    await tabs.getByRole("tab", { name: "Variant B", selected: true }).waitFor();
+    await page.getByText("Variant B is empty: write it, or remove it.").waitFor();
+    await page.getByRole("tabpanel").getByLabel("Message", { exact: true }).fill("{{first_name|Hello}}, fresh carrot cake: reply YES to keep one!");
+    // Its preview fills the variables in for a contact of the audience once saved.
+    await page.getByTestId("variant-preview").getByText(/Cliente\d+, fresh carrot cake/).waitFor();
+    await page.getByRole("button", { name: "+ Add variant" }).click();
+    await tabs.getByRole("tab", { name: "Variant C", selected: true }).waitFor();
+    await page.getByRole("tabpanel").getByLabel("Message", { exact: true }).fill("Carrot cake o'clock, {{first_name|friend}}.");
+    // The tabs keep each text.
+    await tabs.getByRole("tab", { name: "Variant A" }).click();
+    assert.equal(await page.getByRole("tabpanel").getByLabel("Message", { exact: true }).inputValue(), "Hi {{first_name|there}}, carrot cake today!");
+    await page.getByRole("checkbox", { name: "Send the rest with the best variant" }).check();
+    await page.getByLabel("Test group (recipients)").fill("6");
+    await page.getByLabel("Decide no sooner than (hours after launch)").fill("0");
+    await page.getByRole("radio", { name: /Contacts with any of these tags/ }).check();
+    await page.getByRole("checkbox", { name: new RegExp(`^${TAG}`) }).check();
+    await page.getByRole("checkbox", { name: /Bakery/ }).check();
+    await page.getByTestId("save-state").filter({ hasText: "Draft saved." }).waitFor();
+    await shots(page, "variants-composer");
+
+    const campaignId = page.url().split("/campaigns/")[1].split("/")[0];
+    const saved = await until("the variants to be saved", async () => {
+      const c = await api("GET", `/api/campaigns/${campaignId}`, token);
+      return c.variants.length === 2 && c.rollout?.test_size === 6 ? c : null;
+    });
+    assert.deepEqual(
+      saved.variants.map((v) => [v.variant, v.template]),
+      [
+        ["B", "{{first_name|Hello}}, fresh carrot cake: reply YES to keep one!"],
+        ["C", "Carrot cake o'clock, {{first_name|friend}}."],
+      ],
+    );
+
+    // Launch with a quick pace; the simulator sends, two recipients answer.
+    await api("PATCH", `/api/campaigns/${campaignId}`, token, { pacing: { min_gap_s: 0, max_gap_s: 1, daily_cap: 1000, warmup: false } });
+    await api("POST", `/api/campaigns/${campaignId}/schedule`, token, {});
+    const sent = await until("the test group to be sent", async () => {
+      const c = await api("GET", `/api/campaigns/${campaignId}`, token);
+      return c.variant_results.reduce((sum, r) => sum + r.sent, 0) >= 6 ? c : null;
+    });
+    const control = await until("the simulator's control file", () => simControl(sessionId));
+    const { items } = await api("GET", `/api/campaigns/${campaignId}/messages`, token);
+    const answered = items.filter((m) => m.variant && ["sent", "delivered", "read"].includes(m.status)).slice(0, 2);
+    for (const m of answered) await reply(control, m.phone, "Yes please!");
+    await until("the replies to count per variant", async () => {
+      const c = await api("GET", `/api/campaigns/${campaignId}`, token);
+      return c.variant_results.reduce((sum, r) => sum + r.replied, 0) === 2;
+    });
+
+    await page.goto(`/campaigns/${campaignId}`);
+    const table = page.getByTestId("variant-comparison");
+    await table.waitFor();
+    for (const r of sent.variant_results) await table.getByRole("rowheader", { name: new RegExp(`^Variant ${r.variant}`) }).waitFor();
+    const header = await table.locator("thead th").allInnerTexts();
+    assert.deepEqual(
+      header.map((h) => h.toLowerCase()),
+      ["variant", "recipients", "sent", "delivered", "read", "replied", "failed"],
+    );
+    // A row with a reply shows the count and its rate, e.g. "1 (50%)".
+    await table.locator("td", { hasText: /^1 \(\d+(\.\d)?%\)$/ }).first().waitFor();
+    await page.getByTestId("rollout-state").waitFor();
+    const recipients = page.getByRole("region", { name: "Recipients" });
+    await recipients.getByText(/^Variant [ABC]$/).first().waitFor();
+    await shots(page, "variants-detail");
+    await context.close();
+    assert.deepEqual(problems, []);
+  });
+});

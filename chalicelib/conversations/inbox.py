@@ -322,16 +322,50 @@ class ThreadItem:
     campaign_name: str | None = None
     status: str | None = None
     wa_message_id: str | None = None
+    kind: str | None = None  # inbound media: image, video, ptt, document, sticker, ...
+    reason: str | None = None  # why an answer failed
+    reply_id: str | None = None  # an answer sent from the app
+    has_image: bool = False
 
 
 def thread(user_id: str, cid: str, limit: int = 200) -> list[ThreadItem]:
-    """The conversation's inbound messages and the campaign messages sent to the contact
-    from that number (with their status), oldest first."""
+    """The conversation's inbound messages, the answers sent from the app and the
+    campaign messages sent to the contact from that number (with their status), oldest
+    first."""
+    from chalicelib.conversations import outbound
+
     conversation = get(user_id, cid)
-    items = [
-        ThreadItem("in", int(m.at), m.body, m.campaign_id, wa_message_id=m.wa_message_id)
-        for m in ConversationMessageModel.query(cid, scan_index_forward=False, limit=limit)
-    ]
+    rows = list(ConversationMessageModel.query(cid, scan_index_forward=False, limit=limit))
+    answers = outbound.statuses(conversation.phone or "", [m.reply_id for m in rows if m.reply_id])
+    items = []
+    for m in rows:
+        if m.direction == "out" and m.reply_id:
+            sent = answers.get(m.reply_id)
+            status, reason = outbound.status_of(sent)
+            items.append(
+                ThreadItem(
+                    "out",
+                    int(m.at),
+                    m.body or None,
+                    None,
+                    status=status,
+                    reason=reason,
+                    wa_message_id=sent.wa_message_id if sent else None,
+                    reply_id=m.reply_id,
+                    has_image=bool(m.media_key),
+                )
+            )
+            continue
+        items.append(
+            ThreadItem(
+                "in",
+                int(m.at),
+                m.body,
+                m.campaign_id,
+                wa_message_id=m.wa_message_id,
+                kind=m.kind,
+            )
+        )
     campaigns = {
         c.campaign_id: c
         for c in CampaignModel.query(user_id)

@@ -916,6 +916,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conversations/{conversation_id}/media/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Get a URL to upload an image to answer with */
+        post: operations["post_api_conversations_conversation_id_media_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/conversations/{conversation_id}/messages": {
         parameters: {
             query?: never;
@@ -926,7 +943,8 @@ export interface paths {
         /** A conversation: the replies and the campaign messages sent, oldest first */
         get: operations["get_api_conversations_conversation_id_messages"];
         put?: never;
-        post?: never;
+        /** Answer the contact from the conversation's number (counts against the quota) */
+        post: operations["post_api_conversations_conversation_id_messages"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1049,6 +1067,42 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/quick-replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's quick replies, by name */
+        get: operations["get_api_quick_replies"];
+        put?: never;
+        /** Save a quick reply */
+        post: operations["post_api_quick_replies"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/quick-replies/{quick_reply_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a quick reply */
+        put: operations["put_api_quick_replies_quick_reply_id"];
+        post?: never;
+        /** Delete a quick reply */
+        delete: operations["delete_api_quick_replies_quick_reply_id"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1228,6 +1282,45 @@ export interface components {
             token: string;
             /** Version */
             version: string | null;
+        };
+        /** Answer */
+        Answer: {
+            /** At */
+            at: number;
+            /** Has Image */
+            has_image: boolean;
+            /** Reason */
+            reason: string | null;
+            /** Reply Id */
+            reply_id: string;
+            /**
+             * Status
+             * @description queued, sent, delivered, read or failed
+             */
+            status: string;
+            /** Text */
+            text: string;
+        };
+        /** AnswerBody */
+        AnswerBody: {
+            /**
+             * Client Id
+             * @description Your id for this answer: a retry with the same id sends it once (or send an Idempotency-Key header)
+             * @default null
+             */
+            client_id?: string | null;
+            /**
+             * Text
+             * @description The answer (or the caption)
+             * @default
+             */
+            text?: string;
+            /**
+             * Upload Key
+             * @description An image uploaded to the upload slot
+             * @default null
+             */
+            upload_key?: string | null;
         };
         /** AttachBody */
         AttachBody: {
@@ -2647,6 +2740,39 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** QuickReply */
+        QuickReply: {
+            /**
+             * Filled
+             * @description The text for the contact of `conversation_id`, if one was given
+             * @default null
+             */
+            filled?: string | null;
+            /** Name */
+            name: string;
+            /** Quick Reply Id */
+            quick_reply_id: string;
+            /** Text */
+            text: string;
+        };
+        /** QuickReplyBody */
+        QuickReplyBody: {
+            /**
+             * Name
+             * @description What you pick it by
+             */
+            name: string;
+            /**
+             * Text
+             * @description The answer; {{first_name|there}} and {a|b} as in campaigns
+             */
+            text: string;
+        };
+        /** QuickReplyList */
+        QuickReplyList: {
+            /** Items */
+            items: components["schemas"]["QuickReply"][];
+        };
         /** QuotaNeed */
         QuotaNeed: {
             /** Needed */
@@ -2938,8 +3064,31 @@ export interface components {
              */
             direction: "in" | "out";
             /**
+             * Has Image
+             * @default false
+             */
+            has_image?: boolean;
+            /**
+             * Kind
+             * @description Inbound media: image, video, ptt/audio, document, sticker, location…
+             * @default null
+             */
+            kind?: string | null;
+            /**
+             * Reason
+             * @description Why an answer failed (a code)
+             * @default null
+             */
+            reason?: string | null;
+            /**
+             * Reply Id
+             * @description An answer sent from the app
+             * @default null
+             */
+            reply_id?: string | null;
+            /**
              * Status
-             * @description For messages sent: sent, delivered, read, failed
+             * @description For messages sent: queued (answers only), sent, delivered, read, failed
              */
             status: string | null;
             /** Text */
@@ -2975,31 +3124,6 @@ export interface components {
             method: string;
             /** Url */
             url: string;
-        };
-        /** UploadSlot */
-        UploadSlot: {
-            /** Expires In */
-            expires_in: number;
-            /**
-             * Method
-             * @default POST
-             * @constant
-             */
-            method?: "POST";
-            /**
-             * Upload Fields
-             * @description Form fields to send first, the file last as `file`; Content-Type may be set to the image's type
-             */
-            upload_fields: {
-                [key: string]: string;
-            };
-            /** Upload Key */
-            upload_key: string;
-            /**
-             * Upload Url
-             * @description POST the image here (JPEG, PNG or WebP, ≤ 5 MB)
-             */
-            upload_url: string;
         };
         /** User */
         User: {
@@ -3070,12 +3194,62 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** UploadSlot */
+        chalicelib__routes__campaigns__UploadSlot: {
+            /** Expires In */
+            expires_in: number;
+            /**
+             * Method
+             * @default POST
+             * @constant
+             */
+            method?: "POST";
+            /**
+             * Upload Fields
+             * @description Form fields to send first, the file last as `file`; Content-Type may be set to the image's type
+             */
+            upload_fields: {
+                [key: string]: string;
+            };
+            /** Upload Key */
+            upload_key: string;
+            /**
+             * Upload Url
+             * @description POST the image here (JPEG, PNG or WebP, ≤ 5 MB)
+             */
+            upload_url: string;
+        };
         /** Accepted */
         chalicelib__routes__contacts__Accepted: {
             /** Message */
             message: string;
             /** Status */
             status: string;
+        };
+        /** UploadSlot */
+        chalicelib__routes__conversations__UploadSlot: {
+            /** Expires In */
+            expires_in: number;
+            /**
+             * Method
+             * @default POST
+             * @constant
+             */
+            method?: "POST";
+            /**
+             * Upload Fields
+             * @description Form fields first, the file last as `file`
+             */
+            upload_fields: {
+                [key: string]: string;
+            };
+            /** Upload Key */
+            upload_key: string;
+            /**
+             * Upload Url
+             * @description POST the image here (JPEG, PNG or WebP, ≤ 5 MB)
+             */
+            upload_url: string;
         };
     };
     responses: never;
@@ -4659,7 +4833,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UploadSlot"];
+                    "application/json": components["schemas"]["chalicelib__routes__campaigns__UploadSlot"];
                 };
             };
             /** @description Missing, invalid or revoked bearer token */
@@ -6549,6 +6723,55 @@ export interface operations {
             };
         };
     };
+    post_api_conversations_conversation_id_media_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["chalicelib__routes__conversations__UploadSlot"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_api_conversations_conversation_id_messages: {
         parameters: {
             query?: never;
@@ -6580,6 +6803,77 @@ export interface operations {
             };
             /** @description Not found (also for another tenant's ids) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_conversations_conversation_id_messages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AnswerBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Answer"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6972,6 +7266,242 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    get_api_quick_replies: {
+        parameters: {
+            query?: {
+                conversation_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuickReplyList"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_quick_replies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuickReplyBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuickReply"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_api_quick_replies_quick_reply_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                quick_reply_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuickReplyBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuickReply"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_api_quick_replies_quick_reply_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                quick_reply_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

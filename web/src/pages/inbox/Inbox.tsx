@@ -6,13 +6,8 @@ import { Badge } from "../../components/SessionStatus";
 import { Button, EmptyState, ErrorState, Loading, PageHeader, SelectField, TextField, cx } from "../../components/ui";
 import { formatCount, formatDayTime } from "../../lib/format";
 import { displayPhone } from "../contacts/Contacts";
-
-const SENT_STATES: Record<string, string> = {
-  sent: "Sent",
-  delivered: "Delivered",
-  read: "Read",
-  failed: "Not delivered",
-};
+import { MediaLabel, StatusTicks, isAnswerInFlight } from "./MessageBits";
+import { ReplyBox } from "./ReplyBox";
 
 /** Replies from every number, newest first; a conversation opens beside the list (below 768 px, instead of it). */
 export function InboxPage() {
@@ -158,7 +153,11 @@ function ConversationRow({ c, active, number, query }: { c: Conversation; active
 function ThreadView({ id, number, back, lastAt }: { id: string; number: Map<string, string>; back: string; lastAt?: number }) {
   // The list polls cheaply (ETag); the thread is read again when the list says a reply
   // came, and every minute for the sent messages' delivered/read ticks.
-  const thread = useThread(id, 60_000);
+  const [fast, setFast] = useState(false);
+  // Every 3 s while an answer is on its way (its ticks move), else every minute.
+  const thread = useThread(id, fast ? 3_000 : 60_000);
+  const inFlight = isAnswerInFlight(thread.data?.items ?? []);
+  useEffect(() => setFast(inFlight), [inFlight]);
   const { refetch } = thread;
   const seen = useRef(lastAt);
   useEffect(() => {
@@ -194,7 +193,10 @@ function ThreadView({ id, number, back, lastAt }: { id: string; number: Map<stri
       <ol className="flex flex-col gap-2 p-3" aria-label="Messages">
         {thread.data.items.map((m, index) => (
           <li key={`${m.at}-${m.direction}-${index}`} className={cx("max-w-[85%] rounded-lg px-3 py-2 text-sm", m.direction === "in" ? "self-start bg-slate-100" : "self-end bg-brand-50")}>
-            <p className="whitespace-pre-wrap break-words">{m.text ?? <span className="italic">Message no longer kept</span>}</p>
+            {(m.kind || m.has_image) && <MediaLabel kind={m.kind ?? "image"} />}
+            {(m.text || !(m.kind || m.has_image)) && (
+              <p className="whitespace-pre-wrap break-words">{m.text ?? <span className="italic">Message no longer kept</span>}</p>
+            )}
             <p className="mt-1 text-xs text-slate-600">
               {formatDayTime(m.at)}
               {m.direction === "out" && m.campaign_id && (
@@ -205,13 +207,13 @@ function ThreadView({ id, number, back, lastAt }: { id: string; number: Map<stri
                   </Link>
                 </>
               )}
-              {m.direction === "out" && m.status && ` · ${SENT_STATES[m.status] ?? m.status}`}
+              {m.direction === "out" && m.status && <StatusTicks status={m.status} reason={m.reason ?? null} />}
               {m.direction === "in" && m.campaign_name && ` · reply to ${m.campaign_name}`}
             </p>
           </li>
         ))}
       </ol>
-      <p className="border-t border-slate-200 px-3 py-2 text-xs text-slate-600">To answer, use WhatsApp on this number for now.</p>
+      <ReplyBox conversationId={id} optedOut={c.opted_out} />
     </div>
   );
 }

@@ -245,6 +245,7 @@ class Agent:
         msg_id: str,
         ts: int,
         push_name: str | None = None,
+        kind: str | None = None,
     ) -> None:
         assert self.link is not None
         try:

@@ -213,3 +213,31 @@ def status_of(message: CampaignMessageModel | None) -> tuple[str, str | None]:
     if message.status == "unknown":
         return "failed", "in_flight"
     return "failed", message.reason or "unknown"
+
+
+# --- typing indicator --------------------------------------------------------------------
+
+
+def typing_numbers(user_id: str) -> list[WaSessionModel]:
+    """The account's numbers, for the "show typing" setting (default off)."""
+    from chalicelib.models.sessions import sessions_of
+
+    return [s for s in sessions_of(user_id) if s.status != "deleted"]
+
+
+def set_show_typing(user_id: str, session_id: str, on: bool) -> WaSessionModel:
+    from chalicelib.errors import NotFound
+
+    try:
+        session = WaSessionModel.get(user_id, session_id)
+    except WaSessionModel.DoesNotExist:
+        raise NotFound("No such number.") from None
+    if session.status == "deleted":
+        raise NotFound("No such number.")
+    session.update(actions=[WaSessionModel.show_typing.set(on)])
+    return session
+
+
+def shows_typing(session: WaSessionModel) -> bool | None:
+    """For the batch: True tells the agent to show "typing…" before each send."""
+    return True if session.show_typing else None

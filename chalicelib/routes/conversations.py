@@ -405,3 +405,52 @@ def update_quick_reply(
 def delete_quick_reply(ctx: RequestContext, quick_reply_id: str) -> None:
     assert ctx.user_id
     quick_replies.delete(ctx.user_id, quick_reply_id)
+
+
+# --- typing indicator, per number ---------------------------------------------------------
+
+
+class TypingBody(Strict):
+    show_typing: bool = Field(description='Show "typing…" for a moment before each send')
+
+
+class NumberTyping(BaseModel):
+    session_id: str
+    label: str
+    show_typing: bool
+
+
+class NumberTypingList(BaseModel):
+    items: list[NumberTyping]
+
+
+@api.route(
+    "/api/conversations/numbers",
+    "GET",
+    response=NumberTypingList,
+    summary='Each number\'s "show typing" setting',
+)
+def typing_numbers(ctx: RequestContext) -> NumberTypingList:
+    assert ctx.user_id
+    return NumberTypingList(
+        items=[
+            NumberTyping(session_id=s.session_id, label=s.label, show_typing=bool(s.show_typing))
+            for s in outbound.typing_numbers(ctx.user_id)
+        ]
+    )
+
+
+@api.route(
+    "/api/conversations/numbers/{session_id}/typing",
+    "PUT",
+    body=TypingBody,
+    response=NumberTyping,
+    errors=(404,),
+    summary='Show "typing…" before each send from this number (answers and campaigns)',
+)
+def put_typing(ctx: RequestContext, session_id: str, body: TypingBody) -> NumberTyping:
+    assert ctx.user_id
+    session = outbound.set_show_typing(ctx.user_id, session_id, body.show_typing)
+    return NumberTyping(
+        session_id=session.session_id, label=session.label, show_typing=body.show_typing
+    )

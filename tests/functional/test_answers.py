@@ -220,3 +220,20 @@ def test_quick_replies_are_saved_and_filled_for_the_contact(kit: Setup, api: Api
         token=other["token"],
     )
     assert theirs.status == 404
+
+
+def test_show_typing_is_a_setting_of_each_number(kit: Setup, api: Api) -> None:
+    numbers = api.get("/api/conversations/numbers").json["items"]
+    assert [(n["session_id"], n["show_typing"]) for n in numbers] == [(kit.session_id, False)]
+    on = api.put(f"/api/conversations/numbers/{kit.session_id}/typing", {"show_typing": True})
+    assert on.status == 200 and on.json["show_typing"] is True
+    assert api.get("/api/conversations/numbers").json["items"][0]["show_typing"] is True
+    other = register_and_login(api)
+    theirs = api.request(
+        "PUT",
+        f"/api/conversations/numbers/{kit.session_id}/typing",
+        {"show_typing": False},
+        token=other["token"],
+    )
+    assert theirs.status == 404
+    assert api.get("/api/conversations/numbers").json["items"][0]["show_typing"] is True

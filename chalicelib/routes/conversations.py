@@ -88,6 +88,9 @@ class Thread(BaseModel):
 
 class InboxSettings(BaseModel):
     retention_days: int = Field(ge=1, le=3650, description="Days reply texts are kept")
+    digest: Literal["off", "daily"] | None = Field(
+        None, description="An email of unread conversations once a day (PUT: leave out to keep)"
+    )
 
 
 def _etag(user_id: str, version: int, key: str) -> str:
@@ -207,8 +210,12 @@ def read_conversation(ctx: RequestContext, conversation_id: str) -> Conversation
 
 @api.route("/api/conversations/settings", "GET", response=InboxSettings, summary="Inbox settings")
 def get_inbox_settings(ctx: RequestContext) -> InboxSettings:
+    from chalicelib.conversations import digest
+
     assert ctx.user_id
-    return InboxSettings(retention_days=inbox.retention_days(ctx.user_id))
+    return InboxSettings(
+        retention_days=inbox.retention_days(ctx.user_id), digest=digest.frequency(ctx.user_id)
+    )
 
 
 @api.route(
@@ -216,11 +223,19 @@ def get_inbox_settings(ctx: RequestContext) -> InboxSettings:
     "PUT",
     body=InboxSettings,
     response=InboxSettings,
-    summary="How long reply texts are kept (new replies)",
+    summary="How long reply texts are kept (new replies), and the daily email digest",
 )
 def put_inbox_settings(ctx: RequestContext, body: InboxSettings) -> InboxSettings:
+    from chalicelib.conversations import digest
+
     assert ctx.user_id
-    return InboxSettings(retention_days=inbox.set_retention_days(ctx.user_id, body.retention_days))
+    days = inbox.set_retention_days(ctx.user_id, body.retention_days)
+    frequency = (
+        digest.set_frequency(ctx.user_id, body.digest)
+        if body.digest
+        else digest.frequency(ctx.user_id)
+    )
+    return InboxSettings(retention_days=days, digest=frequency)
 
 
 # --- answering from the app --------------------------------------------------------------

@@ -237,3 +237,49 @@ def test_show_typing_is_a_setting_of_each_number(kit: Setup, api: Api) -> None:
     )
     assert theirs.status == 404
     assert api.get("/api/conversations/numbers").json["items"][0]["show_typing"] is True
+
+
+def _emails() -> list[dict[str, Any]]:
+    import json
+
+    from chalicelib import aws, queues
+
+    sqs, url = aws.client("sqs"), queues.queue_url(queues.EMAIL)
+    found: list[dict[str, Any]] = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in batch:
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return found
+
+
+def test_the_daily_digest_lists_unread_conversations_once_a_day(kit: Setup, api: Api) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.conversations import digest
+
+    phones = add_contacts(api, 2)
+    _inbound(kit, phones[0], "Quanto custa?", "d-1")
+    read = _inbound(kit, phones[1], "Obrigado", "d-2")
+    api.post(f"/api/conversations/{read}/read")
+    assert api.get("/api/conversations/settings").json["digest"] == "off"
+    _emails()
+    morning = datetime.now(UTC).replace(hour=23, minute=0)  # past 08:00 in any zone's day
+    assert digest.run(morning) == 0  # off by default: nothing
+
+    on = api.put("/api/conversations/settings", {"retention_days": 180, "digest": "daily"})
+    assert on.status == 200 and on.json["digest"] == "daily"
+    kept = api.put("/api/conversations/settings", {"retention_days": 90})
+    assert kept.json == {"retention_days": 90, "digest": "daily"}  # left out: unchanged
+
+    assert digest.run(morning) == 1
+    emails = [e for e in _emails() if e["kind"] == "inbox_digest"]
+    assert len(emails) == 1
+    assert emails[0]["subject"] == "1 conversation waits for your answer"
+    assert "Ana0 (+14155550000): Quanto custa?" in emails[0]["text"]
+    assert "Obrigado" not in emails[0]["text"]  # read: not listed
+    assert digest.run(morning + timedelta(minutes=30)) == 0  # once a day
+    assert digest.run(morning + timedelta(days=1)) == 1  # the next day, still unread
+
+    api.put("/api/conversations/settings", {"retention_days": 90, "digest": "off"})
+    assert digest.run(morning + timedelta(days=2)) == 0

@@ -881,6 +881,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conversations/numbers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each number's "show typing" setting */
+        get: operations["get_api_conversations_numbers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/numbers/{session_id}/typing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Show "typing…" before each send from this number (answers and campaigns) */
+        put: operations["put_api_conversations_numbers_session_id_typing"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/conversations/settings": {
         parameters: {
             query?: never;
@@ -890,7 +924,7 @@ export interface paths {
         };
         /** Inbox settings */
         get: operations["get_api_conversations_settings"];
-        /** How long reply texts are kept (new replies) */
+        /** How long reply texts are kept (new replies), and the daily email digest */
         put: operations["put_api_conversations_settings"];
         post?: never;
         delete?: never;
@@ -2116,6 +2150,12 @@ export interface components {
         /** InboxSettings */
         InboxSettings: {
             /**
+             * Digest
+             * @description An email of unread conversations once a day (PUT: leave out to keep)
+             * @default null
+             */
+            digest?: ("off" | "daily") | null;
+            /**
              * Retention Days
              * @description Days reply texts are kept
              */
@@ -2441,6 +2481,20 @@ export interface components {
              * @description Epoch ms when this wait ends, when known
              */
             until: number | null;
+        };
+        /** NumberTyping */
+        NumberTyping: {
+            /** Label */
+            label: string;
+            /** Session Id */
+            session_id: string;
+            /** Show Typing */
+            show_typing: boolean;
+        };
+        /** NumberTypingList */
+        NumberTypingList: {
+            /** Items */
+            items: components["schemas"]["NumberTyping"][];
         };
         /** Numbers */
         Numbers: {
@@ -3106,6 +3160,14 @@ export interface components {
             last_used_at: number | null;
             /** Token Id */
             token_id: string;
+        };
+        /** TypingBody */
+        TypingBody: {
+            /**
+             * Show Typing
+             * @description Show "typing…" for a moment before each send
+             */
+            show_typing: boolean;
         };
         /** UploadInfo */
         UploadInfo: {
@@ -6569,6 +6631,106 @@ export interface operations {
             };
             /** @description Missing, invalid or revoked bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_conversations_numbers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumberTypingList"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_api_conversations_numbers_session_id_typing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TypingBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumberTyping"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -69,6 +69,15 @@ export const en = {
   "quick.close": "Close",
   "notify.newReply": "New reply from {who}",
   "notify.enable": "Notify me of new replies",
+  "prefs.digest": "Email me the unread conversations once a day",
+  "prefs.digest.hint": "Sent in the morning of your time zone, only when replies wait for an answer.",
+  "prefs.typing": "Show “typing…” before sending",
+  "prefs.typing.hint": "For a moment before each message (answers and campaigns), as long as the text would take to type.",
+  "prefs.typing.none": "Connect a number to choose this.",
+  "prefs.saved": "Saved.",
+  "notify.allowed": "New replies are announced by your browser on this device.",
+  "notify.blocked": "Your browser blocks notifications from wacast. Allow them in the browser's site settings.",
+  "notify.unsupported": "This browser cannot show notifications.",
 
   // onboarding
   "onboarding.title": "Welcome to wacast",

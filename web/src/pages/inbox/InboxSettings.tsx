@@ -3,6 +3,7 @@ import { useInboxSettings, useSaveInboxSettings } from "../../api/inboxApi";
 import { Alert, Button, Card, ErrorState, Loading, TextField } from "../../components/ui";
 import { formErrors } from "../../lib/forms";
 import { showToast } from "../../lib/toast";
+import { InboxPreferences } from "./InboxPreferences";
 
 /** How long the texts of replies are kept (the conversations stay, without the words). */
 export function InboxRetentionCard() {
@@ -44,6 +45,7 @@ export function InboxRetentionCard() {
           </div>
         </form>
       )}
+      <InboxPreferences />
     </Card>
   );
 }

@@ -6,6 +6,8 @@ import { tokenStore } from "../../api/token";
 import { mockApi, page, session } from "../../test/mockApi";
 import { renderWithApp } from "../../test/render";
 import { InboxPage } from "./Inbox";
+import { InboxPreferences } from "./InboxPreferences";
+import { ReplyNotifier } from "./ReplyNotifier";
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -95,5 +97,56 @@ describe("Answering from the inbox", () => {
     renderWithApp(<InboxPage />, { path: "/inbox/cv_1", route: "/inbox/:conversationId?" });
     expect(await screen.findByText(/opted out, so wacast will not send them anything/)).toBeInTheDocument();
     expect(screen.queryByLabelText("Your answer")).toBeNull();
+  });
+});
+
+describe("Reply notifications and inbox preferences", () => {
+  it("notifies once per conversation that turns unread, not per message", async () => {
+    tokenStore.set("wct_x");
+    const shown: { title: string; tag?: string; body?: string }[] = [];
+    class FakeNotification {
+      static permission = "granted";
+      onclick: (() => void) | null = null;
+      constructor(title: string, options: { tag?: string; body?: string }) {
+        shown.push({ title, ...options });
+      }
+    }
+    vi.stubGlobal("Notification", FakeNotification);
+    let version = 1;
+    let unread = [conversation({ conversation_id: "cv_old", unread: 1 })];
+    mockApi({
+      "GET /api/conversations/summary": () => ({ body: { unread_conversations: unread.length, version }, headers: { ETag: `W/"${version}"` } }),
+      "GET /api/conversations": () => ({ body: { ...page(unread), unread_conversations: unread.length }, headers: { ETag: `W/"l${version}"` } }),
+    });
+    const { client } = renderWithApp(<ReplyNotifier />);
+    // What was unread before the page opened is not announced.
+    await waitFor(() => expect(client.getQueryData(["inbox", "summary"])).toBeTruthy());
+    await new Promise((r) => setTimeout(r, 50));
+    expect(shown).toEqual([]);
+    version = 2;
+    unread = [conversation({ conversation_id: "cv_new", name: "Bea", unread: 1, last_text: "", last_kind: "image" }), ...unread];
+    await client.refetchQueries({ queryKey: ["inbox", "summary"] });
+    await waitFor(() => expect(shown).toHaveLength(1));
+    expect(shown[0]).toEqual({ title: "New reply from Bea", tag: "cv_new", body: "📷 Photo" });
+    version = 3; // a second message in the same conversation: no second notice
+    unread = [conversation({ conversation_id: "cv_new", name: "Bea", unread: 2 }), unread[1]!];
+    await client.refetchQueries({ queryKey: ["inbox", "summary"] });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(shown).toHaveLength(1);
+  });
+
+  it("turns the digest and the typing indicator on", async () => {
+    tokenStore.set("wct_x");
+    const { calls } = mockApi({
+      "GET /api/conversations/settings": { body: { retention_days: 180, digest: "off" } },
+      "PUT /api/conversations/settings": (_r, _u, body) => ({ body }),
+      "GET /api/conversations/numbers": { body: { items: [{ session_id: "ses_1", label: "Front desk", show_typing: false }] } },
+      "PUT /api/conversations/numbers/ses_1/typing": (_r, _u, body) => ({ body: { session_id: "ses_1", label: "Front desk", ...(body as object) } }),
+    });
+    renderWithApp(<InboxPreferences />);
+    await userEvent.click(await screen.findByLabelText(/unread conversations once a day/));
+    await waitFor(() => expect(calls.find((c) => c.method === "PUT" && c.path === "/api/conversations/settings")?.body).toEqual({ retention_days: 180, digest: "daily" }));
+    await userEvent.click(await screen.findByLabelText("Front desk"));
+    await waitFor(() => expect(calls.find((c) => c.path === "/api/conversations/numbers/ses_1/typing")?.body).toEqual({ show_typing: true }));
   });
 });

@@ -74,3 +74,29 @@ export function newClientId(): string {
   globalThis.crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+export type NumberTyping = components["schemas"]["NumberTyping"];
+
+/** Each number's "show typing" setting. */
+export function useTypingNumbers() {
+  return useQuery({ queryKey: ["inbox", "typing-numbers"], queryFn: () => unwrap(api.GET("/api/conversations/numbers")) });
+}
+
+export function useSetTyping() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ sessionId, on }: { sessionId: string; on: boolean }) =>
+      unwrap(api.PUT("/api/conversations/numbers/{session_id}/typing", { params: { path: { session_id: sessionId } }, body: { show_typing: on } })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ["inbox", "typing-numbers"] }),
+  });
+}
+
+/** The daily email digest of unread conversations: "off" or "daily". */
+export function useSetDigest() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ retentionDays, digest }: { retentionDays: number; digest: "off" | "daily" }) =>
+      unwrap(api.PUT("/api/conversations/settings", { body: { retention_days: retentionDays, digest } })),
+    onSuccess: (data) => qc.setQueryData(["inbox", "settings"], data),
+  });
+}

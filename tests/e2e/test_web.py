@@ -134,5 +134,7 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
         "inbox-list-375",
         "inbox-thread-1280",
         "inbox-thread-375",
+        "inbox-answer-1280",
+        "inbox-answer-375",
     ):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 1000, name

@@ -34,7 +34,7 @@ const REASONS: Record<string, MessageKey> = {
   in_flight: "answer.reason.in_flight",
 };
 
-const TICKS: Record<string, string> = { queued: "🕓", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "⚠" };
+const TICKS: Record<string, string> = { queued: "◷", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "!" };
 const STATUS_WORDS: Record<string, MessageKey> = {
   queued: "answer.status.queued",
   sent: "answer.status.sent",

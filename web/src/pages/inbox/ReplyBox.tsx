@@ -106,7 +106,10 @@ export function ReplyBox({ conversationId, optedOut }: { conversationId: string;
           }}
         />
         <Button size="sm" variant="secondary" onClick={() => fileInput.current?.click()}>
-          📎 <span className="hidden sm:inline">{t("answer.attach")}</span>
+          <svg aria-hidden="true" viewBox="0 0 24 24" className="h-4 w-4" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round">
+            <path d="m21 11-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7" />
+          </svg>
+          <span className="hidden sm:inline">{t("answer.attach")}</span>
           <span className="sr-only sm:hidden">{t("answer.attach")}</span>
         </Button>
         <Button size="sm" variant="secondary" aria-expanded={showPicker} onClick={() => setPicking((p) => !p)}>

@@ -15,7 +15,8 @@ from chalicelib.api import Api, RequestContext, attachment
 from chalicelib.auth import profile
 from chalicelib.campaigns import forecast as forecast_model
 from chalicelib.campaigns import health as health_model
-from chalicelib.campaigns import media, pipeline, planning, service, templates
+from chalicelib.campaigns import media, planning, service, templates
+from chalicelib.campaigns.pacing import pacing_of
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
@@ -243,7 +244,7 @@ class Campaign(BaseModel):
             session_ids=list(c.session_ids or []),
             send_at=int(c.send_at) if c.send_at else None,
             timezone=c.timezone or "UTC",
-            pacing=pipeline.pacing_of(c),
+            pacing=pacing_of(c),
             on_missing_variable=c.on_missing_variable or "block",
             counters=Counters(**counts),
             funnel=Funnel(

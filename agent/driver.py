@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import secrets
 import socket
 import time
@@ -122,7 +123,9 @@ def inbound_text(data: dict[str, Any]) -> tuple[str, str | None]:
         body = data.get("body")
         return (body if isinstance(body, str) else ""), None
     text = data.get("loc") if kind == "location" else data.get("caption")
-    return (text if isinstance(text, str) else ""), kind[:32]
+    # the protocol takes a plain word: an odd type still arrives, as "unknown" at worst
+    word = re.sub(r"[^a-z_]", "", kind.lower())[:32] or "unknown"
+    return (text if isinstance(text, str) else ""), word
 
 
 def outcome_of_reply(reply: openwa.Reply) -> SendOutcome:

@@ -256,6 +256,7 @@ class Agent:
                 wa_message_id=msg_id[:200] or f"in-{ts}",
                 ts=ts,
                 push_name=push_name,
+                kind=kind,
             )
         except ValidationError:
             log.warning("inbound message dropped (invalid)", extra={"session_id": session_id})

@@ -35,6 +35,15 @@ log = logging.getLogger("agent.sender")
 LEASE_MARGIN_MS = 5_000  # do not start a send this close to the lease's end
 PULL_TIMEOUT_S = 30.0
 RATE_LIMIT_BACKOFF_S = (60.0, 900.0)
+# "typing…" before a send, when the number shows it: as long as the text would take.
+TYPING_S_PER_CHAR = 0.03
+TYPING_S = (1.0, 6.0)
+
+
+def typing_s(text: str) -> float:
+    return min(TYPING_S[1], max(TYPING_S[0], len(text) * TYPING_S_PER_CHAR))
+
+
 # Messages of no campaign: an answer from the inbox, a test. They go before the queued
 # campaign messages (someone is waiting for them) and do not wait for a campaign's gap.
 PRIORITY_PREFIXES = ("reply-", "test-")
@@ -57,6 +66,7 @@ class SessionDriver(Protocol):
     async def send_text(self, to: str, content: str) -> SendOutcome: ...
     async def send_image(self, to: str, file: str, filename: str, caption: str) -> SendOutcome: ...
     async def check_number(self, to: str) -> bool | None: ...
+    async def simulate_typing(self, to: str, on: bool) -> bool: ...
 
 
 class LinkLike(Protocol):
@@ -323,6 +333,10 @@ class SessionSender:
 
     async def _send(self, msg: BatchMessage) -> SendOutcome:
         exists = await self.session.check_number(msg.to)
+        if exists is not False and self.pacer is not None and self.pacer.pacing.typing:
+            # Before the journal: stopping during the pause leaves nothing half-sent.
+            await self.session.simulate_typing(msg.to, True)
+            await self._sleep(typing_s(msg.text))
         if not self.journal.journal_send(msg.campaign_id, msg.phone, self.sid, msg.to):
             return SendOutcome(Outcome.failed, reason=FailReason.unknown)
         if exists is False:

@@ -85,6 +85,7 @@ def lease(agent: AgentModel, session_id: str, wanted: int) -> Batch:
                     quiet_start=pacing.get("quiet_start"),
                     quiet_end=pacing.get("quiet_end"),
                     timezone=campaign.timezone or "UTC",
+                    typing=True if session.show_typing else None,
                 ),
             )
     return idle
@@ -117,6 +118,7 @@ def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
     """Tests go first, but one per pull and paced like their campaign (gap, daily cap),
     never while billing holds sending, and never to someone who opted out meanwhile."""
     import chalicelib.contacts.service as contacts
+    from chalicelib.conversations import outbound
 
     for message in CampaignMessageModel.outbox.query(
         session.session_id, CampaignMessageModel.outbox_order.startswith("0#"), limit=5
@@ -131,6 +133,11 @@ def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
                 message.campaign_id, message.phone, session.session_id, "pending", skip
             ):
                 quota.safely("release", session.user_id, 1)
+            continue
+        if outbound.is_reply(message.campaign_id):  # an inbox answer: no campaign cap or gap
+            answer = outbound.lease_answer(session, message, now)
+            if answer is not None:
+                return answer
             continue
         try:
             origin = CampaignModel.get(session.user_id, message.campaign_id[len(trial.PREFIX) :])
@@ -164,6 +171,7 @@ def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
                 min_gap_s=float(pacing["min_gap_s"]),
                 max_gap_s=float(pacing["max_gap_s"]),
                 daily_cap=int(pacing.get("daily_cap") or 0),
+                typing=outbound.shows_typing(session),
             ),
         )
     return None

@@ -113,7 +113,10 @@ def _send(user_id: str, email: str) -> bool:
     for c in waiting:
         who = c.name or c.phone or ""
         who = f"{who} ({c.phone})" if c.name and c.phone else who
-        text = inbox.preview_of(c) or "(a message no longer kept)"
+        text = inbox.preview_of(c)
+        if c.last_in_kind:
+            text = inbox.media_words(c.last_in_kind, text)
+        text = text or "(a message no longer kept)"
         lines.append(f"• {who}: {text[:140]}\n  {app}/inbox/{c.conversation_id}")
     more = total - len(waiting)
     if more > 0:

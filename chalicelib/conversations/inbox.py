@@ -40,6 +40,25 @@ def conversation_id(user_id: str, session_id: str, phone: str) -> str:
     return f"cv_{digest[:24]}"
 
 
+MEDIA_WORDS = {
+    "image": "📷 Photo",
+    "video": "🎥 Video",
+    "ptt": "🎤 Audio",
+    "audio": "🎤 Audio",
+    "document": "📄 Document",
+    "sticker": "Sticker",
+    "location": "📍 Location",
+    "vcard": "👤 Contact card",
+    "multi_vcard": "👤 Contact card",
+}
+
+
+def media_words(kind: str, caption: str | None) -> str:
+    """ "📷 Photo: caption" for notices and emails (the SPA words it in the user's language)."""
+    words = MEDIA_WORDS.get(kind, "📎 Attachment")
+    return f"{words}: {caption}" if caption else words
+
+
 def retention_days(user_id: str) -> int:
     try:
         days = UserModel.get(user_id).inbox_retention_days
@@ -123,6 +142,7 @@ def record_inbound(
         campaign_id=campaign.campaign_id if campaign else None,
         received_at=now,
         expires_at=expiry(keep_until),
+        kind=frame.kind,
     )
     name = _contact_name(user_id, frame.from_phone, frame.push_name)
     preview = frame.body[:PREVIEW_CHARS]
@@ -157,6 +177,9 @@ def record_inbound(
                 ConversationModel.recent.set(f"{frame.ts:013d}#{cid}"),
                 ConversationModel.last_in_text.set(preview),
                 ConversationModel.last_in_expires.set(keep_until),
+                ConversationModel.last_in_kind.set(frame.kind)
+                if frame.kind
+                else ConversationModel.last_in_kind.remove(),
                 ConversationModel.search.set(
                     " ".join(p for p in (name or "", frame.from_phone, preview) if p).lower()
                 ),
@@ -198,7 +221,7 @@ def record_inbound(
             user_id,
             "conversation_reply",
             f"New reply from {who}",
-            preview,
+            media_words(frame.kind, preview) if frame.kind else preview,
             session_id=frame.session_id,
             campaign_id=campaign.campaign_id if campaign else None,
             email=False,

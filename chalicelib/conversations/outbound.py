@@ -28,6 +28,7 @@ from chalicelib.models.base import expiry, now_ms, now_s
 from chalicelib.models.campaigns import CampaignMessageModel
 from chalicelib.models.conversations import ConversationMessageModel, ConversationModel
 from chalicelib.models.sessions import WaSessionModel
+from wacast_protocol import Batch, BatchMessage, Pacing
 
 PREFIX = "reply-"
 MAX_TEXT = 4096
@@ -54,6 +55,36 @@ def upload_scope(conversation_id: str) -> str:
 
 def media_url(message: CampaignMessageModel) -> str | None:
     return media.download_url(message.media_key) if message.media_key else None
+
+
+def lease_answer(session: WaSessionModel, message: CampaignMessageModel, now: int) -> Batch | None:
+    """The batch of one answer at the front of the outbox (the lease calls this for a
+    ``reply-`` message). No daily cap and no campaign gap: only billing can hold it."""
+    from chalicelib.campaigns import lease
+
+    if not quota.sending_allowed(session.user_id)[0]:
+        return None
+    lease_until = now + lease.lease_slack_ms()
+    if not lease._lease_one(message, session.session_id, lease_until, now):
+        return None  # leased by a concurrent pull
+    url = media_url(message)
+    return Batch(
+        session_id=session.session_id,
+        messages=[
+            BatchMessage(
+                campaign_id=message.campaign_id,
+                phone=message.phone,
+                to=f"{message.phone.lstrip('+')}@c.us",
+                text=message.text or "",
+                media_url=url,
+                media_filename="image.jpg" if url else None,
+                lease_until=lease_until,
+            )
+        ],
+        pacing=Pacing(
+            min_gap_s=GAP_S[0], max_gap_s=GAP_S[1], daily_cap=0, typing=shows_typing(session)
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ class ConversationModel(Model):
     # Preview of the last inbound message; hidden once its retention has passed.
     last_in_text = UnicodeAttribute(null=True)
     last_in_expires = NumberAttribute(null=True)  # epoch s
+    last_in_kind = UnicodeAttribute(null=True)  # the last reply's media kind, if media
     unread = NumberAttribute(default=0)  # inbound messages since last read
     read_at = NumberAttribute(null=True)
     campaign_id = UnicodeAttribute(null=True)  # the last reply's campaign

@@ -34,6 +34,9 @@ class Conversation(BaseModel):
     name: str | None
     last_at: int
     last_text: str | None = Field(description="The last reply, unless past retention")
+    last_kind: str | None = Field(
+        None, description="The last reply's media kind (image, ptt, …); its text is the caption"
+    )
     unread: int
     campaign_id: str | None = Field(description="The campaign the last reply answered")
     opted_out: bool
@@ -48,6 +51,7 @@ class Conversation(BaseModel):
             name=c.name,
             last_at=int(c.last_at or 0),
             last_text=inbox.preview_of(c),
+            last_kind=c.last_in_kind,
             unread=int(c.unread or 0),
             campaign_id=c.campaign_id,
             opted_out=bool(c.opted_out),

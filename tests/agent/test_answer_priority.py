@@ -11,8 +11,8 @@ from pathlib import Path
 from agent.driver import SendOutcome
 from agent.journal import Journal
 from agent.sender import SessionSender
-from chalicelib.protocol import Batch, BatchMessage, Outcome, Pacing, Pull, SessionState
 from tests.agent.conftest import wait_for
+from wacast_protocol import Batch, BatchMessage, Outcome, Pacing, Pull, SessionState
 
 CAMPAIGN = Pacing(min_gap_s=30, max_gap_s=30, daily_cap=1, timezone="UTC")
 

@@ -283,3 +283,28 @@ def test_the_daily_digest_lists_unread_conversations_once_a_day(kit: Setup, api:
 
     api.put("/api/conversations/settings", {"retention_days": 90, "digest": "off"})
     assert digest.run(morning + timedelta(days=2)) == 0
+
+
+def test_media_replies_keep_their_kind_and_caption(kit: Setup, api: Api) -> None:
+    phone = add_contacts(api, 1)[0]
+    kit.agent.send(
+        {
+            "type": "inbound",
+            "session_id": kit.session_id,
+            "from_phone": phone,
+            "body": "This one, in blue?",
+            "kind": "image",
+            "wa_message_id": "m-1",
+            "ts": int(time.time() * 1000),
+        }
+    )
+    listed = api.get("/api/conversations").json["items"][0]
+    assert (listed["last_kind"], listed["last_text"]) == ("image", "This one, in blue?")
+    thread = api.get(f"/api/conversations/{listed['conversation_id']}/messages").json["items"]
+    assert [(m["kind"], m["text"]) for m in thread] == [("image", "This one, in blue?")]
+    notices = api.get("/api/notifications").json["items"]
+    assert notices[0]["body"] == "📷 Photo: This one, in blue?"
+    # A text after it: the list shows the text again (no kind); an older agent sends none.
+    _inbound(kit, phone, "Or red", "m-2")
+    listed = api.get("/api/conversations").json["items"][0]
+    assert (listed["last_kind"], listed["last_text"]) == (None, "Or red")

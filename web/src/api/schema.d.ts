@@ -1760,6 +1760,12 @@ export interface components {
             /** Last At */
             last_at: number;
             /**
+             * Last Kind
+             * @description The last reply's media kind (image, ptt, …); its text is the caption
+             * @default null
+             */
+            last_kind?: string | null;
+            /**
              * Last Text
              * @description The last reply, unless past retention
              */

@@ -6,7 +6,7 @@ import { Badge } from "../../components/SessionStatus";
 import { Button, EmptyState, ErrorState, Loading, PageHeader, SelectField, TextField, cx } from "../../components/ui";
 import { formatCount, formatDayTime } from "../../lib/format";
 import { displayPhone } from "../contacts/Contacts";
-import { MediaLabel, StatusTicks, isAnswerInFlight } from "./MessageBits";
+import { MediaLabel, MediaPreview, StatusTicks, isAnswerInFlight } from "./MessageBits";
 import { ReplyBox } from "./ReplyBox";
 
 /** Replies from every number, newest first; a conversation opens beside the list (below 768 px, instead of it). */
@@ -132,7 +132,7 @@ function ConversationRow({ c, active, number, query }: { c: Conversation; active
         </div>
         <div className="mt-0.5 flex items-center gap-2">
           <p className={cx("min-w-0 flex-1 truncate text-sm", c.unread > 0 ? "text-slate-900" : "text-slate-600")}>
-            {c.last_text ?? <span className="italic">Message no longer kept</span>}
+            {c.last_kind ? <MediaPreview kind={c.last_kind} text={c.last_text} /> : (c.last_text ?? <span className="italic">Message no longer kept</span>)}
           </p>
           {c.unread > 0 && (
             <span className="shrink-0 rounded-full bg-brand-700 px-2 text-xs font-semibold leading-5 text-white" aria-label={`${c.unread} unread`}>

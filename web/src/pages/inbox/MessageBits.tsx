@@ -24,6 +24,13 @@ export function MediaLabel({ kind }: { kind: string }) {
   return <p className="text-sm font-medium text-slate-700">{mediaWords(kind, t)}</p>;
 }
 
+/** "📷 Photo: caption" in one line, for the conversation list. */
+export function MediaPreview({ kind, text }: { kind: string; text: string | null | undefined }) {
+  const { t } = useI18n();
+  const words = mediaWords(kind, t);
+  return <>{text ? `${words}: ${text}` : words}</>;
+}
+
 const REASONS: Record<string, MessageKey> = {
   opted_out: "answer.reason.opted_out",
   chat_not_found: "answer.reason.chat_not_found",

@@ -37,7 +37,7 @@ export function ReplyNotifier() {
         for (const c of page.items) {
           if (first || known.current!.has(c.conversation_id)) continue;
           const who = c.name || displayPhone(c.phone);
-          const kind = (c as { last_kind?: string | null }).last_kind;
+          const kind = c.last_kind;
           const text = kind ? `${mediaWords(kind, t)}${c.last_text ? `: ${c.last_text}` : ""}` : (c.last_text ?? "");
           const notice = new globalThis.Notification(t("notify.newReply", { who }), { body: text, tag: c.conversation_id });
           notice.onclick = () => {

@@ -308,3 +308,39 @@ def test_media_replies_keep_their_kind_and_caption(kit: Setup, api: Api) -> None
     _inbound(kit, phone, "Or red", "m-2")
     listed = api.get("/api/conversations").json["items"][0]
     assert (listed["last_kind"], listed["last_text"]) == (None, "Or red")
+
+
+def test_an_image_answer_goes_with_its_caption(kit: Setup, api: Api) -> None:
+    import io
+
+    from PIL import Image
+
+    from chalicelib import aws
+    from chalicelib.config import settings
+
+    phone = add_contacts(api, 1)[0]
+    cid = _inbound(kit, phone, "Photo of the blue one?", "img-1")
+    slot = api.post(f"/api/conversations/{cid}/media/upload").json
+    png = io.BytesIO()
+    Image.new("RGB", (40, 30), (20, 60, 200)).save(png, format="PNG")
+    aws.client("s3").put_object(
+        Bucket=settings().uploads_bucket, Key=slot["upload_key"], Body=png.getvalue()
+    )
+    sent = _answer(api, cid, "Here it is", upload_key=slot["upload_key"])
+    assert sent.status == 202 and sent.json["has_image"] is True, sent.json
+    (message,) = kit.pull()
+    assert message["text"] == "Here it is" and message["media_url"].startswith("http")
+    assert message["media_filename"] == "image.jpg"
+    assert _answers(api, cid)[0]["has_image"] is True
+
+    # Not an image: refused in words, nothing queued.
+    aws.client("s3").put_object(
+        Bucket=settings().uploads_bucket, Key=slot["upload_key"], Body=b"not an image"
+    )
+    bad = _answer(api, cid, "Again", client_id="client-0009", upload_key=slot["upload_key"])
+    assert bad.status == 422 and bad.error_code == "invalid_image"
+    # Someone else's upload key is refused.
+    foreign = _answer(
+        api, cid, "x", client_id="client-0010", upload_key="users/usr_x/uploads/media/inbox-a/b"
+    )
+    assert foreign.status == 422 and foreign.error_code == "bad_upload"

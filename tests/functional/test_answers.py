@@ -344,3 +344,22 @@ def test_an_image_answer_goes_with_its_caption(kit: Setup, api: Api) -> None:
         api, cid, "x", client_id="client-0010", upload_key="users/usr_x/uploads/media/inbox-a/b"
     )
     assert foreign.status == 422 and foreign.error_code == "bad_upload"
+
+
+def test_an_answer_whose_lease_lapsed_goes_again_without_a_ghost_campaign(
+    kit: Setup, api: Api
+) -> None:
+    from chalicelib.campaigns import sweeps
+    from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
+
+    phone = add_contacts(api, 1)[0]
+    cid = _inbound(kit, phone, "Hello?", "lapse-1")
+    reply_id = _answer(api, cid, "Hi!").json["reply_id"]
+    assert len(kit.pull()) == 1
+    CampaignMessageModel(reply_id, phone).update(actions=[CampaignMessageModel.lease_until.set(1)])
+    assert sweeps.sweep_leases() == 1
+    assert _answers(api, cid)[0]["status"] == "queued"
+    user_id = api.get("/api/me").json["user_id"]
+    assert [c.campaign_id for c in CampaignModel.query(user_id)] == []
+    (again,) = kit.pull()
+    assert again["campaign_id"] == reply_id

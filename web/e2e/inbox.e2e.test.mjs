@@ -122,6 +122,20 @@ describe("reply inbox", { concurrency: false, skip: TMP ? false : "WACAST_E2E_TM
     await thread.getByText("Yes, we deliver on Sundays from 9 to 13, friend!").waitFor();
     await thread.locator('[data-status="read"]').last().waitFor({ timeout: 45_000 });
     await shots(page, "inbox-answer");
+
+    // The inbox's settings: the daily digest and "typing…" on this number.
+    await page.goto("/settings");
+    await page.getByLabel(/unread conversations once a day/).check();
+    await page.getByRole("group", { name: /Show .typing/ }).getByLabel("Flower shop").check();
+    await until("the settings saved", async () => {
+      const [inbox, numbers] = await Promise.all([api("GET", "/api/conversations/settings", token), api("GET", "/api/conversations/numbers", token)]);
+      return inbox.digest === "daily" && numbers.items.every((n) => n.show_typing);
+    });
+    await page.getByRole("heading", { name: "Inbox" }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, "inbox-settings-1280.png") });
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.getByRole("heading", { name: "Inbox" }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, "inbox-settings-375.png") });
     await context.close();
     assert.deepEqual(problems, []);
   });

@@ -14,6 +14,9 @@ export function InboxPreferences() {
   const setDigest = useSetDigest();
   const numbers = useTypingNumbers();
   const setTyping = useSetTyping();
+  // The boxes follow the click at once; a refusal puts them back and says why.
+  const [digestOn, setDigestOn] = useState<boolean | null>(null);
+  const [typingOn, setTypingOn] = useState<Record<string, boolean>>({});
   const saved = () => showToast(t("prefs.saved"), "success");
   const failed = (e: unknown) => showToast(messageOf(e), "error");
   return (
@@ -22,11 +25,22 @@ export function InboxPreferences() {
         <input
           type="checkbox"
           className="mt-0.5"
-          checked={settings.data?.digest === "daily"}
-          disabled={!settings.data || setDigest.isPending}
-          onChange={(e) =>
-            setDigest.mutate({ retentionDays: settings.data!.retention_days, digest: e.target.checked ? "daily" : "off" }, { onSuccess: saved, onError: failed })
-          }
+          checked={digestOn ?? settings.data?.digest === "daily"}
+          disabled={!settings.data}
+          onChange={(e) => {
+            const on = e.target.checked;
+            setDigestOn(on);
+            setDigest.mutate(
+              { retentionDays: settings.data!.retention_days, digest: on ? "daily" : "off" },
+              {
+                onSuccess: saved,
+                onError: (error) => {
+                  setDigestOn(!on);
+                  failed(error);
+                },
+              },
+            );
+          }}
         />
         <span>
           <span className="font-medium">{t("prefs.digest")}</span>
@@ -42,9 +56,21 @@ export function InboxPreferences() {
           <label key={n.session_id} className="flex items-center gap-2 text-sm">
             <input
               type="checkbox"
-              checked={n.show_typing}
-              disabled={setTyping.isPending}
-              onChange={(e) => setTyping.mutate({ sessionId: n.session_id, on: e.target.checked }, { onSuccess: saved, onError: failed })}
+              checked={typingOn[n.session_id] ?? n.show_typing}
+              onChange={(e) => {
+                const on = e.target.checked;
+                setTypingOn((all) => ({ ...all, [n.session_id]: on }));
+                setTyping.mutate(
+                  { sessionId: n.session_id, on },
+                  {
+                    onSuccess: saved,
+                    onError: (error) => {
+                      setTypingOn((all) => ({ ...all, [n.session_id]: !on }));
+                      failed(error);
+                    },
+                  },
+                );
+              }}
             />
             {n.label}
           </label>

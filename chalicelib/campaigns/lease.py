@@ -43,6 +43,11 @@ def lease(agent: AgentModel, session_id: str, wanted: int) -> Batch:
         session_id=session_id, messages=[], pacing=Pacing(min_gap_s=20, max_gap_s=60, daily_cap=0)
     )
     now = now_ms()
+    if session.status == "restricted" and (session.backoff_until or 0) <= now:
+        # may not start new chats, but answers go into chats that exist
+        from chalicelib.conversations import outbound
+
+        return outbound.lease_restricted(session, now) or idle
     if session.status != "connected" or (session.backoff_until or 0) > now:
         return idle
     test_batch = _lease_test(session, now)

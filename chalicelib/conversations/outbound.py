@@ -57,6 +57,24 @@ def media_url(message: CampaignMessageModel) -> str | None:
     return media.download_url(message.media_key) if message.media_key else None
 
 
+def lease_restricted(session: WaSessionModel, now: int) -> Batch | None:
+    """A restricted number (WhatsApp's reachout timelock) sends only answers: they go
+    into chats that exist. Tests and campaign messages wait for it to be connected."""
+    import chalicelib.contacts.service as contacts
+
+    for message in CampaignMessageModel.outbox.query(
+        session.session_id, CampaignMessageModel.outbox_order.startswith("0#"), limit=20
+    ):
+        if not is_reply(message.campaign_id) or contacts.is_opted_out(
+            session.user_id, message.phone
+        ):
+            continue  # the next pull on a connected number handles those
+        batch = lease_answer(session, message, now)
+        if batch is not None:
+            return batch
+    return None
+
+
 def lease_answer(session: WaSessionModel, message: CampaignMessageModel, now: int) -> Batch | None:
     """The batch of one answer at the front of the outbox (the lease calls this for a
     ``reply-`` message). No daily cap and no campaign gap: only billing can hold it."""
@@ -177,7 +195,7 @@ def _check_can_send(user_id: str, session_id: str, phone: str) -> None:
             "The number this conversation is on was removed, so it cannot answer.",
             code="sessions_not_ready",
         ) from None
-    if session.status != "connected":
+    if session.status not in ("connected", "restricted"):  # restricted: existing chats only
         raise Conflict(
             f"{session.label} is {session.status.replace('_', ' ')}, not connected. "
             "Connect it again to answer from it.",

@@ -363,3 +363,17 @@ def test_an_answer_whose_lease_lapsed_goes_again_without_a_ghost_campaign(
     assert [c.campaign_id for c in CampaignModel.query(user_id)] == []
     (again,) = kit.pull()
     assert again["campaign_id"] == reply_id
+
+
+def test_a_restricted_number_still_answers_existing_chats(kit: Setup, api: Api) -> None:
+    phones = add_contacts(api, 2)
+    campaign_id = kit.campaign()["campaign_id"]
+    kit.launch(campaign_id)
+    cid = _inbound(kit, phones[0], "Still there?", "rs-1")
+    until = int(time.time() * 1000) + 3 * 3600_000
+    kit.report("restricted", restricted_until=until, reason="reachout_timelock")
+    queued = _answer(api, cid, "Yes, we are!")
+    assert queued.status == 202, queued.json
+    # The answer goes into the chat that exists; the campaign waits for the number.
+    assert [m["campaign_id"] for m in kit.pull()] == [queued.json["reply_id"]]
+    assert kit.pull() == []

@@ -199,3 +199,16 @@ def campaign_watch(event: Any) -> None:
     notified = watch.run()
     scheduler.record_run("campaign_watch")
     logger.info("campaign watch", extra={"notified": notified})
+
+
+scheduler.register("inbox_digest")
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def inbox_digest(event: Any) -> None:
+    """Once a day, for accounts that asked: the conversations still unread, by email."""
+    from chalicelib.conversations import digest
+
+    queued = digest.run()
+    scheduler.record_run("inbox_digest")
+    logger.info("inbox digest", extra={"queued": queued})

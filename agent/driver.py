@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import secrets
 import socket
 import time
@@ -114,6 +115,19 @@ def classify_error(err: OpenWAError) -> FailReason:
     return FailReason.unknown
 
 
+def inbound_text(data: dict[str, Any]) -> tuple[str, str | None]:
+    """(text, media kind) of an onMessage payload. For media OpenWA's ``body`` is the
+    thumbnail (base64), so the text is the ``caption`` (a location's ``loc``)."""
+    kind = data.get("type")
+    if kind in (None, "chat") or not isinstance(kind, str):
+        body = data.get("body")
+        return (body if isinstance(body, str) else ""), None
+    text = data.get("loc") if kind == "location" else data.get("caption")
+    # the protocol takes a plain word: an odd type still arrives, as "unknown" at worst
+    word = re.sub(r"[^a-z_]", "", kind.lower())[:32] or "unknown"
+    return (text if isinstance(text, str) else ""), word
+
+
 def outcome_of_reply(reply: openwa.Reply) -> SendOutcome:
     """Map one sendText/sendImage answer to an outcome (shapes of the 4.76.0 source)."""
     if reply.threw:
@@ -143,7 +157,9 @@ def outcome_of_reply(reply: openwa.Reply) -> SendOutcome:
 StateListener = Callable[[SessionStateFrame], None]
 AckListener = Callable[[str, str, int, int], None]  # session_id, wa_message_id, ack, ts
 # sid, from_phone, body, id, ts, the sender's WhatsApp name (push name) when known
-InboundListener = Callable[[str, str, str, str, int, str | None], None]
+# session_id, from phone, text (a media message's caption), wa_message_id, ts, push name,
+# media kind (OpenWA's message type: image, video, ptt, ...; None for a text)
+InboundListener = Callable[[str, str, str, str, int, str | None, str | None], None]
 # session_id, to (wa id), wa_message_id -> whether a send without an id took it
 OutgoingListener = Callable[[str, str, str], bool]
 
@@ -486,7 +502,7 @@ class OpenWASession:
                 and isinstance(sender, str)
                 and sender.endswith("@c.us")
             ):
-                body = data.get("body")
+                body, kind = inbound_text(data)
                 contact = data.get("sender")
                 name = contact.get("pushname") if isinstance(contact, dict) else None
                 name = name if isinstance(name, str) else data.get("notifyName")
@@ -494,10 +510,11 @@ class OpenWASession:
                 self.on_inbound(
                     self.session_id,
                     "+" + sender.split("@")[0],
-                    body if isinstance(body, str) else "",
+                    body,
                     str(data.get("id", "")),
                     ts,
                     push_name or None,
+                    kind,
                 )
         elif event == "onStateChanged" and isinstance(data, str):
             if data in BAN_MARKERS:
@@ -587,6 +604,13 @@ class OpenWASession:
             {"to": to, "file": file, "filename": filename, "caption": caption, "waitForId": True},
             timeout=self.config.media_send_timeout_s,
         )
+
+    async def simulate_typing(self, to: str, on: bool) -> bool:
+        """Show (or stop showing) "typing…" in the chat: Client.simulateTyping(to, on)."""
+        try:
+            return bool(await self.call("simulateTyping", {"to": to, "on": on}, timeout=15))
+        except (OpenWAError, OpenWAUnavailable, OpenWAIndeterminate):
+            return False  # a cosmetic step: the send goes on without it
 
     async def check_number(self, to: str) -> bool | None:
         """True/False when OpenWA knows; None when it could not tell."""

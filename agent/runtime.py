@@ -276,6 +276,7 @@ class Agent:
         msg_id: str,
         ts: int,
         push_name: str | None = None,
+        kind: str | None = None,
     ) -> None:
         assert self.link is not None
         try:
@@ -286,6 +287,7 @@ class Agent:
                 wa_message_id=msg_id[:200] or f"in-{ts}",
                 ts=ts,
                 push_name=push_name,
+                kind=kind,
             )
         except ValidationError:
             log.warning("inbound message dropped (invalid)", extra={"session_id": session_id})

@@ -35,6 +35,22 @@ log = logging.getLogger("agent.sender")
 LEASE_MARGIN_MS = 5_000  # do not start a send this close to the lease's end
 PULL_TIMEOUT_S = 30.0
 RATE_LIMIT_BACKOFF_S = (60.0, 900.0)
+# "typing…" before a send, when the number shows it: as long as the text would take.
+TYPING_S_PER_CHAR = 0.03
+TYPING_S = (1.0, 6.0)
+
+
+def typing_s(text: str) -> float:
+    return min(TYPING_S[1], max(TYPING_S[0], len(text) * TYPING_S_PER_CHAR))
+
+
+# Messages of no campaign: an answer from the inbox, a test. They go before the queued
+# campaign messages (someone is waiting for them) and do not wait for a campaign's gap.
+PRIORITY_PREFIXES = ("reply-", "test-")
+
+
+def is_priority(msg: BatchMessage) -> bool:
+    return msg.campaign_id.startswith(PRIORITY_PREFIXES)
 
 
 def now_ms() -> int:
@@ -50,6 +66,7 @@ class SessionDriver(Protocol):
     async def send_text(self, to: str, content: str) -> SendOutcome: ...
     async def send_image(self, to: str, file: str, filename: str, caption: str) -> SendOutcome: ...
     async def check_number(self, to: str) -> bool | None: ...
+    async def simulate_typing(self, to: str, on: bool) -> bool: ...
 
 
 class LinkLike(Protocol):
@@ -127,6 +144,11 @@ class SessionSender:
         self._stopping = False
         self._in_send = False
         self._task: asyncio.Task[None] | None = None
+        # A wake while campaign messages are queued may announce an answer: pull once
+        # before the next campaign message. Campaign messages wait for their gap until
+        # ``_not_before`` (epoch ms), which an answer sent meanwhile does not reset.
+        self._urgent = False
+        self._not_before = 0
 
     @property
     def sid(self) -> str:
@@ -134,11 +156,22 @@ class SessionSender:
 
     # ------------------------------------------------------------------ inputs
     def wake(self) -> None:
+        if self.queue:
+            self._urgent = True
         self._wake.set()
 
     def on_batch(self, batch: Batch) -> None:
-        self.pacer = Pacer(batch.pacing, self.rng)
+        only_priority = bool(batch.messages) and all(is_priority(m) for m in batch.messages)
+        if self.pacer is None or not (only_priority or not batch.messages) or not self.queue:
+            # An answer's batch (or an idle one) pulled between campaign messages keeps
+            # the campaign's pacing for the rest of the queue.
+            self.pacer = Pacer(batch.pacing, self.rng)
         queued = {(m.campaign_id, m.phone) for m in self.queue}
+        ahead = [m for m in batch.messages if is_priority(m)]
+        for msg in reversed(ahead):
+            if (msg.campaign_id, msg.phone) not in queued:
+                self.queue.appendleft(msg)
+                queued.add((msg.campaign_id, msg.phone))
         for msg in batch.messages:
             if (msg.campaign_id, msg.phone) not in queued:
                 self.queue.append(msg)
@@ -217,10 +250,10 @@ class SessionSender:
                 continue
             await self._step()
 
-    async def _pull(self) -> None:
+    async def _pull(self, wanted: int | None = None) -> None:
         self._batch.clear()
         self._wake.clear()
-        if not self.link.send_ephemeral(Pull(session_id=self.sid, max=self.pull_max)):
+        if not self.link.send_ephemeral(Pull(session_id=self.sid, max=wanted or self.pull_max)):
             await self._sleep(1.0, self._wake)  # offline: try again soon
             return
         await self._sleep(PULL_TIMEOUT_S, self._batch)
@@ -234,6 +267,16 @@ class SessionSender:
         assert pacer is not None
         msg = self.queue[0]
         now = now_ms()
+        if not is_priority(msg):
+            if self._urgent or self._wake.is_set():  # (a pull clears the wake)
+                self._urgent = False
+                # one message: an answer, if one came, goes to the front (else at most
+                # one more campaign message is leased behind the queue)
+                await self._pull(1)
+                return
+            if now < self._not_before:
+                await self._sleep((self._not_before - now) / 1000, self._wake)
+                return
         if msg.lease_until <= now + LEASE_MARGIN_MS:
             self.queue.popleft()
             log.info(
@@ -242,7 +285,8 @@ class SessionSender:
             )
             return
         if (
-            pacer.pacing.daily_cap
+            not is_priority(msg)  # answers and tests are outside the campaign's cap
+            and pacer.pacing.daily_cap
             and self.journal.sent_since(self.sid, pacer.day_start_ms(now)) >= pacer.pacing.daily_cap
         ):
             log.info(
@@ -251,11 +295,11 @@ class SessionSender:
             self.queue.clear()  # leases lapse and return to pending in the cloud
             await self._sleep((pacer.next_day_ms(now) - now) / 1000 + 1, self._wake)
             return
-        quiet = pacer.quiet_remaining_s(now)
+        quiet = 0 if is_priority(msg) else pacer.quiet_remaining_s(now)
         if quiet > 0:
             log.info("quiet hours", extra={"session_id": self.sid, "remaining_s": quiet})
             self.queue = deque(m for m in self.queue if m.lease_until > now + quiet * 1000)
-            await self._sleep(quiet)
+            await self._sleep(quiet, self._wake)  # an answer may still come in the night
             return
         self.queue.popleft()
         row = self.journal.get_send(msg.campaign_id, msg.phone)
@@ -282,10 +326,19 @@ class SessionSender:
             return
         if outcome.outcome == Outcome.sent:
             self.rate_limit_hits = 0
-        await self._sleep(pacer.gap_s())
+        gap = pacer.gap_s()
+        if is_priority(msg):
+            # the campaign's own gap still runs from its last message
+            self._not_before = max(self._not_before, now_ms() + int(min(gap, 5.0) * 1000))
+        else:
+            self._not_before = now_ms() + int(gap * 1000)
 
     async def _send(self, msg: BatchMessage) -> SendOutcome:
         exists = await self.session.check_number(msg.to)
+        if exists is not False and self.pacer is not None and self.pacer.pacing.typing:
+            # Before the journal: stopping during the pause leaves nothing half-sent.
+            await self.session.simulate_typing(msg.to, True)
+            await self._sleep(typing_s(msg.text))
         if not self.journal.journal_send(msg.campaign_id, msg.phone, self.sid, msg.to):
             return SendOutcome(Outcome.failed, reason=FailReason.unknown)
         if exists is False:

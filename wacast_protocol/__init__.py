@@ -205,6 +205,10 @@ class Inbound(_AgentFrameBase):
     ts: EpochMs
     # The sender's WhatsApp display name, when the engine reports it.
     push_name: Annotated[str, Field(max_length=200)] | None = None
+    # A media message: OpenWA's type (image, video, ptt, audio, document, sticker,
+    # location, vcard, ...); ``body`` is then its caption (a location's address), or "".
+    # Absent from older agents and for texts.
+    kind: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z_]+$")] | None = None
 
 
 # ----------------------------------------------------------------- cloud -> agent
@@ -253,6 +257,9 @@ class Pacing(_Model):
     quiet_start: HHMM | None = None
     quiet_end: HHMM | None = None
     timezone: Annotated[str, Field(min_length=1, max_length=64)] = "UTC"
+    # Show "typing…" in the chat for a moment before each send (the number's setting);
+    # None: off (and what an older cloud sends).
+    typing: bool | None = None
 
 
 class Batch(_CloudFrameBase):

@@ -260,6 +260,7 @@ def control_app(sim: SimSession) -> web.Application:
                     str(body.get("from", "")),
                     str(body.get("body", "")),
                     str(body["name"]) if body.get("name") else None,
+                    kind=str(body["type"]) if body.get("type") else None,
                 )
             }
         )

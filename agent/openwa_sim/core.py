@@ -38,6 +38,18 @@ DEFAULT_ACK_DELAYS: dict[int, float] = {1: 0.2, 2: 0.5, 3: 1.0}
 _WA_ID = re.compile(r"^([0-9]{6,15})@c\.us$")
 
 
+# A media message's body is its thumbnail, base64 (longer than any text frame allows).
+THUMBNAIL = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAA" + "A" * 6000
+MIMETYPES = {
+    "image": "image/jpeg",
+    "video": "video/mp4",
+    "ptt": "audio/ogg; codecs=opus",
+    "audio": "audio/mpeg",
+    "document": "application/pdf",
+    "sticker": "image/webp",
+}
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -441,8 +453,19 @@ class SimSession:
         }
 
     def _simulate_typing(self, args: dict[str, Any]) -> bool:
+        # Client.simulateTyping(to, on) → WAPI.simulateTyping: composing when ``on`` is
+        # truthy, paused otherwise; it always answers true.
         self._require_connected()
-        self._wa_id(args.get("to"), "to")
+        to = self._wa_id(args.get("to"), "to")
+        self._record(
+            {
+                "ts": now_ms(),
+                "session_id": self.config.session_id,
+                "to": to,
+                "kind": "typing",
+                "on": bool(args.get("on")),
+            }
+        )
         return True
 
     # ------------------------------------------------------------------ faults & inbound
@@ -507,7 +530,12 @@ class SimSession:
     def _host_wid(self) -> str:
         return f"{(self.host_phone or '').lstrip('+')}@c.us"
 
-    def inbound(self, from_phone: str, body: str, push_name: str | None = None) -> str:
+    def inbound(
+        self, from_phone: str, body: str, push_name: str | None = None, kind: str | None = None
+    ) -> str:
+        """A message from ``from_phone``. With ``kind`` (image, video, ptt, document,
+        sticker, location, …) it is a media message shaped like OpenWA's: ``body`` holds the
+        thumbnail, the text goes to ``caption`` (``loc`` for a location)."""
         digits = from_phone.lstrip("+")
         self.chats.add(f"{digits}@c.us")
         msg_id = f"false_{digits}@c.us_3EB0{secrets.token_hex(8).upper()}"
@@ -516,10 +544,14 @@ class SimSession:
             "from": f"{digits}@c.us",
             "to": self._host_wid(),
             "body": body,
-            "type": "chat",
+            "type": kind or "chat",
             "fromMe": False,
             "t": now_ms() // 1000,
         }
+        if kind == "location":
+            message.update(body=THUMBNAIL, lat="-23.5505", lng="-46.6333", loc=body)
+        elif kind:
+            message.update(body=THUMBNAIL, caption=body, mimetype=MIMETYPES.get(kind))
         if push_name:
             # Like OpenWA: the sender's contact carries the name they set in WhatsApp.
             message["sender"] = {"id": f"{digits}@c.us", "pushname": push_name}

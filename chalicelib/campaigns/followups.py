@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from chalicelib.campaigns import frequency, service
+from chalicelib.campaigns import frequency, service, variants
 from chalicelib.errors import Conflict
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
@@ -168,9 +168,9 @@ def duplicate(user_id: str, campaign_id: str) -> CampaignModel:
     if getattr(source, "follow_up", None):
         data["follow_up"] = plain(source.follow_up)
     if source.variants:  # the A/B test, not its results or decision
-        data["variants"] = [{"template": v["template"]} for v in plain(source.variants)]
+        data["variants"] = variants.stored_variants(source.variants)
     if source.rollout:
-        data["rollout"] = plain(source.rollout)
+        data["rollout"] = variants.stored_rollout(source.rollout)
     if not data["media_key"]:
         del data["media_key"]
     return service.create(user_id, data)

@@ -43,6 +43,11 @@ def lease(agent: AgentModel, session_id: str, wanted: int) -> Batch:
         session_id=session_id, messages=[], pacing=Pacing(min_gap_s=20, max_gap_s=60, daily_cap=0)
     )
     now = now_ms()
+    if session.status == "restricted" and (session.backoff_until or 0) <= now:
+        # may not start new chats, but answers go into chats that exist
+        from chalicelib.conversations import outbound
+
+        return outbound.lease_restricted(session, now) or idle
     if session.status != "connected" or (session.backoff_until or 0) > now:
         return idle
     test_batch = _lease_test(session, now)
@@ -85,6 +90,7 @@ def lease(agent: AgentModel, session_id: str, wanted: int) -> Batch:
                     quiet_start=pacing.get("quiet_start"),
                     quiet_end=pacing.get("quiet_end"),
                     timezone=campaign.timezone or "UTC",
+                    typing=True if session.show_typing else None,
                 ),
             )
     return idle
@@ -117,6 +123,7 @@ def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
     """Tests go first, but one per pull and paced like their campaign (gap, daily cap),
     never while billing holds sending, and never to someone who opted out meanwhile."""
     import chalicelib.contacts.service as contacts
+    from chalicelib.conversations import outbound
 
     for message in CampaignMessageModel.outbox.query(
         session.session_id, CampaignMessageModel.outbox_order.startswith("0#"), limit=5
@@ -131,6 +138,11 @@ def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
                 message.campaign_id, message.phone, session.session_id, "pending", skip
             ):
                 quota.safely("release", session.user_id, 1)
+            continue
+        if outbound.is_reply(message.campaign_id):  # an inbox answer: no campaign cap or gap
+            answer = outbound.lease_answer(session, message, now)
+            if answer is not None:
+                return answer
             continue
         try:
             origin = CampaignModel.get(session.user_id, message.campaign_id[len(trial.PREFIX) :])
@@ -164,6 +176,7 @@ def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
                 min_gap_s=float(pacing["min_gap_s"]),
                 max_gap_s=float(pacing["max_gap_s"]),
                 daily_cap=int(pacing.get("daily_cap") or 0),
+                typing=outbound.shows_typing(session),
             ),
         )
     return None

@@ -125,8 +125,8 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
             # Tests move no campaign counters, but they use quota and the daily cap.
             if new in ("sent", "unknown", "failed"):
                 test_quota[(session.user_id, "release" if new == "failed" else "consume")] += 1
-            if new == "sent":
-                sent_by_session[item.session_id] += 1
+            if new == "sent" and not item.campaign_id.startswith("reply-"):
+                sent_by_session[item.session_id] += 1  # an inbox answer spends no daily cap
             continue
         deltas[item.campaign_id][applied_from] -= 1
         deltas[item.campaign_id][_status_of(item, new)] += 1

@@ -34,7 +34,9 @@ IN_FLIGHT = ("pending", "leased")
 
 
 def is_test(campaign_id: str) -> bool:
-    return campaign_id.startswith(PREFIX)
+    """A message of no campaign: a test, or an answer from the inbox (``reply-``, see
+    chalicelib/conversations/outbound.py). Either moves no campaign counters."""
+    return campaign_id.startswith((PREFIX, "reply-"))
 
 
 def daily_allowance() -> int:

@@ -215,11 +215,11 @@ def check_lengths(campaign: CampaignModel) -> None:
             )
 
 
-def _stored_variants(value: Any) -> list[dict[str, str]]:
+def stored_variants(value: Any) -> list[dict[str, str]]:
     return [{"template": str(plain(v).get("template", ""))} for v in value or []]
 
 
-def _stored_rollout(value: Any) -> dict[str, Any]:
+def stored_rollout(value: Any) -> dict[str, Any]:
     return {k: v for k, v in plain(value).items() if v is not None}
 
 
@@ -229,14 +229,14 @@ def prepare_changes(campaign: CampaignModel | None, data: dict[str, Any]) -> dic
     "No rollout" is stored as an empty map (a plain SET, whatever the campaign held)."""
     data = dict(data)
     if "variants" in data:
-        data["variants"] = _stored_variants(data["variants"])
+        data["variants"] = stored_variants(data["variants"])
     if "rollout" in data:
-        data["rollout"] = _stored_rollout(data["rollout"])
+        data["rollout"] = stored_rollout(data["rollout"])
     if campaign is not None and campaign.status != "draft":
         # A form may send every field: unchanged values are no change.
-        if data.get("variants") == _stored_variants(campaign.variants):
+        if data.get("variants") == stored_variants(campaign.variants):
             data.pop("variants", None)
-        if data.get("rollout") == _stored_rollout(campaign.rollout):
+        if data.get("rollout") == stored_rollout(campaign.rollout):
             data.pop("rollout", None)
         if "variants" in data or "rollout" in data:
             raise ValidationFailed(

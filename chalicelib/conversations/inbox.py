@@ -40,6 +40,25 @@ def conversation_id(user_id: str, session_id: str, phone: str) -> str:
     return f"cv_{digest[:24]}"
 
 
+MEDIA_WORDS = {
+    "image": "📷 Photo",
+    "video": "🎥 Video",
+    "ptt": "🎤 Audio",
+    "audio": "🎤 Audio",
+    "document": "📄 Document",
+    "sticker": "Sticker",
+    "location": "📍 Location",
+    "vcard": "👤 Contact card",
+    "multi_vcard": "👤 Contact card",
+}
+
+
+def media_words(kind: str, caption: str | None) -> str:
+    """ "📷 Photo: caption" for notices and emails (the SPA words it in the user's language)."""
+    words = MEDIA_WORDS.get(kind, "📎 Attachment")
+    return f"{words}: {caption}" if caption else words
+
+
 def retention_days(user_id: str) -> int:
     try:
         days = UserModel.get(user_id).inbox_retention_days
@@ -123,6 +142,7 @@ def record_inbound(
         campaign_id=campaign.campaign_id if campaign else None,
         received_at=now,
         expires_at=expiry(keep_until // 1000),
+        kind=frame.kind,
     )
     name = _contact_name(user_id, frame.from_phone, frame.push_name)
     preview = frame.body[:PREVIEW_CHARS]
@@ -157,6 +177,9 @@ def record_inbound(
                 ConversationModel.recent.set(f"{frame.ts:013d}#{cid}"),
                 ConversationModel.last_in_text.set(preview),
                 ConversationModel.last_in_expires.set(keep_until),
+                ConversationModel.last_in_kind.set(frame.kind)
+                if frame.kind
+                else ConversationModel.last_in_kind.remove(),
                 ConversationModel.search.set(
                     " ".join(p for p in (name or "", frame.from_phone, preview) if p).lower()
                 ),
@@ -198,7 +221,7 @@ def record_inbound(
             user_id,
             "conversation_reply",
             f"New reply from {who}",
-            preview,
+            media_words(frame.kind, preview) if frame.kind else preview,
             session_id=frame.session_id,
             campaign_id=campaign.campaign_id if campaign else None,
             email=False,
@@ -322,16 +345,50 @@ class ThreadItem:
     campaign_name: str | None = None
     status: str | None = None
     wa_message_id: str | None = None
+    kind: str | None = None  # inbound media: image, video, ptt, document, sticker, ...
+    reason: str | None = None  # why an answer failed
+    reply_id: str | None = None  # an answer sent from the app
+    has_image: bool = False
 
 
 def thread(user_id: str, cid: str, limit: int = 200) -> list[ThreadItem]:
-    """The conversation's inbound messages and the campaign messages sent to the contact
-    from that number (with their status), oldest first."""
+    """The conversation's inbound messages, the answers sent from the app and the
+    campaign messages sent to the contact from that number (with their status), oldest
+    first."""
+    from chalicelib.conversations import outbound
+
     conversation = get(user_id, cid)
-    items = [
-        ThreadItem("in", int(m.at), m.body, m.campaign_id, wa_message_id=m.wa_message_id)
-        for m in ConversationMessageModel.query(cid, scan_index_forward=False, limit=limit)
-    ]
+    rows = list(ConversationMessageModel.query(cid, scan_index_forward=False, limit=limit))
+    answers = outbound.statuses(conversation.phone or "", [m.reply_id for m in rows if m.reply_id])
+    items = []
+    for m in rows:
+        if m.direction == "out" and m.reply_id:
+            sent = answers.get(m.reply_id)
+            status, reason = outbound.status_of(sent)
+            items.append(
+                ThreadItem(
+                    "out",
+                    int(m.at),
+                    m.body or None,
+                    None,
+                    status=status,
+                    reason=reason,
+                    wa_message_id=sent.wa_message_id if sent else None,
+                    reply_id=m.reply_id,
+                    has_image=bool(m.media_key),
+                )
+            )
+            continue
+        items.append(
+            ThreadItem(
+                "in",
+                int(m.at),
+                m.body,
+                m.campaign_id,
+                wa_message_id=m.wa_message_id,
+                kind=m.kind,
+            )
+        )
     campaigns = {
         c.campaign_id: c
         for c in CampaignModel.query(user_id)

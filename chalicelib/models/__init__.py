@@ -16,7 +16,11 @@ from chalicelib.models.contacts import (
     OptOutModel,
     OptOutReviewModel,
 )
-from chalicelib.models.conversations import ConversationMessageModel, ConversationModel
+from chalicelib.models.conversations import (
+    ConversationMessageModel,
+    ConversationModel,
+    QuickReplyModel,
+)
 from chalicelib.models.sessions import NotificationModel, WaSessionModel
 from chalicelib.models.system import RateLimitModel, SystemModel
 from chalicelib.models.tokens import ApiTokenModel, PasswordResetModel
@@ -45,6 +49,7 @@ TABLE_MODELS: list[type[Model]] = [
     StripeEventModel,
     ConversationModel,
     ConversationMessageModel,
+    QuickReplyModel,
 ]
 
 

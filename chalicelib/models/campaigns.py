@@ -137,6 +137,7 @@ class CampaignMessageModel(Model):
     # The contact's variables as they were at launch: renders stay stable.
     values = MapAttribute(default=dict)  # type: ignore[var-annotated]
     text = UnicodeAttribute(null=True)  # only test sends carry their text ready-made
+    media_key = UnicodeAttribute(null=True)  # an inbox answer's own image
     attempts = NumberAttribute(default=0)
     wa_message_id = UnicodeAttribute(null=True)
     queued_at = NumberAttribute()

@@ -45,6 +45,7 @@ class ConversationModel(Model):
     # Preview of the last inbound message; hidden once its retention has passed.
     last_in_text = UnicodeAttribute(null=True)
     last_in_expires = EpochMsAttribute(null=True)
+    last_in_kind = UnicodeAttribute(null=True)  # the last reply's media kind, if media
     unread = NumberAttribute(default=0)  # inbound messages since last read
     read_at = NumberAttribute(null=True)
     campaign_id = UnicodeAttribute(null=True)  # the last reply's campaign
@@ -60,8 +61,9 @@ class ConversationModel(Model):
 
 
 class ConversationMessageModel(Model):
-    """An inbound message. Keyed by time and WhatsApp id, so a re-sent frame is the same
-    item. Expires after the account's retention (TTL)."""
+    """An inbound message, or an answer sent from the app (direction "out"). Inbound ones
+    are keyed by time and WhatsApp id, so a re-sent frame is the same item; answers by
+    time and reply id. Expires after the account's retention (TTL)."""
 
     class Meta:
         table_name = table_name("conversation_messages")
@@ -73,8 +75,31 @@ class ConversationMessageModel(Model):
     user_id = UnicodeAttribute()
     direction = UnicodeAttribute(default="in")
     body = UnicodeAttribute()
-    wa_message_id = UnicodeAttribute()
+    wa_message_id = UnicodeAttribute(null=True)  # an answer learns its id from the results
     at = NumberAttribute()
     campaign_id = UnicodeAttribute(null=True)
     received_at = NumberAttribute()
     expires_at = TTLAttribute(null=True)
+    # Inbound media: WhatsApp's type (image, video, ptt, document, sticker, location, ...);
+    # the body then holds the caption (or nothing). None for a plain text.
+    kind = UnicodeAttribute(null=True)
+    # An answer: the pseudo-campaign id of its message in the send pipeline (its status
+    # and WhatsApp id are read from there), its image, and who sent it.
+    reply_id = UnicodeAttribute(null=True)
+    media_key = UnicodeAttribute(null=True)
+
+
+class QuickReplyModel(Model):
+    """A saved answer of an account: a name to pick it by and a template text."""
+
+    class Meta:
+        table_name = table_name("quick_replies")
+        region = region()
+        billing_mode = "PAY_PER_REQUEST"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    quick_reply_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    text = UnicodeAttribute()
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -69,6 +70,8 @@ class WaSessionModel(Model):
     license_sealed = UnicodeAttribute(null=True)
     license_last4 = UnicodeAttribute(null=True)
     license_updated_at = NumberAttribute(null=True)
+    # Show "typing…" in the chat for a moment before each send (chalicelib/conversations).
+    show_typing = BooleanAttribute(null=True)
     by_agent = SessionsByAgent()
 
 

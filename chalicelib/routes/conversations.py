@@ -6,11 +6,12 @@ import hashlib
 from typing import Literal
 
 from chalice import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api import Api, RequestContext
-from chalicelib.conversations import inbox
-from chalicelib.models.conversations import ConversationModel
+from chalicelib.campaigns import media
+from chalicelib.conversations import inbox, outbound, quick_replies
+from chalicelib.models.conversations import ConversationModel, QuickReplyModel
 from chalicelib.pagination import Page, PageQuery
 
 api = Api(__name__, "conversations")
@@ -33,6 +34,9 @@ class Conversation(BaseModel):
     name: str | None
     last_at: int
     last_text: str | None = Field(description="The last reply, unless past retention")
+    last_kind: str | None = Field(
+        None, description="The last reply's media kind (image, ptt, …); its text is the caption"
+    )
     unread: int
     campaign_id: str | None = Field(description="The campaign the last reply answered")
     opted_out: bool
@@ -47,6 +51,7 @@ class Conversation(BaseModel):
             name=c.name,
             last_at=int(c.last_at or 0),
             last_text=inbox.preview_of(c),
+            last_kind=c.last_in_kind,
             unread=int(c.unread or 0),
             campaign_id=c.campaign_id,
             opted_out=bool(c.opted_out),
@@ -69,7 +74,15 @@ class ThreadMessage(BaseModel):
     text: str | None
     campaign_id: str | None
     campaign_name: str | None
-    status: str | None = Field(description="For messages sent: sent, delivered, read, failed")
+    status: str | None = Field(
+        description="For messages sent: queued (answers only), sent, delivered, read, failed"
+    )
+    reason: str | None = Field(None, description="Why an answer failed (a code)")
+    kind: str | None = Field(
+        None, description="Inbound media: image, video, ptt/audio, document, sticker, location…"
+    )
+    reply_id: str | None = Field(None, description="An answer sent from the app")
+    has_image: bool = False
 
 
 class Thread(BaseModel):
@@ -79,6 +92,9 @@ class Thread(BaseModel):
 
 class InboxSettings(BaseModel):
     retention_days: int = Field(ge=1, le=3650, description="Days reply texts are kept")
+    digest: Literal["off", "daily"] | None = Field(
+        None, description="An email of unread conversations once a day (PUT: leave out to keep)"
+    )
 
 
 def _etag(user_id: str, version: int, key: str) -> str:
@@ -174,6 +190,10 @@ def conversation_messages(ctx: RequestContext, conversation_id: str) -> Thread:
                 campaign_id=i.campaign_id,
                 campaign_name=i.campaign_name,
                 status=i.status,
+                reason=i.reason,
+                kind=i.kind,
+                reply_id=i.reply_id,
+                has_image=i.has_image,
             )
             for i in items
         ],
@@ -194,8 +214,12 @@ def read_conversation(ctx: RequestContext, conversation_id: str) -> Conversation
 
 @api.route("/api/conversations/settings", "GET", response=InboxSettings, summary="Inbox settings")
 def get_inbox_settings(ctx: RequestContext) -> InboxSettings:
+    from chalicelib.conversations import digest
+
     assert ctx.user_id
-    return InboxSettings(retention_days=inbox.retention_days(ctx.user_id))
+    return InboxSettings(
+        retention_days=inbox.retention_days(ctx.user_id), digest=digest.frequency(ctx.user_id)
+    )
 
 
 @api.route(
@@ -203,8 +227,249 @@ def get_inbox_settings(ctx: RequestContext) -> InboxSettings:
     "PUT",
     body=InboxSettings,
     response=InboxSettings,
-    summary="How long reply texts are kept (new replies)",
+    summary="How long reply texts are kept (new replies), and the daily email digest",
 )
 def put_inbox_settings(ctx: RequestContext, body: InboxSettings) -> InboxSettings:
+    from chalicelib.conversations import digest
+
     assert ctx.user_id
-    return InboxSettings(retention_days=inbox.set_retention_days(ctx.user_id, body.retention_days))
+    days = inbox.set_retention_days(ctx.user_id, body.retention_days)
+    frequency = (
+        digest.set_frequency(ctx.user_id, body.digest)
+        if body.digest
+        else digest.frequency(ctx.user_id)
+    )
+    return InboxSettings(retention_days=days, digest=frequency)
+
+
+# --- answering from the app --------------------------------------------------------------
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AnswerBody(Strict):
+    text: str = Field("", max_length=outbound.MAX_TEXT, description="The answer (or the caption)")
+    upload_key: str | None = Field(
+        None, min_length=1, max_length=300, description="An image uploaded to the upload slot"
+    )
+    client_id: str | None = Field(
+        None,
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Your id for this answer: a retry with the same id sends it once "
+        "(or send an Idempotency-Key header)",
+    )
+
+
+class Answer(BaseModel):
+    reply_id: str
+    status: str = Field(description="queued, sent, delivered, read or failed")
+    reason: str | None
+    at: int
+    text: str
+    has_image: bool
+
+
+class UploadSlot(BaseModel):
+    upload_url: str = Field(description="POST the image here (JPEG, PNG or WebP, ≤ 5 MB)")
+    upload_fields: dict[str, str] = Field(description="Form fields first, the file last as `file`")
+    method: Literal["POST"] = "POST"
+    upload_key: str
+    expires_in: int
+
+
+@api.route(
+    "/api/conversations/{conversation_id}/messages",
+    "POST",
+    body=AnswerBody,
+    response=Answer,
+    status=202,
+    errors=(404, 409, 422),
+    summary="Answer the contact from the conversation's number (counts against the quota)",
+)
+def answer(ctx: RequestContext, conversation_id: str, body: AnswerBody) -> Answer:
+    import secrets
+
+    assert ctx.user_id
+    client_id = body.client_id or ctx.headers.get("idempotency-key", "").strip()[:64]
+    sent = outbound.send(
+        ctx.user_id,
+        conversation_id,
+        body.text,
+        client_id or secrets.token_hex(12),
+        body.upload_key,
+    )
+    status, reason = outbound.status_of(sent.message)
+    return Answer(
+        reply_id=sent.message.campaign_id,
+        status=status,
+        reason=reason,
+        at=int(sent.row.at),
+        text=sent.row.body,
+        has_image=bool(sent.row.media_key),
+    )
+
+
+@api.route(
+    "/api/conversations/{conversation_id}/media/upload",
+    "POST",
+    response=UploadSlot,
+    errors=(404,),
+    summary="Get a URL to upload an image to answer with",
+)
+def answer_upload(ctx: RequestContext, conversation_id: str) -> UploadSlot:
+    assert ctx.user_id
+    inbox.get(ctx.user_id, conversation_id)
+    url, fields, key = media.upload_slot(ctx.user_id, outbound.upload_scope(conversation_id))
+    return UploadSlot(
+        upload_url=url, upload_fields=fields, upload_key=key, expires_in=media.UPLOAD_URL_SECONDS
+    )
+
+
+# --- quick replies -----------------------------------------------------------------------
+
+
+class QuickReplyBody(Strict):
+    name: str = Field(min_length=1, max_length=60, description="What you pick it by")
+    text: str = Field(
+        min_length=1,
+        max_length=outbound.MAX_TEXT,
+        description="The answer; {{first_name|there}} and {a|b} as in campaigns",
+    )
+
+
+class QuickReply(BaseModel):
+    quick_reply_id: str
+    name: str
+    text: str
+    filled: str | None = Field(
+        None, description="The text for the contact of `conversation_id`, if one was given"
+    )
+
+    @classmethod
+    def of(cls, q: QuickReplyModel, filled: str | None = None) -> QuickReply:
+        return cls(quick_reply_id=q.quick_reply_id, name=q.name, text=q.text, filled=filled)
+
+
+class QuickReplyList(BaseModel):
+    items: list[QuickReply]
+
+
+class QuickReplyQuery(BaseModel):
+    conversation_id: str | None = Field(
+        None, max_length=64, description="Fill the variables for this conversation's contact"
+    )
+
+
+@api.route(
+    "/api/quick-replies",
+    "GET",
+    query=QuickReplyQuery,
+    response=QuickReplyList,
+    errors=(404,),
+    summary="The account's quick replies, by name",
+)
+def list_quick_replies(ctx: RequestContext, query: QuickReplyQuery) -> QuickReplyList:
+    assert ctx.user_id
+    items = quick_replies.list_all(ctx.user_id)
+    if query.conversation_id is None:
+        return QuickReplyList(items=[QuickReply.of(q) for q in items])
+    conversation = inbox.get(ctx.user_id, query.conversation_id)
+    return QuickReplyList(
+        items=[
+            QuickReply.of(q, quick_replies.fill(ctx.user_id, q.text, conversation)) for q in items
+        ]
+    )
+
+
+@api.route(
+    "/api/quick-replies",
+    "POST",
+    body=QuickReplyBody,
+    response=QuickReply,
+    status=201,
+    errors=(409, 422),
+    summary="Save a quick reply",
+)
+def create_quick_reply(ctx: RequestContext, body: QuickReplyBody) -> QuickReply:
+    assert ctx.user_id
+    return QuickReply.of(quick_replies.create(ctx.user_id, body.name, body.text))
+
+
+@api.route(
+    "/api/quick-replies/{quick_reply_id}",
+    "PUT",
+    body=QuickReplyBody,
+    response=QuickReply,
+    errors=(404, 409, 422),
+    summary="Change a quick reply",
+)
+def update_quick_reply(
+    ctx: RequestContext, quick_reply_id: str, body: QuickReplyBody
+) -> QuickReply:
+    assert ctx.user_id
+    return QuickReply.of(quick_replies.update(ctx.user_id, quick_reply_id, body.name, body.text))
+
+
+@api.route(
+    "/api/quick-replies/{quick_reply_id}",
+    "DELETE",
+    status=204,
+    errors=(404,),
+    summary="Delete a quick reply",
+)
+def delete_quick_reply(ctx: RequestContext, quick_reply_id: str) -> None:
+    assert ctx.user_id
+    quick_replies.delete(ctx.user_id, quick_reply_id)
+
+
+# --- typing indicator, per number ---------------------------------------------------------
+
+
+class TypingBody(Strict):
+    show_typing: bool = Field(description='Show "typing…" for a moment before each send')
+
+
+class NumberTyping(BaseModel):
+    session_id: str
+    label: str
+    show_typing: bool
+
+
+class NumberTypingList(BaseModel):
+    items: list[NumberTyping]
+
+
+@api.route(
+    "/api/conversations/numbers",
+    "GET",
+    response=NumberTypingList,
+    summary='Each number\'s "show typing" setting',
+)
+def typing_numbers(ctx: RequestContext) -> NumberTypingList:
+    assert ctx.user_id
+    return NumberTypingList(
+        items=[
+            NumberTyping(session_id=s.session_id, label=s.label, show_typing=bool(s.show_typing))
+            for s in outbound.typing_numbers(ctx.user_id)
+        ]
+    )
+
+
+@api.route(
+    "/api/conversations/numbers/{session_id}/typing",
+    "PUT",
+    body=TypingBody,
+    response=NumberTyping,
+    errors=(404,),
+    summary='Show "typing…" before each send from this number (answers and campaigns)',
+)
+def put_typing(ctx: RequestContext, session_id: str, body: TypingBody) -> NumberTyping:
+    assert ctx.user_id
+    session = outbound.set_show_typing(ctx.user_id, session_id, body.show_typing)
+    return NumberTyping(
+        session_id=session.session_id, label=session.label, show_typing=body.show_typing
+    )

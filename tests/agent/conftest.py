@@ -169,7 +169,7 @@ class SessionHarness:
         session: Any,
         frames: list[Any],
         acks: list[tuple[str, str, int, int]],
-        inbound: list[tuple[str, str, str, str, int, str | None]],
+        inbound: list[tuple[str, str, str, str, int, str | None, str | None]],
     ) -> None:
         self.session = session
         self.frames = frames
@@ -200,7 +200,7 @@ async def make_session(tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[
     ) -> SessionHarness:
         frames: list[Any] = []
         acks: list[tuple[str, str, int, int]] = []
-        inbound: list[tuple[str, str, str, str, int, str | None]] = []
+        inbound: list[tuple[str, str, str, str, int, str | None, str | None]] = []
         session = OpenWASession(
             session_id,
             make_config(tmp_path, **cfg),

@@ -395,3 +395,57 @@ def test_default_command_is_the_pinned_package(pkg: Path, tmp_path: Path) -> Non
     cfg = load_config(base | {"WACAST_OPENWA_DIR": str(tmp_path / "none")})
     assert cfg.openwa_command == NPX_OPENWA_COMMAND.split()
     assert cfg.openwa_command[-1] == f"@open-wa/wa-automate@{openwa.OPENWA_VERSION}"
+
+
+def test_simulate_typing_and_media_message_shapes(pkg: Path) -> None:
+    """The typing indicator and the media fields of onMessage the driver reads (issue 16)."""
+    client = src(pkg, "dist/api/Client.js")
+    body = method_body(client, "simulateTyping(to, on) {")
+    assert "WAPI.simulateTyping(to, on), { to, on }" in body
+    wapi = src(pkg, "dist/lib/wapi.js")
+    typing = wapi[wapi.index("window.WAPI.simulateTyping = async function (chatId, on) {") :]
+    typing = typing[: typing.index("\n};")]
+    assert "if (on) Store.ChatStates.sendChatStateComposing(chatId)" in typing
+    assert "else Store.ChatStates.sendChatStatePaused(chatId)" in typing
+    assert typing.rstrip().endswith("return true")
+
+    model = src(pkg, "dist/api/model/message.d.ts")
+    # a media message's body is its thumbnail; its text is the caption, a location's `loc`
+    assert "then this body will be the thumbnail of the media" in model
+    assert "    caption: string;" in model and "    loc?: string;" in model
+    kinds = re.search(r"export declare enum MessageTypes \{(.*?)\}", model, re.S)
+    assert kinds is not None
+    types = dict(re.findall(r'(\w+) = "(\w+)"', kinds.group(1)))
+    assert types["TEXT"] == "chat"
+    assert {types[k] for k in ("IMAGE", "VIDEO", "VOICE", "AUDIO", "DOCUMENT", "STICKER")} == {
+        "image",
+        "video",
+        "ptt",
+        "audio",
+        "document",
+        "sticker",
+    }
+    assert (types["LOCATION"], types["CONTACT_CARD"]) == ("location", "vcard")
+
+
+def test_simulator_types_and_shapes_media_like_openwa(tmp_path: Path) -> None:
+    """The simulator's answers for the same: simulateTyping answers true, a media message
+    carries the thumbnail in body and the text in caption."""
+    seen: list[Any] = []
+
+    class Sink:
+        def ev(self, namespace: str, data: Any) -> None: ...
+        def ready(self, payload: dict[str, Any]) -> None: ...
+        def webhook(self, event: str, data: Any) -> None:
+            seen.append((event, data))
+
+        def exit(self, code: int, abrupt: bool) -> None: ...
+
+    sim = sim_core.SimSession(sim_core.SimConfig(session_id="s1", data_path=tmp_path), Sink())
+    sim.state, sim.host_phone = "CONNECTED", "+447700900001"
+    assert sim.call("simulateTyping", {"to": "447700900002@c.us", "on": True}) is True
+    sim.inbound("+447700900002", "Look", kind="image")
+    event, message = seen[-1]
+    assert event == "onMessage" and message["type"] == "image"
+    assert message["caption"] == "Look" and message["body"].startswith("/9j/")
+    sim.close()

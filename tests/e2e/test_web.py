@@ -147,5 +147,9 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
         "variants-composer-375",
         "variants-detail-1280",
         "variants-detail-375",
+        "inbox-answer-1280",
+        "inbox-answer-375",
+        "inbox-settings-1280",
+        "inbox-settings-375",
     ):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 1000, name

@@ -244,7 +244,7 @@ def test_reply_texts_expire_after_the_accounts_retention(kit: Setup, api: Api) -
     from chalicelib.models.conversations import ConversationMessageModel
 
     phones = add_contacts(api, 2)
-    assert api.get("/api/conversations/settings").json == {"retention_days": 180}
+    assert api.get("/api/conversations/settings").json == {"retention_days": 180, "digest": "off"}
     _inbound(kit, phones[0], "Kept 180 days", "r-1")
     assert api.put("/api/conversations/settings", {"retention_days": 30}).status == 200
     _inbound(kit, phones[1], "Kept 30 days", "r-2")

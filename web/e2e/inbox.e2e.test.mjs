@@ -1,7 +1,8 @@
 // The reply inbox in a real browser (issue 16), against a running local stack started by
 // tests/e2e/test_web.py, which tells where its agent keeps the OpenWA simulator's control
 // file (WACAST_E2E_TMP): a number connects, the simulator injects a reply, the Inbox shows
-// it with a badge; a second reply appears without reload; opening it reads it.
+// it with a badge; a second reply appears without reload; opening it reads it; an answer
+// (a quick reply, sent with Enter) goes out through the simulator and reaches "read".
 // Screenshots at 1280 and 375 px, with an axe check.
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, readdirSync } from "node:fs";
@@ -108,6 +109,33 @@ describe("reply inbox", { concurrency: false, skip: TMP ? false : "WACAST_E2E_TM
     await page.getByRole("list", { name: "Messages" }).getByText("Do you deliver on Sundays?").waitFor();
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /Inbox.*1 unread/ }).waitFor();
     await shots(page, "inbox-thread");
+
+    // Answer it from the app: a quick reply picked by typing "/", sent with Enter; the
+    // simulator delivers it and the thread shows its ticks move to read, without reload.
+    await api("POST", "/api/quick-replies", token, { name: "Sundays", text: "Yes, we deliver on Sundays from 9 to 13, {{first_name|friend}}!" });
+    const box = page.getByLabel("Your answer");
+    await box.fill("/sun");
+    await page.getByRole("region", { name: "Quick replies" }).getByRole("button", { name: /Sundays/ }).click();
+    assert.equal(await box.inputValue(), "Yes, we deliver on Sundays from 9 to 13, friend!");
+    await box.press("Enter");
+    const thread = page.getByRole("list", { name: "Messages" });
+    await thread.getByText("Yes, we deliver on Sundays from 9 to 13, friend!").waitFor();
+    await thread.locator('[data-status="read"]').last().waitFor({ timeout: 45_000 });
+    await shots(page, "inbox-answer");
+
+    // The inbox's settings: the daily digest and "typing…" on this number.
+    await page.goto("/settings");
+    await page.getByLabel(/unread conversations once a day/).check();
+    await page.getByRole("group", { name: /Show .typing/ }).getByLabel("Flower shop").check();
+    await until("the settings saved", async () => {
+      const [inbox, numbers] = await Promise.all([api("GET", "/api/conversations/settings", token), api("GET", "/api/conversations/numbers", token)]);
+      return inbox.digest === "daily" && numbers.items.every((n) => n.show_typing);
+    });
+    await page.getByRole("heading", { name: "Inbox" }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, "inbox-settings-1280.png") });
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.getByRole("heading", { name: "Inbox" }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, "inbox-settings-375.png") });
     await context.close();
     assert.deepEqual(problems, []);
   });

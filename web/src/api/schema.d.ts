@@ -916,6 +916,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conversations/numbers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each number's "show typing" setting */
+        get: operations["get_api_conversations_numbers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/numbers/{session_id}/typing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Show "typing…" before each send from this number (answers and campaigns) */
+        put: operations["put_api_conversations_numbers_session_id_typing"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/conversations/settings": {
         parameters: {
             query?: never;
@@ -925,7 +959,7 @@ export interface paths {
         };
         /** Inbox settings */
         get: operations["get_api_conversations_settings"];
-        /** How long reply texts are kept (new replies) */
+        /** How long reply texts are kept (new replies), and the daily email digest */
         put: operations["put_api_conversations_settings"];
         post?: never;
         delete?: never;
@@ -951,6 +985,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conversations/{conversation_id}/media/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Get a URL to upload an image to answer with */
+        post: operations["post_api_conversations_conversation_id_media_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/conversations/{conversation_id}/messages": {
         parameters: {
             query?: never;
@@ -961,7 +1012,8 @@ export interface paths {
         /** A conversation: the replies and the campaign messages sent, oldest first */
         get: operations["get_api_conversations_conversation_id_messages"];
         put?: never;
-        post?: never;
+        /** Answer the contact from the conversation's number (counts against the quota) */
+        post: operations["post_api_conversations_conversation_id_messages"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1084,6 +1136,42 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/quick-replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's quick replies, by name */
+        get: operations["get_api_quick_replies"];
+        put?: never;
+        /** Save a quick reply */
+        post: operations["post_api_quick_replies"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/quick-replies/{quick_reply_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a quick reply */
+        put: operations["put_api_quick_replies_quick_reply_id"];
+        post?: never;
+        /** Delete a quick reply */
+        delete: operations["delete_api_quick_replies_quick_reply_id"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1275,6 +1363,45 @@ export interface components {
             token: string;
             /** Version */
             version: string | null;
+        };
+        /** Answer */
+        Answer: {
+            /** At */
+            at: number;
+            /** Has Image */
+            has_image: boolean;
+            /** Reason */
+            reason: string | null;
+            /** Reply Id */
+            reply_id: string;
+            /**
+             * Status
+             * @description queued, sent, delivered, read or failed
+             */
+            status: string;
+            /** Text */
+            text: string;
+        };
+        /** AnswerBody */
+        AnswerBody: {
+            /**
+             * Client Id
+             * @description Your id for this answer: a retry with the same id sends it once (or send an Idempotency-Key header)
+             * @default null
+             */
+            client_id?: string | null;
+            /**
+             * Text
+             * @description The answer (or the caption)
+             * @default
+             */
+            text?: string;
+            /**
+             * Upload Key
+             * @description An image uploaded to the upload slot
+             * @default null
+             */
+            upload_key?: string | null;
         };
         /** AttachBody */
         AttachBody: {
@@ -1761,6 +1888,12 @@ export interface components {
              */
             last_at: number;
             /**
+             * Last Kind
+             * @description The last reply's media kind (image, ptt, …); its text is the caption
+             * @default null
+             */
+            last_kind?: string | null;
+            /**
              * Last Text
              * @description The last reply, unless past retention
              */
@@ -2225,6 +2358,12 @@ export interface components {
         /** InboxSettings */
         InboxSettings: {
             /**
+             * Digest
+             * @description An email of unread conversations once a day (PUT: leave out to keep)
+             * @default null
+             */
+            digest?: ("off" | "daily") | null;
+            /**
              * Retention Days
              * @description Days reply texts are kept
              */
@@ -2599,6 +2738,20 @@ export interface components {
              */
             until: number | null;
         };
+        /** NumberTyping */
+        NumberTyping: {
+            /** Label */
+            label: string;
+            /** Session Id */
+            session_id: string;
+            /** Show Typing */
+            show_typing: boolean;
+        };
+        /** NumberTypingList */
+        NumberTypingList: {
+            /** Items */
+            items: components["schemas"]["NumberTyping"][];
+        };
         /** Numbers */
         Numbers: {
             /** Allowed */
@@ -2911,6 +3064,39 @@ export interface components {
         Queued: {
             /** Message */
             message: string;
+        };
+        /** QuickReply */
+        QuickReply: {
+            /**
+             * Filled
+             * @description The text for the contact of `conversation_id`, if one was given
+             * @default null
+             */
+            filled?: string | null;
+            /** Name */
+            name: string;
+            /** Quick Reply Id */
+            quick_reply_id: string;
+            /** Text */
+            text: string;
+        };
+        /** QuickReplyBody */
+        QuickReplyBody: {
+            /**
+             * Name
+             * @description What you pick it by
+             */
+            name: string;
+            /**
+             * Text
+             * @description The answer; {{first_name|there}} and {a|b} as in campaigns
+             */
+            text: string;
+        };
+        /** QuickReplyList */
+        QuickReplyList: {
+            /** Items */
+            items: components["schemas"]["QuickReply"][];
         };
         /** QuotaNeed */
         QuotaNeed: {
@@ -3261,8 +3447,31 @@ export interface components {
              */
             direction: "in" | "out";
             /**
+             * Has Image
+             * @default false
+             */
+            has_image?: boolean;
+            /**
+             * Kind
+             * @description Inbound media: image, video, ptt/audio, document, sticker, location…
+             * @default null
+             */
+            kind?: string | null;
+            /**
+             * Reason
+             * @description Why an answer failed (a code)
+             * @default null
+             */
+            reason?: string | null;
+            /**
+             * Reply Id
+             * @description An answer sent from the app
+             * @default null
+             */
+            reply_id?: string | null;
+            /**
              * Status
-             * @description For messages sent: sent, delivered, read, failed
+             * @description For messages sent: queued (answers only), sent, delivered, read, failed
              */
             status: string | null;
             /** Text */
@@ -3290,6 +3499,14 @@ export interface components {
             /** Token Id */
             token_id: string;
         };
+        /** TypingBody */
+        TypingBody: {
+            /**
+             * Show Typing
+             * @description Show "typing…" for a moment before each send
+             */
+            show_typing: boolean;
+        };
         /** UploadInfo */
         UploadInfo: {
             /** Expires In */
@@ -3307,31 +3524,6 @@ export interface components {
             method: string;
             /** Url */
             url: string;
-        };
-        /** UploadSlot */
-        UploadSlot: {
-            /** Expires In */
-            expires_in: number;
-            /**
-             * Method
-             * @default POST
-             * @constant
-             */
-            method?: "POST";
-            /**
-             * Upload Fields
-             * @description Form fields to send first, the file last as `file`; Content-Type may be set to the image's type
-             */
-            upload_fields: {
-                [key: string]: string;
-            };
-            /** Upload Key */
-            upload_key: string;
-            /**
-             * Upload Url
-             * @description POST the image here (JPEG, PNG or WebP, ≤ 5 MB)
-             */
-            upload_url: string;
         };
         /** User */
         User: {
@@ -3463,12 +3655,62 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** UploadSlot */
+        chalicelib__routes__campaigns__UploadSlot: {
+            /** Expires In */
+            expires_in: number;
+            /**
+             * Method
+             * @default POST
+             * @constant
+             */
+            method?: "POST";
+            /**
+             * Upload Fields
+             * @description Form fields to send first, the file last as `file`; Content-Type may be set to the image's type
+             */
+            upload_fields: {
+                [key: string]: string;
+            };
+            /** Upload Key */
+            upload_key: string;
+            /**
+             * Upload Url
+             * @description POST the image here (JPEG, PNG or WebP, ≤ 5 MB)
+             */
+            upload_url: string;
+        };
         /** Accepted */
         chalicelib__routes__contacts__Accepted: {
             /** Message */
             message: string;
             /** Status */
             status: string;
+        };
+        /** UploadSlot */
+        chalicelib__routes__conversations__UploadSlot: {
+            /** Expires In */
+            expires_in: number;
+            /**
+             * Method
+             * @default POST
+             * @constant
+             */
+            method?: "POST";
+            /**
+             * Upload Fields
+             * @description Form fields first, the file last as `file`
+             */
+            upload_fields: {
+                [key: string]: string;
+            };
+            /** Upload Key */
+            upload_key: string;
+            /**
+             * Upload Url
+             * @description POST the image here (JPEG, PNG or WebP, ≤ 5 MB)
+             */
+            upload_url: string;
         };
     };
     responses: never;
@@ -5239,7 +5481,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UploadSlot"];
+                    "application/json": components["schemas"]["chalicelib__routes__campaigns__UploadSlot"];
                 };
             };
             /** @description Missing, invalid or revoked bearer token */
@@ -7002,6 +7244,106 @@ export interface operations {
             };
         };
     };
+    get_api_conversations_numbers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumberTypingList"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_api_conversations_numbers_session_id_typing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TypingBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumberTyping"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_api_conversations_settings: {
         parameters: {
             query?: never;
@@ -7129,6 +7471,55 @@ export interface operations {
             };
         };
     };
+    post_api_conversations_conversation_id_media_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["chalicelib__routes__conversations__UploadSlot"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_api_conversations_conversation_id_messages: {
         parameters: {
             query?: never;
@@ -7160,6 +7551,77 @@ export interface operations {
             };
             /** @description Not found (also for another tenant's ids) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_conversations_conversation_id_messages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["AnswerBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Answer"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7552,6 +8014,242 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    get_api_quick_replies: {
+        parameters: {
+            query?: {
+                conversation_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuickReplyList"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_api_quick_replies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuickReplyBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuickReply"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_api_quick_replies_quick_reply_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                quick_reply_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuickReplyBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuickReply"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    delete_api_quick_replies_quick_reply_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                quick_reply_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

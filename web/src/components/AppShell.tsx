@@ -5,6 +5,7 @@ import { useMe } from "../api/queries";
 import { useAuth } from "../lib/auth";
 import { Logo } from "../pages/auth/AuthLayout";
 import { NotificationBell } from "./NotificationBell";
+import { ReplyNotifier } from "../pages/inbox/ReplyNotifier";
 import { cx } from "./ui";
 import { useI18n, type MessageKey } from "../i18n";
 
@@ -82,6 +83,7 @@ export function AppShell() {
               <InboxBadge />
             </NavLink>
             <NotificationBell />
+            <ReplyNotifier />
             <NavLink
               to="/settings"
               className={({ isActive }) => cx("hidden max-w-40 truncate rounded-md px-3 py-2 text-sm sm:block", isActive ? "bg-brand-50 text-brand-800" : "text-slate-700 hover:bg-slate-100")}

@@ -7,13 +7,8 @@ import { Button, EmptyState, ErrorState, Loading, PageHeader, SelectField, TextF
 import { formatCount, formatDayTime } from "../../lib/format";
 import { displayPhone } from "../contacts/Contacts";
 import { tr } from "../../i18n";
-
-const SENT_STATES: Record<string, string> = {
-  sent: "Sent",
-  delivered: "Delivered",
-  read: "Read",
-  failed: "Not delivered",
-};
+import { MediaLabel, MediaPreview, StatusTicks, isAnswerInFlight } from "./MessageBits";
+import { ReplyBox } from "./ReplyBox";
 
 /** Replies from every number, newest first; a conversation opens beside the list (below 768 px, instead of it). */
 export function InboxPage() {
@@ -138,7 +133,7 @@ function ConversationRow({ c, active, number, query }: { c: Conversation; active
         </div>
         <div className="mt-0.5 flex items-center gap-2">
           <p className={cx("min-w-0 flex-1 truncate text-sm", c.unread > 0 ? "text-slate-900" : "text-slate-600")}>
-            {c.last_text ?? <span className="italic">Message no longer kept</span>}
+            {c.last_kind ? <MediaPreview kind={c.last_kind} text={c.last_text} /> : (c.last_text ?? <span className="italic">Message no longer kept</span>)}
           </p>
           {c.unread > 0 && (
             <span className="shrink-0 rounded-full bg-brand-700 px-2 text-xs font-semibold leading-5 text-white" aria-label={`${c.unread} unread`}>
@@ -159,7 +154,11 @@ function ConversationRow({ c, active, number, query }: { c: Conversation; active
 function ThreadView({ id, number, back, lastAt }: { id: string; number: Map<string, string>; back: string; lastAt?: number }) {
   // The list polls cheaply (ETag); the thread is read again when the list says a reply
   // came, and every minute for the sent messages' delivered/read ticks.
-  const thread = useThread(id, 60_000);
+  const [fast, setFast] = useState(false);
+  // Every 3 s while an answer is on its way (its ticks move), else every minute.
+  const thread = useThread(id, fast ? 3_000 : 60_000);
+  const inFlight = isAnswerInFlight(thread.data?.items ?? []);
+  useEffect(() => setFast(inFlight), [inFlight]);
   const { refetch } = thread;
   const seen = useRef(lastAt);
   useEffect(() => {
@@ -195,7 +194,10 @@ function ThreadView({ id, number, back, lastAt }: { id: string; number: Map<stri
       <ol className="flex flex-col gap-2 p-3" aria-label="Messages">
         {thread.data.items.map((m, index) => (
           <li key={`${m.at}-${m.direction}-${index}`} className={cx("max-w-[85%] rounded-lg px-3 py-2 text-sm", m.direction === "in" ? "self-start bg-slate-100" : "self-end bg-brand-50")}>
-            <p className="whitespace-pre-wrap break-words">{m.text ?? <span className="italic">Message no longer kept</span>}</p>
+            {(m.kind || m.has_image) && <MediaLabel kind={m.kind ?? "image"} />}
+            {(m.text || !(m.kind || m.has_image)) && (
+              <p className="whitespace-pre-wrap break-words">{m.text ?? <span className="italic">Message no longer kept</span>}</p>
+            )}
             <p className="mt-1 text-xs text-slate-600">
               {formatDayTime(m.at)}
               {m.direction === "out" && m.campaign_id && (
@@ -206,13 +208,13 @@ function ThreadView({ id, number, back, lastAt }: { id: string; number: Map<stri
                   </Link>
                 </>
               )}
-              {m.direction === "out" && m.status && ` · ${SENT_STATES[m.status] ?? m.status}`}
+              {m.direction === "out" && m.status && <StatusTicks status={m.status} reason={m.reason ?? null} />}
               {m.direction === "in" && m.campaign_name && ` · reply to ${m.campaign_name}`}
             </p>
           </li>
         ))}
       </ol>
-      <p className="border-t border-slate-200 px-3 py-2 text-xs text-slate-600">To answer, use WhatsApp on this number for now.</p>
+      <ReplyBox conversationId={id} optedOut={c.opted_out} />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { Alert, Button, Card, ErrorState, Loading, TextField } from "../../compo
 import { formErrors } from "../../lib/forms";
 import { showToast } from "../../lib/toast";
 import { tr } from "../../i18n";
+import { InboxPreferences } from "./InboxPreferences";
 
 /** How long the texts of replies are kept (the conversations stay, without the words). */
 export function InboxRetentionCard() {
@@ -45,6 +46,7 @@ export function InboxRetentionCard() {
           </div>
         </form>
       )}
+      <InboxPreferences />
     </Card>
   );
 }

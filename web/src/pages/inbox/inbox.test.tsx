@@ -68,7 +68,7 @@ describe("Inbox", () => {
     const open = await screen.findByRole("list", { name: "Messages" });
     expect(within(open).getByText("Hi Maria! Black Friday starts now.")).toBeInTheDocument();
     expect(within(open).getByRole("link", { name: "Black Friday" })).toHaveAttribute("href", "/campaigns/cmp_1");
-    expect(within(open).getByText(/· Read$/)).toBeInTheDocument();
+    expect(within(open).getByText(/Read$/).closest("[data-status]")).toHaveAttribute("data-status", "read");
     await waitFor(() => expect(calls.some((c) => c.method === "POST" && c.path === "/api/conversations/cv_1/read")).toBe(true));
     await waitFor(() => expect(within(list).queryByLabelText("2 unread")).toBeNull());
     expect(calls.filter((c) => c.method === "POST").length).toBe(1);

@@ -257,7 +257,7 @@ def schedule(user_id: str, campaign_id: str, send_to_first: int | None = None) -
     if not allowed:
         raise Conflict(f"Sending is on hold: {why}.", {"reason": why}, code="sending_on_hold")
     token = secrets.token_hex(12)  # a new launch: its own quota reservation
-    if not _transition(
+    if not transition(
         campaign,
         {DRAFT},
         PREPARING,
@@ -277,7 +277,9 @@ def schedule(user_id: str, campaign_id: str, send_to_first: int | None = None) -
     return get(user_id, campaign_id, consistent=True)
 
 
-def _transition(campaign: CampaignModel, allowed: set[str], new: str, **sets: Any) -> bool:
+def transition(campaign: CampaignModel, allowed: set[str], new: str, **sets: Any) -> bool:
+    """Move ``campaign`` to ``new`` if its status is still one of ``allowed`` (setting
+    ``sets``; None removes); False when another write moved it first."""
     actions: list[Action] = [CampaignModel.status.set(new), CampaignModel.updated_at.set(now_ms())]
     for name, value in sets.items():
         attribute = getattr(CampaignModel, name)
@@ -291,7 +293,7 @@ def _transition(campaign: CampaignModel, allowed: set[str], new: str, **sets: An
 
 def pause(user_id: str, campaign_id: str, reason: str = "paused_by_user") -> CampaignModel:
     campaign = get(user_id, campaign_id, consistent=True)
-    if not _transition(campaign, {RUNNING}, PAUSED, pause_reason=reason):
+    if not transition(campaign, {RUNNING}, PAUSED, pause_reason=reason):
         raise Conflict(f"A {campaign.status} campaign cannot be paused.", code="bad_transition")
     cancel_leases(campaign)
     return get(user_id, campaign_id, consistent=True)
@@ -301,7 +303,7 @@ def auto_pause(campaign: CampaignModel, reason: str, detail: str) -> bool:
     """Pause a running campaign for a reason the user must see (and is told about)."""
     from chalicelib.campaigns import emails
 
-    if not _transition(campaign, {RUNNING}, PAUSED, pause_reason=reason):
+    if not transition(campaign, {RUNNING}, PAUSED, pause_reason=reason):
         return False
     cancel_leases(campaign)
     emails.notify(campaign, "campaign_paused", f"Campaign “{campaign.name}” paused", detail)
@@ -319,7 +321,7 @@ def resume(user_id: str, campaign_id: str) -> CampaignModel:
     allowed, why = quota.sending_allowed(user_id)
     if not allowed:
         raise Conflict(f"Sending is on hold: {why}.", {"reason": why}, code="sending_on_hold")
-    if not _transition(campaign, {PAUSED}, RUNNING, pause_reason=None):
+    if not transition(campaign, {PAUSED}, RUNNING, pause_reason=None):
         raise Conflict("The campaign changed state meanwhile.", code="bad_transition")
     wake(user_id, list(campaign.session_ids))
     return get(user_id, campaign_id, consistent=True)
@@ -330,10 +332,10 @@ def cancel(user_id: str, campaign_id: str) -> CampaignModel:
     if campaign.status == PREPARING:
         # Nothing was written or held yet (a reservation racing this is released by the
         # worker when its own move to scheduled fails): it simply becomes a draft again.
-        if not _transition(campaign, {PREPARING}, DRAFT):
+        if not transition(campaign, {PREPARING}, DRAFT):
             raise Conflict("The campaign changed state meanwhile.", code="bad_transition")
         return get(user_id, campaign_id, consistent=True)
-    if not _transition(campaign, {SCHEDULED, RUNNING, PAUSED}, CANCELLED):
+    if not transition(campaign, {SCHEDULED, RUNNING, PAUSED}, CANCELLED):
         raise Conflict(f"A {campaign.status} campaign cannot be cancelled.", code="bad_transition")
     cancel_leases(campaign)
     # Pending messages are marked cancelled (and their quota released) in the background.
@@ -348,7 +350,7 @@ def cancel_leases(campaign: CampaignModel) -> None:
     from wacast_protocol import CancelLeases
 
     for session_id in campaign.session_ids:
-        agent = _agent_of(campaign.user_id, session_id)
+        agent = agent_of(campaign.user_id, session_id)
         if agent is not None:
             push.send_frame(
                 agent.connection_id,
@@ -356,7 +358,8 @@ def cancel_leases(campaign: CampaignModel) -> None:
             )
 
 
-def _agent_of(user_id: str, session_id: str) -> AgentModel | None:
+def agent_of(user_id: str, session_id: str) -> AgentModel | None:
+    """The agent running this number, or None."""
     try:
         session = WaSessionModel.get(user_id, session_id)
         return AgentModel.get(session.agent_id)
@@ -368,7 +371,7 @@ def wake(user_id: str, session_ids: list[str]) -> None:
     by_agent: dict[str, list[str]] = {}
     connections: dict[str, str | None] = {}
     for session_id in session_ids:
-        agent = _agent_of(user_id, session_id)
+        agent = agent_of(user_id, session_id)
         if agent is not None:
             by_agent.setdefault(agent.agent_id, []).append(session_id)
             connections[agent.agent_id] = agent.connection_id
@@ -419,7 +422,7 @@ def retry_failed(user_id: str, campaign_id: str) -> int:
     moved = requeue(campaign, failed)
     bump(user_id, campaign_id, {"reserved": moved})
     if campaign.status == COMPLETED:
-        _transition(campaign, {COMPLETED}, RUNNING, completed_at=None)
+        transition(campaign, {COMPLETED}, RUNNING, completed_at=None)
     if campaign.status == PAUSED and campaign.pause_reason == NEEDS_LICENSE:
         # Paused only for the licence wall, and its failures are going out again: go on
         # if the numbers are ready (otherwise it stays paused for the user to resume).

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from chalicelib.campaigns.messages import MessageStatus
 from chalicelib.models.campaigns import CampaignModel
 
-STATUSES = (
-    "pending",
-    "leased",
-    "sent",
-    "delivered",
-    "read",
-    "failed",
-    "skipped",
-    "unknown",
-    "cancelled",
-)
+STATUSES = tuple(s.value for s in MessageStatus)  # one counter per message status
 COUNTERS = (*STATUSES, "total", "replies", "reserved")
 
 

@@ -7,7 +7,13 @@ from pynamodb.exceptions import UpdateError
 from chalicelib.campaigns import launch, media, quota, service, templates, trial
 from chalicelib.campaigns.counters import bump
 from chalicelib.campaigns.messages import move_message
-from chalicelib.campaigns.pacing import DEFAULT_PACING, daily_room, in_quiet_hours, pacing_of
+from chalicelib.campaigns.pacing import (
+    DEFAULT_PACE,
+    DEFAULT_PACING,
+    daily_room,
+    in_quiet_hours,
+    pacing_of,
+)
 from chalicelib.config import settings
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import now_ms, plain
@@ -40,7 +46,11 @@ def lease(agent: AgentModel, session_id: str, wanted: int) -> Batch:
     """Answer a pull: lease up to ``wanted`` due messages of one running campaign."""
     session = sessions.session_of_agent(agent, session_id)
     idle = Batch(
-        session_id=session_id, messages=[], pacing=Pacing(min_gap_s=20, max_gap_s=60, daily_cap=0)
+        session_id=session_id,
+        messages=[],
+        pacing=Pacing(
+            min_gap_s=DEFAULT_PACE.min_gap_s, max_gap_s=DEFAULT_PACE.max_gap_s, daily_cap=0
+        ),
     )
     now = now_ms()
     if session.status != "connected" or (session.backoff_until or 0) > now:

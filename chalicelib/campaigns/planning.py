@@ -17,12 +17,12 @@ from pydantic import BaseModel, Field
 
 from chalicelib.campaigns import forecast as fc
 from chalicelib.campaigns import templates
+from chalicelib.campaigns.pacing import DEFAULT_PACING
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignModel
 from chalicelib.models.sessions import WaSessionModel, sessions_of
 
 SAMPLE_CONTACTS = 1000
-DEFAULT_PACING = {"min_gap_s": 20, "max_gap_s": 60, "daily_cap": 200, "warmup": True}
 
 
 class AudienceEstimate(BaseModel):

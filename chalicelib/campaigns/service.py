@@ -9,7 +9,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Literal
 
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
@@ -26,15 +27,29 @@ from chalicelib.models.sessions import WaSessionModel
 from chalicelib.pagination import decode_cursor, encode_cursor
 from wacast_protocol import SessionState, Wake
 
-DRAFT, SCHEDULED, RUNNING, PAUSED, COMPLETED, CANCELLED = (
-    "draft",
-    "scheduled",
-    "running",
-    "paused",
-    "completed",
-    "cancelled",
-)
-PREPARING = "preparing"  # schedule answered; the launch worker walks the audience
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"
+    PREPARING = "preparing"  # schedule answered; the launch worker walks the audience
+    SCHEDULED = "scheduled"
+    RUNNING = "running"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+if TYPE_CHECKING:
+    CampaignStatusName = str
+else:  # the API's list of statuses, from the enum
+    CampaignStatusName = Literal[tuple(s.value for s in CampaignStatus)]
+
+DRAFT = CampaignStatus.DRAFT
+PREPARING = CampaignStatus.PREPARING
+SCHEDULED = CampaignStatus.SCHEDULED
+RUNNING = CampaignStatus.RUNNING
+PAUSED = CampaignStatus.PAUSED
+COMPLETED = CampaignStatus.COMPLETED
+CANCELLED = CampaignStatus.CANCELLED
 EDITABLE = {DRAFT, SCHEDULED, PAUSED}
 RETRYABLE_REASONS = {
     "session_error",

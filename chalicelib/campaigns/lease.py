@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.exceptions import UpdateError
 
+import chalicelib.contacts.service as contacts
 from chalicelib.campaigns import launch, media, quota, service, templates, trial
 from chalicelib.campaigns.counters import bump
 from chalicelib.campaigns.messages import move_message
@@ -126,8 +127,6 @@ def _lease_one(message: CampaignMessageModel, session_id: str, lease_until: int,
 def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
     """Tests go first, but one per pull and paced like their campaign (gap, daily cap),
     never while billing holds sending, and never to someone who opted out meanwhile."""
-    import chalicelib.contacts.service as contacts
-
     for message in CampaignMessageModel.outbox.query(
         session.session_id, CampaignMessageModel.outbox_order.startswith("0#"), limit=5
     ):

@@ -11,11 +11,13 @@ from collections.abc import Iterable
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import notifications
-from chalicelib.campaigns import quota, service, session_events, trial
+from chalicelib import notifications, push
+from chalicelib.campaigns import emails, quota, service, session_events, trial
 from chalicelib.campaigns.counters import bump
 from chalicelib.campaigns.messages import move_message
 from chalicelib.campaigns.pacing import today
+from chalicelib.contacts import replies
+from chalicelib.conversations import inbox
 from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import expiry, now_ms, now_s
@@ -290,7 +292,6 @@ def maybe_complete(user_id: str, campaign_id: str) -> bool:
     if leftover > 0:
         quota.safely("release", user_id, leftover)
         bump(user_id, campaign_id, {"reserved": -leftover})
-    from chalicelib.campaigns import emails
 
     emails.notify(
         campaign,
@@ -359,8 +360,6 @@ def apply_acks(agent: AgentModel, frame: Acks) -> None:
 
 
 def apply_inbound(agent: AgentModel, frame: Inbound) -> None:
-    from chalicelib.contacts import replies
-
     session = sessions.session_of_agent(agent, frame.session_id)
     user_id = session.user_id
     campaigns = sorted(
@@ -372,7 +371,6 @@ def apply_inbound(agent: AgentModel, frame: Inbound) -> None:
         key=lambda c: int(c.launched_at or 0),
         reverse=True,
     )
-    from chalicelib.conversations import inbox
 
     # The reply counts for the campaign the contact last received from this number (7 days).
     attributed = inbox.attribute(frame.session_id, frame.from_phone, campaigns)
@@ -405,8 +403,6 @@ def stop_pending_everywhere(user_id: str, phone: str) -> None:
 
 def stop_pending_for(user_id: str, phone: str, campaigns: list[CampaignModel]) -> None:
     """An opted-out person gets nothing more: pending messages skip, leases are cancelled."""
-    from chalicelib import push
-
     for campaign in campaigns:
         try:
             message = CampaignMessageModel.get(campaign.campaign_id, phone)

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
+import chalicelib.contacts.service as contacts
 from chalicelib import push, queues
-from chalicelib.campaigns import quota, templates
+from chalicelib.campaigns import emails, quota, templates
 from chalicelib.campaigns.counters import bump
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.logs import logger
@@ -25,6 +26,7 @@ from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 from chalicelib.models.sessions import WaSessionModel
 from chalicelib.pagination import decode_cursor, encode_cursor
+from chalicelib.sessions import licensing
 from wacast_protocol import SessionState, Wake
 
 
@@ -240,8 +242,6 @@ def delete_draft(user_id: str, campaign_id: str) -> None:
 
 
 def contact_values_of(contact: Any) -> dict[str, str | None]:
-    import chalicelib.contacts.service as contacts
-
     return templates.contact_values(
         phone=contact.phone,
         name=contact.name,
@@ -316,8 +316,6 @@ def pause(user_id: str, campaign_id: str, reason: str = "paused_by_user") -> Cam
 
 def auto_pause(campaign: CampaignModel, reason: str, detail: str) -> bool:
     """Pause a running campaign for a reason the user must see (and is told about)."""
-    from chalicelib.campaigns import emails
-
     if not transition(campaign, {RUNNING}, PAUSED, pause_reason=reason):
         return False
     cancel_leases(campaign)
@@ -408,8 +406,6 @@ def retry_failed(user_id: str, campaign_id: str) -> int:
     campaign = get(user_id, campaign_id, consistent=True)
     if campaign.status not in (RUNNING, PAUSED, COMPLETED):
         raise Conflict(f"A {campaign.status} campaign has nothing to retry.", code="bad_transition")
-    from chalicelib.sessions import licensing
-
     licensed = {s for s in campaign.session_ids if licensing.has_key(user_id, s)}
     # Retryable failures, and those left out by "send to the first N" (skipped: quota).
     failed = [

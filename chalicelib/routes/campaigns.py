@@ -12,14 +12,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from chalice import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+import chalicelib.contacts.service as contacts
 from chalicelib.api import Api, RequestContext, attachment
 from chalicelib.auth import profile
+from chalicelib.campaigns import emails, media, messages, planning, service, templates, trial
 from chalicelib.campaigns import forecast as forecast_model
 from chalicelib.campaigns import health as health_model
-from chalicelib.campaigns import media, messages, planning, service, templates
 from chalicelib.campaigns import progress as campaign_progress
 from chalicelib.campaigns.messages import MessageStatusName
 from chalicelib.campaigns.pacing import DEFAULT_PACE, pacing_of
+from chalicelib.conversations import inbox
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
@@ -367,8 +369,6 @@ class Preview(BaseModel):
 
 
 def _contact(user_id: str, phone: str) -> Any:
-    import chalicelib.contacts.service as contacts
-
     try:
         return contacts.get_contact(user_id, phone)
     except NotFound:
@@ -453,8 +453,6 @@ class Queued(BaseModel):
     summary="Send one test message now",
 )
 def test_campaign(ctx: RequestContext, campaign_id: str, body: TestBody) -> Queued:
-    from chalicelib.campaigns import trial
-
     assert ctx.user_id
     campaign = service.get(ctx.user_id, campaign_id)
     contact = _contact(ctx.user_id, body.to)
@@ -668,8 +666,6 @@ def list_messages(ctx: RequestContext, campaign_id: str, query: MessageQuery) ->
     )
     items = [Message.of(m) for m in found]
     if query.replied:
-        from chalicelib.conversations import inbox
-
         inbox.add_reply_texts(ctx.user_id, items)
     return Page[Message](items=items, next_cursor=cursor)
 
@@ -827,8 +823,6 @@ class EmailSettingsPatch(Strict):
     summary="Which campaign events also send you an email",
 )
 def get_email_settings(ctx: RequestContext) -> EmailSettings:
-    from chalicelib.campaigns import emails
-
     assert ctx.user_id
     return EmailSettings(**emails.settings_of(ctx.user_id))
 
@@ -842,10 +836,8 @@ def get_email_settings(ctx: RequestContext) -> EmailSettings:
     summary="Choose which campaign events also send you an email",
 )
 def put_email_settings(ctx: RequestContext, body: EmailSettingsPatch) -> EmailSettings:
-    from chalicelib.campaigns import emails
-
     assert ctx.user_id
-    changes = {k: v for k, v in body.model_dump().items() if v is not None}
+    changes = body.model_dump(exclude_none=True)
     return EmailSettings(**emails.update_settings(ctx.user_id, changes))
 
 

@@ -11,10 +11,12 @@ from chalicelib.contacts import hooks as contact_hooks
 from chalicelib.models.sessions import WaSessionModel
 from chalicelib.sessions import hooks as session_hooks
 
+# The listeners import their module when first called, not at cold start: the lease and
+# outcome machinery they pull in is not needed to answer an HTTP request. Neither module
+# is imported by sessions or contacts, so this cuts no cycle.
+
 
 def _session_state(session: WaSessionModel, state: str, restricted_until: int | None) -> None:
-    # Imported on the first state change, not at cold start: the lease machinery it
-    # pulls in is not needed to answer an HTTP request.
     from chalicelib.campaigns import session_events
 
     session_events.on_session_state(session, state, restricted_until)

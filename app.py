@@ -11,6 +11,7 @@ from chalice import Chalice, Rate, Response
 from chalicelib import push, scheduler, security_headers
 from chalicelib.api import auth_blueprint, chalice_error_to_shape
 from chalicelib.billing import wiring as billing_wiring
+from chalicelib.campaigns import hooks as campaign_hooks
 from chalicelib.logs import logger
 from chalicelib.logs import request_id as current_request_id
 from chalicelib.queues import CONTACTS, EMAIL, JOBS, LAUNCH
@@ -39,6 +40,7 @@ app.register_blueprint(conversations.api.blueprint)
 app.register_blueprint(followups.api.blueprint)
 
 billing_wiring.install()  # billing's quota and number limits into campaigns and sessions
+campaign_hooks.install()  # campaigns follow sessions' state changes and confirmed opt-outs
 
 
 @app.middleware("http")

@@ -2,7 +2,7 @@
 
 Producers send models (``queues.send`` also validates a plain dict against its queue's
 jobs, so a malformed job fails where it is made); consumers parse with ``parse`` in
-``workers.run_batch``, where a body that does not parse is logged and dropped: a retry
+``batch.run_batch``, where a body that does not parse is logged and dropped: a retry
 cannot make it valid, it would only cycle to the dead-letter queue.
 """
 
@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from chalicelib.mail import EmailJob  # defined there: the app imports mail, not this
+from chalicelib.email_job import EmailJob
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from chalicelib import aws, queues
 from chalicelib.config import settings
+from chalicelib.email_job import EmailJob
 from chalicelib.logs import logger
-
-
-class EmailJob(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    to: str = Field(
-        min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$"
-    )  # validated at sign-up
-    subject: str = Field(max_length=200)
-    text: str = Field(max_length=20_000)
-    kind: str = Field("generic", max_length=64)
 
 
 def enqueue(to: str, subject: str, text: str, kind: str = "generic") -> None:

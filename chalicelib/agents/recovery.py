@@ -183,7 +183,7 @@ def fail_stuck_starting(now: int | None = None) -> int:
         (WaSessionModel.status == SessionState.starting.value)
         & (WaSessionModel.updated_at < cutoff)
     ):
-        if sessions._transition(
+        if sessions.transition(
             session,
             SessionState.failed.value,
             max(now_ms(), int(session.state_ts or 0)),  # a later report still applies

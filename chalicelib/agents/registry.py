@@ -10,6 +10,7 @@ from chalicelib.auth.secrets_ import hash_secret, new_id, new_secret
 from chalicelib.errors import NotFound
 from chalicelib.models.agents import AgentModel, ConnectionModel
 from chalicelib.models.base import expiry, now_ms, now_s
+from chalicelib.pagination import decode_cursor, encode_cursor
 
 AGENT_TOKEN_PREFIX = "wca"
 CONNECTION_TTL_S = 3 * 3600  # API Gateway closes WebSocket connections after 2 hours
@@ -27,6 +28,13 @@ def create_agent(name: str, capacity: int) -> tuple[AgentModel, str]:
     )
     agent.save(condition=AgentModel.agent_id.does_not_exist())
     return agent, secret
+
+
+def list_agents(limit: int, cursor: str | None) -> tuple[list[AgentModel], str | None]:
+    """One page of every agent (admin)."""
+    result = AgentModel.scan(limit=limit, last_evaluated_key=decode_cursor(cursor, {"agent_id"}))
+    items = list(result)
+    return items, encode_cursor(result.last_evaluated_key)
 
 
 def get_agent(agent_id: str) -> AgentModel:

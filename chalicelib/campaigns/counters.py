@@ -5,19 +5,10 @@ from __future__ import annotations
 from collections import Counter
 
 from chalicelib.campaigns import variants
+from chalicelib.campaigns.messages import MessageStatus
 from chalicelib.models.campaigns import CampaignModel
 
-STATUSES = (
-    "pending",
-    "leased",
-    "sent",
-    "delivered",
-    "read",
-    "failed",
-    "skipped",
-    "unknown",
-    "cancelled",
-)
+STATUSES = tuple(s.value for s in MessageStatus)  # one counter per message status
 COUNTERS = (*STATUSES, "total", "replies", "reserved", "ab_held")
 
 

@@ -139,7 +139,7 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def _hhmm(value: str) -> time:
+def hhmm(value: str) -> time:
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
 
@@ -155,7 +155,7 @@ def in_quiet_hours(pace: Pace, tz: ZoneInfo, moment: datetime) -> bool:
     return current >= pace.quiet_start or current < pace.quiet_end
 
 
-def _next_local(moment: datetime, tz: ZoneInfo, at: time) -> datetime:
+def next_local(moment: datetime, tz: ZoneInfo, at: time) -> datetime:
     """The first instant strictly after ``moment`` whose local wall time is ``at``."""
     local = moment.astimezone(tz)
     day = local.date()
@@ -167,7 +167,7 @@ def _next_local(moment: datetime, tz: ZoneInfo, at: time) -> datetime:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _next_utc_midnight(moment: datetime) -> datetime:
+def next_utc_midnight(moment: datetime) -> datetime:
     return datetime.combine(moment.astimezone(UTC).date() + DAY, time(0), tzinfo=UTC)
 
 
@@ -233,7 +233,7 @@ def _simulate(number: NumberPlan, pace: Pace, tz: ZoneInfo, start: datetime, now
             break
         if in_quiet_hours(pace, tz, t):
             assert pace.quiet_end
-            end = _next_local(t, tz, _hhmm(pace.quiet_end))
+            end = next_local(t, tz, hhmm(pace.quiet_end))
             pause("quiet_hours", t, end)
             t = end
             continue
@@ -242,7 +242,7 @@ def _simulate(number: NumberPlan, pace: Pace, tz: ZoneInfo, start: datetime, now
             used_day, used = day, 0
         cap = warmup_cap(pace, origin, t)
         room = cap - used
-        midnight = _next_utc_midnight(t)
+        midnight = next_utc_midnight(t)
         step = origin + DAY * (int((t - origin) // DAY) + 1) if pace.warmup else None
         if room <= 0:
             warming = pace.warmup and cap < int(pace.daily_cap)
@@ -250,12 +250,12 @@ def _simulate(number: NumberPlan, pace: Pace, tz: ZoneInfo, start: datetime, now
             pause("warmup" if warming else "daily_cap", t, resume)
             t = resume
             continue
-        window_end = min(midnight, _next_local(t, tz, time(0)))
+        window_end = min(midnight, next_local(t, tz, time(0)))
         if step is not None:
             window_end = min(window_end, step)
         if pace.has_quiet_hours:
             assert pace.quiet_start
-            window_end = min(window_end, _next_local(t, tz, _hhmm(pace.quiet_start)))
+            window_end = min(window_end, next_local(t, tz, hhmm(pace.quiet_start)))
         # Sends at t, t+gap, … strictly before the window's end; no gap: all at once.
         fit = max(1, math.ceil((window_end - t) / gap)) if gap.total_seconds() > 0 else remaining
         count = min(remaining, room, fit)

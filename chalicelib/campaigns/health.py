@@ -157,7 +157,7 @@ def number_health(user_id: str, now: datetime | None = None) -> HealthList:
     for session in sorted(sessions, key=lambda s: s.created_at):
         sid = session.session_id
         pace = _pace_for(sid, campaigns)
-        origin = planning._dt(session.first_connected_at)
+        origin = planning.datetime_of_ms(session.first_connected_at)
         limit = fc.warmup_cap(pace, origin, now) if origin else int(pace.daily_cap)
         warmup_day = None
         if origin and pace.warmup and limit < pace.daily_cap:

@@ -99,9 +99,7 @@ def handle(job: dict[str, Any]) -> None:
         if send_at - now_ms() > 1000:
             enqueue(user_id, campaign_id, send_at)  # not yet due: chain another delay
             return
-        if service._transition(
-            campaign, {service.SCHEDULED}, service.RUNNING, launched_at=now_ms()
-        ):
+        if service.transition(campaign, {service.SCHEDULED}, service.RUNNING, launched_at=now_ms()):
             from chalicelib.campaigns import emails
 
             emails.notify(

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from pynamodb.exceptions import UpdateError
 
+import chalicelib.contacts.service as contacts
 from chalicelib.campaigns import launch, media, quota, service, templates, trial, variants
 from chalicelib.campaigns.counters import bump
 from chalicelib.campaigns.messages import move_message
-from chalicelib.campaigns.pacing import DEFAULT_PACING, daily_room, in_quiet_hours, pacing_of
+from chalicelib.campaigns.pacing import (
+    DEFAULT_PACE,
+    DEFAULT_PACING,
+    daily_room,
+    in_quiet_hours,
+    pacing_of,
+)
 from chalicelib.config import settings
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import now_ms, plain
@@ -40,7 +47,11 @@ def lease(agent: AgentModel, session_id: str, wanted: int) -> Batch:
     """Answer a pull: lease up to ``wanted`` due messages of one running campaign."""
     session = sessions.session_of_agent(agent, session_id)
     idle = Batch(
-        session_id=session_id, messages=[], pacing=Pacing(min_gap_s=20, max_gap_s=60, daily_cap=0)
+        session_id=session_id,
+        messages=[],
+        pacing=Pacing(
+            min_gap_s=DEFAULT_PACE.min_gap_s, max_gap_s=DEFAULT_PACE.max_gap_s, daily_cap=0
+        ),
     )
     now = now_ms()
     if session.status == "restricted" and (session.backoff_until or 0) <= now:
@@ -100,7 +111,7 @@ def _leased_count(session_id: str) -> int:
     return sum(1 for _ in CampaignMessageModel.leases.query(session_id))
 
 
-def _lease_one(message: CampaignMessageModel, session_id: str, lease_until: int, now: int) -> bool:
+def lease_one(message: CampaignMessageModel, session_id: str, lease_until: int, now: int) -> bool:
     try:
         message.update(
             actions=[
@@ -122,7 +133,6 @@ def _lease_one(message: CampaignMessageModel, session_id: str, lease_until: int,
 def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
     """Tests go first, but one per pull and paced like their campaign (gap, daily cap),
     never while billing holds sending, and never to someone who opted out meanwhile."""
-    import chalicelib.contacts.service as contacts
     from chalicelib.conversations import outbound
 
     for message in CampaignMessageModel.outbox.query(
@@ -152,7 +162,7 @@ def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
         if daily_room(session, pacing) <= 0 or not quota.sending_allowed(session.user_id)[0]:
             return None
         lease_until = now + lease_slack_ms()
-        if not _lease_one(message, session.session_id, lease_until, now):
+        if not lease_one(message, session.session_id, lease_until, now):
             continue
         media_url = (
             media.download_url(origin.media_key)
@@ -206,7 +216,7 @@ def _lease_from(
             too_long += _fail_too_long(message, session.session_id, now)
             continue
         lease_until = now + (len(leased) + 1) * gap_ms + lease_slack_ms()
-        if not _lease_one(message, session.session_id, lease_until, now):
+        if not lease_one(message, session.session_id, lease_until, now):
             continue
         leased.append(
             BatchMessage(

@@ -8,11 +8,14 @@ time. Counters move with one ADD per campaign per frame, not per message
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Literal
 
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.models.campaigns import CampaignMessageModel
+from chalicelib.pagination import decode_cursor, encode_cursor
 
 
 class MessageStatus(StrEnum):
@@ -25,6 +28,17 @@ class MessageStatus(StrEnum):
     SKIPPED = "skipped"
     UNKNOWN = "unknown"
     CANCELLED = "cancelled"
+
+
+# Nothing more happens to a message in one of these (unless the user retries a failure).
+FINAL_STATUSES = tuple(
+    s for s in MessageStatus if s not in (MessageStatus.PENDING, MessageStatus.LEASED)
+)
+
+if TYPE_CHECKING:
+    MessageStatusName = str
+else:  # the API's list of statuses, from the enum
+    MessageStatusName = Literal[tuple(s.value for s in MessageStatus)]
 
 
 def move_message(
@@ -62,3 +76,29 @@ def moved_message(
         return message
     except UpdateError:
         return None
+
+
+def page(
+    campaign_id: str,
+    limit: int,
+    cursor: str | None,
+    status: str | None = None,
+    replied: bool | None = None,
+) -> tuple[list[CampaignMessageModel], str | None]:
+    """One page of a campaign's recipients, optionally of one status and/or (not) replied."""
+    start = decode_cursor(cursor, {"campaign_id", "phone"}, owner=("campaign_id", campaign_id))
+    condition: Any = CampaignMessageModel.status == status if status else None
+    if replied is not None:
+        exists = CampaignMessageModel.replied_at.exists()
+        answered = exists if replied else CampaignMessageModel.replied_at.does_not_exist()
+        condition = answered if condition is None else condition & answered
+    result = CampaignMessageModel.query(
+        campaign_id, limit=limit, last_evaluated_key=start, filter_condition=condition
+    )
+    items = list(result)
+    return items, encode_cursor(result.last_evaluated_key)
+
+
+def all_of(campaign_id: str) -> Iterator[CampaignMessageModel]:
+    """Every recipient of a campaign (the export)."""
+    yield from CampaignMessageModel.query(campaign_id)

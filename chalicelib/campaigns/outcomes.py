@@ -11,17 +11,18 @@ from collections.abc import Iterable
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import notifications
-from chalicelib.campaigns import quota, service, trial, variants
+from chalicelib import notifications, push
+from chalicelib.campaigns import emails, quota, service, session_events, trial, variants
 from chalicelib.campaigns.counters import bump
 from chalicelib.campaigns.messages import move_message, moved_message
 from chalicelib.campaigns.pacing import today
+from chalicelib.contacts import replies
+from chalicelib.conversations import inbox
 from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import expiry, now_ms, now_s
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel, MessageLogModel
 from chalicelib.models.sessions import WaSessionModel
-from chalicelib.sessions import licensing
 from chalicelib.sessions import service as sessions
 from wacast_protocol import Acks, CancelLeases, Inbound, ResultItem, Results
 
@@ -160,7 +161,7 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
         )
     _write_logs(logs)
     for session_id, walled_campaigns in walled.items():
-        licensing.hit_wall(owned[session_id], walled_campaigns)
+        session_events.pause_at_licence_wall(owned[session_id], walled_campaigns)
     for (user_id, move), count in test_quota.items():
         quota.safely(move, user_id, count)
     for campaign_id, counter in deltas.items():
@@ -291,7 +292,7 @@ def maybe_complete(user_id: str, campaign_id: str) -> bool:
         return False
     if int(campaign.pending or 0) or int(campaign.leased or 0):
         return False
-    if not service._transition(
+    if not service.transition(
         campaign, {service.RUNNING}, service.COMPLETED, completed_at=now_ms()
     ):
         return False
@@ -299,7 +300,6 @@ def maybe_complete(user_id: str, campaign_id: str) -> bool:
     if leftover > 0:
         quota.safely("release", user_id, leftover)
         bump(user_id, campaign_id, {"reserved": -leftover})
-    from chalicelib.campaigns import emails
 
     emails.notify(
         campaign,
@@ -369,8 +369,6 @@ def apply_acks(agent: AgentModel, frame: Acks) -> None:
 
 
 def apply_inbound(agent: AgentModel, frame: Inbound) -> None:
-    from chalicelib.contacts import replies
-
     session = sessions.session_of_agent(agent, frame.session_id)
     user_id = session.user_id
     campaigns = sorted(
@@ -382,7 +380,6 @@ def apply_inbound(agent: AgentModel, frame: Inbound) -> None:
         key=lambda c: int(c.launched_at or 0),
         reverse=True,
     )
-    from chalicelib.conversations import inbox
 
     # The reply counts for the campaign the contact last received from this number (7 days).
     attributed = inbox.attribute(frame.session_id, frame.from_phone, campaigns)
@@ -411,10 +408,14 @@ def apply_inbound(agent: AgentModel, frame: Inbound) -> None:
     inbox.record_inbound(session, frame, attributed)
 
 
+def stop_pending_everywhere(user_id: str, phone: str) -> None:
+    """What a reply opt-out does to campaigns, for an opt-out confirmed later."""
+    campaigns = [c for c in CampaignModel.query(user_id) if c.status != service.DRAFT]
+    stop_pending_for(user_id, phone, campaigns)
+
+
 def stop_pending_for(user_id: str, phone: str, campaigns: list[CampaignModel]) -> None:
     """An opted-out person gets nothing more: pending messages skip, leases are cancelled."""
-    from chalicelib import push
-
     for campaign in campaigns:
         try:
             message = CampaignMessageModel.get(campaign.campaign_id, phone)
@@ -432,7 +433,7 @@ def stop_pending_for(user_id: str, phone: str, campaigns: list[CampaignModel]) -
                 bump(user_id, campaign.campaign_id, {old: -1, "skipped": 1, "reserved": -1})
                 quota.safely("release", user_id, 1)
                 if old == "leased":
-                    agent = service._agent_of(user_id, message.session_id)
+                    agent = service.agent_of(user_id, message.session_id)
                     if agent is not None:
                         push.send_frame(
                             agent.connection_id,

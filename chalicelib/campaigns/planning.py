@@ -17,12 +17,12 @@ from pydantic import BaseModel, Field
 
 from chalicelib.campaigns import forecast as fc
 from chalicelib.campaigns import templates
+from chalicelib.campaigns.pacing import DEFAULT_PACING
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignModel
 from chalicelib.models.sessions import WaSessionModel, sessions_of
 
 SAMPLE_CONTACTS = 1000
-DEFAULT_PACING = {"min_gap_s": 20, "max_gap_s": 60, "daily_cap": 200, "warmup": True}
 
 
 class AudienceEstimate(BaseModel):
@@ -45,7 +45,7 @@ def pace_of(pacing: dict[str, Any] | None) -> fc.Pace:
     )
 
 
-def _dt(ms: int | float | None) -> datetime | None:
+def datetime_of_ms(ms: int | float | None) -> datetime | None:
     return datetime.fromtimestamp(int(ms) / 1000, tz=UTC) if ms else None
 
 
@@ -185,7 +185,7 @@ def number_plans(
             session_id=session_id,
             recipients=_share(remaining, session_ids, session_id),
             sent_today=sent_today(sessions.get(session_id), now),
-            first_connected_at=_dt(sessions[session_id].first_connected_at)
+            first_connected_at=datetime_of_ms(sessions[session_id].first_connected_at)
             if session_id in sessions
             else None,
             label=sessions[session_id].label if session_id in sessions else None,
@@ -247,8 +247,8 @@ def campaign_forecast(
         pace_of(plain(campaign.pacing)),
         campaign.timezone or "UTC",
         now,
-        send_at=_dt(campaign.send_at),
-        deadline=_dt(campaign.deadline),
+        send_at=datetime_of_ms(campaign.send_at),
+        deadline=datetime_of_ms(campaign.deadline),
     )
 
 
@@ -299,7 +299,7 @@ def _number_wait(
 
     status = campaign.status
     if status == service.PAUSED:
-        resume_at = _dt(campaign.send_at)  # a paused campaign's send_at: when it resumes
+        resume_at = datetime_of_ms(campaign.send_at)  # a paused campaign's send_at: when it resumes
         return _Wait(
             "paused",
             until=resume_at if resume_at and resume_at > now else None,
@@ -308,24 +308,24 @@ def _number_wait(
     if status == service.PREPARING:
         return _Wait("preparing")
     if status == service.SCHEDULED:
-        return _Wait("scheduled", until=_dt(campaign.send_at))
+        return _Wait("scheduled", until=datetime_of_ms(campaign.send_at))
     if status != service.RUNNING:
         return _Wait("done" if status == service.COMPLETED else "idle")
     if session is None or session.status != "connected":
         return _Wait("offline", detail=session.status if session else "removed")
     if campaign.materialised and not int(campaign.pending or 0) and not int(campaign.leased or 0):
         return _Wait("done")
-    backoff = _dt(session.backoff_until)
+    backoff = datetime_of_ms(session.backoff_until)
     if backoff and backoff > now:
         return _Wait("backing_off", until=backoff)
     tz = ZoneInfo(campaign.timezone or "UTC")
     if fc.in_quiet_hours(pace, tz, now):
         assert pace.quiet_end
-        return _Wait("quiet_hours", until=fc._next_local(now, tz, fc._hhmm(pace.quiet_end)))
-    origin = _dt(session.first_connected_at) or now
+        return _Wait("quiet_hours", until=fc.next_local(now, tz, fc.hhmm(pace.quiet_end)))
+    origin = datetime_of_ms(session.first_connected_at) or now
     cap = fc.warmup_cap(pace, origin, now)
     if cap - sent_today(session, now) <= 0:
-        midnight = fc._next_utc_midnight(now)
+        midnight = fc.next_utc_midnight(now)
         if pace.warmup and cap < pace.daily_cap:
             step = origin + timedelta(days=int((now - origin) // fc.DAY) + 1)
             return _Wait("warmup_limit", until=min(midnight, step))

@@ -227,7 +227,7 @@ def finish(campaign: CampaignModel) -> None:
         )
         return
     send_at = int(campaign.send_at or 0) or now_ms()
-    if not service._transition(
+    if not service.transition(
         campaign,
         {service.PREPARING},
         service.SCHEDULED,
@@ -252,9 +252,7 @@ def finish(campaign: CampaignModel) -> None:
 def back_to_draft(campaign: CampaignModel, problem: dict[str, Any]) -> None:
     from chalicelib import notifications
 
-    if not service._transition(
-        campaign, {service.PREPARING}, service.DRAFT, launch_problem=problem
-    ):
+    if not service.transition(campaign, {service.PREPARING}, service.DRAFT, launch_problem=problem):
         return
     notifications.notify(
         campaign.user_id,

@@ -9,13 +9,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from typing import Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Literal
 
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
+import chalicelib.contacts.service as contacts
 from chalicelib import push, queues
-from chalicelib.campaigns import quota, templates, variants
+from chalicelib.campaigns import emails, quota, templates, variants
 from chalicelib.campaigns.counters import bump
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.logs import logger
@@ -24,17 +26,32 @@ from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 from chalicelib.models.sessions import WaSessionModel
 from chalicelib.pagination import decode_cursor, encode_cursor
+from chalicelib.sessions import licensing
 from wacast_protocol import SessionState, Wake
 
-DRAFT, SCHEDULED, RUNNING, PAUSED, COMPLETED, CANCELLED = (
-    "draft",
-    "scheduled",
-    "running",
-    "paused",
-    "completed",
-    "cancelled",
-)
-PREPARING = "preparing"  # schedule answered; the launch worker walks the audience
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"
+    PREPARING = "preparing"  # schedule answered; the launch worker walks the audience
+    SCHEDULED = "scheduled"
+    RUNNING = "running"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+if TYPE_CHECKING:
+    CampaignStatusName = str
+else:  # the API's list of statuses, from the enum
+    CampaignStatusName = Literal[tuple(s.value for s in CampaignStatus)]
+
+DRAFT = CampaignStatus.DRAFT
+PREPARING = CampaignStatus.PREPARING
+SCHEDULED = CampaignStatus.SCHEDULED
+RUNNING = CampaignStatus.RUNNING
+PAUSED = CampaignStatus.PAUSED
+COMPLETED = CampaignStatus.COMPLETED
+CANCELLED = CampaignStatus.CANCELLED
 EDITABLE = {DRAFT, SCHEDULED, PAUSED}
 RETRYABLE_REASONS = {
     "session_error",
@@ -227,8 +244,6 @@ def delete_draft(user_id: str, campaign_id: str) -> None:
 
 
 def contact_values_of(contact: Any) -> dict[str, str | None]:
-    import chalicelib.contacts.service as contacts
-
     return templates.contact_values(
         phone=contact.phone,
         name=contact.name,
@@ -266,7 +281,7 @@ def schedule(user_id: str, campaign_id: str, send_to_first: int | None = None) -
     if not allowed:
         raise Conflict(f"Sending is on hold: {why}.", {"reason": why}, code="sending_on_hold")
     token = secrets.token_hex(12)  # a new launch: its own quota reservation
-    if not _transition(
+    if not transition(
         campaign,
         {DRAFT},
         PREPARING,
@@ -286,7 +301,9 @@ def schedule(user_id: str, campaign_id: str, send_to_first: int | None = None) -
     return get(user_id, campaign_id, consistent=True)
 
 
-def _transition(campaign: CampaignModel, allowed: set[str], new: str, **sets: Any) -> bool:
+def transition(campaign: CampaignModel, allowed: set[str], new: str, **sets: Any) -> bool:
+    """Move ``campaign`` to ``new`` if its status is still one of ``allowed`` (setting
+    ``sets``; None removes); False when another write moved it first."""
     actions: list[Action] = [CampaignModel.status.set(new), CampaignModel.updated_at.set(now_ms())]
     for name, value in sets.items():
         attribute = getattr(CampaignModel, name)
@@ -300,7 +317,7 @@ def _transition(campaign: CampaignModel, allowed: set[str], new: str, **sets: An
 
 def pause(user_id: str, campaign_id: str, reason: str = "paused_by_user") -> CampaignModel:
     campaign = get(user_id, campaign_id, consistent=True)
-    if not _transition(campaign, {RUNNING}, PAUSED, pause_reason=reason):
+    if not transition(campaign, {RUNNING}, PAUSED, pause_reason=reason):
         raise Conflict(f"A {campaign.status} campaign cannot be paused.", code="bad_transition")
     cancel_leases(campaign)
     return get(user_id, campaign_id, consistent=True)
@@ -308,9 +325,7 @@ def pause(user_id: str, campaign_id: str, reason: str = "paused_by_user") -> Cam
 
 def auto_pause(campaign: CampaignModel, reason: str, detail: str) -> bool:
     """Pause a running campaign for a reason the user must see (and is told about)."""
-    from chalicelib.campaigns import emails
-
-    if not _transition(campaign, {RUNNING}, PAUSED, pause_reason=reason):
+    if not transition(campaign, {RUNNING}, PAUSED, pause_reason=reason):
         return False
     cancel_leases(campaign)
     emails.notify(campaign, "campaign_paused", f"Campaign “{campaign.name}” paused", detail)
@@ -328,7 +343,7 @@ def resume(user_id: str, campaign_id: str) -> CampaignModel:
     allowed, why = quota.sending_allowed(user_id)
     if not allowed:
         raise Conflict(f"Sending is on hold: {why}.", {"reason": why}, code="sending_on_hold")
-    if not _transition(campaign, {PAUSED}, RUNNING, pause_reason=None):
+    if not transition(campaign, {PAUSED}, RUNNING, pause_reason=None):
         raise Conflict("The campaign changed state meanwhile.", code="bad_transition")
     wake(user_id, list(campaign.session_ids))
     return get(user_id, campaign_id, consistent=True)
@@ -339,10 +354,10 @@ def cancel(user_id: str, campaign_id: str) -> CampaignModel:
     if campaign.status == PREPARING:
         # Nothing was written or held yet (a reservation racing this is released by the
         # worker when its own move to scheduled fails): it simply becomes a draft again.
-        if not _transition(campaign, {PREPARING}, DRAFT):
+        if not transition(campaign, {PREPARING}, DRAFT):
             raise Conflict("The campaign changed state meanwhile.", code="bad_transition")
         return get(user_id, campaign_id, consistent=True)
-    if not _transition(campaign, {SCHEDULED, RUNNING, PAUSED}, CANCELLED):
+    if not transition(campaign, {SCHEDULED, RUNNING, PAUSED}, CANCELLED):
         raise Conflict(f"A {campaign.status} campaign cannot be cancelled.", code="bad_transition")
     cancel_leases(campaign)
     # Pending messages are marked cancelled (and their quota released) in the background.
@@ -357,7 +372,7 @@ def cancel_leases(campaign: CampaignModel) -> None:
     from wacast_protocol import CancelLeases
 
     for session_id in campaign.session_ids:
-        agent = _agent_of(campaign.user_id, session_id)
+        agent = agent_of(campaign.user_id, session_id)
         if agent is not None:
             push.send_frame(
                 agent.connection_id,
@@ -365,7 +380,8 @@ def cancel_leases(campaign: CampaignModel) -> None:
             )
 
 
-def _agent_of(user_id: str, session_id: str) -> AgentModel | None:
+def agent_of(user_id: str, session_id: str) -> AgentModel | None:
+    """The agent running this number, or None."""
     try:
         session = WaSessionModel.get(user_id, session_id)
         return AgentModel.get(session.agent_id)
@@ -377,7 +393,7 @@ def wake(user_id: str, session_ids: list[str]) -> None:
     by_agent: dict[str, list[str]] = {}
     connections: dict[str, str | None] = {}
     for session_id in session_ids:
-        agent = _agent_of(user_id, session_id)
+        agent = agent_of(user_id, session_id)
         if agent is not None:
             by_agent.setdefault(agent.agent_id, []).append(session_id)
             connections[agent.agent_id] = agent.connection_id
@@ -399,8 +415,6 @@ def retry_failed(user_id: str, campaign_id: str) -> int:
     campaign = get(user_id, campaign_id, consistent=True)
     if campaign.status not in (RUNNING, PAUSED, COMPLETED):
         raise Conflict(f"A {campaign.status} campaign has nothing to retry.", code="bad_transition")
-    from chalicelib.sessions import licensing
-
     licensed = {s for s in campaign.session_ids if licensing.has_key(user_id, s)}
     # Retryable failures, and those left out by "send to the first N" (skipped: quota).
     failed = [
@@ -428,7 +442,7 @@ def retry_failed(user_id: str, campaign_id: str) -> int:
     moved = requeue(campaign, failed)
     bump(user_id, campaign_id, {"reserved": moved})
     if campaign.status == COMPLETED:
-        _transition(campaign, {COMPLETED}, RUNNING, completed_at=None)
+        transition(campaign, {COMPLETED}, RUNNING, completed_at=None)
     if campaign.status == PAUSED and campaign.pause_reason == NEEDS_LICENSE:
         # Paused only for the licence wall, and its failures are going out again: go on
         # if the numbers are ready (otherwise it stays paused for the user to resume).

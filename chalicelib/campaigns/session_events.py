@@ -1,13 +1,24 @@
 """Campaigns reacting to their sending numbers: pause when one becomes unusable,
-resume when it is back."""
+restricted or hits the licence wall; resume when it is back.
+
+Sessions announce state changes through ``sessions.hooks`` (registered by
+``campaigns.hooks.install``), so sessions never import campaigns.
+"""
 
 from __future__ import annotations
 
 from chalicelib import notifications
 from chalicelib.campaigns import service
 from chalicelib.campaigns.lease import running_campaigns_of
+from chalicelib.logs import logger
+from chalicelib.models.base import now_ms
 from chalicelib.models.campaigns import CampaignModel
 from chalicelib.models.sessions import WaSessionModel
+from chalicelib.sessions import reasons
+from chalicelib.sessions.licensing import NEEDS_LICENSE
+from wacast_protocol import SessionState
+
+RESTRICTED_PAUSE = "session_restricted"
 
 PAUSING_STATES = {
     "banned": "The number {label} was banned by WhatsApp.",
@@ -33,7 +44,7 @@ def resume_for_session(session: WaSessionModel) -> int:
         ]
         if any(s.status != "connected" for s in others):
             continue
-        if service._transition(campaign, {service.PAUSED}, service.RUNNING, pause_reason=None):
+        if service.transition(campaign, {service.PAUSED}, service.RUNNING, pause_reason=None):
             service.wake(session.user_id, list(campaign.session_ids))
             notifications.notify(
                 session.user_id,
@@ -61,4 +72,66 @@ def pause_for_session(session: WaSessionModel, state: str) -> int:
             detail + " Resume the campaign once the number is connected again.",
         ):
             paused += 1
+    return paused
+
+
+def on_session_state(session: WaSessionModel, state: str, restricted_until: int | None) -> None:
+    """A number's reported state changed (the ``sessions.hooks`` listener)."""
+    if state in PAUSING_STATES:
+        pause_for_session(session, state)
+    elif state == SessionState.restricted.value:
+        pause_restricted(session, restricted_until)
+    elif state == SessionState.connected.value:
+        resume_for_session(session)
+
+
+def pause_restricted(session: WaSessionModel, until: int | None) -> int:
+    """The number may not start new chats: its running campaigns pause with the reason."""
+    paused = 0
+    words = reasons.restricted_text(until)
+    for campaign in running_campaigns_of(session):
+        if service.auto_pause(
+            campaign,
+            RESTRICTED_PAUSE,
+            f"{session.label}: {words} Resume the campaign once the restriction lifts.",
+        ):
+            paused += 1
+    return paused
+
+
+def pause_at_licence_wall(session: WaSessionModel, campaign_ids: set[str]) -> int:
+    """Sends of these campaigns answered ``needs_license``: each pauses once, with a
+    notice that explains the wall and links to the number's page. A campaign the user
+    resumed anyway (to reach only existing chats) is not paused again."""
+    paused = 0
+    for campaign_id in sorted(campaign_ids):
+        try:
+            campaign = CampaignModel.get(session.user_id, campaign_id)
+        except CampaignModel.DoesNotExist:
+            continue
+        if campaign.license_wall_at or campaign.status != service.RUNNING:
+            continue
+        if not service.transition(
+            campaign,
+            {service.RUNNING},
+            service.PAUSED,
+            pause_reason=NEEDS_LICENSE,
+            license_wall_at=now_ms(),
+        ):
+            continue
+        service.cancel_leases(campaign)
+        paused += 1
+        notifications.notify(
+            session.user_id,
+            "campaign_needs_license",
+            f"Campaign “{campaign.name}” paused: {session.label} needs a licence key",
+            reasons.LICENSE_WALL,
+            session_id=session.session_id,
+            campaign_id=campaign_id,
+            link_path=f"/sessions/{session.session_id}",
+        )
+        logger.warning(
+            "campaign paused at the licence wall",
+            extra={"campaign_id": campaign_id, "session_id": session.session_id},
+        )
     return paused

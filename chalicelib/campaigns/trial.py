@@ -21,8 +21,10 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
+import chalicelib.contacts.service as contacts
 from chalicelib import ratelimit
 from chalicelib.campaigns import quota, service, templates
+from chalicelib.campaigns.pacing import daily_room, pacing_of
 from chalicelib.config import settings
 from chalicelib.errors import Conflict, RateLimited
 from chalicelib.models.base import now_ms
@@ -57,9 +59,6 @@ def _take_allowance(user_id: str) -> None:
 
 
 def queue(campaign: CampaignModel, session_id: str, contact: Any) -> CampaignMessageModel:
-    import chalicelib.contacts.service as contacts
-    from chalicelib.campaigns.pacing import daily_room, pacing_of
-
     user_id = campaign.user_id
     try:
         session = WaSessionModel.get(user_id, session_id)

@@ -808,7 +808,7 @@ def _commit(
         if truncated:
             actions.append(ImportModel.truncated.set(True))
     try:
-        with service._transaction() as transaction:
+        with service.new_transaction() as transaction:
             transaction.update(
                 ImportModel(user_id, import_id),
                 actions=actions,
@@ -816,7 +816,7 @@ def _commit(
             )
             service.add_tag_updates(transaction, user_id, in_transaction)
     except TransactWriteError as error:
-        if service._cancelled_by_condition(error):
+        if service.cancelled_by_condition(error):
             return
         raise
     if not finished:

@@ -17,7 +17,7 @@ MAX_NAME = 200
 MAX_TAGS = 20
 MAX_TAG = 40
 BASE_TARGETS = ("phone", "phone_alt", "name", "first_name", "last_name", "email", "tags", "ignore")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _TAG_SPLIT = re.compile(r"[,;|]|:::")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -396,7 +396,7 @@ def convert(
             if not value:
                 continue
             if target == "email":
-                if not _EMAIL.match(value):
+                if not EMAIL_PATTERN.match(value):
                     warnings.append(f"email ignored, not an address: {value[:60]}")
                     continue
                 value = value.lower()

@@ -10,7 +10,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.auth import profile
 from chalicelib.config import settings
-from chalicelib.contacts import optout_words, service
+from chalicelib.contacts import hooks, optout_words, service
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.logs import logger
 from chalicelib.models.base import now_ms
@@ -103,7 +103,7 @@ def decide(user_id: str, review_id: str, confirm: bool) -> OptOutReviewModel:
         raise Conflict(f"This reply was already {review.status}.", code="review_decided")
     if confirm:
         service.opt_out(user_id, review.phone, "reply_confirmed", reply=review.body)
-        stop_pending(user_id, review.phone)
+        hooks.fire_opt_out_confirmed(user_id, review.phone)  # campaigns stop what is pending
     try:
         review.update(
             actions=[
@@ -117,15 +117,6 @@ def decide(user_id: str, review_id: str, confirm: bool) -> OptOutReviewModel:
             raise
         review.refresh()
     return review
-
-
-def stop_pending(user_id: str, phone: str) -> None:
-    """What a reply opt-out does to campaigns, for an opt-out confirmed later."""
-    from chalicelib.campaigns import outcomes
-    from chalicelib.models.campaigns import CampaignModel
-
-    campaigns = [c for c in CampaignModel.query(user_id) if c.status != "draft"]
-    outcomes.stop_pending_for(user_id, phone, campaigns)
 
 
 def check_message(user_id: str, text: str) -> dict[str, Any]:

@@ -53,7 +53,7 @@ def search_text(contact: ContactModel) -> str:
     return " ".join(p.casefold() for p in parts if p)[:600]
 
 
-def _transaction() -> TransactWrite:
+def new_transaction() -> TransactWrite:
     return TransactWrite(connection=Connection(region=ContactModel.Meta.region))
 
 
@@ -231,11 +231,11 @@ def create_contact(user_id: str, data: RowData) -> ContactModel:
         contact.name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
     contact.search = search_text(contact) or None
     try:
-        with _transaction() as transaction:
+        with new_transaction() as transaction:
             transaction.save(contact, condition=ContactModel.phone.does_not_exist())
             add_tag_updates(transaction, user_id, tag_deltas(None, contact.tags))
     except TransactWriteError as error:
-        if _cancelled_by_condition(error):
+        if cancelled_by_condition(error):
             raise Conflict(
                 "A contact with this phone number exists.", code="contact_exists"
             ) from None
@@ -262,12 +262,12 @@ def update_contact(user_id: str, phone: str, changes: dict[str, Any]) -> Contact
         contact.search = search_text(contact) or None
         contact.updated_at = max(now_ms(), seen + 1)
         try:
-            with _transaction() as transaction:
+            with new_transaction() as transaction:
                 transaction.save(contact, condition=ContactModel.updated_at == seen)
                 add_tag_updates(transaction, user_id, tag_deltas(old_tags, contact.tags))
             return contact
         except TransactWriteError as error:
-            if not _cancelled_by_condition(error):
+            if not cancelled_by_condition(error):
                 raise
     raise Conflict("The contact changed while saving; try again.", code="edit_conflict")
 
@@ -275,11 +275,11 @@ def update_contact(user_id: str, phone: str, changes: dict[str, Any]) -> Contact
 def delete_contact(user_id: str, phone: str) -> None:
     contact = get_contact(user_id, phone)
     try:
-        with _transaction() as transaction:
+        with new_transaction() as transaction:
             transaction.delete(contact, condition=ContactModel.updated_at == contact.updated_at)
             add_tag_updates(transaction, user_id, tag_deltas(contact.tags, None))
     except TransactWriteError as error:
-        if _cancelled_by_condition(error):
+        if cancelled_by_condition(error):
             raise Conflict("The contact changed; try again.", code="edit_conflict") from None
         raise
     from chalicelib.conversations import inbox
@@ -309,7 +309,7 @@ def delete_tag_page(
     return len(doomed), page.get("LastEvaluatedKey")
 
 
-def _cancelled_by_condition(error: TransactWriteError) -> bool:
+def cancelled_by_condition(error: TransactWriteError) -> bool:
     reasons = getattr(error, "cancellation_reasons", None) or []
     return any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.batch import run_batch
 from chalicelib.queues import CONTACTS
-from chalicelib.workers import run_batch
 
 
 def contacts_batch(event: dict[str, Any]) -> dict[str, Any]:

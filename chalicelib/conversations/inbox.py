@@ -420,11 +420,6 @@ def thread(user_id: str, cid: str, limit: int = 200) -> list[ThreadItem]:
     return items[-limit:]
 
 
-def replied_condition(replied: bool) -> Any:
-    exists = CampaignMessageModel.replied_at.exists()
-    return exists if replied else CampaignMessageModel.replied_at.does_not_exist()
-
-
 def add_reply_texts(user_id: str, items: list[Any]) -> None:
     """Fill ``reply_text`` on campaign recipients from their conversation on the number
     that sent them the message."""

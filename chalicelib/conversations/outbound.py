@@ -83,7 +83,7 @@ def lease_answer(session: WaSessionModel, message: CampaignMessageModel, now: in
     if not quota.sending_allowed(session.user_id)[0]:
         return None
     lease_until = now + lease.lease_slack_ms()
-    if not lease._lease_one(message, session.session_id, lease_until, now):
+    if not lease.lease_one(message, session.session_id, lease_until, now):
         return None  # leased by a concurrent pull
     url = media_url(message)
     return Batch(

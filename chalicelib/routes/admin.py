@@ -7,12 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.agents import registry
 from chalicelib.api import Api, RequestContext
 from chalicelib.models.agents import AgentModel
-from chalicelib.models.base import now_ms
 from chalicelib.pagination import Page, PageQuery
+from chalicelib.sessions.service import agent_online
 
 api = Api(__name__, "admin")
-
-HEARTBEAT_OFFLINE_AFTER_MS = 60_000
 
 
 class CreateAgentBody(BaseModel):
@@ -35,14 +33,11 @@ class Agent(BaseModel):
     @classmethod
     def of(cls, agent: AgentModel) -> Agent:
         heartbeat = agent.last_heartbeat_at
-        online = bool(
-            agent.connection_id and heartbeat and now_ms() - heartbeat < HEARTBEAT_OFFLINE_AFTER_MS
-        )
         return cls(
             agent_id=agent.agent_id,
             name=agent.name,
             capacity=int(agent.capacity),
-            online=online,
+            online=agent_online(agent),
             last_heartbeat_at=int(heartbeat) if heartbeat else None,
             version=agent.version,
             openwa_version=agent.openwa_version,
@@ -52,6 +47,10 @@ class Agent(BaseModel):
 
 class AgentWithToken(Agent):
     token: str = Field(description="The agent's secret; shown once")
+
+    @classmethod
+    def issued(cls, agent: AgentModel, token: str) -> AgentWithToken:
+        return cls(**Agent.of(agent).model_dump(), token=token)
 
 
 @api.route(
@@ -64,8 +63,7 @@ class AgentWithToken(Agent):
     summary="Register an edge agent and get its token once",
 )
 def create_agent(ctx: RequestContext, body: CreateAgentBody) -> AgentWithToken:
-    agent, token = registry.create_agent(body.name, body.capacity)
-    return AgentWithToken(**Agent.of(agent).model_dump(), token=token)
+    return AgentWithToken.issued(*registry.create_agent(body.name, body.capacity))
 
 
 @api.route(
@@ -77,12 +75,8 @@ def create_agent(ctx: RequestContext, body: CreateAgentBody) -> AgentWithToken:
     summary="Every agent with its online state",
 )
 def list_agents(ctx: RequestContext, query: PageQuery) -> Page[Agent]:
-    from chalicelib.pagination import decode_cursor, encode_cursor
-
-    start = decode_cursor(query.cursor, {"agent_id"})
-    result = AgentModel.scan(limit=query.limit, last_evaluated_key=start)
-    items = [Agent.of(agent) for agent in result]
-    return Page[Agent](items=items, next_cursor=encode_cursor(result.last_evaluated_key))
+    agents, cursor = registry.list_agents(query.limit, query.cursor)
+    return Page[Agent](items=[Agent.of(agent) for agent in agents], next_cursor=cursor)
 
 
 @api.route(
@@ -94,8 +88,7 @@ def list_agents(ctx: RequestContext, query: PageQuery) -> Page[Agent]:
     summary="Issue a new token; the old one stops working",
 )
 def rotate_agent_token(ctx: RequestContext, agent_id: str) -> AgentWithToken:
-    agent, token = registry.rotate_token(agent_id)
-    return AgentWithToken(**Agent.of(agent).model_dump(), token=token)
+    return AgentWithToken.issued(*registry.rotate_token(agent_id))
 
 
 @api.route(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,19 +12,34 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from chalice import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+import chalicelib.contacts.service as contacts
 from chalicelib.api import Api, RequestContext, attachment
 from chalicelib.auth import profile
-from chalicelib.campaigns import followups, frequency, media, planning, service, templates
+from chalicelib.campaigns import (
+    emails,
+    followups,
+    frequency,
+    media,
+    messages,
+    planning,
+    service,
+    templates,
+    trial,
+)
 from chalicelib.campaigns import forecast as forecast_model
 from chalicelib.campaigns import health as health_model
+from chalicelib.campaigns import progress as campaign_progress
 from chalicelib.campaigns import variant_schema as ab
-from chalicelib.campaigns.pacing import pacing_of
+from chalicelib.campaigns.messages import MessageStatusName
+from chalicelib.campaigns.pacing import DEFAULT_PACE, pacing_of
+from chalicelib.conversations import inbox
 from chalicelib.errors import NotFound, ValidationFailed
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
-from chalicelib.pagination import Page, PageQuery, decode_cursor, encode_cursor
+from chalicelib.pagination import Page, PageQuery
 
 api = Api(__name__, "campaigns")
+Handler = Callable[..., Any]
 
 Tag = Annotated[str, Field(min_length=1, max_length=64)]
 SessionIdField = Annotated[str, Field(min_length=1, max_length=64)]
@@ -46,10 +62,16 @@ class Audience(Strict):
 
 
 class PacingIn(Strict):
-    min_gap_s: float = Field(20, ge=0, le=3600, description="Shortest gap between messages")
-    max_gap_s: float = Field(60, ge=0, le=3600)
-    daily_cap: int = Field(200, ge=1, le=100_000, description="Most messages a number sends a day")
-    warmup: bool = Field(True, description="Ramp new numbers up: 20 on day one, doubling daily")
+    min_gap_s: float = Field(
+        DEFAULT_PACE.min_gap_s, ge=0, le=3600, description="Shortest gap between messages"
+    )
+    max_gap_s: float = Field(DEFAULT_PACE.max_gap_s, ge=0, le=3600)
+    daily_cap: int = Field(
+        DEFAULT_PACE.daily_cap, ge=1, le=100_000, description="Most messages a number sends a day"
+    )
+    warmup: bool = Field(
+        DEFAULT_PACE.warmup, description="Ramp new numbers up: 20 on day one, doubling daily"
+    )
     quiet_start: HHMM | None = None
     quiet_end: HHMM | None = None
 
@@ -186,7 +208,7 @@ class LaunchProblem(BaseModel):
 
 
 class LaunchProgress(BaseModel):
-    stage: Literal["checking", "queuing", "done"]
+    stage: campaign_progress.LaunchStage
     checked: int = Field(description="Contacts checked by the preparing walk")
     recipients: int = Field(description="Recipients found so far")
     queued: int = Field(description="Messages written for sending so far")
@@ -241,11 +263,7 @@ class Campaign(BaseModel):
         now: datetime | None = None,
         running: list[CampaignModel] | None = None,
     ) -> Campaign:
-        counts = {name: int(getattr(c, name) or 0) for name in Counters.model_fields}
-        final = sum(
-            counts[k]
-            for k in ("sent", "delivered", "read", "failed", "skipped", "unknown", "cancelled")
-        )
+        counts = campaign_progress.counts_of(c, list(Counters.model_fields))
         now = now or planning.now_dt()
         if sessions is None:
             sessions = planning.sessions_by_id(c.user_id, list(c.session_ids or []))
@@ -254,7 +272,6 @@ class Campaign(BaseModel):
             running = planning.running_campaigns(c.user_id) if live else []
         predicted = planning.campaign_forecast(c, sessions, now, running=running)
         finish = predicted.finish_at if predicted and predicted.recipients else None
-        eta = max(0, (finish - int(now.timestamp() * 1000)) // 1000) if finish else None
         # Once launched, sending began at launch (within seconds); before, the forecast's.
         first = int(c.first_sent_at or c.launched_at or 0) or None
         if first is None and predicted is not None:
@@ -274,14 +291,9 @@ class Campaign(BaseModel):
             pacing=pacing_of(c),
             on_missing_variable=c.on_missing_variable or "block",
             counters=Counters(**counts),
-            funnel=Funnel(
-                sent=counts["sent"] + counts["delivered"] + counts["read"],
-                delivered=counts["delivered"] + counts["read"],
-                read=counts["read"],
-                replied=counts.get("replies", 0),
-            ),
-            progress=round(final / counts["total"], 4) if counts["total"] else 0.0,
-            eta_s=eta,
+            funnel=Funnel(**campaign_progress.funnel_of(counts)),
+            progress=campaign_progress.share_done(counts),
+            eta_s=campaign_progress.eta_s(finish, now),
             created_at=int(c.created_at),
             launched_at=int(c.launched_at) if c.launched_at else None,
             completed_at=int(c.completed_at) if c.completed_at else None,
@@ -289,7 +301,7 @@ class Campaign(BaseModel):
             first_message_at=first,
             finish_at=finish,
             launch_problem=LaunchProblem(**problem) if problem else None,
-            launch_progress=_progress(c),
+            launch_progress=_launch_progress(c),
             send_limit=int(c.send_limit) if c.send_limit else None,
             numbers=planning.number_states(c, sessions, now, running),
             **followups.fields_of(c),
@@ -297,39 +309,13 @@ class Campaign(BaseModel):
         )
 
 
-def _progress(c: CampaignModel) -> LaunchProgress | None:
-    if c.status == service.DRAFT and not c.launch_token:
-        return None
-    prepared = plain(c.prepare_counts)
-    checked, recipients = int(prepared.get("checked", 0)), int(prepared.get("recipients", 0))
-    if c.status == service.PREPARING:
-        stage = "checking"
-    elif c.materialised or c.status in (service.COMPLETED, service.CANCELLED):
-        stage = "done"
-    elif c.status == service.DRAFT:
-        return None
-    else:
-        stage = "queuing"
-    queued = int(c.total or 0)
-    if stage == "done":
-        total: int | None = queued
-    elif stage == "queuing":
-        total = checked if prepared else None  # one message per selected contact
-    else:
-        total = None
-    return LaunchProgress(
-        stage=stage,
-        checked=checked,
-        recipients=recipients,
-        queued=queued,
-        total=total,
-    )
+def _launch_progress(c: CampaignModel) -> LaunchProgress | None:
+    found = campaign_progress.launch_progress(c)
+    return LaunchProgress(**found) if found is not None else None
 
 
 class CampaignQuery(PageQuery):
-    status: Literal["draft", "scheduled", "running", "paused", "completed", "cancelled"] | None = (
-        None
-    )
+    status: service.CampaignStatusName | None = None
 
 
 @api.route(
@@ -427,8 +413,6 @@ class Preview(BaseModel):
 
 
 def _contact(user_id: str, phone: str) -> Any:
-    import chalicelib.contacts.service as contacts
-
     try:
         return contacts.get_contact(user_id, phone)
     except NotFound:
@@ -519,8 +503,6 @@ class Queued(BaseModel):
     summary="Send one test message now",
 )
 def test_campaign(ctx: RequestContext, campaign_id: str, body: TestBody) -> Queued:
-    from chalicelib.campaigns import trial
-
     assert ctx.user_id
     campaign = service.get(ctx.user_id, campaign_id)
     contact = _contact(ctx.user_id, body.to)
@@ -605,24 +587,6 @@ def media_get(ctx: RequestContext, campaign_id: str) -> MediaLink:
     return MediaLink(url=media.download_url(campaign.media_key))
 
 
-def _lifecycle(name: str, summary: str) -> None:
-    action = getattr(service, name)
-
-    def handler(ctx: RequestContext, campaign_id: str) -> Campaign:
-        assert ctx.user_id
-        action(ctx.user_id, campaign_id)
-        return Campaign.of(service.get(ctx.user_id, campaign_id, consistent=True))
-
-    handler.__name__ = f"{name}_campaign"
-    api.route(
-        f"/api/campaigns/{{campaign_id}}/{name}",
-        "POST",
-        response=Campaign,
-        errors=(404, 409, 422),
-        summary=summary,
-    )(handler)
-
-
 class ScheduleBody(Strict):
     send_to_first: int | None = Field(
         None,
@@ -646,11 +610,35 @@ def schedule_campaign(ctx: RequestContext, campaign_id: str, body: ScheduleBody)
     return Campaign.of(service.schedule(ctx.user_id, campaign_id, body.send_to_first))
 
 
-_lifecycle("pause", "Pause a running campaign (takes effect within one batch)")
-_lifecycle("resume", "Resume a paused campaign")
-_lifecycle(
+def _lifecycle_route(action: str, summary: str) -> Callable[[Handler], Handler]:
+    """The three lifecycle moves share their route shape: POST, no body, the campaign."""
+    return api.route(
+        f"/api/campaigns/{{campaign_id}}/{action}",
+        "POST",
+        response=Campaign,
+        errors=(404, 409, 422),
+        summary=summary,
+    )
+
+
+@_lifecycle_route("pause", "Pause a running campaign (takes effect within one batch)")
+def pause_campaign(ctx: RequestContext, campaign_id: str) -> Campaign:
+    assert ctx.user_id
+    return Campaign.of(service.pause(ctx.user_id, campaign_id))
+
+
+@_lifecycle_route("resume", "Resume a paused campaign")
+def resume_campaign(ctx: RequestContext, campaign_id: str) -> Campaign:
+    assert ctx.user_id
+    return Campaign.of(service.resume(ctx.user_id, campaign_id))
+
+
+@_lifecycle_route(
     "cancel", "Cancel a scheduled, running or paused campaign (a preparing one: back to draft)"
 )
+def cancel_campaign(ctx: RequestContext, campaign_id: str) -> Campaign:
+    assert ctx.user_id
+    return Campaign.of(service.cancel(ctx.user_id, campaign_id))
 
 
 class Retried(BaseModel):
@@ -709,13 +697,8 @@ class Message(BaseModel):
         )
 
 
-MessageStatus = Literal[
-    "pending", "leased", "sent", "delivered", "read", "failed", "skipped", "unknown", "cancelled"
-]
-
-
 class MessageQuery(PageQuery):
-    status: MessageStatus | None = None
+    status: MessageStatusName | None = None
     replied: bool | None = Field(None, description="Only those who replied, with the reply")
 
 
@@ -730,22 +713,13 @@ class MessageQuery(PageQuery):
 def list_messages(ctx: RequestContext, campaign_id: str, query: MessageQuery) -> Page[Message]:
     assert ctx.user_id
     service.get(ctx.user_id, campaign_id)
-    start = decode_cursor(
-        query.cursor, {"campaign_id", "phone"}, owner=("campaign_id", campaign_id)
+    found, cursor = messages.page(
+        campaign_id, query.limit, query.cursor, query.status, query.replied
     )
-    condition = CampaignMessageModel.status == query.status if query.status else None
-    if query.replied is not None:
-        from chalicelib.conversations import inbox
-
-        replied = inbox.replied_condition(query.replied)
-        condition = replied if condition is None else condition & replied
-    result = CampaignMessageModel.query(
-        campaign_id, limit=query.limit, last_evaluated_key=start, filter_condition=condition
-    )
-    items = [Message.of(m) for m in result]
+    items = [Message.of(m) for m in found]
     if query.replied:
         inbox.add_reply_texts(ctx.user_id, items)
-    return Page[Message](items=items, next_cursor=encode_cursor(result.last_evaluated_key))
+    return Page[Message](items=items, next_cursor=cursor)
 
 
 def _csv_cell(column: str, value: Any) -> str:
@@ -770,7 +744,7 @@ def export_messages(ctx: RequestContext, campaign_id: str) -> Response:
     writer = csv.writer(out)
     columns = list(Message.model_fields)
     writer.writerow(columns)
-    for message in CampaignMessageModel.query(campaign_id):
+    for message in messages.all_of(campaign_id):
         row = Message.of(message).model_dump()
         writer.writerow([_csv_cell(c, row[c]) for c in columns])
     filename = f"{campaign.name[:40]}-{campaign_id}.csv"
@@ -901,8 +875,6 @@ class EmailSettingsPatch(Strict):
     summary="Which campaign events also send you an email",
 )
 def get_email_settings(ctx: RequestContext) -> EmailSettings:
-    from chalicelib.campaigns import emails
-
     assert ctx.user_id
     return EmailSettings(**emails.settings_of(ctx.user_id))
 
@@ -916,10 +888,8 @@ def get_email_settings(ctx: RequestContext) -> EmailSettings:
     summary="Choose which campaign events also send you an email",
 )
 def put_email_settings(ctx: RequestContext, body: EmailSettingsPatch) -> EmailSettings:
-    from chalicelib.campaigns import emails
-
     assert ctx.user_id
-    changes = {k: v for k, v in body.model_dump().items() if v is not None}
+    changes = body.model_dump(exclude_none=True)
     return EmailSettings(**emails.update_settings(ctx.user_id, changes))
 
 

@@ -59,7 +59,7 @@ def _tag_keys(tags: list[str]) -> tuple[set[str], dict[str, str]]:
 
 def _email(value: str) -> str:
     value = value.strip().lower()
-    if not mapping._EMAIL.match(value):
+    if not mapping.EMAIL_PATTERN.match(value):
         raise ValueError("not an email address")
     return value
 

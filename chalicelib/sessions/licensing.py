@@ -8,16 +8,14 @@ decrypted only to put it in the ``start_session``/``sync`` frames for the agent.
 
 from __future__ import annotations
 
-from chalicelib import notifications
 from chalicelib.errors import Conflict
 from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import now_ms
 from chalicelib.models.sessions import WaSessionModel
-from chalicelib.sessions import reasons, vault
+from chalicelib.sessions import vault
 
 NEEDS_LICENSE = "needs_license"
-RESTRICTED_PAUSE = "session_restricted"
 
 
 def _owner(session: WaSessionModel) -> str:
@@ -102,61 +100,3 @@ def has_key(user_id: str, session_id: str) -> bool:
     except WaSessionModel.DoesNotExist:
         return False
     return bool(session.license_sealed)
-
-
-def hit_wall(session: WaSessionModel, campaign_ids: set[str]) -> int:
-    """Sends of these campaigns answered ``needs_license``: each pauses once, with a
-    notice that explains the wall and links to the number's page. A campaign the user
-    resumed anyway (to reach only existing chats) is not paused again."""
-    from chalicelib.campaigns import service as campaigns
-    from chalicelib.models.campaigns import CampaignModel
-
-    paused = 0
-    for campaign_id in sorted(campaign_ids):
-        try:
-            campaign = CampaignModel.get(session.user_id, campaign_id)
-        except CampaignModel.DoesNotExist:
-            continue
-        if campaign.license_wall_at or campaign.status != campaigns.RUNNING:
-            continue
-        if not campaigns._transition(
-            campaign,
-            {campaigns.RUNNING},
-            campaigns.PAUSED,
-            pause_reason=NEEDS_LICENSE,
-            license_wall_at=now_ms(),
-        ):
-            continue
-        campaigns.cancel_leases(campaign)
-        paused += 1
-        notifications.notify(
-            session.user_id,
-            "campaign_needs_license",
-            f"Campaign “{campaign.name}” paused: {session.label} needs a licence key",
-            reasons.LICENSE_WALL,
-            session_id=session.session_id,
-            campaign_id=campaign_id,
-            link_path=f"/sessions/{session.session_id}",
-        )
-        logger.warning(
-            "campaign paused at the licence wall",
-            extra={"campaign_id": campaign_id, "session_id": session.session_id},
-        )
-    return paused
-
-
-def pause_restricted(session: WaSessionModel, until: int | None) -> int:
-    """The number may not start new chats: its running campaigns pause with the reason."""
-    from chalicelib.campaigns import service as campaigns
-    from chalicelib.campaigns.lease import running_campaigns_of
-
-    paused = 0
-    words = reasons.restricted_text(until)
-    for campaign in running_campaigns_of(session):
-        if campaigns.auto_pause(
-            campaign,
-            RESTRICTED_PAUSE,
-            f"{session.label}: {words} Resume the campaign once the restriction lifts.",
-        ):
-            paused += 1
-    return paused

@@ -26,7 +26,7 @@ from chalicelib.models.sessions import (
     WaSessionModel,
 )
 from chalicelib.pagination import decode_cursor, encode_cursor
-from chalicelib.sessions import limits, reasons
+from chalicelib.sessions import hooks, limits, reasons
 from wacast_protocol import (
     DesiredSession,
     SessionState,
@@ -271,7 +271,7 @@ def restart(user_id: str, session_id: str) -> WaSessionModel:
             "The machine that runs this number is offline; it restarts when the machine is back.",
             code="agent_offline",
         )
-    _transition(session, SessionState.starting.value, now_ms(), reason="restart requested")
+    transition(session, SessionState.starting.value, now_ms(), reason="restart requested")
     push_start(agent, session)
     return get(user_id, session_id)
 
@@ -353,7 +353,7 @@ def _stop_counted(session: WaSessionModel, now: int, purge_after: int) -> bool:
     return True
 
 
-def _transition(
+def transition(
     session: WaSessionModel,
     state: str,
     ts: int,
@@ -412,18 +412,8 @@ def _transition(
         return False  # stale report, or the session was stopped meanwhile
     if changed and len(session.history or []) > 2 * HISTORY_KEPT:
         session.update(actions=[WaSessionModel.history.set(session.history[-HISTORY_KEPT:])])
-    if changed and state in ("banned", "logged_out", "agent_offline"):
-        from chalicelib.campaigns.session_events import pause_for_session
-
-        pause_for_session(session, state)
-    if changed and state == SessionState.restricted.value:
-        from chalicelib.sessions import licensing
-
-        licensing.pause_restricted(session, restricted_until)
-    if changed and state == SessionState.connected.value:
-        from chalicelib.campaigns.session_events import resume_for_session
-
-        resume_for_session(session)
+    if changed:
+        hooks.fire_state_change(session, state, restricted_until)
     if changed and state in NOTICES:
         title, body = NOTICES[state]
         words = reasons.status_text(state, code, restricted_until)
@@ -458,7 +448,7 @@ def apply_report(agent: AgentModel, frame: SessionStateFrame) -> bool:
     if frame.state == SessionState.failed:
         known = {r.value for r in StartFailReason}
         code = frame.reason if frame.reason in known else StartFailReason.start_failed.value
-    return _transition(
+    return transition(
         session,
         frame.state.value,
         frame.ts,
@@ -505,7 +495,7 @@ def reconcile(agent: AgentModel, running: list[SessionSummary]) -> Sync:
             and summary.state.value != session.status
             and summary.state.value not in NOT_FROM_AGENT
         ):
-            _transition(session, summary.state.value, now, phone=summary.phone)
+            transition(session, summary.state.value, now, phone=summary.phone)
     known = {d.session_id for d in desired}
     for session_id in reported:
         if session_id not in known:
@@ -522,7 +512,7 @@ def mark_agent_offline(agent: AgentModel) -> int:
     for session in sessions_of_agent(agent.agent_id):
         if session.status in CLOUD_OWNED or session.status == SessionState.agent_offline.value:
             continue
-        if _transition(session, SessionState.agent_offline.value, max(now, int(session.state_ts))):
+        if transition(session, SessionState.agent_offline.value, max(now, int(session.state_ts))):
             moved += 1
     if moved:
         logger.warning("agent offline", extra={"agent_id": agent.agent_id, "sessions": moved})

@@ -4452,7 +4452,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string | null;
-                status?: ("draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled") | null;
+                status?: ("draft" | "preparing" | "scheduled" | "running" | "paused" | "completed" | "cancelled") | null;
             };
             header?: never;
             path?: never;

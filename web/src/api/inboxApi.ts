@@ -49,6 +49,7 @@ export interface InboxFilters {
   unread?: boolean;
   session_id?: string;
   campaign_id?: string;
+  opted_out?: boolean;
   limit?: number;
 }
 
@@ -59,6 +60,7 @@ export function conversationsPath(filters: InboxFilters): string {
   if (filters.unread) params.set("unread", "true");
   if (filters.session_id) params.set("session_id", filters.session_id);
   if (filters.campaign_id) params.set("campaign_id", filters.campaign_id);
+  if (filters.opted_out !== undefined) params.set("opted_out", String(filters.opted_out));
   return `/api/conversations?${params.toString()}`;
 }
 

@@ -23,6 +23,7 @@ import { useI18n } from "../../i18n";
 import { CampaignCopyActions } from "./FollowUpDialog";
 import { FrequencyCapNote } from "./editor/AudienceExtras";
 import { VariantComparison, VariantTag } from "./VariantComparison";
+import { ReplyOptOuts } from "./ReplyOptOuts";
 
 const EDITABLE = new Set(["draft", "scheduled", "paused"]);
 
@@ -198,6 +199,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
         <Card title={t("campaign.message")}>
           <PhoneBubble text={c.template} />
         </Card>
+        <ReplyOptOuts campaign={c} />
         <Recipients campaign={c} />
       </div>
       {confirmDelete && (

@@ -11,7 +11,8 @@ import { displayLocale, translatePlural } from "./current";
  * alike in that language, checked by a speaker).
  */
 const SAME_TEXT = new Set(["WhatsApp", "CSV", "OpenWA", "wacast", "QR", "OK", "Email", "E-mail"]);
-const SAME_KEY: Record<"pt-BR" | "es", Set<string>> = { "pt-BR": new Set(), es: new Set() };
+// "Video", "Audio" and "Sticker" are the Spanish words too.
+const SAME_KEY: Record<"pt-BR" | "es", Set<string>> = { "pt-BR": new Set(), es: new Set(["media.video", "media.audio", "media.sticker"]) };
 // A value made only of placeholders and punctuation ("{count} {when}") has no words to translate.
 const noWords = (text: string) => text.replace(/\{\w+\}/g, "").replace(/[\s\p{P}\p{S}\d]/gu, "") === "";
 // "{{city}}" is the message syntax shown as an example, not a placeholder.

@@ -934,6 +934,17 @@ export const en = {
   "inbox.none": "No replies yet",
   "inbox.none.text": "When someone answers one of your numbers, the conversation shows here.",
   "inbox.showMore": "Show more",
+  "inbox.choose": "Choose a conversation to read it.",
+  "inbox.notKept": "Message no longer kept",
+  "inbox.unreadCount": "{count} unread",
+  "inbox.toNumber": "to {number}",
+  "inbox.onNumber": "on {number}",
+  "inbox.optedOut": "Opted out",
+  "inbox.optedOut.lower": "opted out",
+  "inbox.conversation.what": "the conversation",
+  "inbox.messages": "Messages",
+  "inbox.campaign": "Campaign",
+  "inbox.replyTo": "reply to {name}",
 
   // errors said in words (api/errors.ts: validation kinds and client-side failures)
   "err.timezone": "This is not a time zone we know. Use a name such as Europe/Lisbon or America/Sao_Paulo.",

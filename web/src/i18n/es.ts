@@ -925,6 +925,17 @@ export const es: Record<MessageKey, string> = {
   "inbox.none": "Todavía no hay respuestas",
   "inbox.none.text": "Cuando alguien responda a uno de tus números, la conversación aparece aquí.",
   "inbox.showMore": "Mostrar más",
+  "inbox.choose": "Elige una conversación para leerla.",
+  "inbox.notKept": "Mensaje ya no guardado",
+  "inbox.unreadCount": "{count} sin leer",
+  "inbox.toNumber": "a {number}",
+  "inbox.onNumber": "en {number}",
+  "inbox.optedOut": "Dado de baja",
+  "inbox.optedOut.lower": "dado de baja",
+  "inbox.conversation.what": "la conversación",
+  "inbox.messages": "Mensajes",
+  "inbox.campaign": "Campaña",
+  "inbox.replyTo": "respuesta a {name}",
 
   // errors said in words (api/errors.ts: validation kinds and client-side failures)
   "err.timezone": "No conocemos esta zona horaria. Usa un nombre como America/Mexico_City o Europe/Madrid.",

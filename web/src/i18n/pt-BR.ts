@@ -925,6 +925,17 @@ export const ptBR: Record<MessageKey, string> = {
   "inbox.none": "Nenhuma resposta ainda",
   "inbox.none.text": "Quando alguém responder a um dos seus números, a conversa aparece aqui.",
   "inbox.showMore": "Mostrar mais",
+  "inbox.choose": "Escolha uma conversa para ler.",
+  "inbox.notKept": "Mensagem não guardada",
+  "inbox.unreadCount": "{count} não lidas",
+  "inbox.toNumber": "para {number}",
+  "inbox.onNumber": "em {number}",
+  "inbox.optedOut": "Saiu da lista",
+  "inbox.optedOut.lower": "saiu da lista",
+  "inbox.conversation.what": "a conversa",
+  "inbox.messages": "Mensagens",
+  "inbox.campaign": "Campanha",
+  "inbox.replyTo": "resposta a {name}",
 
   // errors said in words (api/errors.ts: validation kinds and client-side failures)
   "err.timezone": "Não conhecemos este fuso horário. Use um nome como America/Sao_Paulo ou America/Manaus.",

@@ -108,7 +108,7 @@ export function InboxPage() {
               lastAt={list.data?.items.find((c) => c.conversation_id === conversationId)?.last_at}
             />
           ) : (
-            <p className="rounded-lg border border-dashed border-slate-300 p-8 text-center text-sm text-slate-600">Choose a conversation to read it.</p>
+            <p className="rounded-lg border border-dashed border-slate-300 p-8 text-center text-sm text-slate-600">{tr("inbox.choose")}</p>
           )}
         </section>
       </div>
@@ -133,18 +133,18 @@ function ConversationRow({ c, active, number, query }: { c: Conversation; active
         </div>
         <div className="mt-0.5 flex items-center gap-2">
           <p className={cx("min-w-0 flex-1 truncate text-sm", c.unread > 0 ? "text-slate-900" : "text-slate-600")}>
-            {c.last_kind ? <MediaPreview kind={c.last_kind} text={c.last_text} /> : (c.last_text ?? <span className="italic">Message no longer kept</span>)}
+            {c.last_kind ? <MediaPreview kind={c.last_kind} text={c.last_text} /> : (c.last_text ?? <span className="italic">{tr("inbox.notKept")}</span>)}
           </p>
           {c.unread > 0 && (
-            <span className="shrink-0 rounded-full bg-brand-700 px-2 text-xs font-semibold leading-5 text-white" aria-label={`${c.unread} unread`}>
+            <span className="shrink-0 rounded-full bg-brand-700 px-2 text-xs font-semibold leading-5 text-white" aria-label={tr("inbox.unreadCount", { count: formatCount(c.unread) })}>
               {formatCount(c.unread)}
             </span>
           )}
         </div>
         <p className="mt-0.5 truncate text-xs text-slate-600">
           {c.name && `${displayPhone(c.phone)} · `}
-          {number ? `to ${number}` : null}
-          {c.opted_out && " · opted out"}
+          {number ? tr("inbox.toNumber", { number }) : null}
+          {c.opted_out && ` · ${tr("inbox.optedOut.lower")}`}
         </p>
       </Link>
     </li>
@@ -174,29 +174,29 @@ function ThreadView({ id, number, back, lastAt }: { id: string; number: Map<stri
     if (unread > 0) mutate(id);
   }, [id, unread, mutate]);
 
-  if (thread.isPending) return <Loading what="the conversation" />;
-  if (thread.isError) return <ErrorState error={thread.error} what="the conversation" onRetry={() => thread.refetch()} />;
+  if (thread.isPending) return <Loading what={tr("inbox.conversation.what")} />;
+  if (thread.isError) return <ErrorState error={thread.error} what={tr("inbox.conversation.what")} onRetry={() => thread.refetch()} />;
   const c = thread.data.conversation;
   return (
     <div className="rounded-lg border border-slate-200 bg-white">
       <div className="flex items-center gap-2 border-b border-slate-200 px-3 py-2">
         <Link to={back} className="rounded-md px-2 py-1 text-sm text-brand-700 hover:bg-slate-100 md:hidden">
-          ← Inbox
+          ← {tr("nav.inbox")}
         </Link>
         <div className="min-w-0 flex-1">
           <h2 className="truncate font-semibold">{c.name || displayPhone(c.phone)}</h2>
           <p className="truncate text-xs text-slate-600">
-            {[c.name && displayPhone(c.phone), number.get(c.session_id) && `on ${number.get(c.session_id)}`].filter(Boolean).join(" · ")}
+            {[c.name && displayPhone(c.phone), number.get(c.session_id) && tr("inbox.onNumber", { number: number.get(c.session_id)! })].filter(Boolean).join(" · ")}
           </p>
         </div>
-        {c.opted_out && <Badge tone="warn">Opted out</Badge>}
+        {c.opted_out && <Badge tone="warn">{tr("inbox.optedOut")}</Badge>}
       </div>
-      <ol className="flex flex-col gap-2 p-3" aria-label="Messages">
+      <ol className="flex flex-col gap-2 p-3" aria-label={tr("inbox.messages")}>
         {thread.data.items.map((m, index) => (
           <li key={`${m.at}-${m.direction}-${index}`} className={cx("max-w-[85%] rounded-lg px-3 py-2 text-sm", m.direction === "in" ? "self-start bg-slate-100" : "self-end bg-brand-50")}>
             {(m.kind || m.has_image) && <MediaLabel kind={m.kind ?? "image"} />}
             {(m.text || !(m.kind || m.has_image)) && (
-              <p className="whitespace-pre-wrap break-words">{m.text ?? <span className="italic">Message no longer kept</span>}</p>
+              <p className="whitespace-pre-wrap break-words">{m.text ?? <span className="italic">{tr("inbox.notKept")}</span>}</p>
             )}
             <p className="mt-1 text-xs text-slate-600">
               {formatDayTime(m.at)}
@@ -204,12 +204,12 @@ function ThreadView({ id, number, back, lastAt }: { id: string; number: Map<stri
                 <>
                   {" · "}
                   <Link className="underline" to={`/campaigns/${m.campaign_id}`}>
-                    {m.campaign_name ?? "Campaign"}
+                    {m.campaign_name ?? tr("inbox.campaign")}
                   </Link>
                 </>
               )}
               {m.direction === "out" && m.status && <StatusTicks status={m.status} reason={m.reason ?? null} />}
-              {m.direction === "in" && m.campaign_name && ` · reply to ${m.campaign_name}`}
+              {m.direction === "in" && m.campaign_name && ` · ${tr("inbox.replyTo", { name: m.campaign_name })}`}
             </p>
           </li>
         ))}

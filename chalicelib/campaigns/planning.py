@@ -10,16 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
+from chalicelib import lazy
 from chalicelib.campaigns import forecast as fc
 from chalicelib.campaigns import templates
-from chalicelib.models.base import now_ms, plain
-from chalicelib.models.campaigns import CampaignModel
-from chalicelib.models.sessions import WaSessionModel, sessions_of
+
+if TYPE_CHECKING:
+    from chalicelib.models.base import now_ms, plain
+    from chalicelib.models.campaigns import CampaignModel
+    from chalicelib.models.sessions import WaSessionModel, sessions_of
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    now_ms = lazy.attr("chalicelib.models.base", "now_ms")
+    plain = lazy.attr("chalicelib.models.base", "plain")
+    CampaignModel = lazy.attr("chalicelib.models.campaigns", "CampaignModel")
+    WaSessionModel = lazy.attr("chalicelib.models.sessions", "WaSessionModel")
+    sessions_of = lazy.attr("chalicelib.models.sessions", "sessions_of")
 
 SAMPLE_CONTACTS = 1000
 DEFAULT_PACING = {"min_gap_s": 20, "max_gap_s": 60, "daily_cap": 200, "warmup": True}

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.agents import registry
+from chalicelib import lazy
 from chalicelib.api import Api, RequestContext
-from chalicelib.models.agents import AgentModel
-from chalicelib.models.base import now_ms
 from chalicelib.pagination import Page, PageQuery
+
+if TYPE_CHECKING:
+    from chalicelib.agents import registry
+    from chalicelib.models.agents import AgentModel
+    from chalicelib.models.base import now_ms
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    registry = lazy.module("chalicelib.agents.registry")
+    AgentModel = lazy.attr("chalicelib.models.agents", "AgentModel")
+    now_ms = lazy.attr("chalicelib.models.base", "now_ms")
 
 api = Api(__name__, "admin")
 

@@ -5,21 +5,34 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalice import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from chalicelib import lazy
 from chalicelib.api import Api, RequestContext, attachment
-from chalicelib.auth import profile
 from chalicelib.campaigns import forecast as forecast_model
 from chalicelib.campaigns import health as health_model
-from chalicelib.campaigns import media, pipeline, planning, service, templates
+from chalicelib.campaigns import planning, templates
 from chalicelib.errors import NotFound, ValidationFailed
-from chalicelib.models.base import now_ms, plain
-from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 from chalicelib.pagination import Page, PageQuery, decode_cursor, encode_cursor
+
+if TYPE_CHECKING:
+    from chalicelib.auth import profile
+    from chalicelib.campaigns import media, pipeline, service
+    from chalicelib.models.base import now_ms, plain
+    from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    profile = lazy.module("chalicelib.auth.profile")
+    media = lazy.module("chalicelib.campaigns.media")
+    pipeline = lazy.module("chalicelib.campaigns.pipeline")
+    service = lazy.module("chalicelib.campaigns.service")
+    now_ms = lazy.attr("chalicelib.models.base", "now_ms")
+    plain = lazy.attr("chalicelib.models.base", "plain")
+    CampaignMessageModel = lazy.attr("chalicelib.models.campaigns", "CampaignMessageModel")
+    CampaignModel = lazy.attr("chalicelib.models.campaigns", "CampaignModel")
 
 api = Api(__name__, "campaigns")
 
@@ -565,11 +578,9 @@ def media_get(ctx: RequestContext, campaign_id: str) -> MediaLink:
 
 
 def _lifecycle(name: str, summary: str) -> None:
-    action = getattr(service, name)
-
     def handler(ctx: RequestContext, campaign_id: str) -> Campaign:
         assert ctx.user_id
-        action(ctx.user_id, campaign_id)
+        getattr(service, name)(ctx.user_id, campaign_id)  # on use: service loads lazily
         return Campaign.of(service.get(ctx.user_id, campaign_id, consistent=True))
 
     handler.__name__ = f"{name}_campaign"

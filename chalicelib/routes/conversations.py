@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from chalice import Response
 from pydantic import BaseModel, Field
 
+from chalicelib import lazy
 from chalicelib.api import Api, RequestContext
-from chalicelib.conversations import inbox
-from chalicelib.models.conversations import ConversationModel
 from chalicelib.pagination import Page, PageQuery
+
+if TYPE_CHECKING:
+    from chalicelib.conversations import inbox
+    from chalicelib.models.conversations import ConversationModel
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    inbox = lazy.module("chalicelib.conversations.inbox")
+    ConversationModel = lazy.attr("chalicelib.models.conversations", "ConversationModel")
 
 api = Api(__name__, "conversations")
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, Field
 
-from chalicelib import notifications
+from chalicelib import lazy
 from chalicelib.api import Api, RequestContext
-from chalicelib.models.sessions import NotificationModel
 from chalicelib.pagination import Page, PageQuery
+
+if TYPE_CHECKING:
+    from chalicelib import notifications
+    from chalicelib.models.sessions import NotificationModel
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    notifications = lazy.module("chalicelib.notifications")
+    NotificationModel = lazy.attr("chalicelib.models.sessions", "NotificationModel")
 
 api = Api(__name__, "notifications")
 

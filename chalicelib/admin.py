@@ -11,6 +11,7 @@ import getpass
 import os
 import sys
 
+from chalicelib.bootstrap import bootstrap
 from chalicelib.errors import DomainError
 
 
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--email", required=True)
     create.add_argument("--name", default="Administrator")
     args = parser.parse_args(argv)
+    bootstrap()  # the same hooks (quota, number limits) as the Lambda functions
     password = os.environ.get("WACAST_ADMIN_PASSWORD") or getpass.getpass("Password: ")
     try:
         user_id = create_admin(args.email, args.name, password)

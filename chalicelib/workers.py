@@ -11,6 +11,9 @@ from chalicelib.logs import logger
 
 def run_batch(event: dict[str, Any], handle: Callable[[str], object], name: str) -> dict[str, Any]:
     """Run ``handle(body)`` per record; failed records are reported, not the whole batch."""
+    from chalicelib.bootstrap import bootstrap
+
+    bootstrap()  # a worker run without app.py still enforces quota and number limits
     from aws_lambda_powertools.utilities.batch import (
         BatchProcessor,
         EventType,

@@ -86,12 +86,12 @@ class Stack:
         self.prepare_environment()
         self._start_aws()
         import app as app_module
-        from chalicelib import push
+        from chalicelib.bootstrap import bootstrap
 
         app = app_module.app
         self._seed_demo()
         self._start_ws_gateway(app)
-        push.configure(app)
+        bootstrap(app)  # app.py did already; explicit, as every entry point
         self._start_http(app)
         self._start_event_sources(app)
         if os.environ.get("WACAST_LOCAL_AGENT", "1") != "0":

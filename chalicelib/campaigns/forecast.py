@@ -23,7 +23,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from chalicelib.basemodel import BaseModel
 
 WARMUP_FIRST_DAY = 20
 DAY = timedelta(days=1)

@@ -13,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib import lazy
+from chalicelib.basemodel import BaseModel
 from chalicelib.campaigns import forecast as fc
 from chalicelib.campaigns import templates
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from chalicelib import lazy
 from chalicelib.api import Api, RequestContext
 from chalicelib.auth import profile
+from chalicelib.basemodel import BaseModel
 from chalicelib.pagination import Page, PageQuery
 
 if TYPE_CHECKING:

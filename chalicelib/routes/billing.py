@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from chalicelib import lazy
 from chalicelib.api import Api, RequestContext
+from chalicelib.basemodel import BaseModel
 from chalicelib.billing import hooks, plans
 from chalicelib.errors import DomainError, ServiceUnavailable
 from chalicelib.logs import logger

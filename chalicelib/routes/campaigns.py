@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalice import Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from chalicelib import lazy
 from chalicelib.api import Api, RequestContext, attachment
+from chalicelib.basemodel import BaseModel
 from chalicelib.campaigns import forecast as forecast_model
 from chalicelib.campaigns import health as health_model
 from chalicelib.campaigns import planning, templates

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from chalice import Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from chalicelib import lazy
 from chalicelib.api import Api, RequestContext, attachment
+from chalicelib.basemodel import BaseModel
 from chalicelib.errors import NotFound, PayloadTooLarge, ValidationFailed
 from chalicelib.pagination import Page, PageQuery
 

@@ -6,10 +6,11 @@ import hashlib
 from typing import TYPE_CHECKING, Literal
 
 from chalice import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib import lazy
 from chalicelib.api import Api, RequestContext
+from chalicelib.basemodel import BaseModel
 from chalicelib.pagination import Page, PageQuery
 
 if TYPE_CHECKING:

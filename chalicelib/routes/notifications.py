@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from chalicelib import lazy
 from chalicelib.api import Api, RequestContext
+from chalicelib.basemodel import BaseModel
 from chalicelib.pagination import Page, PageQuery
 
 if TYPE_CHECKING:

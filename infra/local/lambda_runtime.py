@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from chalice import Chalice
@@ -17,8 +18,21 @@ def context(function_name: str, timeout_s: int = 60) -> LambdaContext:
 
 def invoke(app: Chalice, name: str, event: dict[str, Any], timeout_s: int = 60) -> Any:
     """Call the handler registered under ``name`` with a Lambda-shaped event."""
-    from infra.local.stats import count
+    from infra.local.stats import count, peak
 
     count(f"invoke.{name}")
     handler = app.handler_map[name]
-    return handler(event, context(name, timeout_s))
+    started = time.perf_counter()
+    try:
+        return handler(event, context(name, timeout_s))
+    finally:
+        peak(f"invoke.{name}", (time.perf_counter() - started) * 1000, _what(event))
+
+
+def _what(event: dict[str, Any]) -> str:
+    """A short label for the peak: the job kind of an SQS record, if any."""
+    records = event.get("Records") or []
+    if records:
+        body = str(records[0].get("body") or "")
+        return body[:120]
+    return str(event.get("requestContext", {}).get("routeKey") or "")

@@ -102,9 +102,11 @@ class Stack:
         from moto.server import ThreadedMotoServer
 
         from infra.local.moto_atomic import serialise_dynamodb_writes
+        from infra.local.moto_partitions import fast_partition_queries
         from infra.local.stats import count_dynamodb_requests
 
         serialise_dynamodb_writes()
+        fast_partition_queries()
         count_dynamodb_requests()
         server = ThreadedMotoServer(ip_address=self.ports.host, port=self.ports.aws, verbose=False)
         server.start()

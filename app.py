@@ -150,13 +150,13 @@ def contacts_worker(event: Any) -> dict[str, Any]:
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def housekeeping(event: Any) -> None:
     from chalicelib.agents import recovery
-    from chalicelib.campaigns import pipeline
+    from chalicelib.campaigns import sweeps
     from chalicelib.sessions import service as sessions
 
     offline = sessions.sweep_agents()
     recovery.fail_stuck_starting()  # a session never stays "starting" silently
     purged = sessions.purge_due()
-    returned = pipeline.sweep_leases()
+    returned = sweeps.sweep_leases()
     scheduler.record_run("housekeeping")
     logger.info(
         "housekeeping",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from chalicelib.protocol import AckItem
+from wacast_protocol import AckItem
 
 ACK_HOLD_S = 0.5
 FINAL = 3  # read; 4 (played) is final too

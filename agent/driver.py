@@ -23,7 +23,7 @@ from agent.config import AgentConfig
 from agent.proctree import clean_session_dir
 from agent.supervisor import ProcState, Program, ProgramConfig
 from agent.webhooks import WebhookReceiver
-from chalicelib.protocol import (
+from wacast_protocol import (
     FailReason,
     Outcome,
     SessionState,

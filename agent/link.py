@@ -26,7 +26,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from agent import __version__
 from agent.journal import Journal
-from chalicelib.protocol import CloudFrame, ProtocolError, Receipt, dump_frame, parse_cloud_frame
+from wacast_protocol import CloudFrame, ProtocolError, Receipt, dump_frame, parse_cloud_frame
 
 log = logging.getLogger("agent.link")
 

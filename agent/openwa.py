@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib.protocol import FailReason, StartFailReason
+from wacast_protocol import FailReason, StartFailReason
 
 OPENWA_VERSION = "4.76.0"
 OPENWA_PACKAGE = "@open-wa/wa-automate"

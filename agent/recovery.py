@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from agent.journal import Journal
-from chalicelib.protocol import (
+from wacast_protocol import (
     BatchMessage,
     LeaseRef,
     SessionState,

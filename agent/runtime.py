@@ -26,7 +26,7 @@ from agent.recovery import Recovery
 from agent.sender import SessionSender
 from agent.supervisor import reap_orphan
 from agent.webhooks import WebhookReceiver
-from chalicelib.protocol import (
+from wacast_protocol import (
     AckItem,
     Acks,
     Batch,

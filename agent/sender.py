@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from agent.driver import SendOutcome
 from agent.journal import Journal
-from chalicelib.protocol import (
+from wacast_protocol import (
     Batch,
     BatchMessage,
     FailReason,

@@ -10,7 +10,8 @@ from chalicelib.agents import recovery, registry
 from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import now_ms
-from chalicelib.protocol import (
+from chalicelib.sessions import service as sessions
+from wacast_protocol import (
     Acks,
     ErrorFrame,
     Heartbeat,
@@ -23,7 +24,6 @@ from chalicelib.protocol import (
     SessionStateFrame,
     parse_agent_frame,
 )
-from chalicelib.sessions import service as sessions
 
 OFFLINE_CHECK_DELAY_S = 60
 
@@ -145,27 +145,27 @@ def _session_state(agent: AgentModel, connection_id: str, frame: SessionStateFra
 
 
 def _pull(agent: AgentModel, connection_id: str, frame: Pull) -> None:
-    from chalicelib.campaigns import pipeline
+    from chalicelib.campaigns import lease
 
-    push.send_frame(connection_id, pipeline.lease(agent, frame.session_id, frame.max))
+    push.send_frame(connection_id, lease.lease(agent, frame.session_id, frame.max))
 
 
 def _results(agent: AgentModel, connection_id: str, frame: Results) -> None:
-    from chalicelib.campaigns import pipeline
+    from chalicelib.campaigns import outcomes
 
-    pipeline.apply_results(agent, frame)
+    outcomes.apply_results(agent, frame)
 
 
 def _acks(agent: AgentModel, connection_id: str, frame: Acks) -> None:
-    from chalicelib.campaigns import pipeline
+    from chalicelib.campaigns import outcomes
 
-    pipeline.apply_acks(agent, frame)
+    outcomes.apply_acks(agent, frame)
 
 
 def _inbound(agent: AgentModel, connection_id: str, frame: Inbound) -> None:
-    from chalicelib.campaigns import pipeline
+    from chalicelib.campaigns import outcomes
 
-    pipeline.apply_inbound(agent, frame)
+    outcomes.apply_inbound(agent, frame)
 
 
 HANDLERS: dict[str, Callable[[AgentModel, str, Any], None]] = {

@@ -25,7 +25,8 @@ from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import now_ms
 from chalicelib.models.sessions import WaSessionModel
-from chalicelib.protocol import (
+from chalicelib.sessions import service as sessions
+from wacast_protocol import (
     Heartbeat,
     Hello,
     SessionState,
@@ -34,7 +35,6 @@ from chalicelib.protocol import (
     StopSession,
     Wake,
 )
-from chalicelib.sessions import service as sessions
 
 # Cloud states in which the agent is expected to be running the session. Sessions that
 # failed, expired, were banned or logged out wait for their owner's restart instead.
@@ -65,8 +65,9 @@ def release_unjournalled(agent: AgentModel, connection_id: str, frame: Hello) ->
     keeps its leases until they expire."""
     if frame.in_flight is None:
         return 0
-    from chalicelib.campaigns import pipeline, trial
+    from chalicelib.campaigns import trial
     from chalicelib.campaigns.counters import bump
+    from chalicelib.campaigns.messages import move_message
     from chalicelib.models.campaigns import CampaignMessageModel
 
     held = {(ref.session_id, ref.campaign_id, ref.phone) for ref in frame.in_flight}
@@ -80,7 +81,7 @@ def release_unjournalled(agent: AgentModel, connection_id: str, frame: Hello) ->
         for hit in CampaignMessageModel.leases.query(sid):
             if (sid, hit.campaign_id, hit.phone) in held:
                 continue
-            moved = pipeline._move_message(
+            moved = move_message(
                 hit.campaign_id,
                 hit.phone,
                 sid,

@@ -1,7 +1,7 @@
 """When will the messages go out? One pure function shared by the composer, the launch
 summary and the campaign page.
 
-It simulates what the send pipeline enforces (``pipeline.lease`` and the agent's
+It simulates what the send pipeline enforces (``lease.lease`` and the agent's
 pacer), number by number, in windows rather than message by message:
 
 * one message per gap, the gap being the mean of the jittered ``[min_gap, max_gap]``;

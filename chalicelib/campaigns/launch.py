@@ -236,7 +236,7 @@ def materialise_chunk(campaign: CampaignModel, chunk: int) -> None:
         service.wake(campaign.user_id, sessions)
     if done:
         settle_reservation(campaign.user_id, campaign.campaign_id)
-        from chalicelib.campaigns.pipeline import maybe_complete
+        from chalicelib.campaigns.outcomes import maybe_complete
 
         maybe_complete(campaign.user_id, campaign.campaign_id)
     else:

@@ -24,7 +24,7 @@ from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 from chalicelib.models.sessions import WaSessionModel
 from chalicelib.pagination import decode_cursor, encode_cursor
-from chalicelib.protocol import SessionState, Wake
+from wacast_protocol import SessionState, Wake
 
 DRAFT, SCHEDULED, RUNNING, PAUSED, COMPLETED, CANCELLED = (
     "draft",
@@ -345,7 +345,7 @@ def cancel(user_id: str, campaign_id: str) -> CampaignModel:
 
 def cancel_leases(campaign: CampaignModel) -> None:
     """Tell the agents to drop unsent messages of this campaign (takes effect in a batch)."""
-    from chalicelib.protocol import CancelLeases
+    from wacast_protocol import CancelLeases
 
     for session_id in campaign.session_ids:
         agent = _agent_of(campaign.user_id, session_id)
@@ -378,14 +378,14 @@ def wake(user_id: str, session_ids: list[str]) -> None:
 
 def cancel_pending(user_id: str, campaign_id: str) -> int:
     """Background: pending messages of a cancelled campaign become cancelled."""
-    from chalicelib.campaigns.pipeline import settle_pending
+    from chalicelib.campaigns.sweeps import settle_pending
 
     return settle_pending(user_id, campaign_id, "cancelled", None)
 
 
 def retry_failed(user_id: str, campaign_id: str) -> int:
     """Failures with a retryable reason go back to pending; never `unknown` ones."""
-    from chalicelib.campaigns.pipeline import requeue
+    from chalicelib.campaigns.sweeps import requeue
 
     campaign = get(user_id, campaign_id, consistent=True)
     if campaign.status not in (RUNNING, PAUSED, COMPLETED):

@@ -56,7 +56,7 @@ def _take_allowance(user_id: str) -> None:
 
 def queue(campaign: CampaignModel, session_id: str, contact: Any) -> CampaignMessageModel:
     import chalicelib.contacts.service as contacts
-    from chalicelib.campaigns import pipeline
+    from chalicelib.campaigns.pacing import daily_room, pacing_of
 
     user_id = campaign.user_id
     try:
@@ -82,7 +82,7 @@ def queue(campaign: CampaignModel, session_id: str, contact: Any) -> CampaignMes
             {"reason": why},
             code="sending_on_hold",
         )
-    if pipeline.daily_room(session, pipeline.pacing_of(campaign)) <= 0:
+    if daily_room(session, pacing_of(campaign)) <= 0:
         raise Conflict(
             "This number has reached its daily limit of messages; tests count too. "
             "Try again tomorrow.",

@@ -121,11 +121,11 @@ def decide(user_id: str, review_id: str, confirm: bool) -> OptOutReviewModel:
 
 def stop_pending(user_id: str, phone: str) -> None:
     """What a reply opt-out does to campaigns, for an opt-out confirmed later."""
-    from chalicelib.campaigns import pipeline
+    from chalicelib.campaigns import outcomes
     from chalicelib.models.campaigns import CampaignModel
 
     campaigns = [c for c in CampaignModel.query(user_id) if c.status != "draft"]
-    pipeline.stop_pending_for(user_id, phone, campaigns)
+    outcomes.stop_pending_for(user_id, phone, campaigns)
 
 
 def check_message(user_id: str, text: str) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from chalicelib.models.conversations import (
 from chalicelib.models.sessions import WaSessionModel
 from chalicelib.models.users import UserModel
 from chalicelib.pagination import decode_cursor, encode_cursor
-from chalicelib.protocol import Inbound
+from wacast_protocol import Inbound
 
 ATTRIBUTION_MS = 7 * 86_400_000  # a reply belongs to a campaign message of the last 7 days
 DEFAULT_RETENTION_DAYS = 180

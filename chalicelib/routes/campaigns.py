@@ -22,13 +22,14 @@ from chalicelib.pagination import Page, PageQuery, decode_cursor, encode_cursor
 
 if TYPE_CHECKING:
     from chalicelib.auth import profile
-    from chalicelib.campaigns import media, pipeline, service
+    from chalicelib.campaigns import media, service
+    from chalicelib.campaigns.pacing import pacing_of
     from chalicelib.models.base import now_ms, plain
     from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 else:  # imported on first use (chalicelib.lazy): cheap cold starts
     profile = lazy.module("chalicelib.auth.profile")
     media = lazy.module("chalicelib.campaigns.media")
-    pipeline = lazy.module("chalicelib.campaigns.pipeline")
+    pacing_of = lazy.attr("chalicelib.campaigns.pacing", "pacing_of")
     service = lazy.module("chalicelib.campaigns.service")
     now_ms = lazy.attr("chalicelib.models.base", "now_ms")
     plain = lazy.attr("chalicelib.models.base", "plain")
@@ -257,7 +258,7 @@ class Campaign(BaseModel):
             session_ids=list(c.session_ids or []),
             send_at=int(c.send_at) if c.send_at else None,
             timezone=c.timezone or "UTC",
-            pacing=pipeline.pacing_of(c),
+            pacing=pacing_of(c),
             on_missing_variable=c.on_missing_variable or "block",
             counters=Counters(**counts),
             funnel=Funnel(

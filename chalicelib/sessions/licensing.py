@@ -147,12 +147,12 @@ def hit_wall(session: WaSessionModel, campaign_ids: set[str]) -> int:
 
 def pause_restricted(session: WaSessionModel, until: int | None) -> int:
     """The number may not start new chats: its running campaigns pause with the reason."""
-    from chalicelib.campaigns import pipeline
     from chalicelib.campaigns import service as campaigns
+    from chalicelib.campaigns.lease import running_campaigns_of
 
     paused = 0
     words = reasons.restricted_text(until)
-    for campaign in pipeline._running_campaigns_of(session):
+    for campaign in running_campaigns_of(session):
         if campaigns.auto_pause(
             campaign,
             RESTRICTED_PAUSE,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from chalicelib.protocol import SessionState, StartFailReason
+from wacast_protocol import SessionState, StartFailReason
 
 START_FAILURES: dict[str, str] = {
     StartFailReason.whatsapp_unreachable.value: (

@@ -26,7 +26,8 @@ from chalicelib.models.sessions import (
     WaSessionModel,
 )
 from chalicelib.pagination import decode_cursor, encode_cursor
-from chalicelib.protocol import (
+from chalicelib.sessions import limits, reasons
+from wacast_protocol import (
     DesiredSession,
     SessionState,
     SessionStateFrame,
@@ -36,7 +37,6 @@ from chalicelib.protocol import (
     StopSession,
     Sync,
 )
-from chalicelib.sessions import limits, reasons
 
 HEARTBEAT_TIMEOUT_MS = 60_000
 PURGE_GRACE_MS = 7 * 86_400_000
@@ -413,7 +413,7 @@ def _transition(
     if changed and len(session.history or []) > 2 * HISTORY_KEPT:
         session.update(actions=[WaSessionModel.history.set(session.history[-HISTORY_KEPT:])])
     if changed and state in ("banned", "logged_out", "agent_offline"):
-        from chalicelib.campaigns.pipeline import pause_for_session
+        from chalicelib.campaigns.session_events import pause_for_session
 
         pause_for_session(session, state)
     if changed and state == SessionState.restricted.value:
@@ -421,7 +421,7 @@ def _transition(
 
         licensing.pause_restricted(session, restricted_until)
     if changed and state == SessionState.connected.value:
-        from chalicelib.campaigns.pipeline import resume_for_session
+        from chalicelib.campaigns.session_events import resume_for_session
 
         resume_for_session(session)
     if changed and state in NOTICES:

@@ -245,7 +245,7 @@ class FakeCloud:
         return [f for f in self.frames if f["type"] == t]
 
     async def send(self, frame: Any) -> None:
-        from chalicelib.protocol import dump_frame
+        from wacast_protocol import dump_frame
 
         ws = self.connections[-1]
         await ws.send(dump_frame(frame))

@@ -14,8 +14,8 @@ from agent.config import AgentConfig
 from agent.driver import OpenWASession
 from agent.supervisor import ProcState
 from agent.webhooks import WebhookReceiver
-from chalicelib.protocol import Outcome, SessionState
 from tests.agent.conftest import SessionHarness, decode_qr, make_config, wait_for
+from wacast_protocol import Outcome, SessionState
 
 # OpenWA 4.76.0's own option list (dist/cli/cli-options.js and bin/config-schema.json),
 # as recorded in shared/openwa/ from the real CLI.

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from agent.journal import Journal
 from agent.link import Link
-from chalicelib.protocol import Heartbeat, Hello, Inbound, Pull
 from tests.agent.conftest import FakeCloud, wait_for
+from wacast_protocol import Heartbeat, Hello, Inbound, Pull
 
 
 def _link(
@@ -98,7 +98,7 @@ async def test_query_token_fallback_and_heartbeats(cloud: FakeCloud, tmp_path: P
     assert link.send_ephemeral(Pull(session_id="s1", max=5))
     await wait_for(lambda: cloud.of_type("pull"))
     await cloud.send(Hello(agent_version="x", max_sessions=1))  # not a cloud frame: ignored
-    from chalicelib.protocol import Wake
+    from wacast_protocol import Wake
 
     await cloud.send(Wake(session_ids=["s1"]))
     await wait_for(lambda: received, what="wake delivered")

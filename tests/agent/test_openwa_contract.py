@@ -16,8 +16,8 @@ from agent import openwa
 from agent.driver import OpenWASession, outcome_of_reply
 from agent.openwa_sim import core as sim_core
 from agent.webhooks import WebhookReceiver
-from chalicelib.protocol import FailReason, Outcome, StartFailReason
 from tests.agent.conftest import REPO, make_config
+from wacast_protocol import FailReason, Outcome, StartFailReason
 
 SHARED = REPO.parent / "shared" / "openwa"
 FLAGS_FILE = Path(__file__).with_name("openwa-cli-flags-4.76.0.txt")

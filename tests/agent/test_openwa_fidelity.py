@@ -17,7 +17,8 @@ import pytest
 
 from agent.journal import Journal
 from agent.runtime import Agent
-from chalicelib.protocol import (
+from tests.agent.conftest import PY, FakeCloud, SessionHarness, make_config, wait_for
+from wacast_protocol import (
     Batch,
     BatchMessage,
     FailReason,
@@ -27,7 +28,6 @@ from chalicelib.protocol import (
     StartSession,
     Wake,
 )
-from tests.agent.conftest import PY, FakeCloud, SessionHarness, make_config, wait_for
 
 MakeSession = Callable[..., Awaitable[SessionHarness]]
 PACING = Pacing(min_gap_s=0.01, max_gap_s=0.02, daily_cap=100, timezone="UTC")

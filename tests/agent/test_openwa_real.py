@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from agent.proctree import processes_using
-from chalicelib.protocol import SessionState, StartFailReason
 from tests.agent.conftest import SessionHarness, wait_for
+from wacast_protocol import SessionState, StartFailReason
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 MakeSession = Callable[..., Awaitable[SessionHarness]]

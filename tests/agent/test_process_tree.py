@@ -17,8 +17,8 @@ import pytest
 from agent.proctree import clean_session_dir, processes_using, remove_stale_locks
 from agent.runtime import Agent
 from agent.supervisor import ProcState
-from chalicelib.protocol import SessionState, StartFailReason
 from tests.agent.conftest import FakeCloud, SessionHarness, make_config, wait_for
+from wacast_protocol import SessionState, StartFailReason
 
 MakeSession = Callable[..., Awaitable[SessionHarness]]
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib import protocol as p
+import wacast_protocol as p
 
 
 def _roundtrip_agent(frame: p.AnyFrame) -> None:

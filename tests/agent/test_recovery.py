@@ -11,7 +11,8 @@ from typing import Any
 from agent.journal import Journal
 from agent.recovery import Recovery, ack_of
 from agent.runtime import Agent
-from chalicelib.protocol import (
+from tests.agent.conftest import PY, FakeCloud, make_config, wait_for
+from wacast_protocol import (
     Batch,
     BatchMessage,
     DesiredSession,
@@ -20,7 +21,6 @@ from chalicelib.protocol import (
     Sync,
     Wake,
 )
-from tests.agent.conftest import PY, FakeCloud, make_config, wait_for
 
 PACING = Pacing(min_gap_s=0.01, max_gap_s=0.02, daily_cap=100)
 
@@ -210,7 +210,7 @@ async def test_acks_lost_while_the_agent_was_down_are_caught_up(
 
 def test_ack_buffer_sends_the_highest_ack_once_and_holds_a_fresh_delivered() -> None:
     from agent.acks import AckBuffer
-    from chalicelib.protocol import AckItem
+    from wacast_protocol import AckItem
 
     def ack(wa_id: str, level: int) -> AckItem:
         return AckItem(session_id="s1", wa_message_id=wa_id, ack=level, ts=_now())

@@ -13,8 +13,8 @@ from typing import Any
 import aiohttp
 
 from agent.runtime import Agent
-from chalicelib.protocol import Batch, BatchMessage, Pacing, StartSession, Wake
 from tests.agent.conftest import PY, FakeCloud, child_env, make_config, wait_for
+from wacast_protocol import Batch, BatchMessage, Pacing, StartSession, Wake
 
 PACING = Pacing(min_gap_s=0.01, max_gap_s=0.03, daily_cap=100, timezone="Europe/London")
 

@@ -17,7 +17,7 @@ from agent.driver import OpenWAError, classify_error
 from agent.journal import Journal
 from agent.sender import Pacer, SessionSender
 from agent.webhooks import WebhookReceiver
-from chalicelib.protocol import Batch, BatchMessage, FailReason, Pacing, SessionState
+from wacast_protocol import Batch, BatchMessage, FailReason, Pacing, SessionState
 
 
 def _ms(y: int, mo: int, d: int, h: int, mi: int, tz: str) -> int:

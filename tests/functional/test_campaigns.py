@@ -206,7 +206,7 @@ def test_retry_failed_only_retryable_never_unknown(kit: Setup, api: Api) -> None
 
 
 def test_expired_leases_of_a_live_agent_return(kit: Setup, api: Api) -> None:
-    from chalicelib.campaigns import pipeline
+    from chalicelib.campaigns import sweeps
     from chalicelib.models.campaigns import CampaignMessageModel
 
     add_contacts(api, 2)
@@ -215,7 +215,7 @@ def test_expired_leases_of_a_live_agent_return(kit: Setup, api: Api) -> None:
     batch = kit.pull()
     for message in CampaignMessageModel.query(cid):
         message.update(actions=[CampaignMessageModel.lease_until.set(1)])
-    assert pipeline.sweep_leases() == 2
+    assert sweeps.sweep_leases() == 2
     assert counters(api, cid)["pending"] == 2
     again = kit.pull()
     assert sorted(m["phone"] for m in again) == sorted(m["phone"] for m in batch)

@@ -417,7 +417,7 @@ def test_results_only_for_messages_leased_to_that_session(
 def test_a_late_result_for_an_expired_lease_still_counts_so_nobody_gets_it_twice(
     kit: Setup, api: Api
 ) -> None:
-    from chalicelib.campaigns import pipeline
+    from chalicelib.campaigns import sweeps
     from chalicelib.models.campaigns import CampaignMessageModel
 
     add_contacts(api, 2)
@@ -427,7 +427,7 @@ def test_a_late_result_for_an_expired_lease_still_counts_so_nobody_gets_it_twice
     CampaignMessageModel(cid, slow["phone"]).update(
         actions=[CampaignMessageModel.lease_until.set(1)]
     )
-    assert pipeline.sweep_leases() == 1  # the lease ran out while the image uploaded
+    assert sweeps.sweep_leases() == 1  # the lease ran out while the image uploaded
     kit.results([slow])  # ... and then the send was confirmed
     assert counters(api, cid)["sent"] == 1 and counters(api, cid)["pending"] == 1
     (other,) = kit.pull(10)
@@ -504,8 +504,8 @@ def test_admin_shows_each_agents_openwa_version(
 
 
 def test_every_start_failure_reason_has_words() -> None:
-    from chalicelib.protocol import StartFailReason
     from chalicelib.sessions import reasons
+    from wacast_protocol import StartFailReason
 
     for reason in StartFailReason:
         text = reasons.status_text("failed", reason.value)

@@ -1,5 +1,5 @@
-"""The agent's wheel: the `agent` package and chalicelib/protocol.py, nothing else of
-the cloud side, and no chalice/boto3 dependency. Built offline from a copy of the
+"""The agent's wheel: the `agent` and `wacast_protocol` packages, nothing of the cloud
+side (no `chalicelib`), and no chalice/boto3 dependency. Built offline from a copy of the
 sources (so the repository stays clean), with the venv's setuptools."""
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ CLOUD_ONLY = {"chalice", "boto3", "botocore", "pynamodb", "stripe", "aws_lambda_
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tree = tmp_path_factory.mktemp("agent-src")
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    # All of chalicelib is copied on purpose: the wheel must pick protocol.py out of it.
-    for name in ("agent", "chalicelib"):
+    # chalicelib is copied on purpose: the wheel must leave it out.
+    for name in ("agent", "chalicelib", "wacast_protocol"):
         shutil.copytree(PROJECT_DIR / name, tree / name, ignore=ignore)
     shutil.copytree(PROJECT_DIR / PACKAGE_DIR, tree / PACKAGE_DIR, ignore=ignore)
     out = tmp_path_factory.mktemp("agent-wheel")
@@ -60,9 +60,10 @@ def metadata(wheel: Path, file: str) -> str:
         return z.read(path).decode()
 
 
-def test_only_the_protocol_module_of_chalicelib_ships(wheel: Path) -> None:
-    shipped = {n for n in names(wheel) if n.startswith("chalicelib/")}
-    assert shipped == {"chalicelib/__init__.py", "chalicelib/protocol.py"}
+def test_the_protocol_package_ships_and_no_chalicelib(wheel: Path) -> None:
+    shipped = {n for n in names(wheel) if n.startswith("wacast_protocol/")}
+    assert shipped == {"wacast_protocol/__init__.py"}
+    assert not [n for n in names(wheel) if n.startswith("chalicelib")]
 
 
 def test_every_agent_module_ships(wheel: Path) -> None:
@@ -74,7 +75,7 @@ def test_every_agent_module_ships(wheel: Path) -> None:
     assert "agent/__init__.py" in sources
     assert sources <= set(names(wheel))
     top_level = {n.split("/", 1)[0] for n in names(wheel) if not n.startswith("wacast_agent")}
-    assert top_level == {"agent", "chalicelib"}
+    assert top_level == {"agent", "wacast_protocol"}
 
 
 def test_dependencies_are_the_agents_pins_only(wheel: Path) -> None:
@@ -106,8 +107,7 @@ def test_shipped_code_imports_nothing_cloud_side(wheel: Path) -> None:
                 for module in modules:
                     root = module.split(".")[0]
                     assert root not in CLOUD_ONLY, f"{name} imports {module}"
-                    if root == "chalicelib":
-                        assert module == "chalicelib.protocol", f"{name} imports {module}"
+                    assert root != "chalicelib", f"{name} imports {module}"
 
 
 def test_every_shipped_module_imports_from_the_wheel_alone(wheel: Path, tmp_path: Path) -> None:
@@ -121,8 +121,8 @@ def test_every_shipped_module_imports_from_the_wheel_alone(wheel: Path, tmp_path
     script = (
         "import importlib, os, sys\n"
         f"for m in {modules!r}: importlib.import_module(m.removesuffix('.__init__'))\n"
-        "import chalicelib\n"
-        "assert chalicelib.__file__.startswith(os.getcwd()), chalicelib.__file__\n"
+        "import wacast_protocol\n"
+        "assert wacast_protocol.__file__.startswith(os.getcwd()), wacast_protocol.__file__\n"
         f"loaded = {{m.split('.')[0] for m in sys.modules}} & set({sorted(CLOUD_ONLY)!r})\n"
         "assert not loaded, loaded\n"
     )

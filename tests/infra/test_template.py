@@ -297,7 +297,9 @@ def test_lambda_bundle_leaves_the_aws_sdk_to_the_runtime(dev_path: Path, dev: Te
         unzipped = sum(i.file_size for i in z.infolist())
     tops = {n.split("/", 1)[0] for n in names}
     assert not tops & {"boto3", "botocore", "s3transfer"}
-    assert {"app.py", "chalicelib", "pynamodb", "pydantic"} <= tops
+    assert {"app.py", "chalicelib", "wacast_protocol", "pynamodb", "pydantic"} <= tops
+    # The frames shared with the agent reach the bundle through vendor/wacast_protocol.
+    assert "wacast_protocol/__init__.py" in names
     assert unzipped < 80 * 1024 * 1024
 
 

@@ -58,3 +58,41 @@ def test_a_walk_in_time_sized_pages_still_checks_everyone_once(
     assert [page for page, _ in sizes] == list(range(len(sizes))) and len(sizes) >= 2
     assert all(50 <= size <= prepare.PAGE_CONTACTS for _, size in sizes[1:])
     assert len(kit.pull()) == 11
+
+
+def test_next_chunk_takes_this_chunks_pace_aimed_at_the_target() -> None:
+    from chalicelib.campaigns import launch
+
+    assert launch.CHUNK_SECONDS == 1.5
+    assert launch.next_chunk_size(500, 9.0) == 83  # a slow table: smaller chunks
+    assert launch.next_chunk_size(50, 0.05) == launch.CHUNK_CONTACTS  # fast: up to the cap
+    assert launch.next_chunk_size(100, 60.0) == 25  # never below 25 a chunk
+
+
+def test_chunks_sized_by_time_write_every_recipient_once(
+    kit: Setup, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.campaigns import launch
+
+    monkeypatch.setattr(launch, "FIRST_CHUNK_CONTACTS", 2)
+    monkeypatch.setattr(launch, "CHUNK_CONTACTS", 4)
+    chunks: list[tuple[int, int | None]] = []
+    enqueue = launch.enqueue
+
+    def recorded(
+        user_id: str, campaign_id: str, send_at: int, chunk: int = 0, size: int | None = None
+    ) -> None:
+        chunks.append((chunk, size))
+        enqueue(user_id, campaign_id, send_at, chunk, size)
+
+    monkeypatch.setattr(launch, "enqueue", recorded)
+    add_contacts(api, 11)
+    cid = kit.campaign()["campaign_id"]
+    detail = kit.launch(cid)
+    assert detail["status"] == "running" and detail["counters"]["total"] == 11
+    assert detail["counters"]["pending"] == 11
+    later = [(chunk, size) for chunk, size in chunks if chunk > 0]
+    assert [chunk for chunk, _ in later] == list(range(1, len(later) + 1)) and len(later) >= 3
+    assert all(size is not None and 1 <= size <= 4 for _, size in later)
+    phones = [m["phone"] for m in kit.pull()]
+    assert len(phones) == len(set(phones)) == 11

@@ -30,9 +30,11 @@ def invoke(app: Chalice, name: str, event: dict[str, Any], timeout_s: int = 60) 
 
 
 def _what(event: dict[str, Any]) -> str:
-    """A short label for the peak: the job kind of an SQS record, if any."""
+    """A short label for the peak: an SQS record's job, a WebSocket frame's type."""
     records = event.get("Records") or []
     if records:
         body = str(records[0].get("body") or "")
         return body[:120]
-    return str(event.get("requestContext", {}).get("routeKey") or "")
+    body = str(event.get("body") or "")  # a WebSocket frame: its type says which
+    frame_type = body.split('"type":', 1)[1][:40].split(",", 1)[0] if '"type":' in body else ""
+    return f"{event.get('requestContext', {}).get('routeKey') or ''} {frame_type}".strip()

@@ -1,6 +1,9 @@
 # wacast — every target installs what it needs first.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Python 3.12 (what Lambda runs) when it really runs, else 3.11. Probed with `-c ''`: a
+# pyenv shim for a version that is not installed is on PATH but fails.
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
+	$$p -c '' >/dev/null 2>&1 && command -v $$p && break; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)

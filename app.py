@@ -8,10 +8,9 @@ from typing import Any
 
 from chalice import Chalice, Rate, Response
 
-from chalicelib import push, scheduler, security_headers
+from chalicelib import scheduler, security_headers
 from chalicelib.api import auth_blueprint, chalice_error_to_shape
-from chalicelib.billing import wiring as billing_wiring
-from chalicelib.campaigns import hooks as campaign_hooks
+from chalicelib.bootstrap import bootstrap
 from chalicelib.logs import logger
 from chalicelib.logs import request_id as current_request_id
 from chalicelib.queues import CONTACTS, EMAIL, JOBS, LAUNCH
@@ -31,16 +30,15 @@ from chalicelib.routes import (
 app = Chalice(app_name="wacast")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.api.cors = False
-push.bind(app)
+# Billing's quota and number limits, the schedules, push bound to this app: the same
+# wiring every other entry point (admin CLI, workers, scripts, local stack) gets.
+bootstrap(app)
 
 app.register_blueprint(auth_blueprint)
 for area in (auth, system, admin, sessions, notifications, contacts, campaigns, billing):
     app.register_blueprint(area.api.blueprint)
 app.register_blueprint(conversations.api.blueprint)
 app.register_blueprint(followups.api.blueprint)
-
-billing_wiring.install()  # billing's quota and number limits into campaigns and sessions
-campaign_hooks.install()  # campaigns follow sessions' state changes and confirmed opt-outs
 
 
 @app.middleware("http")
@@ -134,7 +132,6 @@ def email_worker(event: Any) -> dict[str, Any]:
 def jobs_worker(event: Any) -> dict[str, Any]:
     from chalicelib.workers import jobs_batch
 
-    push.configure(app)
     return jobs_batch(event.to_dict())
 
 
@@ -142,7 +139,6 @@ def jobs_worker(event: Any) -> dict[str, Any]:
 def launch_worker(event: Any) -> dict[str, Any]:
     from chalicelib.workers import launch_batch
 
-    push.configure(app)
     return launch_batch(event.to_dict())
 
 
@@ -153,16 +149,12 @@ def contacts_worker(event: Any) -> dict[str, Any]:
     return contacts_batch(event.to_dict())
 
 
-scheduler.register("housekeeping")
-
-
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def housekeeping(event: Any) -> None:
     from chalicelib.agents import recovery
     from chalicelib.campaigns import sweeps
     from chalicelib.sessions import service as sessions
 
-    push.configure(app)
     offline = sessions.sweep_agents()
     recovery.fail_stuck_starting()  # a session never stays "starting" silently
     purged = sessions.purge_due()
@@ -177,9 +169,6 @@ def housekeeping(event: Any) -> None:
     )
 
 
-scheduler.register("billing_dunning")
-
-
 @app.schedule(Rate(15, unit=Rate.MINUTES))
 def billing_dunning(event: Any) -> None:
     """Pause sending for users whose failed payment is past its grace period."""
@@ -189,15 +178,11 @@ def billing_dunning(event: Any) -> None:
     scheduler.record_run("billing_dunning")
 
 
-scheduler.register("campaign_watch")
-
-
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def campaign_watch(event: Any) -> None:
     """Tell users when a running campaign has waited over an hour (not for its gaps)."""
     from chalicelib.campaigns import watch
 
-    push.configure(app)
     notified = watch.run()
     scheduler.record_run("campaign_watch")
     logger.info("campaign watch", extra={"notified": notified})

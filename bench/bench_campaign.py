@@ -85,7 +85,12 @@ def main() -> None:
         )
         after = stack.request("GET", "/dev/stats.json")[1]
         final = stack.request("GET", f"/api/campaigns/{cid}", token=admin)[1]
-        delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+        # Counters only: the peak_* entries are durations and labels, not counts.
+        delta = {
+            k: v - before.get(k, 0)
+            for k, v in after.items()
+            if not k.startswith("peak_") and isinstance(v, int)
+        }
         ddb = {k.split(".", 1)[1]: v for k, v in delta.items() if k.startswith("dynamodb.") and v}
         writes = sum(v for k, v in ddb.items() if k in WRITES)
         invocations = delta.get("ws.frames_in", 0) + sum(

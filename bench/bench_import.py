@@ -95,11 +95,13 @@ def bench_import(rows: int) -> None:
 
     from chalicelib import aws, queues
     from chalicelib.auth import service as auth
+    from chalicelib.bootstrap import bootstrap
     from chalicelib.config import settings
     from chalicelib.contacts import imports
     from chalicelib.contacts.worker import contacts_batch
     from infra.local.provision import provision_all
 
+    bootstrap()  # an entry point of its own: the same wiring as the Lambda functions
     try:
         provision_all()
     except Exception as error:  # the local stack provisions itself; a re-run may object

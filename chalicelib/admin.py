@@ -12,6 +12,7 @@ import getpass
 import os
 import sys
 
+from chalicelib.bootstrap import bootstrap
 from chalicelib.errors import DomainError
 
 
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         "migrate-epoch-ms", help="rewrite times stored in seconds as milliseconds (idempotent)"
     )
     args = parser.parse_args(argv)
+    bootstrap()  # the same hooks (quota, number limits) as the Lambda functions
     if args.command == "migrate-epoch-ms":
         from chalicelib.migrate_epoch_ms import migrate
 

@@ -13,12 +13,12 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import AuthResponse, Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib import ratelimit
+from chalicelib import lazy
 from chalicelib.config import settings
 from chalicelib.errors import (
     BadRequest,
@@ -31,6 +31,11 @@ from chalicelib.errors import (
 )
 from chalicelib.logs import logger
 from chalicelib.logs import request_id as current_request_id
+
+if TYPE_CHECKING:
+    from chalicelib import ratelimit
+else:  # pynamodb: paid by the first request, not by every cold start
+    ratelimit = lazy.module("chalicelib.ratelimit")
 
 JSON_HEADERS: dict[str, str | list[str]] = {"Content-Type": "application/json"}
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import boto3
-
 _clients: dict[str, Any] = {}
 _lock = threading.Lock()
 
@@ -20,6 +18,8 @@ def client(service: str) -> Any:
     with _lock:
         found = _clients.get(service)
         if found is None:
+            import boto3  # here, not at module level: `import app` stays cheap
+
             found = boto3.client(service)
             _clients[service] = found
         return found

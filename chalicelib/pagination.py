@@ -12,8 +12,9 @@ import binascii
 import json
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from chalicelib.basemodel import BaseModel
 from chalicelib.errors import BadRequest
 
 T = TypeVar("T")

@@ -1,8 +1,10 @@
 """Sending frames to agents through the WebSocket API's management endpoint.
 
-app.py binds the Chalice app once; services then push without knowing about it.
-HTTP, SQS and schedule handlers are not configured by Chalice automatically, so
-``configure`` points the client at WACAST_WS_DOMAIN/WACAST_WS_STAGE.
+``chalicelib.bootstrap`` binds the Chalice app once; services then push without
+knowing about it. An entry point without an app (the admin CLI, a script) pushes
+through a WebsocketAPI of its own. HTTP, SQS and schedule handlers are not configured
+by Chalice automatically, so every push points the client at
+WACAST_WS_DOMAIN/WACAST_WS_STAGE first (``configure``; no handler needs to call it).
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import json
 from typing import Any
 
 from chalice import Chalice, WebsocketDisconnectedError
+from chalice.app import WebsocketAPI
 from pydantic import BaseModel
 
 from chalicelib.config import settings
 from chalicelib.logs import logger
 
 _app: Chalice | None = None
+_own: WebsocketAPI | None = None  # for entry points that run without the Chalice app
 
 
 def bind(app: Chalice) -> None:
@@ -25,24 +29,32 @@ def bind(app: Chalice) -> None:
     _app = app
 
 
+def _websocket_api() -> WebsocketAPI:
+    global _own
+    if _app is not None and _app.websocket_api is not None:
+        return _app.websocket_api
+    if _own is None:
+        _own = WebsocketAPI()
+    return _own
+
+
 def configure(app: Chalice | None = None) -> None:
-    app = app or _app
-    if app is None or app.websocket_api is None:
+    """Point the management client at the stage's WebSocket API (a no-op once set)."""
+    api = app.websocket_api if app is not None else _websocket_api()
+    if api is None:
         return
     s = settings()
     if s.ws_domain:
-        app.websocket_api.configure(s.ws_domain, s.ws_stage)
-    if app.websocket_api.session is None:
+        api.configure(s.ws_domain, s.ws_stage)
+    if api.session is None:
         import boto3
 
-        app.websocket_api.session = boto3.session.Session()
+        api.session = boto3.session.Session()
 
 
 def _api() -> Any:
-    if _app is None or _app.websocket_api is None:
-        raise RuntimeError("push.bind(app) was not called")
-    configure(_app)
-    return _app.websocket_api
+    configure()
+    return _websocket_api()
 
 
 def send(connection_id: str, payload: str) -> bool:

@@ -1,18 +1,27 @@
-"""Bookkeeping for scheduled handlers, so health can show they run."""
+"""Bookkeeping for scheduled handlers, so health can show they run.
+
+The table model is imported in the functions: ``import app`` registers the schedules
+and should not pay for pynamodb (every cold start would).
+"""
 
 from __future__ import annotations
 
-from chalicelib.models.base import now_ms
-from chalicelib.models.system import SystemModel
-
 PREFIX = "schedule#"
+
+# The schedules app.py declares; chalicelib.bootstrap registers them, /api/health lists them.
+SCHEDULES = ("housekeeping", "billing_dunning", "campaign_watch")
 
 
 def record_run(name: str) -> None:
+    from chalicelib.models.base import now_ms
+    from chalicelib.models.system import SystemModel
+
     SystemModel(f"{PREFIX}{name}", updated_at=now_ms()).save()
 
 
 def last_runs() -> dict[str, int]:
+    from chalicelib.models.system import SystemModel
+
     keys = [f"{PREFIX}{name}" for name in KNOWN]
     if not keys:
         SystemModel.describe_table()

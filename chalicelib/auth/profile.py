@@ -3,13 +3,19 @@ languages and words, and the first-run step that sets them. See docs/contacts.md
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib import lazy
 from chalicelib.contacts import optout_words
-from chalicelib.models.base import now_ms
-from chalicelib.models.users import UserModel
+
+if TYPE_CHECKING:
+    from chalicelib.models.base import now_ms
+    from chalicelib.models.users import UserModel
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    now_ms = lazy.attr("chalicelib.models.base", "now_ms")
+    UserModel = lazy.attr("chalicelib.models.users", "UserModel")
 
 LANGUAGES = optout_words.LANGUAGES
 

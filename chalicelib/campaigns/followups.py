@@ -16,18 +16,17 @@ out; from then the follow-up's messages are the frozen list.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.campaigns import frequency, service, variants
+from chalicelib.campaigns.audience_options import DEFAULT_HOURS
 from chalicelib.errors import Conflict
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 
-Kind = Literal["not_read", "not_replied", "read_not_replied"]
 KINDS: tuple[str, ...] = ("not_read", "not_replied", "read_not_replied")
 RECEIVED = ("sent", "delivered", "read")  # failed, skipped, cancelled, unknown never arrived
-DEFAULT_AFTER_DAYS = 2
 PREVIEW_LIMIT = 20_000  # messages counted exactly; beyond, the counters give an estimate
 FOLLOWABLE = {service.RUNNING, service.PAUSED, service.COMPLETED, service.CANCELLED}
 COPIED = ("template", "media_key", "session_ids", "pacing", "on_missing_variable", "timezone")
@@ -110,7 +109,7 @@ def create_follow_up(
     timezone: str,
     name: str | None = None,
     template: str | None = None,
-    frequency_cap_hours: int = frequency.DEFAULT_HOURS,
+    frequency_cap_hours: int = DEFAULT_HOURS,
 ) -> CampaignModel:
     origin = _origin(user_id, campaign_id)
     data: dict[str, Any] = {

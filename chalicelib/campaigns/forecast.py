@@ -23,7 +23,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from chalicelib.basemodel import BaseModel
 
 WARMUP_FIRST_DAY = 20
 DAY = timedelta(days=1)
@@ -55,6 +57,16 @@ class Pace:
     @property
     def has_quiet_hours(self) -> bool:
         return bool(self.quiet_start and self.quiet_end and self.quiet_start != self.quiet_end)
+
+
+# The one definition of default pacing (pure, so cheap to import for planning and routes).
+DEFAULT_PACE = Pace()
+DEFAULT_PACING = {
+    "min_gap_s": DEFAULT_PACE.min_gap_s,
+    "max_gap_s": DEFAULT_PACE.max_gap_s,
+    "daily_cap": DEFAULT_PACE.daily_cap,
+    "warmup": DEFAULT_PACE.warmup,
+}
 
 
 @dataclass(frozen=True)

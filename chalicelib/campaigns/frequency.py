@@ -15,8 +15,6 @@ from chalicelib.campaigns import service
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 
-DEFAULT_HOURS = 24
-MAX_HOURS = 720  # 30 days
 HOUR_MS = 3_600_000
 
 

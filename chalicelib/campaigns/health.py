@@ -9,17 +9,31 @@ and the session's own state history.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from chalicelib import lazy
+from chalicelib.basemodel import BaseModel
 from chalicelib.campaigns import forecast as fc
-from chalicelib.campaigns import planning, service
-from chalicelib.models.base import plain
-from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel, MessageLogModel
-from chalicelib.models.contacts import OptOutModel
-from chalicelib.models.sessions import WaSessionModel, sessions_of
+from chalicelib.campaigns import planning
+
+if TYPE_CHECKING:
+    from chalicelib.campaigns import service
+    from chalicelib.models.base import plain
+    from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel, MessageLogModel
+    from chalicelib.models.contacts import OptOutModel
+    from chalicelib.models.sessions import WaSessionModel, sessions_of
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    service = lazy.module("chalicelib.campaigns.service")
+    plain = lazy.attr("chalicelib.models.base", "plain")
+    CampaignMessageModel = lazy.attr("chalicelib.models.campaigns", "CampaignMessageModel")
+    CampaignModel = lazy.attr("chalicelib.models.campaigns", "CampaignModel")
+    MessageLogModel = lazy.attr("chalicelib.models.campaigns", "MessageLogModel")
+    OptOutModel = lazy.attr("chalicelib.models.contacts", "OptOutModel")
+    WaSessionModel = lazy.attr("chalicelib.models.sessions", "WaSessionModel")
+    sessions_of = lazy.attr("chalicelib.models.sessions", "sessions_of")
 
 WINDOW = timedelta(days=7)
 MIN_SENDS_FOR_RATES = 20

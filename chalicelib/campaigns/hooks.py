@@ -7,9 +7,13 @@ point's bootstrap calls it; cheap, no AWS client). Idempotent.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.contacts import hooks as contact_hooks
-from chalicelib.models.sessions import WaSessionModel
 from chalicelib.sessions import hooks as session_hooks
+
+if TYPE_CHECKING:  # an annotation only: bootstrap() runs at every cold start
+    from chalicelib.models.sessions import WaSessionModel
 
 # The listeners import their module when first called, not at cold start: the lease and
 # outcome machinery they pull in is not needed to answer an HTTP request. Neither module

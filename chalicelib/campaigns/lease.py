@@ -7,10 +7,9 @@ from pynamodb.exceptions import UpdateError
 import chalicelib.contacts.service as contacts
 from chalicelib.campaigns import launch, media, quota, service, templates, trial, variants
 from chalicelib.campaigns.counters import bump
+from chalicelib.campaigns.forecast import DEFAULT_PACE, DEFAULT_PACING
 from chalicelib.campaigns.messages import move_message
 from chalicelib.campaigns.pacing import (
-    DEFAULT_PACE,
-    DEFAULT_PACING,
     daily_room,
     in_quiet_hours,
     pacing_of,

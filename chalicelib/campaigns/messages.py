@@ -9,36 +9,15 @@ time. Counters move with one ADD per campaign per frame, not per message
 from __future__ import annotations
 
 from collections.abc import Iterator
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
+from chalicelib.campaigns.statuses import FINAL_STATUSES, MessageStatus, MessageStatusName
 from chalicelib.models.campaigns import CampaignMessageModel
 from chalicelib.pagination import decode_cursor, encode_cursor
 
-
-class MessageStatus(StrEnum):
-    PENDING = "pending"
-    LEASED = "leased"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    READ = "read"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-    UNKNOWN = "unknown"
-    CANCELLED = "cancelled"
-
-
-# Nothing more happens to a message in one of these (unless the user retries a failure).
-FINAL_STATUSES = tuple(
-    s for s in MessageStatus if s not in (MessageStatus.PENDING, MessageStatus.LEASED)
-)
-
-if TYPE_CHECKING:
-    MessageStatusName = str
-else:  # the API's list of statuses, from the enum
-    MessageStatusName = Literal[tuple(s.value for s in MessageStatus)]
+__all__ = ["FINAL_STATUSES", "MessageStatus", "MessageStatusName", "move_message", "moved_message"]
 
 
 def move_message(

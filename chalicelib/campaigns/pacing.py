@@ -6,19 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from chalicelib.campaigns.forecast import WARMUP_FIRST_DAY, Pace
+from chalicelib.campaigns.forecast import DEFAULT_PACING, WARMUP_FIRST_DAY
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignModel
 from chalicelib.models.sessions import WaSessionModel
-
-# The one definition of the defaults is forecast.Pace (pure, shared with the forecast).
-DEFAULT_PACE = Pace()
-DEFAULT_PACING = {
-    "min_gap_s": DEFAULT_PACE.min_gap_s,
-    "max_gap_s": DEFAULT_PACE.max_gap_s,
-    "daily_cap": DEFAULT_PACE.daily_cap,
-    "warmup": DEFAULT_PACE.warmup,
-}
 
 
 def pacing_of(campaign: CampaignModel) -> dict:

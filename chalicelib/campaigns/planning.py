@@ -10,17 +10,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from chalicelib import lazy
+from chalicelib.basemodel import BaseModel
 from chalicelib.campaigns import forecast as fc
 from chalicelib.campaigns import templates
-from chalicelib.campaigns.pacing import DEFAULT_PACING
-from chalicelib.models.base import now_ms, plain
-from chalicelib.models.campaigns import CampaignModel
-from chalicelib.models.sessions import WaSessionModel, sessions_of
+from chalicelib.campaigns.forecast import DEFAULT_PACING
+
+if TYPE_CHECKING:
+    from chalicelib.models.base import now_ms, plain
+    from chalicelib.models.campaigns import CampaignModel
+    from chalicelib.models.sessions import WaSessionModel, sessions_of
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    now_ms = lazy.attr("chalicelib.models.base", "now_ms")
+    plain = lazy.attr("chalicelib.models.base", "plain")
+    CampaignModel = lazy.attr("chalicelib.models.campaigns", "CampaignModel")
+    WaSessionModel = lazy.attr("chalicelib.models.sessions", "WaSessionModel")
+    sessions_of = lazy.attr("chalicelib.models.sessions", "sessions_of")
 
 SAMPLE_CONTACTS = 1000
 

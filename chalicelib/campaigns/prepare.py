@@ -11,6 +11,7 @@ After the last page: a problem sends the campaign back to ``draft`` with
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
@@ -22,12 +23,17 @@ from chalicelib.logs import logger
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignModel
 
-PAGE_CONTACTS = 2000  # per SQS message: a page is one query and one opt-out lookup
+PAGE_CONTACTS = 2000  # the most per SQS message: a page is one query and one opt-out lookup
+# Pages are sized by time: the first is small, each next one takes this page's pace aimed
+# at PAGE_SECONDS, so no invocation nears Lambda's budget (issue 15: none over 5 s) on a
+# slow day or a slow table; a 100,000-contact walk is ~50-200 messages either way.
+FIRST_PAGE = 250
+PAGE_SECONDS = 1.5
 AFFECTED_LIMIT = 100
 COUNTS = ("checked", "recipients", "opted_out", "missing_variables", "too_long", "frequency_capped")
 
 
-def enqueue(user_id: str, campaign_id: str, token: str, page: int) -> None:
+def enqueue(user_id: str, campaign_id: str, token: str, page: int, size: int = FIRST_PAGE) -> None:
     queues.send(
         queues.LAUNCH,
         {
@@ -36,8 +42,16 @@ def enqueue(user_id: str, campaign_id: str, token: str, page: int) -> None:
             "campaign_id": campaign_id,
             "token": token,
             "page": page,
+            "size": size,
         },
     )
+
+
+def next_page_size(walked: int, took_s: float) -> int:
+    """Contacts for the next page: this page's pace, aimed at PAGE_SECONDS."""
+    if took_s <= 0:
+        return PAGE_CONTACTS
+    return max(50, min(PAGE_CONTACTS, int(walked * PAGE_SECONDS / took_s)))
 
 
 def handle(job: dict[str, Any]) -> None:
@@ -59,17 +73,18 @@ def handle(job: dict[str, Any]) -> None:
         return
     if page > done_pages:
         return
-    walk_page(campaign, page)
+    walk_page(campaign, page, max(1, min(PAGE_CONTACTS, int(job.get("size", PAGE_CONTACTS)))))
 
 
-def walk_page(campaign: CampaignModel, page: int) -> None:
+def walk_page(campaign: CampaignModel, page: int, size: int = PAGE_CONTACTS) -> None:
     import chalicelib.contacts.service as contacts
     from chalicelib.models.contacts import ContactModel
 
     start = json.loads(campaign.prepare_cursor) if campaign.prepare_cursor else None
     if page > 0 and start is None:
         return finish(campaign)  # the walk was already complete
-    result = ContactModel.query(campaign.user_id, limit=PAGE_CONTACTS, last_evaluated_key=start)
+    started = time.monotonic()
+    result = ContactModel.query(campaign.user_id, limit=size, last_evaluated_key=start)
     audience = plain(campaign.audience)
     tags = set(audience.get("tags") or [])
     everyone = bool(audience.get("all")) or not tags
@@ -78,7 +93,8 @@ def walk_page(campaign: CampaignModel, page: int) -> None:
     skip_missing = campaign.on_missing_variable == "skip"
     counts = {name: int(plain(campaign.prepare_counts).get(name, 0)) for name in COUNTS}
     affected: list[dict[str, Any]] = [plain(a) for a in (campaign.prepare_affected or [])]
-    selected = [c for c in result if everyone or set(c.tags or ()) & tags]
+    walked = list(result)
+    selected = [c for c in walked if everyone or set(c.tags or ()) & tags]
     selected, capped = followups.narrow(campaign, selected)  # follow-up audience, frequency cap
     opted = contacts.opted_out_among(campaign.user_id, [c.phone for c in selected])
     for contact in selected:
@@ -141,7 +157,8 @@ def walk_page(campaign: CampaignModel, page: int) -> None:
     except UpdateError:
         return  # another delivery committed this page first, or the campaign moved on
     if cursor:
-        enqueue(campaign.user_id, campaign.campaign_id, str(campaign.launch_token), page + 1)
+        size = next_page_size(len(walked), time.monotonic() - started)
+        enqueue(campaign.user_id, campaign.campaign_id, str(campaign.launch_token), page + 1, size)
     else:
         finish(service.get(campaign.user_id, campaign.campaign_id, consistent=True))
 

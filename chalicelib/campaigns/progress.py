@@ -4,14 +4,11 @@ funnel, the share done, the time left, and where its launch stands."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from chalicelib.campaigns.messages import FINAL_STATUSES
-from chalicelib.campaigns.service import CampaignStatus
+from chalicelib.campaigns.statuses import FINAL_STATUSES, CampaignStatus, LaunchStage
 from chalicelib.models.base import plain
 from chalicelib.models.campaigns import CampaignModel
-
-LaunchStage = Literal["checking", "queuing", "done"]
 
 
 def counts_of(campaign: CampaignModel, names: tuple[str, ...] | list[str]) -> dict[str, int]:

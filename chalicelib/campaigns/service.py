@@ -9,8 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
@@ -19,6 +18,7 @@ import chalicelib.contacts.service as contacts
 from chalicelib import push, queues
 from chalicelib.campaigns import emails, quota, templates, variants
 from chalicelib.campaigns.counters import bump
+from chalicelib.campaigns.statuses import CampaignStatus
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
@@ -28,22 +28,6 @@ from chalicelib.models.sessions import WaSessionModel
 from chalicelib.pagination import decode_cursor, encode_cursor
 from chalicelib.sessions import licensing
 from wacast_protocol import SessionState, Wake
-
-
-class CampaignStatus(StrEnum):
-    DRAFT = "draft"
-    PREPARING = "preparing"  # schedule answered; the launch worker walks the audience
-    SCHEDULED = "scheduled"
-    RUNNING = "running"
-    PAUSED = "paused"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-
-
-if TYPE_CHECKING:
-    CampaignStatusName = str
-else:  # the API's list of statuses, from the enum
-    CampaignStatusName = Literal[tuple(s.value for s in CampaignStatus)]
 
 DRAFT = CampaignStatus.DRAFT
 PREPARING = CampaignStatus.PREPARING

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.campaigns import templates, variants
+from chalicelib import lazy
+from chalicelib.campaigns import templates
 from chalicelib.errors import NotFound
-from chalicelib.models.base import plain
-from chalicelib.models.campaigns import CampaignModel
+
+if TYPE_CHECKING:
+    from chalicelib.campaigns import variants
+    from chalicelib.models.base import plain
+    from chalicelib.models.campaigns import CampaignModel
+else:  # the route modules import these schemas at start-up: the rest on first use
+    variants = lazy.module("chalicelib.campaigns.variants")
+    plain = lazy.attr("chalicelib.models.base", "plain")
 
 
 class VariantIn(BaseModel):

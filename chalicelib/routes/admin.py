@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import TYPE_CHECKING
 
-from chalicelib.agents import registry
+from pydantic import ConfigDict, Field
+
+from chalicelib import lazy
 from chalicelib.api import Api, RequestContext
-from chalicelib.models.agents import AgentModel
+from chalicelib.basemodel import BaseModel
 from chalicelib.pagination import Page, PageQuery
-from chalicelib.sessions.service import agent_online
+
+if TYPE_CHECKING:
+    from chalicelib.agents import registry
+    from chalicelib.models.agents import AgentModel
+    from chalicelib.models.base import now_ms
+    from chalicelib.sessions.service import agent_online
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    registry = lazy.module("chalicelib.agents.registry")
+    AgentModel = lazy.attr("chalicelib.models.agents", "AgentModel")
+    now_ms = lazy.attr("chalicelib.models.base", "now_ms")
+    agent_online = lazy.attr("chalicelib.sessions.service", "agent_online")
 
 api = Api(__name__, "admin")
 

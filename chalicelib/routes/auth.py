@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import phonenumbers
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
+from chalicelib import lazy
 from chalicelib.api import Api, RequestContext
-from chalicelib.auth import profile, service
+from chalicelib.auth import profile
+from chalicelib.basemodel import BaseModel
 from chalicelib.epoch import EpochMs, ttl_ms
-from chalicelib.models.tokens import ApiTokenModel
-from chalicelib.models.users import UserModel
 from chalicelib.pagination import Page, PageQuery
+
+if TYPE_CHECKING:
+    import phonenumbers
+
+    from chalicelib.auth import service
+    from chalicelib.models.tokens import ApiTokenModel
+    from chalicelib.models.users import UserModel
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    phonenumbers = lazy.module("phonenumbers")
+    service = lazy.module("chalicelib.auth.service")
+    ApiTokenModel = lazy.attr("chalicelib.models.tokens", "ApiTokenModel")
+    UserModel = lazy.attr("chalicelib.models.users", "UserModel")
 
 api = Api(__name__, "auth")
 

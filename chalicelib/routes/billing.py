@@ -6,15 +6,22 @@ The billing services import stripe lazily, so this module stays cheap to import.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from chalicelib import lazy
 from chalicelib.api import Api, RequestContext
-from chalicelib.billing import hooks, plans, quota
+from chalicelib.basemodel import BaseModel
+from chalicelib.billing import hooks, plans
 from chalicelib.epoch import MS_NOTE, EpochMs
 from chalicelib.errors import DomainError, ServiceUnavailable
 from chalicelib.logs import logger
+
+if TYPE_CHECKING:
+    from chalicelib.billing import quota
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    quota = lazy.module("chalicelib.billing.quota")
 
 api = Api(__name__, "billing")
 T = TypeVar("T")

@@ -6,37 +6,49 @@ import csv
 import io
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalice import Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-import chalicelib.contacts.service as contacts
+from chalicelib import lazy
 from chalicelib.api import Api, RequestContext, attachment
-from chalicelib.auth import profile
-from chalicelib.campaigns import (
-    emails,
-    followups,
-    frequency,
-    media,
-    messages,
-    planning,
-    service,
-    templates,
-    trial,
-)
+from chalicelib.basemodel import BaseModel
+from chalicelib.campaigns import audience_options, planning, templates
 from chalicelib.campaigns import forecast as forecast_model
 from chalicelib.campaigns import health as health_model
-from chalicelib.campaigns import progress as campaign_progress
 from chalicelib.campaigns import variant_schema as ab
-from chalicelib.campaigns.messages import MessageStatusName
-from chalicelib.campaigns.pacing import DEFAULT_PACE, pacing_of
-from chalicelib.conversations import inbox
+from chalicelib.campaigns.forecast import DEFAULT_PACE
+from chalicelib.campaigns.statuses import CampaignStatusName, LaunchStage, MessageStatusName
 from chalicelib.errors import NotFound, ValidationFailed
-from chalicelib.models.base import now_ms, plain
-from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 from chalicelib.pagination import Page, PageQuery
+
+if TYPE_CHECKING:
+    import chalicelib.contacts.service as contacts
+    from chalicelib.auth import profile
+    from chalicelib.campaigns import emails, followups, media, messages, service, trial
+    from chalicelib.campaigns import progress as campaign_progress
+    from chalicelib.campaigns.pacing import pacing_of
+    from chalicelib.conversations import inbox
+    from chalicelib.models.base import now_ms, plain
+    from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    contacts = lazy.module("chalicelib.contacts.service")
+    profile = lazy.module("chalicelib.auth.profile")
+    emails = lazy.module("chalicelib.campaigns.emails")
+    followups = lazy.module("chalicelib.campaigns.followups")
+    messages = lazy.module("chalicelib.campaigns.messages")
+    trial = lazy.module("chalicelib.campaigns.trial")
+    campaign_progress = lazy.module("chalicelib.campaigns.progress")
+    inbox = lazy.module("chalicelib.conversations.inbox")
+    media = lazy.module("chalicelib.campaigns.media")
+    pacing_of = lazy.attr("chalicelib.campaigns.pacing", "pacing_of")
+    service = lazy.module("chalicelib.campaigns.service")
+    now_ms = lazy.attr("chalicelib.models.base", "now_ms")
+    plain = lazy.attr("chalicelib.models.base", "plain")
+    CampaignMessageModel = lazy.attr("chalicelib.models.campaigns", "CampaignMessageModel")
+    CampaignModel = lazy.attr("chalicelib.models.campaigns", "CampaignModel")
 
 api = Api(__name__, "campaigns")
 Handler = Callable[..., Any]
@@ -107,9 +119,9 @@ class _SendingChoices(Strict):
 
 
 FREQUENCY_CAP = Field(
-    frequency.DEFAULT_HOURS,
+    audience_options.DEFAULT_HOURS,
     ge=0,
-    le=frequency.MAX_HOURS,
+    le=audience_options.MAX_HOURS,
     description="Leave out contacts this account messaged in the last N hours; 0 is off",
 )
 
@@ -145,7 +157,7 @@ class CampaignPatch(Strict):
     pacing: PacingIn | None = None
     on_missing_variable: Literal["block", "skip"] | None = None
     deadline: datetime | None = None
-    frequency_cap_hours: int | None = Field(None, ge=0, le=frequency.MAX_HOURS)
+    frequency_cap_hours: int | None = Field(None, ge=0, le=audience_options.MAX_HOURS)
     variants: list[ab.VariantIn] | None = Field(None, max_length=3)
     rollout: ab.RolloutIn | None = None
 
@@ -208,7 +220,7 @@ class LaunchProblem(BaseModel):
 
 
 class LaunchProgress(BaseModel):
-    stage: campaign_progress.LaunchStage
+    stage: LaunchStage
     checked: int = Field(description="Contacts checked by the preparing walk")
     recipients: int = Field(description="Recipients found so far")
     queued: int = Field(description="Messages written for sending so far")
@@ -315,7 +327,7 @@ def _launch_progress(c: CampaignModel) -> LaunchProgress | None:
 
 
 class CampaignQuery(PageQuery):
-    status: service.CampaignStatusName | None = None
+    status: CampaignStatusName | None = None
 
 
 @api.route(

@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import phonenumbers
 from chalice import Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
+from chalicelib import lazy
 from chalicelib.api import Api, RequestContext, attachment
-from chalicelib.contacts import imports, mapping, replies, service
-from chalicelib.contacts.mapping import RowData
-from chalicelib.contacts.phones import normalise, path_phone
+from chalicelib.basemodel import BaseModel
 from chalicelib.errors import NotFound, PayloadTooLarge, ValidationFailed
-from chalicelib.models.contacts import ContactModel, ImportModel, OptOutReviewModel
 from chalicelib.pagination import Page, PageQuery
+
+if TYPE_CHECKING:
+    import phonenumbers
+
+    from chalicelib.contacts import imports, mapping, replies, service
+    from chalicelib.contacts.mapping import RowData
+    from chalicelib.contacts.phones import normalise, path_phone
+    from chalicelib.models.contacts import ContactModel, ImportModel, OptOutReviewModel
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    phonenumbers = lazy.module("phonenumbers")
+    imports = lazy.module("chalicelib.contacts.imports")
+    mapping = lazy.module("chalicelib.contacts.mapping")
+    replies = lazy.module("chalicelib.contacts.replies")
+    service = lazy.module("chalicelib.contacts.service")
+    RowData = lazy.attr("chalicelib.contacts.mapping", "RowData")
+    normalise = lazy.attr("chalicelib.contacts.phones", "normalise")
+    path_phone = lazy.attr("chalicelib.contacts.phones", "path_phone")
+    ContactModel = lazy.attr("chalicelib.models.contacts", "ContactModel")
+    ImportModel = lazy.attr("chalicelib.models.contacts", "ImportModel")
+    OptOutReviewModel = lazy.attr("chalicelib.models.contacts", "OptOutReviewModel")
 
 api = Api(__name__, "contacts")
 

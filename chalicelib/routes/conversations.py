@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from chalice import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from chalicelib import lazy
 from chalicelib.api import Api, RequestContext
-from chalicelib.campaigns import media
-from chalicelib.conversations import inbox, outbound, quick_replies
-from chalicelib.models.conversations import ConversationModel, QuickReplyModel
+from chalicelib.basemodel import BaseModel
+from chalicelib.campaigns.templates import MAX_LENGTH as MAX_TEXT
 from chalicelib.pagination import Page, PageQuery
+
+if TYPE_CHECKING:
+    from chalicelib.campaigns import media
+    from chalicelib.conversations import inbox, outbound, quick_replies
+    from chalicelib.models.conversations import ConversationModel, QuickReplyModel
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    media = lazy.module("chalicelib.campaigns.media")
+    inbox = lazy.module("chalicelib.conversations.inbox")
+    outbound = lazy.module("chalicelib.conversations.outbound")
+    quick_replies = lazy.module("chalicelib.conversations.quick_replies")
+    ConversationModel = lazy.attr("chalicelib.models.conversations", "ConversationModel")
+    QuickReplyModel = lazy.attr("chalicelib.models.conversations", "QuickReplyModel")
 
 api = Api(__name__, "conversations")
 
@@ -250,7 +262,7 @@ class Strict(BaseModel):
 
 
 class AnswerBody(Strict):
-    text: str = Field("", max_length=outbound.MAX_TEXT, description="The answer (or the caption)")
+    text: str = Field("", max_length=MAX_TEXT, description="The answer (or the caption)")
     upload_key: str | None = Field(
         None, min_length=1, max_length=300, description="An image uploaded to the upload slot"
     )
@@ -336,7 +348,7 @@ class QuickReplyBody(Strict):
     name: str = Field(min_length=1, max_length=60, description="What you pick it by")
     text: str = Field(
         min_length=1,
-        max_length=outbound.MAX_TEXT,
+        max_length=MAX_TEXT,
         description="The answer; {{first_name|there}} and {a|b} as in campaigns",
     )
 

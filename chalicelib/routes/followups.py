@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import TYPE_CHECKING
 
+from pydantic import Field
+
+from chalicelib import lazy
 from chalicelib.api import Api, RequestContext
 from chalicelib.auth import profile
-from chalicelib.campaigns import followups, templates
+from chalicelib.basemodel import BaseModel
+from chalicelib.campaigns import audience_options, templates
 from chalicelib.routes.campaigns import FREQUENCY_CAP, Campaign, Strict
+
+if TYPE_CHECKING:
+    from chalicelib.campaigns import followups
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    followups = lazy.module("chalicelib.campaigns.followups")
 
 api = Api(__name__, "campaigns")
 
 
 class FollowUpBody(Strict):
-    kind: followups.Kind = Field(
+    kind: audience_options.Kind = Field(
         description="Who: not_read, not_replied, or read_not_replied (read but no reply)"
     )
     after_days: int = Field(
-        followups.DEFAULT_AFTER_DAYS,
+        audience_options.DEFAULT_AFTER_DAYS,
         ge=0,
         le=90,
         description="Send this many days after the original (at the same local time)",

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import TYPE_CHECKING
 
-from chalicelib import notifications
+from pydantic import Field
+
+from chalicelib import lazy
 from chalicelib.api import Api, RequestContext
-from chalicelib.models.sessions import NotificationModel
+from chalicelib.basemodel import BaseModel
 from chalicelib.pagination import Page, PageQuery
+
+if TYPE_CHECKING:
+    from chalicelib import notifications
+    from chalicelib.models.sessions import NotificationModel
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    notifications = lazy.module("chalicelib.notifications")
+    NotificationModel = lazy.attr("chalicelib.models.sessions", "NotificationModel")
 
 api = Api(__name__, "notifications")
 

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import TYPE_CHECKING
 
+from pydantic import ConfigDict, Field, field_validator
+
+from chalicelib import lazy
 from chalicelib.api import Api, RequestContext
-from chalicelib.models.sessions import WaSessionModel
+from chalicelib.basemodel import BaseModel
 from chalicelib.pagination import Page, PageQuery
-from chalicelib.sessions import licensing, reasons, service
+
+if TYPE_CHECKING:
+    from chalicelib.models.sessions import WaSessionModel
+    from chalicelib.sessions import licensing, reasons, service
+else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    WaSessionModel = lazy.attr("chalicelib.models.sessions", "WaSessionModel")
+    licensing = lazy.module("chalicelib.sessions.licensing")
+    reasons = lazy.module("chalicelib.sessions.reasons")
+    service = lazy.module("chalicelib.sessions.service")
 
 api = Api(__name__, "sessions")
 

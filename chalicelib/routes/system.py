@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
 from chalicelib import scheduler
 from chalicelib.api import Api, RequestContext
+from chalicelib.basemodel import BaseModel
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.logs import logger
 

@@ -10,11 +10,14 @@ Listeners must be idempotent: an agent's report may be applied twice.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from chalicelib.logs import logger
-from chalicelib.models.sessions import WaSessionModel
 
-StateListener = Callable[[WaSessionModel, str, int | None], None]
+if TYPE_CHECKING:  # an annotation only: bootstrap() runs at every cold start
+    from chalicelib.models.sessions import WaSessionModel
+
+StateListener = Callable[["WaSessionModel", str, int | None], None]
 
 _state: list[StateListener] = []
 

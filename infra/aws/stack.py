@@ -8,8 +8,10 @@ function names, and one least-privilege inline policy per Chalice role.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from chalice.cdk import Chalice
+from chalice.config import Config as ChaliceConfig
 from constructs import Construct
 
 from chalicelib.config import resource_name
@@ -38,6 +41,9 @@ from infra.aws.bundle import strip_runtime_provided
 from infra.aws.schema import table_properties
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+# Every function's runtime (3.11 is deprecated on Lambda in 2027). Pinned here, not taken
+# from whichever Python runs the synth: chalice would package for that one.
+LAMBDA_RUNTIME = "python3.12"
 TABLE_READ = [
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",
@@ -136,11 +142,40 @@ def chalice_stage_config(stage: str) -> dict[str, Any]:
     return merged
 
 
+@contextlib.contextmanager
+def lambda_runtime(runtime: str) -> Iterator[None]:
+    """Package for ``runtime`` whichever Python runs the synth. chalice (1.34) takes the
+    runtime from ``sys.version_info`` (for the template and the wheels' ABI) and asks pip
+    for the runtime's manylinux wheels without ``--python-version``, so pip, defaulting
+    to its own interpreter, finds none for another minor version and chalice leaves
+    pydantic_core and Pillow out of the bundle. Both are set here for the packaging."""
+    from chalice.deploy.packager import PipRunner
+
+    version = runtime.removeprefix("python").replace(".", "")  # "312"
+    original_version = ChaliceConfig.lambda_python_version
+    original_execute = PipRunner._execute
+
+    def execute(self: Any, command: str, args: list[str], *rest: Any, **kw: Any) -> Any:
+        if command == "download" and "--platform" in args and "--python-version" not in args:
+            args = ["--python-version", version, *args]
+        return original_execute(self, command, args, *rest, **kw)
+
+    ChaliceConfig.lambda_python_version = property(lambda _config: runtime)  # type: ignore[assignment,method-assign]
+    PipRunner._execute = execute  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ChaliceConfig.lambda_python_version = original_version  # type: ignore[method-assign]
+        PipRunner._execute = original_execute  # type: ignore[method-assign]
+
+
 class ChaliceApp(Chalice):
-    """chalice.cdk's construct, with the bundle trimmed before it becomes an asset."""
+    """chalice.cdk's construct: packaged for LAMBDA_RUNTIME, the bundle trimmed before it
+    becomes an asset."""
 
     def _package_app(self) -> None:
-        super()._package_app()
+        with lambda_runtime(LAMBDA_RUNTIME):
+            super()._package_app()
         strip_runtime_provided(Path(self._sam_package_dir) / "deployment.zip")
 
 

@@ -9,6 +9,7 @@ import ipaddress
 import json
 import logging
 import mimetypes
+import time
 from collections.abc import Callable
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -142,8 +143,10 @@ class FrontDoor(ChaliceRequestHandler):
             if path == "/api" or path.startswith("/api/"):
                 self._api()
             elif path == "/dev/stats.json":
-                from infra.local.stats import snapshot
+                from infra.local.stats import reset_peaks, snapshot
 
+                if dict(parse_qsl(urlsplit(self.path).query)).get("reset") == "peaks":
+                    reset_peaks()
                 self._send_http_response(
                     200, {"Content-Type": "application/json"}, json.dumps(snapshot())
                 )
@@ -170,6 +173,9 @@ class FrontDoor(ChaliceRequestHandler):
             self._send_http_response(413, {"Content-Type": "application/json"}, body)
             self.close_connection = True
             return
+        from infra.local.stats import peak
+
+        started = time.perf_counter()
         try:
             ChaliceRequestHandler._generic_handle(self)
         except LocalGatewayException:
@@ -177,6 +183,9 @@ class FrontDoor(ChaliceRequestHandler):
         except Exception:
             log.exception("the local gateway failed")
             self._send_http_response(500, {"Content-Type": "application/json"}, SERVER_ERROR.body())
+        finally:
+            ms = (time.perf_counter() - started) * 1000
+            peak("http", ms, f"{self.command} {urlsplit(self.path).path}")
 
     def _send_error_response(self, error: LocalGatewayException) -> None:
         # What API Gateway's GatewayResponses (infra/aws) do in the cloud.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from chalice import Chalice
@@ -17,8 +18,23 @@ def context(function_name: str, timeout_s: int = 60) -> LambdaContext:
 
 def invoke(app: Chalice, name: str, event: dict[str, Any], timeout_s: int = 60) -> Any:
     """Call the handler registered under ``name`` with a Lambda-shaped event."""
-    from infra.local.stats import count
+    from infra.local.stats import count, peak
 
     count(f"invoke.{name}")
     handler = app.handler_map[name]
-    return handler(event, context(name, timeout_s))
+    started = time.perf_counter()
+    try:
+        return handler(event, context(name, timeout_s))
+    finally:
+        peak(f"invoke.{name}", (time.perf_counter() - started) * 1000, _what(event))
+
+
+def _what(event: dict[str, Any]) -> str:
+    """A short label for the peak: an SQS record's job, a WebSocket frame's type."""
+    records = event.get("Records") or []
+    if records:
+        body = str(records[0].get("body") or "")
+        return body[:120]
+    body = str(event.get("body") or "")  # a WebSocket frame: its type says which
+    frame_type = body.split('"type":', 1)[1][:40].split(",", 1)[0] if '"type":' in body else ""
+    return f"{event.get('requestContext', {}).get('routeKey') or ''} {frame_type}".strip()

@@ -86,12 +86,12 @@ class Stack:
         self.prepare_environment()
         self._start_aws()
         import app as app_module
-        from chalicelib import push
+        from chalicelib.bootstrap import bootstrap
 
         app = app_module.app
         self._seed_demo()
         self._start_ws_gateway(app)
-        push.configure(app)
+        bootstrap(app)  # app.py did already; explicit, as every entry point
         self._start_http(app)
         self._start_event_sources(app)
         if os.environ.get("WACAST_LOCAL_AGENT", "1") != "0":
@@ -102,9 +102,11 @@ class Stack:
         from moto.server import ThreadedMotoServer
 
         from infra.local.moto_atomic import serialise_dynamodb_writes
+        from infra.local.moto_partitions import fast_partition_queries
         from infra.local.stats import count_dynamodb_requests
 
         serialise_dynamodb_writes()
+        fast_partition_queries()
         count_dynamodb_requests()
         server = ThreadedMotoServer(ip_address=self.ports.host, port=self.ports.aws, verbose=False)
         server.start()

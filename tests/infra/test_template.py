@@ -303,6 +303,26 @@ def test_lambda_bundle_leaves_the_aws_sdk_to_the_runtime(dev_path: Path, dev: Te
     assert unzipped < 80 * 1024 * 1024
 
 
+def test_every_function_runs_python_3_12_with_wheels_built_for_it(
+    dev_path: Path, dev: Template
+) -> None:
+    import zipfile
+
+    from infra.aws.stack import LAMBDA_RUNTIME
+
+    functions = resources(dev, "AWS::Serverless::Function").values()
+    assert LAMBDA_RUNTIME == "python3.12"
+    assert functions and {f["Properties"]["Runtime"] for f in functions} == {"python3.12"}
+    # chalice picks binary wheels by the runtime, not by the Python that ran the synth.
+    (key,) = {f["Properties"]["CodeUri"]["Key"] for f in functions}
+    with zipfile.ZipFile(dev_path.parent / f"asset.{key}") as z:
+        names = z.namelist()
+    extensions = [n for n in names if n.endswith(".so") and "cpython-3" in n]
+    assert {"pydantic_core", "PIL"} <= {n.split("/", 1)[0] for n in names}
+    assert any(n.startswith("pydantic_core/") and "cpython-312" in n for n in extensions)
+    assert not [n for n in extensions if "cpython-312" not in n]
+
+
 # --- security (issue 12) ----------------------------------------------------------------
 
 

@@ -155,10 +155,10 @@ describe("wacast web", { concurrency: false }, () => {
 
     // Settings: a server-side validation message shows at its field; a good value saves.
     await page.goto("/settings");
-    await page.getByLabel("Time zone").fill("Mars/Olympus_Mons");
+    await page.getByLabel("Time zone", { exact: true }).fill("Mars/Olympus_Mons");
     await page.getByRole("button", { name: "Save profile" }).click();
     await page.getByText(/not a time zone we know/i).waitFor();
-    await page.getByLabel("Time zone").fill("Europe/Lisbon");
+    await page.getByLabel("Time zone", { exact: true }).fill("Europe/Lisbon");
     await page.getByRole("button", { name: "Save profile" }).click();
     await page.getByRole("status").filter({ hasText: "Profile saved." }).waitFor();
     await page.getByText("This browser").waitFor();

@@ -116,7 +116,7 @@ describe("the app in Portuguese", { concurrency: false }, () => {
     await page.getByTestId("forecast-words").filter({ hasText: /^Cerca de \d+ dias: .*hoje/ }).waitFor({ timeout: 30_000 });
     await page.getByTestId("campaign-timezone").filter({ hasText: "America/Sao_Paulo" }).waitFor();
     await page.getByRole("radio", { name: "Em uma data e hora" }).check();
-    assert.equal(await page.getByLabel("Fuso horário").inputValue(), "America/Sao_Paulo");
+    assert.equal(await page.getByLabel("Fuso horário", { exact: true }).inputValue(), "America/Sao_Paulo");
     assert.match(await page.getByLabel("Data e hora", { exact: true }).inputValue(), /T10:00$/);
     await page.getByRole("radio", { name: "Assim que eu lançar" }).check();
     await page.getByTestId("save-state").filter({ hasText: "Rascunho salvo." }).waitFor();

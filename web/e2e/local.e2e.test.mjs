@@ -65,7 +65,7 @@ describe("local first", { concurrency: false }, () => {
     await page.waitForURL("**/welcome");
     await page.getByRole("heading", { name: "Boas-vindas ao wacast" }).waitFor();
     assert.equal(await page.getByLabel("País do seu negócio").inputValue(), "BR");
-    assert.equal(await page.getByLabel("Fuso horário").inputValue(), "America/Sao_Paulo");
+    assert.equal(await page.getByLabel("Fuso horário", { exact: true }).inputValue(), "America/Sao_Paulo");
     assert.equal(await page.getByLabel("Idioma dos seus clientes").inputValue(), "pt");
     await page.getByText(/Respostas como “SAIR”/).waitFor();
     await shots(page, "local-onboarding");
@@ -76,7 +76,7 @@ describe("local first", { concurrency: false }, () => {
     await page.goto("/settings");
     await page.getByRole("heading", { name: "Configurações" }).waitFor();
     assert.equal(await page.getByLabel("País padrão").inputValue(), "BR");
-    assert.equal(await page.getByLabel("Fuso horário").inputValue(), "America/Sao_Paulo");
+    assert.equal(await page.getByLabel("Fuso horário", { exact: true }).inputValue(), "America/Sao_Paulo");
     assert.equal(await page.getByRole("checkbox", { name: /Português/ }).isChecked(), true);
     await shots(page, "local-settings");
 

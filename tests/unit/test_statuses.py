@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from chalicelib.campaigns import counters, forecast, planning, progress, service
-from chalicelib.campaigns.messages import FINAL_STATUSES, MessageStatus
 from chalicelib.campaigns.forecast import DEFAULT_PACING
+from chalicelib.campaigns.messages import FINAL_STATUSES, MessageStatus
 from chalicelib.models.campaigns import CampaignModel
 from chalicelib.routes import campaigns as routes
 

@@ -144,7 +144,7 @@ def launch_worker(event: Any) -> dict[str, Any]:
 
 @app.on_sqs_message(queue=CONTACTS.name, batch_size=CONTACTS.batch_size)
 def contacts_worker(event: Any) -> dict[str, Any]:
-    from chalicelib.contacts.worker import contacts_batch
+    from chalicelib.workers import contacts_batch
 
     return contacts_batch(event.to_dict())
 
@@ -186,9 +186,6 @@ def campaign_watch(event: Any) -> None:
     notified = watch.run()
     scheduler.record_run("campaign_watch")
     logger.info("campaign watch", extra={"notified": notified})
-
-
-scheduler.register("inbox_digest")
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))

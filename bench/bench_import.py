@@ -98,7 +98,7 @@ def bench_import(rows: int) -> None:
     from chalicelib.bootstrap import bootstrap
     from chalicelib.config import settings
     from chalicelib.contacts import imports
-    from chalicelib.contacts.worker import contacts_batch
+    from chalicelib.workers import contacts_batch
     from infra.local.provision import provision_all
 
     bootstrap()  # an entry point of its own: the same wiring as the Lambda functions

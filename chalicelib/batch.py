@@ -23,9 +23,6 @@ def run_batch(
 ) -> dict[str, Any]:
     """Run ``handle(job, receive_count)`` per record; failed records are reported,
     not the whole batch."""
-    from chalicelib.bootstrap import bootstrap
-
-    bootstrap()  # a worker run without app.py still enforces quota and number limits
     from aws_lambda_powertools.utilities.batch import (
         BatchProcessor,
         EventType,

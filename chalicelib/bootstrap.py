@@ -4,7 +4,7 @@ Campaigns and sessions expose hooks (``campaigns.quota``, ``sessions.limits``,
 ``billing.hooks``) that default to "no limits". Installing billing's rules used to be
 a side effect of importing app.py, so any other entry point (the admin CLI, a script,
 a worker run on its own) silently sent without quota or number limits. Now app.py,
-the admin CLI, the SQS workers (``chalicelib.batch.run_batch``), scripts and the
+the admin CLI, the SQS workers (``chalicelib.workers``), scripts and the
 local stack call ``bootstrap()``; it is cheap (no AWS client, no stripe, no pynamodb)
 and idempotent, so calling it again is harmless.
 """

@@ -49,6 +49,7 @@ class LaunchChunk(Job):
     user_id: Id
     campaign_id: Id
     chunk: int = Field(0, ge=0)
+    size: int | None = Field(None, ge=1, le=10_000, description="Contacts in this chunk")
 
 
 class ResumeAt(Job):
@@ -64,6 +65,7 @@ class PreparePage(Job):
     campaign_id: Id
     token: str = Field(max_length=200)
     page: int = Field(ge=0)
+    size: int | None = Field(None, ge=1, le=10_000, description="Contacts on this page")
 
 
 LaunchJob = Annotated[LaunchChunk | ResumeAt | PreparePage, Field(discriminator="kind")]

@@ -66,7 +66,7 @@ def send(spec: QueueSpec, body: BaseModel | dict[str, Any], delay_seconds: int =
     job = jobs.validate(spec.key, body)
     response = aws.client("sqs").send_message(
         QueueUrl=queue_url(spec),
-        MessageBody=job.model_dump_json(),
+        MessageBody=job.model_dump_json(exclude_none=True),  # unset options stay unsent
         DelaySeconds=max(0, min(900, delay_seconds)),
     )
     return str(response["MessageId"])

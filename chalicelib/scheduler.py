@@ -9,7 +9,7 @@ from __future__ import annotations
 PREFIX = "schedule#"
 
 # The schedules app.py declares; chalicelib.bootstrap registers them, /api/health lists them.
-SCHEDULES = ("housekeeping", "billing_dunning", "campaign_watch")
+SCHEDULES = ("housekeeping", "billing_dunning", "campaign_watch", "inbox_digest")
 
 
 def record_run(name: str) -> None:

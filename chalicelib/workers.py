@@ -1,13 +1,24 @@
-"""SQS workers: each queue's handler on the shared batch runner (``chalicelib/batch.py``)."""
+"""SQS workers: each queue's handler on the shared batch runner (``chalicelib/batch.py``).
+
+Every worker calls ``bootstrap()`` first: one run without app.py (a script, a test, a
+new function) still enforces quota and number limits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from chalicelib import jobs
-from chalicelib.batch import run_batch
+from chalicelib import batch, jobs
+from chalicelib.bootstrap import bootstrap
 from chalicelib.logs import logger
-from chalicelib.queues import EMAIL, JOBS, LAUNCH
+from chalicelib.queues import CONTACTS, EMAIL, JOBS, LAUNCH, QueueSpec
+
+
+def run_batch(
+    event: dict[str, Any], spec: QueueSpec, handle: Callable[[Any, int], object]
+) -> dict[str, Any]:
+    bootstrap()
+    return batch.run_batch(event, spec, handle)
 
 
 def email_batch(event: dict[str, Any]) -> dict[str, Any]:
@@ -37,7 +48,9 @@ def _launch(job: jobs.LaunchChunk | jobs.ResumeAt | jobs.PreparePage, _: int) ->
 
     logger.append_keys(campaign_id=job.campaign_id)
     try:
-        launch.handle(job.model_dump())  # validated; the launch module reads its fields
+        launch.handle(
+            job.model_dump(exclude_none=True)
+        )  # validated; the launch module reads its fields
     finally:
         logger.remove_keys(["campaign_id"])
 
@@ -45,3 +58,10 @@ def _launch(job: jobs.LaunchChunk | jobs.ResumeAt | jobs.PreparePage, _: int) ->
 def launch_batch(event: dict[str, Any]) -> dict[str, Any]:
     """Campaign launches and materialisation chunks (batch size 1: each is a unit)."""
     return run_batch(event, LAUNCH, _launch)
+
+
+def contacts_batch(event: dict[str, Any]) -> dict[str, Any]:
+    """Contact import chunks and bulk deletes."""
+    from chalicelib.contacts.imports import handle_message
+
+    return run_batch(event, CONTACTS, handle_message)

@@ -29,7 +29,7 @@ def br_phone(i: int) -> str:
 def drain_contacts_queue(max_rounds: int = 10_000) -> int:
     """Run the contacts worker with Lambda-shaped records until the queue is empty."""
     from chalicelib import queues
-    from chalicelib.contacts.worker import contacts_batch
+    from chalicelib.workers import contacts_batch
     from tests.functional.conftest import drain
 
     def handle(event: dict[str, Any]) -> dict[str, Any]:

@@ -351,7 +351,7 @@ def test_chunks_are_idempotent_under_redelivery_and_crashes(
     api: Api, br: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from chalicelib.contacts import imports
-    from chalicelib.contacts.worker import contacts_batch
+    from chalicelib.workers import contacts_batch
 
     monkeypatch.setattr(imports, "CHUNK_ROWS", 7)
     rows = [["name", "phone", "tags"]]
@@ -404,7 +404,7 @@ def test_cancel_stops_the_import(
     api: Api, br: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from chalicelib.contacts import imports
-    from chalicelib.contacts.worker import contacts_batch
+    from chalicelib.workers import contacts_batch
 
     monkeypatch.setattr(imports, "CHUNK_ROWS", 5)
     rows = [["phone"]] + [[br_phone(i)] for i in range(50)]

@@ -194,8 +194,7 @@ def sample(campaign: CampaignModel) -> tuple[Any, list[dict[str, Any]]]:
     """A follow-up's audience as the composer shows it (``planning.AudienceEstimate``, and
     who lacks a variable): the origin's matching recipients now, within its tags, less
     opt-outs. Exact up to ``PREVIEW_LIMIT`` origin messages, scaled from them beyond."""
-    import chalicelib.contacts.service as contacts
-    from chalicelib.campaigns import planning, templates
+    from chalicelib.campaigns import planning
     from chalicelib.models.contacts import ContactModel
 
     follow_up = plain(campaign.follow_up)
@@ -219,20 +218,7 @@ def sample(campaign: CampaignModel) -> tuple[Any, list[dict[str, Any]]]:
         for c in ContactModel.batch_get([(campaign.user_id, p) for p in phones])
         if everyone or set(c.tags or ()) & tags
     ]
-    opted = contacts.opted_out_among(campaign.user_id, [c.phone for c in found])
-    required = templates.required_variables(campaign.template or "")
-    opted_out = missing = 0
-    affected: list[dict[str, Any]] = []
-    for contact in found:
-        if contact.opted_out or contact.phone in opted:
-            opted_out += 1
-            continue
-        values = service.contact_values_of(contact)
-        lacking = [name for name in required if not (values.get(name) or "").strip()]
-        if lacking:
-            missing += 1
-            if len(affected) < 100:
-                affected.append({"phone": contact.phone, "name": contact.name, "missing": lacking})
+    opted_out, missing, affected = planning.check_sample(campaign.user_id, found, campaign.template)
     selected = len(found)
     if not exact and scanned:
         scale = int(campaign_total(origin, campaign.user_id)) / scanned

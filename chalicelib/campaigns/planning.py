@@ -77,19 +77,14 @@ def estimate_audience(
     return sample_audience(user_id, audience, template, on_missing)[0]
 
 
-def sample_audience(
-    user_id: str, audience: dict[str, Any], template: str | None, on_missing: str = "block"
-) -> tuple[AudienceEstimate, list[dict[str, Any]]]:
-    """The estimate, and the sampled contacts lacking a variable (at most 100)."""
+def check_sample(
+    user_id: str, sample: list[Any], template: str | None
+) -> tuple[int, int, list[dict[str, Any]]]:
+    """Among sampled contacts: how many opted out, how many lack a variable of
+    ``template``, and (at most 100 of) those lacking one."""
     import chalicelib.contacts.service as contacts
     from chalicelib.campaigns import service
-    from chalicelib.models.contacts import ContactModel
 
-    tags = set(audience.get("tags") or [])
-    everyone = bool(audience.get("all")) or not tags
-    page = ContactModel.query(user_id, limit=SAMPLE_CONTACTS)
-    sample = [c for c in page if _selects(c, everyone, tags)]
-    exact = page.last_evaluated_key is None
     required = templates.required_variables(template or "")
     opted = contacts.opted_out_among(user_id, [c.phone for c in sample])
     opted_out = missing = 0
@@ -104,6 +99,22 @@ def sample_audience(
             missing += 1
             if len(affected) < 100:
                 affected.append({"phone": contact.phone, "name": contact.name, "missing": lacking})
+    return opted_out, missing, affected
+
+
+def sample_audience(
+    user_id: str, audience: dict[str, Any], template: str | None, on_missing: str = "block"
+) -> tuple[AudienceEstimate, list[dict[str, Any]]]:
+    """The estimate, and the sampled contacts lacking a variable (at most 100)."""
+    import chalicelib.contacts.service as contacts
+    from chalicelib.models.contacts import ContactModel
+
+    tags = set(audience.get("tags") or [])
+    everyone = bool(audience.get("all")) or not tags
+    page = ContactModel.query(user_id, limit=SAMPLE_CONTACTS)
+    sample = [c for c in page if _selects(c, everyone, tags)]
+    exact = page.last_evaluated_key is None
+    opted_out, missing, affected = check_sample(user_id, sample, template)
     if exact:
         selected = len(sample)
     elif everyone:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -435,6 +435,25 @@ def add_reply_texts(user_id: str, items: list[Any]) -> None:
 
 
 # --- erasure -----------------------------------------------------------------------------
+
+
+def export_contact(user_id: str, phone: str) -> list[dict[str, Any]]:
+    """Every conversation with this phone (on any number) and its messages, oldest
+    first: the inbox's part of a contact's data export. Texts past their retention
+    are gone, as in the app."""
+    found = []
+    for conversation in ConversationModel.recent_index.query(
+        user_id, filter_condition=ConversationModel.phone == phone
+    ):
+        cid = conversation.conversation_id
+        found.append(
+            {
+                "conversation_id": cid,
+                "session_id": conversation.session_id,
+                "messages": [asdict(item) for item in thread(user_id, cid, limit=10_000)],
+            }
+        )
+    return found
 
 
 def erase_contact(user_id: str, phone: str) -> int:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from chalicelib.contacts import imports, mapping, replies, service
     from chalicelib.contacts.mapping import RowData
     from chalicelib.contacts.phones import normalise, path_phone
+    from chalicelib.conversations import inbox
     from chalicelib.models.contacts import ContactModel, ImportModel, OptOutReviewModel
 else:  # imported on first use (chalicelib.lazy): cheap cold starts
     phonenumbers = lazy.module("phonenumbers")
@@ -26,6 +27,7 @@ else:  # imported on first use (chalicelib.lazy): cheap cold starts
     mapping = lazy.module("chalicelib.contacts.mapping")
     replies = lazy.module("chalicelib.contacts.replies")
     service = lazy.module("chalicelib.contacts.service")
+    inbox = lazy.module("chalicelib.conversations.inbox")
     RowData = lazy.attr("chalicelib.contacts.mapping", "RowData")
     normalise = lazy.attr("chalicelib.contacts.phones", "normalise")
     path_phone = lazy.attr("chalicelib.contacts.phones", "path_phone")
@@ -437,6 +439,30 @@ def export(ctx: RequestContext, query: ExportQuery) -> Any:
             "Content-Type": "text/csv; charset=utf-8",
             "Content-Disposition": attachment("contacts.csv"),
         },
+    )
+
+
+class ContactData(BaseModel):
+    contact: Contact
+    conversations: list[dict[str, Any]] = Field(
+        description="Each conversation with this phone and its messages (in and out, "
+        "campaign messages included), oldest first"
+    )
+
+
+@api.route(
+    "/api/contacts/{phone}/data",
+    "GET",
+    response=ContactData,
+    errors=(404,),
+    summary="Everything wacast holds about one contact (a data access request)",
+)
+def contact_data(ctx: RequestContext, phone: str) -> ContactData:
+    number = _phone(phone)
+    contact = service.get_contact(_uid(ctx), number)
+    return ContactData(
+        contact=Contact.of(contact, service.tag_labels(_uid(ctx)) if contact.tags else {}),
+        conversations=inbox.export_contact(_uid(ctx), contact.phone),
     )
 
 

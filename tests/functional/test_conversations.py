@@ -309,3 +309,20 @@ def test_deleting_a_contact_erases_their_conversations(kit: Setup, api: Api) -> 
     assert api.get(f"/api/conversations/{gone}/messages").status == 404
     assert list(ConversationMessageModel.query(gone)) == []
     assert api.get("/api/conversations/summary").json["unread_conversations"] == 1
+
+
+def test_a_contacts_data_export_includes_their_conversations(kit: Setup, api: Api) -> None:
+    phones = add_contacts(api, 2)
+    _inbound(kit, phones[0], "Do you deliver on Sunday?", "d-1")
+    _inbound(kit, phones[0], "Thanks!", "d-2")
+    _inbound(kit, phones[1], "Not mine", "d-3")
+    data = api.get(f"/api/contacts/{phones[0]}/data")
+    assert data.status == 200, data.json
+    assert data.json["contact"]["phone"] == phones[0]
+    (conversation,) = data.json["conversations"]
+    texts = [m["text"] for m in conversation["messages"] if m["direction"] == "in"]
+    assert texts == ["Do you deliver on Sunday?", "Thanks!"]
+    # another account's contact reads as unknown, and so does a number never added
+    other = register_and_login(api)
+    assert api.get(f"/api/contacts/{phones[0]}/data", token=other["token"]).status == 404
+    assert api.get("/api/contacts/+447700900999/data").status == 404

@@ -865,6 +865,23 @@ export interface paths {
         patch: operations["patch_api_contacts_phone"];
         trace?: never;
     };
+    "/api/contacts/{phone}/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything wacast holds about one contact (a data access request) */
+        get: operations["get_api_contacts_phone_data"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/contacts/{phone}/opt-in": {
         parameters: {
             query?: never;
@@ -1795,6 +1812,17 @@ export interface components {
              * @description Epoch milliseconds (UTC).
              */
             updated_at: number;
+        };
+        /** ContactData */
+        ContactData: {
+            contact: components["schemas"]["Contact"];
+            /**
+             * Conversations
+             * @description Each conversation with this phone and its messages (in and out, campaign messages included), oldest first
+             */
+            conversations: {
+                [key: string]: unknown;
+            }[];
         };
         /** ContactIn */
         ContactIn: {
@@ -7060,6 +7088,55 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_api_contacts_phone_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                phone: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactData"];
+                };
+            };
+            /** @description Missing, invalid or revoked bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for another tenant's ids) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

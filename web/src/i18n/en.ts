@@ -230,6 +230,8 @@ export const en = {
   "contacts.dialog.fields": "Custom fields",
   "contacts.dialog.fields.hint": "One per line as key: value, e.g. city: Lisbon. Use them in messages as {{city}}.",
   "contacts.dialog.cancel": "Cancel",
+  "contacts.dialog.data": "Download their data",
+  "contacts.dialog.data.failed": "The data could not be downloaded: {message}",
   "contacts.dialog.save": "Save",
   "contacts.saved.toast": "The contact was saved.",
   "contacts.added.toast": "The contact was added.",

@@ -223,6 +223,8 @@ export const es: Record<MessageKey, string> = {
   "contacts.dialog.fields": "Campos personalizados",
   "contacts.dialog.fields.hint": "Uno por línea como clave: valor, p. ej. ciudad: Valencia. Úsalos en los mensajes como {{ciudad}}.",
   "contacts.dialog.cancel": "Cancelar",
+  "contacts.dialog.data": "Descargar sus datos",
+  "contacts.dialog.data.failed": "No se pudieron descargar los datos: {message}",
   "contacts.dialog.save": "Guardar",
   "contacts.saved.toast": "Se guardó el contacto.",
   "contacts.added.toast": "Se añadió el contacto.",

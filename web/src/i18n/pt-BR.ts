@@ -223,6 +223,8 @@ export const ptBR: Record<MessageKey, string> = {
   "contacts.dialog.fields": "Campos personalizados",
   "contacts.dialog.fields.hint": "Um por linha como chave: valor, ex.: cidade: Santos. Use nas mensagens como {{cidade}}.",
   "contacts.dialog.cancel": "Cancelar",
+  "contacts.dialog.data": "Baixar os dados",
+  "contacts.dialog.data.failed": "Não foi possível baixar os dados: {message}",
   "contacts.dialog.save": "Salvar",
   "contacts.saved.toast": "O contato foi salvo.",
   "contacts.added.toast": "O contato foi adicionado.",

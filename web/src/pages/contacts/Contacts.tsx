@@ -3,7 +3,7 @@ import { Link } from "react-router";
 import { ApiError, messageOf } from "../../api/errors";
 import { useContacts, useCreateContact, useDecideReview, useDeleteContact, useOptOutReviews, useSetOptOut, useTags, useUpdateContact, type ContactFilter } from "../../api/contactsApi";
 import { useMe } from "../../api/queries";
-import { downloadFile, rawFetch } from "../../api/raw";
+import { downloadFile, phoneParam, rawFetch } from "../../api/raw";
 import type { Contact } from "../../api/types";
 import { Badge } from "../../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, Modal, PageHeader, SelectField, TextField, cx } from "../../components/ui";
@@ -427,7 +427,8 @@ export function ContactModal({ contact, onClose }: { contact: Contact | null; on
           </p>
           {errors.fields.fields && <p className="text-sm text-red-700">{errors.fields.fields}</p>}
         </div>
-        <div className="flex justify-end gap-2">
+        <div className="flex flex-wrap justify-end gap-2">
+          {contact && <ContactDataButton phone={contact.phone} />}
           <Button variant="secondary" onClick={onClose}>
             {t("contacts.dialog.cancel")}
           </Button>
@@ -437,5 +438,26 @@ export function ContactModal({ contact, onClose }: { contact: Contact | null; on
         </div>
       </form>
     </Modal>
+  );
+}
+
+/** A data access request: everything held about this contact, their conversations included. */
+function ContactDataButton({ phone }: { phone: string }) {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const download = async () => {
+    setBusy(true);
+    try {
+      await downloadFile(`/api/contacts/${phoneParam(phone)}/data`, `contact-${phone.replace(/\D/g, "")}.json`);
+    } catch (error) {
+      showToast(t("contacts.dialog.data.failed", { message: messageOf(error) }), "error");
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Button variant="secondary" className="mr-auto" busy={busy} onClick={() => void download()}>
+      {t("contacts.dialog.data")}
+    </Button>
   );
 }

@@ -64,6 +64,21 @@ describe("ContactsPage", () => {
     await waitFor(() => expect(calls.some((c) => c.method === "POST" && c.path === "/api/contacts/447700900123/opt-out")).toBe(true));
   });
 
+  it("downloads everything held about one contact from its dialog (a data access request)", async () => {
+    tokenStore.set("wct_x");
+    vi.stubGlobal("URL", Object.assign(URL, { createObjectURL: vi.fn(() => "blob:data"), revokeObjectURL: vi.fn() }));
+    const { calls } = mockApi({
+      "GET /api/contacts": { body: page([contact()]) },
+      "GET /api/contacts/tags": { body: { items: [] } },
+      "GET /api/contacts/447700900123/data": { body: { contact: contact(), conversations: [] } },
+    });
+    renderWithApp(<ContactsPage />, { path: "/contacts" });
+    await userEvent.click(await screen.findByRole("button", { name: "Edit +447700900123" }));
+    const dialog = screen.getByRole("dialog", { name: "Edit +447700900123" });
+    await userEvent.click(within(dialog).getByRole("button", { name: "Download their data" }));
+    await waitFor(() => expect(calls.some((c) => c.path === "/api/contacts/447700900123/data")).toBe(true));
+  });
+
   it("shows the API's validation message at the phone field when adding a contact", async () => {
     tokenStore.set("wct_x");
     mockApi({

@@ -480,6 +480,7 @@ export const en = {
   "campaign.progress": "Campaign progress",
   "campaign.sendingNumbers": "Sending numbers",
   "campaign.funnel": "Funnel",
+  "campaign.funnel.replied": "Replied",
   "campaign.message": "Message",
   "campaign.replyOptOuts.title": "Opted out by replying ({count})",
   "campaign.replyOptOuts.hint": "These people replied to this campaign and are no longer messaged.",

@@ -471,6 +471,7 @@ export const es: Record<MessageKey, string> = {
   "campaign.progress": "Avance de la campaña",
   "campaign.sendingNumbers": "Números de envío",
   "campaign.funnel": "Embudo",
+  "campaign.funnel.replied": "Respondieron",
   "campaign.message": "Mensaje",
   "campaign.replyOptOuts.title": "Se dieron de baja al responder ({count})",
   "campaign.replyOptOuts.hint": "Estas personas respondieron a esta campaña y ya no reciben mensajes.",

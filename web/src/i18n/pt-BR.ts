@@ -471,6 +471,7 @@ export const ptBR: Record<MessageKey, string> = {
   "campaign.progress": "Andamento da campanha",
   "campaign.sendingNumbers": "Números de envio",
   "campaign.funnel": "Funil",
+  "campaign.funnel.replied": "Responderam",
   "campaign.message": "Mensagem",
   "campaign.replyOptOuts.title": "Pediram para sair ao responder ({count})",
   "campaign.replyOptOuts.hint": "Estas pessoas responderam a esta campanha e não recebem mais mensagens.",

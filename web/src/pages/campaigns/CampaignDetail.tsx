@@ -271,6 +271,7 @@ function Funnel({ campaign: c }: { campaign: Campaign }) {
     [t("campaign.count.sent"), c.funnel.sent],
     [t("campaign.count.delivered"), c.funnel.delivered],
     [t("campaign.count.read"), c.funnel.read],
+    [t("campaign.funnel.replied"), c.funnel.replied ?? 0],
   ];
   return (
     <ul className="flex flex-col gap-2">

@@ -24,7 +24,7 @@ function campaign(overrides: Record<string, unknown> = {}) {
     timezone: "Europe/Lisbon",
     pacing: { min_gap_s: 20, max_gap_s: 60, daily_cap: 200, warmup: true, quiet_start: null, quiet_end: null },
     counters: { total: 10, pending: 4, leased: 0, sent: 6, delivered: 4, read: 2, failed: 1, skipped: 0, unknown: 0, cancelled: 0, replies: 1 },
-    funnel: { sent: 6, delivered: 4, read: 2 },
+    funnel: { sent: 6, delivered: 4, read: 2, replied: 1 },
     progress: 0.6,
     eta_s: 240,
     pause_reason: null,
@@ -296,6 +296,8 @@ describe("CampaignDetailPage", () => {
     expect(await screen.findByText(/logged out on the phone/)).toBeInTheDocument();
     expect(screen.getByTestId("campaign-progress")).toHaveTextContent("Paused — 6 of 10 sent");
     expect(screen.getByRole("progressbar", { name: "Campaign progress" })).toHaveAttribute("aria-valuenow", "60");
+    // the funnel ends with the replies: 1 of 10
+    expect(screen.getByRole("progressbar", { name: "Replied share" }).closest("li")).toHaveTextContent("Replied1 (10%)");
     expect(await screen.findByText("not on WhatsApp")).toBeInTheDocument();
     await userEvent.click(screen.getByRole("button", { name: "Cancel campaign" }));
     const dialog = screen.getByRole("dialog", { name: "Cancel “Black Friday”?" });

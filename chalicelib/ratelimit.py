@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.errors import RateLimited
-from chalicelib.models.base import expiry, now_ms
+from chalicelib.models.base import condition_failed, expiry, now_ms
 from chalicelib.models.system import RateLimitModel
 
 
@@ -30,10 +30,6 @@ class Rate:
     @property
     def interval_ms(self) -> float:
         return self.period_s * 1000 / self.count
-
-
-def _condition_failed(error: UpdateError) -> bool:
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def _limited(bucket: str, rate: Rate, current: int, ceiling: int, interval: int) -> RateLimited:
@@ -80,7 +76,7 @@ def consume(bucket: str, rate: Rate, clock: Callable[[], int] = now_ms) -> None:
             )
             return
         except UpdateError as error:
-            if not _condition_failed(error):
+            if not condition_failed(error):
                 raise
         try:
             # Idle or new bucket (TAT in the past): restart from now.
@@ -93,7 +89,7 @@ def consume(bucket: str, rate: Rate, clock: Callable[[], int] = now_ms) -> None:
             )
             return
         except UpdateError as error:
-            if not _condition_failed(error):
+            if not condition_failed(error):
                 raise
         try:
             if int(RateLimitModel.get(bucket, consistent_read=True).tat) > ceiling:
@@ -126,7 +122,7 @@ def penalise(bucket: str, rate: Rate, max_wait_s: int, clock: Callable[[], int] 
             condition=RateLimitModel.tat.between(now, limit - interval),
         )
     except UpdateError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
     try:
         current = int(RateLimitModel.get(bucket, consistent_read=True).tat)

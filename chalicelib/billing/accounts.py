@@ -10,9 +10,9 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.billing import plans
-from chalicelib.billing.quota import Account, _condition_failed, get_account
+from chalicelib.billing.quota import Account, get_account
 from chalicelib.errors import Conflict
-from chalicelib.models.base import now_ms
+from chalicelib.models.base import condition_failed, now_ms
 from chalicelib.models.billing import DUNNING_PAST_DUE
 
 RETRIES = 8
@@ -34,7 +34,7 @@ def link_customer(user_id: str, customer_id: str) -> Account:
             | (Account.stripe_customer_id == customer_id),
         )
     except UpdateError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
         raise Conflict("This account already has another Stripe customer.") from None
     return account
@@ -69,7 +69,7 @@ def apply_subscription(
             account.update(actions=actions, condition=Account.quota == int(account.quota))
             return account
         except UpdateError as error:
-            if not _condition_failed(error):
+            if not condition_failed(error):
                 raise
     raise Conflict("The billing account changed too often; retry.")
 
@@ -100,7 +100,7 @@ def grant_plan(user_id: str, plan_id: str) -> Account:
             )
             return account
         except UpdateError as error:
-            if not _condition_failed(error):
+            if not condition_failed(error):
                 raise
     raise Conflict("The billing account changed too often; retry.")
 
@@ -123,7 +123,7 @@ def roll_period(user_id: str, start: int, end: int) -> bool:
         )
         return True
     except UpdateError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
         return False
 
@@ -172,7 +172,7 @@ def downgrade_to_free(user_id: str, subscription_id: str | None, now: int | None
             )
             return True
         except UpdateError as error:
-            if not _condition_failed(error):
+            if not condition_failed(error):
                 raise
     raise Conflict("The billing account changed too often; retry.")
 
@@ -192,7 +192,7 @@ def mark_past_due(user_id: str, now: int | None = None) -> bool:
         )
         return True
     except UpdateError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
         return False
 
@@ -212,7 +212,7 @@ def clear_past_due(user_id: str) -> bool:
         )
         return True
     except UpdateError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
         return False
 
@@ -226,6 +226,6 @@ def mark_paused(user_id: str, now: int) -> bool:
         )
         return True
     except UpdateError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
         return False

@@ -22,17 +22,13 @@ from chalicelib.billing import plans
 from chalicelib.billing.errors import PlanLimitReached, QuotaExceeded, ReservationMissing
 from chalicelib.config import settings
 from chalicelib.errors import ServiceUnavailable, ValidationFailed
-from chalicelib.models.base import expiry, now_ms
+from chalicelib.models.base import condition_failed, expiry, now_ms
 from chalicelib.models.billing import BillingAccountModel, QuotaReservationModel
 
 RESERVATION_GUARD_TTL_S = 7 * 86400
 PAYMENT_FAILED = "payment_failed"
 
 Account = BillingAccountModel
-
-
-def _condition_failed(error: Exception) -> bool:
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def _new_account(user_id: str, now: int) -> Account:
@@ -70,7 +66,7 @@ def get_account(user_id: str, now: int | None = None) -> Account:
         try:
             account.save(condition=Account.user_id.does_not_exist())
         except PutError as error:
-            if not _condition_failed(error):
+            if not condition_failed(error):
                 raise
             account = Account.get(user_id, consistent_read=True)
     if not account.stripe_subscription_id and int(account.period_end) <= now:
@@ -96,7 +92,7 @@ def _roll_free_period(account: Account, now: int) -> Account:
             & (Account.period_end == ended),
         )
     except UpdateError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
         account.refresh(consistent_read=True)  # someone else rolled it (or it changed plan)
     return account
@@ -204,7 +200,7 @@ def _move(user_id: str, n: int, actions: list[Action]) -> None:
             condition=Account.reserved >= n,
         )
     except UpdateError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
         raise ReservationMissing(
             f"Only part of {n} messages is reserved.", {"requested": n}

@@ -19,11 +19,11 @@ from pynamodb.exceptions import DeleteError, PutError
 
 from chalicelib.billing import accounts, hooks, notify, plans, stripe_api
 from chalicelib.billing.errors import BillingNotConfigured, InvalidSignature
-from chalicelib.billing.quota import _condition_failed, find_account, get_account, grace_ends_at
+from chalicelib.billing.quota import find_account, get_account, grace_ends_at
 from chalicelib.billing.stripe_api import SubscriptionFacts
 from chalicelib.errors import Conflict
 from chalicelib.logs import logger
-from chalicelib.models.base import expiry, now_ms
+from chalicelib.models.base import condition_failed, expiry, now_ms
 from chalicelib.models.billing import StripeEventModel
 
 TOLERANCE_S = 300
@@ -103,7 +103,7 @@ def _claim(event_id: str, kind: str) -> bool:
         )
         return True
     except PutError as error:
-        if not _condition_failed(error):
+        if not condition_failed(error):
             raise
     current = StripeEventModel.get(event_id, consistent_read=True)
     if current.state == "done":

@@ -57,3 +57,8 @@ def plain(value: Any) -> dict[str, Any]:
     if hasattr(value, "as_dict"):
         return dict(value.as_dict())
     return dict(value)
+
+
+def condition_failed(error: Exception) -> bool:
+    """Whether a pynamodb write failed on its condition (another write got there first)."""
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"

@@ -21,11 +21,8 @@ KNOWN_CYCLES: list[frozenset[str]] = [
     frozenset({"auth", "campaigns", "contacts", "conversations"}),
 ]
 
-# Private names still shared inside billing (left to the branch changing billing now).
-KNOWN_PRIVATE = {
-    "chalicelib.billing.accounts uses chalicelib.billing.quota._condition_failed",
-    "chalicelib.billing.webhooks uses chalicelib.billing.quota._condition_failed",
-}
+# Private names still shared across modules (none left).
+KNOWN_PRIVATE: set[str] = set()
 
 
 @dataclass(frozen=True)

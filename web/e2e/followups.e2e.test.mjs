@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
+import { api } from "./support.mjs";
 
 const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const BASE = process.env.WACAST_E2E_BASE ?? "http://127.0.0.1:8000";
@@ -21,13 +22,6 @@ const PHONES = ["+14155550701", "+14155550702", "+14155550703"];
 
 let browser;
 const problems = [];
-
-async function api(method, path, token, body) {
-  const response = await fetch(new URL(path, BASE), { method, headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
 async function until(what, check, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;

@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
+import { api, reply, simControl } from "./support.mjs";
 
 const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const BASE = process.env.WACAST_E2E_BASE ?? "http://127.0.0.1:8000";
@@ -23,13 +24,6 @@ const bea = { name: "Bea Bolos", email: `bolos-${RUN}-${Math.floor(Math.random()
 let browser;
 const problems = [];
 
-async function api(method, path, token, body) {
-  const response = await fetch(new URL(path, BASE), { method, headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: body ? JSON.stringify(body) : undefined });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
 async function until(what, check, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -38,20 +32,6 @@ async function until(what, check, timeoutMs = 90_000) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-/** The simulator's control address for one number (its file sits in the session's folder). */
-function simControl(sessionId) {
-  for (const dir of readdirSync(TMP).filter((d) => d.startsWith("wacast-agent-"))) {
-    const found = readdirSync(join(TMP, dir), { recursive: true }).find((p) => String(p).includes(sessionId) && String(p).endsWith("sim-control.json"));
-    if (found) return JSON.parse(readFileSync(join(TMP, dir, String(found)), "utf-8")).control_url;
-  }
-  return null;
-}
-
-async function reply(control, from, body) {
-  const response = await fetch(`${control}/sim/inbound`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ from, body }) });
-  assert.equal(response.status, 200);
 }
 
 async function shots(page, name) {

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib import lazy
-from chalicelib.contacts import optout_words
+from chalicelib import lazy, optout_words
 
 if TYPE_CHECKING:
     from chalicelib.models.base import now_ms

@@ -222,7 +222,7 @@ def suggest(header: list[str]) -> dict[str, str]:
 
 
 def _unicode_fold(header: str) -> str:
-    from chalicelib.contacts.optout_words import fold as letters_fold
+    from chalicelib.optout_words import fold as letters_fold
 
     return letters_fold(header)
 

@@ -8,9 +8,10 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
+from chalicelib import optout_words
 from chalicelib.auth import profile
 from chalicelib.config import settings
-from chalicelib.contacts import hooks, optout_words, service
+from chalicelib.contacts import hooks, service
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.logs import logger
 from chalicelib.models.base import now_ms

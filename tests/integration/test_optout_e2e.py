@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.contacts.optout_words import BUILTIN, fold
+from chalicelib.optout_words import BUILTIN, fold
 from tests.integration.flows import (
     all_messages,
     connected_number,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.contacts import optout_words
-from chalicelib.contacts.optout_words import BUILTIN, classify, fold, instructed_words
+from chalicelib import optout_words
+from chalicelib.optout_words import BUILTIN, classify, fold, instructed_words
 
 
 def variants(text: str) -> list[str]:

@@ -24,20 +24,23 @@ _installed: list[str] = []
 
 
 def bootstrap(app: Chalice | None = None) -> list[str]:
-    """Install billing's and campaigns' hooks, register the schedules, bind push to ``app`` (when
-    given). Returns what was installed (for logs and tests)."""
+    """Install billing's, campaigns' and conversations' hooks, register the schedules,
+    bind push to ``app`` (when given). Returns what was installed (for logs and tests)."""
     if app is not None:
         push.bind(app)
     with _lock:
         if not _installed:
             from chalicelib.billing import wiring
             from chalicelib.campaigns import hooks as campaign_hooks
+            from chalicelib.conversations import hooks as conversation_hooks
 
             for name in scheduler.SCHEDULES:
                 scheduler.register(name)
             _installed.extend(wiring.install())
             # campaigns follow sessions' state changes and confirmed opt-outs
             _installed.extend(campaign_hooks.install())
+            # a deleted contact's conversations go with them
+            _installed.extend(conversation_hooks.install())
     return list(_installed)
 
 

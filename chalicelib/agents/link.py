@@ -164,8 +164,12 @@ def _acks(agent: AgentModel, connection_id: str, frame: Acks) -> None:
 
 def _inbound(agent: AgentModel, connection_id: str, frame: Inbound) -> None:
     from chalicelib.campaigns import outcomes
+    from chalicelib.conversations import inbox
 
-    outcomes.apply_inbound(agent, frame)
+    # Campaigns count the reply and read it for opt-out words first; then the inbox
+    # keeps it. Both are idempotent, so a re-sent frame changes nothing.
+    replied = outcomes.apply_inbound(agent, frame)
+    inbox.record_inbound(replied.session, frame, replied.campaign)
 
 
 HANDLERS: dict[str, Callable[[AgentModel, str, Any], None]] = {

@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
-
 import chalicelib.contacts.service as contacts
-from chalicelib.campaigns import launch, media, quota, service, templates, trial, variants
+from chalicelib.campaigns import answers, launch, media, quota, service, templates, trial, variants
 from chalicelib.campaigns.counters import bump
 from chalicelib.campaigns.forecast import DEFAULT_PACE, DEFAULT_PACING
-from chalicelib.campaigns.messages import move_message
+from chalicelib.campaigns.messages import chat_id, lease_one, lease_slack_ms, move_message
 from chalicelib.campaigns.pacing import (
     daily_room,
     in_quiet_hours,
     pacing_of,
 )
-from chalicelib.config import settings
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 from chalicelib.models.sessions import WaSessionModel
 from chalicelib.sessions import service as sessions
 from wacast_protocol import Batch, BatchMessage, Pacing
-
-
-def lease_slack_ms() -> int:
-    return settings().lease_slack_s * 1000
 
 
 def running_campaigns_of(session: WaSessionModel) -> list[CampaignModel]:
@@ -36,10 +29,6 @@ def running_campaigns_of(session: WaSessionModel) -> list[CampaignModel]:
         if session.session_id in (c.session_ids or []) and (c.materialise_chunks or 0) > 0
     ]
     return sorted(found, key=lambda c: int(c.launched_at or 0))
-
-
-def _to(phone: str) -> str:
-    return f"{phone.lstrip('+')}@c.us"
 
 
 def lease(agent: AgentModel, session_id: str, wanted: int) -> Batch:
@@ -55,9 +44,7 @@ def lease(agent: AgentModel, session_id: str, wanted: int) -> Batch:
     now = now_ms()
     if session.status == "restricted" and (session.backoff_until or 0) <= now:
         # may not start new chats, but answers go into chats that exist
-        from chalicelib.conversations import outbound
-
-        return outbound.lease_restricted(session, now) or idle
+        return answers.lease_restricted(session, now) or idle
     if session.status != "connected" or (session.backoff_until or 0) > now:
         return idle
     test_batch = _lease_test(session, now)
@@ -100,7 +87,7 @@ def lease(agent: AgentModel, session_id: str, wanted: int) -> Batch:
                     quiet_start=pacing.get("quiet_start"),
                     quiet_end=pacing.get("quiet_end"),
                     timezone=campaign.timezone or "UTC",
-                    typing=True if session.show_typing else None,
+                    typing=answers.shows_typing(session),
                 ),
             )
     return idle
@@ -110,30 +97,9 @@ def _leased_count(session_id: str) -> int:
     return sum(1 for _ in CampaignMessageModel.leases.query(session_id))
 
 
-def lease_one(message: CampaignMessageModel, session_id: str, lease_until: int, now: int) -> bool:
-    try:
-        message.update(
-            actions=[
-                CampaignMessageModel.status.set("leased"),
-                CampaignMessageModel.outbox_session.remove(),
-                CampaignMessageModel.lease_session.set(session_id),
-                CampaignMessageModel.lease_until.set(lease_until),
-                CampaignMessageModel.leased_at.set(now),
-                CampaignMessageModel.attempts.add(1),
-            ],
-            condition=(CampaignMessageModel.status == "pending")
-            & CampaignMessageModel.outbox_session.exists(),
-        )
-        return True
-    except UpdateError:
-        return False  # leased by a concurrent pull
-
-
 def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
     """Tests go first, but one per pull and paced like their campaign (gap, daily cap),
     never while billing holds sending, and never to someone who opted out meanwhile."""
-    from chalicelib.conversations import outbound
-
     for message in CampaignMessageModel.outbox.query(
         session.session_id, CampaignMessageModel.outbox_order.startswith("0#"), limit=5
     ):
@@ -148,8 +114,8 @@ def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
             ):
                 quota.safely("release", session.user_id, 1)
             continue
-        if outbound.is_reply(message.campaign_id):  # an inbox answer: no campaign cap or gap
-            answer = outbound.lease_answer(session, message, now)
+        if answers.is_reply(message.campaign_id):  # an inbox answer: no campaign cap or gap
+            answer = answers.lease_answer(session, message, now)
             if answer is not None:
                 return answer
             continue
@@ -174,7 +140,7 @@ def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
                 BatchMessage(
                     campaign_id=message.campaign_id,
                     phone=message.phone,
-                    to=_to(message.phone),
+                    to=chat_id(message.phone),
                     text=message.text or "",
                     media_url=media_url,
                     media_filename="image.jpg" if media_url else None,
@@ -185,7 +151,7 @@ def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
                 min_gap_s=float(pacing["min_gap_s"]),
                 max_gap_s=float(pacing["max_gap_s"]),
                 daily_cap=int(pacing.get("daily_cap") or 0),
-                typing=outbound.shows_typing(session),
+                typing=answers.shows_typing(session),
             ),
         )
     return None
@@ -221,7 +187,7 @@ def _lease_from(
             BatchMessage(
                 campaign_id=campaign.campaign_id,
                 phone=message.phone,
-                to=_to(message.phone),
+                to=chat_id(message.phone),
                 text=rendered.text,
                 media_url=media_url,
                 media_filename="image.jpg" if media_url else None,

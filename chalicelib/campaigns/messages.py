@@ -14,10 +14,20 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.campaigns.statuses import FINAL_STATUSES, MessageStatus, MessageStatusName
+from chalicelib.config import settings
 from chalicelib.models.campaigns import CampaignMessageModel
 from chalicelib.pagination import decode_cursor, encode_cursor
 
-__all__ = ["FINAL_STATUSES", "MessageStatus", "MessageStatusName", "move_message", "moved_message"]
+__all__ = [
+    "FINAL_STATUSES",
+    "MessageStatus",
+    "MessageStatusName",
+    "chat_id",
+    "lease_one",
+    "lease_slack_ms",
+    "move_message",
+    "moved_message",
+]
 
 
 def move_message(
@@ -55,6 +65,35 @@ def moved_message(
         return message
     except UpdateError:
         return None
+
+
+def chat_id(phone: str) -> str:
+    """OpenWA's chat id of a person: the E.164 digits at ``c.us``."""
+    return f"{phone.lstrip('+')}@c.us"
+
+
+def lease_slack_ms() -> int:
+    return settings().lease_slack_s * 1000
+
+
+def lease_one(message: CampaignMessageModel, session_id: str, lease_until: int, now: int) -> bool:
+    """Lease one outbox message to ``session_id`` if it is still pending there."""
+    try:
+        message.update(
+            actions=[
+                CampaignMessageModel.status.set("leased"),
+                CampaignMessageModel.outbox_session.remove(),
+                CampaignMessageModel.lease_session.set(session_id),
+                CampaignMessageModel.lease_until.set(lease_until),
+                CampaignMessageModel.leased_at.set(now),
+                CampaignMessageModel.attempts.add(1),
+            ],
+            condition=(CampaignMessageModel.status == "pending")
+            & CampaignMessageModel.outbox_session.exists(),
+        )
+        return True
+    except UpdateError:
+        return False  # leased by a concurrent pull
 
 
 def page(

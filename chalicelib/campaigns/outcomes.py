@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import notifications, push
-from chalicelib.campaigns import emails, quota, service, session_events, trial, variants
+from chalicelib.campaigns import answers, emails, quota, service, session_events, trial, variants
 from chalicelib.campaigns.counters import bump
 from chalicelib.campaigns.messages import move_message, moved_message
 from chalicelib.campaigns.pacing import today
 from chalicelib.contacts import replies
-from chalicelib.conversations import inbox
 from chalicelib.logs import logger
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import expiry, now_ms, now_s
@@ -126,7 +126,7 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
             # Tests move no campaign counters, but they use quota and the daily cap.
             if new in ("sent", "unknown", "failed"):
                 test_quota[(session.user_id, "release" if new == "failed" else "consume")] += 1
-            if new == "sent" and not item.campaign_id.startswith("reply-"):
+            if new == "sent" and not answers.is_reply(item.campaign_id):
                 sent_by_session[item.session_id] += 1  # an inbox answer spends no daily cap
             continue
         deltas[item.campaign_id][applied_from] -= 1
@@ -368,7 +368,48 @@ def apply_acks(agent: AgentModel, frame: Acks) -> None:
         bump(user_id, campaign_id, counter)
 
 
-def apply_inbound(agent: AgentModel, frame: Inbound) -> None:
+ATTRIBUTION_MS = 7 * 86_400_000  # a reply belongs to a campaign message of the last 7 days
+
+
+def attribute(
+    session_id: str, phone: str, campaigns: Iterable[CampaignModel], now: int | None = None
+) -> CampaignModel | None:
+    """The campaign whose message this contact most recently received from this number,
+    if that was within 7 days. Only campaigns on this number that could have sent in the
+    window are read: one batched read of their messages to this phone."""
+    now = now or now_ms()
+    since = now - ATTRIBUTION_MS
+    candidates = {
+        c.campaign_id: c
+        for c in campaigns
+        if session_id in (c.session_ids or [])
+        and c.launched_at
+        and (not c.completed_at or int(c.completed_at) >= since)
+    }
+    if not candidates:
+        return None
+    best: tuple[int, str] | None = None
+    for message in CampaignMessageModel.batch_get([(cid, phone) for cid in candidates]):
+        sent = int(message.sent_at or 0)
+        if message.session_id != session_id or sent < since:
+            continue
+        if best is None or sent > best[0]:
+            best = (sent, message.campaign_id)
+    return candidates[best[1]] if best else None
+
+
+@dataclass(frozen=True)
+class Replied:
+    """What an inbound message did to campaigns: the number it came to and the campaign
+    the reply is attributed to (None: none in the last 7 days)."""
+
+    session: WaSessionModel
+    campaign: CampaignModel | None
+
+
+def apply_inbound(agent: AgentModel, frame: Inbound) -> Replied:
+    """Count the reply for its campaign and read it for opt-out words. The caller then
+    records it in the inbox (``conversations.inbox.record_inbound``)."""
     session = sessions.session_of_agent(agent, frame.session_id)
     user_id = session.user_id
     campaigns = sorted(
@@ -382,7 +423,7 @@ def apply_inbound(agent: AgentModel, frame: Inbound) -> None:
     )
 
     # The reply counts for the campaign the contact last received from this number (7 days).
-    attributed = inbox.attribute(frame.session_id, frame.from_phone, campaigns)
+    attributed = attribute(frame.session_id, frame.from_phone, campaigns)
     for campaign in [attributed] if attributed else []:
         try:
             replied = CampaignMessageModel(campaign.campaign_id, frame.from_phone)
@@ -405,7 +446,7 @@ def apply_inbound(agent: AgentModel, frame: Inbound) -> None:
     if verdict.kind == "opt_out":
         stop_pending_for(user_id, frame.from_phone, campaigns)
         logger.info("opted out by reply", extra={"user_id": user_id})
-    inbox.record_inbound(session, frame, attributed)
+    return Replied(session, attributed)
 
 
 def stop_pending_everywhere(user_id: str, phone: str) -> None:

@@ -23,7 +23,7 @@ from pynamodb.exceptions import PutError
 
 import chalicelib.contacts.service as contacts
 from chalicelib import ratelimit
-from chalicelib.campaigns import quota, service, templates
+from chalicelib.campaigns import answers, quota, service, templates
 from chalicelib.campaigns.pacing import daily_room, pacing_of
 from chalicelib.config import settings
 from chalicelib.errors import Conflict, RateLimited
@@ -38,7 +38,7 @@ IN_FLIGHT = ("pending", "leased")
 def is_test(campaign_id: str) -> bool:
     """A message of no campaign: a test, or an answer from the inbox (``reply-``, see
     chalicelib/conversations/outbound.py). Either moves no campaign counters."""
-    return campaign_id.startswith((PREFIX, "reply-"))
+    return campaign_id.startswith((PREFIX, answers.PREFIX))
 
 
 def daily_allowance() -> int:

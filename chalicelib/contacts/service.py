@@ -18,6 +18,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.contacts import hooks
 from chalicelib.contacts.mapping import RowData
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.models.base import now_ms
@@ -273,6 +274,7 @@ def update_contact(user_id: str, phone: str, changes: dict[str, Any]) -> Contact
 
 
 def delete_contact(user_id: str, phone: str) -> None:
+    hooks.check_deletion_wired()
     contact = get_contact(user_id, phone)
     try:
         with new_transaction() as transaction:
@@ -282,9 +284,7 @@ def delete_contact(user_id: str, phone: str) -> None:
         if cancelled_by_condition(error):
             raise Conflict("The contact changed; try again.", code="edit_conflict") from None
         raise
-    from chalicelib.conversations import inbox
-
-    inbox.erase_contact(user_id, phone)  # their replies go with them
+    hooks.fire_contacts_deleted(user_id, [phone])  # their replies go with them
 
 
 def delete_tag_page(
@@ -292,6 +292,7 @@ def delete_tag_page(
 ) -> tuple[int, dict[str, Any] | None]:
     """Delete one page of contacts carrying ``tag``; returns (deleted, next key).
     Used by the bulk-delete job, one SQS message per page."""
+    hooks.check_deletion_wired()
     page = ContactModel._get_connection().query(
         user_id,
         filter_condition=ContactModel.tags.contains(tag),
@@ -306,6 +307,8 @@ def delete_tag_page(
             for each in contact.tags or ():
                 deltas[each] -= 1
     apply_tag_deltas(user_id, deltas)
+    if doomed:
+        hooks.fire_contacts_deleted(user_id, [c.phone for c in doomed])
     return len(doomed), page.get("LastEvaluatedKey")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -29,7 +28,6 @@ from chalicelib.models.users import UserModel
 from chalicelib.pagination import decode_cursor, encode_cursor
 from wacast_protocol import Inbound
 
-ATTRIBUTION_MS = 7 * 86_400_000  # a reply belongs to a campaign message of the last 7 days
 DEFAULT_RETENTION_DAYS = 180
 PREVIEW_CHARS = 280
 
@@ -73,33 +71,6 @@ def set_retention_days(user_id: str, days: int) -> int:
 
 
 # --- attribution -------------------------------------------------------------------------
-
-
-def attribute(
-    session_id: str, phone: str, campaigns: Iterable[CampaignModel], now: int | None = None
-) -> CampaignModel | None:
-    """The campaign whose message this contact most recently received from this number,
-    if that was within 7 days. Only campaigns on this number that could have sent in the
-    window are read: one batched read of their messages to this phone."""
-    now = now or now_ms()
-    since = now - ATTRIBUTION_MS
-    candidates = {
-        c.campaign_id: c
-        for c in campaigns
-        if session_id in (c.session_ids or [])
-        and c.launched_at
-        and (not c.completed_at or int(c.completed_at) >= since)
-    }
-    if not candidates:
-        return None
-    best: tuple[int, str] | None = None
-    for message in CampaignMessageModel.batch_get([(cid, phone) for cid in candidates]):
-        sent = int(message.sent_at or 0)
-        if message.session_id != session_id or sent < since:
-            continue
-        if best is None or sent > best[0]:
-            best = (sent, message.campaign_id)
-    return candidates[best[1]] if best else None
 
 
 # --- recording inbound messages ----------------------------------------------------------
@@ -456,14 +427,18 @@ def export_contact(user_id: str, phone: str) -> list[dict[str, Any]]:
     return found
 
 
-def erase_contact(user_id: str, phone: str) -> int:
-    """Delete every conversation with this phone (on any number, deleted ones included)
-    and its messages. Rare, so it walks the user's conversations rather than keeping an
-    index by phone. Returns how many conversations went."""
+def erase_contacts(user_id: str, phones: list[str]) -> int:
+    """Delete every conversation with these phones (on any number, deleted ones included)
+    and its messages: deleting a contact takes their replies with them (registered on
+    ``contacts.hooks.on_contacts_deleted``). Rare, so it walks the user's conversations
+    once rather than keeping an index by phone. Returns how many conversations went."""
+    wanted = set(phones)
+    if not wanted:
+        return 0
     erased = 0
-    for conversation in ConversationModel.recent_index.query(
-        user_id, filter_condition=ConversationModel.phone == phone
-    ):
+    for conversation in ConversationModel.recent_index.query(user_id):
+        if conversation.phone not in wanted:
+            continue
         cid = conversation.conversation_id
         with ConversationMessageModel.batch_write() as batch:
             for message in ConversationMessageModel.query(cid):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pynamodb.exceptions import PutError
 
 from chalicelib.campaigns import media, quota, service
+from chalicelib.campaigns.answers import PREFIX
 from chalicelib.conversations import inbox
 from chalicelib.errors import Conflict, DomainError, ValidationFailed
 from chalicelib.logs import logger
@@ -28,18 +29,9 @@ from chalicelib.models.base import expiry, now_ms, now_s
 from chalicelib.models.campaigns import CampaignMessageModel
 from chalicelib.models.conversations import ConversationMessageModel, ConversationModel
 from chalicelib.models.sessions import WaSessionModel
-from wacast_protocol import Batch, BatchMessage, Pacing
 
-PREFIX = "reply-"
 MAX_TEXT = 4096
-# After an answer the agent waits this long before its next message (campaign pacing is
-# the campaign's business; this only keeps two answers from leaving in the same second).
-GAP_S = (2.0, 5.0)
 QUEUED = ("pending", "leased")
-
-
-def is_reply(campaign_id: str) -> bool:
-    return campaign_id.startswith(PREFIX)
 
 
 def reply_id(user_id: str, conversation_id: str, client_id: str) -> str:
@@ -51,58 +43,6 @@ def reply_id(user_id: str, conversation_id: str, client_id: str) -> str:
 def upload_scope(conversation_id: str) -> str:
     """Where an answer's image is uploaded (campaign media's checks and limits)."""
     return f"inbox-{conversation_id}"
-
-
-def media_url(message: CampaignMessageModel) -> str | None:
-    return media.download_url(message.media_key) if message.media_key else None
-
-
-def lease_restricted(session: WaSessionModel, now: int) -> Batch | None:
-    """A restricted number (WhatsApp's reachout timelock) sends only answers: they go
-    into chats that exist. Tests and campaign messages wait for it to be connected."""
-    import chalicelib.contacts.service as contacts
-
-    for message in CampaignMessageModel.outbox.query(
-        session.session_id, CampaignMessageModel.outbox_order.startswith("0#"), limit=20
-    ):
-        if not is_reply(message.campaign_id) or contacts.is_opted_out(
-            session.user_id, message.phone
-        ):
-            continue  # the next pull on a connected number handles those
-        batch = lease_answer(session, message, now)
-        if batch is not None:
-            return batch
-    return None
-
-
-def lease_answer(session: WaSessionModel, message: CampaignMessageModel, now: int) -> Batch | None:
-    """The batch of one answer at the front of the outbox (the lease calls this for a
-    ``reply-`` message). No daily cap and no campaign gap: only billing can hold it."""
-    from chalicelib.campaigns import lease
-
-    if not quota.sending_allowed(session.user_id)[0]:
-        return None
-    lease_until = now + lease.lease_slack_ms()
-    if not lease.lease_one(message, session.session_id, lease_until, now):
-        return None  # leased by a concurrent pull
-    url = media_url(message)
-    return Batch(
-        session_id=session.session_id,
-        messages=[
-            BatchMessage(
-                campaign_id=message.campaign_id,
-                phone=message.phone,
-                to=f"{message.phone.lstrip('+')}@c.us",
-                text=message.text or "",
-                media_url=url,
-                media_filename="image.jpg" if url else None,
-                lease_until=lease_until,
-            )
-        ],
-        pacing=Pacing(
-            min_gap_s=GAP_S[0], max_gap_s=GAP_S[1], daily_cap=0, typing=shows_typing(session)
-        ),
-    )
 
 
 @dataclass(frozen=True)
@@ -285,8 +225,3 @@ def set_show_typing(user_id: str, session_id: str, on: bool) -> WaSessionModel:
         raise NotFound("No such number.")
     session.update(actions=[WaSessionModel.show_typing.set(on)])
     return session
-
-
-def shows_typing(session: WaSessionModel) -> bool | None:
-    """For the batch: True tells the agent to show "typing…" before each send."""
-    return True if session.show_typing else None

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.contacts.fixtures import drain_contacts_queue
 from tests.functional.agentlink import FakeManagement
 from tests.functional.campaignkit import Setup, add_contacts, counters
 from tests.functional.conftest import Api, register_and_login
@@ -308,6 +309,16 @@ def test_deleting_a_contact_erases_their_conversations(kit: Setup, api: Api) -> 
     assert [c["phone"] for c in api.get("/api/conversations").json["items"]] == [phones[1]]
     assert api.get(f"/api/conversations/{gone}/messages").status == 404
     assert list(ConversationMessageModel.query(gone)) == []
+    assert api.get("/api/conversations/summary").json["unread_conversations"] == 1
+
+
+def test_a_bulk_delete_by_tag_erases_their_conversations(kit: Setup, api: Api) -> None:
+    phones = add_contacts(api, 2, tag="old") + add_contacts(api, 1, tag="new", start=5)
+    for i, phone in enumerate(phones):
+        _inbound(kit, phone, f"Hello {i}", f"b-{i}")
+    assert api.post("/api/contacts/bulk-delete", {"tag": "old"}).status == 202
+    drain_contacts_queue()
+    assert [c["phone"] for c in api.get("/api/conversations").json["items"]] == [phones[2]]
     assert api.get("/api/conversations/summary").json["unread_conversations"] == 1
 
 

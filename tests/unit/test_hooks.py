@@ -45,3 +45,20 @@ def test_a_confirmed_opt_out_reaches_the_listener(monkeypatch: pytest.MonkeyPatc
     contact_hooks.on_opt_out_confirmed(lambda user_id, phone: heard.append((user_id, phone)))
     contact_hooks.fire_opt_out_confirmed("usr_1", "447700900123")
     assert heard == [("usr_1", "447700900123")]
+
+
+def test_conversations_register_for_deleted_contacts_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.conversations import hooks as conversation_hooks
+    from chalicelib.conversations import inbox
+
+    monkeypatch.setattr(contact_hooks, "_deleted", [])
+    # Without the inbox's listener, deleting refuses before it deletes anything.
+    with pytest.raises(RuntimeError, match="bootstrap"):
+        contact_hooks.check_deletion_wired()
+    erased: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(inbox, "erase_contacts", lambda u, phones: erased.append((u, phones)))
+    assert conversation_hooks.install() == ["contacts.contacts_deleted"]
+    conversation_hooks.install()
+    contact_hooks.check_deletion_wired()
+    contact_hooks.fire_contacts_deleted("usr_1", ["+5511900000001", "+5511900000002"])
+    assert erased == [("usr_1", ["+5511900000001", "+5511900000002"])]

@@ -48,9 +48,7 @@ def _launch(job: jobs.LaunchChunk | jobs.ResumeAt | jobs.PreparePage, _: int) ->
 
     logger.append_keys(campaign_id=job.campaign_id)
     try:
-        launch.handle(
-            job.model_dump(exclude_none=True)
-        )  # validated; the launch module reads its fields
+        launch.handle(job)
     finally:
         logger.remove_keys(["campaign_id"])
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import queues
+from chalicelib import jobs, queues
 from chalicelib.campaigns import followups, quota, service, variants
 from chalicelib.campaigns.counters import bump
 from chalicelib.errors import DomainError
@@ -37,14 +36,7 @@ def enqueue(
     user_id: str, campaign_id: str, send_at: int, chunk: int = 0, size: int | None = None
 ) -> None:
     delay = max(0, min(MAX_DELAY_S, (send_at - now_ms()) // 1000))
-    job: dict[str, Any] = {
-        "kind": "launch",
-        "user_id": user_id,
-        "campaign_id": campaign_id,
-        "chunk": chunk,
-    }
-    if size is not None:
-        job["size"] = size
+    job = jobs.LaunchChunk(user_id=user_id, campaign_id=campaign_id, chunk=chunk, size=size)
     queues.send(queues.LAUNCH, job, delay_seconds=int(delay))
 
 
@@ -59,14 +51,14 @@ def enqueue_resume(user_id: str, campaign_id: str, at: int) -> None:
     delay = max(0, min(MAX_DELAY_S, (at - now_ms()) // 1000))
     queues.send(
         queues.LAUNCH,
-        {"kind": "resume", "user_id": user_id, "campaign_id": campaign_id, "at": at},
+        jobs.ResumeAt(user_id=user_id, campaign_id=campaign_id, at=at),
         delay_seconds=int(delay),
     )
 
 
-def resume_when_due(job: dict[str, Any]) -> None:
+def resume_when_due(job: jobs.ResumeAt) -> None:
     """A paused campaign given a new start time resumes then (if still paused for it)."""
-    user_id, campaign_id, at = str(job["user_id"]), str(job["campaign_id"]), int(job["at"])
+    user_id, campaign_id, at = job.user_id, job.campaign_id, job.at
     try:
         campaign = service.get(user_id, campaign_id, consistent=True)
     except service.NotFound:
@@ -98,16 +90,17 @@ def committed_upper_bound(campaign_id: str, chunks: int) -> str:
     return f"1#{campaign_id}#{chunks - 1:06d}#~"
 
 
-def handle(job: dict[str, Any]) -> None:
-    if job.get("kind") == "prepare":
+def handle(job: jobs.LaunchChunk | jobs.ResumeAt | jobs.PreparePage) -> None:
+    """One job of the launch queue (``workers.launch_batch``)."""
+    if isinstance(job, jobs.PreparePage):
         from chalicelib.campaigns import prepare
 
         prepare.handle(job)
         return
-    if job.get("kind") == "resume":
+    if isinstance(job, jobs.ResumeAt):
         resume_when_due(job)
         return
-    user_id, campaign_id, chunk = job["user_id"], job["campaign_id"], int(job.get("chunk", 0))
+    user_id, campaign_id, chunk = job.user_id, job.campaign_id, job.chunk
     try:
         campaign = service.get(user_id, campaign_id, consistent=True)
     except service.NotFound:
@@ -137,7 +130,7 @@ def handle(job: dict[str, Any]) -> None:
         return
     if chunk > committed:
         return  # out of order duplicate; the right job will come
-    materialise_chunk(campaign, chunk, job.get("size"))
+    materialise_chunk(campaign, chunk, job.size)
 
 
 def _started_words(campaign: CampaignModel) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import queues
+from chalicelib import jobs, queues
 from chalicelib.campaigns import followups, quota, service, templates, variants
 from chalicelib.errors import DomainError
 from chalicelib.logs import logger
@@ -36,14 +36,9 @@ COUNTS = ("checked", "recipients", "opted_out", "missing_variables", "too_long",
 def enqueue(user_id: str, campaign_id: str, token: str, page: int, size: int = FIRST_PAGE) -> None:
     queues.send(
         queues.LAUNCH,
-        {
-            "kind": "prepare",
-            "user_id": user_id,
-            "campaign_id": campaign_id,
-            "token": token,
-            "page": page,
-            "size": size,
-        },
+        jobs.PreparePage(
+            user_id=user_id, campaign_id=campaign_id, token=token, page=page, size=size
+        ),
     )
 
 
@@ -54,9 +49,8 @@ def next_page_size(walked: int, took_s: float) -> int:
     return max(50, min(PAGE_CONTACTS, int(walked * PAGE_SECONDS / took_s)))
 
 
-def handle(job: dict[str, Any]) -> None:
-    user_id, campaign_id = str(job["user_id"]), str(job["campaign_id"])
-    page, token = int(job.get("page", 0)), str(job.get("token"))
+def handle(job: jobs.PreparePage) -> None:
+    user_id, campaign_id, page, token = job.user_id, job.campaign_id, job.page, job.token
     try:
         campaign = service.get(user_id, campaign_id, consistent=True)
     except service.NotFound:
@@ -73,7 +67,7 @@ def handle(job: dict[str, Any]) -> None:
         return
     if page > done_pages:
         return
-    walk_page(campaign, page, max(1, min(PAGE_CONTACTS, int(job.get("size", PAGE_CONTACTS)))))
+    walk_page(campaign, page, max(1, min(PAGE_CONTACTS, job.size or PAGE_CONTACTS)))
 
 
 def walk_page(campaign: CampaignModel, page: int, size: int = PAGE_CONTACTS) -> None:

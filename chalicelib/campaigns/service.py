@@ -15,7 +15,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 import chalicelib.contacts.service as contacts
-from chalicelib import push, queues
+from chalicelib import jobs, push, queues
 from chalicelib.campaigns import emails, quota, templates, variants
 from chalicelib.campaigns.counters import bump
 from chalicelib.campaigns.statuses import CampaignStatus
@@ -345,9 +345,7 @@ def cancel(user_id: str, campaign_id: str) -> CampaignModel:
         raise Conflict(f"A {campaign.status} campaign cannot be cancelled.", code="bad_transition")
     cancel_leases(campaign)
     # Pending messages are marked cancelled (and their quota released) in the background.
-    queues.send(
-        queues.JOBS, {"kind": "cancel_pending", "user_id": user_id, "campaign_id": campaign_id}
-    )
+    queues.send(queues.JOBS, jobs.CancelPending(user_id=user_id, campaign_id=campaign_id))
     return get(user_id, campaign_id, consistent=True)
 
 

@@ -539,6 +539,7 @@ def test_a_paused_campaign_can_be_given_a_time_to_resume(
 ) -> None:
     from datetime import timedelta
 
+    from chalicelib import jobs
     from chalicelib.campaigns import launch
 
     add_contacts(api, 2)
@@ -551,7 +552,7 @@ def test_a_paused_campaign_can_be_given_a_time_to_resume(
     at = int(later.timestamp() * 1000)
     assert reply.json["status"] == "paused" and reply.json["numbers"][0]["until"] == at
     assert api.get(f"/api/campaigns/{cid}/forecast").json["first_message_at"] == at
-    job = {"kind": "resume", "user_id": user_id(api), "campaign_id": cid, "at": at}
+    job = jobs.ResumeAt(user_id=user_id(api), campaign_id=cid, at=at)
     launch.handle(job)  # not due yet: chained, still paused
     assert api.get(f"/api/campaigns/{cid}").json["status"] == "paused"
     monkeypatch.setattr(launch, "now_ms", lambda: at + 2_000)

@@ -112,6 +112,7 @@ def test_follow_up_audiences_are_exactly_those_recipients(kit: Setup, api: Api) 
 def test_a_reply_after_the_follow_up_was_prepared_still_counts(
     kit: Setup, api: Api, uid: str
 ) -> None:
+    from chalicelib import jobs
     from chalicelib.campaigns import launch
     from chalicelib.models.campaigns import CampaignModel
 
@@ -127,7 +128,7 @@ def test_a_reply_after_the_follow_up_was_prepared_still_counts(
     _reply(kit, p[1], "Yes, one question", "in-late")
     # Three days later: the launch worker writes its messages.
     CampaignModel(uid, fid).update(actions=[CampaignModel.send_at.set(0)])
-    launch.handle({"kind": "launch", "user_id": uid, "campaign_id": fid, "chunk": 0})
+    launch.handle(jobs.LaunchChunk(user_id=uid, campaign_id=fid))
     launch_all(kit.client)
     assert [m["phone"] for m in kit.pull()] == [p[3]]
 

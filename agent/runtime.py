@@ -147,8 +147,9 @@ class Agent:
             group.create_task(self._watched_failed(), name="watched-tasks")
 
     def _watch(self, task: asyncio.Task[None]) -> None:
-        """A per-session loop (a sender) dying on an unexpected error fails the agent as
-        the group's own tasks do: otherwise its number holds leases and sends nothing."""
+        """A per-session loop (a sender; the OpenWA supervisor reports through
+        ``on_crash``) dying on an unexpected error fails the agent as the group's own
+        tasks do: otherwise its number holds leases and sends nothing."""
 
         def done(t: asyncio.Task[None]) -> None:
             if not t.cancelled() and (error := t.exception()) is not None:
@@ -441,6 +442,7 @@ class Agent:
             )
             session.license_key = license_key
             session.on_outgoing = self._on_outgoing
+            session.program.on_crash = self._failures.put_nowait  # as a dead sender does
             sender = SessionSender(
                 session,
                 self.link,

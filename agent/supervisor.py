@@ -111,6 +111,10 @@ class Program:
         self.starts = 0
         self.last_exit: int | None = None
         self._task: asyncio.Task[None] | None = None
+        # Told when the supervising loop itself dies on an unexpected error: the agent then
+        # fails as a whole (launchd restarts it) instead of keeping a number that never
+        # starts again.
+        self.on_crash: Callable[[BaseException], None] | None = None
         self._want_running = False
         self._wake = asyncio.Event()
         self._started_evt = asyncio.Event()
@@ -143,6 +147,13 @@ class Program:
         if self._task is None or self._task.done():
             self.quick_deaths = 0
             self._task = asyncio.get_running_loop().create_task(self._run())
+            self._task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("supervisor loop died", extra={"session_id": self.config.name})
+            if self.on_crash is not None:
+                self.on_crash(error)
 
     def mark_started(self) -> None:
         """The child showed a sign of life that counts as a successful start (QR or READY)."""

@@ -138,3 +138,33 @@ async def test_a_dead_send_loop_fails_the_agent(
         assert caught.group_contains(RuntimeError, match="sender broke")
     finally:
         await agent.stop()
+
+
+async def test_a_dead_openwa_supervisor_fails_the_agent(
+    cloud: FakeCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agent.supervisor import Program
+
+    async def play(c: FakeCloud, ws: object, frame: dict[str, object]) -> None:
+        if frame["type"] == "hello":
+            await c.send(StartSession(session_id="s1"))
+
+    async def broken_spawn(self: Program) -> object:
+        raise ValueError("supervisor broke")  # not the OSError a failed spawn raises
+
+    cloud.on_frame = play
+    monkeypatch.setattr(Program, "_spawn", broken_spawn)
+    agent = Agent(
+        make_config(
+            tmp_path,
+            server_url=cloud.url,
+            openwa_command=[PY, "-m", "agent.openwa_sim", "--sim-auto-scan", "0"],
+        )
+    )
+    await agent.start()
+    try:
+        with pytest.raises(ExceptionGroup) as caught:
+            await asyncio.wait_for(agent.wait(), 60)
+        assert caught.group_contains(ValueError, match="supervisor broke")
+    finally:
+        await agent.stop()

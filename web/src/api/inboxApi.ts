@@ -60,6 +60,11 @@ export function conversationsPath(filters: InboxFilters): string {
 
 export const INBOX_POLL_MS = 10_000;
 
+/** The latest unread conversations (for the browser notifications; cheap when nothing changed). */
+export function fetchUnreadConversations(limit = 20) {
+  return fetchWithEtag<ConversationPage>(conversationsPath({ limit, unread: true }));
+}
+
 /** The unread count on "Inbox" in the navigation. */
 export function useInboxSummary(pollMs: number | false = INBOX_POLL_MS) {
   return useQuery({

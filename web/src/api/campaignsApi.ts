@@ -1,13 +1,16 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback } from "react";
 import { api, unwrap } from "./client";
+import { keys } from "./keys";
 import { useCursorList } from "./queries";
+import { downloadFile, postWithProgress } from "./raw";
 import type { Campaign, CampaignFields, CampaignPatch } from "./types";
 
 export const ACTIVE = new Set(["preparing", "scheduled", "running"]);
 
 export function useCampaigns(status: string, pollMs: number | false = 5000) {
   return useCursorList(
-    ["campaigns", "list", status],
+    keys.campaigns.list(status),
     (cursor) =>
       unwrap(
         api.GET("/api/campaigns", {
@@ -20,7 +23,7 @@ export function useCampaigns(status: string, pollMs: number | false = 5000) {
 
 export function useCampaign(id: string | null) {
   return useQuery({
-    queryKey: ["campaigns", id],
+    queryKey: keys.campaigns.detail(id),
     queryFn: () => unwrap(api.GET("/api/campaigns/{campaign_id}", { params: { path: { campaign_id: id! } } })),
     enabled: id !== null,
     // Live counters while it sends; a finished campaign does not change.
@@ -30,7 +33,7 @@ export function useCampaign(id: string | null) {
 
 export function useAudience(id: string | null, version: unknown) {
   return useQuery({
-    queryKey: ["campaigns", id, "audience", version],
+    queryKey: keys.campaigns.audience(id, version),
     queryFn: () => unwrap(api.GET("/api/campaigns/{campaign_id}/audience", { params: { path: { campaign_id: id! } } })),
     enabled: id !== null,
     placeholderData: keepPreviousData,
@@ -39,7 +42,7 @@ export function useAudience(id: string | null, version: unknown) {
 
 export function useCampaignMessages(id: string, status: string, poll: boolean) {
   return useCursorList(
-    ["campaigns", id, "messages", status],
+    keys.campaigns.messages(id, status),
     (cursor) =>
       unwrap(
         api.GET("/api/campaigns/{campaign_id}/messages", {
@@ -50,17 +53,38 @@ export function useCampaignMessages(id: string, status: string, poll: boolean) {
   );
 }
 
-export function useSaveCampaign() {
+export function createCampaign(body: CampaignFields) {
+  return unwrap(api.POST("/api/campaigns", { body }));
+}
+
+/** A draft is rewritten whole; a scheduled or paused campaign takes only what changed. */
+export function updateCampaign(id: string, body: CampaignPatch) {
+  return unwrap(api.PATCH("/api/campaigns/{campaign_id}", { params: { path: { campaign_id: id } }, body }));
+}
+
+/** After a save: the campaign's page shows the answer at once, and the lists reload. */
+export function useRememberCampaign() {
   const qc = useQueryClient();
-  return useMutation({
-    mutationFn: ({ id, body }: { id: string | null; body: CampaignFields }) =>
-      id
-        ? unwrap(api.PATCH("/api/campaigns/{campaign_id}", { params: { path: { campaign_id: id } }, body: body as CampaignPatch }))
-        : unwrap(api.POST("/api/campaigns", { body })),
-    onSuccess: (campaign) => {
-      qc.setQueryData(["campaigns", campaign.campaign_id], campaign);
-      void qc.invalidateQueries({ queryKey: ["campaigns", "list"] });
+  return useCallback(
+    (campaign: Campaign) => {
+      qc.setQueryData(keys.campaigns.detail(campaign.campaign_id), campaign);
+      void qc.invalidateQueries({ queryKey: keys.campaigns.lists });
     },
+    [qc],
+  );
+}
+
+/** Reloads every campaign query (after a launch: lists, counters, forecast). */
+export function useRefreshCampaigns() {
+  const qc = useQueryClient();
+  return useCallback(() => void qc.invalidateQueries({ queryKey: keys.campaigns.all }), [qc]);
+}
+
+export function useSaveCampaign() {
+  const remember = useRememberCampaign();
+  return useMutation({
+    mutationFn: ({ id, body }: { id: string | null; body: CampaignFields }) => (id ? updateCampaign(id, body as CampaignPatch) : createCampaign(body)),
+    onSuccess: remember,
   });
 }
 
@@ -83,8 +107,8 @@ export function useCampaignAction() {
       }
     },
     onSuccess: (campaign) => {
-      qc.setQueryData(["campaigns", campaign.campaign_id], campaign);
-      void qc.invalidateQueries({ queryKey: ["campaigns"] });
+      qc.setQueryData(keys.campaigns.detail(campaign.campaign_id), campaign);
+      void qc.invalidateQueries({ queryKey: keys.campaigns.all });
     },
   });
 }
@@ -93,7 +117,7 @@ export function useRetryFailed() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (id: string) => unwrap(api.POST("/api/campaigns/{campaign_id}/retry-failed", { params: { path: { campaign_id: id } } })),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ["campaigns"] }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.campaigns.all }),
   });
 }
 
@@ -101,7 +125,7 @@ export function useDeleteCampaign() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE("/api/campaigns/{campaign_id}", { params: { path: { campaign_id: id } } })),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ["campaigns", "list"] }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.campaigns.lists }),
   });
 }
 
@@ -113,7 +137,7 @@ export function useDeleteCampaign() {
 export function useAudienceContacts(all: boolean, tags: string[], q: string) {
   const search = q.trim();
   return useQuery({
-    queryKey: ["contacts", "audience", all, tags, search],
+    queryKey: keys.contacts.audience(all, tags, search),
     queryFn: async () => {
       const filters = all || tags.length === 0 ? [undefined] : tags.slice(0, 5);
       const pages = await Promise.all(
@@ -126,4 +150,35 @@ export function useAudienceContacts(all: boolean, tags: string[], q: string) {
     placeholderData: keepPreviousData,
     staleTime: 30_000,
   });
+}
+
+/** The message as one contact receives it (optionally one A/B variant). */
+export function previewCampaign(id: string, phone: string, variant?: "A" | "B" | "C" | "D") {
+  return unwrap(api.POST("/api/campaigns/{campaign_id}/preview", { params: { path: { campaign_id: id } }, body: variant ? { phone, variant } : { phone } }));
+}
+
+/** Sends one real message of the campaign to `to` from `sessionId`. */
+export function sendTestMessage(id: string, sessionId: string, to: string) {
+  return unwrap(api.POST("/api/campaigns/{campaign_id}/test", { params: { path: { campaign_id: id } }, body: { session_id: sessionId, to } }));
+}
+
+/** A short-lived link to the campaign's image. */
+export function campaignImageLink(id: string) {
+  return unwrap(api.GET("/api/campaigns/{campaign_id}/media", { params: { path: { campaign_id: id } } }));
+}
+
+/** Uploads an image to the campaign's upload slot (progress 0..1), then attaches it. */
+export async function attachCampaignImage(id: string, file: File, onProgress: (share: number) => void) {
+  const slot = await unwrap(api.POST("/api/campaigns/{campaign_id}/media/upload", { params: { path: { campaign_id: id } } }));
+  await postWithProgress(slot.upload_url, slot.upload_fields, file, file.type.startsWith("image/") ? file.type : "image/jpeg", onProgress);
+  return unwrap(api.PUT("/api/campaigns/{campaign_id}/media", { params: { path: { campaign_id: id } }, body: { upload_key: slot.upload_key } }));
+}
+
+export function removeCampaignImage(id: string) {
+  return unwrap(api.DELETE("/api/campaigns/{campaign_id}/media", { params: { path: { campaign_id: id } } }));
+}
+
+/** Every recipient and outcome as a CSV download. */
+export function downloadCampaignExport(id: string) {
+  return downloadFile(`/api/campaigns/${encodeURIComponent(id)}/export`, `campaign-${id}.csv`);
 }

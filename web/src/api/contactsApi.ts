@@ -1,8 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback } from "react";
 import { api, unwrap } from "./client";
-import { phoneParam, rawFetch } from "./raw";
+import { keys } from "./keys";
+import { downloadFile, phoneParam, postWithProgress, rawFetch } from "./raw";
 import { useCursorList } from "./queries";
-import type { ContactIn, ContactPatch, ImportPreview, ImportStart } from "./types";
+import type { ContactIn, ContactPatch, ImportPreview, ImportStart, ImportView } from "./types";
 
 export interface ContactFilter {
   q: string;
@@ -14,7 +16,7 @@ export interface ContactFilter {
 
 export function useContacts(filter: ContactFilter) {
   return useCursorList(
-    ["contacts", "list", filter],
+    keys.contacts.list(filter),
     (cursor) =>
       unwrap(
       api.GET("/api/contacts", {
@@ -37,12 +39,12 @@ export function useContacts(filter: ContactFilter) {
 }
 
 export function useTags() {
-  return useQuery({ queryKey: ["contacts", "tags"], queryFn: () => unwrap(api.GET("/api/contacts/tags")) });
+  return useQuery({ queryKey: keys.contacts.tags, queryFn: () => unwrap(api.GET("/api/contacts/tags")) });
 }
 
 function useInvalidateContacts() {
   const qc = useQueryClient();
-  return () => qc.invalidateQueries({ queryKey: ["contacts"] });
+  return () => qc.invalidateQueries({ queryKey: keys.contacts.all });
 }
 
 export function useCreateContact() {
@@ -85,6 +87,11 @@ export async function createImport(filename: string, content: string | null) {
   return unwrap(api.POST("/api/contacts/imports", { body: content === null ? { filename } : { filename, content_base64: content } }));
 }
 
+/** Sends a large file to the import's presigned upload (progress 0..1). */
+export function uploadImportFile(upload: { url: string; fields?: Record<string, string> | null }, file: Blob, onProgress: (share: number) => void) {
+  return postWithProgress(upload.url, upload.fields ?? {}, file, "text/csv", onProgress);
+}
+
 export async function fetchPreview(importId: string, region?: string): Promise<ImportPreview> {
   const query = region ? `?region=${encodeURIComponent(region)}` : "";
   const response = await rawFetch(`/api/contacts/imports/${encodeURIComponent(importId)}/preview${query}`);
@@ -108,11 +115,30 @@ export const importFinished = (status: string) => IMPORT_DONE.has(status);
 
 export function useImport(importId: string | null) {
   return useQuery({
-    queryKey: ["contacts", "imports", importId],
+    queryKey: keys.contacts.import(importId),
     queryFn: () => unwrap(api.GET("/api/contacts/imports/{import_id}", { params: { path: { import_id: importId! } } })),
     enabled: importId !== null,
     refetchInterval: (query) => (query.state.data && importFinished(query.state.data.status) ? false : 2000),
   });
+}
+
+/** Once an import ends, the contacts, tags and counts it changed reload (the import itself stays as shown). */
+export function useRefreshImportedContacts() {
+  const qc = useQueryClient();
+  return useCallback(() => void qc.invalidateQueries({ queryKey: keys.contacts.all, predicate: (q) => q.queryKey[1] !== keys.contacts.imports[1] }), [qc]);
+}
+
+/** Cancels an import and shows its answer at once. */
+export function useCancelImport() {
+  const qc = useQueryClient();
+  return useCallback(
+    async (importId: string): Promise<ImportView> => {
+      const view = await cancelImport(importId);
+      qc.setQueryData(keys.contacts.import(importId), view);
+      return view;
+    },
+    [qc],
+  );
 }
 
 /** Reads a file as base64 (without the data: prefix). */
@@ -126,12 +152,12 @@ export function fileToBase64(file: Blob): Promise<string> {
 }
 
 export function useOptOutWords() {
-  return useQuery({ queryKey: ["contacts", "opt-out-words"], queryFn: () => unwrap(api.GET("/api/contacts/opt-out-words")) });
+  return useQuery({ queryKey: keys.contacts.optOutWords, queryFn: () => unwrap(api.GET("/api/contacts/opt-out-words")) });
 }
 
 export function useOptOutReviews() {
   return useCursorList(
-    ["contacts", "opt-out-reviews"],
+    keys.contacts.optOutReviews,
     (cursor) => unwrap(api.GET("/api/contacts/opt-out-reviews", { params: { query: { limit: 20, cursor, status: "open" } } })),
     30_000,
   );
@@ -150,4 +176,35 @@ export function useDecideReview() {
 
 export function checkOptOutWords(text: string) {
   return unwrap(api.POST("/api/contacts/opt-out-words/check", { body: { text } }));
+}
+
+/** Words the text asks people to reply, and whether each opts anyone out on this account. */
+export function useOptOutCheck(text: string) {
+  return useQuery({
+    queryKey: keys.contacts.optOutCheck(text),
+    queryFn: () => checkOptOutWords(text),
+    enabled: text.trim().length > 0,
+    staleTime: 60_000,
+  });
+}
+
+function exportQuery(tag: string): string {
+  return tag ? `tag=${encodeURIComponent(tag)}` : "";
+}
+
+/** Downloads the contacts (those with `tag`, or all) as CSV; over 5 MB the API refuses with 413 (see contactsExportLink). */
+export function downloadContactsExport(tag: string) {
+  const query = exportQuery(tag);
+  return downloadFile(`/api/contacts/export${query ? `?${query}` : ""}`, tag ? `contacts-${tag}.csv` : "contacts.csv");
+}
+
+/** A download link for an export too large to answer inline. */
+export async function contactsExportLink(tag: string): Promise<{ url: string }> {
+  const query = exportQuery(tag);
+  return (await (await rawFetch(`/api/contacts/export?delivery=url${query ? `&${query}` : ""}`)).json()) as { url: string };
+}
+
+/** Everything stored about one contact, as a JSON download. */
+export function downloadContactData(phone: string) {
+  return downloadFile(`/api/contacts/${phoneParam(phone)}/data`, `contact-${phone.replace(/\D/g, "")}.json`);
 }

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
 import { toApiError } from "./errors";
+import { keys } from "./keys";
 import type { components } from "./schema";
 import { tokenStore } from "./token";
 
@@ -37,13 +38,6 @@ export function forgetEtags() {
   lastSeen.clear();
 }
 
-export const inboxKeys = {
-  all: ["inbox"] as const,
-  summary: ["inbox", "summary"] as const,
-  list: (filters: InboxFilters) => ["inbox", "list", filters] as const,
-  thread: (id: string) => ["inbox", "thread", id] as const,
-};
-
 export interface InboxFilters {
   q?: string;
   unread?: boolean;
@@ -66,10 +60,15 @@ export function conversationsPath(filters: InboxFilters): string {
 
 export const INBOX_POLL_MS = 10_000;
 
+/** The latest unread conversations (for the browser notifications; cheap when nothing changed). */
+export function fetchUnreadConversations(limit = 20) {
+  return fetchWithEtag<ConversationPage>(conversationsPath({ limit, unread: true }));
+}
+
 /** The unread count on "Inbox" in the navigation. */
 export function useInboxSummary(pollMs: number | false = INBOX_POLL_MS) {
   return useQuery({
-    queryKey: inboxKeys.summary,
+    queryKey: keys.inbox.summary,
     queryFn: () => fetchWithEtag<InboxSummary>("/api/conversations/summary"),
     refetchInterval: pollMs,
   });
@@ -77,7 +76,7 @@ export function useInboxSummary(pollMs: number | false = INBOX_POLL_MS) {
 
 export function useConversations(filters: InboxFilters, pollMs: number | false = INBOX_POLL_MS) {
   return useQuery({
-    queryKey: inboxKeys.list(filters),
+    queryKey: keys.inbox.list(filters),
     queryFn: () => fetchWithEtag<ConversationPage>(conversationsPath(filters)),
     refetchInterval: pollMs,
     placeholderData: (previous) => previous,
@@ -86,7 +85,7 @@ export function useConversations(filters: InboxFilters, pollMs: number | false =
 
 export function useThread(id: string | undefined, pollMs: number | false = INBOX_POLL_MS) {
   return useQuery({
-    queryKey: inboxKeys.thread(id ?? ""),
+    queryKey: keys.inbox.thread(id ?? ""),
     queryFn: () => unwrap(api.GET("/api/conversations/{conversation_id}/messages", { params: { path: { conversation_id: id! } } })),
     enabled: Boolean(id),
     refetchInterval: pollMs,
@@ -97,18 +96,18 @@ export function useMarkConversationRead() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (id: string) => unwrap(api.POST("/api/conversations/{conversation_id}/read", { params: { path: { conversation_id: id } } })),
-    onSuccess: () => qc.invalidateQueries({ queryKey: inboxKeys.all }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.inbox.all }),
   });
 }
 
 export function useInboxSettings() {
-  return useQuery({ queryKey: ["inbox", "settings"], queryFn: () => unwrap(api.GET("/api/conversations/settings")) });
+  return useQuery({ queryKey: keys.inbox.settings, queryFn: () => unwrap(api.GET("/api/conversations/settings")) });
 }
 
 export function useSaveInboxSettings() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (retention_days: number) => unwrap(api.PUT("/api/conversations/settings", { body: { retention_days } })),
-    onSuccess: (data) => qc.setQueryData(["inbox", "settings"], data),
+    onSuccess: (data) => qc.setQueryData(keys.inbox.settings, data),
   });
 }

@@ -1,4 +1,5 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { keys } from "./keys";
 import { rawFetch } from "./raw";
 import type { components } from "./schema";
 
@@ -27,7 +28,7 @@ const post = (body: unknown): RequestInit => ({ method: "POST", headers: { "Cont
 /** The composer's live forecast for values not saved yet. */
 export function useComposerForecast(body: ForecastRequest | null) {
   return useQuery({
-    queryKey: ["campaigns", "forecast", body],
+    queryKey: keys.campaigns.composerForecast(body),
     queryFn: () => json<{ forecast: Forecast; audience: AudienceEstimate }>("/api/campaigns/forecast", post(body)),
     enabled: body !== null && body.session_ids.length > 0,
     placeholderData: keepPreviousData,
@@ -38,7 +39,7 @@ export function useComposerForecast(body: ForecastRequest | null) {
 /** A saved campaign's forecast (what is still to send, from now). */
 export function useCampaignForecast(id: string, poll: number | false) {
   return useQuery({
-    queryKey: ["campaigns", id, "forecast"],
+    queryKey: keys.campaigns.forecast(id),
     queryFn: () => json<Forecast>(`/api/campaigns/${encodeURIComponent(id)}/forecast`),
     refetchInterval: poll,
   });
@@ -46,7 +47,7 @@ export function useCampaignForecast(id: string, poll: number | false) {
 
 export function useLaunchSummary(id: string | null) {
   return useQuery({
-    queryKey: ["campaigns", id, "launch-summary"],
+    queryKey: keys.campaigns.launchSummary(id),
     queryFn: () => json<LaunchSummary>(`/api/campaigns/${encodeURIComponent(id!)}/launch-summary`),
     enabled: id !== null,
     staleTime: 0,
@@ -59,7 +60,7 @@ export function scheduleCampaign(id: string, sendToFirst: number | null) {
 
 export function useNumberHealth(poll: number | false = 30_000) {
   return useQuery({
-    queryKey: ["sessions", "health"],
+    queryKey: keys.sessions.health,
     queryFn: () => json<S["HealthList"]>("/api/sessions/health"),
     refetchInterval: poll,
   });

@@ -1,17 +1,9 @@
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryKey } from "@tanstack/react-query";
+import { useCallback } from "react";
 import { api, unwrap } from "./client";
 import { ApiError } from "./errors";
+import { keys } from "./keys";
 import type { ProfilePatch } from "./types";
-
-export const keys = {
-  me: ["me"] as const,
-  sessions: ["sessions"] as const,
-  session: (id: string) => ["sessions", id] as const,
-  qr: (id: string) => ["sessions", id, "qr"] as const,
-  notifications: (unread: boolean) => ["notifications", { unread }] as const,
-  agents: ["admin", "agents"] as const,
-  tokens: ["tokens"] as const,
-};
 
 interface CursorPage<T> {
   items: T[];
@@ -61,7 +53,7 @@ export function useUpdateMe() {
 /** Numbers change state on their own (QR, scan, agent offline), so the list polls. */
 export function useSessions(pollMs = 5000) {
   return useCursorList(
-    keys.sessions,
+    keys.sessions.list,
     (cursor) => unwrap(api.GET("/api/sessions", { params: { query: { limit: 100, cursor } } })),
     pollMs,
   );
@@ -69,7 +61,7 @@ export function useSessions(pollMs = 5000) {
 
 export function useSession(id: string | null, pollMs: number | false = 1500) {
   return useQuery({
-    queryKey: keys.session(id ?? ""),
+    queryKey: keys.sessions.detail(id ?? ""),
     queryFn: () =>
       unwrap(api.GET("/api/sessions/{session_id}", { params: { path: { session_id: id! } } })),
     enabled: id !== null,
@@ -80,7 +72,7 @@ export function useSession(id: string | null, pollMs: number | false = 1500) {
 /** The QR while the number waits for a scan; null (not an error) when there is none (409). */
 export function useQr(id: string | null, enabled: boolean) {
   return useQuery({
-    queryKey: keys.qr(id ?? ""),
+    queryKey: keys.sessions.qr(id ?? ""),
     queryFn: async () => {
       try {
         return await unwrap(
@@ -96,11 +88,17 @@ export function useQr(id: string | null, enabled: boolean) {
   });
 }
 
+/** Refreshes the numbers list alone (not each number's own queries). */
+export function useRefreshSessionList() {
+  const qc = useQueryClient();
+  return useCallback(() => void qc.invalidateQueries({ queryKey: keys.sessions.list, exact: true }), [qc]);
+}
+
 export function useCreateSession() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (label: string) => unwrap(api.POST("/api/sessions", { body: { label } })),
-    onSuccess: () => qc.invalidateQueries({ queryKey: keys.sessions }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.sessions.all }),
   });
 }
 
@@ -109,7 +107,7 @@ export function useRestartSession() {
   return useMutation({
     mutationFn: (id: string) =>
       unwrap(api.POST("/api/sessions/{session_id}/restart", { params: { path: { session_id: id } } })),
-    onSuccess: () => qc.invalidateQueries({ queryKey: keys.sessions }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.sessions.all }),
   });
 }
 
@@ -118,13 +116,13 @@ export function useDeleteSession() {
   return useMutation({
     mutationFn: (id: string) =>
       unwrap(api.DELETE("/api/sessions/{session_id}", { params: { path: { session_id: id } } })),
-    onSuccess: () => qc.invalidateQueries({ queryKey: keys.sessions }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.sessions.all }),
   });
 }
 
 export function useNotifications(unread: boolean, limit = 20) {
   return useQuery({
-    queryKey: keys.notifications(unread),
+    queryKey: keys.notifications.list(unread),
     queryFn: () => unwrap(api.GET("/api/notifications", { params: { query: { unread, limit } } })),
     refetchInterval: 15_000,
   });
@@ -139,7 +137,7 @@ export function useMarkRead() {
           params: { path: { notification_id: id } },
         }),
       ),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ["notifications"] }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.notifications.all }),
   });
 }
 

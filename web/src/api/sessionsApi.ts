@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "./client";
-import { keys } from "./queries";
+import { keys } from "./keys";
 
 /** Set or replace a number's OpenWA licence key (write-only: the answer shows it masked). */
 export function useSetLicense() {
@@ -13,7 +13,7 @@ export function useSetLicense() {
           body: { license_key: key },
         }),
       ),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ["sessions"] }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.sessions.all }),
   });
 }
 
@@ -22,7 +22,7 @@ export function useRemoveLicense() {
   return useMutation({
     mutationFn: (id: string) =>
       unwrap(api.DELETE("/api/sessions/{session_id}/license", { params: { path: { session_id: id } } })),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ["sessions"] }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.sessions.all }),
   });
 }
 

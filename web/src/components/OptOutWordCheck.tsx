@@ -1,7 +1,6 @@
-import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { Link } from "react-router";
-import { checkOptOutWords } from "../api/contactsApi";
+import { useOptOutCheck } from "../api/contactsApi";
 import { useI18n, type MessageKey } from "../i18n";
 import { Alert } from "./ui";
 
@@ -17,12 +16,7 @@ export function OptOutWordCheck({ text }: { text: string }) {
     return () => clearTimeout(timer);
   }, [text]);
   const { t } = useI18n();
-  const check = useQuery({
-    queryKey: ["contacts", "opt-out-check", settled],
-    queryFn: () => checkOptOutWords(settled),
-    enabled: settled.trim().length > 0,
-    staleTime: 60_000,
-  });
+  const check = useOptOutCheck(settled);
   const words = check.data?.words ?? [];
   const inactive = words.find((w) => !w.active);
   if (inactive) {

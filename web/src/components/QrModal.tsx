@@ -1,6 +1,5 @@
 import { useEffect, useRef } from "react";
-import { useQueryClient } from "@tanstack/react-query";
-import { keys, useQr, useSession } from "../api/queries";
+import { useQr, useRefreshSessionList, useSession } from "../api/queries";
 import { messageOf } from "../api/errors";
 import { Alert, Button, Modal, Spinner } from "./ui";
 import { SessionStatusBadge, startFailureText, stateInfo } from "./SessionStatus";
@@ -30,12 +29,12 @@ export function QrModal({
   const status = session.data?.status;
   const qr = useQr(sessionId, status === "qr_ready");
   const done = useRef(false);
-  const qc = useQueryClient();
+  const refreshList = useRefreshSessionList();
 
   // Keep the list behind the modal in step with what the modal shows.
   useEffect(() => {
-    if (status) void qc.invalidateQueries({ queryKey: keys.sessions, exact: true });
-  }, [status, qc]);
+    if (status) refreshList();
+  }, [status, refreshList]);
 
   useEffect(() => {
     if (status === "connected" && !done.current) {

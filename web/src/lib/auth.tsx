@@ -1,7 +1,5 @@
-import { useQueryClient } from "@tanstack/react-query";
 import { createContext, useCallback, useContext, useMemo, useSyncExternalStore, type ReactNode } from "react";
-import { api, unwrap } from "../api/client";
-import { keys } from "../api/queries";
+import { login, logout, useAccountCache } from "../api/authApi";
 import { tokenStore } from "../api/token";
 
 interface AuthValue {
@@ -13,30 +11,27 @@ interface AuthValue {
 const AuthContext = createContext<AuthValue | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
-  const qc = useQueryClient();
+  const cache = useAccountCache();
   const token = useSyncExternalStore(tokenStore.subscribe, tokenStore.get, tokenStore.get);
 
   const signIn = useCallback(
     async (email: string, password: string) => {
-      const result = await unwrap(
-        api.POST("/api/auth/login", { body: { email, password, label: browserLabel() } }),
-      );
-      qc.clear();
-      qc.setQueryData(keys.me, result.user);
+      const result = await login(email, password, browserLabel());
+      cache.signedIn(result.user);
       tokenStore.set(result.token, result.token_id);
     },
-    [qc],
+    [cache],
   );
 
   const signOut = useCallback(async () => {
     try {
-      await api.POST("/api/auth/logout");
+      await logout();
     } finally {
       // Signed out here even if the server could not be told.
       tokenStore.set(null);
-      qc.clear();
+      cache.signedOut();
     }
-  }, [qc]);
+  }, [cache]);
 
   const value = useMemo(() => ({ token, signIn, signOut }), [token, signIn, signOut]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;

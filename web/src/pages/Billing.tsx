@@ -1,5 +1,4 @@
-import { useMutation, useQuery } from "@tanstack/react-query";
-import { api, unwrap } from "../api/client";
+import { useBilling, useBillingPlans, useBillingPortal, useCheckout } from "../api/billingApi";
 import { messageOf } from "../api/errors";
 import type { BillingState } from "../api/types";
 import { Badge } from "../components/SessionStatus";
@@ -8,10 +7,6 @@ import { formatDateTime } from "../lib/format";
 import { ProgressBar } from "./contacts/ImportWizard";
 import { formatCount } from "../lib/format";
 import { currentLocale, tr, trPlural } from "../i18n";
-
-export function useBilling(enabled = true) {
-  return useQuery({ queryKey: ["billing"], queryFn: () => unwrap(api.GET("/api/billing")), enabled, refetchInterval: 30_000 });
-}
 
 function money(cents: number): string {
   return cents === 0 ? tr("billing.free") : tr("billing.perMonth", { price: new Intl.NumberFormat(currentLocale(), { style: "currency", currency: "USD" }).format(cents / 100) });
@@ -35,13 +30,10 @@ export function UsageBar({ billing }: { billing: BillingState }) {
 
 export function BillingPage() {
   const billing = useBilling();
-  const plans = useQuery({ queryKey: ["billing", "plans"], queryFn: () => unwrap(api.GET("/api/billing/plans")), staleTime: 300_000 });
-  const redirect = (url: string) => window.location.assign(url);
-  const checkout = useMutation({
-    mutationFn: (plan: "starter" | "pro") => unwrap(api.POST("/api/billing/checkout", { body: { plan } })),
-    onSuccess: (r) => redirect(r.url),
-  });
-  const portal = useMutation({ mutationFn: () => unwrap(api.POST("/api/billing/portal")), onSuccess: (r) => redirect(r.url) });
+  const plans = useBillingPlans();
+  const redirect = (r: { url: string }) => window.location.assign(r.url);
+  const checkout = useCheckout(redirect);
+  const portal = useBillingPortal(redirect);
 
   if (billing.isPending) return <Loading what={tr("billing.what")} />;
   if (billing.isError) return <ErrorState error={billing.error} what={tr("billing.what")} onRetry={() => billing.refetch()} />;

@@ -1,7 +1,8 @@
 import { Link } from "react-router";
 import { useCampaigns } from "../api/campaignsApi";
 import { hasApi } from "../lib/features";
-import { UsageBar, useBilling } from "./Billing";
+import { useBilling } from "../api/billingApi";
+import { UsageBar } from "./Billing";
 import { ProgressBar } from "./contacts/ImportWizard";
 import { CampaignStatusBadge } from "./campaigns/common";
 import { NumberStates } from "./campaigns/NumberStates";

@@ -1,7 +1,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
-import { api, unwrap } from "../../api/client";
+import { register as registerAccount } from "../../api/authApi";
 import { Alert, Button, TextField } from "../../components/ui";
 import { useAuth } from "../../lib/auth";
 import { formErrors } from "../../lib/forms";
@@ -16,7 +16,7 @@ export function RegisterPage() {
   const register = useMutation({
     mutationFn: async () => {
       const body = { name: form.name.trim(), email: form.email.trim(), password: form.password };
-      await unwrap(api.POST("/api/auth/register", { body }));
+      await registerAccount(body);
       return body;
     },
     onSuccess: async (body) => {

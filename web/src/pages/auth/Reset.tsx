@@ -1,7 +1,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
-import { api, unwrap } from "../../api/client";
+import { confirmPasswordReset, requestPasswordReset } from "../../api/authApi";
 import { Alert, Button, TextField } from "../../components/ui";
 import { formErrors } from "../../lib/forms";
 import { AuthLayout } from "./AuthLayout";
@@ -12,7 +12,7 @@ export function ForgotPasswordPage() {
   const [email, setEmail] = useState("");
   const { t } = useI18n();
   const request = useMutation({
-    mutationFn: () => unwrap(api.POST("/api/auth/password-reset", { body: { email: email.trim() } })),
+    mutationFn: () => requestPasswordReset(email.trim()),
   });
   const errors = formErrors(request.error, ["email"]);
   const submit = (event: FormEvent) => {
@@ -49,7 +49,7 @@ export function ResetPasswordPage() {
   const [again, setAgain] = useState("");
   const [mismatch, setMismatch] = useState(false);
   const confirm = useMutation({
-    mutationFn: () => unwrap(api.POST("/api/auth/password-reset/confirm", { body: { token, password } })),
+    mutationFn: () => confirmPasswordReset(token, password),
     onSuccess: () => navigate("/auth/login?reset=1", { replace: true }),
   });
   const errors = formErrors(confirm.error, ["password"]);

@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { messageOf } from "../../api/errors";
-import { useCampaign, useCampaignAction, useCampaignMessages, useDeleteCampaign, useRetryFailed } from "../../api/campaignsApi";
-import { downloadFile } from "../../api/raw";
+import { downloadCampaignExport, useCampaign, useCampaignAction, useCampaignMessages, useDeleteCampaign, useRetryFailed } from "../../api/campaignsApi";
 import type { Campaign } from "../../api/types";
 import { Badge } from "../../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, PageHeader, SelectField } from "../../components/ui";
@@ -50,7 +49,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
   const onExport = async () => {
     setExporting(true);
     try {
-      await downloadFile(`/api/campaigns/${encodeURIComponent(c.campaign_id)}/export`, `campaign-${c.campaign_id}.csv`);
+      await downloadCampaignExport(c.campaign_id);
     } catch (error) {
       showToast(t("campaign.exportFailed", { message: messageOf(error) }), "error");
     } finally {

@@ -1,7 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
-import { useQueryClient } from "@tanstack/react-query";
-import { useCampaign, useCampaignAction } from "../../api/campaignsApi";
+import { useCampaign, useCampaignAction, useRefreshCampaigns } from "../../api/campaignsApi";
 import { useMe, useSessions } from "../../api/queries";
 import type { Campaign } from "../../api/types";
 import { Alert, Button, Card, ErrorState, Loading, PageHeader, TextField } from "../../components/ui";
@@ -48,7 +47,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
   const launch = useCampaignAction();
   const known = useKnownFields();
   const sessions = useSessions(10_000);
-  const qc = useQueryClient();
+  const refreshCampaigns = useRefreshCampaigns();
   const firstConnected = sessions.data?.find((s) => s.status === "connected")?.session_id;
   const { d, set, saved, save, saving, saveError, touched, version, isDraft, ensureDraft, draftKey, lastSavedKey } = useDraftState(campaign, defaultTimezone, firstConnected, () => setClientProblem(null));
 
@@ -228,7 +227,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
           onClose={() => setConfirming(null)}
           onLaunched={() => {
             showToast(tr("editor.preparing"), "success");
-            void qc.invalidateQueries({ queryKey: ["campaigns"] });
+            refreshCampaigns();
             navigate(`/campaigns/${confirming}`);
           }}
         />

@@ -1,11 +1,7 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, unwrap } from "../../api/client";
 import { messageOf } from "../../api/errors";
-import type { components } from "../../api/schema";
+import { useNotificationSettings, useSaveNotificationSettings, type EmailSettings as Settings } from "../../api/settingsApi";
 import { Card } from "../../components/ui";
 import { useI18n, type MessageKey } from "../../i18n";
-
-type Settings = components["schemas"]["EmailSettings"];
 
 const CHOICES: [keyof Settings, MessageKey][] = [
   ["campaign_started", "campaignEmails.started"],
@@ -16,13 +12,9 @@ const CHOICES: [keyof Settings, MessageKey][] = [
 
 /** Which campaign events also send an email; the in-app notice always comes. */
 export function CampaignEmails() {
-  const qc = useQueryClient();
   const { t } = useI18n();
-  const settings = useQuery({ queryKey: ["notification-settings"], queryFn: () => unwrap(api.GET("/api/notification-settings")) });
-  const save = useMutation({
-    mutationFn: (body: Settings) => unwrap(api.PUT("/api/notification-settings", { body })),
-    onSuccess: (saved) => qc.setQueryData(["notification-settings"], saved),
-  });
+  const settings = useNotificationSettings();
+  const save = useSaveNotificationSettings();
   if (!settings.data) return null;
   const current = settings.data;
   return (

@@ -1,6 +1,6 @@
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, unwrap } from "../../api/client";
+import { useBillingPlans } from "../../api/billingApi";
 import { messageOf } from "../../api/errors";
 import { checkoutReturningTo, scheduleCampaign, useLaunchSummary, type LaunchSummary } from "../../api/planningApi";
 import { Alert, Button, ErrorState, Loading, Modal } from "../../components/ui";
@@ -56,7 +56,7 @@ function summaryProblem(p: { code: string; message: string }, s: LaunchSummary):
  */
 export function LaunchSummaryDialog({ campaignId, scheduled, onClose, onLaunched }: { campaignId: string; scheduled: boolean; onClose: () => void; onLaunched: () => void }) {
   const summary = useLaunchSummary(campaignId);
-  const plans = useQuery({ queryKey: ["billing", "plans"], queryFn: () => unwrap(api.GET("/api/billing/plans")), staleTime: 300_000 });
+  const plans = useBillingPlans();
   const [now] = useState(() => Date.now());
   const launch = useMutation({ mutationFn: (first: number | null) => scheduleCampaign(campaignId, first), onSuccess: onLaunched });
   const upgrade = useMutation({

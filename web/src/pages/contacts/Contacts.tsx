@@ -1,9 +1,8 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { ApiError, messageOf } from "../../api/errors";
-import { useContacts, useCreateContact, useDecideReview, useDeleteContact, useOptOutReviews, useSetOptOut, useTags, useUpdateContact, type ContactFilter } from "../../api/contactsApi";
+import { contactsExportLink, downloadContactData, downloadContactsExport, useContacts, useCreateContact, useDecideReview, useDeleteContact, useOptOutReviews, useSetOptOut, useTags, useUpdateContact, type ContactFilter } from "../../api/contactsApi";
 import { useMe } from "../../api/queries";
-import { downloadFile, phoneParam, rawFetch } from "../../api/raw";
 import type { Contact } from "../../api/types";
 import { Badge } from "../../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, Modal, PageHeader, SelectField, TextField, cx } from "../../components/ui";
@@ -51,14 +50,13 @@ export function ContactsPage() {
 
   const onExport = async () => {
     setExporting(true);
-    const query = tag ? `tag=${encodeURIComponent(tag)}` : "";
     try {
       try {
-        await downloadFile(`/api/contacts/export${query ? `?${query}` : ""}`, tag ? `contacts-${tag}.csv` : "contacts.csv");
+        await downloadContactsExport(tag);
       } catch (error) {
         // Over 5 MB the API will not answer inline; it hands out a download link instead.
         if (!(error instanceof ApiError && error.status === 413)) throw error;
-        const link = (await (await rawFetch(`/api/contacts/export?delivery=url${query ? `&${query}` : ""}`)).json()) as { url: string };
+        const link = await contactsExportLink(tag);
         window.location.assign(link.url);
       }
     } catch (error) {
@@ -448,7 +446,7 @@ function ContactDataButton({ phone }: { phone: string }) {
   const download = async () => {
     setBusy(true);
     try {
-      await downloadFile(`/api/contacts/${phoneParam(phone)}/data`, `contact-${phone.replace(/\D/g, "")}.json`);
+      await downloadContactData(phone);
     } catch (error) {
       showToast(t("contacts.dialog.data.failed", { message: messageOf(error) }), "error");
     } finally {

@@ -1,10 +1,8 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { ApiError, messageOf } from "../../api/errors";
-import { INLINE_MAX, cancelImport, createImport, fetchPreview, fileToBase64, importErrorsLink, importFinished, startImport, useImport } from "../../api/contactsApi";
-import { postWithProgress } from "../../api/raw";
+import { INLINE_MAX, createImport, fetchPreview, fileToBase64, importErrorsLink, importFinished, startImport, uploadImportFile, useCancelImport, useImport, useRefreshImportedContacts } from "../../api/contactsApi";
 import type { ImportPreview, ImportStart } from "../../api/types";
-import { useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, ErrorState, Loading, PageHeader, SelectField, TextField } from "../../components/ui";
 import { formErrors } from "../../lib/forms";
 import { parseTags } from "./Contacts";
@@ -85,7 +83,7 @@ function FileStep({ onPreview }: { onPreview: (preview: ImportPreview) => void }
         if (!created.upload) throw new Error("The server gave no upload address.");
         if (file.size > created.upload.max_bytes) throw new Error(`The file is larger than ${Math.round(created.upload.max_bytes / 1e6)} MB.`);
         setProgress(0);
-        await postWithProgress(created.upload.url, created.upload.fields ?? {}, file, "text/csv", setProgress);
+        await uploadImportFile(created.upload, file, setProgress);
       }
       onPreview(await fetchPreview(importId));
     } catch (e) {
@@ -320,14 +318,15 @@ const IMPORT_STATES = ["queued", "running", "completed", "failed", "cancelled"];
 
 function RunStep({ importId, onAnother }: { importId: string; onAnother: () => void }) {
   const job = useImport(importId);
-  const qc = useQueryClient();
+  const refreshContacts = useRefreshImportedContacts();
+  const cancelImport = useCancelImport();
   const [cancelling, setCancelling] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const finished = job.data ? importFinished(job.data.status) : false;
   const { t, n } = useI18n();
   useEffect(() => {
-    if (finished) void qc.invalidateQueries({ queryKey: ["contacts"], predicate: (q) => q.queryKey[1] !== "imports" });
-  }, [finished, qc]);
+    if (finished) refreshContacts();
+  }, [finished, refreshContacts]);
   if (job.isPending) return <Loading what="the import" />;
   if (job.isError) return <ErrorState error={job.error} what="the import" onRetry={() => job.refetch()} />;
   const view = job.data;
@@ -336,7 +335,7 @@ function RunStep({ importId, onAnother }: { importId: string; onAnother: () => v
   const onCancel = async () => {
     setCancelling(true);
     try {
-      qc.setQueryData(["contacts", "imports", importId], await cancelImport(importId));
+      await cancelImport(importId);
     } catch (e) {
       setProblem(messageOf(e));
     } finally {

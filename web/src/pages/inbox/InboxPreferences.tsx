@@ -4,7 +4,7 @@ import { useInboxSettings } from "../../api/inboxApi";
 import { Button } from "../../components/ui";
 import { useI18n } from "../../i18n";
 import { showToast } from "../../lib/toast";
-import { useSetDigest, useSetTyping, useTypingNumbers } from "./answerApi";
+import { useSetDigest, useSetTyping, useTypingNumbers } from "../../api/answerApi";
 import { notificationsPermission, requestNotifications } from "./ReplyNotifier";
 
 /** The inbox's other settings: the daily digest, browser notifications, "typing…" per number. */

@@ -3,7 +3,7 @@ import { messageOf } from "../../api/errors";
 import { Alert, Button, Modal, TextField } from "../../components/ui";
 import { useI18n } from "../../i18n";
 import { showToast } from "../../lib/toast";
-import { useDeleteQuickReply, useQuickReplies, useSaveQuickReply, type QuickReply } from "./answerApi";
+import { useDeleteQuickReply, useQuickReplies, useSaveQuickReply, type QuickReply } from "../../api/answerApi";
 
 /** Saved answers of the account: list, add, edit, delete (opened from the answer box). */
 export function QuickRepliesManager({ onClose }: { onClose: () => void }) {

@@ -2,7 +2,7 @@ import { useRef, useState, type KeyboardEvent } from "react";
 import { ApiError, messageOf } from "../../api/errors";
 import { Alert, Button, cx } from "../../components/ui";
 import { useI18n } from "../../i18n";
-import { newClientId, useQuickReplies, useSendAnswer, type QuickReply } from "./answerApi";
+import { newClientId, useQuickReplies, useSendAnswer, type QuickReply } from "../../api/answerApi";
 import { QuickRepliesManager } from "./QuickReplies";
 
 /** The answer box under a conversation: text, an image, quick replies (button or "/"), Enter to send. */

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from "react";
-import { fetchWithEtag, useInboxSummary, type ConversationPage } from "../../api/inboxApi";
+import { fetchUnreadConversations, useInboxSummary } from "../../api/inboxApi";
 import { useI18n } from "../../i18n";
 import { displayPhone } from "../contacts/Contacts";
 import { mediaWords } from "./MessageBits";
@@ -29,7 +29,7 @@ export function ReplyNotifier() {
   useEffect(() => {
     if (version === undefined || notificationsPermission() !== "granted") return;
     let cancelled = false;
-    void fetchWithEtag<ConversationPage>("/api/conversations?limit=20&unread=true")
+    void fetchUnreadConversations()
       .then((page) => {
         if (cancelled) return;
         const first = known.current === null;

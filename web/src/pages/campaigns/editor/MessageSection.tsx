@@ -1,9 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
-import { api, unwrap } from "../../../api/client";
-import { useAudienceContacts } from "../../../api/campaignsApi";
+import { attachCampaignImage, campaignImageLink, previewCampaign, removeCampaignImage, useAudienceContacts } from "../../../api/campaignsApi";
 import { useContacts } from "../../../api/contactsApi";
 import { ApiError, messageOf } from "../../../api/errors";
-import { postWithProgress } from "../../../api/raw";
 import { PhoneBubble } from "../../../components/WhatsAppText";
 import { Button, TextField, cx } from "../../../components/ui";
 import { formatCount, formatPercent } from "../../../lib/format";
@@ -144,7 +142,7 @@ export function PreviewPanel({ campaignId, version, template, all, tags, image }
   useEffect(() => {
     if (!campaignId || !chosen) return setPreview(null);
     let stale = false;
-    unwrap(api.POST("/api/campaigns/{campaign_id}/preview", { params: { path: { campaign_id: campaignId } }, body: { phone: chosen } }))
+    previewCampaign(campaignId, chosen)
       .then((p) => !stale && (setPreview(p), setError(null)))
       .catch((e) => !stale && setError(e));
     return () => {
@@ -194,7 +192,7 @@ export function MediaPanel({ campaignId, hasMedia: initial, ensureDraft, onImage
   const [hasMedia, setHasMedia] = useState(initial);
   useEffect(() => {
     if (!campaignId || !hasMedia || local) return;
-    unwrap(api.GET("/api/campaigns/{campaign_id}/media", { params: { path: { campaign_id: campaignId } } }))
+    campaignImageLink(campaignId)
       .then((link) => setRemote(link.url))
       .catch(() => setRemote(null));
   }, [hasMedia, campaignId, local]);
@@ -213,9 +211,7 @@ export function MediaPanel({ campaignId, hasMedia: initial, ensureDraft, onImage
       }
       setLocal(URL.createObjectURL(file));
       setProgress(0);
-      const slot = await unwrap(api.POST("/api/campaigns/{campaign_id}/media/upload", { params: { path: { campaign_id: id } } }));
-      await postWithProgress(slot.upload_url, slot.upload_fields, file, file.type.startsWith("image/") ? file.type : "image/jpeg", setProgress);
-      await unwrap(api.PUT("/api/campaigns/{campaign_id}/media", { params: { path: { campaign_id: id } }, body: { upload_key: slot.upload_key } }));
+      await attachCampaignImage(id, file, setProgress);
       setHasMedia(true);
       showToast(tr("image.attached"), "success");
     } catch (e) {
@@ -228,7 +224,7 @@ export function MediaPanel({ campaignId, hasMedia: initial, ensureDraft, onImage
   const onRemove = async () => {
     if (!campaignId) return;
     try {
-      await unwrap(api.DELETE("/api/campaigns/{campaign_id}/media", { params: { path: { campaign_id: campaignId } } }));
+      await removeCampaignImage(campaignId);
       setHasMedia(false);
       setLocal(null);
       setRemote(null);

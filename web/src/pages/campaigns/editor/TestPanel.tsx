@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { api, unwrap } from "../../../api/client";
+import { sendTestMessage } from "../../../api/campaignsApi";
 import { useSessions } from "../../../api/queries";
 import { Alert, Button, Card, SelectField, TextField } from "../../../components/ui";
 import { formErrors } from "../../../lib/forms";
@@ -22,7 +22,7 @@ export function TestPanel({ sessionIds, ensureDraft }: { sessionIds: string[]; e
     try {
       const id = await ensureDraft();
       if (!id) throw new Error(tr("test.writeFirst"));
-      const queued = await unwrap(api.POST("/api/campaigns/{campaign_id}/test", { params: { path: { campaign_id: id } }, body: { session_id: from, to: to.trim() } }));
+      const queued = await sendTestMessage(id, from, to.trim());
       showToast(queued.message || tr("test.onItsWay"), "success");
     } catch (e) {
       setError(e);

@@ -1,6 +1,5 @@
 import { useEffect, useId, useState, type KeyboardEvent, type ReactNode } from "react";
-import { api, unwrap } from "../../../api/client";
-import { useAudienceContacts } from "../../../api/campaignsApi";
+import { previewCampaign, useAudienceContacts } from "../../../api/campaignsApi";
 import { PhoneBubble } from "../../../components/WhatsAppText";
 import { Button, TextField, cx } from "../../../components/ui";
 import { useI18n } from "../../../i18n";
@@ -135,7 +134,7 @@ function VariantPreview({ campaignId, version, letter, text, all, tags }: { camp
   useEffect(() => {
     if (!campaignId || !contact) return setRendered(null);
     let stale = false;
-    unwrap(api.POST("/api/campaigns/{campaign_id}/preview", { params: { path: { campaign_id: campaignId } }, body: { phone: contact.phone, variant: letter as "A" | "B" | "C" | "D" } }))
+    previewCampaign(campaignId, contact.phone, letter as "A" | "B" | "C" | "D")
       .then((p) => !stale && setRendered(p.text))
       .catch(() => !stale && setRendered(null)); // not saved yet: the text as typed
     return () => {

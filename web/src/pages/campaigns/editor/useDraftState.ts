@@ -1,6 +1,5 @@
-import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, unwrap } from "../../../api/client";
+import { createCampaign, updateCampaign, useRememberCampaign } from "../../../api/campaignsApi";
 import type { Campaign } from "../../../api/types";
 import { FIELD_OF, bodyOf, changesOf, draftOf, type Draft } from "./draft";
 
@@ -13,7 +12,7 @@ const AUTOSAVE_MS = 800;
  * Saves run one after another.
  */
 export function useDraftState(campaign: Campaign | undefined, defaultTimezone: string, firstConnected: string | undefined, onChange: () => void) {
-  const qc = useQueryClient();
+  const remember = useRememberCampaign();
   const [d, setD] = useState<Draft>(() => draftOf(campaign, defaultTimezone));
   // The server's copy as last saved; a draft created here has no route id yet.
   const [saved, setSaved] = useState<Campaign | undefined>(campaign);
@@ -58,15 +57,14 @@ export function useDraftState(campaign: Campaign | undefined, defaultTimezone: s
       setSaving(true);
       try {
         let result: Campaign;
-        if (!current) result = await unwrap(api.POST("/api/campaigns", { body }));
-        else if (current.status === "draft") result = await unwrap(api.PATCH("/api/campaigns/{campaign_id}", { params: { path: { campaign_id: current.campaign_id } }, body }));
-        else result = await unwrap(api.PATCH("/api/campaigns/{campaign_id}", { params: { path: { campaign_id: current.campaign_id } }, body: changesOf(original.current, draft) }));
+        if (!current) result = await createCampaign(body);
+        else if (current.status === "draft") result = await updateCampaign(current.campaign_id, body);
+        else result = await updateCampaign(current.campaign_id, changesOf(original.current, draft));
         lastSavedBody.current = key;
         original.current = draft;
         savedRef.current = result;
         setSaved(result);
-        qc.setQueryData(["campaigns", result.campaign_id], result);
-        void qc.invalidateQueries({ queryKey: ["campaigns", "list"] });
+        remember(result);
         setSaveError(null);
         setTouched(new Set());
         setVersion((v) => v + 1);
@@ -84,7 +82,7 @@ export function useDraftState(campaign: Campaign | undefined, defaultTimezone: s
     const next = queue.current.then(run, run);
     queue.current = next.catch(() => undefined);
     return next;
-  }, [qc]);
+  }, [remember]);
 
   const draftKey = JSON.stringify(bodyOf(d));
   useEffect(() => {

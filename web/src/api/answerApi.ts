@@ -1,21 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, unwrap } from "../../api/client";
-import { inboxKeys } from "../../api/inboxApi";
-import { postWithProgress } from "../../api/raw";
-import type { components } from "../../api/schema";
+import { api, unwrap } from "./client";
+import { keys } from "./keys";
+import { postWithProgress } from "./raw";
+import type { components } from "./schema";
 
 export type QuickReply = components["schemas"]["QuickReply"];
 export type Answer = components["schemas"]["Answer"];
 
-export const quickReplyKeys = {
-  all: ["quick-replies"] as const,
-  forConversation: (id: string | undefined) => ["quick-replies", id ?? ""] as const,
-};
-
 /** The account's quick replies; with a conversation, each also comes filled for its contact. */
 export function useQuickReplies(conversationId?: string) {
   return useQuery({
-    queryKey: quickReplyKeys.forConversation(conversationId),
+    queryKey: keys.quickReplies.forConversation(conversationId),
     queryFn: () => unwrap(api.GET("/api/quick-replies", { params: { query: conversationId ? { conversation_id: conversationId } : {} } })),
   });
 }
@@ -27,7 +22,7 @@ export function useSaveQuickReply() {
       id
         ? unwrap(api.PUT("/api/quick-replies/{quick_reply_id}", { params: { path: { quick_reply_id: id } }, body: { name, text } }))
         : unwrap(api.POST("/api/quick-replies", { body: { name, text } })),
-    onSuccess: () => qc.invalidateQueries({ queryKey: quickReplyKeys.all }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.quickReplies.all }),
   });
 }
 
@@ -35,7 +30,7 @@ export function useDeleteQuickReply() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE("/api/quick-replies/{quick_reply_id}", { params: { path: { quick_reply_id: id } } })),
-    onSuccess: () => qc.invalidateQueries({ queryKey: quickReplyKeys.all }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.quickReplies.all }),
   });
 }
 
@@ -65,7 +60,7 @@ export function useSendAnswer(conversationId: string) {
         }),
       );
     },
-    onSuccess: () => qc.invalidateQueries({ queryKey: inboxKeys.thread(conversationId) }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.inbox.thread(conversationId) }),
   });
 }
 
@@ -79,7 +74,7 @@ export type NumberTyping = components["schemas"]["NumberTyping"];
 
 /** Each number's "show typing" setting. */
 export function useTypingNumbers() {
-  return useQuery({ queryKey: ["inbox", "typing-numbers"], queryFn: () => unwrap(api.GET("/api/conversations/numbers")) });
+  return useQuery({ queryKey: keys.inbox.typingNumbers, queryFn: () => unwrap(api.GET("/api/conversations/numbers")) });
 }
 
 export function useSetTyping() {
@@ -87,7 +82,7 @@ export function useSetTyping() {
   return useMutation({
     mutationFn: ({ sessionId, on }: { sessionId: string; on: boolean }) =>
       unwrap(api.PUT("/api/conversations/numbers/{session_id}/typing", { params: { path: { session_id: sessionId } }, body: { show_typing: on } })),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ["inbox", "typing-numbers"] }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.inbox.typingNumbers }),
   });
 }
 
@@ -97,6 +92,6 @@ export function useSetDigest() {
   return useMutation({
     mutationFn: ({ retentionDays, digest }: { retentionDays: number; digest: "off" | "daily" }) =>
       unwrap(api.PUT("/api/conversations/settings", { body: { retention_days: retentionDays, digest } })),
-    onSuccess: (data) => qc.setQueryData(["inbox", "settings"], data),
+    onSuccess: (data) => qc.setQueryData(keys.inbox.settings, data),
   });
 }

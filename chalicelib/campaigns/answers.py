@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import chalicelib.contacts.service as contacts
 from chalicelib.campaigns import media, quota
-from chalicelib.campaigns.messages import chat_id, lease_one, lease_slack_ms
+from chalicelib.campaigns.messages import lease_one, lease_slack_ms, outgoing
 from chalicelib.models.campaigns import CampaignMessageModel
 from chalicelib.models.sessions import WaSessionModel
-from wacast_protocol import Batch, BatchMessage, Pacing
+from wacast_protocol import Batch, Pacing
 
 PREFIX = "reply-"
 # After an answer the agent waits this long before its next message (campaign pacing is
@@ -59,20 +59,9 @@ def lease_answer(session: WaSessionModel, message: CampaignMessageModel, now: in
     lease_until = now + lease_slack_ms()
     if not lease_one(message, session.session_id, lease_until, now):
         return None  # leased by a concurrent pull
-    url = media_url(message)
     return Batch(
         session_id=session.session_id,
-        messages=[
-            BatchMessage(
-                campaign_id=message.campaign_id,
-                phone=message.phone,
-                to=chat_id(message.phone),
-                text=message.text or "",
-                media_url=url,
-                media_filename="image.jpg" if url else None,
-                lease_until=lease_until,
-            )
-        ],
+        messages=[outgoing(message, message.text or "", media_url(message), lease_until)],
         pacing=Pacing(
             min_gap_s=GAP_S[0], max_gap_s=GAP_S[1], daily_cap=0, typing=shows_typing(session)
         ),

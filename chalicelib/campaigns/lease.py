@@ -6,7 +6,7 @@ import chalicelib.contacts.service as contacts
 from chalicelib.campaigns import answers, launch, media, quota, service, templates, trial, variants
 from chalicelib.campaigns.counters import bump
 from chalicelib.campaigns.forecast import DEFAULT_PACE, DEFAULT_PACING
-from chalicelib.campaigns.messages import chat_id, lease_one, lease_slack_ms, move_message
+from chalicelib.campaigns.messages import lease_one, lease_slack_ms, move_message, outgoing
 from chalicelib.campaigns.pacing import (
     daily_room,
     in_quiet_hours,
@@ -136,17 +136,7 @@ def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
         )
         return Batch(
             session_id=session.session_id,
-            messages=[
-                BatchMessage(
-                    campaign_id=message.campaign_id,
-                    phone=message.phone,
-                    to=chat_id(message.phone),
-                    text=message.text or "",
-                    media_url=media_url,
-                    media_filename="image.jpg" if media_url else None,
-                    lease_until=lease_until,
-                )
-            ],
+            messages=[outgoing(message, message.text or "", media_url, lease_until)],
             pacing=Pacing(
                 min_gap_s=float(pacing["min_gap_s"]),
                 max_gap_s=float(pacing["max_gap_s"]),
@@ -183,17 +173,7 @@ def _lease_from(
         lease_until = now + (len(leased) + 1) * gap_ms + lease_slack_ms()
         if not lease_one(message, session.session_id, lease_until, now):
             continue
-        leased.append(
-            BatchMessage(
-                campaign_id=campaign.campaign_id,
-                phone=message.phone,
-                to=chat_id(message.phone),
-                text=rendered.text,
-                media_url=media_url,
-                media_filename="image.jpg" if media_url else None,
-                lease_until=lease_until,
-            )
-        )
+        leased.append(outgoing(message, rendered.text, media_url, lease_until))
     if leased:
         bump(
             campaign.user_id, campaign.campaign_id, {"pending": -len(leased), "leased": len(leased)}

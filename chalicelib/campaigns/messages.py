@@ -17,6 +17,7 @@ from chalicelib.campaigns.statuses import FINAL_STATUSES, MessageStatus, Message
 from chalicelib.config import settings
 from chalicelib.models.campaigns import CampaignMessageModel
 from chalicelib.pagination import decode_cursor, encode_cursor
+from wacast_protocol import BatchMessage
 
 __all__ = [
     "FINAL_STATUSES",
@@ -27,6 +28,7 @@ __all__ = [
     "lease_slack_ms",
     "move_message",
     "moved_message",
+    "outgoing",
 ]
 
 
@@ -70,6 +72,21 @@ def moved_message(
 def chat_id(phone: str) -> str:
     """OpenWA's chat id of a person: the E.164 digits at ``c.us``."""
     return f"{phone.lstrip('+')}@c.us"
+
+
+def outgoing(
+    message: CampaignMessageModel, text: str, media_url: str | None, lease_until: int
+) -> BatchMessage:
+    """What the agent is handed for one leased message."""
+    return BatchMessage(
+        campaign_id=message.campaign_id,
+        phone=message.phone,
+        to=chat_id(message.phone),
+        text=text,
+        media_url=media_url,
+        media_filename="image.jpg" if media_url else None,
+        lease_until=lease_until,
+    )
 
 
 def lease_slack_ms() -> int:

@@ -5,6 +5,7 @@ An answer (``conversations.outbound``) is a message of the pseudo-campaign
 lease owns the outbox, so the rules for leasing one live here: no daily cap and no
 campaign gap (the person is waiting), only billing can hold it, and a number under
 WhatsApp's reachout timelock may still send it (it goes into a chat that exists).
+Its status as the inbox thread shows it is read from the same pipeline message.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ PREFIX = "reply-"
 # After an answer the agent waits this long before its next message (campaign pacing is
 # the campaign's business; this only keeps two answers from leaving in the same second).
 GAP_S = (2.0, 5.0)
+QUEUED = ("pending", "leased")
 
 
 def is_reply(campaign_id: str) -> bool:
@@ -66,3 +68,28 @@ def lease_answer(session: WaSessionModel, message: CampaignMessageModel, now: in
             min_gap_s=GAP_S[0], max_gap_s=GAP_S[1], daily_cap=0, typing=shows_typing(session)
         ),
     )
+
+
+def statuses(phone: str, reply_ids: list[str]) -> dict[str, CampaignMessageModel]:
+    """The pipeline messages of a thread's answers, by reply id (one batched read)."""
+    if not reply_ids:
+        return {}
+    return {
+        m.campaign_id: m
+        for m in CampaignMessageModel.batch_get([(rid, phone) for rid in set(reply_ids)])
+    }
+
+
+def status_of(message: CampaignMessageModel | None) -> tuple[str, str | None]:
+    """(status, reason) as the thread shows it: queued, sent, delivered, read, failed."""
+    if message is None:
+        return "queued", None
+    if message.status in QUEUED:
+        return "queued", None
+    if message.status in ("sent", "delivered", "read"):
+        return str(message.status), None
+    if message.status == "skipped":
+        return "failed", message.reason or "opted_out"
+    if message.status == "unknown":
+        return "failed", "in_flight"
+    return "failed", message.reason or "unknown"

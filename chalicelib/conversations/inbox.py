@@ -13,7 +13,7 @@ from pynamodb.exceptions import DeleteError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import notifications
-from chalicelib.campaigns import templates
+from chalicelib.campaigns import answers, templates
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.logs import logger
 from chalicelib.models.base import expiry, now_ms, plain
@@ -326,16 +326,14 @@ def thread(user_id: str, cid: str, limit: int = 200) -> list[ThreadItem]:
     """The conversation's inbound messages, the answers sent from the app and the
     campaign messages sent to the contact from that number (with their status), oldest
     first."""
-    from chalicelib.conversations import outbound
-
     conversation = get(user_id, cid)
     rows = list(ConversationMessageModel.query(cid, scan_index_forward=False, limit=limit))
-    answers = outbound.statuses(conversation.phone or "", [m.reply_id for m in rows if m.reply_id])
+    pipeline = answers.statuses(conversation.phone or "", [m.reply_id for m in rows if m.reply_id])
     items = []
     for m in rows:
         if m.direction == "out" and m.reply_id:
-            sent = answers.get(m.reply_id)
-            status, reason = outbound.status_of(sent)
+            sent = pipeline.get(m.reply_id)
+            status, reason = answers.status_of(sent)
             items.append(
                 ThreadItem(
                     "out",

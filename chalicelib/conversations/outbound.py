@@ -31,7 +31,6 @@ from chalicelib.models.conversations import ConversationMessageModel, Conversati
 from chalicelib.models.sessions import WaSessionModel
 
 MAX_TEXT = 4096
-QUEUED = ("pending", "leased")
 
 
 def reply_id(user_id: str, conversation_id: str, client_id: str) -> str:
@@ -177,31 +176,6 @@ def _ensure_row(
     )
     row.save()
     return row
-
-
-def statuses(phone: str, reply_ids: list[str]) -> dict[str, CampaignMessageModel]:
-    """The pipeline messages of a thread's answers, by reply id (one batched read)."""
-    if not reply_ids:
-        return {}
-    return {
-        m.campaign_id: m
-        for m in CampaignMessageModel.batch_get([(rid, phone) for rid in set(reply_ids)])
-    }
-
-
-def status_of(message: CampaignMessageModel | None) -> tuple[str, str | None]:
-    """(status, reason) as the thread shows it: queued, sent, delivered, read, failed."""
-    if message is None:
-        return "queued", None
-    if message.status in QUEUED:
-        return "queued", None
-    if message.status in ("sent", "delivered", "read"):
-        return str(message.status), None
-    if message.status == "skipped":
-        return "failed", message.reason or "opted_out"
-    if message.status == "unknown":
-        return "failed", "in_flight"
-    return "failed", message.reason or "unknown"
 
 
 # --- typing indicator --------------------------------------------------------------------

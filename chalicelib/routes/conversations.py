@@ -15,10 +15,11 @@ from chalicelib.campaigns.templates import MAX_LENGTH as MAX_TEXT
 from chalicelib.pagination import Page, PageQuery
 
 if TYPE_CHECKING:
-    from chalicelib.campaigns import media
+    from chalicelib.campaigns import answers, media
     from chalicelib.conversations import inbox, outbound, quick_replies
     from chalicelib.models.conversations import ConversationModel, QuickReplyModel
 else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    answers = lazy.module("chalicelib.campaigns.answers")
     media = lazy.module("chalicelib.campaigns.media")
     inbox = lazy.module("chalicelib.conversations.inbox")
     outbound = lazy.module("chalicelib.conversations.outbound")
@@ -314,7 +315,7 @@ def answer(ctx: RequestContext, conversation_id: str, body: AnswerBody) -> Answe
         client_id or secrets.token_hex(12),
         body.upload_key,
     )
-    status, reason = outbound.status_of(sent.message)
+    status, reason = answers.status_of(sent.message)
     return Answer(
         reply_id=sent.message.campaign_id,
         status=status,

@@ -44,11 +44,14 @@ def jobs_batch(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _launch(job: jobs.LaunchChunk | jobs.ResumeAt | jobs.PreparePage, _: int) -> None:
-    from chalicelib.campaigns import launch
+    from chalicelib.campaigns import launch, prepare
 
     logger.append_keys(campaign_id=job.campaign_id)
     try:
-        launch.handle(job)
+        if isinstance(job, jobs.PreparePage):
+            prepare.handle(job)
+        else:
+            launch.handle(job)
     finally:
         logger.remove_keys(["campaign_id"])
 

@@ -1,4 +1,5 @@
-"""Follow-ups, duplicates, and the audience narrowing both the preparing walk and the launch use.
+"""Follow-ups: the audience narrowing both the preparing walk and the launch use (the
+drafts themselves are made in ``derived.py``, their composer estimate in ``planning``).
 
 A follow-up is a draft whose audience is "the recipients of campaign X who did not read /
 did not reply / read but did not reply". It is stored on the campaign as ``follow_up``
@@ -19,8 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chalicelib.campaigns import frequency, service, variants
-from chalicelib.campaigns.audience_options import DEFAULT_HOURS
+from chalicelib.campaigns import frequency, lifecycle
 from chalicelib.errors import Conflict
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
@@ -28,8 +28,7 @@ from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 KINDS: tuple[str, ...] = ("not_read", "not_replied", "read_not_replied")
 RECEIVED = ("sent", "delivered", "read")  # failed, skipped, cancelled, unknown never arrived
 PREVIEW_LIMIT = 20_000  # messages counted exactly; beyond, the counters give an estimate
-FOLLOWABLE = {service.RUNNING, service.PAUSED, service.COMPLETED, service.CANCELLED}
-COPIED = ("template", "media_key", "session_ids", "pacing", "on_missing_variable", "timezone")
+FOLLOWABLE = {lifecycle.RUNNING, lifecycle.PAUSED, lifecycle.COMPLETED, lifecycle.CANCELLED}
 
 
 def matches(message: Any, kind: str) -> bool:
@@ -74,8 +73,8 @@ def narrow(campaign: CampaignModel, contacts: list[Any]) -> tuple[list[Any], set
 # --- follow up --------------------------------------------------------------------------
 
 
-def _origin(user_id: str, campaign_id: str) -> CampaignModel:
-    origin = service.get(user_id, campaign_id, consistent=True)
+def origin_of(user_id: str, campaign_id: str) -> CampaignModel:
+    origin = lifecycle.get(user_id, campaign_id, consistent=True)
     sent = int(origin.sent or 0) + int(origin.delivered or 0) + int(origin.read or 0)
     if origin.status not in FOLLOWABLE or not (origin.first_sent_at or sent):
         raise Conflict(
@@ -101,38 +100,12 @@ def default_send_at(
     return moment if moment > (now or now_ms()) + 60_000 else None
 
 
-def create_follow_up(
-    user_id: str,
-    campaign_id: str,
-    kind: str,
-    after_days: int,
-    timezone: str,
-    name: str | None = None,
-    template: str | None = None,
-    frequency_cap_hours: int = DEFAULT_HOURS,
-) -> CampaignModel:
-    origin = _origin(user_id, campaign_id)
-    data: dict[str, Any] = {
-        "name": (name or f"{origin.name} — follow-up")[:120],
-        "template": template or "",  # its own message, written in the editor
-        "audience": {"all": True, "tags": []},
-        "session_ids": list(origin.session_ids or []),  # the same chats continue
-        "timezone": timezone,
-        "pacing": plain(origin.pacing),
-        "on_missing_variable": origin.on_missing_variable or "block",
-        "send_at": default_send_at(origin, after_days, timezone),
-        "follow_up": {"campaign_id": origin.campaign_id, "kind": kind, "after_days": after_days},
-        "frequency_cap_hours": frequency_cap_hours,
-    }
-    return service.create(user_id, data)
-
-
 def preview(user_id: str, campaign_id: str) -> dict[str, Any]:
     """How many recipients each kind would reach (before opt-outs and the frequency cap).
 
     Exact for up to ``PREVIEW_LIMIT`` messages; larger campaigns are estimated from their
     counters (a recipient who replied without a read receipt counts as read there)."""
-    origin = _origin(user_id, campaign_id)
+    origin = origin_of(user_id, campaign_id)
     counts = dict.fromkeys(KINDS, 0)
     if int(origin.total or 0) <= PREVIEW_LIMIT:
         for m in CampaignMessageModel.query(
@@ -151,30 +124,6 @@ def preview(user_id: str, campaign_id: str) -> dict[str, Any]:
     }
 
 
-# --- duplicate --------------------------------------------------------------------------
-
-
-def duplicate(user_id: str, campaign_id: str) -> CampaignModel:
-    """A new draft with the same message, image, audience, numbers and pacing; no schedule,
-    no deadline and none of the original's counts."""
-    source = service.get(user_id, campaign_id)
-    data: dict[str, Any] = {name: getattr(source, name) for name in COPIED}
-    data["session_ids"] = list(source.session_ids or [])
-    data["pacing"] = plain(source.pacing)
-    data["audience"] = plain(source.audience)
-    data["name"] = f"{source.name[:113]} (copy)"
-    data["frequency_cap_hours"] = frequency.hours_of(source)
-    if getattr(source, "follow_up", None):
-        data["follow_up"] = plain(source.follow_up)
-    if source.variants:  # the A/B test, not its results or decision
-        data["variants"] = variants.stored_variants(source.variants)
-    if source.rollout:
-        data["rollout"] = variants.stored_rollout(source.rollout)
-    if not data["media_key"]:
-        del data["media_key"]
-    return service.create(user_id, data)
-
-
 def fields_of(campaign: CampaignModel) -> dict[str, Any]:
     """What the campaign's API view shows of these features."""
     capped = int(campaign.frequency_capped or 0)
@@ -187,56 +136,8 @@ def fields_of(campaign: CampaignModel) -> dict[str, Any]:
     }
 
 
-# --- the composer's estimate ------------------------------------------------------------
-
-
-def sample(campaign: CampaignModel) -> tuple[Any, list[dict[str, Any]]]:
-    """A follow-up's audience as the composer shows it (``planning.AudienceEstimate``, and
-    who lacks a variable): the origin's matching recipients now, within its tags, less
-    opt-outs. Exact up to ``PREVIEW_LIMIT`` origin messages, scaled from them beyond."""
-    from chalicelib.campaigns import planning
-    from chalicelib.models.contacts import ContactModel
-
-    follow_up = plain(campaign.follow_up)
-    origin, kind = str(follow_up["campaign_id"]), str(follow_up["kind"])
-    scanned, phones = 0, []
-    result = CampaignMessageModel.query(
-        origin,
-        attributes_to_get=["phone", "status", "read_at", "replied_at"],
-        limit=PREVIEW_LIMIT,
-    )
-    for m in result:
-        scanned += 1
-        if matches(m, kind):
-            phones.append(m.phone)
-    exact = result.last_evaluated_key is None
-    audience = plain(campaign.audience)
-    tags = set(audience.get("tags") or [])
-    everyone = bool(audience.get("all")) or not tags
-    found = [
-        c
-        for c in ContactModel.batch_get([(campaign.user_id, p) for p in phones])
-        if everyone or set(c.tags or ()) & tags
-    ]
-    opted_out, missing, affected = planning.check_sample(campaign.user_id, found, campaign.template)
-    selected = len(found)
-    if not exact and scanned:
-        scale = int(campaign_total(origin, campaign.user_id)) / scanned
-        selected, opted_out, missing = (round(x * scale) for x in (selected, opted_out, missing))
-    skip = campaign.on_missing_variable == "skip"
-    recipients = selected - opted_out - (missing if skip else 0)
-    estimate = planning.AudienceEstimate(
-        selected=selected,
-        opted_out=opted_out,
-        missing_variables=missing,
-        recipients=max(0, recipients),
-        exact=exact,
-    )
-    return estimate, affected
-
-
 def campaign_total(campaign_id: str, user_id: str) -> int:
     try:
-        return int(service.get(user_id, campaign_id).total or 0)
-    except service.NotFound:
+        return int(lifecycle.get(user_id, campaign_id).total or 0)
+    except lifecycle.NotFound:
         return 0

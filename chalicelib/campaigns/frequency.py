@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chalicelib.campaigns import service
+from chalicelib.campaigns import lifecycle
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 
@@ -30,11 +30,11 @@ def recent_campaigns(user_id: str, since: int, exclude: Iterable[str] = ()) -> l
     for c in CampaignModel.query(user_id):
         if c.campaign_id in skip or not c.launched_at:
             continue
-        if c.status in (service.RUNNING, service.PAUSED) or (
-            c.status == service.COMPLETED and int(c.completed_at or 0) >= since
+        if c.status in (lifecycle.RUNNING, lifecycle.PAUSED) or (
+            c.status == lifecycle.COMPLETED and int(c.completed_at or 0) >= since
         ):
             found.append(c.campaign_id)
-        elif c.status == service.CANCELLED and int(c.updated_at or 0) >= since:
+        elif c.status == lifecycle.CANCELLED and int(c.updated_at or 0) >= since:
             found.append(c.campaign_id)  # a late result may still land after a cancel
     return found
 

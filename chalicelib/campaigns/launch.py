@@ -16,8 +16,9 @@ from collections import Counter
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import jobs, queues
-from chalicelib.campaigns import followups, quota, service, variants
+from chalicelib.campaigns import followups, lifecycle, quota, templates, variants
 from chalicelib.campaigns.counters import bump
+from chalicelib.campaigns.messages import outbox_order
 from chalicelib.errors import DomainError
 from chalicelib.logs import logger
 from chalicelib.models.base import now_ms, plain
@@ -60,16 +61,16 @@ def resume_when_due(job: jobs.ResumeAt) -> None:
     """A paused campaign given a new start time resumes then (if still paused for it)."""
     user_id, campaign_id, at = job.user_id, job.campaign_id, job.at
     try:
-        campaign = service.get(user_id, campaign_id, consistent=True)
-    except service.NotFound:
+        campaign = lifecycle.get(user_id, campaign_id, consistent=True)
+    except lifecycle.NotFound:
         return
-    if campaign.status != service.PAUSED or int(campaign.send_at or 0) != at:
+    if campaign.status != lifecycle.PAUSED or int(campaign.send_at or 0) != at:
         return  # resumed, cancelled or given another time meanwhile
     if at - now_ms() > 1000:
         enqueue_resume(user_id, campaign_id, at)  # longer than SQS's delay: chain
         return
     try:
-        service.resume(user_id, campaign_id)
+        lifecycle.resume(user_id, campaign_id)
     except DomainError as error:
         from chalicelib.campaigns import emails
 
@@ -81,36 +82,25 @@ def resume_when_due(job: jobs.ResumeAt) -> None:
         )
 
 
-def outbox_order(campaign_id: str, chunk: int, index: int) -> str:
-    return f"1#{campaign_id}#{chunk:06d}#{index:06d}"
-
-
-def committed_upper_bound(campaign_id: str, chunks: int) -> str:
-    """The largest outbox key of the committed chunks (chunks 0..chunks-1)."""
-    return f"1#{campaign_id}#{chunks - 1:06d}#~"
-
-
-def handle(job: jobs.LaunchChunk | jobs.ResumeAt | jobs.PreparePage) -> None:
-    """One job of the launch queue (``workers.launch_batch``)."""
-    if isinstance(job, jobs.PreparePage):
-        from chalicelib.campaigns import prepare
-
-        prepare.handle(job)
-        return
+def handle(job: jobs.LaunchChunk | jobs.ResumeAt) -> None:
+    """A launch or resume job of the launch queue (``workers.launch_batch``; the
+    preparing walk's pages go to ``prepare.handle``)."""
     if isinstance(job, jobs.ResumeAt):
         resume_when_due(job)
         return
     user_id, campaign_id, chunk = job.user_id, job.campaign_id, job.chunk
     try:
-        campaign = service.get(user_id, campaign_id, consistent=True)
-    except service.NotFound:
+        campaign = lifecycle.get(user_id, campaign_id, consistent=True)
+    except lifecycle.NotFound:
         return
-    if campaign.status == service.SCHEDULED:
+    if campaign.status == lifecycle.SCHEDULED:
         send_at = int(campaign.send_at or 0)
         if send_at - now_ms() > 1000:
             enqueue(user_id, campaign_id, send_at)  # not yet due: chain another delay
             return
-        if service.transition(campaign, {service.SCHEDULED}, service.RUNNING, launched_at=now_ms()):
+        if lifecycle.transition(
+            campaign, {lifecycle.SCHEDULED}, lifecycle.RUNNING, launched_at=now_ms()
+        ):
             from chalicelib.campaigns import emails
 
             emails.notify(
@@ -119,8 +109,8 @@ def handle(job: jobs.LaunchChunk | jobs.ResumeAt | jobs.PreparePage) -> None:
                 f"Campaign “{campaign.name}” started",
                 _started_words(campaign),
             )
-        campaign = service.get(user_id, campaign_id, consistent=True)
-    if campaign.status not in (service.RUNNING, service.PAUSED) or campaign.materialised:
+        campaign = lifecycle.get(user_id, campaign_id, consistent=True)
+    if campaign.status not in (lifecycle.RUNNING, lifecycle.PAUSED) or campaign.materialised:
         return
     committed = int(campaign.materialise_chunks or 0)
     if chunk < committed:
@@ -189,7 +179,7 @@ def materialise_chunk(campaign: CampaignModel, chunk: int, size: int | None = No
         for index, contact in enumerate(contacts_page):
             if not everyone and not (set(contact.tags or ()) & tags):
                 continue
-            values = service.contact_values_of(contact)
+            values = templates.contact_values_of(contact)
             status, reason = "pending", None
             if contact.opted_out or contact.phone in opted_out:
                 status, reason = "skipped", "opted_out"
@@ -253,7 +243,7 @@ def materialise_chunk(campaign: CampaignModel, chunk: int, size: int | None = No
         },
     )
     if chunk == 0 or deltas["pending"]:
-        service.wake(campaign.user_id, sessions)
+        lifecycle.wake(campaign.user_id, sessions)
     if done:
         settle_reservation(campaign.user_id, campaign.campaign_id)
         from chalicelib.campaigns.outcomes import maybe_complete
@@ -266,7 +256,7 @@ def materialise_chunk(campaign: CampaignModel, chunk: int, size: int | None = No
 
 def settle_reservation(user_id: str, campaign_id: str) -> None:
     """Once every recipient exists, hold exactly as much quota as there is to send."""
-    campaign = service.get(user_id, campaign_id, consistent=True)
+    campaign = lifecycle.get(user_id, campaign_id, consistent=True)
     # `reserved` drops by one as each message settles, so what it should hold now is
     # exactly what is still to send.
     outstanding = int(campaign.pending or 0) + int(campaign.leased or 0)
@@ -277,7 +267,7 @@ def settle_reservation(user_id: str, campaign_id: str) -> None:
         try:
             quota.reserve(user_id, -difference, f"{campaign_id}:settle")
         except DomainError as error:
-            service.auto_pause(campaign, "quota_exhausted", error.message)
+            lifecycle.auto_pause(campaign, "quota_exhausted", error.message)
             return
     if difference:
         bump(user_id, campaign_id, {"reserved": -difference})

@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import chalicelib.contacts.service as contacts
-from chalicelib.campaigns import answers, launch, media, quota, service, templates, trial, variants
+from chalicelib.campaigns import (
+    answers,
+    lifecycle,
+    media,
+    quota,
+    templates,
+    trial,
+    variants,
+)
 from chalicelib.campaigns.counters import bump
 from chalicelib.campaigns.forecast import DEFAULT_PACE, DEFAULT_PACING
-from chalicelib.campaigns.messages import lease_one, lease_slack_ms, move_message, outgoing
+from chalicelib.campaigns.messages import (
+    committed_upper_bound,
+    lease_one,
+    lease_slack_ms,
+    move_message,
+    outgoing,
+)
 from chalicelib.campaigns.pacing import (
     daily_room,
     in_quiet_hours,
@@ -24,7 +38,7 @@ def running_campaigns_of(session: WaSessionModel) -> list[CampaignModel]:
     found = [
         c
         for c in CampaignModel.query(
-            session.user_id, filter_condition=CampaignModel.status == service.RUNNING
+            session.user_id, filter_condition=CampaignModel.status == lifecycle.RUNNING
         )
         if session.session_id in (c.session_ids or []) and (c.materialise_chunks or 0) > 0
     ]
@@ -56,7 +70,7 @@ def lease(agent: AgentModel, session_id: str, wanted: int) -> Batch:
     allowed, why = quota.sending_allowed(session.user_id)
     if not allowed:
         for campaign in campaigns:
-            service.auto_pause(
+            lifecycle.auto_pause(
                 campaign,
                 why or "sending_on_hold",
                 f"Sending is on hold: {why}. It resumes when you resume the "
@@ -150,7 +164,7 @@ def _lease_test(session: WaSessionModel, now: int) -> Batch | None:
 def _lease_from(
     campaign: CampaignModel, session: WaSessionModel, room: int, pacing: dict, now: int
 ) -> list[BatchMessage]:
-    upper = launch.committed_upper_bound(campaign.campaign_id, int(campaign.materialise_chunks))
+    upper = committed_upper_bound(campaign.campaign_id, int(campaign.materialise_chunks))
     candidates = CampaignMessageModel.outbox.query(
         session.session_id,
         CampaignMessageModel.outbox_order.between(f"1#{campaign.campaign_id}#", upper),

@@ -1,4 +1,5 @@
-"""Campaign messages: their statuses and the one conditional write that moves one.
+"""Campaign messages: their statuses, their outbox keys, the conditional writes that
+lease one and move one, and what the agent is handed for a leased one.
 
 Every message update is conditional on its current status (and session), so a frame
 applied twice (re-sent after a reconnect, or redelivered) changes nothing the second
@@ -24,10 +25,12 @@ __all__ = [
     "MessageStatus",
     "MessageStatusName",
     "chat_id",
+    "committed_upper_bound",
     "lease_one",
     "lease_slack_ms",
     "move_message",
     "moved_message",
+    "outbox_order",
     "outgoing",
 ]
 
@@ -111,6 +114,15 @@ def lease_one(message: CampaignMessageModel, session_id: str, lease_until: int, 
         return True
     except UpdateError:
         return False  # leased by a concurrent pull
+
+
+def outbox_order(campaign_id: str, chunk: int, index: int) -> str:
+    return f"1#{campaign_id}#{chunk:06d}#{index:06d}"
+
+
+def committed_upper_bound(campaign_id: str, chunks: int) -> str:
+    """The largest outbox key of the committed chunks (chunks 0..chunks-1)."""
+    return f"1#{campaign_id}#{chunks - 1:06d}#~"
 
 
 def page(

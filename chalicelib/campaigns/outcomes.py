@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import notifications, push
-from chalicelib.campaigns import answers, emails, quota, service, session_events, trial, variants
-from chalicelib.campaigns.counters import bump
+from chalicelib.campaigns import answers, emails, lifecycle, quota, session_events, trial, variants
+from chalicelib.campaigns.counters import bump, counter_actions
 from chalicelib.campaigns.messages import move_message, moved_message
 from chalicelib.campaigns.pacing import today
 from chalicelib.contacts import replies
@@ -263,9 +263,9 @@ def _bump_and_note(user_id: str, campaign_id: str, deltas: Counter[str], recent:
         return
     counts, by_variant = variants.split_deltas(deltas)
     adds = [getattr(CampaignModel, k).add(v) for k, v in counts.items() if v]
-    adds += variants.counter_actions(by_variant)
+    adds += counter_actions(by_variant)
     for _ in range(5):
-        campaign = service.get(user_id, campaign_id, consistent=True)
+        campaign = lifecycle.get(user_id, campaign_id, consistent=True)
         old = campaign.recent_outcomes or ""
         new = (old + "".join(recent))[-RECENT_WINDOW:]
         try:
@@ -276,7 +276,7 @@ def _bump_and_note(user_id: str, campaign_id: str, deltas: Counter[str], recent:
         except UpdateError:
             continue  # another frame moved them meanwhile: read again
         if len(new) >= RECENT_WINDOW and new.count("1") > RECENT_WINDOW // 2:
-            service.auto_pause(
+            lifecycle.auto_pause(
                 campaign,
                 "too_many_failures",
                 f"More than half of the last {RECENT_WINDOW} messages failed. Check the "
@@ -287,13 +287,13 @@ def _bump_and_note(user_id: str, campaign_id: str, deltas: Counter[str], recent:
 
 
 def maybe_complete(user_id: str, campaign_id: str) -> bool:
-    campaign = service.get(user_id, campaign_id, consistent=True)
-    if campaign.status != service.RUNNING or not campaign.materialised:
+    campaign = lifecycle.get(user_id, campaign_id, consistent=True)
+    if campaign.status != lifecycle.RUNNING or not campaign.materialised:
         return False
     if int(campaign.pending or 0) or int(campaign.leased or 0):
         return False
-    if not service.transition(
-        campaign, {service.RUNNING}, service.COMPLETED, completed_at=now_ms()
+    if not lifecycle.transition(
+        campaign, {lifecycle.RUNNING}, lifecycle.COMPLETED, completed_at=now_ms()
     ):
         return False
     leftover = int(campaign.reserved or 0)
@@ -305,7 +305,7 @@ def maybe_complete(user_id: str, campaign_id: str) -> bool:
         campaign,
         "campaign_completed",
         f"Campaign “{campaign.name}” completed",
-        emails.funnel_words(service.get(user_id, campaign_id, consistent=True)),
+        emails.funnel_words(lifecycle.get(user_id, campaign_id, consistent=True)),
     )
     return True
 
@@ -416,7 +416,7 @@ def apply_inbound(agent: AgentModel, frame: Inbound) -> Replied:
         (
             c
             for c in CampaignModel.query(user_id)
-            if frame.session_id in (c.session_ids or []) and c.status != service.DRAFT
+            if frame.session_id in (c.session_ids or []) and c.status != lifecycle.DRAFT
         ),
         key=lambda c: int(c.launched_at or 0),
         reverse=True,
@@ -451,7 +451,7 @@ def apply_inbound(agent: AgentModel, frame: Inbound) -> Replied:
 
 def stop_pending_everywhere(user_id: str, phone: str) -> None:
     """What a reply opt-out does to campaigns, for an opt-out confirmed later."""
-    campaigns = [c for c in CampaignModel.query(user_id) if c.status != service.DRAFT]
+    campaigns = [c for c in CampaignModel.query(user_id) if c.status != lifecycle.DRAFT]
     stop_pending_for(user_id, phone, campaigns)
 
 
@@ -474,7 +474,7 @@ def stop_pending_for(user_id: str, phone: str, campaigns: list[CampaignModel]) -
                 bump(user_id, campaign.campaign_id, {old: -1, "skipped": 1, "reserved": -1})
                 quota.safely("release", user_id, 1)
                 if old == "leased":
-                    agent = service.agent_of(user_id, message.session_id)
+                    agent = lifecycle.agent_of(user_id, message.session_id)
                     if agent is not None:
                         push.send_frame(
                             agent.connection_id,

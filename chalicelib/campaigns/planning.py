@@ -23,12 +23,13 @@ from chalicelib.campaigns.forecast import DEFAULT_PACING
 
 if TYPE_CHECKING:
     from chalicelib.models.base import now_ms, plain
-    from chalicelib.models.campaigns import CampaignModel
+    from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
     from chalicelib.models.sessions import WaSessionModel, sessions_of
 else:  # imported on first use (chalicelib.lazy): cheap cold starts
     now_ms = lazy.attr("chalicelib.models.base", "now_ms")
     plain = lazy.attr("chalicelib.models.base", "plain")
     CampaignModel = lazy.attr("chalicelib.models.campaigns", "CampaignModel")
+    CampaignMessageModel = lazy.attr("chalicelib.models.campaigns", "CampaignMessageModel")
     WaSessionModel = lazy.attr("chalicelib.models.sessions", "WaSessionModel")
     sessions_of = lazy.attr("chalicelib.models.sessions", "sessions_of")
 
@@ -83,7 +84,6 @@ def check_sample(
     """Among sampled contacts: how many opted out, how many lack a variable of
     ``template``, and (at most 100 of) those lacking one."""
     import chalicelib.contacts.service as contacts
-    from chalicelib.campaigns import service
 
     required = templates.required_variables(template or "")
     opted = contacts.opted_out_among(user_id, [c.phone for c in sample])
@@ -93,7 +93,7 @@ def check_sample(
         if contact.opted_out or contact.phone in opted:
             opted_out += 1
             continue
-        values = service.contact_values_of(contact)
+        values = templates.contact_values_of(contact)
         lacking = [name for name in required if not (values.get(name) or "").strip()]
         if lacking:
             missing += 1
@@ -171,10 +171,10 @@ def _share(total: int, session_ids: list[str], session_id: str) -> int:
 
 
 def running_campaigns(user_id: str) -> list[CampaignModel]:
-    from chalicelib.campaigns import service
+    from chalicelib.campaigns import lifecycle
 
     return list(
-        CampaignModel.query(user_id, filter_condition=CampaignModel.status == service.RUNNING)
+        CampaignModel.query(user_id, filter_condition=CampaignModel.status == lifecycle.RUNNING)
     )
 
 
@@ -234,13 +234,13 @@ def ahead_of(
 
 def remaining_of(campaign: CampaignModel) -> int | None:
     """What is still to send, or None when unknown without walking the audience."""
-    from chalicelib.campaigns import service
+    from chalicelib.campaigns import lifecycle
 
-    if campaign.status in (service.SCHEDULED, service.RUNNING, service.PAUSED):
+    if campaign.status in (lifecycle.SCHEDULED, lifecycle.RUNNING, lifecycle.PAUSED):
         if campaign.materialised:
             return int(campaign.pending or 0) + int(campaign.leased or 0)
         return max(0, int(campaign.reserved or 0))
-    if campaign.status in (service.COMPLETED, service.CANCELLED):
+    if campaign.status in (lifecycle.COMPLETED, lifecycle.CANCELLED):
         return 0
     return None  # draft / preparing
 
@@ -316,22 +316,22 @@ def _number_wait(
     now: datetime,
     before: list[CampaignModel],
 ) -> _Wait:
-    from chalicelib.campaigns import service
+    from chalicelib.campaigns import lifecycle
 
     status = campaign.status
-    if status == service.PAUSED:
+    if status == lifecycle.PAUSED:
         resume_at = datetime_of_ms(campaign.send_at)  # a paused campaign's send_at: when it resumes
         return _Wait(
             "paused",
             until=resume_at if resume_at and resume_at > now else None,
             detail=campaign.pause_reason,
         )
-    if status == service.PREPARING:
+    if status == lifecycle.PREPARING:
         return _Wait("preparing")
-    if status == service.SCHEDULED:
+    if status == lifecycle.SCHEDULED:
         return _Wait("scheduled", until=datetime_of_ms(campaign.send_at))
-    if status != service.RUNNING:
-        return _Wait("done" if status == service.COMPLETED else "idle")
+    if status != lifecycle.RUNNING:
+        return _Wait("done" if status == lifecycle.COMPLETED else "idle")
     if session is None or session.status != "connected":
         return _Wait("offline", detail=session.status if session else "removed")
     if campaign.materialised and not int(campaign.pending or 0) and not int(campaign.leased or 0):
@@ -364,14 +364,14 @@ def number_states(
     now: datetime | None = None,
     running: list[CampaignModel] | None = None,
 ) -> list[NumberState]:
-    from chalicelib.campaigns import service
+    from chalicelib.campaigns import lifecycle
 
     now = now or datetime.now(UTC)
     session_ids = list(campaign.session_ids or [])
     if sessions is None:
         sessions = sessions_by_id(campaign.user_id, session_ids)
     if running is None:
-        live = campaign.status == service.RUNNING
+        live = campaign.status == lifecycle.RUNNING
         running = running_campaigns(campaign.user_id) if live else []
     pace = pace_of(plain(campaign.pacing))
     states = []
@@ -445,9 +445,7 @@ def audience_of(campaign: CampaignModel) -> AudienceEstimate:
             exact=True,
         )
     if campaign.follow_up:
-        from chalicelib.campaigns import followups
-
-        return followups.sample(campaign)[0]  # the origin's matching recipients
+        return follow_up_sample(campaign)[0]  # the origin's matching recipients
     return estimate_audience(
         campaign.user_id,
         plain(campaign.audience),
@@ -537,3 +535,48 @@ def known_variables(user_id: str) -> list[str]:
             if name not in names:
                 names.append(name)
     return names
+
+
+def follow_up_sample(campaign: CampaignModel) -> tuple[Any, list[dict[str, Any]]]:
+    """A follow-up's audience as the composer shows it (``AudienceEstimate``, and
+    who lacks a variable): the origin's matching recipients now, within its tags, less
+    opt-outs. Exact up to ``followups.PREVIEW_LIMIT`` origin messages, scaled from them beyond."""
+    from chalicelib.campaigns import followups
+    from chalicelib.models.contacts import ContactModel
+
+    follow_up = plain(campaign.follow_up)
+    origin, kind = str(follow_up["campaign_id"]), str(follow_up["kind"])
+    scanned, phones = 0, []
+    result = CampaignMessageModel.query(
+        origin,
+        attributes_to_get=["phone", "status", "read_at", "replied_at"],
+        limit=followups.PREVIEW_LIMIT,
+    )
+    for m in result:
+        scanned += 1
+        if followups.matches(m, kind):
+            phones.append(m.phone)
+    exact = result.last_evaluated_key is None
+    audience = plain(campaign.audience)
+    tags = set(audience.get("tags") or [])
+    everyone = bool(audience.get("all")) or not tags
+    found = [
+        c
+        for c in ContactModel.batch_get([(campaign.user_id, p) for p in phones])
+        if everyone or set(c.tags or ()) & tags
+    ]
+    opted_out, missing, affected = check_sample(campaign.user_id, found, campaign.template)
+    selected = len(found)
+    if not exact and scanned:
+        scale = int(followups.campaign_total(origin, campaign.user_id)) / scanned
+        selected, opted_out, missing = (round(x * scale) for x in (selected, opted_out, missing))
+    skip = campaign.on_missing_variable == "skip"
+    recipients = selected - opted_out - (missing if skip else 0)
+    estimate = AudienceEstimate(
+        selected=selected,
+        opted_out=opted_out,
+        missing_variables=missing,
+        recipients=max(0, recipients),
+        exact=exact,
+    )
+    return estimate, affected

@@ -17,7 +17,7 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import jobs, queues
-from chalicelib.campaigns import followups, quota, service, templates, variants
+from chalicelib.campaigns import followups, lifecycle, quota, templates, variants
 from chalicelib.errors import DomainError
 from chalicelib.logs import logger
 from chalicelib.models.base import now_ms, plain
@@ -52,10 +52,10 @@ def next_page_size(walked: int, took_s: float) -> int:
 def handle(job: jobs.PreparePage) -> None:
     user_id, campaign_id, page, token = job.user_id, job.campaign_id, job.page, job.token
     try:
-        campaign = service.get(user_id, campaign_id, consistent=True)
-    except service.NotFound:
+        campaign = lifecycle.get(user_id, campaign_id, consistent=True)
+    except lifecycle.NotFound:
         return
-    if campaign.status != service.PREPARING or campaign.launch_token != token:
+    if campaign.status != lifecycle.PREPARING or campaign.launch_token != token:
         return  # cancelled, or an older launch's job
     done_pages = int(campaign.prepare_page or 0)
     if page < done_pages:
@@ -99,7 +99,7 @@ def walk_page(campaign: CampaignModel, page: int, size: int = PAGE_CONTACTS) -> 
         if contact.phone in capped:
             counts["frequency_capped"] += 1
             continue
-        values = service.contact_values_of(contact)
+        values = templates.contact_values_of(contact)
         missing = [name for name in required if not (values.get(name) or "").strip()]
         if missing:
             counts["missing_variables"] += 1
@@ -146,7 +146,7 @@ def walk_page(campaign: CampaignModel, page: int, size: int = PAGE_CONTACTS) -> 
                 CampaignModel.updated_at.set(now_ms()),
             ],
             condition=(CampaignModel.prepare_page == page)
-            & (CampaignModel.status == service.PREPARING),
+            & (CampaignModel.status == lifecycle.PREPARING),
         )
     except UpdateError:
         return  # another delivery committed this page first, or the campaign moved on
@@ -154,7 +154,7 @@ def walk_page(campaign: CampaignModel, page: int, size: int = PAGE_CONTACTS) -> 
         size = next_page_size(len(walked), time.monotonic() - started)
         enqueue(campaign.user_id, campaign.campaign_id, str(campaign.launch_token), page + 1, size)
     else:
-        finish(service.get(campaign.user_id, campaign.campaign_id, consistent=True))
+        finish(lifecycle.get(campaign.user_id, campaign.campaign_id, consistent=True))
 
 
 def _problem(campaign: CampaignModel, counts: dict[str, int]) -> dict[str, Any] | None:
@@ -205,7 +205,7 @@ def _problem(campaign: CampaignModel, counts: dict[str, int]) -> dict[str, Any] 
 
 
 def finish(campaign: CampaignModel) -> None:
-    if campaign.status != service.PREPARING:
+    if campaign.status != lifecycle.PREPARING:
         return
     counts = {name: int(plain(campaign.prepare_counts).get(name, 0)) for name in COUNTS}
     problem = _problem(campaign, counts)
@@ -238,17 +238,17 @@ def finish(campaign: CampaignModel) -> None:
         )
         return
     send_at = int(campaign.send_at or 0) or now_ms()
-    if not service.transition(
+    if not lifecycle.transition(
         campaign,
-        {service.PREPARING},
-        service.SCHEDULED,
+        {lifecycle.PREPARING},
+        lifecycle.SCHEDULED,
         reserved=wanted,
         send_at=send_at,
     ):
         # Cancelled meanwhile (or relaunched under a new token): give the hold back. A twin
         # delivery that scheduled it first holds this same reservation: keep it then.
-        fresh = service.get(campaign.user_id, campaign.campaign_id, consistent=True)
-        if fresh.launch_token != campaign.launch_token or fresh.status == service.DRAFT:
+        fresh = lifecycle.get(campaign.user_id, campaign.campaign_id, consistent=True)
+        if fresh.launch_token != campaign.launch_token or fresh.status == lifecycle.DRAFT:
             quota.safely("release", campaign.user_id, wanted)
         return
     from chalicelib.campaigns import launch
@@ -263,7 +263,9 @@ def finish(campaign: CampaignModel) -> None:
 def back_to_draft(campaign: CampaignModel, problem: dict[str, Any]) -> None:
     from chalicelib import notifications
 
-    if not service.transition(campaign, {service.PREPARING}, service.DRAFT, launch_problem=problem):
+    if not lifecycle.transition(
+        campaign, {lifecycle.PREPARING}, lifecycle.DRAFT, launch_problem=problem
+    ):
         return
     notifications.notify(
         campaign.user_id,

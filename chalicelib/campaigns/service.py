@@ -12,30 +12,61 @@ import secrets
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
-from pynamodb.expressions.update import Action
 
-import chalicelib.contacts.service as contacts
-from chalicelib import jobs, push, queues
-from chalicelib.campaigns import emails, quota, templates, variants
+from chalicelib import jobs, queues
+from chalicelib.campaigns import lifecycle, quota, templates, variants
 from chalicelib.campaigns.counters import bump
-from chalicelib.campaigns.statuses import CampaignStatus
-from chalicelib.errors import Conflict, NotFound, ValidationFailed
+
+# The state layer, re-exported for callers outside the package (routes, conversations).
+from chalicelib.campaigns.lifecycle import (
+    CANCELLED as CANCELLED,
+)
+from chalicelib.campaigns.lifecycle import (
+    COMPLETED as COMPLETED,
+)
+from chalicelib.campaigns.lifecycle import (
+    DRAFT as DRAFT,
+)
+from chalicelib.campaigns.lifecycle import (
+    PAUSED as PAUSED,
+)
+from chalicelib.campaigns.lifecycle import (
+    PREPARING as PREPARING,
+)
+from chalicelib.campaigns.lifecycle import (
+    RUNNING as RUNNING,
+)
+from chalicelib.campaigns.lifecycle import (
+    SCHEDULED as SCHEDULED,
+)
+from chalicelib.campaigns.lifecycle import (
+    agent_of as agent_of,
+)
+from chalicelib.campaigns.lifecycle import (
+    auto_pause as auto_pause,
+)
+from chalicelib.campaigns.lifecycle import (
+    cancel_leases as cancel_leases,
+)
+from chalicelib.campaigns.lifecycle import (
+    get as get,
+)
+from chalicelib.campaigns.lifecycle import (
+    resume as resume,
+)
+from chalicelib.campaigns.lifecycle import (
+    transition as transition,
+)
+from chalicelib.campaigns.lifecycle import (
+    wake as wake,
+)
+from chalicelib.errors import Conflict, ValidationFailed
 from chalicelib.logs import logger
-from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
-from chalicelib.models.sessions import WaSessionModel
 from chalicelib.pagination import decode_cursor, encode_cursor
 from chalicelib.sessions import licensing
-from wacast_protocol import SessionState, Wake
 
-DRAFT = CampaignStatus.DRAFT
-PREPARING = CampaignStatus.PREPARING
-SCHEDULED = CampaignStatus.SCHEDULED
-RUNNING = CampaignStatus.RUNNING
-PAUSED = CampaignStatus.PAUSED
-COMPLETED = CampaignStatus.COMPLETED
-CANCELLED = CampaignStatus.CANCELLED
 EDITABLE = {DRAFT, SCHEDULED, PAUSED}
 RETRYABLE_REASONS = {
     "session_error",
@@ -51,13 +82,6 @@ NEEDS_LICENSE = "needs_license"
 
 def new_campaign_id() -> str:
     return f"cmp_{secrets.token_hex(8)}"
-
-
-def get(user_id: str, campaign_id: str, consistent: bool = False) -> CampaignModel:
-    try:
-        return CampaignModel.get(user_id, campaign_id, consistent_read=consistent)
-    except CampaignModel.DoesNotExist:
-        raise NotFound("No such campaign.") from None
 
 
 def list_for(
@@ -98,32 +122,10 @@ def check_length(template: str) -> None:
         )
 
 
-def _check_sessions(user_id: str, session_ids: list[str], need_connected: bool) -> None:
-    problems = []
-    for session_id in session_ids:
-        try:
-            session = WaSessionModel.get(user_id, session_id)
-        except WaSessionModel.DoesNotExist:
-            problems.append({"session_id": session_id, "problem": "not found"})
-            continue
-        if session.status in (SessionState.stopped.value, SessionState.deleted.value):
-            problems.append({"session_id": session_id, "problem": "removed"})
-        elif need_connected and session.status != SessionState.connected.value:
-            problems.append({"session_id": session_id, "problem": session.status})
-    if problems:
-        raise Conflict(
-            "Every sending number must be connected."
-            if need_connected
-            else "Some sending numbers do not exist.",
-            problems,
-            code="sessions_not_ready",
-        )
-
-
 def create(user_id: str, data: dict[str, Any]) -> CampaignModel:
     _check_template(data["template"])
     data = variants.prepare_changes(None, data)
-    _check_sessions(user_id, data["session_ids"], need_connected=False)
+    lifecycle.check_sessions(user_id, data["session_ids"], need_connected=False)
     now = now_ms()
     campaign = CampaignModel(
         user_id,
@@ -155,7 +157,7 @@ def update(user_id: str, campaign_id: str, changes: dict[str, Any]) -> CampaignM
         # A form may send every field: unchanged values are no change.
         changes = _without_unchanged(campaign, changes)
     if "session_ids" in changes:
-        _check_sessions(user_id, changes["session_ids"], need_connected=False)
+        lifecycle.check_sessions(user_id, changes["session_ids"], need_connected=False)
     if started and ("audience" in changes or "session_ids" in changes):
         raise Conflict(
             "Recipients and numbers are fixed once a campaign is launched; "
@@ -227,17 +229,6 @@ def delete_draft(user_id: str, campaign_id: str) -> None:
 # --- audience ---------------------------------------------------------------------------
 
 
-def contact_values_of(contact: Any) -> dict[str, str | None]:
-    return templates.contact_values(
-        phone=contact.phone,
-        name=contact.name,
-        first_name=contact.first_name,
-        last_name=contact.last_name,
-        email=contact.email,
-        fields=contacts.fields_of(contact),
-    )
-
-
 # --- lifecycle --------------------------------------------------------------------------
 
 
@@ -251,7 +242,7 @@ def schedule(user_id: str, campaign_id: str, send_to_first: int | None = None) -
     campaign = get(user_id, campaign_id, consistent=True)
     if campaign.status != DRAFT:
         raise Conflict(f"A {campaign.status} campaign cannot be scheduled.", code="bad_transition")
-    _check_sessions(user_id, list(campaign.session_ids), need_connected=True)
+    lifecycle.check_sessions(user_id, list(campaign.session_ids), need_connected=True)
     _check_template(campaign.template)
     check_length(campaign.template)
     if not (campaign.template or "").strip():  # a follow-up starts without one
@@ -285,51 +276,11 @@ def schedule(user_id: str, campaign_id: str, send_to_first: int | None = None) -
     return get(user_id, campaign_id, consistent=True)
 
 
-def transition(campaign: CampaignModel, allowed: set[str], new: str, **sets: Any) -> bool:
-    """Move ``campaign`` to ``new`` if its status is still one of ``allowed`` (setting
-    ``sets``; None removes); False when another write moved it first."""
-    actions: list[Action] = [CampaignModel.status.set(new), CampaignModel.updated_at.set(now_ms())]
-    for name, value in sets.items():
-        attribute = getattr(CampaignModel, name)
-        actions.append(attribute.remove() if value is None else attribute.set(value))
-    try:
-        campaign.update(actions=actions, condition=CampaignModel.status.is_in(*allowed))
-        return True
-    except UpdateError:
-        return False
-
-
 def pause(user_id: str, campaign_id: str, reason: str = "paused_by_user") -> CampaignModel:
     campaign = get(user_id, campaign_id, consistent=True)
     if not transition(campaign, {RUNNING}, PAUSED, pause_reason=reason):
         raise Conflict(f"A {campaign.status} campaign cannot be paused.", code="bad_transition")
     cancel_leases(campaign)
-    return get(user_id, campaign_id, consistent=True)
-
-
-def auto_pause(campaign: CampaignModel, reason: str, detail: str) -> bool:
-    """Pause a running campaign for a reason the user must see (and is told about)."""
-    if not transition(campaign, {RUNNING}, PAUSED, pause_reason=reason):
-        return False
-    cancel_leases(campaign)
-    emails.notify(campaign, "campaign_paused", f"Campaign “{campaign.name}” paused", detail)
-    logger.warning(
-        "campaign auto-paused", extra={"campaign_id": campaign.campaign_id, "reason": reason}
-    )
-    return True
-
-
-def resume(user_id: str, campaign_id: str) -> CampaignModel:
-    campaign = get(user_id, campaign_id, consistent=True)
-    if campaign.status != PAUSED:
-        raise Conflict(f"A {campaign.status} campaign cannot be resumed.", code="bad_transition")
-    _check_sessions(user_id, list(campaign.session_ids), need_connected=True)
-    allowed, why = quota.sending_allowed(user_id)
-    if not allowed:
-        raise Conflict(f"Sending is on hold: {why}.", {"reason": why}, code="sending_on_hold")
-    if not transition(campaign, {PAUSED}, RUNNING, pause_reason=None):
-        raise Conflict("The campaign changed state meanwhile.", code="bad_transition")
-    wake(user_id, list(campaign.session_ids))
     return get(user_id, campaign_id, consistent=True)
 
 
@@ -347,40 +298,6 @@ def cancel(user_id: str, campaign_id: str) -> CampaignModel:
     # Pending messages are marked cancelled (and their quota released) in the background.
     queues.send(queues.JOBS, jobs.CancelPending(user_id=user_id, campaign_id=campaign_id))
     return get(user_id, campaign_id, consistent=True)
-
-
-def cancel_leases(campaign: CampaignModel) -> None:
-    """Tell the agents to drop unsent messages of this campaign (takes effect in a batch)."""
-    from wacast_protocol import CancelLeases
-
-    for session_id in campaign.session_ids:
-        agent = agent_of(campaign.user_id, session_id)
-        if agent is not None:
-            push.send_frame(
-                agent.connection_id,
-                CancelLeases(session_id=session_id, campaign_id=campaign.campaign_id),
-            )
-
-
-def agent_of(user_id: str, session_id: str) -> AgentModel | None:
-    """The agent running this number, or None."""
-    try:
-        session = WaSessionModel.get(user_id, session_id)
-        return AgentModel.get(session.agent_id)
-    except (WaSessionModel.DoesNotExist, AgentModel.DoesNotExist):
-        return None
-
-
-def wake(user_id: str, session_ids: list[str]) -> None:
-    by_agent: dict[str, list[str]] = {}
-    connections: dict[str, str | None] = {}
-    for session_id in session_ids:
-        agent = agent_of(user_id, session_id)
-        if agent is not None:
-            by_agent.setdefault(agent.agent_id, []).append(session_id)
-            connections[agent.agent_id] = agent.connection_id
-    for agent_id, ids in by_agent.items():
-        push.send_frame(connections[agent_id], Wake(session_ids=ids))
 
 
 def cancel_pending(user_id: str, campaign_id: str) -> int:

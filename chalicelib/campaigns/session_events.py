@@ -8,7 +8,7 @@ Sessions announce state changes through ``sessions.hooks`` (registered by
 from __future__ import annotations
 
 from chalicelib import notifications
-from chalicelib.campaigns import service
+from chalicelib.campaigns import lifecycle
 from chalicelib.campaigns.lease import running_campaigns_of
 from chalicelib.logs import logger
 from chalicelib.models.base import now_ms
@@ -32,7 +32,7 @@ def resume_for_session(session: WaSessionModel) -> int:
     resumed = 0
     for campaign in CampaignModel.query(
         session.user_id,
-        filter_condition=(CampaignModel.status == service.PAUSED)
+        filter_condition=(CampaignModel.status == lifecycle.PAUSED)
         & (CampaignModel.pause_reason == "session_agent_offline"),
     ):
         if session.session_id not in (campaign.session_ids or []):
@@ -44,8 +44,8 @@ def resume_for_session(session: WaSessionModel) -> int:
         ]
         if any(s.status != "connected" for s in others):
             continue
-        if service.transition(campaign, {service.PAUSED}, service.RUNNING, pause_reason=None):
-            service.wake(session.user_id, list(campaign.session_ids))
+        if lifecycle.transition(campaign, {lifecycle.PAUSED}, lifecycle.RUNNING, pause_reason=None):
+            lifecycle.wake(session.user_id, list(campaign.session_ids))
             notifications.notify(
                 session.user_id,
                 "campaign_resumed",
@@ -66,7 +66,7 @@ def pause_for_session(session: WaSessionModel, state: str) -> int:
     paused = 0
     for campaign in running_campaigns_of(session):
         detail = PAUSING_STATES[state].format(label=session.label)
-        if service.auto_pause(
+        if lifecycle.auto_pause(
             campaign,
             f"session_{state}",
             detail + " Resume the campaign once the number is connected again.",
@@ -90,7 +90,7 @@ def pause_restricted(session: WaSessionModel, until: int | None) -> int:
     paused = 0
     words = reasons.restricted_text(until)
     for campaign in running_campaigns_of(session):
-        if service.auto_pause(
+        if lifecycle.auto_pause(
             campaign,
             RESTRICTED_PAUSE,
             f"{session.label}: {words} Resume the campaign once the restriction lifts.",
@@ -109,17 +109,17 @@ def pause_at_licence_wall(session: WaSessionModel, campaign_ids: set[str]) -> in
             campaign = CampaignModel.get(session.user_id, campaign_id)
         except CampaignModel.DoesNotExist:
             continue
-        if campaign.license_wall_at or campaign.status != service.RUNNING:
+        if campaign.license_wall_at or campaign.status != lifecycle.RUNNING:
             continue
-        if not service.transition(
+        if not lifecycle.transition(
             campaign,
-            {service.RUNNING},
-            service.PAUSED,
+            {lifecycle.RUNNING},
+            lifecycle.PAUSED,
             pause_reason=NEEDS_LICENSE,
             license_wall_at=now_ms(),
         ):
             continue
-        service.cancel_leases(campaign)
+        lifecycle.cancel_leases(campaign)
         paused += 1
         notifications.notify(
             session.user_id,

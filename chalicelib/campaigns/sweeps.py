@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from chalicelib.campaigns import launch, quota, service, trial
+from chalicelib.campaigns import lifecycle, quota, trial
 from chalicelib.campaigns.counters import bump
-from chalicelib.campaigns.messages import move_message
+from chalicelib.campaigns.messages import move_message, outbox_order
 from chalicelib.models.agents import AgentModel
 from chalicelib.models.base import now_ms
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
@@ -48,7 +48,7 @@ def requeue(campaign: CampaignModel, messages: list[CampaignMessageModel]) -> in
         if not message.outbox_order:
             actions.append(
                 CampaignMessageModel.outbox_order.set(
-                    launch.outbox_order(campaign.campaign_id, 0, random.randrange(10**6))
+                    outbox_order(campaign.campaign_id, 0, random.randrange(10**6))
                 )
             )
         if move_message(
@@ -93,5 +93,5 @@ def sweep_leases() -> int:
                     returned += 1
                     woken.setdefault(session.user_id, []).append(session.session_id)
     for user_id, session_ids in woken.items():
-        service.wake(user_id, sorted(set(session_ids)))  # so they go out now, not at next pull
+        lifecycle.wake(user_id, sorted(set(session_ids)))  # so they go out now, not at next pull
     return returned

@@ -13,6 +13,7 @@ import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 MAX_LENGTH = 4096
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -136,3 +137,17 @@ def contact_values(
         }
     )
     return values
+
+
+def contact_values_of(contact: Any) -> dict[str, str | None]:
+    """A stored contact's values for the template variables."""
+    import chalicelib.contacts.service as contacts
+
+    return contact_values(
+        phone=contact.phone,
+        name=contact.name,
+        first_name=contact.first_name,
+        last_name=contact.last_name,
+        email=contact.email,
+        fields=contacts.fields_of(contact),
+    )

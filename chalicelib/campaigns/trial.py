@@ -23,7 +23,7 @@ from pynamodb.exceptions import PutError
 
 import chalicelib.contacts.service as contacts
 from chalicelib import ratelimit
-from chalicelib.campaigns import answers, quota, service, templates
+from chalicelib.campaigns import answers, lifecycle, quota, templates
 from chalicelib.campaigns.pacing import daily_room, pacing_of
 from chalicelib.config import settings
 from chalicelib.errors import Conflict, RateLimited
@@ -98,7 +98,7 @@ def queue(campaign: CampaignModel, session_id: str, contact: Any) -> CampaignMes
     _take_allowance(user_id)
     token = f"test#{campaign.campaign_id}#{contact.phone}#{secrets.token_hex(8)}"
     quota.reserve(user_id, 1, token)
-    values = service.contact_values_of(contact)
+    values = templates.contact_values_of(contact)
     rendered = templates.render(
         campaign.template, values, seed=f"{campaign.campaign_id}:{contact.phone}"
     )
@@ -120,7 +120,7 @@ def queue(campaign: CampaignModel, session_id: str, contact: Any) -> CampaignMes
     except PutError:
         quota.safely("release", user_id, 1)
         raise _in_flight() from None
-    service.wake(user_id, [session_id])
+    lifecycle.wake(user_id, [session_id])
     return message
 
 

@@ -31,15 +31,14 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
-from chalicelib.campaigns import templates
+from chalicelib.campaigns import lifecycle, templates
+from chalicelib.campaigns.counters import LETTERS, METRICS, bump, counter_actions
 from chalicelib.errors import ValidationFailed
 from chalicelib.logs import logger
 from chalicelib.models.base import now_ms, plain
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 
-LETTERS = ("A", "B", "C", "D")
 MAX_EXTRA = len(LETTERS) - 1  # B, C and D; A is the campaign's own template
-METRICS = ("recipients", "sent", "delivered", "read", "replied", "failed")
 HELD_PREFIX = "held#"
 SWEEP_BATCH = 1000  # parked messages moved per campaign per run; the next run goes on
 
@@ -88,24 +87,6 @@ def held_session(campaign_id: str) -> str:
 
 def key(letter: str, metric: str) -> str:
     return f"v:{letter}:{metric}"
-
-
-def counter_actions(deltas: Mapping[str, int]) -> list[Action]:
-    """SETs for the ``v:<letter>:<metric>`` deltas, to ride in a status-counter update.
-
-    DynamoDB's ADD only reaches top-level attributes, so these are
-    ``SET variant_counts.X = if_not_exists(variant_counts.X, 0) + n`` (the map
-    itself exists from the campaign's creation)."""
-    actions: list[Action] = []
-    for name, amount in deltas.items():
-        if not amount or not name.startswith("v:"):
-            continue
-        _, letter, metric = name.split(":", 2)
-        if letter not in LETTERS or metric not in METRICS:
-            continue
-        path = CampaignModel.variant_counts[f"{letter}_{metric}"]
-        actions.append(path.set((path | 0) + amount))
-    return actions
 
 
 def split_deltas(deltas: Mapping[str, int]) -> tuple[dict[str, int], dict[str, int]]:
@@ -352,8 +333,6 @@ def decide(campaign: CampaignModel, now: int | None = None) -> str | None:
 
 def release_held(campaign: CampaignModel, winner: str, limit: int = SWEEP_BATCH) -> int:
     """Parked messages join their number's outbox with the winner's letter (each once)."""
-    from chalicelib.campaigns.counters import bump
-
     moved = 0
     held = held_session(campaign.campaign_id)
     for message in CampaignMessageModel.outbox.query(held, limit=limit):
@@ -380,7 +359,6 @@ def release_held(campaign: CampaignModel, winner: str, limit: int = SWEEP_BATCH)
 
 def roll_out(campaign: CampaignModel, now: int | None = None) -> int:
     """Decide (if due) and release the parked messages; the number moved."""
-    from chalicelib.campaigns import service
 
     if not campaign.rollout_decision and not due(campaign, now or now_ms()):
         return 0
@@ -389,17 +367,17 @@ def roll_out(campaign: CampaignModel, now: int | None = None) -> int:
         return 0
     moved = release_held(campaign, winner)
     if moved:
-        service.wake(campaign.user_id, list(campaign.session_ids or []))
+        lifecycle.wake(campaign.user_id, list(campaign.session_ids or []))
     return moved
 
 
 def sweep(now: int | None = None) -> int:
     """Every running campaign with a rollout still to decide or to release (scheduled)."""
-    from chalicelib.campaigns import service
 
     moved = 0
     for campaign in CampaignModel.scan(
-        filter_condition=(CampaignModel.status == service.RUNNING) & CampaignModel.rollout.exists()
+        filter_condition=(CampaignModel.status == lifecycle.RUNNING)
+        & CampaignModel.rollout.exists()
     ):
         if campaign.rollout_decision and not int(campaign.ab_held or 0):
             continue  # decided and released

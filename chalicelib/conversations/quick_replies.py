@@ -89,7 +89,7 @@ def delete(user_id: str, quick_reply_id: str) -> None:
 def fill(user_id: str, text: str, conversation: ConversationModel | None) -> str:
     """The text as it would go to this conversation's contact (variables with no value
     take their fallback, or are left out)."""
-    from chalicelib.campaigns.service import contact_values_of
+    from chalicelib.campaigns.templates import contact_values_of
     from chalicelib.contacts import service as contacts
 
     values: dict[str, str | None] = {}

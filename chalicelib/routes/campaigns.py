@@ -445,7 +445,7 @@ def preview_campaign(ctx: RequestContext, campaign_id: str, body: PreviewBody) -
     contact = _contact(ctx.user_id, body.phone)
     rendered = templates.render(
         ab.template_of(campaign, body.variant),
-        service.contact_values_of(contact),
+        templates.contact_values_of(contact),
         seed=f"{campaign_id}:{contact.phone}",
     )
     return Preview(
@@ -478,7 +478,7 @@ def check_audience(ctx: RequestContext, campaign_id: str) -> AudienceCheck:
     campaign = service.get(ctx.user_id, campaign_id)
     # Never a full walk while composing: counters and the first page of contacts.
     estimate, affected = (
-        followups.sample(campaign)  # a follow-up: the origin's matching recipients
+        planning.follow_up_sample(campaign)  # a follow-up: the origin's matching recipients
         if campaign.follow_up
         else planning.sample_audience(
             ctx.user_id,

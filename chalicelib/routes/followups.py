@@ -14,8 +14,9 @@ from chalicelib.campaigns import audience_options, templates
 from chalicelib.routes.campaigns import FREQUENCY_CAP, Campaign, Strict
 
 if TYPE_CHECKING:
-    from chalicelib.campaigns import followups
+    from chalicelib.campaigns import derived, followups
 else:  # imported on first use (chalicelib.lazy): cheap cold starts
+    derived = lazy.module("chalicelib.campaigns.derived")
     followups = lazy.module("chalicelib.campaigns.followups")
 
 api = Api(__name__, "campaigns")
@@ -56,7 +57,7 @@ class FollowUpPreview(BaseModel):
 )
 def follow_up(ctx: RequestContext, campaign_id: str, body: FollowUpBody) -> Campaign:
     assert ctx.user_id
-    draft = followups.create_follow_up(
+    draft = derived.create_follow_up(
         ctx.user_id,
         campaign_id,
         body.kind,
@@ -91,4 +92,4 @@ def follow_up_preview(ctx: RequestContext, campaign_id: str) -> FollowUpPreview:
 )
 def duplicate(ctx: RequestContext, campaign_id: str) -> Campaign:
     assert ctx.user_id
-    return Campaign.of(followups.duplicate(ctx.user_id, campaign_id))
+    return Campaign.of(derived.duplicate(ctx.user_id, campaign_id))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from chalicelib.campaigns import counters, forecast, planning, progress, service
+from chalicelib.campaigns import counters, forecast, planning, progress
 from chalicelib.campaigns.forecast import DEFAULT_PACING
 from chalicelib.campaigns.messages import FINAL_STATUSES, MessageStatus
+from chalicelib.campaigns.statuses import CampaignStatus
 from chalicelib.models.campaigns import CampaignModel
 from chalicelib.routes import campaigns as routes
 
@@ -22,7 +23,7 @@ def test_every_message_status_has_a_counter_everywhere() -> None:
 def test_the_api_filters_by_exactly_the_enums() -> None:
     for status in MessageStatus:
         assert routes.MessageQuery(status=status.value).status == status
-    for status in service.CampaignStatus:
+    for status in CampaignStatus:
         assert routes.CampaignQuery(status=status.value).status == status
     with pytest.raises(ValidationError):
         routes.MessageQuery(status="lost")

@@ -6,7 +6,7 @@ import { downloadFile } from "../../api/raw";
 import type { Campaign } from "../../api/types";
 import { Badge } from "../../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, PageHeader, SelectField } from "../../components/ui";
-import { campaignOutcome, formatCount, formatPercent } from "../../lib/format";
+import { campaignOutcome, sentShare, formatCount, formatPercent } from "../../lib/format";
 import { formatDateTime } from "../../lib/format";
 import { showToast } from "../../lib/toast";
 import { displayPhone } from "../contacts/Contacts";
@@ -172,7 +172,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
             </div>
           )}
           <div className="mt-3" aria-live="polite">
-            <ProgressBar value={c.progress} label={t("campaign.progress")} />
+            <ProgressBar value={sentShare(c)} label={t("campaign.progress")} />
             <p className="mt-1 text-sm text-slate-700" data-testid="campaign-progress">
               {campaignOutcome(c)}
             </p>

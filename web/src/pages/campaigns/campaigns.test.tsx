@@ -285,11 +285,11 @@ describe("CampaignDetailPage", () => {
     tokenStore.set("wct_x");
     let cancelled = false;
     const { calls } = mockApi({
-      "GET /api/campaigns/cmp_1": () => ({ body: cancelled ? campaign({ status: "cancelled" }) : campaign({ status: "paused", pause_reason: "session_logged_out" }) }),
+      "GET /api/campaigns/cmp_1": () => ({ body: cancelled ? campaign({ status: "cancelled", progress: 1 }) : campaign({ status: "paused", pause_reason: "session_logged_out" }) }),
       "GET /api/campaigns/cmp_1/messages": { body: { items: [{ phone: "+447700900123", name: "Maria", status: "failed", reason: "not_on_whatsapp", session_id: "ses_1", attempts: 1, queued_at: 1, sent_at: null, delivered_at: null, read_at: null, failed_at: 2, replied_at: null }], next_cursor: null } },
       "POST /api/campaigns/cmp_1/cancel": () => {
         cancelled = true;
-        return { body: campaign({ status: "cancelled" }) };
+        return { body: campaign({ status: "cancelled", progress: 1 }) };
       },
     });
     renderWithApp(<CampaignDetailPage />, { path: "/campaigns/cmp_1", route: "/campaigns/:campaignId" });
@@ -305,6 +305,8 @@ describe("CampaignDetailPage", () => {
     await waitFor(() => expect(calls.some((c) => c.path === "/api/campaigns/cmp_1/cancel")).toBe(true));
     await waitFor(() => expect(screen.getByTestId("campaign-status")).toHaveTextContent("Cancelled"));
     expect(screen.getByTestId("campaign-progress")).toHaveTextContent("Cancelled — 6 of 10 sent");
+    // The API counts cancelled messages as final (progress 1): the bar shows what was sent.
+    expect(screen.getByRole("progressbar", { name: "Campaign progress" })).toHaveAttribute("aria-valuenow", "60");
   });
 
   it("says why each number waits and when the campaign finishes, from the forecast", async () => {

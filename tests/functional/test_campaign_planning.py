@@ -558,3 +558,35 @@ def test_a_paused_campaign_can_be_given_a_time_to_resume(
     launch.handle(job)
     assert api.get(f"/api/campaigns/{cid}").json["status"] == "running"
     assert len(kit.pull()) == 2
+
+
+def test_a_paused_campaign_takes_an_image_and_its_pending_messages_carry_it(
+    kit: Setup, api: Api
+) -> None:
+    import io
+
+    import requests
+    from PIL import Image
+
+    add_contacts(api, 3)
+    cid = kit.campaign()["campaign_id"]
+    kit.launch(cid)
+    kit.results(kit.pull(1))
+    api.post(f"/api/campaigns/{cid}/pause")
+    slot = api.post(f"/api/campaigns/{cid}/media/upload").json
+    image = io.BytesIO()
+    Image.new("RGB", (40, 40), (200, 120, 0)).save(image, format="PNG")
+    posted = requests.post(
+        slot["upload_url"],
+        data={**slot["upload_fields"], "Content-Type": "image/png"},
+        files={"file": ("panettone.png", image.getvalue(), "image/png")},
+        timeout=10,
+    )
+    assert posted.status_code in (200, 201, 204), posted.text
+    attached = api.request("PUT", f"/api/campaigns/{cid}/media", {"upload_key": slot["upload_key"]})
+    assert attached.status == 200, attached.json
+    assert attached.json["has_media"] is True and attached.json["status"] == "paused"
+    assert api.post(f"/api/campaigns/{cid}/resume").json["status"] == "running"
+    batch = kit.pull()
+    assert len(batch) == 2 and all(m["media_url"] for m in batch)
+    assert {m["media_filename"] for m in batch} == {"image.jpg"}

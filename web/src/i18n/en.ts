@@ -453,6 +453,7 @@ export const en = {
   "campaign.count.replies": "Replies",
   "campaign.count.failed": "Failed",
   "campaign.count.skipped": "Skipped",
+  "campaign.count.cancelled": "Cancelled",
   "campaign.edit": "Edit",
   "campaign.deleteDraft": "Delete draft",
   "campaign.deleteDraft.title": "Delete the draft “{name}”?",

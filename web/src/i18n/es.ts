@@ -444,6 +444,7 @@ export const es: Record<MessageKey, string> = {
   "campaign.count.replies": "Respuestas",
   "campaign.count.failed": "Fallidos",
   "campaign.count.skipped": "Omitidos",
+  "campaign.count.cancelled": "Cancelados",
   "campaign.edit": "Editar",
   "campaign.deleteDraft": "Eliminar borrador",
   "campaign.deleteDraft.title": "¿Eliminar el borrador “{name}”?",

@@ -444,6 +444,7 @@ export const ptBR: Record<MessageKey, string> = {
   "campaign.count.replies": "Respostas",
   "campaign.count.failed": "Com falha",
   "campaign.count.skipped": "Puladas",
+  "campaign.count.cancelled": "Canceladas",
   "campaign.edit": "Editar",
   "campaign.deleteDraft": "Excluir rascunho",
   "campaign.deleteDraft.title": "Excluir o rascunho “{name}”?",

@@ -62,15 +62,20 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
   const problem = c.status === "draft" ? storedLaunchProblem(plan.launch_problem) : null;
   // Recipients held back by "send to the first N" (skipped for quota) can be sent later.
   const heldBack = plan.send_limit ? c.counters.skipped : 0;
+  // A cancelled campaign's waiting messages are dropped (marked in the background, so the
+  // counters may still list them as waiting): shown as cancelled, the counts add up.
+  const stillWaiting = c.counters.pending + c.counters.leased;
+  const cancelled = c.status === "cancelled" ? c.counters.cancelled + stillWaiting : c.counters.cancelled;
   const counters: [string, number][] = [
     [t("campaign.count.recipients"), c.counters.total],
-    [t("campaign.count.waiting"), c.counters.pending + c.counters.leased],
+    ...(c.status === "cancelled" ? [] : [[t("campaign.count.waiting"), stillWaiting] as [string, number]]),
     [t("campaign.count.sent"), c.funnel.sent],
     [t("campaign.count.delivered"), c.funnel.delivered],
     [t("campaign.count.read"), c.funnel.read],
     [t("campaign.count.replies"), c.counters.replies],
     [t("campaign.count.failed"), c.counters.failed],
     [t("campaign.count.skipped"), c.counters.skipped],
+    ...(cancelled > 0 || c.status === "cancelled" ? [[t("campaign.count.cancelled"), cancelled] as [string, number]] : []),
   ];
   return (
     <>
@@ -177,7 +182,7 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
               {campaignOutcome(c)}
             </p>
           </div>
-          <dl className="mt-3 grid grid-cols-2 gap-3 sm:grid-cols-4">
+          <dl className="mt-3 grid grid-cols-2 gap-3 sm:grid-cols-4" data-testid="campaign-counters">
             {counters.map(([label, value]) => (
               <div key={label} className="rounded-md bg-slate-50 p-2">
                 <dt className="text-xs text-slate-600">{label}</dt>

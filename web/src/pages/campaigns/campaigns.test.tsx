@@ -307,6 +307,10 @@ describe("CampaignDetailPage", () => {
     expect(screen.getByTestId("campaign-progress")).toHaveTextContent("Cancelled — 6 of 10 sent");
     // The API counts cancelled messages as final (progress 1): the bar shows what was sent.
     expect(screen.getByRole("progressbar", { name: "Campaign progress" })).toHaveAttribute("aria-valuenow", "60");
+    // Its 4 waiting messages are dropped: counted as cancelled (not waiting), so the counts add up.
+    const counts = screen.getByTestId("campaign-counters");
+    expect(within(counts).queryByText("Waiting")).not.toBeInTheDocument();
+    expect(within(counts).getByText("Cancelled").nextSibling).toHaveTextContent("4");
   });
 
   it("says why each number waits and when the campaign finishes, from the forecast", async () => {

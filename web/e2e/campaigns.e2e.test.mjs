@@ -160,6 +160,16 @@ describe("honest campaigns", { concurrency: false }, () => {
     assert.ok(sent > 0 && sent < 100, `stopped by the warm-up, not the quota (${sent} sent)`);
     await page.getByTestId("forecast-words").waitFor();
     await shotBoth(page, "honest-detail-warmup");
+
+    // The number's health in one look, on the Numbers page and the dashboard: today's sends
+    // against its warm-up room, and a badge with its reason in words.
+    for (const [path, name] of [["/sessions", "honest-number-health"], ["/dashboard", "honest-dashboard-health"]]) {
+      await page.goto(path);
+      const health = page.getByTestId("number-health").filter({ hasText: "Padaria" });
+      await health.filter({ hasText: /Today \d+ of 20 \(warm-up day 1\)/ }).waitFor();
+      assert.match(await health.innerText(), /Healthy\s+Sending normally\./);
+      await shotBoth(page, name);
+    }
   });
 
   test("a paused campaign's pace is edited (only the pace is sent) and it resumes; cancelled, it says how many were sent", async () => {

@@ -137,8 +137,13 @@ def test_a_paused_campaign_takes_edits_of_pace_message_and_unchanged_fields(
     assert changed.json["error"]["details"] == {"fields": ["audience"]}
     resumed = api.post(f"/api/campaigns/{cid}/resume").json
     assert resumed["status"] == "running"
-    batch = kit.pull()
+    frames = kit.agent.send({"type": "pull", "session_id": kit.session_id, "max": 100})
+    leased = next(f for f in frames if f["type"] == "batch")
+    batch = leased["messages"]
     assert batch and all(m["text"].startswith("New text") for m in batch)
+    # The pending messages go out at the new pace (the agent paces by the batch's).
+    assert (leased["pacing"]["min_gap_s"], leased["pacing"]["max_gap_s"]) == (30, 90)
+    assert leased["pacing"]["daily_cap"] == 150 and leased["pacing"]["quiet_start"] == "22:00"
 
 
 def test_the_4096_character_limit_is_refused_in_words(kit: Setup, api: Api) -> None:

@@ -278,6 +278,31 @@ describe("CampaignEditorPage", () => {
     expect(patch).toEqual({ pacing: { min_gap_s: 20, max_gap_s: 60, daily_cap: 300, warmup: true, quiet_start: null, quiet_end: null } });
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/campaigns/cmp_1"));
   });
+
+  it("gives a paused campaign a time to resume: only that time is sent, and it is not resumed now", async () => {
+    tokenStore.set("wct_x");
+    // Launched in the past (its old start time is history, not "when it resumes").
+    const paused = campaign({ status: "paused", pause_reason: "paused_by_user", send_at: Date.UTC(2020, 0, 1, 9), launched_at: 1_700_000_100_000 });
+    const { calls } = mockApi({
+      ...editorRoutes,
+      "GET /api/campaigns/cmp_1": { body: paused },
+      "PATCH /api/campaigns/cmp_1": { body: { ...paused, send_at: Date.UTC(2030, 0, 2, 10) } },
+    });
+    renderWithApp(<CampaignEditorPage />, { path: "/campaigns/cmp_1/edit", route: "/campaigns/:campaignId/edit" });
+    const group = await screen.findByRole("group", { name: "When it resumes" });
+    expect(within(group).getByRole("radio", { name: "When I resume it" })).toBeChecked();
+    await userEvent.click(within(group).getByRole("radio", { name: "By itself at a date and time" }));
+    const when = screen.getByLabelText("Date and time");
+    await userEvent.clear(when);
+    await userEvent.type(when, "2030-01-02T10:00");
+    // The forecast starts from that time.
+    await waitFor(() => expect(calls.some((c) => c.path === "/api/campaigns/forecast" && (c.body as { send_at?: string }).send_at === "2030-01-02T10:00")).toBe(true));
+    await userEvent.click(screen.getByRole("button", { name: "Save; it resumes then" }));
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/campaigns/cmp_1"));
+    const patch = calls.find((c) => c.method === "PATCH")!.body;
+    expect(patch).toEqual({ send_at: "2030-01-02T10:00", timezone: "Europe/Lisbon" });
+    expect(calls.some((c) => c.path === "/api/campaigns/cmp_1/resume")).toBe(false);
+  });
 });
 
 describe("CampaignDetailPage", () => {

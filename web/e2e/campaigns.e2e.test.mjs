@@ -180,6 +180,8 @@ describe("honest campaigns", { concurrency: false }, () => {
     await page.getByRole("link", { name: "Edit" }).click();
     await page.getByText("This campaign is paused").waitFor();
     await page.getByText(/The recipients are fixed once a campaign has started/).waitFor();
+    // When it resumes is part of the form, on "when I resume it" (not its old start time).
+    assert.ok(await page.getByRole("group", { name: "When it resumes" }).getByRole("radio", { name: "When I resume it" }).isChecked());
     const patches = [];
     page.on("request", (request) => {
       if (request.method() === "PATCH") patches.push(request.postDataJSON());

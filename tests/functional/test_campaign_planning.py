@@ -65,13 +65,18 @@ def test_launch_summary_and_send_to_the_first_n_then_retry_the_rest(kit: Setup, 
 
     phones = add_contacts(api, 12)
     quota.reserve(user_id(api), 95, "another-campaign")  # 5 of the free 100 remain
-    cid = kit.campaign()["campaign_id"]
+    minute = {"min_gap_s": 60, "max_gap_s": 60, "daily_cap": 10000, "warmup": False}
+    cid = kit.campaign(pacing=minute)["campaign_id"]
     summary = api.get(f"/api/campaigns/{cid}/launch-summary").json
     assert summary["audience"] == {
         "selected": 12, "opted_out": 0, "missing_variables": 0, "recipients": 12, "exact": True,
     }  # fmt: skip
     assert summary["quota"] == {"needed": 12, "remaining": 5, "short_by": 7, "unlimited": False}
     assert summary["send_to_first_max"] == 5 and not summary["can_launch"]
+    # One a minute on one number: the first 5 are done 4 minutes after the first, all 12 in 11.
+    first = summary["first_message_at"]
+    assert summary["send_to_first_finish_at"] - first == 4 * 60_000
+    assert summary["finish_at"] - first == 11 * 60_000
     assert [p["code"] for p in summary["problems"]] == ["quota_short"]
     assert (
         summary["numbers"][0]["connected"] and summary["finish_at"] >= summary["first_message_at"]

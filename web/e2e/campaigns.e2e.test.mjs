@@ -143,6 +143,8 @@ describe("honest campaigns", { concurrency: false }, () => {
     assert.match(await facts.innerText(), /150/);
     assert.match(await facts.innerText(), /150 needed, 100 left this month/);
     await summary.getByRole("button", { name: /^Upgrade to / }).waitFor();
+    // Choosing between the two: when the first 100 would be done.
+    await summary.getByText(/The first 100 would be done by \w{3} \d{1,2} \w{3}, \d{2}:\d{2}\./).waitFor();
     await shot(page, "honest-launch-summary");
     await summary.getByRole("button", { name: "Send to the first 100 now" }).click();
     await page.waitForURL(/\/campaigns\/[^/]+$/);

@@ -603,6 +603,7 @@ export const en = {
   "summary.upgrade.hint": "You come back to this campaign after paying; it stays a draft until you send it.",
   "summary.sendFirst": "Send to the first {count} now",
   "summary.sendFirst.hint": "The other {count} are kept as skipped and can be sent later with “Send the rest” once you have messages left.",
+  "summary.sendFirst.finish": "The first {count} would be done by {when}.",
 
   // campaign editor (pages/campaigns/CampaignEditor.tsx)
   "editor.saved": "Saved.",

@@ -594,6 +594,7 @@ export const es: Record<MessageKey, string> = {
   "summary.upgrade.hint": "Después de pagar vuelves a esta campaña; sigue como borrador hasta que la envíes.",
   "summary.sendFirst": "Enviar ahora a los primeros {count}",
   "summary.sendFirst.hint": "Los otros {count} quedan como omitidos y se pueden enviar después con “Enviar el resto” cuando tengas mensajes disponibles.",
+  "summary.sendFirst.finish": "Los primeros {count} terminarían el {when}.",
 
   // campaign editor (pages/campaigns/CampaignEditor.tsx)
   "editor.saved": "Guardado.",

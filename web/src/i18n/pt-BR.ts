@@ -594,6 +594,7 @@ export const ptBR: Record<MessageKey, string> = {
   "summary.upgrade.hint": "Depois de pagar você volta para esta campanha; ela continua como rascunho até você enviar.",
   "summary.sendFirst": "Enviar agora para os primeiros {count}",
   "summary.sendFirst.hint": "Os outros {count} ficam como pulados e podem ser enviados depois com “Enviar o restante”, quando você tiver mensagens disponíveis.",
+  "summary.sendFirst.finish": "As primeiras {count} terminariam em {when}.",
 
   // campaign editor (pages/campaigns/CampaignEditor.tsx)
   "editor.saved": "Salvo.",

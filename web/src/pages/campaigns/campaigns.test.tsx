@@ -181,6 +181,8 @@ describe("CampaignEditorPage", () => {
           can_launch: false,
           problems: [{ code: "quota_short", message: "This needs 1,956 messages; 100 are left this month." }],
           send_to_first_max: 100,
+          // Tue 15 Dec 2026, 14:30 in Lisbon (UTC in winter).
+          send_to_first_finish_at: Date.UTC(2026, 11, 15, 14, 30),
         }),
       },
       "POST /api/billing/checkout": { body: { url: "about:blank#checkout" } },
@@ -197,6 +199,7 @@ describe("CampaignEditorPage", () => {
     expect(within(dialog).queryByRole("button", { name: /^Send to [\d,]+$/ })).not.toBeInTheDocument();
     await userEvent.click(await within(dialog).findByRole("button", { name: "Upgrade to Starter (5,000 a month)" }));
     await waitFor(() => expect(calls.find((c) => c.path === "/api/billing/checkout")?.body).toEqual({ plan: "starter", return_to: "/campaigns/cmp_1/edit" }));
+    expect(dialog).toHaveTextContent(/The first 100 would be done by Tue, Dec 15, 2:30 PM\./);
     await userEvent.click(within(dialog).getByRole("button", { name: "Send to the first 100 now" }));
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/campaigns/cmp_1"));
     expect(calls.find((c) => c.path === "/api/campaigns/cmp_1/schedule")!.body).toEqual({ send_to_first: 100 });

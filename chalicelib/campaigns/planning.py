@@ -429,6 +429,9 @@ class LaunchSummary(BaseModel):
     send_to_first_max: int | None = Field(
         description="Largest N for 'send to the first N' when the quota is short"
     )
+    send_to_first_finish_at: int | None = Field(
+        default=None, description="Forecast finish when only the first N are sent (epoch ms)"
+    )
 
 
 def audience_of(campaign: CampaignModel) -> AudienceEstimate:
@@ -511,6 +514,9 @@ def launch_summary(campaign: CampaignModel, now: datetime | None = None) -> Laun
                 "this period.",
             )
         )
+    first_n = left if short and left else None
+    # Choosing between an upgrade and a partial send: when would the first N be done?
+    partial = campaign_forecast(campaign, sessions, now, remaining=first_n) if first_n else None
     return LaunchSummary(
         audience=audience,
         numbers=numbers,
@@ -520,7 +526,8 @@ def launch_summary(campaign: CampaignModel, now: datetime | None = None) -> Laun
         quota=QuotaNeed(needed=needed, remaining=left, short_by=short, unlimited=left is None),
         can_launch=not problems,
         problems=problems,
-        send_to_first_max=left if short and left else None,
+        send_to_first_max=first_n,
+        send_to_first_finish_at=partial.finish_at if partial else None,
     )
 
 

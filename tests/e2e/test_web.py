@@ -106,6 +106,7 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
     # web/e2e/campaigns.e2e.test.mjs: issue 13's honest campaigns.
     assert "✔ a Free account composes, sees the forecast follow the pace" in report, report
     assert "✔ a paused campaign's pace is edited" in report, report
+    assert "cancelled, it says how many were sent" in report, report
     assert "✔ a second campaign, short of quota, upgrades and comes back" in report, report
     # web/e2e/variants.e2e.test.mjs: A/B variants (issue 16).
     assert "✔ variants are written in the composer's tabs and compared" in report, report
@@ -133,6 +134,12 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
         "honest-paused-edit",
         "honest-paused-edit-375",
         "honest-back-from-checkout",
+        "honest-detail-cancelled",
+        "honest-detail-cancelled-375",
+        "honest-number-health",
+        "honest-number-health-375",
+        "honest-dashboard-health",
+        "honest-dashboard-health-375",
         "inbox-list-1280",
         "inbox-list-375",
         "inbox-thread-1280",

@@ -65,13 +65,18 @@ def test_launch_summary_and_send_to_the_first_n_then_retry_the_rest(kit: Setup, 
 
     phones = add_contacts(api, 12)
     quota.reserve(user_id(api), 95, "another-campaign")  # 5 of the free 100 remain
-    cid = kit.campaign()["campaign_id"]
+    minute = {"min_gap_s": 60, "max_gap_s": 60, "daily_cap": 10000, "warmup": False}
+    cid = kit.campaign(pacing=minute)["campaign_id"]
     summary = api.get(f"/api/campaigns/{cid}/launch-summary").json
     assert summary["audience"] == {
         "selected": 12, "opted_out": 0, "missing_variables": 0, "recipients": 12, "exact": True,
     }  # fmt: skip
     assert summary["quota"] == {"needed": 12, "remaining": 5, "short_by": 7, "unlimited": False}
     assert summary["send_to_first_max"] == 5 and not summary["can_launch"]
+    # One a minute on one number: the first 5 are done 4 minutes after the first, all 12 in 11.
+    first = summary["first_message_at"]
+    assert summary["send_to_first_finish_at"] - first == 4 * 60_000
+    assert summary["finish_at"] - first == 11 * 60_000
     assert [p["code"] for p in summary["problems"]] == ["quota_short"]
     assert (
         summary["numbers"][0]["connected"] and summary["finish_at"] >= summary["first_message_at"]
@@ -137,8 +142,13 @@ def test_a_paused_campaign_takes_edits_of_pace_message_and_unchanged_fields(
     assert changed.json["error"]["details"] == {"fields": ["audience"]}
     resumed = api.post(f"/api/campaigns/{cid}/resume").json
     assert resumed["status"] == "running"
-    batch = kit.pull()
+    frames = kit.agent.send({"type": "pull", "session_id": kit.session_id, "max": 100})
+    leased = next(f for f in frames if f["type"] == "batch")
+    batch = leased["messages"]
     assert batch and all(m["text"].startswith("New text") for m in batch)
+    # The pending messages go out at the new pace (the agent paces by the batch's).
+    assert (leased["pacing"]["min_gap_s"], leased["pacing"]["max_gap_s"]) == (30, 90)
+    assert leased["pacing"]["daily_cap"] == 150 and leased["pacing"]["quiet_start"] == "22:00"
 
 
 def test_the_4096_character_limit_is_refused_in_words(kit: Setup, api: Api) -> None:
@@ -559,3 +569,35 @@ def test_a_paused_campaign_can_be_given_a_time_to_resume(
     launch.handle(job)
     assert api.get(f"/api/campaigns/{cid}").json["status"] == "running"
     assert len(kit.pull()) == 2
+
+
+def test_a_paused_campaign_takes_an_image_and_its_pending_messages_carry_it(
+    kit: Setup, api: Api
+) -> None:
+    import io
+
+    import requests
+    from PIL import Image
+
+    add_contacts(api, 3)
+    cid = kit.campaign()["campaign_id"]
+    kit.launch(cid)
+    kit.results(kit.pull(1))
+    api.post(f"/api/campaigns/{cid}/pause")
+    slot = api.post(f"/api/campaigns/{cid}/media/upload").json
+    image = io.BytesIO()
+    Image.new("RGB", (40, 40), (200, 120, 0)).save(image, format="PNG")
+    posted = requests.post(
+        slot["upload_url"],
+        data={**slot["upload_fields"], "Content-Type": "image/png"},
+        files={"file": ("panettone.png", image.getvalue(), "image/png")},
+        timeout=10,
+    )
+    assert posted.status_code in (200, 201, 204), posted.text
+    attached = api.request("PUT", f"/api/campaigns/{cid}/media", {"upload_key": slot["upload_key"]})
+    assert attached.status == 200, attached.json
+    assert attached.json["has_media"] is True and attached.json["status"] == "paused"
+    assert api.post(f"/api/campaigns/{cid}/resume").json["status"] == "running"
+    batch = kit.pull()
+    assert len(batch) == 2 and all(m["media_url"] for m in batch)
+    assert {m["media_filename"] for m in batch} == {"image.jpg"}

@@ -143,6 +143,8 @@ describe("honest campaigns", { concurrency: false }, () => {
     assert.match(await facts.innerText(), /150/);
     assert.match(await facts.innerText(), /150 needed, 100 left this month/);
     await summary.getByRole("button", { name: /^Upgrade to / }).waitFor();
+    // Choosing between the two: when the first 100 would be done.
+    await summary.getByText(/The first 100 would be done by \w{3} \d{1,2} \w{3}, \d{2}:\d{2}\./).waitFor();
     await shot(page, "honest-launch-summary");
     await summary.getByRole("button", { name: "Send to the first 100 now" }).click();
     await page.waitForURL(/\/campaigns\/[^/]+$/);
@@ -150,14 +152,29 @@ describe("honest campaigns", { concurrency: false }, () => {
 
     // The number stops at its warm-up limit (20 on its first day) and the page says until when.
     await page.getByTestId("number-states").filter({ hasText: /Padaria\s*Warm-up limit reached, resumes at / }).waitFor({ timeout: 120_000 });
+    // Its warm-up room comes back at the next UTC midnight (the daily count's day; the
+    // number's second warm-up day starts later): 21:00 in São Paulo (UTC-3, no DST), today
+    // or, after 21:00 local, tomorrow with its day named.
+    const states = await page.getByTestId("number-states").innerText();
+    assert.match(states, /Warm-up limit reached, resumes at (?:[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2}, )?21:00\b/, states);
     // Sending stopped at the warm-up's room for the day, well before the 100 the quota allows.
     const sent = Number((await page.getByTestId("campaign-progress").innerText()).match(/^(\d+) of 150 sent$/)?.[1]);
     assert.ok(sent > 0 && sent < 100, `stopped by the warm-up, not the quota (${sent} sent)`);
     await page.getByTestId("forecast-words").waitFor();
     await shotBoth(page, "honest-detail-warmup");
+
+    // The number's health in one look, on the Numbers page and the dashboard: today's sends
+    // against its warm-up room, and a badge with its reason in words.
+    for (const [path, name] of [["/sessions", "honest-number-health"], ["/dashboard", "honest-dashboard-health"]]) {
+      await page.goto(path);
+      const health = page.getByTestId("number-health").filter({ hasText: "Padaria" });
+      await health.filter({ hasText: /Today \d+ of 20 \(warm-up day 1\)/ }).waitFor();
+      assert.match(await health.innerText(), /Healthy\s+Sending normally\./);
+      await shotBoth(page, name);
+    }
   });
 
-  test("a paused campaign's pace is edited (only the pace is sent) and it resumes", async () => {
+  test("a paused campaign's pace is edited (only the pace is sent) and it resumes; cancelled, it says how many were sent", async () => {
     assert.ok(page && campaignUrl, "the first test ran");
     await page.goto(campaignUrl);
     await page.getByRole("button", { name: "Pause" }).click();
@@ -165,6 +182,8 @@ describe("honest campaigns", { concurrency: false }, () => {
     await page.getByRole("link", { name: "Edit" }).click();
     await page.getByText("This campaign is paused").waitFor();
     await page.getByText(/The recipients are fixed once a campaign has started/).waitFor();
+    // When it resumes is part of the form, on "when I resume it" (not its old start time).
+    assert.ok(await page.getByRole("group", { name: "When it resumes" }).getByRole("radio", { name: "When I resume it" }).isChecked());
     const patches = [];
     page.on("request", (request) => {
       if (request.method() === "PATCH") patches.push(request.postDataJSON());
@@ -176,6 +195,21 @@ describe("honest campaigns", { concurrency: false }, () => {
     await page.getByTestId("campaign-status").filter({ hasText: "Sending" }).waitFor();
     assert.deepEqual(Object.keys(patches.at(-1)), ["pacing"]);
     assert.equal(patches.at(-1).pacing.max_gap_s, 5);
+    // Cancelled part-way: the words and the bar say what was really sent, not "100% done".
+    await page.getByRole("button", { name: "Cancel campaign" }).click();
+    await page.getByRole("dialog", { name: "Cancel “Panettone de Natal”?" }).getByRole("button", { name: "Cancel campaign" }).click();
+    await page.getByTestId("campaign-status").filter({ hasText: "Cancelled" }).waitFor();
+    const outcome = await page.getByTestId("campaign-progress").innerText();
+    const sent = Number(outcome.match(/^Cancelled — (\d+) of 150 sent$/)?.[1]);
+    assert.ok(sent > 0 && sent < 150, outcome);
+    const bar = await page.getByRole("progressbar", { name: "Campaign progress" }).getAttribute("aria-valuenow");
+    assert.equal(bar, String(Math.round((sent / 150) * 100)));
+    // The counts add up: what was not sent is counted as cancelled (or skipped), none "waiting".
+    const counts = await page.getByTestId("campaign-counters").innerText();
+    assert.doesNotMatch(counts, /Waiting/);
+    const count = (label) => Number(counts.match(new RegExp(`${label}\\s+([\\d,]+)`))?.[1].replace(/,/g, ""));
+    assert.equal(count("Cancelled") + count("Skipped") + count("Sent"), 150, counts);
+    await shotBoth(page, "honest-detail-cancelled");
   });
 
   test("a second campaign, short of quota, upgrades and comes back to its draft", async () => {

@@ -2469,6 +2469,12 @@ export interface components {
             problems: components["schemas"]["Problem"][];
             quota: components["schemas"]["QuotaNeed"];
             /**
+             * Send To First Finish At
+             * @description Forecast finish when only the first N are sent (epoch ms) Epoch milliseconds (UTC).
+             * @default null
+             */
+            send_to_first_finish_at?: number | null;
+            /**
              * Send To First Max
              * @description Largest N for 'send to the first N' when the quota is short
              */

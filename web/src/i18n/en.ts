@@ -453,6 +453,7 @@ export const en = {
   "campaign.count.replies": "Replies",
   "campaign.count.failed": "Failed",
   "campaign.count.skipped": "Skipped",
+  "campaign.count.cancelled": "Cancelled",
   "campaign.edit": "Edit",
   "campaign.deleteDraft": "Delete draft",
   "campaign.deleteDraft.title": "Delete the draft “{name}”?",
@@ -602,6 +603,7 @@ export const en = {
   "summary.upgrade.hint": "You come back to this campaign after paying; it stays a draft until you send it.",
   "summary.sendFirst": "Send to the first {count} now",
   "summary.sendFirst.hint": "The other {count} are kept as skipped and can be sent later with “Send the rest” once you have messages left.",
+  "summary.sendFirst.finish": "The first {count} would be done by {when}.",
 
   // campaign editor (pages/campaigns/CampaignEditor.tsx)
   "editor.saved": "Saved.",
@@ -621,7 +623,7 @@ export const en = {
   "editor.upgraded.text": "This campaign is still a draft. Check it and launch it when you are ready.",
   "editor.paymentCancelled": "The payment was cancelled; nothing changed. The campaign is still a draft.",
   "editor.paused": "This campaign is paused",
-  "editor.paused.text": "You can change the message, the image, the pace and the quiet hours; the new pace applies to the messages still waiting. The recipients and the numbers stay as they are.",
+  "editor.paused.text": "You can change the message, the image, the pace, the quiet hours and when it resumes; the new pace applies to the messages still waiting. The recipients and the numbers stay as they are.",
   "editor.section.message": "1. Message",
   "editor.section.audience": "2. Audience",
   "editor.section.numbers": "3. Sending numbers",
@@ -633,6 +635,7 @@ export const en = {
   "editor.schedule": "Schedule campaign",
   "editor.launchNow": "Launch now",
   "editor.saveResume": "Save and resume",
+  "editor.saveResumeAt": "Save; it resumes then",
   "editor.preparing": "Preparing the recipient list…",
 
   // campaign editor: audience, numbers, test (pages/campaigns/editor/*)
@@ -718,6 +721,9 @@ export const en = {
   "schedule.when": "When",
   "schedule.now": "As soon as I launch it",
   "schedule.later": "At a date and time",
+  "schedule.whenResume": "When it resumes",
+  "schedule.resumeOnPress": "When I resume it",
+  "schedule.resumeLater": "By itself at a date and time",
   "schedule.dateTime": "Date and time",
   "schedule.timezone": "Time zone",
   "schedule.pace": "Pace (per number)",

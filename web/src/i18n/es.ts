@@ -444,6 +444,7 @@ export const es: Record<MessageKey, string> = {
   "campaign.count.replies": "Respuestas",
   "campaign.count.failed": "Fallidos",
   "campaign.count.skipped": "Omitidos",
+  "campaign.count.cancelled": "Cancelados",
   "campaign.edit": "Editar",
   "campaign.deleteDraft": "Eliminar borrador",
   "campaign.deleteDraft.title": "¿Eliminar el borrador “{name}”?",
@@ -593,6 +594,7 @@ export const es: Record<MessageKey, string> = {
   "summary.upgrade.hint": "Después de pagar vuelves a esta campaña; sigue como borrador hasta que la envíes.",
   "summary.sendFirst": "Enviar ahora a los primeros {count}",
   "summary.sendFirst.hint": "Los otros {count} quedan como omitidos y se pueden enviar después con “Enviar el resto” cuando tengas mensajes disponibles.",
+  "summary.sendFirst.finish": "Los primeros {count} terminarían el {when}.",
 
   // campaign editor (pages/campaigns/CampaignEditor.tsx)
   "editor.saved": "Guardado.",
@@ -612,7 +614,7 @@ export const es: Record<MessageKey, string> = {
   "editor.upgraded.text": "Esta campaña sigue como borrador. Revísala y lánzala cuando quieras.",
   "editor.paymentCancelled": "Se canceló el pago; no cambió nada. La campaña sigue como borrador.",
   "editor.paused": "Esta campaña está en pausa",
-  "editor.paused.text": "Puedes cambiar el mensaje, la imagen, el ritmo y el horario de silencio; el nuevo ritmo se aplica a los mensajes que siguen en espera. Los destinatarios y los números no cambian.",
+  "editor.paused.text": "Puedes cambiar el mensaje, la imagen, el ritmo, el horario de silencio y cuándo se reanuda; el nuevo ritmo se aplica a los mensajes que siguen en espera. Los destinatarios y los números no cambian.",
   "editor.section.message": "1. Mensaje",
   "editor.section.audience": "2. Público",
   "editor.section.numbers": "3. Números de envío",
@@ -624,6 +626,7 @@ export const es: Record<MessageKey, string> = {
   "editor.schedule": "Programar campaña",
   "editor.launchNow": "Lanzar ahora",
   "editor.saveResume": "Guardar y reanudar",
+  "editor.saveResumeAt": "Guardar; se reanuda a esa hora",
   "editor.preparing": "Preparando la lista de destinatarios…",
 
   // campaign editor: audience, numbers, test (pages/campaigns/editor/*)
@@ -709,6 +712,9 @@ export const es: Record<MessageKey, string> = {
   "schedule.when": "Cuándo",
   "schedule.now": "En cuanto la lance",
   "schedule.later": "En una fecha y hora",
+  "schedule.whenResume": "Cuándo se reanuda",
+  "schedule.resumeOnPress": "Cuando yo la reanude",
+  "schedule.resumeLater": "Sola, en una fecha y hora",
   "schedule.dateTime": "Fecha y hora",
   "schedule.timezone": "Zona horaria",
   "schedule.pace": "Ritmo (por número)",

@@ -444,6 +444,7 @@ export const ptBR: Record<MessageKey, string> = {
   "campaign.count.replies": "Respostas",
   "campaign.count.failed": "Com falha",
   "campaign.count.skipped": "Puladas",
+  "campaign.count.cancelled": "Canceladas",
   "campaign.edit": "Editar",
   "campaign.deleteDraft": "Excluir rascunho",
   "campaign.deleteDraft.title": "Excluir o rascunho “{name}”?",
@@ -593,6 +594,7 @@ export const ptBR: Record<MessageKey, string> = {
   "summary.upgrade.hint": "Depois de pagar você volta para esta campanha; ela continua como rascunho até você enviar.",
   "summary.sendFirst": "Enviar agora para os primeiros {count}",
   "summary.sendFirst.hint": "Os outros {count} ficam como pulados e podem ser enviados depois com “Enviar o restante”, quando você tiver mensagens disponíveis.",
+  "summary.sendFirst.finish": "As primeiras {count} terminariam em {when}.",
 
   // campaign editor (pages/campaigns/CampaignEditor.tsx)
   "editor.saved": "Salvo.",
@@ -612,7 +614,7 @@ export const ptBR: Record<MessageKey, string> = {
   "editor.upgraded.text": "Esta campanha continua como rascunho. Confira e lance quando estiver pronto.",
   "editor.paymentCancelled": "O pagamento foi cancelado; nada mudou. A campanha continua como rascunho.",
   "editor.paused": "Esta campanha está pausada",
-  "editor.paused.text": "Você pode mudar a mensagem, a imagem, o ritmo e o horário de silêncio; o novo ritmo vale para as mensagens que ainda estão na fila. Os destinatários e os números continuam os mesmos.",
+  "editor.paused.text": "Você pode mudar a mensagem, a imagem, o ritmo, o horário de silêncio e quando ela retoma; o novo ritmo vale para as mensagens que ainda estão na fila. Os destinatários e os números continuam os mesmos.",
   "editor.section.message": "1. Mensagem",
   "editor.section.audience": "2. Público",
   "editor.section.numbers": "3. Números de envio",
@@ -624,6 +626,7 @@ export const ptBR: Record<MessageKey, string> = {
   "editor.schedule": "Agendar campanha",
   "editor.launchNow": "Lançar agora",
   "editor.saveResume": "Salvar e retomar",
+  "editor.saveResumeAt": "Salvar; ela retoma nesse horário",
   "editor.preparing": "Preparando a lista de destinatários…",
 
   // campaign editor: audience, numbers, test (pages/campaigns/editor/*)
@@ -709,6 +712,9 @@ export const ptBR: Record<MessageKey, string> = {
   "schedule.when": "Quando",
   "schedule.now": "Assim que eu lançar",
   "schedule.later": "Em uma data e hora",
+  "schedule.whenResume": "Quando retoma",
+  "schedule.resumeOnPress": "Quando eu retomar",
+  "schedule.resumeLater": "Sozinha, em uma data e hora",
   "schedule.dateTime": "Data e hora",
   "schedule.timezone": "Fuso horário",
   "schedule.pace": "Ritmo (por número)",

@@ -82,6 +82,14 @@ export function campaignOutcome(c: CampaignCounts): string {
   }
 }
 
+/**
+ * The bar beside those words: the share really sent (what the words count), so a
+ * cancelled campaign's bar is not full because its unsent messages are "final".
+ */
+export function sentShare(c: CampaignCounts): number {
+  return c.counters.total > 0 ? Math.min(1, c.funnel.sent / c.counters.total) : 0;
+}
+
 /** Date and time of an API timestamp (epoch ms, like every `*_at`); "—" when unset.
  * Numeric ("28/11/2026, 14:30" in pt-BR): short enough for a phone. */
 export function formatDateTime(epochMs: number | null | undefined, timeZone?: string): string {

@@ -12,7 +12,7 @@ import { REMOVED } from "./Sessions";
 import { Card, EmptyState, ErrorState, Loading, PageHeader } from "../components/ui";
 import { timeAgo } from "../lib/format";
 import { NumberHealthCard } from "../components/NumberHealth";
-import { campaignOutcome } from "../lib/format";
+import { campaignOutcome, sentShare } from "../lib/format";
 import { tr } from "../i18n";
 
 /**
@@ -120,7 +120,7 @@ function CampaignsCard() {
                 </Link>
                 <CampaignStatusBadge status={c.status} />
               </div>
-              <ProgressBar value={c.progress} label={tr("campaigns.progressOf", { name: c.name })} />
+              <ProgressBar value={sentShare(c)} label={tr("campaigns.progressOf", { name: c.name })} />
               <p className="mt-1 text-xs text-slate-600">
                 {campaignOutcome(c)}
               </p>

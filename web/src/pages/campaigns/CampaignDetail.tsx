@@ -5,7 +5,7 @@ import { downloadCampaignExport, useCampaign, useCampaignAction, useCampaignMess
 import type { Campaign } from "../../api/types";
 import { Badge } from "../../components/SessionStatus";
 import { Alert, Button, Card, ConfirmDialog, EmptyState, ErrorState, LoadMore, Loading, PageHeader, SelectField } from "../../components/ui";
-import { campaignOutcome, formatCount, formatPercent } from "../../lib/format";
+import { campaignOutcome, sentShare, formatCount, formatPercent } from "../../lib/format";
 import { formatDateTime } from "../../lib/format";
 import { showToast } from "../../lib/toast";
 import { displayPhone } from "../contacts/Contacts";
@@ -61,15 +61,20 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
   const problem = c.status === "draft" ? storedLaunchProblem(plan.launch_problem) : null;
   // Recipients held back by "send to the first N" (skipped for quota) can be sent later.
   const heldBack = plan.send_limit ? c.counters.skipped : 0;
+  // A cancelled campaign's waiting messages are dropped (marked in the background, so the
+  // counters may still list them as waiting): shown as cancelled, the counts add up.
+  const stillWaiting = c.counters.pending + c.counters.leased;
+  const cancelled = c.status === "cancelled" ? c.counters.cancelled + stillWaiting : c.counters.cancelled;
   const counters: [string, number][] = [
     [t("campaign.count.recipients"), c.counters.total],
-    [t("campaign.count.waiting"), c.counters.pending + c.counters.leased],
+    ...(c.status === "cancelled" ? [] : [[t("campaign.count.waiting"), stillWaiting] as [string, number]]),
     [t("campaign.count.sent"), c.funnel.sent],
     [t("campaign.count.delivered"), c.funnel.delivered],
     [t("campaign.count.read"), c.funnel.read],
     [t("campaign.count.replies"), c.counters.replies],
     [t("campaign.count.failed"), c.counters.failed],
     [t("campaign.count.skipped"), c.counters.skipped],
+    ...(cancelled > 0 || c.status === "cancelled" ? [[t("campaign.count.cancelled"), cancelled] as [string, number]] : []),
   ];
   return (
     <>
@@ -171,12 +176,12 @@ function CampaignView({ campaign: c }: { campaign: Campaign }) {
             </div>
           )}
           <div className="mt-3" aria-live="polite">
-            <ProgressBar value={c.progress} label={t("campaign.progress")} />
+            <ProgressBar value={sentShare(c)} label={t("campaign.progress")} />
             <p className="mt-1 text-sm text-slate-700" data-testid="campaign-progress">
               {campaignOutcome(c)}
             </p>
           </div>
-          <dl className="mt-3 grid grid-cols-2 gap-3 sm:grid-cols-4">
+          <dl className="mt-3 grid grid-cols-2 gap-3 sm:grid-cols-4" data-testid="campaign-counters">
             {counters.map(([label, value]) => (
               <div key={label} className="rounded-md bg-slate-50 p-2">
                 <dt className="text-xs text-slate-600">{label}</dt>

@@ -83,6 +83,8 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
     if (over) return setClientProblem(tooLong);
     const campaignNow = await save().catch(() => null);
     if (!campaignNow) return;
+    // Given a time to resume at, it stays paused until then (the API schedules the resume).
+    if (d.when === "later") return navigate(`/campaigns/${campaignNow.campaign_id}`);
     launch.mutate(
       { id: campaignNow.campaign_id, action: "resume" },
       {
@@ -103,7 +105,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
     ...(!locked && followUpRecipients !== null ? { recipients: followUpRecipients, audience: null } : {}),
     pacing: pacingOf(d),
     timezone: d.timezone,
-    send_at: !locked && d.when === "later" && d.sendAt ? d.sendAt : null,
+    send_at: d.when === "later" && d.sendAt ? d.sendAt : null,
     deadline: d.deadline || null,
     template: d.template.slice(0, MAX_LENGTH),
     on_missing_variable: d.onMissing,
@@ -178,7 +180,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
             <SessionPicker selected={d.sessionIds} onChange={(v) => set("sessionIds", v)} error={fieldErrors.session_ids} locked={locked} />
           </Card>
           <Card title={tr("editor.section.schedule")}>
-            <ScheduleFields d={d} set={set} errors={fieldErrors} showWhen={status !== "paused"} forecast={<ComposerForecast request={forecastRequest} onApply={applySuggestion} />} />
+            <ScheduleFields d={d} set={set} errors={fieldErrors} showWhen paused={status === "paused"} forecast={<ComposerForecast request={forecastRequest} onApply={applySuggestion} />} />
           </Card>
         </fieldset>
         {editable && <TestPanel sessionIds={d.sessionIds} ensureDraft={ensureDraft} />}
@@ -210,7 +212,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
           )}
           {status === "paused" && (
             <Button onClick={() => void onSaveAndResume()} busy={launch.isPending}>
-              {tr("editor.saveResume")}
+              {d.when === "later" ? tr("editor.saveResumeAt") : tr("editor.saveResume")}
             </Button>
           )}
           {saveState && (

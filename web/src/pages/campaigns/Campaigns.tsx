@@ -2,7 +2,7 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { useCampaigns } from "../../api/campaignsApi";
 import { EmptyState, ErrorState, LoadMore, Loading, PageHeader, SelectField } from "../../components/ui";
-import { campaignOutcome, formatCount, formatDayTime } from "../../lib/format";
+import { campaignOutcome, sentShare, formatCount, formatDayTime } from "../../lib/format";
 import { formatDateTime } from "../../lib/format";
 import { ProgressBar } from "../contacts/ImportWizard";
 import { CAMPAIGN_STATES, CampaignStatusBadge } from "./common";
@@ -77,7 +77,7 @@ export function CampaignsPage() {
               )}
               {!["draft", "preparing"].includes(c.status) && (
                 <div className="mt-3">
-                  <ProgressBar value={c.progress} label={t("campaigns.progressOf", { name: c.name })} />
+                  <ProgressBar value={sentShare(c)} label={t("campaigns.progressOf", { name: c.name })} />
                   <p className="mt-1 text-xs text-slate-600">
                     {campaignOutcome(c)} · {t("campaigns.delivered", { count: formatCount(c.funnel.delivered) })} · {t("campaigns.failed", { count: formatCount(c.counters.failed) })}
                   </p>

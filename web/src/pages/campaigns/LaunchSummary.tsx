@@ -111,7 +111,10 @@ export function LaunchSummaryDialog({ campaignId, scheduled, onClose, onLaunched
                     <Button variant="secondary" busy={launch.isPending && launch.variables === first} disabled={blocking.length > 0} onClick={() => launch.mutate(first)}>
                       {tr("summary.sendFirst", { count: formatCount(first) })}
                     </Button>
-                    <p className="mt-1 text-xs">{tr("summary.sendFirst.hint", { count: formatCount(s!.audience.recipients - first) })}</p>
+                    <p className="mt-1 text-xs">
+                      {s!.send_to_first_finish_at ? `${tr("summary.sendFirst.finish", { count: formatCount(first), when: formatDayTime(s!.send_to_first_finish_at, s!.forecast.timezone, now) })} ` : ""}
+                      {tr("summary.sendFirst.hint", { count: formatCount(s!.audience.recipients - first) })}
+                    </p>
                   </div>
                 )}
               </div>

@@ -181,6 +181,8 @@ describe("CampaignEditorPage", () => {
           can_launch: false,
           problems: [{ code: "quota_short", message: "This needs 1,956 messages; 100 are left this month." }],
           send_to_first_max: 100,
+          // Tue 15 Dec 2026, 14:30 in Lisbon (UTC in winter).
+          send_to_first_finish_at: Date.UTC(2026, 11, 15, 14, 30),
         }),
       },
       "POST /api/billing/checkout": { body: { url: "about:blank#checkout" } },
@@ -197,6 +199,7 @@ describe("CampaignEditorPage", () => {
     expect(within(dialog).queryByRole("button", { name: /^Send to [\d,]+$/ })).not.toBeInTheDocument();
     await userEvent.click(await within(dialog).findByRole("button", { name: "Upgrade to Starter (5,000 a month)" }));
     await waitFor(() => expect(calls.find((c) => c.path === "/api/billing/checkout")?.body).toEqual({ plan: "starter", return_to: "/campaigns/cmp_1/edit" }));
+    expect(dialog).toHaveTextContent(/The first 100 would be done by Tue, Dec 15, 2:30 PM\./);
     await userEvent.click(within(dialog).getByRole("button", { name: "Send to the first 100 now" }));
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/campaigns/cmp_1"));
     expect(calls.find((c) => c.path === "/api/campaigns/cmp_1/schedule")!.body).toEqual({ send_to_first: 100 });
@@ -278,6 +281,31 @@ describe("CampaignEditorPage", () => {
     expect(patch).toEqual({ pacing: { min_gap_s: 20, max_gap_s: 60, daily_cap: 300, warmup: true, quiet_start: null, quiet_end: null } });
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/campaigns/cmp_1"));
   });
+
+  it("gives a paused campaign a time to resume: only that time is sent, and it is not resumed now", async () => {
+    tokenStore.set("wct_x");
+    // Launched in the past (its old start time is history, not "when it resumes").
+    const paused = campaign({ status: "paused", pause_reason: "paused_by_user", send_at: Date.UTC(2020, 0, 1, 9), launched_at: 1_700_000_100_000 });
+    const { calls } = mockApi({
+      ...editorRoutes,
+      "GET /api/campaigns/cmp_1": { body: paused },
+      "PATCH /api/campaigns/cmp_1": { body: { ...paused, send_at: Date.UTC(2030, 0, 2, 10) } },
+    });
+    renderWithApp(<CampaignEditorPage />, { path: "/campaigns/cmp_1/edit", route: "/campaigns/:campaignId/edit" });
+    const group = await screen.findByRole("group", { name: "When it resumes" });
+    expect(within(group).getByRole("radio", { name: "When I resume it" })).toBeChecked();
+    await userEvent.click(within(group).getByRole("radio", { name: "By itself at a date and time" }));
+    const when = screen.getByLabelText("Date and time");
+    await userEvent.clear(when);
+    await userEvent.type(when, "2030-01-02T10:00");
+    // The forecast starts from that time.
+    await waitFor(() => expect(calls.some((c) => c.path === "/api/campaigns/forecast" && (c.body as { send_at?: string }).send_at === "2030-01-02T10:00")).toBe(true));
+    await userEvent.click(screen.getByRole("button", { name: "Save; it resumes then" }));
+    await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/campaigns/cmp_1"));
+    const patch = calls.find((c) => c.method === "PATCH")!.body;
+    expect(patch).toEqual({ send_at: "2030-01-02T10:00", timezone: "Europe/Lisbon" });
+    expect(calls.some((c) => c.path === "/api/campaigns/cmp_1/resume")).toBe(false);
+  });
 });
 
 describe("CampaignDetailPage", () => {
@@ -285,11 +313,11 @@ describe("CampaignDetailPage", () => {
     tokenStore.set("wct_x");
     let cancelled = false;
     const { calls } = mockApi({
-      "GET /api/campaigns/cmp_1": () => ({ body: cancelled ? campaign({ status: "cancelled" }) : campaign({ status: "paused", pause_reason: "session_logged_out" }) }),
+      "GET /api/campaigns/cmp_1": () => ({ body: cancelled ? campaign({ status: "cancelled", progress: 1 }) : campaign({ status: "paused", pause_reason: "session_logged_out" }) }),
       "GET /api/campaigns/cmp_1/messages": { body: { items: [{ phone: "+447700900123", name: "Maria", status: "failed", reason: "not_on_whatsapp", session_id: "ses_1", attempts: 1, queued_at: 1, sent_at: null, delivered_at: null, read_at: null, failed_at: 2, replied_at: null }], next_cursor: null } },
       "POST /api/campaigns/cmp_1/cancel": () => {
         cancelled = true;
-        return { body: campaign({ status: "cancelled" }) };
+        return { body: campaign({ status: "cancelled", progress: 1 }) };
       },
     });
     renderWithApp(<CampaignDetailPage />, { path: "/campaigns/cmp_1", route: "/campaigns/:campaignId" });
@@ -305,6 +333,12 @@ describe("CampaignDetailPage", () => {
     await waitFor(() => expect(calls.some((c) => c.path === "/api/campaigns/cmp_1/cancel")).toBe(true));
     await waitFor(() => expect(screen.getByTestId("campaign-status")).toHaveTextContent("Cancelled"));
     expect(screen.getByTestId("campaign-progress")).toHaveTextContent("Cancelled — 6 of 10 sent");
+    // The API counts cancelled messages as final (progress 1): the bar shows what was sent.
+    expect(screen.getByRole("progressbar", { name: "Campaign progress" })).toHaveAttribute("aria-valuenow", "60");
+    // Its 4 waiting messages are dropped: counted as cancelled (not waiting), so the counts add up.
+    const counts = screen.getByTestId("campaign-counters");
+    expect(within(counts).queryByText("Waiting")).not.toBeInTheDocument();
+    expect(within(counts).getByText("Cancelled").nextSibling).toHaveTextContent("4");
   });
 
   it("says why each number waits and when the campaign finishes, from the forecast", async () => {

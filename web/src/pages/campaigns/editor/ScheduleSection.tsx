@@ -25,8 +25,8 @@ function timeZones(current: string): string[] {
   return all.includes(current) ? all : [current, ...all];
 }
 
-/** When it starts (not for a campaign that already started) and the pace per number. */
-export function ScheduleFields({ d, set, errors, showWhen, forecast }: { d: Draft; set: SetDraft; errors: Record<string, string>; showWhen: boolean; forecast?: ReactNode }) {
+/** When it starts (for a paused campaign: when it resumes) and the pace per number. */
+export function ScheduleFields({ d, set, errors, showWhen, paused = false, forecast }: { d: Draft; set: SetDraft; errors: Record<string, string>; showWhen: boolean; paused?: boolean; forecast?: ReactNode }) {
   const zones = useMemo(() => timeZones(d.timezone), [d.timezone]);
   const warnings = pacingWarnings(d);
   return (
@@ -36,9 +36,9 @@ export function ScheduleFields({ d, set, errors, showWhen, forecast }: { d: Draf
       </p>
       {showWhen && (
         <fieldset className="flex flex-col gap-2">
-          <legend className="text-sm font-medium text-slate-800">{tr("schedule.when")}</legend>
+          <legend className="text-sm font-medium text-slate-800">{paused ? tr("schedule.whenResume") : tr("schedule.when")}</legend>
           <label className="flex items-center gap-2 text-sm">
-            <input type="radio" name="when" checked={d.when === "now"} onChange={() => set("when", "now")} /> {tr("schedule.now")}
+            <input type="radio" name="when" checked={d.when === "now"} onChange={() => set("when", "now")} /> {paused ? tr("schedule.resumeOnPress") : tr("schedule.now")}
           </label>
           <label className="flex items-center gap-2 text-sm">
             <input
@@ -51,7 +51,7 @@ export function ScheduleFields({ d, set, errors, showWhen, forecast }: { d: Draf
                 if (!d.sendAt) set("sendAt", tomorrowMorning(d.timezone));
               }}
             />{" "}
-            {tr("schedule.later")}
+            {paused ? tr("schedule.resumeLater") : tr("schedule.later")}
           </label>
           {d.when === "later" && (
             <div className="grid gap-3 pl-6 sm:grid-cols-2">

@@ -85,8 +85,9 @@ export function draftOf(c: Campaign | undefined, timezone: string): Draft {
     tags: audience.tags ?? [],
     onMissing: c?.on_missing_variable === "skip" ? "skip" : "block",
     sessionIds: c?.session_ids ?? [],
-    when: c?.send_at ? "later" : "now",
-    sendAt: c?.send_at ? localInput(c.send_at, c.timezone) : "",
+    // A paused campaign's past start time is history: only a time still ahead is "when it resumes".
+    when: c?.send_at && !(c.status === "paused" && c.send_at <= Date.now()) ? "later" : "now",
+    sendAt: c?.send_at && !(c.status === "paused" && c.send_at <= Date.now()) ? localInput(c.send_at, c.timezone) : "",
     timezone: c?.timezone ?? timezone,
     minGap: String(pacing.min_gap_s ?? 20),
     maxGap: String(pacing.max_gap_s ?? 60),

@@ -382,16 +382,21 @@ class SimSession:
         )
         self.chats.add(to)
         mtype = "chat" if kind == "text" else "image" if kind == "image" else "document"
+        created_s = now_ms() // 1000  # a message's t is when it was made, in every ack event
         for ack, delay in sorted(self.config.ack_delays.items(), key=lambda kv: kv[1]):
-            self._later(delay, lambda a=ack: self._emit_ack(msg_id, to, a, mtype))  # type: ignore[misc]
+            self._later(delay, lambda a=ack: self._emit_ack(msg_id, to, a, mtype, created_s))  # type: ignore[misc]
         self._remember_message(msg_id, to, kind, args)
         if kind != "text" and not args.get("waitForId"):
             return True  # sendImage answers the id only with waitForId
         return msg_id
 
-    def _emit_ack(self, msg_id: str, to: str, ack: int, mtype: str = "chat") -> None:
+    def _emit_ack(
+        self, msg_id: str, to: str, ack: int, mtype: str = "chat", created_s: int | None = None
+    ) -> None:
         if self.state in ("DEAD", "LOGGED_OUT"):
             return
+        # WAPI.onAck sends WAPI.quickClean(message): the raw model, whose key becomes its
+        # serialized id ("true_<chat>_<id>"); there is no fromMe field as in onMessage
         self.sink.webhook(
             "onAck",
             {
@@ -399,9 +404,8 @@ class SimSession:
                 "ack": ack,
                 "to": to,
                 "from": self._host_wid(),
-                "fromMe": True,
                 "type": mtype,
-                "t": now_ms() // 1000,
+                "t": created_s if created_s is not None else now_ms() // 1000,
             },
         )
 

@@ -381,6 +381,8 @@ export const en = {
   "campaign.pause.session_agent_offline": "The machine running a sending number went offline. It resumes by itself when it is back.",
   "campaign.pause.session_stopped": "A sending number was removed. Choose another number, then resume.",
   "campaign.pause.session_failed": "A sending number stopped working. Restart it, then resume.",
+  "campaign.pause.needs_license": "A sending number has no OpenWA licence key, so it can only message people who have chatted with it before or who are saved in its phone's contacts. Add the key on the number's page, then retry the failed messages; or resume to keep sending to existing chats only.",
+  "campaign.pause.session_restricted": "WhatsApp is not letting a sending number start new chats for now. Resume once the restriction lifts (see the Numbers page).",
   "campaign.reason.quota": "held back: not enough messages left this month",
   "campaign.reason.opted_out": "asked not to be messaged",
   "campaign.reason.missing_variables": "no value for a variable the message needs",

@@ -372,6 +372,8 @@ export const es: Record<MessageKey, string> = {
   "campaign.pause.session_agent_offline": "La computadora que ejecuta un número de envío se desconectó. La campaña sigue sola cuando vuelva.",
   "campaign.pause.session_stopped": "Se eliminó un número de envío. Elige otro número y luego reanuda.",
   "campaign.pause.session_failed": "Un número de envío dejó de funcionar. Reinícialo y luego reanuda.",
+  "campaign.pause.needs_license": "Un número de envío no tiene clave de licencia de OpenWA: solo puede escribir a quien ya chateó con él o está guardado en los contactos del teléfono. Añade la clave en la página del número y reintenta los mensajes fallidos; o reanuda para seguir solo con chats existentes.",
+  "campaign.pause.session_restricted": "WhatsApp no está dejando que un número de envío inicie chats nuevos por ahora. Reanuda cuando se levante la restricción (mira la página Números).",
   "campaign.reason.quota": "retenido: no quedan mensajes suficientes este mes",
   "campaign.reason.opted_out": "pidió no recibir mensajes",
   "campaign.reason.missing_variables": "falta un dato que usa el mensaje",

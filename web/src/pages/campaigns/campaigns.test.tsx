@@ -281,6 +281,20 @@ describe("CampaignEditorPage", () => {
 });
 
 describe("CampaignDetailPage", () => {
+  it.each([
+    ["needs_license", /can only message people who have chatted with it before or who are saved in its phone's contacts/],
+    ["session_restricted", /not letting a sending number start new chats/],
+  ])("explains a pause for %s in words, not as a code", async (reason, words) => {
+    tokenStore.set("wct_x");
+    mockApi({
+      "GET /api/campaigns/cmp_1": { body: campaign({ status: "paused", pause_reason: reason }) },
+      "GET /api/campaigns/cmp_1/messages": { body: { items: [], next_cursor: null } },
+    });
+    renderWithApp(<CampaignDetailPage />, { path: "/campaigns/cmp_1", route: "/campaigns/:campaignId" });
+    expect(await screen.findByText(words)).toBeInTheDocument();
+    expect(screen.queryByText(new RegExp(reason.replace("_", " ")))).not.toBeInTheDocument();
+  });
+
   it("shows counters, the pause reason in words, and cancels after confirmation", async () => {
     tokenStore.set("wct_x");
     let cancelled = false;

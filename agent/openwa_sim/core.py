@@ -510,6 +510,9 @@ class SimSession:
             self.send_error = str(text) if text else None
         elif kind == "restricted":
             self.config.restricted = bool(params.get("on", True))
+        elif kind == "license":  # a test takes the stand-in key away (or gives one)
+            key = params.get("key")
+            self.config.license_key = str(key) if key else None
         elif kind == "rate_limit":
             self.rate_limited_until = time.monotonic() + float(params.get("duration_s", 30))
         elif kind == "stall":

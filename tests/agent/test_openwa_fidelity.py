@@ -79,6 +79,12 @@ async def test_licence_wall_images_and_existing_chats(make_session: MakeSession)
     await _fault(h, {"kind": "contacts", "numbers": ["+447700900005"]})
     out = await s.send_text("447700900005@c.us", "x")
     assert (out.outcome, out.reason) == (Outcome.failed, FailReason.not_on_whatsapp)
+    # a key lifts the wall (the browser tests take the stand-in key away the same way)
+    await _fault(h, {"kind": "license", "key": "LK-late"})
+    assert (await s.send_text("447700900001@c.us", "hello")).outcome == Outcome.sent
+    await _fault(h, {"kind": "license", "key": None})
+    out = await s.send_text("447700900006@c.us", "hello")
+    assert (out.outcome, out.reason) == (Outcome.failed, FailReason.needs_license)
 
 
 async def test_unrecognised_refusal_keeps_its_words(

@@ -139,6 +139,22 @@ def sent_by_this_number(data: dict[str, Any]) -> bool:
     return isinstance(msg_id, str) and msg_id.startswith("true_")
 
 
+def number_exists(resp: Any) -> bool | None:
+    """checkNumberStatus's answer: WAPI sets ``numberExists`` only when it is true (status
+    200); a number not on WhatsApp is ``status: 404`` with no ``numberExists`` at all. Any
+    other status (a failed query) tells nothing."""
+    if not isinstance(resp, dict):
+        return None
+    if isinstance(resp.get("numberExists"), bool):
+        return bool(resp["numberExists"])
+    status = resp.get("status")
+    if status == 200:
+        return True
+    if status == 404:
+        return False
+    return None
+
+
 def outcome_of_reply(reply: openwa.Reply) -> SendOutcome:
     """Map one sendText/sendImage answer to an outcome (shapes of the 4.76.0 source)."""
     if reply.threw:
@@ -683,9 +699,7 @@ class OpenWASession:
             resp = await self.call("checkNumberStatus", {"contactId": to}, timeout=30)
         except (OpenWAError, OpenWAUnavailable, OpenWAIndeterminate):
             return None
-        if isinstance(resp, dict) and isinstance(resp.get("numberExists"), bool):
-            return bool(resp["numberExists"])
-        return None
+        return number_exists(resp)
 
     async def logout(self) -> bool:
         self.program.autorestart = False

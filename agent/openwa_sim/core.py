@@ -412,14 +412,17 @@ class SimSession:
     def _check_number(self, args: dict[str, Any]) -> dict[str, Any]:
         self._require_connected()
         cid = self._wa_id(args.get("contactId"), "contactId")
-        exists = cid not in self.not_on_whatsapp
         user = cid.split("@")[0]
+        if cid in self.not_on_whatsapp:
+            # WAPI.checkNumberStatus: queryExist has no jid -> throw 404 -> the id as given,
+            # and no numberExists key at all (it is only ever set to true)
+            return {"id": cid, "status": 404, "isBusiness": False, "canReceiveMessage": False}
         return {
             "id": {"server": "c.us", "user": user, "_serialized": cid},
-            "status": 200 if exists else 404,
+            "status": 200,
             "isBusiness": False,
-            "canReceiveMessage": exists,
-            "numberExists": exists,
+            "canReceiveMessage": True,
+            "numberExists": True,
         }
 
     def _logout(self, _args: dict[str, Any]) -> bool:

@@ -13,7 +13,12 @@ from typing import Any
 import pytest
 
 from agent import openwa
-from agent.driver import OpenWASession, outcome_of_reply, sent_by_this_number
+from agent.driver import (
+    OpenWASession,
+    number_exists,
+    outcome_of_reply,
+    sent_by_this_number,
+)
 from agent.openwa_sim import core as sim_core
 from agent.webhooks import WebhookReceiver
 from tests.agent.conftest import REPO, make_config
@@ -229,7 +234,15 @@ def test_get_message_by_id_and_check_number(pkg: Path) -> None:
     # the ack stream the driver listens to: every change of ack, the message cleaned
     assert 'Store.Msg.on("change:ack", m => callback(WAPI.quickClean(m)));' in wapi
     check = wapi[wapi.index("window.WAPI.checkNumberStatus = ") :][:600]
-    assert "data.numberExists = true" in check
+    assert "if (data.status == 200) data.numberExists = true" in check
+    # not on WhatsApp: 404 with no numberExists key (it is only ever set to true)
+    assert "if (result.jid === undefined) throw 404;" in check
+    assert "status: e," in check
+    shape = wapi[wapi.index("window.WAPI._serializeNumberStatusObj = ") :][:400]
+    assert "canReceiveMessage: (obj.status === 200)" in shape and "numberExists" not in shape
+    assert number_exists({"id": "4477@c.us", "status": 404, "canReceiveMessage": False}) is False
+    assert number_exists({"status": 200, "numberExists": True}) is True
+    assert number_exists({"id": "4477@c.us", "status": {}, "canReceiveMessage": False}) is None
 
 
 def test_env_and_config_file_rules(pkg: Path) -> None:

@@ -79,6 +79,11 @@ async def test_licence_wall_images_and_existing_chats(make_session: MakeSession)
     await _fault(h, {"kind": "contacts", "numbers": ["+447700900005"]})
     out = await s.send_text("447700900005@c.us", "x")
     assert (out.outcome, out.reason) == (Outcome.failed, FailReason.not_on_whatsapp)
+    # checkNumberStatus as WAPI answers it: 404 and no numberExists for such a number
+    raw = await s.call("checkNumberStatus", {"contactId": "447700900005@c.us"})
+    assert raw["status"] == 404 and "numberExists" not in raw, raw
+    assert await s.check_number("447700900005@c.us") is False
+    assert await s.check_number("447700900002@c.us") is True
     # a key lifts the wall (the browser tests take the stand-in key away the same way)
     await _fault(h, {"kind": "license", "key": "LK-late"})
     assert (await s.send_text("447700900001@c.us", "hello")).outcome == Outcome.sent

@@ -460,7 +460,8 @@ class OpenWASession:
         self.program.mark_started()
         self._qr_deadline_ms = None
         data = body.get("data")
-        host = data.get("hostNumber") if isinstance(data, dict) else None
+        # the CLI's ready() posts its whole config plus hostAccountNumber (cli/index.js)
+        host = data.get("hostAccountNumber") if isinstance(data, dict) else None
         if not isinstance(host, str) or not host.isdigit():
             try:
                 host = await self.call("getHostNumber", {}, timeout=10)

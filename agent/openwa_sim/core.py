@@ -271,7 +271,7 @@ class SimSession:
                 "namespace": "READY",
                 "data": {
                     "key": self.config.api_key,
-                    "hostNumber": phone.lstrip("+"),
+                    "hostAccountNumber": phone.lstrip("+"),
                     "sessionId": self.config.session_id,
                 },
             }

@@ -245,6 +245,13 @@ def test_get_message_by_id_and_check_number(pkg: Path) -> None:
     assert number_exists({"id": "4477@c.us", "status": {}, "canReceiveMessage": False}) is None
 
 
+def test_ready_webhook_names_the_host_number(pkg: Path) -> None:
+    """The CLI posts READY with its config and the host number as hostAccountNumber."""
+    index = src(pkg, "dist/cli/index.js")
+    assert "{ hostAccountNumber: yield client.getHostNumber() }" in index
+    assert 'namespace: "READY"' in index and "data: Object.assign({}, config)," in index
+
+
 def test_env_and_config_file_rules(pkg: Path) -> None:
     setup = src(pkg, "dist/cli/setup.js")
     assert "filter(([k,]) => k.includes('WA'))" in setup

@@ -147,6 +147,11 @@ const MESSAGE_REASONS: Record<string, string> = {
   timeout: "WhatsApp did not answer in time",
   session_error: "the number had a problem sending",
   needs_license: "needs an OpenWA licence to message someone new",
+  restricted: "WhatsApp is not letting the number start new chats for now",
+  no_chats: "WhatsApp Web needs at least one chat on the number first",
+  broadcast_refused: "cannot be sent to a broadcast list",
+  chat_not_found: "WhatsApp could not open a chat with this number",
+  media_error: "the image could not be sent",
   too_long: "longer than 4,096 characters once filled in for this contact",
   frequency_cap: "got a message from you recently (the frequency cap)",
 };

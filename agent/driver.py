@@ -128,6 +128,33 @@ def inbound_text(data: dict[str, Any]) -> tuple[str, str | None]:
     return (text if isinstance(text, str) else ""), word
 
 
+def sent_by_this_number(data: dict[str, Any]) -> bool:
+    """Whether a message event is one this number sent. onMessage/onAnyMessage carry
+    ``fromMe``; the ack stream (WAPI.quickClean of the raw model) does not, its id being the
+    serialized key ``<fromMe>_<chat>_<id>`` (wapi.js) instead."""
+    from_me = data.get("fromMe")
+    if isinstance(from_me, bool):
+        return from_me
+    msg_id = data.get("id")
+    return isinstance(msg_id, str) and msg_id.startswith("true_")
+
+
+def number_exists(resp: Any) -> bool | None:
+    """checkNumberStatus's answer: WAPI sets ``numberExists`` only when it is true (status
+    200); a number not on WhatsApp is ``status: 404`` with no ``numberExists`` at all. Any
+    other status (a failed query) tells nothing."""
+    if not isinstance(resp, dict):
+        return None
+    if isinstance(resp.get("numberExists"), bool):
+        return bool(resp["numberExists"])
+    status = resp.get("status")
+    if status == 200:
+        return True
+    if status == 404:
+        return False
+    return None
+
+
 def outcome_of_reply(reply: openwa.Reply) -> SendOutcome:
     """Map one sendText/sendImage answer to an outcome (shapes of the 4.76.0 source)."""
     if reply.threw:
@@ -192,6 +219,8 @@ class OpenWASession:
         self.restricted_until: int | None = None
         # chats with a message sent without an id (sendImage answered true), by count
         self._awaiting_id: Counter[str] = Counter()
+        # image sends waiting for their id, by chat: (started, in seconds; the id's future)
+        self._id_waiters: dict[str, tuple[int, asyncio.Future[tuple[str, int]]]] = {}
         self.dir: Path = config.sessions_dir / session_id
         self.state = SessionState.stopped
         self.phone: str | None = None
@@ -431,7 +460,8 @@ class OpenWASession:
         self.program.mark_started()
         self._qr_deadline_ms = None
         data = body.get("data")
-        host = data.get("hostNumber") if isinstance(data, dict) else None
+        # the CLI's ready() posts its whole config plus hostAccountNumber (cli/index.js)
+        host = data.get("hostAccountNumber") if isinstance(data, dict) else None
         if not isinstance(host, str) or not host.isdigit():
             try:
                 host = await self.call("getHostNumber", {}, timeout=10)
@@ -474,9 +504,10 @@ class OpenWASession:
         msg_id, to = data.get("id"), data.get("to")
         if isinstance(to, dict):
             to = to.get("_serialized")
+        self._id_from_stream(data, msg_id, to)
         if (
             self.on_outgoing is not None
-            and data.get("fromMe")
+            and sent_by_this_number(data)
             and data.get("type") != "chat"  # a text typed on the phone is not our image
             and isinstance(msg_id, str)
             and isinstance(to, str)
@@ -486,6 +517,26 @@ class OpenWASession:
             self._awaiting_id[to] -= 1
             if self._awaiting_id[to] <= 0:
                 del self._awaiting_id[to]
+
+    def _id_from_stream(self, data: dict[str, Any], msg_id: Any, to: Any) -> None:
+        """An image being sent shows in the ack stream once WhatsApp's server has it (ack 1+):
+        a media message from this number to that chat, created since the send began."""
+        waiter = self._id_waiters.get(to) if isinstance(to, str) else None
+        if waiter is None or waiter[1].done():
+            return
+        started_s, fut = waiter
+        ack, t = data.get("ack"), data.get("t")
+        if (
+            sent_by_this_number(data)
+            and data.get("type") not in (None, "chat")
+            and isinstance(msg_id, str)
+            and msg_id
+            and isinstance(ack, int)
+            and ack >= 1
+            # an older image to the same chat getting its read ack now is not this one
+            and (not isinstance(t, int | float) or t >= started_s - 5)
+        ):
+            fut.set_result((msg_id, ack))
 
     async def _on_listener(self, event: str, data: Any, ts: int) -> None:
         if isinstance(data, dict) and event in ("onAck", "onAnyMessage", "onMessage"):
@@ -597,13 +648,44 @@ class OpenWASession:
         return await self._send("sendText", {"to": to, "content": content})
 
     async def send_image(self, to: str, file: str, filename: str, caption: str) -> SendOutcome:
-        # waitForId: OpenWA answers the message id once the upload is done (else only true);
-        # the longer timeout covers the upload.
-        return await self._send(
-            "sendImage",
-            {"to": to, "file": file, "filename": filename, "caption": caption, "waitForId": True},
-            timeout=self.config.media_send_timeout_s,
+        """sendImage with waitForId: OpenWA answers the message id once the upload is done
+        (else only ``true``); the longer timeout covers the upload. 4.76.0's WAPI.sendImage
+        waits for the id on the first ``change:clientUrl`` of any message and never answers
+        when that one was not ours, though the image went out: the ack stream then shows it
+        with its id, and that is the answer."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[tuple[str, int]] = loop.create_future()
+        self._id_waiters[to] = (int(time.time()), fut)
+        rest = asyncio.ensure_future(
+            self._send(
+                "sendImage",
+                {
+                    "to": to,
+                    "file": file,
+                    "filename": filename,
+                    "caption": caption,
+                    "waitForId": True,
+                },
+                timeout=self.config.media_send_timeout_s,
+            )
         )
+        try:
+            either: set[asyncio.Future[Any]] = {rest, fut}
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+            if rest.done():
+                return rest.result()
+            rest.cancel()  # OpenWA may never answer; the message is out
+            msg_id, ack = fut.result()
+            log.info("image id from the ack stream", extra={"session_id": self.session_id})
+            if ack >= 2 and self.on_ack is not None:
+                # that ack arrived before the send had its id: once the send is recorded
+                loop.call_soon(self.on_ack, self.session_id, msg_id, ack, now_ms())
+            return SendOutcome(Outcome.sent, wa_message_id=msg_id[:200])
+        finally:
+            if self._id_waiters.get(to, (0, None))[1] is fut:
+                del self._id_waiters[to]
+            if not rest.done():
+                rest.cancel()
 
     async def simulate_typing(self, to: str, on: bool) -> bool:
         """Show (or stop showing) "typing…" in the chat: Client.simulateTyping(to, on)."""
@@ -618,9 +700,7 @@ class OpenWASession:
             resp = await self.call("checkNumberStatus", {"contactId": to}, timeout=30)
         except (OpenWAError, OpenWAUnavailable, OpenWAIndeterminate):
             return None
-        if isinstance(resp, dict) and isinstance(resp.get("numberExists"), bool):
-            return bool(resp["numberExists"])
-        return None
+        return number_exists(resp)
 
     async def logout(self) -> bool:
         self.program.autorestart = False

@@ -271,7 +271,7 @@ class SimSession:
                 "namespace": "READY",
                 "data": {
                     "key": self.config.api_key,
-                    "hostNumber": phone.lstrip("+"),
+                    "hostAccountNumber": phone.lstrip("+"),
                     "sessionId": self.config.session_id,
                 },
             }
@@ -382,16 +382,21 @@ class SimSession:
         )
         self.chats.add(to)
         mtype = "chat" if kind == "text" else "image" if kind == "image" else "document"
+        created_s = now_ms() // 1000  # a message's t is when it was made, in every ack event
         for ack, delay in sorted(self.config.ack_delays.items(), key=lambda kv: kv[1]):
-            self._later(delay, lambda a=ack: self._emit_ack(msg_id, to, a, mtype))  # type: ignore[misc]
+            self._later(delay, lambda a=ack: self._emit_ack(msg_id, to, a, mtype, created_s))  # type: ignore[misc]
         self._remember_message(msg_id, to, kind, args)
         if kind != "text" and not args.get("waitForId"):
             return True  # sendImage answers the id only with waitForId
         return msg_id
 
-    def _emit_ack(self, msg_id: str, to: str, ack: int, mtype: str = "chat") -> None:
+    def _emit_ack(
+        self, msg_id: str, to: str, ack: int, mtype: str = "chat", created_s: int | None = None
+    ) -> None:
         if self.state in ("DEAD", "LOGGED_OUT"):
             return
+        # WAPI.onAck sends WAPI.quickClean(message): the raw model, whose key becomes its
+        # serialized id ("true_<chat>_<id>"); there is no fromMe field as in onMessage
         self.sink.webhook(
             "onAck",
             {
@@ -399,23 +404,25 @@ class SimSession:
                 "ack": ack,
                 "to": to,
                 "from": self._host_wid(),
-                "fromMe": True,
                 "type": mtype,
-                "t": now_ms() // 1000,
+                "t": created_s if created_s is not None else now_ms() // 1000,
             },
         )
 
     def _check_number(self, args: dict[str, Any]) -> dict[str, Any]:
         self._require_connected()
         cid = self._wa_id(args.get("contactId"), "contactId")
-        exists = cid not in self.not_on_whatsapp
         user = cid.split("@")[0]
+        if cid in self.not_on_whatsapp:
+            # WAPI.checkNumberStatus: queryExist has no jid -> throw 404 -> the id as given,
+            # and no numberExists key at all (it is only ever set to true)
+            return {"id": cid, "status": 404, "isBusiness": False, "canReceiveMessage": False}
         return {
             "id": {"server": "c.us", "user": user, "_serialized": cid},
-            "status": 200 if exists else 404,
+            "status": 200,
             "isBusiness": False,
-            "canReceiveMessage": exists,
-            "numberExists": exists,
+            "canReceiveMessage": True,
+            "numberExists": True,
         }
 
     def _logout(self, _args: dict[str, Any]) -> bool:
@@ -506,6 +513,9 @@ class SimSession:
             self.send_error = str(text) if text else None
         elif kind == "restricted":
             self.config.restricted = bool(params.get("on", True))
+        elif kind == "license":  # a test takes the stand-in key away (or gives one)
+            key = params.get("key")
+            self.config.license_key = str(key) if key else None
         elif kind == "rate_limit":
             self.rate_limited_until = time.monotonic() + float(params.get("duration_s", 30))
         elif kind == "stall":

@@ -13,7 +13,12 @@ from typing import Any
 import pytest
 
 from agent import openwa
-from agent.driver import OpenWASession, outcome_of_reply
+from agent.driver import (
+    OpenWASession,
+    number_exists,
+    outcome_of_reply,
+    sent_by_this_number,
+)
 from agent.openwa_sim import core as sim_core
 from agent.webhooks import WebhookReceiver
 from tests.agent.conftest import REPO, make_config
@@ -177,6 +182,31 @@ def test_send_image_returns_true_unless_wait_for_id(pkg: Path) -> None:
     assert re.search(r"\}\) : true", send_image)
     # the driver asks with the parameter's own name
     assert "waitForId" in sig
+    # the wait for the id listens to the first clientUrl change of *any* message only: when
+    # that one is not ours the answer never comes, though the image went out (the driver
+    # then takes the id from the ack stream)
+    assert "if (media.attributes.file.size === msg.size) resolve(msg.id._serialized);" in (
+        send_image
+    )
+    assert "Store.Msg.off('change:clientUrl', cb);" in send_image
+    assert "setTimeout" not in send_image
+
+
+def test_ack_stream_shape(pkg: Path) -> None:
+    """onAck sends the raw model through quickClean: no fromMe (onMessage's processMessageObj
+    has one), the key as its serialized id "<fromMe>_<chat>_<id>", and t, the time the message
+    was made; the driver tells its own messages by that id."""
+    wapi = src(pkg, "dist/lib/wapi.js")
+    assert 'Store.Msg.on("change:ack", m => callback(WAPI.quickClean(m)));' in wapi
+    clean = wapi[wapi.index("window.WAPI.quickClean = ") :]
+    clean = clean[: clean.index("\n};")]
+    assert "fromMe" not in clean
+    assert "forEach(k => r[k] = r[k]._serialized)" in clean
+    assert "newMsgId._serialized = `${newMsgId.fromMe}_${newMsgId.remote}_${newMsgId.id}`" in wapi
+    ack = {"id": "true_447700900001@c.us_3EB0AB", "ack": 2, "type": "image", "t": 1}
+    assert sent_by_this_number(ack)
+    assert not sent_by_this_number({**ack, "id": "false_447700900001@c.us_3EB0AB"})
+    assert not sent_by_this_number({**ack, "fromMe": False})
 
 
 def test_get_message_by_id_and_check_number(pkg: Path) -> None:
@@ -204,7 +234,22 @@ def test_get_message_by_id_and_check_number(pkg: Path) -> None:
     # the ack stream the driver listens to: every change of ack, the message cleaned
     assert 'Store.Msg.on("change:ack", m => callback(WAPI.quickClean(m)));' in wapi
     check = wapi[wapi.index("window.WAPI.checkNumberStatus = ") :][:600]
-    assert "data.numberExists = true" in check
+    assert "if (data.status == 200) data.numberExists = true" in check
+    # not on WhatsApp: 404 with no numberExists key (it is only ever set to true)
+    assert "if (result.jid === undefined) throw 404;" in check
+    assert "status: e," in check
+    shape = wapi[wapi.index("window.WAPI._serializeNumberStatusObj = ") :][:400]
+    assert "canReceiveMessage: (obj.status === 200)" in shape and "numberExists" not in shape
+    assert number_exists({"id": "4477@c.us", "status": 404, "canReceiveMessage": False}) is False
+    assert number_exists({"status": 200, "numberExists": True}) is True
+    assert number_exists({"id": "4477@c.us", "status": {}, "canReceiveMessage": False}) is None
+
+
+def test_ready_webhook_names_the_host_number(pkg: Path) -> None:
+    """The CLI posts READY with its config and the host number as hostAccountNumber."""
+    index = src(pkg, "dist/cli/index.js")
+    assert "{ hostAccountNumber: yield client.getHostNumber() }" in index
+    assert 'namespace: "READY"' in index and "data: Object.assign({}, config)," in index
 
 
 def test_env_and_config_file_rules(pkg: Path) -> None:

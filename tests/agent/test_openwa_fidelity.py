@@ -4,6 +4,7 @@ secret on any command line."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -78,6 +79,17 @@ async def test_licence_wall_images_and_existing_chats(make_session: MakeSession)
     await _fault(h, {"kind": "contacts", "numbers": ["+447700900005"]})
     out = await s.send_text("447700900005@c.us", "x")
     assert (out.outcome, out.reason) == (Outcome.failed, FailReason.not_on_whatsapp)
+    # checkNumberStatus as WAPI answers it: 404 and no numberExists for such a number
+    raw = await s.call("checkNumberStatus", {"contactId": "447700900005@c.us"})
+    assert raw["status"] == 404 and "numberExists" not in raw, raw
+    assert await s.check_number("447700900005@c.us") is False
+    assert await s.check_number("447700900002@c.us") is True
+    # a key lifts the wall (the browser tests take the stand-in key away the same way)
+    await _fault(h, {"kind": "license", "key": "LK-late"})
+    assert (await s.send_text("447700900001@c.us", "hello")).outcome == Outcome.sent
+    await _fault(h, {"kind": "license", "key": None})
+    out = await s.send_text("447700900006@c.us", "hello")
+    assert (out.outcome, out.reason) == (Outcome.failed, FailReason.needs_license)
 
 
 async def test_unrecognised_refusal_keeps_its_words(
@@ -145,6 +157,37 @@ async def test_image_without_id_is_sent_and_the_id_is_learnt_later(
         }
     ]
     journal.close()
+
+
+async def test_image_whose_id_never_comes_back_takes_it_from_the_ack_stream(
+    make_session: MakeSession,
+) -> None:
+    """4.76.0's WAPI.sendImage with waitForId waits on the first ``change:clientUrl`` of any
+    message and can hang after the image went out: the id then comes from the ack stream
+    (an image to that chat, made since the send began), and the send is ``sent`` with it.
+    An older image to the same chat getting its acks meanwhile is not taken for it."""
+    h = await make_session(extra=["--sim-auto-scan", "0"], media_send_timeout_s=120.0)
+    s = h.session
+    await wait_for(lambda: s.state == SessionState.connected, what="connected")
+    to = "447700900021@c.us"
+    # acks come late: the first image's acks arrive while the second waits for its id
+    await _fault(h, {"kind": "ack_timing", "delays": {"1": 8.0, "2": 8.5, "3": 9.0}})
+    first = await s.send_image(to, PNG, "a.png", "first")
+    assert first.outcome == Outcome.sent and first.wa_message_id
+    first_made = int(time.time())
+    await wait_for(lambda: int(time.time()) > first_made + 6, what="the first image to age")
+    await _fault(h, {"kind": "stall", "seconds": 600})  # OpenWA never answers the send
+    second = await asyncio.wait_for(s.send_image(to, PNG, "b.png", "second"), 60)
+    assert second.outcome == Outcome.sent and second.reason is None
+    assert second.wa_message_id and second.wa_message_id != first.wa_message_id
+    # the old image's acks came first, and were not taken for the new one
+    assert any(a[1] == first.wa_message_id and a[2] == 3 for a in h.acks)
+    # it is OpenWA's id for that message: its acks carry it
+    await wait_for(
+        lambda: any(a[1] == second.wa_message_id and a[2] == 3 for a in h.acks),
+        timeout=30,
+        what="the second image's acks",
+    )
 
 
 async def test_reachout_timelock_restricts_new_chats_only(make_session: MakeSession) -> None:

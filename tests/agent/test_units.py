@@ -219,7 +219,7 @@ async def test_driver_orders_events_by_ts(tmp_path: Path) -> None:
         frames.append,
     )
     await s._on_hook(
-        "ready", {"ts": 3000, "namespace": "READY", "data": {"hostNumber": "447700900123"}}
+        "ready", {"ts": 3000, "namespace": "READY", "data": {"hostAccountNumber": "447700900123"}}
     )
     assert s.state == SessionState.connected and s.phone == "+447700900123"
     await s._on_hook("wh", {"ts": 2000, "event": "onStateChanged", "data": "CONFLICT"})

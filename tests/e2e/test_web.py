@@ -108,6 +108,8 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
     assert "✔ a paused campaign's pace is edited" in report, report
     assert "cancelled, it says how many were sent" in report, report
     assert "✔ a second campaign, short of quota, upgrades and comes back" in report, report
+    # web/e2e/openwa.e2e.test.mjs: the real OpenWA's licence wall and timelock (issue 11).
+    assert "✔ the licence wall pauses a campaign with words and a link" in report, report
     # web/e2e/variants.e2e.test.mjs: A/B variants (issue 16).
     assert "✔ variants are written in the composer's tabs and compared" in report, report
     for name in (
@@ -126,6 +128,10 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
         "billing",
         "sessions-license",
         "mobile-sessions-license",
+        "openwa-licence-wall-campaign-1280",
+        "openwa-licence-wall-campaign-375",
+        "openwa-restricted-number-1280",
+        "openwa-restricted-number-375",
         "honest-composer",
         "honest-composer-375",
         "honest-launch-summary",

@@ -309,6 +309,34 @@ describe("CampaignEditorPage", () => {
 });
 
 describe("CampaignDetailPage", () => {
+  it.each([
+    ["needs_license", /can only message people who have chatted with it before or who are saved in its phone's contacts/],
+    ["session_restricted", /not letting a sending number start new chats/],
+  ])("explains a pause for %s in words, not as a code", async (reason, words) => {
+    tokenStore.set("wct_x");
+    mockApi({
+      "GET /api/campaigns/cmp_1": { body: campaign({ status: "paused", pause_reason: reason }) },
+      "GET /api/campaigns/cmp_1/messages": { body: { items: [], next_cursor: null } },
+    });
+    renderWithApp(<CampaignDetailPage />, { path: "/campaigns/cmp_1", route: "/campaigns/:campaignId" });
+    expect(await screen.findByText(words)).toBeInTheDocument();
+    expect(screen.queryByText(new RegExp(reason.replace("_", " ")))).not.toBeInTheDocument();
+  });
+
+  it("names OpenWA's refusals in words in the recipients table", async () => {
+    tokenStore.set("wct_x");
+    const row = (phone: string, reason: string) => ({ phone, name: null, status: "failed", reason, session_id: "ses_1", attempts: 1, queued_at: 1, sent_at: null, delivered_at: null, read_at: null, failed_at: 2, replied_at: null });
+    mockApi({
+      "GET /api/campaigns/cmp_1": { body: campaign({ status: "running" }) },
+      "GET /api/campaigns/cmp_1/messages": { body: { items: [row("+447700900001", "restricted"), row("+447700900002", "chat_not_found"), row("+447700900003", "no_chats"), row("+447700900004", "broadcast_refused")], next_cursor: null } },
+    });
+    renderWithApp(<CampaignDetailPage />, { path: "/campaigns/cmp_1", route: "/campaigns/:campaignId" });
+    expect(await screen.findByText("WhatsApp is not letting the number start new chats for now")).toBeInTheDocument();
+    expect(screen.getByText("WhatsApp could not open a chat with this number")).toBeInTheDocument();
+    expect(screen.getByText("WhatsApp Web needs at least one chat on the number first")).toBeInTheDocument();
+    expect(screen.getByText("cannot be sent to a broadcast list")).toBeInTheDocument();
+  });
+
   it("shows counters, the pause reason in words, and cancels after confirmation", async () => {
     tokenStore.set("wct_x");
     let cancelled = false;

@@ -47,6 +47,8 @@ const PAUSE_REASONS: Record<string, string> = {
   session_agent_offline: "The machine running a sending number went offline. It resumes by itself when it is back.",
   session_stopped: "A sending number was removed. Choose another number, then resume.",
   session_failed: "A sending number stopped working. Restart it, then resume.",
+  needs_license: "A sending number has no OpenWA licence key, so it can only message people who have chatted with it before or who are saved in its phone's contacts. Add the key on the number's page, then retry the failed messages; or resume to keep sending to existing chats only.",
+  session_restricted: "WhatsApp is not letting a sending number start new chats for now. Resume once the restriction lifts (see the Numbers page).",
 };
 
 export function pauseReasonText(reason: string | null | undefined): string | null {
@@ -145,6 +147,11 @@ const MESSAGE_REASONS: Record<string, string> = {
   timeout: "WhatsApp did not answer in time",
   session_error: "the number had a problem sending",
   needs_license: "needs an OpenWA licence to message someone new",
+  restricted: "WhatsApp is not letting the number start new chats for now",
+  no_chats: "WhatsApp Web needs at least one chat on the number first",
+  broadcast_refused: "cannot be sent to a broadcast list",
+  chat_not_found: "WhatsApp could not open a chat with this number",
+  media_error: "the image could not be sent",
   too_long: "longer than 4,096 characters once filled in for this contact",
   frequency_cap: "got a message from you recently (the frequency cap)",
 };

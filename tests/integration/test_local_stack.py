@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -153,6 +155,19 @@ def test_rotation_and_deletion_close_the_agents_live_socket(stack: LocalStack) -
             open_timeout=10,
         )
     assert gone.value.response.status_code == 403
+
+
+def test_dev_mailbox_opens_with_the_url_printed_at_start_only(stack: LocalStack) -> None:
+    """Issue 12: /dev/mail was open to anyone who could reach the port."""
+    log = stack.log_path.read_text()
+    assert "answer this machine (loopback) only" in log
+    printed = re.search(r"mailbox\s+(http://\S+/dev/mail\?key=\S+)", log)
+    assert printed is not None, log[-2000:]
+    assert printed.group(1).startswith(stack.base)
+    for path in ("/dev/mail", "/dev/mail?key=guessed", "/dev/billing"):
+        assert stack.request("GET", path)[0] == 403, path
+    with urllib.request.urlopen(printed.group(1), timeout=15) as page:
+        assert page.status == 200 and b"<html" in page.read().lower()
 
 
 def test_spa_fallback_and_openapi(stack: LocalStack) -> None:

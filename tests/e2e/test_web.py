@@ -109,6 +109,8 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
     assert "✔ a second campaign, short of quota, upgrades and comes back" in report, report
     # web/e2e/variants.e2e.test.mjs: A/B variants (issue 16).
     assert "✔ variants are written in the composer's tabs and compared" in report, report
+    # web/e2e/security.e2e.test.mjs: test sends obey the rules of any send (issue 12).
+    assert "✔ a test to an opted-out contact is refused in words" in report, report
     for name in (
         "login",
         "sessions-qr",
@@ -151,5 +153,7 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
         "inbox-answer-375",
         "inbox-settings-1280",
         "inbox-settings-375",
+        "security-test-send-refused-1280",
+        "security-test-send-refused-375",
     ):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 1000, name

@@ -293,7 +293,12 @@ def test_a_source_that_keeps_failing_is_stopped(
     source("203.0.113.9")
     statuses = [_login(api, account["email"], "wrong password here").status for _ in range(4)]
     assert statuses[:3] == [401, 401, 429] or statuses[-1] == 429
-    assert _login(api, account["email"], account["password"]).status == 429  # that machine
+    refused = _login(api, account["email"], account["password"])
+    assert refused.status == 429  # that machine, even with the right password
+    assert refused.json["error"]["message"].startswith(
+        "Too many failed sign-ins from this device. Wait "
+    )
+    assert int(refused.headers["Retry-After"]) >= 1
     source("198.51.100.7")
     assert _login(api, account["email"], account["password"]).status == 200  # the owner
 

@@ -2,7 +2,8 @@
 // running local stack started by tests/e2e/test_web.py (or WACAST_E2E_BASE=… node --test
 // e2e/security.e2e.test.mjs): the composer says what a test costs and how many a day are
 // allowed; a test to a contact who opted out is refused in plain words; one to another
-// contact goes out and uses a message of the plan.
+// contact goes out and uses a message of the plan. Repeated wrong passwords slow one
+// device's sign-in down with a sentence on the form.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -100,6 +101,36 @@ describe("test sends obey the rules of any send", { concurrency: false }, () => 
     await phone.screenshot({ path: join(SHOTS, "security-test-send-refused-375.png") });
     await phone.context().close();
     await page.context().close();
+  });
+
+  test("wrong passwords from one device slow its sign-in down, in plain words", async () => {
+    // The account's owner elsewhere is never refused (tests/functional/test_security.py).
+    const cara = { name: "Cara", email: `cara-${RUN}@example.com`, password: "tulips in the spring" };
+    await api("POST", "/api/auth/register", null, cara);
+    const words = /^Too many failed sign-ins from this device\. Wait (a minute|\d+ minutes) before trying again, or reset your password\.$/;
+    for (const viewport of [{ width: 1280, height: 860 }, { width: 375, height: 740 }]) {
+      const page = await newPage(viewport);
+      await page.goto("/auth/login");
+      await page.getByLabel("Email").fill(cara.email);
+      let refused = null;
+      for (let attempt = 0; attempt < 12 && !refused; attempt += 1) {
+        await page.getByLabel("Password").fill(`not it ${attempt}`);
+        const answer = page.waitForResponse((r) => r.url().endsWith("/api/auth/login"));
+        await page.getByRole("button", { name: "Sign in" }).click();
+        const response = await answer;
+        if (response.status() === 429) refused = response;
+        else assert.equal(response.status(), 401);
+      }
+      assert.ok(refused, "the device is slowed down after repeated wrong passwords");
+      assert.ok(Number(refused.headers()["retry-after"]) >= 1);
+      const form = page.locator("form").getByRole("alert");
+      await form.filter({ hasText: "Too many failed sign-ins" }).waitFor();
+      assert.match((await form.innerText()).trim(), words);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= viewport.width, `no sideways scrolling at ${viewport.width} px`);
+      await page.screenshot({ path: join(SHOTS, `security-login-slowed-${viewport.width}.png`), fullPage: true });
+      await page.context().close();
+    }
   });
 
   test("no script errors in the browser", () => {

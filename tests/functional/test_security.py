@@ -437,3 +437,16 @@ def test_a_csv_replaced_after_its_preview_is_refused_before_it_is_read(
         state = api.get(f"/api/contacts/imports/{import_id}").json
         assert state["status"] == "failed" and message in state["error"], state
     assert api.get("/api/contacts").json["items"] == []
+
+
+# --- found by the seeded schemathesis run (tests/functional/test_schemathesis.py) -------
+
+
+def test_quick_replies_for_an_empty_conversation_id_are_a_422_not_a_500(
+    api: Api, user: dict[str, Any]
+) -> None:
+    reply = api.get("/api/quick-replies?conversation_id=")
+    assert reply.status == 422, reply.json
+    assert reply.json["error"]["details"][0]["loc"] == ["conversation_id"]
+    assert api.get("/api/quick-replies?conversation_id=nope").status == 404
+    assert api.get("/api/quick-replies").status == 200

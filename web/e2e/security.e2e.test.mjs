@@ -81,7 +81,8 @@ describe("test sends obey the rules of any send", { concurrency: false }, () => 
 
     await panel.getByLabel("To (a contact's phone)").fill(FRIEND);
     await panel.getByRole("button", { name: "Send test" }).click();
-    await page.getByText("The test message is on its way.").first().waitFor();
+    // The answer says how many tests are left today (the refused one took none).
+    await page.getByText("The test message is on its way. 19 of 20 tests left for today.").first().waitFor();
     const after = (await api("GET", "/api/billing", token)).messages;
     assert.equal(after.remaining, before.remaining - 1, "the test uses one message of the plan");
 

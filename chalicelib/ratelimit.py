@@ -54,6 +54,19 @@ def check(bucket: str, rate: Rate, clock: Callable[[], int] = now_ms) -> None:
         raise _limited(bucket, rate, current, ceiling, interval)
 
 
+def available(bucket: str, rate: Rate, clock: Callable[[], int] = now_ms) -> int:
+    """How many requests ``bucket`` would admit right now (0 to ``burst``)."""
+    now = clock()
+    interval = math.ceil(rate.interval_ms)
+    try:
+        tat = int(RateLimitModel.get(bucket, consistent_read=True).tat)
+    except RateLimitModel.DoesNotExist:
+        return rate.burst
+    if tat <= now:
+        return rate.burst
+    return max(0, min(rate.burst, (now + interval * rate.burst - tat) // interval))
+
+
 def consume(bucket: str, rate: Rate, clock: Callable[[], int] = now_ms) -> None:
     """Take one token from ``bucket`` or raise RateLimited with a Retry-After."""
     now = clock()

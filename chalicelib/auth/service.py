@@ -183,7 +183,16 @@ def login(
         raise failure from None
     sources = _source_buckets(email, source_ip)
     for bucket, rate in sources:
-        ratelimit.check(bucket, rate)
+        try:
+            ratelimit.check(bucket, rate)
+        except RateLimited as error:
+            # Said in words on the sign-in form: this device, not the account, is slowed.
+            raise RateLimited(
+                "Too many failed sign-ins from this device. Wait "
+                f"{_minutes(error.retry_after)} before trying again, or reset your password.",
+                retry_after=error.retry_after,
+                details={"reason": "failed_sign_ins_from_here"},
+            ) from None
     user = find_user_by_email(email)
     if user is None or not user.password_hash:
         passwords.verify_password(passwords.dummy_hash(), password)  # same cost either way

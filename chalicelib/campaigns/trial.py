@@ -45,10 +45,20 @@ def daily_allowance() -> int:
     return max(1, settings().test_sends_per_day)
 
 
+def _allowance(user_id: str) -> tuple[str, ratelimit.Rate]:
+    allowed = daily_allowance()
+    return f"tests:{user_id}", ratelimit.Rate(allowed, 86_400, allowed)
+
+
+def tests_left(user_id: str) -> int:
+    """Tests the user may still send now (the rolling day's allowance refills steadily)."""
+    return ratelimit.available(*_allowance(user_id))
+
+
 def _take_allowance(user_id: str) -> None:
     allowed = daily_allowance()
     try:
-        ratelimit.consume(f"tests:{user_id}", ratelimit.Rate(allowed, 86_400, allowed))
+        ratelimit.consume(*_allowance(user_id))
     except RateLimited as error:
         raise RateLimited(
             f"You can send {allowed} test messages a day, and today's are used up. "

@@ -519,7 +519,10 @@ def test_campaign(ctx: RequestContext, campaign_id: str, body: TestBody) -> Queu
     campaign = service.get(ctx.user_id, campaign_id)
     contact = _contact(ctx.user_id, body.to)
     trial.queue(campaign, body.session_id, contact)
-    return Queued(message="The test message is on its way.")
+    left, allowed = trial.tests_left(ctx.user_id), trial.daily_allowance()
+    return Queued(
+        message=f"The test message is on its way. {left} of {allowed} tests left for today."
+    )
 
 
 class UploadSlot(BaseModel):

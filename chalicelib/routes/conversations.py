@@ -373,7 +373,10 @@ class QuickReplyList(BaseModel):
 
 class QuickReplyQuery(BaseModel):
     conversation_id: str | None = Field(
-        None, max_length=64, description="Fill the variables for this conversation's contact"
+        None,
+        min_length=1,  # an empty id is no key (DynamoDB refused it: a 500 the fuzzing found)
+        max_length=64,
+        description="Fill the variables for this conversation's contact",
     )
 
 

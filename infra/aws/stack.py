@@ -569,15 +569,22 @@ class WacastStack(cdk.Stack):
             ],
         )
 
-    def _narrow_policy(self, logical: str, log_group: logs.LogGroup) -> iam.PolicyDocument | None:
+    def _narrow_policy(
+        self, logical: str, log_group: logs.LogGroup, consumed: list[QueueSpec]
+    ) -> iam.PolicyDocument | None:
         """Functions on the unauthenticated edge get only what they touch: the REST
         authorizer reads tokens; the WebSocket $connect handler finds the agent by its
-        token and records the connection (and may close the one it replaces)."""
+        token and records the connection (and may close the one it replaces). The
+        email worker only reads its queue and sends mail: no table, bucket or agent."""
         logs_statement = iam.PolicyStatement(
             sid="Logs",
             actions=["logs:CreateLogStream", "logs:PutLogEvents"],
             resources=[log_group.log_group_arn],
         )
+        if logical == "EmailWorker":
+            return iam.PolicyDocument(
+                statements=[logs_statement, *self._queue_statements(consumed)]
+            )
         if "Authorizer" in logical:
             return iam.PolicyDocument(
                 statements=[
@@ -613,7 +620,7 @@ class WacastStack(cdk.Stack):
     ) -> iam.PolicyDocument:
         """Least privilege: named actions only, on this stage's own resources, and only
         the services each function uses (Stripe's secrets for the API and billing)."""
-        narrow = self._narrow_policy(logical, log_group)
+        narrow = self._narrow_policy(logical, log_group, consumed)
         if narrow is not None:
             return narrow
         statements = [

@@ -112,6 +112,9 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
     assert "✔ the licence wall pauses a campaign with words and a link" in report, report
     # web/e2e/variants.e2e.test.mjs: A/B variants (issue 16).
     assert "✔ variants are written in the composer's tabs and compared" in report, report
+    # web/e2e/security.e2e.test.mjs: test sends obey the rules of any send (issue 12).
+    assert "✔ a test to an opted-out contact is refused in words" in report, report
+    assert "✔ wrong passwords from one device slow its sign-in down" in report, report
     for name in (
         "login",
         "sessions-qr",
@@ -164,5 +167,9 @@ def test_the_web_app_in_a_browser(stack: LocalStack) -> None:
         "inbox-answer-375",
         "inbox-settings-1280",
         "inbox-settings-375",
+        "security-test-send-refused-1280",
+        "security-test-send-refused-375",
+        "security-login-slowed-1280",
+        "security-login-slowed-375",
     ):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 1000, name

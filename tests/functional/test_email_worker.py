@@ -57,3 +57,25 @@ def test_failed_delivery_fails_alone(chalice_app: Any, monkeypatch: Any) -> None
     assert result == {"batchItemFailures": [{"itemIdentifier": "2"}]}  # retried
     sent = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
     assert [m.subject for m in sent] == ["Hi", "Hi"]
+
+
+def test_the_worker_calls_nothing_but_ses(chalice_app: Any, monkeypatch: Any) -> None:
+    """Its IAM role allows its queue and SES only (infra/aws/stack.py, issue 12): every AWS
+    call the worker makes, DynamoDB through pynamodb included, goes through here."""
+    from botocore.client import BaseClient
+    from chalice.test import Client
+
+    calls: list[tuple[str, str]] = []
+    real = BaseClient._make_api_call
+
+    def watched(self: Any, operation: str, params: Any) -> Any:
+        calls.append((self.meta.service_model.service_name, operation))
+        return real(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", watched)
+    good = {"to": "a@example.com", "subject": "Hi", "text": "Hello", "kind": "test"}
+    event = {"Records": [record("1", good), record("2", "{broken")]}
+    with Client(chalice_app) as client:
+        result = client.lambda_.invoke("email_worker", event).payload
+    assert result == {"batchItemFailures": []}
+    assert calls == [("ses", "SendEmail")]

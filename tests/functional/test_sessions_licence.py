@@ -374,6 +374,32 @@ def test_parallel_adds_on_free_give_exactly_one_number(
     assert api.post("/api/sessions", {"label": "one too many"}).status != 201
 
 
+def test_an_add_that_lands_between_anothers_check_and_write_is_refused(
+    api: Api, user: dict[str, Any], chalice_app: Any, fake: FakeManagement, monkeypatch: Any
+) -> None:
+    """The race forced, not hoped for: a second add completes after the first checked the
+    Free plan's limit (0 of 1 used) and before it wrote; the first must then be refused."""
+    from chalicelib.models.agents import AgentModel
+    from chalicelib.sessions import limits, service
+
+    online_agent(chalice_app, fake, capacity=20)
+    real_check = limits.check
+    calls: list[int] = []
+
+    def check(user_id: str, current: int) -> None:
+        calls.append(current)
+        if len(calls) == 2:  # the HTTP add, past its first check, about to write
+            service.create(user_id, "Sneaked in")
+        real_check(user_id, current)
+
+    monkeypatch.setattr(limits, "check", check)
+    reply = api.post("/api/sessions", {"label": "Shop"})
+    assert reply.status == 409 and reply.error_code == "plan_limit_reached", reply.json
+    assert [s["label"] for s in api.get("/api/sessions").json["items"]] == ["Sneaked in"]
+    # The refused add gave its agent slot back.
+    assert sum(a.session_count or 0 for a in AgentModel.scan()) == 1
+
+
 def test_agent_cannot_report_cloud_owned_states(
     api: Api, user: dict[str, Any], chalice_app: Any, fake: FakeManagement
 ) -> None:

@@ -189,7 +189,7 @@ def test_every_function_role_has_the_supplied_policy(dev: Template) -> None:
         role = roles[function["Properties"]["Role"]["Fn::GetAtt"][0]]
         (policy,) = role["Properties"]["Policies"]
         sids = {s.get("Sid") for s in policy["PolicyDocument"]["Statement"]}
-        if logical in ("TokenAuthorizer", "WebsocketConnect"):
+        if logical in ("TokenAuthorizer", "WebsocketConnect", "EmailWorker"):
             continue  # narrower still: see the security tests below
         assert {"Logs", "Tables", "QueueSend"} <= sids, logical
         assert "ManagedPolicyArns" not in role["Properties"], logical
@@ -363,6 +363,14 @@ def test_the_websocket_connect_handler_touches_agents_and_connections_only(
     assert table_logical_ids(by_sid["TablesRead"]) == {"TableAgents"}
     assert table_logical_ids(by_sid["Tables"]) == {"TableAgents", "TableConnections"}
     assert set(by_sid["Tables"]["Action"]) == {"dynamodb:PutItem", "dynamodb:UpdateItem"}
+
+
+def test_the_email_worker_reads_its_queue_and_sends_mail_only(dev: Template) -> None:
+    statements = role_statements(dev, "EmailWorker")
+    assert {s["Sid"] for s in statements} == {"Logs", "QueueConsume", "SendMail"}
+    (consume,) = [s for s in statements if s["Sid"] == "QueueConsume"]
+    queues = json.dumps(consume["Resource"])
+    assert "email" in queues.lower() and "launch" not in queues.lower()
 
 
 def test_only_billing_functions_read_stripe_secrets_and_only_email_sends_mail(

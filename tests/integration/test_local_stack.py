@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from websockets.exceptions import InvalidStatus
-from websockets.sync.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import ClientConnection, connect
 
 from tests.integration.stack import ROOT, LocalStack, wait_for
 
@@ -101,6 +104,70 @@ def test_websocket_refuses_bad_token_and_pushes_through_connections(stack: Local
             "the agent to show online",
         )
         assert listed[0]["last_heartbeat_at"] > 0
+
+
+def _closed_by_server(ws: ClientConnection, timeout: float = 15) -> int | None:
+    """Read until the server closes ``ws``; its close code (fails if it stays open)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+        except TimeoutError:
+            break
+        except ConnectionClosed:
+            return ws.close_code
+    raise AssertionError("the server left the connection open")
+
+
+def test_rotation_and_deletion_close_the_agents_live_socket(stack: LocalStack) -> None:
+    """Issue 12: after rotate-token the open connection kept getting batches."""
+    admin = stack.demo_token()
+    status, agent = stack.request("POST", "/api/admin/agents", {"name": "rotating"}, token=admin)
+    assert status == 201
+    path = f"/api/admin/agents/{agent['agent_id']}"
+
+    def online(token: str) -> ClientConnection:
+        ws = connect(
+            stack.ws_url, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=10
+        )
+        hello = {"type": "hello", "agent_version": "1", "max_sessions": 1, "sessions": []}
+        ws.send(json.dumps(hello))
+        return ws
+
+    with online(agent["token"]) as ws:
+        status, rotated = stack.request("POST", f"{path}/rotate-token", token=admin)
+        assert status == 200
+        assert _closed_by_server(ws) == 1000
+    with pytest.raises(InvalidStatus) as refused:
+        connect(
+            stack.ws_url,
+            additional_headers={"Authorization": f"Bearer {agent['token']}"},
+            open_timeout=10,
+        )
+    assert refused.value.response.status_code == 403
+    with online(rotated["token"]) as ws:
+        assert stack.request("DELETE", path, token=admin)[0] == 204
+        assert _closed_by_server(ws) == 1000
+    with pytest.raises(InvalidStatus) as gone:
+        connect(
+            stack.ws_url,
+            additional_headers={"Authorization": f"Bearer {rotated['token']}"},
+            open_timeout=10,
+        )
+    assert gone.value.response.status_code == 403
+
+
+def test_dev_mailbox_opens_with_the_url_printed_at_start_only(stack: LocalStack) -> None:
+    """Issue 12: /dev/mail was open to anyone who could reach the port."""
+    log = stack.log_path.read_text()
+    assert "answer this machine (loopback) only" in log
+    printed = re.search(r"mailbox\s+(http://\S+/dev/mail\?key=\S+)", log)
+    assert printed is not None, log[-2000:]
+    assert printed.group(1).startswith(stack.base)
+    for path in ("/dev/mail", "/dev/mail?key=guessed", "/dev/billing"):
+        assert stack.request("GET", path)[0] == 403, path
+    with urllib.request.urlopen(printed.group(1), timeout=15) as page:
+        assert page.status == 200 and b"<html" in page.read().lower()
 
 
 def test_spa_fallback_and_openapi(stack: LocalStack) -> None:

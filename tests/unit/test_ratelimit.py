@@ -90,3 +90,22 @@ def test_concurrent_first_requests_on_an_idle_bucket_are_all_allowed(table: None
     for thread in threads:
         thread.join()
     assert refused == []
+
+
+def test_available_counts_what_the_bucket_would_admit(table: None) -> None:
+    from chalicelib.ratelimit import available
+
+    clock = Clock()
+    rate = Rate(count=60, period_s=60, burst=5)
+    assert available("a", rate, clock) == 5  # a new bucket is full
+    for expected in (4, 3, 2, 1, 0):
+        consume("a", rate, clock)
+        assert available("a", rate, clock) == expected
+    clock.now += 2000  # two intervals refill two
+    assert available("a", rate, clock) == 2
+    consume("a", rate, clock)
+    consume("a", rate, clock)
+    with pytest.raises(RateLimited):
+        consume("a", rate, clock)  # what it said is what it admitted
+    clock.now += 60_000
+    assert available("a", rate, clock) == 5

@@ -128,10 +128,10 @@ def wake_if_connected(connection_id: str, frame: SessionStateFrame) -> None:
 
 
 def _start_frame(session: WaSessionModel, now: int) -> StartSession:
-    from chalicelib.sessions import licensing
+    from chalicelib.sessions import vault
 
     return StartSession(
-        session_id=session.session_id, issued_at=now, license_key=licensing.key_of(session)
+        session_id=session.session_id, issued_at=now, license_key=vault.license_key_of(session)
     )
 
 

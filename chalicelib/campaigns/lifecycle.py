@@ -96,7 +96,11 @@ def resume(user_id: str, campaign_id: str) -> CampaignModel:
     allowed, why = quota.sending_allowed(user_id)
     if not allowed:
         raise Conflict(f"Sending is on hold: {why}.", {"reason": why}, code="sending_on_hold")
-    if not transition(campaign, {PAUSED}, RUNNING, pause_reason=None):
+    # Resumed by hand before the time it was set to resume at: it started now, so the
+    # queued resume job (``launch.resume_when_due`` checks send_at) does nothing later.
+    now = now_ms()
+    started = {"send_at": now} if int(campaign.send_at or 0) > now else {}
+    if not transition(campaign, {PAUSED}, RUNNING, pause_reason=None, **started):
         raise Conflict("The campaign changed state meanwhile.", code="bad_transition")
     wake(user_id, list(campaign.session_ids))
     return get(user_id, campaign_id, consistent=True)

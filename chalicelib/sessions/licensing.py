@@ -18,24 +18,8 @@ from chalicelib.sessions import vault
 NEEDS_LICENSE = "needs_license"
 
 
-def _owner(session: WaSessionModel) -> str:
-    return f"{session.user_id}#{session.session_id}"
-
-
 def masked(session: WaSessionModel) -> str | None:
     return f"••••{session.license_last4}" if session.license_sealed else None
-
-
-def key_of(session: WaSessionModel) -> str | None:
-    """The plaintext key for the agent, or None (no key, or it no longer opens)."""
-    if not session.license_sealed:
-        return None
-    try:
-        return vault.open_(session.license_sealed, _owner(session))
-    except vault.VaultError:
-        # Never log the ciphertext or the key: only that it could not be used.
-        logger.error("licence key does not decrypt", extra={"session_id": session.session_id})
-        return None
 
 
 def _editable(user_id: str, session_id: str) -> WaSessionModel:
@@ -65,7 +49,7 @@ def set_key(user_id: str, session_id: str, key: str) -> WaSessionModel:
     now = now_ms()
     session.update(
         actions=[
-            WaSessionModel.license_sealed.set(vault.seal(key, _owner(session))),
+            WaSessionModel.license_sealed.set(vault.seal(key, vault.owner_of(session))),
             WaSessionModel.license_last4.set(key[-4:]),
             WaSessionModel.license_updated_at.set(now),
             WaSessionModel.updated_at.set(now),

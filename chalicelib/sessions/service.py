@@ -278,13 +278,13 @@ def restart(user_id: str, session_id: str) -> WaSessionModel:
 
 def push_start(agent: AgentModel, session: WaSessionModel) -> bool:
     """(Re)start a session on its agent, with the number's licence key if it has one."""
-    from chalicelib.sessions import licensing
+    from chalicelib.sessions import vault
 
     return push.send_frame(
         agent.connection_id,
         StartSession(
             session_id=session.session_id,
-            license_key=licensing.key_of(session),
+            license_key=vault.license_key_of(session),
             issued_at=now_ms(),
         ),
     )
@@ -467,7 +467,7 @@ def sessions_of_agent(agent_id: str) -> list[WaSessionModel]:
 
 def reconcile(agent: AgentModel, running: list[SessionSummary]) -> Sync:
     """On hello: what the agent should run, and catch up on the states it reports."""
-    from chalicelib.sessions import licensing
+    from chalicelib.sessions import vault
 
     reported = {summary.session_id: summary for summary in running}
     desired: list[DesiredSession] = []
@@ -486,7 +486,7 @@ def reconcile(agent: AgentModel, running: list[SessionSummary]) -> Sync:
             DesiredSession(
                 session_id=session.session_id,
                 desired="running",
-                license_key=licensing.key_of(session),
+                license_key=vault.license_key_of(session),
             )
         )
         summary = reported.get(session.session_id)

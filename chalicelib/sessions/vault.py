@@ -20,10 +20,13 @@ import binascii
 import os
 import secrets
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.logs import logger
+
+if TYPE_CHECKING:
+    from chalicelib.models.sessions import WaSessionModel
 
 AES_PREFIX = "a1:"
 KMS_PREFIX = "k1:"
@@ -132,3 +135,21 @@ def seal(plaintext: str, owner: str) -> str:
 
 def open_(token: str, owner: str) -> str:
     return cipher().decrypt(token, owner)
+
+
+def owner_of(session: WaSessionModel) -> str:
+    """What a number's licence key is sealed to: it opens for that number only."""
+    return f"{session.user_id}#{session.session_id}"
+
+
+def license_key_of(session: WaSessionModel) -> str | None:
+    """The number's plaintext licence key for the agent, or None (no key, or it no longer
+    opens)."""
+    if not session.license_sealed:
+        return None
+    try:
+        return open_(session.license_sealed, owner_of(session))
+    except VaultError:
+        # Never log the ciphertext or the key: only that it could not be used.
+        logger.error("licence key does not decrypt", extra={"session_id": session.session_id})
+        return None

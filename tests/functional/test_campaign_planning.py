@@ -571,6 +571,28 @@ def test_a_paused_campaign_can_be_given_a_time_to_resume(
     assert len(kit.pull()) == 2
 
 
+def test_resuming_by_hand_drops_the_time_it_was_set_to_resume_at(
+    kit: Setup, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from chalicelib import jobs
+    from chalicelib.campaigns import launch
+
+    add_contacts(api, 2)
+    cid = kit.campaign()["campaign_id"]
+    kit.launch(cid)
+    api.post(f"/api/campaigns/{cid}/pause")
+    later = (datetime.now(UTC) + timedelta(hours=3)).replace(microsecond=0)
+    api.patch(f"/api/campaigns/{cid}", {"send_at": later.strftime("%Y-%m-%dT%H:%M:%S")})
+    at = int(later.timestamp() * 1000)
+    assert api.post(f"/api/campaigns/{cid}/resume").json["status"] == "running"
+    api.post(f"/api/campaigns/{cid}/pause")  # paused again, this time with no time set
+    monkeypatch.setattr(launch, "now_ms", lambda: at + 2_000)
+    launch.handle(jobs.ResumeAt(user_id=user_id(api), campaign_id=cid, at=at))
+    assert api.get(f"/api/campaigns/{cid}").json["status"] == "paused"
+
+
 def test_a_paused_campaign_takes_an_image_and_its_pending_messages_carry_it(
     kit: Setup, api: Api
 ) -> None:

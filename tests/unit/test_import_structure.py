@@ -1,5 +1,6 @@
 """chalicelib's import graph, read from the sources (module-level and function-level
-imports alike): no cycle between its packages, no private name used across modules."""
+imports alike): no cycle between its packages or its modules, no private name used
+across modules."""
 
 from __future__ import annotations
 
@@ -165,6 +166,16 @@ def test_no_new_cycle_between_packages() -> None:
     assert not unknown, "\n".join(
         f"{sorted(c)}:\n  " + "\n  ".join(edges_within(found, c)) for c in unknown
     )
+
+
+def test_no_import_cycle_between_modules() -> None:
+    # Within a package too: a module's low layer (campaigns.lifecycle, .messages,
+    # .counters) never imports what builds on it, function-level imports included.
+    found = [u for u in all_uses() if u.source != u.target]
+    graph: dict[str, set[str]] = {}
+    for use in found:
+        graph.setdefault(use.source, set()).add(use.target)
+    assert [sorted(c) for c in cycles(graph)] == []
 
 
 def test_known_cycles_still_exist() -> None:

@@ -26,8 +26,14 @@ export function useCampaign(id: string | null) {
     queryKey: keys.campaigns.detail(id),
     queryFn: () => unwrap(api.GET("/api/campaigns/{campaign_id}", { params: { path: { campaign_id: id! } } })),
     enabled: id !== null,
-    // Live counters while it sends; a finished campaign does not change.
-    refetchInterval: (query) => (query.state.data && ACTIVE.has(query.state.data.status) ? 2500 : false),
+    // Live counters while it sends; a finished campaign does not change. A cancelled one
+    // still moves while its waiting messages are marked cancelled in the background.
+    refetchInterval: (query) => {
+      const data = query.state.data;
+      if (!data) return false;
+      const settling = data.status === "cancelled" && data.counters.pending + data.counters.leased > 0;
+      return ACTIVE.has(data.status) || settling ? 2500 : false;
+    },
   });
 }
 

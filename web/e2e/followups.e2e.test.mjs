@@ -4,14 +4,12 @@
 // the new draft opens in the editor with the frequency cap; "Duplicate" opens a copy.
 // Screenshots at 1280 and 375 px, with an axe check.
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, readdirSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
-import { api } from "./support.mjs";
+import { api, shots, simControl, until } from "./support.mjs";
 
-const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const BASE = process.env.WACAST_E2E_BASE ?? "http://127.0.0.1:8000";
 const SHOTS = process.env.WACAST_E2E_SCREENSHOTS ?? join(process.cwd(), "..", "test-artifacts", "screenshots");
 const CHROMIUM = process.env.WACAST_E2E_CHROMIUM ?? "/usr/bin/chromium";
@@ -22,41 +20,6 @@ const PHONES = ["+14155550701", "+14155550702", "+14155550703"];
 
 let browser;
 const problems = [];
-
-async function until(what, check, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-function simControl(sessionId) {
-  for (const dir of readdirSync(TMP).filter((d) => d.startsWith("wacast-agent-"))) {
-    const found = readdirSync(join(TMP, dir), { recursive: true }).find((p) => String(p).includes(sessionId) && String(p).endsWith("sim-control.json"));
-    if (found) return JSON.parse(readFileSync(join(TMP, dir, String(found)), "utf-8")).control_url;
-  }
-  return null;
-}
-
-async function shots(page, name) {
-  for (const width of [1280, 375]) {
-    await page.setViewportSize({ width, height: width === 375 ? 740 : 860 });
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
-    const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(scroll <= width, `no sideways scrolling at ${width} px (${scroll} px)`);
-    await page.evaluate(readFileSync(axeSource, "utf8")); // an inline script tag would break the CSP
-    const violations = await page.evaluate(async () => {
-      const result = await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
-      return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help}`);
-    });
-    for (const v of violations) problems.push(`${name}-${width}: ${v}`);
-  }
-  await page.setViewportSize({ width: 1280, height: 860 });
-}
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -103,7 +66,7 @@ describe("follow-ups and duplicates", { concurrency: false, skip: TMP ? false : 
     await dialog.getByTestId("follow-up-count").filter({ hasText: "2 people right now" }).waitFor();
     await dialog.getByRole("radio", { name: /Those who read it but did not reply/ }).waitFor();
     await dialog.getByLabel("Send after (days)").fill("3");
-    await shots(page, "follow-up-dialog");
+    await shots(page, "follow-up-dialog", problems);
     await dialog.getByRole("button", { name: "Write the follow-up" }).click();
     await page.waitForURL((url) => /\/campaigns\/[^/]+\/edit$/.test(url.pathname) && !url.pathname.includes(origin.campaign_id));
     const followUpId = new URL(page.url()).pathname.split("/")[2];
@@ -114,7 +77,7 @@ describe("follow-ups and duplicates", { concurrency: false, skip: TMP ? false : 
     assert.equal(await cap.inputValue(), "24");
     await page.getByLabel("Message", { exact: true }).fill("Ainda dá tempo, {{first_name}}!");
     await page.getByTestId("save-state").filter({ hasText: "Draft saved." }).waitFor();
-    await shots(page, "follow-up-editor");
+    await shots(page, "follow-up-editor", problems);
     const draft = await api("GET", `/api/campaigns/${followUpId}`, token);
     assert.deepEqual(draft.follow_up, { campaign_id: origin.campaign_id, kind: "not_replied", after_days: 3 });
     assert.equal(draft.template, "Ainda dá tempo, {{first_name}}!");
@@ -127,7 +90,7 @@ describe("follow-ups and duplicates", { concurrency: false, skip: TMP ? false : 
     await page.waitForURL((url) => /\/campaigns\/[^/]+\/edit$/.test(url.pathname) && !url.pathname.includes(origin.campaign_id) && !url.pathname.includes(followUpId));
     assert.equal(await page.getByLabel("Campaign name", { exact: true }).inputValue(), "Laranjas (copy)");
     assert.equal(await page.getByLabel("Message", { exact: true }).inputValue(), "Laranjas fresquinhas, {{first_name}}!");
-    await shots(page, "campaign-duplicate");
+    await shots(page, "campaign-duplicate", problems);
     await context.close();
     assert.deepEqual(problems, []);
   });

@@ -5,14 +5,12 @@
 // (a quick reply, sent with Enter) goes out through the simulator and reaches "read".
 // Screenshots at 1280 and 375 px, with an axe check.
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, readdirSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
-import { api, reply, simControl } from "./support.mjs";
+import { api, reply, shots, simControl, until } from "./support.mjs";
 
-const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const BASE = process.env.WACAST_E2E_BASE ?? "http://127.0.0.1:8000";
 const SHOTS = process.env.WACAST_E2E_SCREENSHOTS ?? join(process.cwd(), "..", "test-artifacts", "screenshots");
 const CHROMIUM = process.env.WACAST_E2E_CHROMIUM ?? "/usr/bin/chromium";
@@ -22,33 +20,6 @@ const ana = { name: "Ana Flores", email: `flores-${RUN}-${Math.floor(Math.random
 
 let browser;
 const problems = [];
-
-async function until(what, check, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function shots(page, name) {
-  for (const width of [1280, 375]) {
-    await page.setViewportSize({ width, height: width === 375 ? 740 : 860 });
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
-    const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(scroll <= width, `no sideways scrolling at ${width} px (${scroll} px)`);
-    await page.evaluate(readFileSync(axeSource, "utf8")); // an inline script tag would break the CSP
-    const violations = await page.evaluate(async () => {
-      const result = await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
-      return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help}`);
-    });
-    for (const v of violations) problems.push(`${name}-${width}: ${v}`);
-  }
-  await page.setViewportSize({ width: 1280, height: 860 });
-}
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -83,12 +54,12 @@ describe("reply inbox", { concurrency: false, skip: TMP ? false : "WACAST_E2E_TM
     // A second person writes: it appears by polling, no reload.
     await reply(control, "+14155550456", "Two bouquets for Saturday, please");
     await list.getByText("Two bouquets for Saturday, please").waitFor({ timeout: 30_000 });
-    await shots(page, "inbox-list");
+    await shots(page, "inbox-list", problems);
 
     await list.getByRole("link", { name: /Do you deliver on Sundays/ }).click();
     await page.getByRole("list", { name: "Messages" }).getByText("Do you deliver on Sundays?").waitFor();
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /Inbox.*1 unread/ }).waitFor();
-    await shots(page, "inbox-thread");
+    await shots(page, "inbox-thread", problems);
 
     // Answer it from the app: a quick reply picked by typing "/", sent with Enter; the
     // simulator delivers it and the thread shows its ticks move to read, without reload.
@@ -101,7 +72,7 @@ describe("reply inbox", { concurrency: false, skip: TMP ? false : "WACAST_E2E_TM
     const thread = page.getByRole("list", { name: "Messages" });
     await thread.getByText("Yes, we deliver on Sundays from 9 to 13, friend!").waitFor();
     await thread.locator('[data-status="read"]').last().waitFor({ timeout: 45_000 });
-    await shots(page, "inbox-answer");
+    await shots(page, "inbox-answer", problems);
 
     // The inbox's settings: the daily digest and "typing…" on this number.
     await page.goto("/settings");

@@ -5,14 +5,12 @@
 // number. Then WhatsApp's reachout timelock: the number reads "Limited", its campaign pauses.
 // Screenshots at 1280 and 375 px, with an axe check.
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
-import { api, simControl } from "./support.mjs";
+import { api, shots, simControl, until } from "./support.mjs";
 
-const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const BASE = process.env.WACAST_E2E_BASE ?? "http://127.0.0.1:8000";
 const SHOTS = process.env.WACAST_E2E_SCREENSHOTS ?? join(process.cwd(), "..", "test-artifacts", "screenshots");
 const CHROMIUM = process.env.WACAST_E2E_CHROMIUM ?? "/usr/bin/chromium";
@@ -22,33 +20,6 @@ const owner = { name: "Rita Lopes", email: `padaria-${RUN}-${Math.floor(Math.ran
 
 let browser;
 const problems = [];
-
-async function until(what, check, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function shots(page, name) {
-  for (const width of [1280, 375]) {
-    await page.setViewportSize({ width, height: width === 375 ? 740 : 860 });
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
-    const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(scroll <= width, `no sideways scrolling at ${width} px (${scroll} px)`);
-    await page.evaluate(readFileSync(axeSource, "utf8")); // an inline script tag would break the CSP
-    const violations = await page.evaluate(async () => {
-      const result = await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
-      return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help}`);
-    });
-    for (const v of violations) problems.push(`${name}-${width}: ${v}`);
-  }
-  await page.setViewportSize({ width: 1280, height: 860 });
-}
 
 async function fault(control, body) {
   const response = await fetch(`${control}/sim/fault`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
@@ -112,7 +83,7 @@ describe("OpenWA's walls", { concurrency: false, skip: TMP ? false : "WACAST_E2E
     await page.getByText(/can only message people who have chatted with it before or who are saved in its phone's contacts/).first().waitFor();
     assert.equal(await page.getByText(/needs license/i).count(), 0, "the pause reason is words, not a code");
     await page.getByText("needs an OpenWA licence to message someone new").first().waitFor();
-    await shots(page, "openwa-licence-wall-campaign");
+    await shots(page, "openwa-licence-wall-campaign", problems);
 
     // The notice explains the wall and opens the number's page, where the key goes.
     await page.getByRole("button", { name: /Notifications, [0-9]+ unread/ }).click();
@@ -136,10 +107,10 @@ describe("OpenWA's walls", { concurrency: false, skip: TMP ? false : "WACAST_E2E
     await page.goto(`/sessions/${sessionId}`);
     await page.getByText("WhatsApp is limiting this number").waitFor();
     await page.getByText(/not letting this number start new chats/).first().waitFor();
-    await shots(page, "openwa-restricted-number");
+    await shots(page, "openwa-restricted-number", problems);
     await page.goto(`/campaigns/${limited}`);
     await page.getByText(/not letting a sending number start new chats/).first().waitFor();
-    await shots(page, "openwa-restricted-campaign");
+    await shots(page, "openwa-restricted-campaign", problems);
     await context.close();
   });
 

@@ -5,14 +5,12 @@
 // compares the variants with counts and rates, and names each recipient's variant.
 // Screenshots at 1280 and 375 px, with an axe check.
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, readdirSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
-import { api, reply, simControl } from "./support.mjs";
+import { api, reply, shots, simControl, until } from "./support.mjs";
 
-const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const BASE = process.env.WACAST_E2E_BASE ?? "http://127.0.0.1:8000";
 const SHOTS = process.env.WACAST_E2E_SCREENSHOTS ?? join(process.cwd(), "..", "test-artifacts", "screenshots");
 const CHROMIUM = process.env.WACAST_E2E_CHROMIUM ?? "/usr/bin/chromium";
@@ -23,33 +21,6 @@ const bea = { name: "Bea Bolos", email: `bolos-${RUN}-${Math.floor(Math.random()
 
 let browser;
 const problems = [];
-
-async function until(what, check, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function shots(page, name) {
-  for (const width of [1280, 375]) {
-    await page.setViewportSize({ width, height: width === 375 ? 740 : 860 });
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
-    const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(scroll <= width, `no sideways scrolling at ${width} px (${scroll} px)`);
-    await page.evaluate(readFileSync(axeSource, "utf8")); // an inline script tag would break the CSP
-    const violations = await page.evaluate(async () => {
-      const result = await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
-      return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
-    });
-    for (const v of violations) problems.push(`${name}-${width}: ${v}`);
-  }
-  await page.setViewportSize({ width: 1280, height: 860 });
-}
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -102,7 +73,7 @@ describe("A/B variants", { concurrency: false, skip: TMP ? false : "WACAST_E2E_T
     await page.getByRole("checkbox", { name: new RegExp(`^${TAG}`) }).check();
     await page.getByRole("checkbox", { name: /Bakery/ }).check();
     await page.getByTestId("save-state").filter({ hasText: "Draft saved." }).waitFor();
-    await shots(page, "variants-composer");
+    await shots(page, "variants-composer", problems);
 
     const campaignId = page.url().split("/campaigns/")[1].split("/")[0];
     const saved = await until("the variants to be saved", async () => {
@@ -147,7 +118,7 @@ describe("A/B variants", { concurrency: false, skip: TMP ? false : "WACAST_E2E_T
     await page.getByTestId("rollout-state").waitFor();
     const recipients = page.getByRole("region", { name: "Recipients" });
     await recipients.getByText(/^Variant [ABC]$/).first().waitFor();
-    await shots(page, "variants-detail");
+    await shots(page, "variants-detail", problems);
     await context.close();
     assert.deepEqual(problems, []);
   });

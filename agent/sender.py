@@ -53,6 +53,12 @@ def is_priority(msg: BatchMessage) -> bool:
     return msg.campaign_id.startswith(PRIORITY_PREFIXES)
 
 
+def may_go_restricted(msg: BatchMessage) -> bool:
+    """While the number may not start new chats (reachout timelock) only inbox answers go:
+    they go into chats that exist. The cloud leases nothing else then either."""
+    return msg.campaign_id.startswith("reply-")
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -262,10 +268,30 @@ class SessionSender:
             # (e.g. the number just connected) that the idle answer did not see
             await self._sleep(self.idle_poll_s, self._wake)
 
+    def _hold_back_new_chats(self) -> int:
+        """The number is restricted: drop the queued messages that would start new chats,
+        unsent and unjournalled (as a CancelLeases drops them), instead of trying each one
+        to have it fail ``restricted``. Their leases are the cloud's to settle: it pauses the
+        number's campaigns and cancels their leases, and the lease sweep (or the next
+        hello, whose ``in_flight`` no longer lists them) returns them to pending, counted
+        neither as sent nor as failed."""
+        keep = deque(m for m in self.queue if may_go_restricted(m))
+        dropped = len(self.queue) - len(keep)
+        self.queue = keep
+        if dropped:
+            log.warning(
+                "number restricted: queued messages left unsent for the cloud to return",
+                extra={"session_id": self.sid, "dropped": dropped, "queued": len(keep)},
+            )
+        return dropped
+
     async def _step(self) -> None:
         pacer = self.pacer
         assert pacer is not None
         msg = self.queue[0]
+        if self.session.state == SessionState.restricted and not may_go_restricted(msg):
+            self._hold_back_new_chats()
+            return
         now = now_ms()
         if not is_priority(msg):
             if self._urgent or self._wake.is_set():  # (a pull clears the wake)
@@ -315,6 +341,10 @@ class SessionSender:
         self.on_result()
         if self._stopping:
             return
+        if outcome.reason == FailReason.restricted:
+            # not one more attempt at a new chat from this batch (the driver has marked
+            # the number restricted; this holds even if its state did not change)
+            self._hold_back_new_chats()
         if outcome.reason == FailReason.rate_limited:
             self.rate_limit_hits += 1
             lo, hi = RATE_LIMIT_BACKOFF_S

@@ -272,6 +272,7 @@ def control_app(sim: SimSession) -> web.Application:
                 "connection": sim.connection_state,
                 "phone": sim.host_phone,
                 "sent": sim.sent_count,
+                "send_attempts": sim.send_attempts,
             }
         )
 

@@ -148,6 +148,7 @@ class SimSession:
         self.rate_limited_until = 0.0
         self.stall_s = 0.0  # hold send replies this long after sending (crash-mid-send tests)
         self.sent_count = 0
+        self.send_attempts = 0  # every send call, refused ones included (for tests)
         self.chats: set[str] = set()  # wa ids with an existing chat (sent to or heard from)
         self.send_error: str | None = None  # every send answers this string (success: false)
         self._timers: list[asyncio.TimerHandle] = []
@@ -341,6 +342,7 @@ class SimSession:
         return value
 
     def _send(self, args: dict[str, Any], kind: str) -> str | bool:
+        self.send_attempts += 1
         self._require_connected()
         to = self._wa_id(args.get("to"), "to")
         if time.monotonic() < self.rate_limited_until:

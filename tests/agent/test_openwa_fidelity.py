@@ -371,3 +371,93 @@ def test_journal_of_an_older_agent_gains_the_detail_column(tmp_path: Path) -> No
         "c1": "ERROR: new words",
     }
     journal.close()
+
+
+async def _sim_status(session: Any) -> dict[str, Any]:
+    control = json.loads((session.dir / "sim-control.json").read_text())["control_url"]
+    async with aiohttp.ClientSession() as http, http.get(control + "/sim/status") as r:
+        assert r.status == 200
+        return dict(await r.json())
+
+
+async def test_restricted_number_stops_its_batch_after_the_first_refusal(
+    cloud: FakeCloud, tmp_path: Path
+) -> None:
+    """The number turns out restricted at the first send of a batch: the rest of the
+    batch's campaign messages are never tried. They are left unsent and unjournalled (as
+    a CancelLeases leaves them): no result for them, and the hello no longer holds their
+    leases, so the cloud returns them to pending without counting them as sends. Inbox
+    answers, which go into chats that exist, still go."""
+    batch = [_msg(1), _msg(2), _msg(3)]
+    gap_0 = Pacing(min_gap_s=0, max_gap_s=0, daily_cap=100, timezone="UTC")
+    state: dict[str, Any] = {"batch": batch}
+
+    async def play(c: FakeCloud, ws: Any, frame: dict[str, Any]) -> None:
+        if frame["type"] == "hello":
+            await c.send(StartSession(session_id="s1"))
+        elif frame["type"] == "session_state" and frame["state"] == "connected":
+            await c.send(Wake(session_ids=["s1"]))
+        elif frame["type"] == "pull":
+            messages, state["batch"] = state["batch"], []
+            await c.send(Batch(session_id="s1", messages=messages, pacing=gap_0))
+
+    cloud.on_frame = play
+    cfg = make_config(
+        tmp_path,
+        server_url=cloud.url,
+        results_flush_s=0.2,
+        openwa_command=[PY, "-m", "agent.openwa_sim", "--sim-auto-scan", "0", "--sim-restricted"],
+    )
+    agent = Agent(cfg)
+    await agent.start()
+    try:
+        await wait_for(lambda: batch[0].phone in _results(cloud), timeout=30, what="result")
+        sender, session, journal = agent.senders["s1"], agent.sessions["s1"], agent.journal
+        assert journal is not None
+        # the result leaves only after the sender has dropped the rest of the batch
+        assert not [m for m in sender.queue if m.campaign_id == "c1"]
+        assert (await _sim_status(session))["send_attempts"] == 1
+        first = _results(cloud)[batch[0].phone][-1]
+        assert (first["outcome"], first["reason"]) == ("failed", "restricted")
+        assert session.state == SessionState.restricted
+        assert any(
+            f["type"] == "session_state" and f["state"] == "restricted" for f in cloud.frames
+        )
+        for m in batch[1:]:
+            assert m.phone not in _results(cloud)
+            assert journal.get_send(m.campaign_id, m.phone) is None
+        in_flight = agent.hello().in_flight
+        assert in_flight is not None
+        assert not {(r.campaign_id, r.phone) for r in in_flight} & {
+            (m.campaign_id, m.phone) for m in batch[1:]
+        }
+
+        # Later, while still restricted: an inbox answer to a chat that exists goes out; a
+        # campaign message that came with it (leased before the cloud knew) is not tried.
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                json.loads((session.dir / "sim-control.json").read_text())["control_url"]
+                + "/sim/inbound",
+                json={"from": "+447700900150", "body": "hi"},
+            ) as r,
+        ):
+            assert r.status == 200
+        answer = BatchMessage(
+            campaign_id="reply-r1",
+            phone="+447700900150",
+            to="447700900150@c.us",
+            text="Thanks, we open at nine.",
+            lease_until=int((time.time() + 300) * 1000),
+        )
+        late = _msg(4)
+        state["batch"] = [late, answer]  # the answer to the pull this wake brings
+        await cloud.send(Wake(session_ids=["s1"]))
+        await wait_for(lambda: answer.phone in _results(cloud), what="the answer's result")
+        assert _results(cloud)[answer.phone][-1]["outcome"] == "sent"
+        await wait_for(lambda: not sender.queue, what="the late campaign message dropped")
+        assert (await _sim_status(session))["send_attempts"] == 2
+        assert late.phone not in _results(cloud)
+        assert journal.get_send(late.campaign_id, late.phone) is None
+    finally:
+        await agent.stop()

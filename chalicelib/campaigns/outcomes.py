@@ -39,7 +39,8 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
     outcomes: dict[str, list[str]] = defaultdict(list)
     sent_by_session: Counter[str] = Counter()
     rate_limited: set[str] = set()
-    walled: dict[str, set[str]] = defaultdict(set)  # session -> campaigns at the licence wall
+    # session -> {campaign at the licence wall: when its newest walled send was leased}
+    walled: dict[str, dict[str, int]] = defaultdict(dict)
     logs: list[MessageLogModel] = []
     test_quota: Counter[tuple[str, str]] = Counter()
     for item in frame.items:
@@ -121,7 +122,10 @@ def apply_results(agent: AgentModel, frame: Results) -> None:
             continue  # already applied (a re-sent frame) or not this session's message
         walled_item = item.reason is not None and item.reason.value == "needs_license"
         if walled_item:
-            walled[item.session_id].add(item.campaign_id)
+            # When it was leased tells whether it went out before or after a key change.
+            leased_at = int(written.leased_at or 0) if written is not None else 0
+            seen = walled[item.session_id]
+            seen[item.campaign_id] = max(seen.get(item.campaign_id, 0), leased_at)
         if trial.is_test(item.campaign_id):
             # Tests move no campaign counters, but they use quota and the daily cap.
             if new in ("sent", "unknown", "failed"):

@@ -25,6 +25,15 @@ PAUSING_STATES = {
     "logged_out": "The number {label} was logged out.",
     "agent_offline": "The machine running {label} went offline.",
 }
+# The wall came back after the user set a key on the number (bought for another number,
+# expired, mistyped).
+KEY_DID_NOT_UNLOCK = (
+    "The licence key set on {label} did not unlock messaging new contacts. Check that the "
+    "key was bought for this number (OpenWA sells a key per number) and that it has not "
+    "expired, then set the right key on the number's page and retry the failed messages. "
+    "Until then, {label} can only message people who have chatted with it before or who "
+    "are saved in its phone's contacts."
+)
 
 
 def resume_for_session(session: WaSessionModel) -> int:
@@ -99,39 +108,81 @@ def pause_restricted(session: WaSessionModel, until: int | None) -> int:
     return paused
 
 
-def pause_at_licence_wall(session: WaSessionModel, campaign_ids: set[str]) -> int:
-    """Sends of these campaigns answered ``needs_license``: each pauses once, with a
-    notice that explains the wall and links to the number's page. A campaign the user
-    resumed anyway (to reach only existing chats) is not paused again."""
+def key_did_not_unlock(session: WaSessionModel, campaign: CampaignModel, leased_at: int) -> bool:
+    """True when a ``needs_license`` result shows that the key set on the number after this
+    campaign's last wall pause did not lift the wall: the key is newer than the pause, the
+    number has connected again since (the agent restarts it with the key), and the send
+    was leased after that reconnection. A send leased before it went out without the key,
+    so its result says nothing about the key."""
+    wall_at = int(campaign.license_wall_at or 0)
+    key_at = int(session.license_updated_at or 0)
+    connected_at = int(session.connected_at or 0)
+    return (
+        bool(session.license_sealed)
+        and key_at > wall_at
+        and connected_at > key_at
+        and leased_at >= connected_at
+    )
+
+
+def _pause(campaign: CampaignModel) -> bool:
+    if not lifecycle.transition(
+        campaign,
+        {lifecycle.RUNNING},
+        lifecycle.PAUSED,
+        pause_reason=NEEDS_LICENSE,
+        license_wall_at=now_ms(),
+    ):
+        return False
+    lifecycle.cancel_leases(campaign)
+    return True
+
+
+def pause_at_licence_wall(session: WaSessionModel, walled: dict[str, int]) -> int:
+    """Sends of these campaigns (campaign id -> when the newest of them was leased)
+    answered ``needs_license``. A campaign pauses the first time, with a notice that
+    explains the wall; a campaign the user resumed anyway (to reach only existing chats)
+    is not paused again, unless a key set on the number since then did not lift the wall
+    (then it pauses with a notice saying so). Both notices link to the number's page."""
     paused = 0
-    for campaign_id in sorted(campaign_ids):
+    fresh: WaSessionModel | None = None
+    for campaign_id in sorted(walled):
         try:
             campaign = CampaignModel.get(session.user_id, campaign_id)
         except CampaignModel.DoesNotExist:
             continue
-        if campaign.license_wall_at or campaign.status != lifecycle.RUNNING:
+        if campaign.status != lifecycle.RUNNING:
             continue
-        if not lifecycle.transition(
-            campaign,
-            {lifecycle.RUNNING},
-            lifecycle.PAUSED,
-            pause_reason=NEEDS_LICENSE,
-            license_wall_at=now_ms(),
-        ):
-            continue
-        lifecycle.cancel_leases(campaign)
+        if campaign.license_wall_at:
+            # Rare: read the number as it is now (the key may have changed this moment).
+            fresh = fresh or WaSessionModel.get(
+                session.user_id, session.session_id, consistent_read=True
+            )
+            if not key_did_not_unlock(fresh, campaign, walled[campaign_id]) or not _pause(campaign):
+                continue
+            title = (
+                f"Campaign “{campaign.name}” paused: the licence key on {fresh.label} did not work"
+            )
+            body = KEY_DID_NOT_UNLOCK.format(label=fresh.label)
+            kind = "campaign_license_rejected"
+        else:
+            if not _pause(campaign):
+                continue
+            title = f"Campaign “{campaign.name}” paused: {session.label} needs a licence key"
+            body = reasons.LICENSE_WALL
+            kind = "campaign_needs_license"
         paused += 1
         notifications.notify(
             session.user_id,
-            "campaign_needs_license",
-            f"Campaign “{campaign.name}” paused: {session.label} needs a licence key",
-            reasons.LICENSE_WALL,
+            kind,
+            title,
+            body,
             session_id=session.session_id,
             campaign_id=campaign_id,
             link_path=f"/sessions/{session.session_id}",
         )
         logger.warning(
             "campaign paused at the licence wall",
-            extra={"campaign_id": campaign_id, "session_id": session.session_id},
+            extra={"campaign_id": campaign_id, "session_id": session.session_id, "kind": kind},
         )
     return paused

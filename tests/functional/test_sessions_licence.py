@@ -241,6 +241,91 @@ def test_licence_wall_pauses_once_then_retry_sends_after_a_key(kit: Setup, api: 
     assert all(m["detail"] is None and m["reason"] is None for m in retried)
 
 
+def _wall_notices(api: Api, kind: str) -> list[dict[str, Any]]:
+    return [n for n in api.get("/api/notifications").json["items"] if n["kind"] == kind]
+
+
+def _restart_with_key(kit: Setup, api: Api, key: str = KEY) -> None:
+    """The user sets a key; the agent restarts the number with it and it connects again."""
+    assert (
+        api.request("PUT", f"/api/sessions/{kit.session_id}/license", {"license_key": key}).status
+        == 200
+    )
+    kit.report("starting")
+    kit.report("connected", phone="+14155550000")
+
+
+def test_a_key_that_does_not_lift_the_wall_pauses_the_campaign_again(kit: Setup, api: Api) -> None:
+    add_contacts(api, 6)
+    cid = kit.campaign()["campaign_id"]
+    kit.launch(cid)
+    _fail(kit, kit.pull(1), "needs_license", "ERROR: Not a contact.")
+    assert api.get(f"/api/campaigns/{cid}").json["pause_reason"] == "needs_license"
+    _queued_emails()  # the first pause's mail, checked by the test above
+
+    # A key bought for another number: the number restarts with it, the user resumes ...
+    _restart_with_key(kit, api, "KEY-FOR-ANOTHER-NUMBER")
+    assert api.post(f"/api/campaigns/{cid}/resume").status == 200
+    # ... and the wall is still there: the campaign pauses again instead of failing all.
+    _fail(kit, kit.pull(1), "needs_license", "ERROR: Not a contact.")
+    detail = api.get(f"/api/campaigns/{cid}").json
+    assert detail["status"] == "paused" and detail["pause_reason"] == "needs_license"
+    assert detail["counters"]["failed"] == 2 and detail["counters"]["pending"] == 4
+    (notice,) = _wall_notices(api, "campaign_license_rejected")
+    assert notice["session_id"] == kit.session_id and notice["campaign_id"] == cid
+    assert "did not work" in notice["title"]
+    assert "The licence key set on Shop did not unlock messaging new contacts." in notice["body"]
+    assert "bought for this number" in notice["body"]
+    assert len(_wall_notices(api, "campaign_needs_license")) == 1  # the first one only
+    (mail,) = [e for e in _queued_emails() if e["kind"] == "campaign_license_rejected"]
+    assert "bought for this number" in mail["text"]
+    assert f"/sessions/{kit.session_id}" in mail["text"]
+
+    # Resumed anyway with that key: it is not paused a third time for the same key.
+    assert api.post(f"/api/campaigns/{cid}/resume").status == 200
+    _fail(kit, kit.pull(1), "needs_license")
+    assert api.get(f"/api/campaigns/{cid}").json["status"] == "running"
+    assert len(_wall_notices(api, "campaign_license_rejected")) == 1
+
+    # The right key: retry-failed sends the walled messages again.
+    assert api.post(f"/api/campaigns/{cid}/pause").status == 200
+    _restart_with_key(kit, api)
+    assert api.post(f"/api/campaigns/{cid}/retry-failed").json == {"requeued": 3}
+    assert api.post(f"/api/campaigns/{cid}/resume").status == 200
+    kit.results(kit.pull(10))
+    detail = api.get(f"/api/campaigns/{cid}").json
+    assert detail["status"] == "completed" and detail["counters"]["sent"] == 6
+
+
+def test_a_send_from_before_the_key_took_effect_does_not_pause_again(kit: Setup, api: Api) -> None:
+    add_contacts(api, 6)
+    cid = kit.campaign()["campaign_id"]
+    kit.launch(cid)
+    _fail(kit, kit.pull(1), "needs_license")
+    assert api.post(f"/api/campaigns/{cid}/resume").status == 200
+    before_key = kit.pull(1)  # leased while the number had no key
+    assert (
+        api.request("PUT", f"/api/sessions/{kit.session_id}/license", {"license_key": KEY}).status
+        == 200
+    )
+    # Leased after the key was set but sent before the agent restarted the number with it.
+    _fail(kit, kit.pull(1), "needs_license")
+    assert api.get(f"/api/campaigns/{cid}").json["status"] == "running"
+    kit.report("starting")
+    kit.report("connected", phone="+14155550000")
+    # A result from before the key arrives late: it went out without the key, so it
+    # says nothing about it and the campaign goes on.
+    _fail(kit, before_key, "needs_license")
+    detail = api.get(f"/api/campaigns/{cid}").json
+    assert detail["status"] == "running" and detail["counters"]["failed"] == 3
+    assert _wall_notices(api, "campaign_license_rejected") == []
+
+    # A send leased after the number restarted with the key does say the key failed.
+    _fail(kit, kit.pull(1), "needs_license")
+    assert api.get(f"/api/campaigns/{cid}").json["status"] == "paused"
+    assert len(_wall_notices(api, "campaign_license_rejected")) == 1
+
+
 def test_licence_wall_failures_do_not_count_as_a_failing_number(kit: Setup, api: Api) -> None:
     add_contacts(api, 23)
     cid = kit.campaign()["campaign_id"]

@@ -78,6 +78,7 @@ RETRYABLE_REASONS = {
 }
 # Retryable only once the sending number has its own OpenWA licence key.
 NEEDS_LICENSE = "needs_license"
+LICENSE_PAUSES = {NEEDS_LICENSE, licensing.LICENSE_REJECTED}  # at the wall, or the key failed
 
 
 def new_campaign_id() -> str:
@@ -342,7 +343,7 @@ def retry_failed(user_id: str, campaign_id: str) -> int:
     bump(user_id, campaign_id, {"reserved": moved})
     if campaign.status == COMPLETED:
         transition(campaign, {COMPLETED}, RUNNING, completed_at=None)
-    if campaign.status == PAUSED and campaign.pause_reason == NEEDS_LICENSE:
+    if campaign.status == PAUSED and campaign.pause_reason in LICENSE_PAUSES:
         # Paused only for the licence wall, and its failures are going out again: go on
         # if the numbers are ready (otherwise it stays paused for the user to resume).
         with contextlib.suppress(Conflict):

@@ -15,7 +15,7 @@ from chalicelib.models.base import now_ms
 from chalicelib.models.campaigns import CampaignModel
 from chalicelib.models.sessions import WaSessionModel
 from chalicelib.sessions import reasons
-from chalicelib.sessions.licensing import NEEDS_LICENSE
+from chalicelib.sessions.licensing import LICENSE_REJECTED, NEEDS_LICENSE
 from wacast_protocol import SessionState
 
 RESTRICTED_PAUSE = "session_restricted"
@@ -125,12 +125,12 @@ def key_did_not_unlock(session: WaSessionModel, campaign: CampaignModel, leased_
     )
 
 
-def _pause(campaign: CampaignModel) -> bool:
+def _pause(campaign: CampaignModel, reason: str = NEEDS_LICENSE) -> bool:
     if not lifecycle.transition(
         campaign,
         {lifecycle.RUNNING},
         lifecycle.PAUSED,
-        pause_reason=NEEDS_LICENSE,
+        pause_reason=reason,
         license_wall_at=now_ms(),
     ):
         return False
@@ -158,7 +158,9 @@ def pause_at_licence_wall(session: WaSessionModel, walled: dict[str, int]) -> in
             fresh = fresh or WaSessionModel.get(
                 session.user_id, session.session_id, consistent_read=True
             )
-            if not key_did_not_unlock(fresh, campaign, walled[campaign_id]) or not _pause(campaign):
+            if not key_did_not_unlock(fresh, campaign, walled[campaign_id]) or not _pause(
+                campaign, LICENSE_REJECTED
+            ):
                 continue
             title = (
                 f"Campaign “{campaign.name}” paused: the licence key on {fresh.label} did not work"

@@ -16,6 +16,8 @@ from chalicelib.models.sessions import WaSessionModel
 from chalicelib.sessions import vault
 
 NEEDS_LICENSE = "needs_license"
+# A campaign paused again because the key set on its number did not lift the wall.
+LICENSE_REJECTED = "license_rejected"
 
 
 def masked(session: WaSessionModel) -> str | None:

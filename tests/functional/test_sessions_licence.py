@@ -269,7 +269,7 @@ def test_a_key_that_does_not_lift_the_wall_pauses_the_campaign_again(kit: Setup,
     # ... and the wall is still there: the campaign pauses again instead of failing all.
     _fail(kit, kit.pull(1), "needs_license", "ERROR: Not a contact.")
     detail = api.get(f"/api/campaigns/{cid}").json
-    assert detail["status"] == "paused" and detail["pause_reason"] == "needs_license"
+    assert detail["status"] == "paused" and detail["pause_reason"] == "license_rejected"
     assert detail["counters"]["failed"] == 2 and detail["counters"]["pending"] == 4
     (notice,) = _wall_notices(api, "campaign_license_rejected")
     assert notice["session_id"] == kit.session_id and notice["campaign_id"] == cid

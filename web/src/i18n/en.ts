@@ -382,6 +382,7 @@ export const en = {
   "campaign.pause.session_stopped": "A sending number was removed. Choose another number, then resume.",
   "campaign.pause.session_failed": "A sending number stopped working. Restart it, then resume.",
   "campaign.pause.needs_license": "A sending number has no OpenWA licence key, so it can only message people who have chatted with it before or who are saved in its phone's contacts. Add the key on the number's page, then retry the failed messages; or resume to keep sending to existing chats only.",
+  "campaign.pause.license_rejected": "The licence key set on a sending number did not unlock messaging new contacts. Check on the number's page that the key was bought for this number and has not expired, set the right one, then retry the failed messages.",
   "campaign.pause.session_restricted": "WhatsApp is not letting a sending number start new chats for now. Resume once the restriction lifts (see the Numbers page).",
   "campaign.reason.quota": "held back: not enough messages left this month",
   "campaign.reason.opted_out": "asked not to be messaged",

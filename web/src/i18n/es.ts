@@ -373,6 +373,7 @@ export const es: Record<MessageKey, string> = {
   "campaign.pause.session_stopped": "Se eliminó un número de envío. Elige otro número y luego reanuda.",
   "campaign.pause.session_failed": "Un número de envío dejó de funcionar. Reinícialo y luego reanuda.",
   "campaign.pause.needs_license": "Un número de envío no tiene clave de licencia de OpenWA: solo puede escribir a quien ya chateó con él o está guardado en los contactos del teléfono. Añade la clave en la página del número y reintenta los mensajes fallidos; o reanuda para seguir solo con chats existentes.",
+  "campaign.pause.license_rejected": "La clave de licencia definida en un número de envío no habilitó escribir a contactos nuevos. Comprueba en la página del número que la clave se compró para este número y no ha caducado, define la correcta y reintenta los mensajes fallidos.",
   "campaign.pause.session_restricted": "WhatsApp no está dejando que un número de envío inicie chats nuevos por ahora. Reanuda cuando se levante la restricción (mira la página Números).",
   "campaign.reason.quota": "retenido: no quedan mensajes suficientes este mes",
   "campaign.reason.opted_out": "pidió no recibir mensajes",

@@ -373,6 +373,7 @@ export const ptBR: Record<MessageKey, string> = {
   "campaign.pause.session_stopped": "Um número de envio foi removido. Escolha outro número e depois retome.",
   "campaign.pause.session_failed": "Um número de envio parou de funcionar. Reinicie-o e depois retome.",
   "campaign.pause.needs_license": "Um número de envio não tem chave de licença do OpenWA: só pode escrever a quem já conversou com ele ou está salvo nos contatos do celular. Adicione a chave na página do número e tente de novo as mensagens que falharam; ou retome para continuar só com conversas existentes.",
+  "campaign.pause.license_rejected": "A chave de licença definida em um número de envio não liberou mensagens para contatos novos. Confira na página do número se a chave foi comprada para este número e não expirou, defina a correta e tente de novo as mensagens que falharam.",
   "campaign.pause.session_restricted": "O WhatsApp não está deixando um número de envio iniciar conversas novas por enquanto. Retome quando a restrição acabar (veja a página Números).",
   "campaign.reason.quota": "retida: não há mensagens suficientes neste mês",
   "campaign.reason.opted_out": "pediu para não receber mensagens",

@@ -312,6 +312,7 @@ describe("CampaignDetailPage", () => {
   it.each([
     ["needs_license", /can only message people who have chatted with it before or who are saved in its phone's contacts/],
     ["session_restricted", /not letting a sending number start new chats/],
+    ["license_rejected", /did not unlock messaging new contacts/],
   ])("explains a pause for %s in words, not as a code", async (reason, words) => {
     tokenStore.set("wct_x");
     mockApi({

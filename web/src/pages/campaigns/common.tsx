@@ -48,6 +48,7 @@ const PAUSE_REASONS: Record<string, string> = {
   session_stopped: "A sending number was removed. Choose another number, then resume.",
   session_failed: "A sending number stopped working. Restart it, then resume.",
   needs_license: "A sending number has no OpenWA licence key, so it can only message people who have chatted with it before or who are saved in its phone's contacts. Add the key on the number's page, then retry the failed messages; or resume to keep sending to existing chats only.",
+  license_rejected: "The licence key set on a sending number did not unlock messaging new contacts. Check on the number's page that the key was bought for this number and has not expired, set the right one, then retry the failed messages.",
   session_restricted: "WhatsApp is not letting a sending number start new chats for now. Resume once the restriction lifts (see the Numbers page).",
 };
 

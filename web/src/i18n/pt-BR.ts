@@ -522,7 +522,7 @@ export const ptBR: Record<MessageKey, string> = {
   "numberState.nextAt": "A próxima sai às {until}",
   "numberState.resumesAt": "Volta às {until}",
   "numberState.until": "Até {until}",
-  "numberState.offlineShort": "Offline{detail}",
+  "numberState.offlineShort": "Desconectado{detail}",
   "numberState.reconnect": "Conecte-o de novo na página Números.",
   "numberState.backoffShort": "Mais devagar",
   "numberState.otherShort": "Esperando a vez",

@@ -391,8 +391,9 @@ describe("CampaignDetailPage", () => {
     });
     renderWithApp(<CampaignDetailPage />, { path: "/campaigns/cmp_1", route: "/campaigns/:campaignId" });
     const states = await screen.findByTestId("number-states");
-    expect(states).toHaveTextContent(`Front deskWarm-up limit reached, resumes at ${formatUntil(resumes, "Europe/Lisbon")}`);
-    expect(states).toHaveTextContent("Back officeNumber offline (agent offline)");
+    // A short state in the badge, the rest as plain text beside it.
+    expect(states).toHaveTextContent(`Front deskWarm-up limit reachedResumes at ${formatUntil(resumes, "Europe/Lisbon")}`);
+    expect(states).toHaveTextContent("Back officeOffline (agent offline)Reconnect it on the Numbers page.");
     expect(screen.getByText(/^Finishes .*\(about 13 days\)$/)).toBeInTheDocument();
     expect(await screen.findByTestId("forecast-words")).toHaveTextContent(/^About 10 days/);
     expect(screen.getByRole("button", { name: "Send the rest (1,856)" })).toBeInTheDocument();

@@ -503,6 +503,9 @@ class TestBody(Strict):
 
 class Queued(BaseModel):
     message: str
+    # The same figures as the sentence, for a client that says them in its own language.
+    tests_left: int = Field(description="Test sends still allowed now (rolling day)")
+    tests_per_day: int = Field(description="The daily test-send allowance")
 
 
 @api.route(
@@ -521,7 +524,9 @@ def test_campaign(ctx: RequestContext, campaign_id: str, body: TestBody) -> Queu
     trial.queue(campaign, body.session_id, contact)
     left, allowed = trial.tests_left(ctx.user_id), trial.daily_allowance()
     return Queued(
-        message=f"The test message is on its way. {left} of {allowed} tests left for today."
+        message=f"The test message is on its way. {left} of {allowed} tests left for today.",
+        tests_left=left,
+        tests_per_day=allowed,
     )
 
 

@@ -69,15 +69,17 @@ def test_free_plan_cannot_send_110_tests(kit: Setup, api: Api, many_tests_a_day:
 def test_daily_test_allowance(kit: Setup, api: Api) -> None:
     phone = add_contacts(api, 1)[0]
     cid = kit.campaign()["campaign_id"]
-    said = []
+    said, counts = [], []
     for _ in range(20):
         queued = send_test(kit, cid, phone)
         assert queued.status == 202
         said.append(queued.json["message"])
+        counts.append((queued.json["tests_left"], queued.json["tests_per_day"]))
         kit.results(kit.pull())
     # Each answer says how many are left (the composer shows it after a test).
     assert said[0] == "The test message is on its way. 19 of 20 tests left for today."
     assert said[-1] == "The test message is on its way. 0 of 20 tests left for today."
+    assert (counts[0], counts[-1]) == ((19, 20), (0, 20))
     refused = send_test(kit, cid, phone)
     assert refused.status == 429 and refused.error_code == "rate_limited"
     assert "20 test messages a day" in refused.json["error"]["message"]

@@ -151,12 +151,12 @@ describe("honest campaigns", { concurrency: false }, () => {
     campaignUrl = page.url();
 
     // The number stops at its warm-up limit (20 on its first day) and the page says until when.
-    await page.getByTestId("number-states").filter({ hasText: /Padaria\s*Warm-up limit reached, resumes at / }).waitFor({ timeout: 120_000 });
+    await page.getByTestId("number-states").filter({ hasText: /Padaria\s*Warm-up limit reached\s*Resumes at / }).waitFor({ timeout: 120_000 });
     // Its warm-up room comes back at the next UTC midnight (the daily count's day; the
     // number's second warm-up day starts later): 21:00 in São Paulo (UTC-3, no DST), today
     // or, after 21:00 local, tomorrow with its day named.
     const states = await page.getByTestId("number-states").innerText();
-    assert.match(states, /Warm-up limit reached, resumes at (?:[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2}, )?21:00\b/, states);
+    assert.match(states, /Warm-up limit reached\s*Resumes at (?:[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2}, )?21:00\b/, states);
     // Sending stopped at the warm-up's room for the day, well before the 100 the quota allows.
     const sent = Number((await page.getByTestId("campaign-progress").innerText()).match(/^(\d+) of 150 sent$/)?.[1]);
     assert.ok(sent > 0 && sent < 100, `stopped by the warm-up, not the quota (${sent} sent)`);
@@ -179,6 +179,9 @@ describe("honest campaigns", { concurrency: false }, () => {
     await page.goto(campaignUrl);
     await page.getByRole("button", { name: "Pause" }).click();
     await page.getByTestId("campaign-status").filter({ hasText: "Paused" }).waitFor();
+    // Each number's badge says just "Paused" (the alert above says why), never a clipped sentence.
+    await page.getByTestId("number-states").getByTestId("number-state").filter({ hasText: /^Paused$/ }).first().waitFor();
+    await shotBoth(page, "honest-paused-numbers");
     await page.getByRole("link", { name: "Edit" }).click();
     await page.getByText("This campaign is paused").waitFor();
     await page.getByText(/The recipients are fixed once a campaign has started/).waitFor();

@@ -1,12 +1,12 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { api, unwrap } from "./client";
+import { api, showsRateLimitItself, unwrap } from "./client";
 import { keys } from "./keys";
 import type { User } from "./types";
 
-/** Signs in; the answer holds the new token and the user. */
+/** Signs in; the answer holds the new token and the user. The form says a 429 itself. */
 export function login(email: string, password: string, label: string) {
-  return unwrap(api.POST("/api/auth/login", { body: { email, password, label } }));
+  return unwrap(api.POST("/api/auth/login", { body: { email, password, label }, middleware: [showsRateLimitItself] }));
 }
 
 /** Revokes the current token on the server (the caller forgets it either way). */

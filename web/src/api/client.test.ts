@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { currentToasts, dismissToast } from "../lib/toast";
 import { mockApi, user } from "../test/mockApi";
-import { api, unwrap } from "./client";
+import { api, showsRateLimitItself, unwrap } from "./client";
 import { ApiError } from "./errors";
 import { tokenStore } from "./token";
 
@@ -40,6 +40,16 @@ describe("the API client", () => {
     tokenStore.set("wct_x");
     await expect(unwrap(api.POST("/api/sessions", { body: { label: "x" } }))).rejects.toMatchObject({ status: 429, retryAfter: 12 });
     expect(currentToasts().map((t) => t.message)).toEqual(["Too many requests. Please wait 12 s and try again."]);
+  });
+
+  it("leaves a 429 to a caller that shows it in place, and still toasts the next one elsewhere", async () => {
+    const tooMany = { status: 429, headers: { "Retry-After": "87" }, body: { error: { code: "rate_limited", message: "Too many failed sign-ins from this device.", details: null } } };
+    mockApi({ "POST /api/auth/login": tooMany, "POST /api/sessions": tooMany });
+    await expect(unwrap(api.POST("/api/auth/login", { body: { email: "a@b.co", password: "x" }, middleware: [showsRateLimitItself] }))).rejects.toMatchObject({ status: 429, message: "Too many failed sign-ins from this device." });
+    expect(currentToasts()).toEqual([]);
+    tokenStore.set("wct_x");
+    await expect(unwrap(api.POST("/api/sessions", { body: { label: "x" } }))).rejects.toMatchObject({ status: 429 });
+    expect(currentToasts().map((t) => t.message)).toEqual(["Too many requests. Please wait 87 s and try again."]);
   });
 
   it("does not toast a 429 on a read: the query client retries it after Retry-After", async () => {

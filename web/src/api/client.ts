@@ -4,6 +4,20 @@ import { ApiError, toApiError } from "./errors";
 import type { paths } from "./schema";
 import { tokenStore } from "./token";
 
+/** Requests whose caller shows a 429 in place itself (see `showsRateLimitItself`). */
+const handledInPlace = new WeakSet<Request>();
+
+/**
+ * Per-request middleware for a caller that shows a refused-for-too-many (429) answer
+ * in place, e.g. the sign-in form: the generic toast would only repeat it, vaguer.
+ * Use: `api.POST(path, { body, middleware: [showsRateLimitItself] })`.
+ */
+export const showsRateLimitItself: Middleware = {
+  onRequest({ request }) {
+    handledInPlace.add(request);
+  },
+};
+
 /**
  * The typed API client: every path, body and answer is checked against
  * schema.d.ts, generated from the backend's OpenAPI document.
@@ -22,7 +36,7 @@ const auth: Middleware = {
     }
     // Reads are retried after Retry-After by the query client (see App.tsx) and
     // show their error in place if they still fail; an action you took gets a toast.
-    if (response.status === 429 && request.method !== "GET") {
+    if (response.status === 429 && request.method !== "GET" && !handledInPlace.has(request)) {
       const seconds = Number(response.headers.get("Retry-After"));
       showToast(
         Number.isFinite(seconds) && seconds > 0

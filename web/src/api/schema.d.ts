@@ -3098,6 +3098,16 @@ export interface components {
         Queued: {
             /** Message */
             message: string;
+            /**
+             * Tests Left
+             * @description Test sends still allowed now (rolling day)
+             */
+            tests_left: number;
+            /**
+             * Tests Per Day
+             * @description The daily test-send allowance
+             */
+            tests_per_day: number;
         };
         /** QuickReply */
         QuickReply: {

@@ -2,13 +2,17 @@ import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { tokenStore } from "../../api/token";
+import { currentToasts, dismissToast, subscribeToasts } from "../../lib/toast";
 import { mockApi, user } from "../../test/mockApi";
 import { renderWithApp } from "../../test/render";
 import { LoginPage, safeNext } from "./Login";
 import { RegisterPage } from "./Register";
 import { ResetPasswordPage } from "./Reset";
 
-afterEach(() => vi.unstubAllGlobals());
+afterEach(() => {
+  vi.unstubAllGlobals();
+  currentToasts().forEach((t) => dismissToast(t.id));
+});
 
 const login = { token: "wct_new", token_id: "tok_new", expires_at: 2_000_000_000, user };
 
@@ -69,6 +73,24 @@ describe("LoginPage", () => {
     expect(await screen.findByRole("alert")).toHaveTextContent("Email or password is incorrect.");
     await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/sessions"));
+  });
+
+  it("says too many failed sign-ins at the form only, with no generic toast on top", async () => {
+    const refused = "Too many failed sign-ins from this device. Wait 2 minutes before trying again, or reset your password.";
+    mockApi({
+      "POST /api/auth/login": { status: 429, headers: { "Retry-After": "87" }, body: { error: { code: "rate_limited", message: refused, details: { reason: "failed_sign_ins_from_here" } } } },
+    });
+    // Every toast raised, even one gone again by the time the form shows its error.
+    const toasted: string[] = [];
+    const unsubscribe = subscribeToasts((toasts) => toasted.push(...toasts.map((t) => t.message)));
+    renderWithApp(<LoginPage />, { path: "/auth/login", route: "/auth/login" });
+    await userEvent.type(screen.getByLabelText("Email"), "ana@example.com");
+    await userEvent.type(screen.getByLabelText("Password"), "wrong");
+    await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    await waitFor(() => expect(screen.getByText(refused)).toBeInTheDocument());
+    unsubscribe();
+    expect(toasted).toEqual([]);
+    expect(screen.getAllByRole("alert")).toHaveLength(1);
   });
 
   it("only follows ?next= inside the app", () => {

@@ -20,36 +20,51 @@ export const planningOf = (c: Campaign): CampaignPlanning => c as unknown as Cam
 
 type Tone = "ok" | "info" | "warn" | "bad" | "muted";
 
-/** Why a number is (not) sending this campaign right now, in words. */
-export function numberStateWords(n: { state: string; until: number | null; detail: string | null }, timeZone: string, now = Date.now()): { text: string; tone: Tone } {
+/**
+ * Why a number is (not) sending this campaign right now, in words: `label` is the
+ * short state for its badge, `detail` the rest (until when, what to do), and `text`
+ * the whole sentence for one-line places (dashboard, campaign list).
+ */
+export function numberStateWords(
+  n: { state: string; until: number | null; detail: string | null },
+  timeZone: string,
+  now = Date.now(),
+): { text: string; label: string; detail: string | null; tone: Tone } {
   const until = n.until ? formatUntil(n.until, timeZone, now) : null;
+  const words = (tone: Tone, text: string, label = text, detail: string | null = null) => ({ text, label, detail, tone });
+  const resumes = until ? tr("numberState.resumesAt", { until }) : null;
   switch (n.state) {
     case "sending":
-      return { text: tr("numberState.sending"), tone: "ok" };
+      return words("ok", tr("numberState.sending"));
     case "waiting_gap":
-      return { text: until ? tr("numberState.gapUntil", { until }) : tr("numberState.gap"), tone: "ok" };
+      return words("ok", until ? tr("numberState.gapUntil", { until }) : tr("numberState.gap"), tr("numberState.gap"), until ? tr("numberState.nextAt", { until }) : null);
     case "daily_cap":
-      return { text: until ? tr("numberState.dailyCapUntil", { until }) : tr("numberState.dailyCap"), tone: "info" };
+      return words("info", until ? tr("numberState.dailyCapUntil", { until }) : tr("numberState.dailyCap"), tr("numberState.dailyCap"), resumes);
     case "warmup_limit":
-      return { text: until ? tr("numberState.warmupUntil", { until }) : tr("numberState.warmup"), tone: "info" };
+      return words("info", until ? tr("numberState.warmupUntil", { until }) : tr("numberState.warmup"), tr("numberState.warmupShort"), resumes);
     case "quiet_hours":
-      return { text: until ? tr("numberState.quietUntil", { until }) : tr("numberState.quiet"), tone: "info" };
-    case "offline":
-      return { text: tr("numberState.offline", { detail: n.detail ? ` (${n.detail.replace(/_/g, " ")})` : "" }), tone: "bad" };
+      return words("info", until ? tr("numberState.quietUntil", { until }) : tr("numberState.quiet"), tr("numberState.quiet"), until ? tr("numberState.until", { until }) : null);
+    case "offline": {
+      const why = n.detail ? ` (${n.detail.replace(/_/g, " ")})` : "";
+      return words("bad", tr("numberState.offline", { detail: why }), tr("numberState.offlineShort", { detail: why }), tr("numberState.reconnect"));
+    }
     case "backing_off":
-      return { text: until ? tr("numberState.backoffUntil", { until }) : tr("numberState.backoff"), tone: "warn" };
-    case "other_campaign":
-      return { text: n.detail ? tr("numberState.otherNamed", { name: n.detail }) : tr("numberState.other"), tone: "info" };
+      return words("warn", until ? tr("numberState.backoffUntil", { until }) : tr("numberState.backoff"), tr("numberState.backoffShort"), until ? tr("numberState.backoffUntil", { until }) : tr("numberState.backoff"));
+    case "other_campaign": {
+      const text = n.detail ? tr("numberState.otherNamed", { name: n.detail }) : tr("numberState.other");
+      return words("info", text, tr("numberState.otherShort"), text);
+    }
     case "paused":
-      return { text: tr("numberState.paused", { reason: pauseReasonText(n.detail) ?? tr("numberState.pausedDefault") }), tone: "warn" };
+      // The campaign's alert already says why it paused; the badge only says that it is.
+      return words("warn", tr("numberState.paused", { reason: pauseReasonText(n.detail) ?? tr("numberState.pausedDefault") }), tr("numberState.pausedShort"), resumes);
     case "scheduled":
-      return { text: until ? tr("numberState.startsAt", { until }) : tr("campaign.state.scheduled"), tone: "info" };
+      return words("info", until ? tr("numberState.startsAt", { until }) : tr("campaign.state.scheduled"), tr("campaign.state.scheduled"), until ? tr("numberState.startsAt", { until }) : null);
     case "preparing":
-      return { text: tr("outcome.preparing"), tone: "info" };
+      return words("info", tr("outcome.preparing"), tr("campaign.state.preparing"), tr("outcome.preparing"));
     case "done":
-      return { text: tr("numberState.done"), tone: "muted" };
+      return words("muted", tr("numberState.done"));
     default:
-      return { text: tr("numberState.idle"), tone: "muted" };
+      return words("muted", tr("numberState.idle"));
   }
 }
 
@@ -64,9 +79,23 @@ export function NumberStates({ campaign, compact = false }: { campaign: Campaign
       {shown.map((n) => {
         const words = numberStateWords(n, campaign.timezone);
         return (
-          <li key={n.session_id} className="flex flex-wrap items-center gap-2 text-sm">
+          <li key={n.session_id} className="flex flex-wrap items-center gap-x-2 gap-y-0.5 text-sm">
             <span className="font-medium">{n.label ?? n.session_id}</span>
-            {compact ? <span className="text-xs text-slate-600">{words.text}</span> : <Badge tone={words.tone}>{words.text}</Badge>}
+            {compact ? (
+              <span className="text-xs text-slate-600">{words.text}</span>
+            ) : (
+              <>
+                <Badge tone={words.tone} testId="number-state">
+                  {words.label}
+                </Badge>
+                {/* Wrapped plain text, never squeezed into the pill. */}
+                {words.detail && (
+                  <span className="min-w-0 break-words text-slate-600" data-testid="number-state-detail">
+                    {words.detail}
+                  </span>
+                )}
+              </>
+            )}
           </li>
         );
       })}

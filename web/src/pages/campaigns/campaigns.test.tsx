@@ -224,7 +224,7 @@ describe("CampaignEditorPage", () => {
       "PATCH /api/campaigns/cmp_9": { body: campaign({ campaign_id: "cmp_9" }) },
       "GET /api/campaigns/cmp_9/audience": { body: { recipients: 3, opted_out: 0, missing_variables: 0, affected: [] } },
       "POST /api/campaigns/cmp_9/preview": { body: { text: "Hi Maria", missing: [], length: 8, truncated: false } },
-      "POST /api/campaigns/cmp_9/test": { status: 202, body: { message: "The test message is on its way." } },
+      "POST /api/campaigns/cmp_9/test": { status: 202, body: { message: "The test message is on its way. 19 of 20 tests left for today.", tests_left: 19, tests_per_day: 20 } },
     });
     renderWithApp(<CampaignEditorPage />, { path: "/campaigns/new", route: "/campaigns/new" });
     const name = (await screen.findByLabelText(/Campaign name/)) as HTMLInputElement;
@@ -392,8 +392,9 @@ describe("CampaignDetailPage", () => {
     });
     renderWithApp(<CampaignDetailPage />, { path: "/campaigns/cmp_1", route: "/campaigns/:campaignId" });
     const states = await screen.findByTestId("number-states");
-    expect(states).toHaveTextContent(`Front deskWarm-up limit reached, resumes at ${formatUntil(resumes, "Europe/Lisbon")}`);
-    expect(states).toHaveTextContent("Back officeNumber offline (agent offline)");
+    // A short state in the badge, the rest as plain text beside it.
+    expect(states).toHaveTextContent(`Front deskWarm-up limit reachedResumes at ${formatUntil(resumes, "Europe/Lisbon")}`);
+    expect(states).toHaveTextContent("Back officeOffline (agent offline)Reconnect it on the Numbers page.");
     expect(screen.getByText(/^Finishes .*\(about 13 days\)$/)).toBeInTheDocument();
     expect(await screen.findByTestId("forecast-words")).toHaveTextContent(/^About 10 days/);
     expect(screen.getByRole("button", { name: "Send the rest (1,856)" })).toBeInTheDocument();

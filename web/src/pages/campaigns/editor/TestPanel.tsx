@@ -3,8 +3,9 @@ import { sendTestMessage } from "../../../api/campaignsApi";
 import { useSessions } from "../../../api/queries";
 import { Alert, Button, Card, SelectField, TextField } from "../../../components/ui";
 import { formErrors } from "../../../lib/forms";
+import { formatCount } from "../../../lib/format";
 import { showToast } from "../../../lib/toast";
-import { tr } from "../../../i18n";
+import { tr, trPlural } from "../../../i18n";
 
 /** One real message to the user's own phone; saves the draft first, so it works before "Save draft". */
 export function TestPanel({ sessionIds, ensureDraft }: { sessionIds: string[]; ensureDraft: () => Promise<string | null> }) {
@@ -14,6 +15,8 @@ export function TestPanel({ sessionIds, ensureDraft }: { sessionIds: string[]; e
   const [to, setTo] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // The allowance as the last test's answer counted it (none before a test is sent).
+  const [left, setLeft] = useState<{ left: number; perDay: number } | null>(null);
   const from = sessionId || sessionIds[0] || connected[0]?.session_id || "";
   const errors = formErrors(error, ["session_id", "to"]);
   const send = async () => {
@@ -23,7 +26,8 @@ export function TestPanel({ sessionIds, ensureDraft }: { sessionIds: string[]; e
       const id = await ensureDraft();
       if (!id) throw new Error(tr("test.writeFirst"));
       const queued = await sendTestMessage(id, from, to.trim());
-      showToast(queued.message || tr("test.onItsWay"), "success");
+      if (Number.isFinite(queued.tests_left) && Number.isFinite(queued.tests_per_day)) setLeft({ left: queued.tests_left, perDay: queued.tests_per_day });
+      showToast(tr("test.onItsWay"), "success");
     } catch (e) {
       setError(e);
     } finally {
@@ -36,6 +40,11 @@ export function TestPanel({ sessionIds, ensureDraft }: { sessionIds: string[]; e
       <p className="mb-2 text-sm text-slate-600" data-testid="test-allowance">
         {tr("test.allowance")}
       </p>
+      {left && (
+        <p className="mb-2 text-sm font-medium text-slate-700" data-testid="tests-left" aria-live="polite">
+          {trPlural("test.left", left.left, { allowed: formatCount(left.perDay) })}
+        </p>
+      )}
       <div className="grid items-end gap-3 sm:grid-cols-[1fr_1fr_auto]">
         <SelectField label={tr("test.from")} value={from} onChange={(e) => setSessionId(e.target.value)} error={errors.fields.session_id}>
           {connected.length === 0 && <option value="">{tr("test.noNumber")}</option>}

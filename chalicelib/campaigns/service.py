@@ -1,7 +1,10 @@
 """Compose campaigns and move them through their lifecycle.
 
-draft → scheduled → running ⇄ paused → completed; cancelled from scheduled,
-running or paused. Only draft, scheduled and paused campaigns are editable.
+draft → preparing → scheduled → running ⇄ paused → completed; cancelled from scheduled,
+running or paused. Only draft, scheduled and paused campaigns are editable. Moving a
+status, pausing, resuming and waking agents are ``lifecycle``'s (re-exported here for
+the routes); this module composes, schedules, cancels and retries, enqueuing the launch
+worker's jobs.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ RETRYABLE_REASONS = {
     "chat_not_found",
 }
 # Retryable only once the sending number has its own OpenWA licence key.
-NEEDS_LICENSE = "needs_license"
+NEEDS_LICENSE = licensing.NEEDS_LICENSE
 LICENSE_PAUSES = {NEEDS_LICENSE, licensing.LICENSE_REJECTED}  # at the wall, or the key failed
 
 

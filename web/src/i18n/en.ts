@@ -559,6 +559,7 @@ export const en = {
   "forecast.starting": "starting {when}",
   "forecast.finishing": "finishing {when}",
   "forecast.nothing": "Nothing to send: no one in the audience can be messaged.",
+  "forecast.nothingLeft": "Nothing is waiting to be sent.",
   "forecast.beyondYear": "More than a year at this pace. Add numbers or raise the daily cap.",
   "duration.hours.one": "about {count} hour",
   "duration.hours.other": "about {count} hours",

@@ -550,6 +550,7 @@ export const es: Record<MessageKey, string> = {
   "forecast.starting": "empezando {when}",
   "forecast.finishing": "terminando {when}",
   "forecast.nothing": "Nada que enviar: nadie del público puede recibir mensajes.",
+  "forecast.nothingLeft": "Nada pendiente de envío.",
   "forecast.beyondYear": "Más de un año a este ritmo. Agrega números o sube el límite diario.",
   "duration.hours.one": "alrededor de {count} hora",
   "duration.hours.other": "unas {count} horas",

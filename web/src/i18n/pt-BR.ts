@@ -550,6 +550,7 @@ export const ptBR: Record<MessageKey, string> = {
   "forecast.starting": "começando {when}",
   "forecast.finishing": "terminando {when}",
   "forecast.nothing": "Nada para enviar: ninguém do público pode receber mensagens.",
+  "forecast.nothingLeft": "Nada aguardando envio.",
   "forecast.beyondYear": "Mais de um ano neste ritmo. Adicione números ou aumente o limite diário.",
   "duration.hours.one": "cerca de {count} hora",
   "duration.hours.other": "cerca de {count} horas",

@@ -97,6 +97,8 @@ describe("forecast words", () => {
     expect(forecastWords(forecast({ first_message_at: later, days: [day("2026-12-03", 10, null)], finish_at: later + 600_000 }), now)).toContain(`starting ${formatDayTime(later, "America/Sao_Paulo", now)}`);
     expect(forecastWords(forecast({ beyond_horizon: true, finish_at: null }), now)).toMatch(/More than a year/);
     expect(forecastWords(forecast({ recipients: 0, first_message_at: null }), now)).toMatch(/Nothing to send/);
+    // A launched campaign with nothing pending (all sent or failed) is not "an empty audience".
+    expect(forecastWords(forecast({ recipients: 0, first_message_at: null }), now, true)).toBe("Nothing is waiting to be sent.");
     expect(durationWords(30)).toBe("less than a minute");
     expect(durationWords(5 * 3600)).toBe("about 5 hours");
   });

@@ -60,10 +60,12 @@ export function mainLimit(days: ForecastDay[]): Limit | null {
 /**
  * The forecast in one sentence: "About 13 days: 20 today, 40 tomorrow, 80 Wed …
  * 36 on Tue 15 Dec, finishing Tue 15 Dec, 14:30." Dates in the campaign's zone.
+ * `launched`: the forecast is of a campaign already sending (what is left of it).
  */
-export function forecastWords(f: Forecast, now: number): string {
+export function forecastWords(f: Forecast, now: number, launched = false): string {
   const tz = f.timezone;
-  if (f.recipients === 0 || f.first_message_at === null) return tr("forecast.nothing");
+  // A launched campaign's forecast counts what is still waiting, not its audience.
+  if (f.recipients === 0 || f.first_message_at === null) return tr(launched ? "forecast.nothingLeft" : "forecast.nothing");
   if (f.beyond_horizon || f.finish_at === null) return tr("forecast.beyondYear");
   const span = durationWords((f.finish_at - Math.min(now, f.first_message_at)) / 1000);
   const startsLater = f.first_message_at - now > 3600_000;

@@ -263,7 +263,7 @@ function CampaignForecast({ campaign: c }: { campaign: Campaign }) {
   if (!forecast.data) return null;
   return (
     <div className="mt-3 border-t border-slate-100 pt-3">
-      <ForecastView forecast={forecast.data} now={Date.now()} />
+      <ForecastView forecast={forecast.data} now={Date.now()} launched />
     </div>
   );
 }

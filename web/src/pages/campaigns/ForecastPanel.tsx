@@ -85,12 +85,12 @@ function DeadlineAdvice({ forecast, onApply }: { forecast: Forecast; onApply?: (
 }
 
 /** The forecast in words, as a chart, and the deadline check. */
-export function ForecastView({ forecast, now, onApply }: { forecast: Forecast; now: number; onApply?: (change: Suggestion["change"]) => void }) {
+export function ForecastView({ forecast, now, onApply, launched = false }: { forecast: Forecast; now: number; onApply?: (change: Suggestion["change"]) => void; launched?: boolean }) {
   const limit = mainLimit(forecast.days);
   return (
     <div className="flex flex-col gap-2">
       <p className="text-sm text-slate-900" data-testid="forecast-words">
-        {forecastWords(forecast, now)}
+        {forecastWords(forecast, now, launched)}
       </p>
       {limit && limit !== "gaps" && (
         <p className="text-xs text-slate-600">
@@ -148,7 +148,7 @@ export function ComposerForecast({ request, onApply }: { request: ForecastReques
           {f.numbers.length > 1 ? ` ${tr("forecast.overNumbers", { count: f.numbers.length })}` : ""}.
         </p>
       )}
-      <ForecastView forecast={f} now={Date.now()} onApply={onApply} />
+      <ForecastView forecast={f} now={Date.now()} onApply={onApply} launched={!audience} />
     </div>
   );
 }

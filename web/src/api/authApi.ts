@@ -15,16 +15,16 @@ export async function logout(): Promise<void> {
 }
 
 export function register(body: { name: string; email: string; password: string }) {
-  return unwrap(api.POST("/api/auth/register", { body }));
+  return unwrap(api.POST("/api/auth/register", { body, middleware: [showsRateLimitItself] }));
 }
 
 /** Asks for a reset link by email (the answer is the same whether or not the address has an account). */
 export function requestPasswordReset(email: string) {
-  return unwrap(api.POST("/api/auth/password-reset", { body: { email } }));
+  return unwrap(api.POST("/api/auth/password-reset", { body: { email }, middleware: [showsRateLimitItself] }));
 }
 
 export function confirmPasswordReset(token: string, password: string) {
-  return unwrap(api.POST("/api/auth/password-reset/confirm", { body: { token, password } }));
+  return unwrap(api.POST("/api/auth/password-reset/confirm", { body: { token, password }, middleware: [showsRateLimitItself] }));
 }
 
 /** Nothing of another account stays cached across a sign-in or sign-out; a signed-in user is known at once. */

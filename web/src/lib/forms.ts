@@ -18,7 +18,7 @@ export function formErrors(error: unknown, fields: readonly string[]): { fields:
   const mine: Record<string, string> = {};
   for (const name of fields) if (all[name]) mine[name] = all[name];
   const shown = Object.keys(mine).length > 0;
-  // A 429 also raised a toast (unless the call said it shows one itself, as sign-in
-  // does); say it at the form too, it is where the eyes are.
+  // A 429 also raises a toast unless the call says it shows one itself (the account
+  // forms do: sign-in, register, password reset); say it at the form, where the eyes are.
   return { fields: mine, form: shown ? null : error.message };
 }

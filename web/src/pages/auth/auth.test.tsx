@@ -46,6 +46,23 @@ describe("RegisterPage", () => {
     await userEvent.click(screen.getByRole("button", { name: "Create account" }));
     await waitFor(() => expect(screen.getByTestId("location")).toHaveTextContent("/auth/login"));
   });
+
+  it("says a refused registration (too many from here) at the form only, with no toast on top", async () => {
+    const refused = "Too many sign-ups from this network. Try again in a few minutes.";
+    mockApi({
+      "POST /api/auth/register": { status: 429, headers: { "Retry-After": "120" }, body: { error: { code: "rate_limited", message: refused, details: null } } },
+    });
+    const toasted: string[] = [];
+    const unsubscribe = subscribeToasts((toasts) => toasted.push(...toasts.map((t) => t.message)));
+    renderWithApp(<RegisterPage />, { path: "/auth/register" });
+    await userEvent.type(screen.getByLabelText("Your name"), "Ana Lima");
+    await userEvent.type(screen.getByLabelText("Email"), "ana@example.com");
+    await userEvent.type(screen.getByLabelText("Password"), "correct horse battery");
+    await userEvent.click(screen.getByRole("button", { name: "Create account" }));
+    await waitFor(() => expect(screen.getByText(refused)).toBeInTheDocument());
+    unsubscribe();
+    expect(toasted).toEqual([]);
+  });
 });
 
 describe("LoginPage after registering", () => {

@@ -7,12 +7,10 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { chromium } from "playwright-core";
-import { api, shots, simControl, until } from "./support.mjs";
+import { accountWithNumber, api, launchChromium, shots, simControl, until } from "./support.mjs";
 
 const BASE = process.env.WACAST_E2E_BASE ?? "http://127.0.0.1:8000";
 const SHOTS = process.env.WACAST_E2E_SCREENSHOTS ?? join(process.cwd(), "..", "test-artifacts", "screenshots");
-const CHROMIUM = process.env.WACAST_E2E_CHROMIUM ?? "/usr/bin/chromium";
 const TMP = process.env.WACAST_E2E_TMP ?? "";
 const RUN = `${Date.now() % 1_000_000}`;
 const bea = { name: "Bea Costa", email: `costa-${RUN}-${Math.floor(Math.random() * 1e6)}@example.com`, password: "oranges every monday 2026" };
@@ -23,7 +21,7 @@ const problems = [];
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -32,11 +30,7 @@ after(async () => {
 
 describe("follow-ups and duplicates", { concurrency: false, skip: TMP ? false : "WACAST_E2E_TMP is not set (run through tests/e2e/test_web.py)" }, () => {
   test("a campaign is followed up to those who did not reply, and duplicated, each opening in the editor", async () => {
-    await api("POST", "/api/auth/register", null, bea);
-    const { token } = await api("POST", "/api/auth/login", null, { email: bea.email, password: bea.password });
-    await api("PATCH", "/api/me", token, { onboarded: true });
-    const { session_id: sessionId } = await api("POST", "/api/sessions", token, { label: "Fruit shop" });
-    await until("the number to connect", async () => (await api("GET", `/api/sessions/${sessionId}`, token)).status === "connected");
+    const { token, sessionId } = await accountWithNumber(bea, "Fruit shop");
     for (const [i, phone] of PHONES.entries()) await api("POST", "/api/contacts", token, { phone, first_name: `Cliente${i}`, tags: ["fruta"] });
     const origin = await api("POST", "/api/campaigns", token, {
       name: "Laranjas",

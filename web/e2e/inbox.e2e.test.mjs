@@ -8,12 +8,10 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { chromium } from "playwright-core";
-import { api, reply, shots, simControl, until } from "./support.mjs";
+import { accountWithNumber, api, launchChromium, reply, shots, simControl, until } from "./support.mjs";
 
 const BASE = process.env.WACAST_E2E_BASE ?? "http://127.0.0.1:8000";
 const SHOTS = process.env.WACAST_E2E_SCREENSHOTS ?? join(process.cwd(), "..", "test-artifacts", "screenshots");
-const CHROMIUM = process.env.WACAST_E2E_CHROMIUM ?? "/usr/bin/chromium";
 const TMP = process.env.WACAST_E2E_TMP ?? "";
 const RUN = `${Date.now() % 1_000_000}`;
 const ana = { name: "Ana Flores", email: `flores-${RUN}-${Math.floor(Math.random() * 1e6)}@example.com`, password: "sunflowers every friday 2026" };
@@ -23,7 +21,7 @@ const problems = [];
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -32,11 +30,7 @@ after(async () => {
 
 describe("reply inbox", { concurrency: false, skip: TMP ? false : "WACAST_E2E_TMP is not set (run through tests/e2e/test_web.py)" }, () => {
   test("a reply appears in the inbox without reload, with a badge, and opening it reads it", async () => {
-    await api("POST", "/api/auth/register", null, ana);
-    const { token } = await api("POST", "/api/auth/login", null, { email: ana.email, password: ana.password });
-    await api("PATCH", "/api/me", token, { onboarded: true });
-    const { session_id: sessionId } = await api("POST", "/api/sessions", token, { label: "Flower shop" });
-    await until("the number to connect", async () => (await api("GET", `/api/sessions/${sessionId}`, token)).status === "connected");
+    const { token, sessionId } = await accountWithNumber(ana, "Flower shop");
     const control = await until("the simulator's control file", () => simControl(sessionId));
     await reply(control, "+14155550123", "Do you deliver on Sundays?");
 

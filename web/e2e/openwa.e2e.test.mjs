@@ -8,12 +8,10 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { chromium } from "playwright-core";
-import { api, shots, simControl, until } from "./support.mjs";
+import { accountWithNumber, api, launchChromium, shots, simControl, until } from "./support.mjs";
 
 const BASE = process.env.WACAST_E2E_BASE ?? "http://127.0.0.1:8000";
 const SHOTS = process.env.WACAST_E2E_SCREENSHOTS ?? join(process.cwd(), "..", "test-artifacts", "screenshots");
-const CHROMIUM = process.env.WACAST_E2E_CHROMIUM ?? "/usr/bin/chromium";
 const TMP = process.env.WACAST_E2E_TMP ?? "";
 const RUN = `${Date.now() % 1_000_000}`;
 const owner = { name: "Rita Lopes", email: `padaria-${RUN}-${Math.floor(Math.random() * 1e6)}@example.com`, password: "fresh bread every morning 2026" };
@@ -48,7 +46,7 @@ async function launch(token, sessionId, tag, name) {
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -57,11 +55,7 @@ after(async () => {
 
 describe("OpenWA's walls", { concurrency: false, skip: TMP ? false : "WACAST_E2E_TMP is not set (run through tests/e2e/test_web.py)" }, () => {
   test("the licence wall pauses a campaign with words and a link; a restricted number reads Limited", async () => {
-    await api("POST", "/api/auth/register", null, owner);
-    const { token } = await api("POST", "/api/auth/login", null, { email: owner.email, password: owner.password });
-    await api("PATCH", "/api/me", token, { onboarded: true });
-    const { session_id: sessionId } = await api("POST", "/api/sessions", token, { label: "Padaria" });
-    await until("the number to connect", async () => (await api("GET", `/api/sessions/${sessionId}`, token)).status === "connected");
+    const { token, sessionId } = await accountWithNumber(owner, "Padaria");
     const control = await until("the simulator's control file", () => simControl(sessionId));
     await fault(control, { kind: "license", key: null }); // like OpenWA without a key
 

@@ -8,12 +8,10 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { chromium } from "playwright-core";
-import { api } from "./support.mjs";
+import { api, launchChromium } from "./support.mjs";
 
 const BASE = process.env.WACAST_E2E_BASE ?? "http://127.0.0.1:8000";
 const SHOTS = process.env.WACAST_E2E_SCREENSHOTS ?? join(process.cwd(), "..", "test-artifacts", "screenshots");
-const CHROMIUM = process.env.WACAST_E2E_CHROMIUM ?? "/usr/bin/chromium";
 const RUN = `${Date.now() % 1_000_000}${Math.floor(Math.random() * 1e4)}`;
 const bia = { name: "Bia Floricultura", email: `bia-${RUN}@example.com`, password: "roses are red 2026" };
 const OPTED_OUT = "+5511987001234";
@@ -38,7 +36,7 @@ async function signIn(page, token) {
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  browser = await launchChromium();
 });
 
 after(async () => {

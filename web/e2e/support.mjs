@@ -3,9 +3,11 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { chromium } from "playwright-core";
 
 const BASE = process.env.WACAST_E2E_BASE ?? "http://127.0.0.1:8000";
 const TMP = process.env.WACAST_E2E_TMP ?? "";
+const CHROMIUM = process.env.WACAST_E2E_CHROMIUM ?? "/usr/bin/chromium";
 const SHOTS = process.env.WACAST_E2E_SCREENSHOTS ?? join(process.cwd(), "..", "test-artifacts", "screenshots");
 const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
@@ -60,4 +62,19 @@ export async function shots(page, name, problems) {
     for (const v of violations) problems.push(`${name}-${width}: ${v}`);
   }
   await page.setViewportSize({ width: 1280, height: 860 });
+}
+
+/** Debian's chromium, headless, as every browser test drives it. */
+export function launchChromium() {
+  return chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+}
+
+/** A new onboarded account with one number connected through the stack's simulator. */
+export async function accountWithNumber(person, label) {
+  await api("POST", "/api/auth/register", null, person);
+  const { token } = await api("POST", "/api/auth/login", null, { email: person.email, password: person.password });
+  await api("PATCH", "/api/me", token, { onboarded: true });
+  const { session_id: sessionId } = await api("POST", "/api/sessions", token, { label });
+  await until("the number to connect", async () => (await api("GET", `/api/sessions/${sessionId}`, token)).status === "connected");
+  return { token, sessionId };
 }

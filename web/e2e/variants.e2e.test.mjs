@@ -8,12 +8,10 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { chromium } from "playwright-core";
-import { api, reply, shots, simControl, until } from "./support.mjs";
+import { accountWithNumber, api, launchChromium, reply, shots, simControl, until } from "./support.mjs";
 
 const BASE = process.env.WACAST_E2E_BASE ?? "http://127.0.0.1:8000";
 const SHOTS = process.env.WACAST_E2E_SCREENSHOTS ?? join(process.cwd(), "..", "test-artifacts", "screenshots");
-const CHROMIUM = process.env.WACAST_E2E_CHROMIUM ?? "/usr/bin/chromium";
 const TMP = process.env.WACAST_E2E_TMP ?? "";
 const RUN = `${Date.now() % 1_000_000}`;
 const TAG = `ab${RUN}`;
@@ -24,7 +22,7 @@ const problems = [];
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -33,11 +31,7 @@ after(async () => {
 
 describe("A/B variants", { concurrency: false, skip: TMP ? false : "WACAST_E2E_TMP is not set (run through tests/e2e/test_web.py)" }, () => {
   test("variants are written in the composer's tabs and compared on the campaign page", async () => {
-    await api("POST", "/api/auth/register", null, bea);
-    const { token } = await api("POST", "/api/auth/login", null, { email: bea.email, password: bea.password });
-    await api("PATCH", "/api/me", token, { onboarded: true });
-    const { session_id: sessionId } = await api("POST", "/api/sessions", token, { label: "Bakery" });
-    await until("the number to connect", async () => (await api("GET", `/api/sessions/${sessionId}`, token)).status === "connected");
+    const { token, sessionId } = await accountWithNumber(bea, "Bakery");
     const phones = Array.from({ length: 8 }, (_, i) => `+5511987${String(650_000 + Number(RUN.slice(-3)) * 10 + i).padStart(6, "0")}`);
     for (const [i, phone] of phones.entries()) await api("POST", "/api/contacts", token, { phone, first_name: `Cliente${i}`, tags: [TAG] });
 

@@ -23,10 +23,10 @@ from pynamodb.exceptions import PutError
 
 import chalicelib.contacts.service as contacts
 from chalicelib import ratelimit
-from chalicelib.campaigns import answers, lifecycle, quota, templates
+from chalicelib.campaigns import answers, lifecycle, quota, templates, variants
 from chalicelib.campaigns.pacing import daily_room, pacing_of
 from chalicelib.config import settings
-from chalicelib.errors import Conflict, RateLimited
+from chalicelib.errors import Conflict, RateLimited, ValidationFailed
 from chalicelib.models.base import now_ms
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 from chalicelib.models.sessions import WaSessionModel
@@ -68,8 +68,18 @@ def _take_allowance(user_id: str) -> None:
         ) from None
 
 
-def queue(campaign: CampaignModel, session_id: str, contact: Any) -> CampaignMessageModel:
+def queue(
+    campaign: CampaignModel, session_id: str, contact: Any, variant: str | None = None
+) -> CampaignMessageModel:
+    """Queue one test of ``variant``'s message (A, the main one, by default) to ``contact``."""
     user_id = campaign.user_id
+    letters = [letter for letter, _ in variants.templates_of(campaign)]
+    if variant is not None and variant not in letters:
+        raise ValidationFailed(
+            f"This campaign has no variant {variant}: it has {', '.join(letters)}.",
+            [{"loc": ["variant"], "msg": f"choose one of {', '.join(letters)}"}],
+            code="no_such_variant",
+        )
     try:
         session = WaSessionModel.get(user_id, session_id)
     except WaSessionModel.DoesNotExist:
@@ -110,7 +120,9 @@ def queue(campaign: CampaignModel, session_id: str, contact: Any) -> CampaignMes
     quota.reserve(user_id, 1, token)
     values = templates.contact_values_of(contact)
     rendered = templates.render(
-        campaign.template, values, seed=f"{campaign.campaign_id}:{contact.phone}"
+        variants.template_for(campaign, variant),
+        values,
+        seed=f"{campaign.campaign_id}:{contact.phone}",
     )
     message = CampaignMessageModel(
         f"{PREFIX}{campaign.campaign_id}",

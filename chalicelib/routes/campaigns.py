@@ -499,6 +499,9 @@ def check_audience(ctx: RequestContext, campaign_id: str) -> AudienceCheck:
 class TestBody(Strict):
     session_id: SessionIdField
     to: str = Field(min_length=3, max_length=32, description="A contact's phone (E.164)")
+    variant: Literal["A", "B", "C", "D"] | None = Field(
+        None, description="Which A/B variant's message to send (default A, the main one)"
+    )
 
 
 class Queued(BaseModel):
@@ -521,7 +524,7 @@ def test_campaign(ctx: RequestContext, campaign_id: str, body: TestBody) -> Queu
     assert ctx.user_id
     campaign = service.get(ctx.user_id, campaign_id)
     contact = _contact(ctx.user_id, body.to)
-    trial.queue(campaign, body.session_id, contact)
+    trial.queue(campaign, body.session_id, contact, body.variant)
     left, allowed = trial.tests_left(ctx.user_id), trial.daily_allowance()
     return Queued(
         message=f"The test message is on its way. {left} of {allowed} tests left for today.",

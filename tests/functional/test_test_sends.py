@@ -157,3 +157,20 @@ def test_a_queued_test_is_dropped_when_its_contact_opts_out(kit: Setup, api: Api
     assert kit.pull() == []
     left = messages_left(api)
     assert (left["used"], left["reserved"], left["remaining"]) == (0, 0, 100)
+
+
+def test_a_test_sends_the_chosen_variants_message(kit: Setup, api: Api) -> None:
+    phones = add_contacts(api, 2)
+    cid = kit.campaign(
+        template="Main for {{first_name}}", variants=[{"template": "Second for {{first_name}}"}]
+    )["campaign_id"]
+    body = {"session_id": kit.session_id, "to": phones[0], "variant": "B"}
+    assert api.post(f"/api/campaigns/{cid}/test", body).status == 202
+    (leased,) = kit.pull()
+    assert leased["text"] == "Second for Ana0"
+    # No variant named: the main message (A). A letter the campaign lacks: refused in words.
+    assert send_test(kit, cid, phones[1]).status == 202
+    assert [m["text"] for m in kit.pull()] == ["Main for Ana1"]
+    refused = api.post(f"/api/campaigns/{cid}/test", {**body, "variant": "C"})
+    assert refused.status == 422 and refused.error_code == "no_such_variant"
+    assert "has no variant C: it has A, B" in refused.json["error"]["message"]

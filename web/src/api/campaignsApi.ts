@@ -164,8 +164,9 @@ export function previewCampaign(id: string, phone: string, variant?: "A" | "B" |
 }
 
 /** Sends one real message of the campaign to `to` from `sessionId`. */
-export function sendTestMessage(id: string, sessionId: string, to: string) {
-  return unwrap(api.POST("/api/campaigns/{campaign_id}/test", { params: { path: { campaign_id: id } }, body: { session_id: sessionId, to } }));
+/** One test message; `variant` picks an A/B variant's message (the main one, A, if omitted). */
+export function sendTestMessage(id: string, sessionId: string, to: string, variant?: "A" | "B" | "C" | "D") {
+  return unwrap(api.POST("/api/campaigns/{campaign_id}/test", { params: { path: { campaign_id: id } }, body: { session_id: sessionId, to, ...(variant ? { variant } : {}) } }));
 }
 
 /** A short-lived link to the campaign's image. */

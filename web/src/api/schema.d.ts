@@ -3470,6 +3470,12 @@ export interface components {
              * @description A contact's phone (E.164)
              */
             to: string;
+            /**
+             * Variant
+             * @description Which A/B variant's message to send (default A, the main one)
+             * @default null
+             */
+            variant?: ("A" | "B" | "C" | "D") | null;
         };
         /** Thread */
         Thread: {

@@ -692,6 +692,7 @@ export const en = {
   "test.from": "From",
   "test.noNumber": "No connected number",
   "test.to": "To (a contact's phone)",
+  "test.variant": "Which message",
   "test.send": "Send test",
 
   // campaign editor: message, preview, image (pages/campaigns/editor/MessageSection.tsx)

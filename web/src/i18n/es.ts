@@ -683,6 +683,7 @@ export const es: Record<MessageKey, string> = {
   "test.from": "Desde",
   "test.noNumber": "Ningún número conectado",
   "test.to": "Para (teléfono de un contacto)",
+  "test.variant": "Qué mensaje",
   "test.send": "Enviar prueba",
 
   // campaign editor: message, preview, image (pages/campaigns/editor/MessageSection.tsx)

@@ -683,6 +683,7 @@ export const ptBR: Record<MessageKey, string> = {
   "test.from": "De",
   "test.noNumber": "Nenhum número conectado",
   "test.to": "Para (telefone de um contato)",
+  "test.variant": "Qual mensagem",
   "test.send": "Enviar teste",
 
   // campaign editor: message, preview, image (pages/campaigns/editor/MessageSection.tsx)

@@ -183,7 +183,7 @@ function Editor({ campaign, defaultTimezone }: { campaign: Campaign | undefined;
             <ScheduleFields d={d} set={set} errors={fieldErrors} showWhen paused={status === "paused"} forecast={<ComposerForecast request={forecastRequest} onApply={applySuggestion} />} />
           </Card>
         </fieldset>
-        {editable && <TestPanel sessionIds={d.sessionIds} ensureDraft={ensureDraft} />}
+        {editable && <TestPanel sessionIds={d.sessionIds} ensureDraft={ensureDraft} variantCount={1 + d.variants.filter((t) => t.trim()).length} />}
         {allErrors.form && <Alert>{allErrors.form}</Alert>}
         {clientProblem && <Alert>{clientProblem}</Alert>}
         {problem && (

@@ -51,4 +51,19 @@ describe("the test-send panel", () => {
     await sendOne();
     await waitFor(() => expect(screen.getByTestId("tests-left")).toHaveTextContent("Restam 0 de 1.200 testes por hoje."));
   });
+
+  it("with A/B variants, sends the chosen variant's message; without, names none", async () => {
+    const { calls } = sendTests([5, 4]);
+    const { unmount } = renderWithApp(<TestPanel sessionIds={["ses_1"]} ensureDraft={async () => "cmp_1"} variantCount={3} />);
+    await userEvent.selectOptions(screen.getByLabelText("Which message"), "Variant C");
+    await userEvent.type(screen.getByLabelText("To (a contact's phone)"), "+447700900123");
+    await waitFor(() => expect(screen.getByRole("button", { name: "Send test" })).toBeEnabled());
+    await sendOne();
+    await screen.findByTestId("tests-left");
+    const sent = calls.filter((c) => c.path === "/api/campaigns/cmp_1/test");
+    expect(sent[0]?.body).toEqual({ session_id: "ses_1", to: "+447700900123", variant: "C" });
+    unmount();
+    renderWithApp(<TestPanel sessionIds={["ses_1"]} ensureDraft={async () => "cmp_1"} />);
+    expect(screen.queryByLabelText("Which message")).toBeNull();
+  });
 });

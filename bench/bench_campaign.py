@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 
-from tests.integration.flows import connected_number, import_csv, registered_agent
+from tests.integration.flows import connected_number, create_campaign, import_csv, registered_agent
 from tests.integration.stack import LocalStack, wait_for
 
 RECIPIENTS = int(os.environ.get("BENCH_RECIPIENTS", "10000"))
@@ -40,19 +40,7 @@ def main() -> None:
         for start in range(1, len(lines), 2000):  # files of 2,000: one request stays short
             part = [lines[0], *lines[start : start + 2000]]
             import_csv(stack, admin, len(part) - 1, "bench", lines=part, timeout=1800)
-        _, campaign = stack.request(
-            "POST",
-            "/api/campaigns",
-            {
-                "name": "bench",
-                "template": "Hi {{first_name|there}}",
-                "audience": {"tags": ["bench"]},
-                "session_ids": [sid],
-                "pacing": {"min_gap_s": 0, "max_gap_s": 0, "daily_cap": 100000, "warmup": False},
-            },
-            token=admin,
-        )
-        cid = campaign["campaign_id"]
+        cid = create_campaign(stack, admin, sid, "bench", "bench", "Hi {{first_name|there}}")
         before = stack.request("GET", "/dev/stats.json")[1]
         launched = time.perf_counter()
         status, body = stack.request("POST", f"/api/campaigns/{cid}/schedule", token=admin)

@@ -17,7 +17,7 @@ import os
 import time
 from typing import Any
 
-from tests.integration.flows import connected_number, registered_agent
+from tests.integration.flows import connected_number, create_campaign, registered_agent
 from tests.integration.stack import LocalStack, wait_for
 
 CONTACTS = int(os.environ.get("BENCH_LAUNCH_CONTACTS", "100000"))
@@ -98,19 +98,9 @@ def main() -> None:
         sid = connected_number(stack, admin)
         seeded = seed_contacts(stack, user_id, "launch", CONTACTS)
         print(f"contacts                       {CONTACTS:,} (seeded in {seeded:.0f} s)")
-        _, campaign = stack.request(
-            "POST",
-            "/api/campaigns",
-            {
-                "name": "bench launch",
-                "template": "Hi {{first_name|there}}",
-                "audience": {"tags": ["launch"]},
-                "session_ids": [sid],
-                "pacing": {"min_gap_s": 0, "max_gap_s": 0, "daily_cap": 100000, "warmup": False},
-            },
-            token=admin,
+        cid = create_campaign(
+            stack, admin, sid, "launch", "bench launch", "Hi {{first_name|there}}"
         )
-        cid = campaign["campaign_id"]
         wanted = min(CONTACTS, PLAN_MESSAGES)
         stack.request("GET", "/dev/stats.json?reset=peaks")
         clicked = time.perf_counter()

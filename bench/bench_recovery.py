@@ -23,6 +23,7 @@ from tests.integration.flows import (
     all_messages,
     campaign_done,
     connected_number,
+    create_campaign,
     import_csv,
     registered_agent,
 )
@@ -77,19 +78,9 @@ def main() -> None:
         sid = connected_number(stack, admin)
         lines = ["name,phone"] + [f"Person {i},+1202555{i:04d}" for i in range(RECIPIENTS)]
         import_csv(stack, admin, RECIPIENTS, "recovery", lines=lines, timeout=600)
-        _, campaign = stack.request(
-            "POST",
-            "/api/campaigns",
-            {
-                "name": "recovery bench",
-                "template": "Hi {{first_name|there}}",
-                "audience": {"tags": ["recovery"]},
-                "session_ids": [sid],
-                "pacing": {"min_gap_s": 0, "max_gap_s": 0, "daily_cap": 100000, "warmup": False},
-            },
-            token=admin,
+        cid = create_campaign(
+            stack, admin, sid, "recovery", "recovery bench", "Hi {{first_name|there}}"
         )
-        cid = campaign["campaign_id"]
         status, body = stack.request("POST", f"/api/campaigns/{cid}/schedule", token=admin)
         assert status in (200, 202), body
         step = max(1, RECIPIENTS // (KILLS + 2))

@@ -160,7 +160,7 @@ def registered_agent(stack: LocalStack, name: str) -> Agent:
     return Agent(stack, info["token"])
 
 
-def launch_campaign(
+def create_campaign(
     stack: LocalStack,
     token: str,
     session_id: str,
@@ -169,7 +169,7 @@ def launch_campaign(
     template: str,
     gap_s: tuple[float, float] = (0, 0),
 ) -> str:
-    """Create a campaign to ``tag`` from ``session_id`` and schedule it now; its id."""
+    """A draft to ``tag`` from ``session_id`` with no warm-up and a large cap; its id."""
     status, campaign = stack.request(
         "POST",
         "/api/campaigns",
@@ -188,7 +188,20 @@ def launch_campaign(
         token=token,
     )
     assert status == 201, campaign
-    cid = str(campaign["campaign_id"])
+    return str(campaign["campaign_id"])
+
+
+def launch_campaign(
+    stack: LocalStack,
+    token: str,
+    session_id: str,
+    tag: str,
+    name: str,
+    template: str,
+    gap_s: tuple[float, float] = (0, 0),
+) -> str:
+    """Create a campaign to ``tag`` from ``session_id`` and schedule it now; its id."""
+    cid = create_campaign(stack, token, session_id, tag, name, template, gap_s)
     status, scheduled = stack.request("POST", f"/api/campaigns/{cid}/schedule", token=token)
     assert status == 202, scheduled
     return cid

@@ -112,18 +112,16 @@ def test_sigterm_still_stops_cleanly(tmp_path: Path) -> None:
     assert "agent stopped" in log.read_text()
 
 
-async def test_a_dead_send_loop_fails_the_agent(
-    cloud: FakeCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+async def _one_number_agent_fails_with(
+    cloud: FakeCloud, tmp_path: Path, error: type[Exception], words: str
 ) -> None:
+    """An agent told to run one number (the simulator, never scanned) ends with ``error``."""
+
     async def play(c: FakeCloud, ws: object, frame: dict[str, object]) -> None:
         if frame["type"] == "hello":
             await c.send(StartSession(session_id="s1"))
 
-    async def broken_pull(self: SessionSender) -> None:
-        raise RuntimeError("sender broke")  # as a bug in the loop would, once connected
-
     cloud.on_frame = play
-    monkeypatch.setattr(SessionSender, "_pull", broken_pull)
     agent = Agent(
         make_config(
             tmp_path,
@@ -135,9 +133,19 @@ async def test_a_dead_send_loop_fails_the_agent(
     try:
         with pytest.raises(ExceptionGroup) as caught:
             await asyncio.wait_for(agent.wait(), 60)
-        assert caught.group_contains(RuntimeError, match="sender broke")
+        assert caught.group_contains(error, match=words)
     finally:
         await agent.stop()
+
+
+async def test_a_dead_send_loop_fails_the_agent(
+    cloud: FakeCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken_pull(self: SessionSender) -> None:
+        raise RuntimeError("sender broke")  # as a bug in the loop would, once connected
+
+    monkeypatch.setattr(SessionSender, "_pull", broken_pull)
+    await _one_number_agent_fails_with(cloud, tmp_path, RuntimeError, "sender broke")
 
 
 async def test_a_dead_openwa_supervisor_fails_the_agent(
@@ -145,26 +153,8 @@ async def test_a_dead_openwa_supervisor_fails_the_agent(
 ) -> None:
     from agent.supervisor import Program
 
-    async def play(c: FakeCloud, ws: object, frame: dict[str, object]) -> None:
-        if frame["type"] == "hello":
-            await c.send(StartSession(session_id="s1"))
-
     async def broken_spawn(self: Program) -> object:
         raise ValueError("supervisor broke")  # not the OSError a failed spawn raises
 
-    cloud.on_frame = play
     monkeypatch.setattr(Program, "_spawn", broken_spawn)
-    agent = Agent(
-        make_config(
-            tmp_path,
-            server_url=cloud.url,
-            openwa_command=[PY, "-m", "agent.openwa_sim", "--sim-auto-scan", "0"],
-        )
-    )
-    await agent.start()
-    try:
-        with pytest.raises(ExceptionGroup) as caught:
-            await asyncio.wait_for(agent.wait(), 60)
-        assert caught.group_contains(ValueError, match="supervisor broke")
-    finally:
-        await agent.stop()
+    await _one_number_agent_fails_with(cloud, tmp_path, ValueError, "supervisor broke")

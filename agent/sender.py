@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from agent.driver import SendOutcome
 from agent.journal import Journal
 from wacast_protocol import (
+    REPLY_PREFIX,
+    TEST_PREFIX,
     Batch,
     BatchMessage,
     FailReason,
@@ -46,7 +48,7 @@ def typing_s(text: str) -> float:
 
 # Messages of no campaign: an answer from the inbox, a test. They go before the queued
 # campaign messages (someone is waiting for them) and do not wait for a campaign's gap.
-PRIORITY_PREFIXES = ("reply-", "test-")
+PRIORITY_PREFIXES = (REPLY_PREFIX, TEST_PREFIX)
 
 
 def is_priority(msg: BatchMessage) -> bool:
@@ -56,7 +58,7 @@ def is_priority(msg: BatchMessage) -> bool:
 def may_go_restricted(msg: BatchMessage) -> bool:
     """While the number may not start new chats (reachout timelock) only inbox answers go:
     they go into chats that exist. The cloud leases nothing else then either."""
-    return msg.campaign_id.startswith("reply-")
+    return msg.campaign_id.startswith(REPLY_PREFIX)
 
 
 def now_ms() -> int:

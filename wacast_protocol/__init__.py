@@ -16,6 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 PROTOCOL_VERSION = 1
 MAX_FRAME_BYTES = 1_000_000  # a frame larger than this is rejected before parsing
+# Messages of no campaign carry these pseudo-campaign ids in batches and results: an
+# answer from the inbox (into a chat that exists) and a test send. Both sides read them.
+REPLY_PREFIX = "reply-"
+TEST_PREFIX = "test-"
 
 SessionId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 CampaignId = Annotated[str, Field(min_length=1, max_length=64)]

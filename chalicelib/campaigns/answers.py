@@ -15,9 +15,9 @@ from chalicelib.campaigns import media, quota
 from chalicelib.campaigns.messages import lease_one, lease_slack_ms, outgoing
 from chalicelib.models.campaigns import CampaignMessageModel
 from chalicelib.models.sessions import WaSessionModel
-from wacast_protocol import Batch, Pacing
+from wacast_protocol import REPLY_PREFIX, Batch, Pacing
 
-PREFIX = "reply-"
+PREFIX = REPLY_PREFIX
 # After an answer the agent waits this long before its next message (campaign pacing is
 # the campaign's business; this only keeps two answers from leaving in the same second).
 GAP_S = (2.0, 5.0)

@@ -30,8 +30,9 @@ from chalicelib.errors import Conflict, RateLimited, ValidationFailed
 from chalicelib.models.base import now_ms
 from chalicelib.models.campaigns import CampaignMessageModel, CampaignModel
 from chalicelib.models.sessions import WaSessionModel
+from wacast_protocol import TEST_PREFIX
 
-PREFIX = "test-"
+PREFIX = TEST_PREFIX
 IN_FLIGHT = ("pending", "leased")
 
 
